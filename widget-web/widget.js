@@ -1,0 +1,578 @@
+/*! Parley customer widget: one <script> tag, no dependencies. See widget-web/README.md. */
+(() => {
+  'use strict';
+  if (window.__parley) return; // embedded twice: run once
+  window.__parley = 1;
+
+  // ---- configuration from our own <script> tag -------------------------------------------
+  const me = document.currentScript ||
+    [...document.querySelectorAll('script[src]')].find((s) => /\/widget\.js([?#]|$)/.test(s.src));
+  const ds = (me && me.dataset) || {};
+  const API = new URL(ds.parleyApi || '.', (me && me.src) || location.href).href.replace(/\/?$/, '/') + 'api/v1/';
+  const TITLE = ds.parleyTitle || 'Support';
+  const KEY = 'parley:' + API;
+
+  // ---- tiny helpers ----------------------------------------------------------------------
+  const h = (tag, attrs, ...kids) => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    e.append(...kids.filter((k) => k != null)); // strings become text nodes: never parsed as HTML
+    return e;
+  };
+  const load = () => { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch { return {}; } };
+  const store = load();
+  const save = () => { try { localStorage.setItem(KEY, JSON.stringify(store)); } catch { /* private mode */ } };
+  const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
+    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+      (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
+  const RANK = { automated: 0, agent: 1, closed: 2 };
+
+  class ApiError extends Error {
+    constructor(status, code, message, retryAfter) {
+      super(message);
+      Object.assign(this, { status, code, retryAfter });
+    }
+  }
+  const FRIENDLY = {
+    0: "Can't reach support right now. Check your connection; we'll keep trying.",
+    400: 'That message could not be sent. Please check it and try again.',
+    401: 'Your chat session has expired. Please reload the page.',
+    404: 'This conversation could not be found.',
+    409: 'This conversation has ended.',
+    413: 'That message is too large.',
+    message_too_long: 'That message is too long (4,000 characters at most).',
+    empty_message: 'Please type a message first.',
+  };
+  async function api(method, path, body) {
+    const headers = {};
+    if (body) headers['Content-Type'] = 'application/json';
+    if (store.t) headers.Authorization = 'Bearer ' + store.t;
+    let res, data = null;
+    try {
+      res = await fetch(API + path, { method, headers, body: body && JSON.stringify(body), cache: 'no-store' });
+      data = await res.json().catch(() => null);
+    } catch {
+      throw new ApiError(0, 'network', FRIENDLY[0]);
+    }
+    if (res.ok) return data || {};
+    const e = (data && data.error) || {};
+    const wait = Math.max(1, Math.ceil(+res.headers.get('Retry-After') || 5));
+    const msg = res.status === 429 ? `You're sending messages quickly. Please wait ${wait} seconds.`
+      : FRIENDLY[e.code] || FRIENDLY[res.status] ||
+        (res.status >= 500 ? 'Something went wrong on our side. Please try again in a moment.' : e.message || 'Request failed.');
+    throw new ApiError(res.status, e.code || 'http_' + res.status, msg, wait);
+  }
+
+  const CSS = `
+:host{all:initial!important;display:block!important;position:fixed!important;right:0!important;bottom:0!important;width:0!important;height:0!important;margin:0!important;padding:0!important;border:0!important;overflow:visible!important;visibility:visible!important;opacity:1!important;transform:none!important;filter:none!important;z-index:2147483000!important;pointer-events:auto!important}
+*,*::before,*::after{box-sizing:border-box}
+[hidden]{display:none!important}
+.root{--pa:#4f46e5;--fg:#1f2330;--mu:#5b6170;--bd:#e2e4ea;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}
+button,textarea{font:inherit;color:inherit;margin:0}
+button{cursor:pointer}
+:focus-visible{outline:2px solid var(--pa);outline-offset:2px}
+.launcher{position:fixed;right:20px;bottom:20px;width:58px;height:58px;border:0;border-radius:50%;background:var(--pa);color:#fff;display:flex;align-items:center;justify-content:center;box-shadow:0 6px 20px rgba(20,20,50,.28);transition:transform .15s}
+.launcher:hover{transform:scale(1.06)}
+.left .launcher{right:auto;left:20px}
+.badge{position:absolute;top:-3px;right:-3px;min-width:21px;height:21px;padding:0 6px;border-radius:11px;background:#e11d48;color:#fff;font-size:12px;font-weight:700;line-height:21px;text-align:center;border:2px solid #fff}
+.panel{position:fixed;right:20px;bottom:92px;width:370px;height:min(600px,calc(100vh - 112px));display:flex;flex-direction:column;background:#fff;border-radius:16px;overflow:hidden;box-shadow:0 12px 40px rgba(20,20,50,.28);border:1px solid var(--bd)}
+.left .panel{right:auto;left:20px}
+header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;background:var(--pa);color:#fff}
+.ttl{flex:1;display:flex;flex-direction:column;min-width:0}
+.ttl strong{font-size:16px}
+.sub{font-size:12.5px;opacity:.9;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.x{width:34px;height:34px;border:0;border-radius:8px;background:transparent;color:#fff;font-size:24px;line-height:1}
+.x:hover{background:rgba(255,255,255,.18)}
+.x:focus-visible{outline-color:#fff}
+.state{padding:8px 14px;background:#eef0ff;color:#2c2f7a;font-size:13px;border-bottom:1px solid var(--bd)}
+.log{flex:1;overflow-y:auto;padding:14px 12px;display:flex;flex-direction:column;gap:10px;background:#f7f7fa}
+.m{display:flex;flex-direction:column;max-width:85%;align-items:flex-start}
+.me{align-self:flex-end;align-items:flex-end}
+.who{font-size:11.5px;color:var(--mu);margin:0 4px 2px}
+.me .who{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.bub{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid var(--bd);white-space:pre-wrap;overflow-wrap:anywhere}
+.them .bub{border-bottom-left-radius:4px}
+.me .bub{background:var(--pa);color:#fff;border-color:var(--pa);border-bottom-right-radius:4px}
+.me .bub a{color:#fff}
+.bub a{color:var(--pa);text-decoration:underline}
+.me[data-state=sending] .bub{opacity:.7}
+.me[data-state=failed] .bub{background:#fff;color:#b42318;border-color:#f1a9a0}
+.meta{font-size:11.5px;color:var(--mu);margin:2px 4px 0}
+.me[data-state=failed] .meta{color:#b42318}
+.sys{align-self:center;max-width:92%;text-align:center;font-size:12.5px;color:var(--mu);background:#eceef3;border-radius:10px;padding:6px 12px}
+.sugg{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
+.quick{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 4px;border-top:1px solid var(--bd);max-height:76px;overflow-y:auto}
+.chip{border:1px solid var(--pa);background:#fff;color:var(--pa);border-radius:16px;padding:4px 10px;font-size:12.5px;text-align:left}
+.m:not(:last-child) .sugg{display:none}
+.panel:focus{outline:none}
+.quick[hidden]+.talkrow{border-top:1px solid var(--bd);padding-top:8px}
+.talkrow{display:flex;align-items:center;justify-content:flex-end;gap:8px;padding:4px 12px 8px;font-size:12.5px;color:var(--mu)}
+.chip:hover{background:#f0f0ff}
+.talk{border:0;background:var(--fg);color:#fff;border-radius:16px;padding:6px 13px;font-size:13px;font-weight:600}
+.composer{display:flex;gap:8px;align-items:flex-end;padding:10px 12px;border-top:1px solid var(--bd)}
+textarea{flex:1;resize:none;border:1px solid #c9ccd6;border-radius:10px;padding:8px 10px;min-height:38px;max-height:120px;background:#fff;line-height:1.4}
+textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,70,229,.25)}
+.send{border:0;border-radius:10px;background:var(--pa);color:#fff;padding:0 16px;height:38px;font-weight:600}
+.send:disabled{opacity:.5;cursor:not-allowed}
+.banner{display:flex;gap:8px;align-items:flex-start;padding:8px 12px;background:#fff4e5;color:#7a4100;font-size:13px;border-top:1px solid #f5d7a8}
+.banner span{flex:1}
+.link{border:0;background:none;padding:0;color:var(--pa);text-decoration:underline;font-size:inherit}
+.banner .link{color:inherit;text-decoration:none;font-size:18px;line-height:1}
+.ended{padding:14px;border-top:1px solid var(--bd);text-align:center;display:flex;flex-direction:column;align-items:center;gap:10px}
+.ended p{margin:0;color:var(--mu)}
+.ended .talk{background:var(--pa);padding:9px 18px;font-size:14px}
+@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0;border:0}.open .launcher{display:none}}
+@media (prefers-reduced-motion:reduce){.launcher{transition:none}}
+`;
+
+  // ---- DOM (inside a shadow root: the shop's CSS can't reach in, ours can't leak out) ----
+  const host = document.createElement('parley-widget');
+  const shadow = host.attachShadow({ mode: 'open' });
+  const style = h('style', null, CSS);
+  const root = h('div', { class: 'root' + (ds.parleyPosition === 'left' ? ' left' : ''), 'data-phase': 'none' });
+  if (ds.parleyColor && CSS.supports('color', ds.parleyColor)) root.style.setProperty('--pa', ds.parleyColor);
+
+  const ICON = '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"/></svg>';
+  const badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
+  const launcher = h('button', { class: 'launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'parley-panel', 'aria-label': 'Open support chat' });
+  launcher.innerHTML = ICON; // static markup, no user data
+  launcher.append(badge);
+
+  const sub = h('span', { class: 'sub' });
+  const closeBtn = h('button', { class: 'x', type: 'button', 'aria-label': 'Close chat', title: 'Close (Esc)' }, '\u00d7');
+  const state = h('div', { class: 'state', 'aria-live': 'polite', hidden: true });
+  const log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation', tabindex: '0' });
+  const bannerText = h('span');
+  const banner = h('div', { class: 'banner', role: 'alert', hidden: true }, bannerText,
+    h('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss', onclick: () => hideBanner() }, '\u00d7'));
+  const talk = h('button', { type: 'button', class: 'talk', onclick: () => handoff() }, 'Talk to agent');
+  const quick = h('div', { class: 'quick', role: 'group', 'aria-label': 'Suggested questions' });
+  const talkRow = h('div', { class: 'talkrow' }, h('span', null, 'Prefer a person?'), talk);
+  const input = h('textarea', { rows: '1', maxlength: '4000', placeholder: 'Type your message\u2026', 'aria-label': 'Message' });
+  const sendBtn = h('button', { type: 'submit', class: 'send' }, 'Send');
+  const composer = h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); submit(); } }, input, sendBtn);
+  const newBtn = h('button', { type: 'button', class: 'talk', onclick: () => newConversation() }, 'Start a new conversation');
+  const ended = h('div', { class: 'ended', hidden: true }, h('p', null, 'This conversation has ended. Thanks for chatting with us!'), newBtn);
+  const panel = h('section', { class: 'panel', id: 'parley-panel', role: 'dialog', 'aria-label': TITLE + ' chat', tabindex: '-1', hidden: true },
+    h('header', null, h('div', { class: 'ttl' }, h('strong', null, TITLE), sub), closeBtn),
+    state, log, banner, quick, talkRow, composer, ended);
+  root.append(panel, launcher);
+  shadow.append(style, root);
+
+  // ---- state --------------------------------------------------------------------------
+  let conv = null; // Conversation
+  let bySeq = new Map(); // seq -> Message
+  let ids = new Set(); // message ids seen
+  let hw = 0; // highest seq with no gap below it: what after_seq / resume ask from
+  const pend = new Map(); // client_msg_id -> {el, content, kind, slug}
+  const names = new Map(); // agent id -> display name
+  let lastName = '';
+  let faq = [];
+  let isOpen = false, unread = 0, handing = false, starting = null, rateUntil = 0;
+  let ws = null, wsReady = false, wsTries = 0, wsTimer = 0, wsUrl = ds.parleyWs || '', pollTimer = 0, ticks = 0;
+
+  const phase = () => !conv ? 'none' : conv.status === 'closed' ? 'closed' : conv.status === 'agent'
+    ? (conv.assigned_agent_id ? 'assigned' : 'queued') : 'automated';
+  const agentName = () => (conv && names.get(conv.assigned_agent_id)) || lastName || 'an agent';
+
+  // ---- rendering ------------------------------------------------------------------------
+  function rich(el, text) { // text with http(s) links made clickable; never HTML
+    const re = /\bhttps?:\/\/[^\s<>"']+/gi;
+    let i = 0, m;
+    while ((m = re.exec(text))) {
+      const url = m[0].replace(/[.,;:!?)\]}]+$/, '');
+      let href = null;
+      try { const u = new URL(url); if (/^https?:$/.test(u.protocol)) href = u.href; } catch { /* not a link */ }
+      el.append(text.slice(i, m.index));
+      el.append(href ? h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, url) : url);
+      re.lastIndex = i = m.index + url.length;
+    }
+    el.append(text.slice(i));
+    return el;
+  }
+
+  function who(m) {
+    if (m.sender_type === 'customer') return 'You';
+    if (m.sender_type === 'bot') return 'Assistant';
+    return names.get(m.sender_agent_id) || 'Agent';
+  }
+
+  function renderMsg(m) {
+    if (m.sender_type === 'system') {
+      return h('div', { class: 'm sys', 'data-event': (m.metadata && m.metadata.event) || null }, rich(h('span'), String(m.content || '')));
+    }
+    const el = h('div', { class: 'm ' + (m.sender_type === 'customer' ? 'me' : 'them ' + m.sender_type) },
+      h('span', { class: 'who' }, who(m)),
+      rich(h('div', { class: 'bub', title: m.created_at ? new Date(m.created_at).toLocaleString() : null }), String(m.content || '')));
+    const md = m.metadata || {};
+    if (m.sender_type === 'bot' && md.matched === false && Array.isArray(md.suggestions) && md.suggestions.length) {
+      el.append(h('div', { class: 'sugg', role: 'group', 'aria-label': 'Did you mean' },
+        ...md.suggestions.map((s) => h('button', { type: 'button', class: 'chip', onclick: () => send(s.question, 'quick_reply', s.slug) }, s.question))));
+    }
+    return el;
+  }
+
+  function setStatus(p, st) {
+    const el = p.el;
+    el.dataset.state = st;
+    let meta = el.querySelector('.meta');
+    if (!meta) el.append(meta = h('div', { class: 'meta' }));
+    meta.replaceChildren(h('span', { 'aria-hidden': 'true' }, st === 'sending' ? 'Sending\u2026' : st === 'sent' ? 'Sent' : 'Not sent'));
+    if (st === 'failed') meta.append(' ', h('button', { type: 'button', class: 'link retry', onclick: () => send(p.content, p.kind, p.slug, p) }, 'Retry'));
+  }
+
+  function place(el, seq) { // keep the log ordered by seq; unsent messages stay at the end
+    if (seq != null) el.dataset.seq = seq;
+    let ref = null;
+    for (const c of log.children) {
+      if (c !== el && (c.dataset.seq == null || +c.dataset.seq > seq)) { ref = c; break; }
+    }
+    if (el.parentNode !== log || el.nextSibling !== ref) log.insertBefore(el, ref);
+  }
+
+  const nearBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  const toBottom = () => { log.scrollTop = log.scrollHeight; };
+
+  function merge(m, live) {
+    if (!m || !conv || m.conversation_id !== conv.id || ids.has(m.id) || bySeq.has(m.seq)) return false;
+    const stick = nearBottom();
+    ids.add(m.id);
+    bySeq.set(m.seq, m);
+    while (bySeq.has(hw + 1)) hw++;
+    const md = m.metadata || {};
+    if (m.kind === 'event' && md.agent_display_name) {
+      if (md.agent_id) names.set(md.agent_id, md.agent_display_name);
+      if (md.event === 'assigned') lastName = md.agent_display_name;
+    }
+    if (md.event === 'unassigned') lastName = '';
+    const p = m.client_msg_id && pend.get(m.client_msg_id);
+    let el;
+    if (p) {
+      pend.delete(m.client_msg_id);
+      setStatus(p, 'sent');
+      el = p.el;
+    } else {
+      el = renderMsg(m);
+    }
+    place(el, m.seq);
+    if (live && m.sender_type !== 'customer' && (!isOpen || document.hidden)) { unread++; showBadge(); }
+    if (stick || p || m.sender_type === 'customer') toBottom();
+    return true;
+  }
+
+  function mergeAll(list, live) {
+    let n = 0;
+    for (const m of [...(list || [])].sort((a, b) => a.seq - b.seq)) n += merge(m, live);
+    if (n) sync();
+    if (conv && bySeq.size && Math.max(...bySeq.keys()) > hw) catchUp(); // a gap: fetch what we missed
+    return n;
+  }
+
+  function setConv(c) {
+    if (!c || !conv || c.id !== conv.id) return;
+    if (RANK[c.status] < RANK[conv.status]) return; // stale: the lifecycle only moves forward
+    if (c.status === conv.status && c.updated_at && conv.updated_at && Date.parse(c.updated_at) < Date.parse(conv.updated_at)) return;
+    conv = c;
+    sync();
+  }
+
+  function useConversation(r) {
+    const c = r.conversation;
+    if (!conv || conv.id !== c.id) {
+      conv = c;
+      bySeq = new Map(); ids = new Set(); hw = 0; handing = false;
+      log.replaceChildren();
+      for (const p of pend.values()) p.el.remove();
+      pend.clear();
+    }
+    conv = c;
+    store.c = c.id;
+    save();
+    mergeAll(r.messages, false);
+    sync();
+    toBottom();
+    if (wsReady) wsSend({ type: 'resume', conversation_id: conv.id, after_seq: hw });
+    schedulePoll();
+  }
+
+  let lastPhase = '';
+  function sync() {
+    const ph = phase();
+    root.dataset.phase = ph;
+    const chips = faq.length ? faq : (([...bySeq.values()].find((m) => m.sender_type === 'bot') || {}).metadata || {}).suggestions || [];
+    if (quick.dataset.n !== String(chips.length)) {
+      quick.dataset.n = chips.length;
+      quick.replaceChildren(...chips.map((f) => h('button', { type: 'button', class: 'chip', onclick: () => send(f.question, 'quick_reply', f.slug) }, f.question)));
+    }
+    quick.hidden = ph !== 'automated' || !chips.length;
+    talkRow.hidden = ph !== 'automated' || handing;
+    composer.hidden = ph === 'closed' || ph === 'none';
+    ended.hidden = ph !== 'closed';
+    sendBtn.disabled = Date.now() < rateUntil;
+    let st = '';
+    if (ph === 'queued') {
+      const q = conv.queue_position;
+      st = 'Waiting for an agent' + (q ? ` \u00b7 you are number ${q} in the queue` : '\u2026');
+    } else if (ph === 'assigned') st = `You are chatting with ${agentName()}`;
+    state.textContent = st;
+    state.hidden = !st;
+    sub.textContent = { none: 'We usually reply in a few minutes', automated: 'Instant answers, or talk to a person',
+      queued: 'Connecting you to an agent', assigned: agentName() + ' \u00b7 support agent', closed: 'Conversation ended' }[ph];
+    if (ph !== lastPhase) {
+      if (ph === 'closed' && shadow.activeElement && composer.contains(shadow.activeElement)) newBtn.focus();
+      lastPhase = ph;
+    }
+  }
+
+  function showBadge() {
+    badge.hidden = !unread;
+    badge.textContent = unread > 9 ? '9+' : String(unread);
+    launcher.setAttribute('aria-label', 'Open support chat' + (unread ? `, ${unread} unread` : ''));
+  }
+
+  let bannerTimer = 0;
+  function showBanner(text, ms) {
+    const stick = nearBottom();
+    bannerText.textContent = text;
+    banner.hidden = false;
+    if (stick) toBottom();
+    clearTimeout(bannerTimer);
+    if (ms) bannerTimer = setTimeout(hideBanner, ms);
+  }
+  function hideBanner() { banner.hidden = true; clearTimeout(bannerTimer); }
+
+  function rateWait(secs) { // 429: a friendly countdown, then the sends that hit it go again
+    rateUntil = Date.now() + secs * 1000;
+    const tick = () => {
+      const left = Math.ceil((rateUntil - Date.now()) / 1000);
+      if (left > 0) {
+        showBanner(`You're sending messages quickly. Please wait ${left} second${left > 1 ? 's' : ''}\u2026`);
+        setTimeout(tick, 500);
+      } else {
+        hideBanner();
+        sync();
+        for (const p of [...pend.values()]) if (p.auto) send(p.content, p.kind, p.slug, p);
+      }
+    };
+    tick();
+    sync();
+  }
+
+  function handleError(e, what) {
+    if (e.status === 429) return rateWait(e.retryAfter);
+    if (e.status === 409 || e.status === 404) refresh();
+    if (e.status === 401) { delete store.t; delete store.c; save(); }
+    showBanner((what ? what + ' ' : '') + e.message, e.status === 0 ? 0 : 8000);
+  }
+
+  // ---- actions --------------------------------------------------------------------------
+  async function send(content, kind, slug, p) {
+    if (!conv || phase() === 'closed') return;
+    if (!p) {
+      p = { cid: uuid(), content, kind, slug, el: renderMsg({ sender_type: 'customer', content }) };
+      pend.set(p.cid, p);
+      place(p.el, null);
+      toBottom();
+    }
+    p.auto = false;
+    setStatus(p, 'sending');
+    if (Date.now() < rateUntil) { p.auto = true; return; } // goes out when the wait is over
+    const body = { content, client_msg_id: p.cid };
+    if (kind === 'quick_reply') Object.assign(body, { kind, faq_slug: slug });
+    try {
+      const r = await api('POST', `conversations/${conv.id}/messages`, body);
+      merge(r.message, false);
+      mergeAll(r.replies, true);
+      sync();
+    } catch (e) {
+      if (!pend.has(p.cid)) return; // it arrived by another way meanwhile
+      setStatus(p, 'failed');
+      if (e.status === 429) p.auto = true;
+      handleError(e, 'Your message was not sent.');
+    }
+  }
+
+  function submit() {
+    const text = input.value.trim();
+    if (!text) return input.focus();
+    if (!conv) return start();
+    input.value = '';
+    grow();
+    send(text);
+  }
+
+  async function handoff() {
+    if (handing || phase() !== 'automated') return; // a double click hands off once
+    handing = true;
+    sync();
+    focusMain();
+    try {
+      const r = await api('POST', `conversations/${conv.id}/handoff`);
+      setConv(r.conversation);
+      await catchUp();
+    } catch (e) {
+      handing = false;
+      handleError(e, 'Could not reach an agent.');
+    }
+    sync();
+  }
+
+  async function newConversation() {
+    newBtn.disabled = true;
+    try {
+      useConversation(await api('POST', 'conversations'));
+      hideBanner();
+      input.focus();
+    } catch (e) {
+      handleError(e, 'Could not start a new conversation.');
+    }
+    newBtn.disabled = false;
+  }
+
+  async function catchUp() {
+    if (!conv) return;
+    const id = conv.id;
+    const r = await api('GET', `conversations/${id}/messages?after_seq=${hw}`).catch(() => null);
+    if (r && conv && conv.id === id) mergeAll(r.messages, true);
+  }
+
+  async function refresh() {
+    if (!conv) return;
+    const r = await api('GET', `conversations/${conv.id}`).catch(() => null);
+    if (r && r.conversation) { setConv(r.conversation); mergeAll(r.messages, true); }
+  }
+
+  // ---- start: session, conversation, realtime -------------------------------------------
+  function start() {
+    if (starting) return starting;
+    state.textContent = 'Connecting\u2026';
+    state.hidden = false;
+    starting = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (!store.t) {
+            const s = await api('POST', 'customer/session');
+            Object.assign(store, { t: s.token, c: null });
+            save();
+          }
+          if (!faq.length) api('GET', 'faq').then((r) => { faq = (r.faq || []).filter((f) => f.is_active !== false); sync(); }, () => {});
+          let r = null;
+          if (store.c) r = await api('GET', `conversations/${store.c}`).catch((e) => { if (e.status === 404) return null; throw e; });
+          useConversation(r || await api('POST', 'conversations'));
+          const f = shadow.activeElement;
+          if (isOpen && (!f || f === panel || f === launcher)) focusMain();
+          connect();
+          hideBanner();
+          return;
+        } catch (e) {
+          if (e.status === 401 && !attempt) { delete store.t; delete store.c; save(); continue; } // token from a wiped server: start over
+          starting = null;
+          state.replaceChildren(e.message + ' ', h('button', { type: 'button', class: 'link', onclick: () => start() }, 'Try again'));
+          state.hidden = false;
+          return;
+        }
+      }
+    })();
+    return starting;
+  }
+
+  function wsSend(f) { try { ws.send(JSON.stringify(f)); } catch { /* reconnect will resume */ } }
+
+  async function connect() {
+    if (ws || wsTimer) return;
+    if (!wsUrl) {
+      const c = await api('GET', 'widget/config').catch(() => ({}));
+      wsUrl = c.ws_url || '';
+    }
+    if (wsUrl) openWs();
+  }
+
+  function openWs() {
+    wsTimer = 0;
+    let s;
+    try { s = new WebSocket(wsUrl); } catch { return retryWs(); }
+    ws = s;
+    s.onopen = () => wsSend({ type: 'hello', token: store.t });
+    s.onmessage = (e) => {
+      let f;
+      try { f = JSON.parse(e.data); } catch { return; }
+      const d = f.data || {};
+      if (f.type === 'hello.ok') {
+        wsReady = true;
+        wsTries = 0;
+        if (conv) wsSend({ type: 'resume', conversation_id: conv.id, after_seq: hw });
+      } else if (f.type === 'message.created') mergeAll([d.message], true);
+      else if (f.type === 'agent.assigned') {
+        if (d.agent) { names.set(d.agent.id, d.agent.display_name); lastName = d.agent.display_name; }
+        setConv(d.conversation);
+      } else if (f.type === 'conversation.updated' || f.type === 'chat.closed') setConv(d.conversation);
+    };
+    s.onclose = () => {
+      if (ws !== s) return;
+      ws = null;
+      wsReady = false;
+      retryWs();
+      schedulePoll();
+    };
+  }
+
+  function retryWs() { // exponential backoff with jitter, 1 s .. 30 s
+    const ms = Math.min(30000, 1000 * 2 ** wsTries++) * (0.6 + Math.random() * 0.4);
+    wsTimer = setTimeout(openWs, ms);
+  }
+
+  // Polling keeps the chat live while the WebSocket is not connected.
+  function schedulePoll(ms) {
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(poll, ms || 2500);
+  }
+  async function poll() {
+    if (wsReady || !conv || conv.status === 'closed') return; // resumed by a WS close or a new conversation
+    const id = conv.id, before = hw;
+    try {
+      const r = await api('GET', `conversations/${id}/messages?after_seq=${hw}`);
+      if (conv.id === id) mergeAll(r.messages, true);
+      if (hw !== before || phase() === 'queued' || ++ticks % 4 === 0) await refresh();
+    } catch { /* offline: try again next tick */ }
+    schedulePoll();
+  }
+
+  // ---- open / close, keyboard ------------------------------------------------------------
+  function setOpen(v) {
+    isOpen = v;
+    panel.hidden = !v;
+    root.classList.toggle('open', v);
+    launcher.setAttribute('aria-expanded', String(v));
+    if (v) {
+      unread = 0;
+      showBadge();
+      start();
+      toBottom();
+      focusMain();
+    }
+  }
+  function focusMain() { (phase() === 'closed' ? newBtn : composer.hidden ? panel : input).focus(); }
+  const grow = () => { input.style.height = 'auto'; input.style.height = Math.min(input.scrollHeight, 120) + 'px'; };
+  launcher.addEventListener('click', () => setOpen(!isOpen));
+  closeBtn.addEventListener('click', () => { setOpen(false); launcher.focus(); });
+  root.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && isOpen) { e.stopPropagation(); setOpen(false); launcher.focus(); }
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+  });
+  input.addEventListener('input', grow);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden && isOpen) { unread = 0; showBadge(); } });
+
+  const mount = () => (document.body || document.documentElement).append(host);
+  if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+  sync();
+  if (store.t) start(); // a returning shopper: restore the conversation (and its unread badge)
+
+  window.Parley = window.Parley || { open: () => setOpen(true), close: () => setOpen(false) };
+})();
