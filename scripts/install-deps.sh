@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what Parley needs from Debian 12 packages. Idempotent and fast when all is there.
+# Usage: scripts/install-deps.sh [build|test|all]   (default: test = build + test tools)
+set -euo pipefail
+what="${1:-test}"
+
+build_pkgs=(build-essential cmake pkg-config ninja-build git
+  libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libssl-dev libboost-dev zlib1g-dev
+  qt6-base-dev qt6-websockets-dev libgl-dev)
+test_pkgs=(chromium nodejs npm lintian dpkg-dev file xauth xvfb curl procps)
+
+pkgs=("${build_pkgs[@]}")
+[ "$what" = build ] || pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node/npm may come from outside Debian (a preinstalled toolchain): accept them if present.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  tmp=(); for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || tmp+=("$p"); done
+  missing=("${tmp[@]+"${tmp[@]}"}")
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#pkgs[@]} packages present"
+fi

@@ -1,0 +1,58 @@
+// parley-server: parse flags, start, wait for SIGTERM/SIGINT, stop cleanly.
+#include "Server.h"
+#include "ServerConfig.h"
+#include "util/Log.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <pthread.h>
+
+int main(int argc, char** argv) {
+    using parley::server::ServerConfig;
+    ServerConfig config;
+    try {
+        config = ServerConfig::parse(std::vector<std::string>(argv + 1, argv + argc),
+                                     std::getenv("PARLEY_ADMIN_PASSWORD"));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "parley-server: %s\n", e.what());
+        return 2;
+    }
+    if (config.action == ServerConfig::Action::Help) {
+        std::fputs(ServerConfig::help().c_str(), stdout);
+        return 0;
+    }
+    if (config.action == ServerConfig::Action::Version) {
+        std::printf("parley-server %s\n", PARLEY_VERSION);
+        return 0;
+    }
+
+    // Block the stop signals in every thread; main waits for them with sigwait.
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGTERM);
+    sigaddset(&stopSignals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    parley::server::Server server(config);
+    try {
+        const auto generated = server.start();
+        if (!generated.empty()) {
+            std::printf("Created agent \"admin\" with the generated password: %s\n"
+                        "It is shown only this once: sign in to the console and change it.\n",
+                        generated.c_str());
+        }
+        std::printf("Parley is running. Demo store: http://%s:%u/\n", config.host.c_str(), config.httpPort);
+        std::fflush(stdout);
+    } catch (const std::exception& e) {
+        parley::server::log::error(std::string("cannot start: ") + e.what());
+        server.stop();
+        return 1;
+    }
+    int signal = 0;
+    sigwait(&stopSignals, &signal);
+    parley::server::log::info(std::string("stopping on ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT"));
+    server.stop();
+    return 0;
+}

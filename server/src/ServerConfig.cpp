@@ -1,0 +1,124 @@
+#include "ServerConfig.h"
+
+#include <charconv>
+#include <stdexcept>
+
+#ifndef PARLEY_WEB_ROOT
+#define PARLEY_WEB_ROOT ""
+#endif
+
+namespace parley::server {
+namespace {
+
+long long toNumber(const std::string& flag, const std::string& value, long long min, long long max) {
+    long long v = 0;
+    const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc{} || p != value.data() + value.size() || v < min || v > max)
+        throw std::invalid_argument(flag + " needs a whole number from " + std::to_string(min) + " to " +
+                                    std::to_string(max) + ", not \"" + value + "\"");
+    return v;
+}
+
+} // namespace
+
+std::string ServerConfig::help() {
+    return R"(Usage: parley-server [OPTIONS]
+
+Parley's server: the REST API, the WebSocket listener, the FAQ bot and the web widget.
+
+Listeners:
+  --host ADDR                    address both listeners bind to (default 127.0.0.1)
+  --http-port N                  REST API, /widget.js and the demo store (default 8080)
+  --ws-port N                    WebSocket listener, path /ws (default 8081)
+  --public-ws-url URL            WebSocket URL the widget is told to use, e.g. wss://chat.example.com/ws
+                                 (default: ws://<host the page was loaded from>:<ws-port>/ws)
+  --allowed-origin ORIGIN        CORS origin allowed to call the API (default *)
+  --web-root DIR                 where widget.js and index.html are (default )" PARLEY_WEB_ROOT R"()
+
+Data:
+  --data-dir DIR                 SQLite database and server secret (default ./parley-data)
+  --admin-password PW            password of agent "admin" when the data dir is new
+                                 (or env PARLEY_ADMIN_PASSWORD; else one is generated and printed once)
+
+Behaviour:
+  --agent-grace-seconds N        an agent with no connection for this long is set offline and its
+                                 chats go back to the queue (default 60)
+  --agent-token-hours N          lifetime of an agent's sign-in (default 12)
+  --customer-rate-burst N        messages a customer may send at once (default 20)
+  --customer-rate-per-minute N   sustained customer message rate (default 60)
+
+Tuning:
+  --http-threads N               HTTP worker threads; each idle keep-alive connection holds one (default 512)
+  --max-body-bytes N             largest request body accepted (default 65536)
+  --ws-hello-timeout-seconds N   time a new WebSocket has to say hello (default 10)
+  --ws-idle-timeout-seconds N    a WebSocket that answers no ping this long is dropped (default 30)
+
+  --help                         this text
+  --version                      the version
+)";
+}
+
+ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const char* adminPasswordEnv) {
+    ServerConfig c;
+    c.webRoot = PARLEY_WEB_ROOT;
+    if (adminPasswordEnv && *adminPasswordEnv)
+        c.adminPassword = adminPasswordEnv;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string flag = args[i];
+        std::optional<std::string> inlineValue;
+        if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+            inlineValue = flag.substr(eq + 1);
+            flag.resize(eq);
+        }
+        auto value = [&]() -> std::string {
+            if (inlineValue)
+                return *inlineValue;
+            if (i + 1 >= args.size())
+                throw std::invalid_argument(flag + " needs a value");
+            return args[++i];
+        };
+        if (flag == "--help" || flag == "-h")
+            c.action = Action::Help;
+        else if (flag == "--version" || flag == "-V")
+            c.action = Action::Version;
+        else if (flag == "--host")
+            c.host = value();
+        else if (flag == "--http-port")
+            c.httpPort = static_cast<std::uint16_t>(toNumber(flag, value(), 0, 65535));
+        else if (flag == "--ws-port")
+            c.wsPort = static_cast<std::uint16_t>(toNumber(flag, value(), 0, 65535));
+        else if (flag == "--data-dir")
+            c.dataDir = value();
+        else if (flag == "--admin-password")
+            c.adminPassword = value();
+        else if (flag == "--agent-grace-seconds")
+            c.agentGraceSeconds = static_cast<int>(toNumber(flag, value(), 0, 86400));
+        else if (flag == "--agent-token-hours")
+            c.agentTokenHours = static_cast<int>(toNumber(flag, value(), 1, 24 * 365));
+        else if (flag == "--http-threads")
+            c.httpThreads = static_cast<int>(toNumber(flag, value(), 8, 10000));
+        else if (flag == "--web-root")
+            c.webRoot = value();
+        else if (flag == "--public-ws-url")
+            c.publicWsUrl = value();
+        else if (flag == "--allowed-origin")
+            c.allowedOrigin = value();
+        else if (flag == "--customer-rate-burst")
+            c.customerRateBurst = static_cast<double>(toNumber(flag, value(), 1, 1000000));
+        else if (flag == "--customer-rate-per-minute")
+            c.customerRatePerMinute = static_cast<double>(toNumber(flag, value(), 1, 1000000));
+        else if (flag == "--max-body-bytes")
+            c.maxBodyBytes = static_cast<std::size_t>(toNumber(flag, value(), 1024, 64 * 1024 * 1024));
+        else if (flag == "--ws-hello-timeout-seconds")
+            c.wsHelloTimeoutSeconds = static_cast<int>(toNumber(flag, value(), 1, 3600));
+        else if (flag == "--ws-idle-timeout-seconds")
+            c.wsIdleTimeoutSeconds = static_cast<int>(toNumber(flag, value(), 2, 3600));
+        else
+            throw std::invalid_argument("unknown option " + flag + " (see --help)");
+    }
+    if (c.adminPassword && c.adminPassword->size() < 8)
+        throw std::invalid_argument("the admin password needs at least 8 characters");
+    return c;
+}
+
+} // namespace parley::server

@@ -1,0 +1,37 @@
+#pragma once
+// Command-line flags of parley-server (the contract's, plus tuning flags documented in --help).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::server {
+
+struct ServerConfig {
+    std::string host = "127.0.0.1";
+    std::uint16_t httpPort = 8080;
+    std::uint16_t wsPort = 8081;
+    std::string dataDir = "./parley-data";
+    std::optional<std::string> adminPassword; // --admin-password or PARLEY_ADMIN_PASSWORD
+    int agentGraceSeconds = 60;
+    int agentTokenHours = 12;
+    int httpThreads = 512;
+    std::string webRoot;     // default: PARLEY_WEB_ROOT (build or install location)
+    std::string publicWsUrl; // what the widget should connect to, behind a proxy
+    std::string allowedOrigin = "*";
+    double customerRateBurst = 20;
+    double customerRatePerMinute = 60;
+    std::size_t maxBodyBytes = 64 * 1024;
+    int wsHelloTimeoutSeconds = 10;
+    int wsIdleTimeoutSeconds = 30;
+
+    enum class Action { Run, Help, Version };
+    Action action = Action::Run;
+
+    // Throws std::invalid_argument with a message for people on a bad flag or value.
+    static ServerConfig parse(const std::vector<std::string>& args, const char* adminPasswordEnv);
+    static std::string help();
+};
+
+} // namespace parley::server

@@ -1,0 +1,716 @@
+#include "app/ChatService.h"
+
+#include "auth/PasswordHasher.h"
+#include "domain/AssignmentPolicy.h"
+#include "domain/DefaultFaq.h"
+#include "domain/Lifecycle.h"
+#include "parley/protocol/Codec.h"
+#include "parley/protocol/Events.h"
+#include "util/Text.h"
+
+#include <algorithm>
+#include <map>
+#include <regex>
+
+namespace parley::server {
+
+using nlohmann::json;
+using protocol::Agent;
+using protocol::Conversation;
+using protocol::ConversationStatus;
+using protocol::FaqEntry;
+using protocol::Message;
+using protocol::MessageKind;
+using protocol::Presence;
+using protocol::Role;
+using protocol::SenderType;
+namespace events = protocol::events;
+namespace errors = protocol::errors;
+
+namespace {
+
+bool hasControlChars(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+// Text a person typed: valid UTF-8 (also guaranteed by the JSON parser), not blank, bounded.
+void validateContent(const std::string& content) {
+    if (!isValidUtf8(content))
+        throw ApiError(400, errors::kInvalidRequest, "content is not valid UTF-8.");
+    if (trim(content).empty())
+        throw ApiError(400, errors::kEmptyMessage, "The message is empty.");
+    if (utf8Length(content) > protocol::kMaxMessageChars)
+        throw ApiError(400, errors::kMessageTooLong,
+                       "The message is longer than " + std::to_string(protocol::kMaxMessageChars) +
+                           " characters.");
+}
+
+void validateField(const std::string& value, const char* name, std::size_t maxChars,
+                   bool allowNewlines = false) {
+    if (!isValidUtf8(value))
+        throw ApiError::invalid(std::string(name) + " is not valid UTF-8.");
+    if (trim(value).empty())
+        throw ApiError::invalid(std::string(name) + " must not be empty.");
+    if (utf8Length(value) > maxChars)
+        throw ApiError::invalid(std::string(name) + " must be at most " + std::to_string(maxChars) +
+                                " characters.");
+    if (!allowNewlines && hasControlChars(value))
+        throw ApiError::invalid(std::string(name) + " must not contain control characters.");
+}
+
+void validateSlug(const std::string& slug) {
+    static const std::regex re("^[a-z0-9]+(-[a-z0-9]+)*$");
+    if (slug.empty() || slug.size() > 64 || !std::regex_match(slug, re))
+        throw ApiError::invalid(
+            "slug must be 1-64 lower-case letters, digits and single dashes (e.g. \"shipping-times\").");
+}
+
+void validateFaq(const FaqEntry& e) {
+    validateSlug(e.slug);
+    validateField(e.question, "question", 300);
+    validateField(e.answer, "answer", 4000, true);
+    if (e.displayOrder < -1000000 || e.displayOrder > 1000000)
+        throw ApiError::invalid("display_order must be between -1000000 and 1000000.");
+}
+
+void validateMaxChats(int max) {
+    if (max < 0 || max > protocol::kMaxActiveChatsLimit)
+        throw ApiError::invalid("max_active_chats must be an integer from 0 to 100.");
+}
+
+void validatePassword(const std::string& password) {
+    if (utf8Length(password) < 8 || password.size() > 1024 || !isValidUtf8(password))
+        throw ApiError::invalid("password must be 8 to 1024 characters.");
+}
+
+json agentJson(const AgentRecord& r) {
+    return r.agent;
+}
+
+Message newMessage(const Conversation& c, SenderType sender, MessageKind kind, std::string content,
+                   const std::string& now, json metadata = json::object()) {
+    Message m;
+    m.id = newUuid();
+    m.conversationId = c.id;
+    m.senderType = sender;
+    m.kind = kind;
+    m.content = std::move(content);
+    m.metadata = std::move(metadata);
+    m.createdAt = now;
+    return m;
+}
+
+std::vector<std::string> onlineAgents(ReadTx& tx) {
+    std::vector<std::string> ids;
+    for (const auto& a : tx.agents())
+        if (a.agent.presence == Presence::Online)
+            ids.push_back(a.agent.id);
+    return ids;
+}
+
+// --- event builders: the contract's "who receives it" column, in one place -------------------
+
+void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
+    Audience a;
+    a.customerSessionId = c.customerSessionId;
+    if (c.assignedAgentId)
+        a.agentIds.push_back(*c.assignedAgentId);
+    a.watchersOf = c.id;
+    tx.emit(Event{events::kMessageCreated, json{{"message", m}}, std::move(a), c.id, m.seq});
+}
+
+// To the customer; and to every online agent while it is queued or when it leaves the queue.
+void emitConversationUpdated(WriteTx& tx, const Conversation& c, bool toOnlineAgents) {
+    Audience a;
+    a.customerSessionId = c.customerSessionId;
+    if (toOnlineAgents)
+        a.agentIds = onlineAgents(tx);
+    tx.emit(Event{events::kConversationUpdated, json{{"conversation", c}}, std::move(a), c.id, 0});
+}
+
+// Presence and load both live on the Agent object the team view shows.
+void emitAgentChanged(WriteTx& tx, const std::string& agentId) {
+    if (auto r = tx.agentById(agentId)) {
+        Audience a;
+        a.allAgents = true;
+        tx.emit(Event{events::kAgentPresenceChanged, json{{"agent", agentJson(*r)}}, std::move(a), {}, 0});
+    }
+}
+
+Message appendSystemEvent(WriteTx& tx, Conversation& c, std::string text, json metadata,
+                          const std::string& now) {
+    auto m = newMessage(c, SenderType::System, MessageKind::Event, std::move(text), now, std::move(metadata));
+    tx.appendMessage(m);
+    c.updatedAt = m.createdAt;
+    emitMessage(tx, c, m);
+    return m;
+}
+
+} // namespace
+
+ChatService::ChatService(Store& store, const TokenSigner& tokens, const Clock& clock,
+                         ChatServiceOptions options)
+    : m_store(store)
+    , m_tokens(tokens)
+    , m_clock(clock)
+    , m_options(options)
+    , m_customerRate(clock, options.customerRate) {}
+
+// --- authentication ------------------------------------------------------------------------------
+
+Caller ChatService::authenticate(std::string_view bearerToken) const {
+    auto verified = m_tokens.verify(bearerToken);
+    if (!verified)
+        throw ApiError::unauthorized();
+    if (auto* agent = std::get_if<AgentIdentity>(&verified->caller)) {
+        auto record = m_store.readResult([&](ReadTx& tx) { return tx.agentById(agent->agentId); });
+        if (!record)
+            throw ApiError::unauthorized("This agent no longer exists.");
+        agent->role = record->agent.role;
+    }
+    return verified->caller;
+}
+
+AgentIdentity ChatService::requireAgent(const Caller& c) const {
+    if (auto* a = std::get_if<AgentIdentity>(&c))
+        return *a;
+    throw ApiError::forbidden("This needs an agent's token.");
+}
+
+AgentIdentity ChatService::requireAdmin(const Caller& c) const {
+    auto a = requireAgent(c);
+    if (!a.isAdmin())
+        throw ApiError::forbidden("This needs an admin's token.");
+    return a;
+}
+
+CustomerIdentity ChatService::requireCustomer(const Caller& c) const {
+    if (auto* cu = std::get_if<CustomerIdentity>(&c))
+        return *cu;
+    throw ApiError::forbidden("This needs a customer's token.");
+}
+
+// --- customers -------------------------------------------------------------------------------------
+
+ChatService::NewSession ChatService::createCustomerSession() const {
+    NewSession s;
+    s.sessionId = newUuid();
+    s.token = m_tokens.issueCustomer(s.sessionId);
+    return s;
+}
+
+std::vector<FaqEntry> ChatService::activeFaq() const {
+    return m_store.readResult([](ReadTx& tx) { return tx.faq(true); });
+}
+
+ChatService::ConversationWithMessages ChatService::openConversation(const CustomerIdentity& who) {
+    // Fast path without the writer: most calls find the open conversation.
+    if (auto existing = m_store.readResult([&](ReadTx& tx) -> std::optional<ConversationWithMessages> {
+            auto c = tx.openConversationOfSession(who.sessionId);
+            if (!c)
+                return std::nullopt;
+            return ConversationWithMessages{*c, tx.messages(c->id, 0), false};
+        }))
+        return *existing;
+
+    return m_store.writeResult([&](WriteTx& tx) {
+        // Re-checked inside the writer: two racing calls create one conversation.
+        if (auto c = tx.openConversationOfSession(who.sessionId))
+            return ConversationWithMessages{*c, tx.messages(c->id, 0), false};
+        const auto now = formatRfc3339(m_clock.now());
+        Conversation c;
+        c.id = newUuid();
+        c.customerSessionId = who.sessionId;
+        c.status = ConversationStatus::Automated;
+        c.createdAt = c.updatedAt = now;
+        tx.insertConversation(c);
+        json suggestions = json::array();
+        for (const auto& e : tx.faq(true)) {
+            if (suggestions.size() >= 4)
+                break;
+            suggestions.push_back({{"slug", e.slug}, {"question", e.question}});
+        }
+        auto greeting = newMessage(c, SenderType::Bot, MessageKind::Text, FaqBot::greeting(), now,
+                                   {{"suggestions", suggestions}, {"offer_handoff", true}});
+        tx.appendMessage(greeting);
+        c.updatedAt = greeting.createdAt;
+        emitMessage(tx, c, greeting);
+        return ConversationWithMessages{c, {greeting}, true};
+    });
+}
+
+Conversation ChatService::visibleConversation(ReadTx& tx, const Caller& who, const std::string& id) const {
+    if (!isUuid(id))
+        throw ApiError::notFound("No such conversation.");
+    auto c = tx.conversation(id);
+    // Another session's conversation is indistinguishable from one that does not exist.
+    if (!c)
+        throw ApiError::notFound("No such conversation.");
+    if (auto* cu = std::get_if<CustomerIdentity>(&who); cu && c->customerSessionId != cu->sessionId)
+        throw ApiError::notFound("No such conversation.");
+    return *c;
+}
+
+ChatService::ConversationWithMessages ChatService::getConversation(const Caller& who,
+                                                                   const std::string& id) const {
+    return m_store.readResult([&](ReadTx& tx) {
+        auto c = visibleConversation(tx, who, id);
+        return ConversationWithMessages{c, tx.messages(id, 0), false};
+    });
+}
+
+std::vector<Message> ChatService::messagesAfter(const Caller& who, const std::string& id,
+                                                std::int64_t afterSeq) const {
+    return m_store.readResult([&](ReadTx& tx) {
+        visibleConversation(tx, who, id);
+        return tx.messages(id, afterSeq);
+    });
+}
+
+std::optional<Conversation> ChatService::openConversationOf(const std::string& sessionId) const {
+    return m_store.readResult([&](ReadTx& tx) { return tx.openConversationOfSession(sessionId); });
+}
+
+ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::string& conversationId,
+                                                 const SendRequest& req) {
+    const bool isCustomer = std::holds_alternative<CustomerIdentity>(who);
+    const bool quickReply = req.kind == MessageKind::QuickReply;
+    if (req.kind == MessageKind::Event)
+        throw ApiError::invalid("kind must be \"text\" or \"quick_reply\".");
+    if (quickReply && !isCustomer)
+        throw ApiError::invalid("Only customers send quick replies.");
+    if (quickReply && (!req.faqSlug || req.faqSlug->empty()))
+        throw ApiError::invalid("A quick reply needs faq_slug.");
+    // A quick reply may leave content empty: the entry's question stands in for it.
+    if (!quickReply || !trim(req.content).empty())
+        validateContent(req.content);
+    if (req.clientMsgId &&
+        (req.clientMsgId->empty() || req.clientMsgId->size() > 128 || !isValidUtf8(*req.clientMsgId)))
+        throw ApiError::invalid("client_msg_id must be 1 to 128 characters.");
+
+    return m_store.writeResult([&](WriteTx& tx) {
+        auto c = visibleConversation(tx, who, conversationId);
+        if (req.clientMsgId) {
+            if (auto first = tx.messageByClientId(c.id, *req.clientMsgId))
+                return SendResult{*first, {}, false};
+        }
+        if (c.status == ConversationStatus::Closed)
+            throw ApiError(409, errors::kConversationClosed, "This conversation is closed.");
+
+        const auto now = formatRfc3339(m_clock.now());
+        Message m;
+        std::optional<FaqEntry> quickEntry;
+        if (isCustomer) {
+            if (quickReply) {
+                quickEntry = tx.faqEntry(*req.faqSlug);
+                if (!quickEntry || !quickEntry->isActive)
+                    throw ApiError::notFound("No such FAQ entry.");
+            }
+            if (auto wait = m_customerRate.tryConsume(c.customerSessionId))
+                throw ApiError(429, errors::kRateLimited,
+                               "You're sending messages too fast. Please wait a moment.", *wait);
+            const auto content = trim(req.content).empty() && quickEntry ? quickEntry->question : req.content;
+            m = newMessage(c, SenderType::Customer, req.kind, content, now,
+                           quickEntry ? json{{"faq_slug", quickEntry->slug}} : json::object());
+        } else {
+            const auto& agent = std::get<AgentIdentity>(who);
+            if (c.assignedAgentId != agent.agentId)
+                throw ApiError::forbidden("Only the agent assigned to this conversation can write in it.");
+            m = newMessage(c, SenderType::Agent, MessageKind::Text, req.content, now);
+            m.senderAgentId = agent.agentId;
+        }
+        m.clientMsgId = req.clientMsgId;
+        tx.appendMessage(m);
+        emitMessage(tx, c, m);
+
+        SendResult result{m, {}, true};
+        if (isCustomer && lifecycle::botAnswers(c.status)) {
+            Message reply;
+            if (quickEntry) {
+                reply = newMessage(c, SenderType::Bot, MessageKind::Text, quickEntry->answer, now,
+                                   {{"faq_slug", quickEntry->slug}, {"matched", true}});
+            } else {
+                const auto answer = m_bot.answer(m.content, tx.faq(true));
+                if (answer.entry) {
+                    reply = newMessage(c, SenderType::Bot, MessageKind::Text, answer.entry->answer, now,
+                                       {{"faq_slug", answer.entry->slug}, {"matched", true}});
+                } else {
+                    json suggestions = json::array();
+                    for (const auto& s : answer.suggestions)
+                        suggestions.push_back({{"slug", s.slug}, {"question", s.question}});
+                    reply = newMessage(
+                        c, SenderType::Bot, MessageKind::Text, FaqBot::notUnderstood(), now,
+                        {{"matched", false}, {"suggestions", suggestions}, {"offer_handoff", true}});
+                }
+            }
+            tx.appendMessage(reply);
+            emitMessage(tx, c, reply);
+            result.replies.push_back(reply);
+        }
+        return result;
+    });
+}
+
+Conversation ChatService::handoff(const CustomerIdentity& who, const std::string& conversationId) {
+    return m_store.writeResult([&](WriteTx& tx) {
+        auto c = visibleConversation(tx, Caller{who}, conversationId);
+        if (c.status == ConversationStatus::Closed)
+            throw ApiError(409, errors::kConversationClosed, "This conversation is closed.");
+        if (c.status == ConversationStatus::Agent)
+            return c; // idempotent: the first handoff did everything
+        const auto queueBefore = tx.queue();
+        const auto now = formatRfc3339(m_clock.now());
+        c.status = ConversationStatus::Agent;
+        c.requestedAgentAt = now;
+        c.updatedAt = now;
+        tx.updateConversation(c);
+        serveQueue(tx, now);
+        c = *tx.conversation(c.id);
+        if (c.isQueued()) {
+            appendSystemEvent(tx, c, protocol::kQueuedMessage, {{"event", "queued"}}, now);
+            c = *tx.conversation(c.id);
+        }
+        emitQueueChanges(tx, queueBefore);
+        return c;
+    });
+}
+
+// --- assignment ------------------------------------------------------------------------------------
+
+void ChatService::serveQueue(WriteTx& tx, const std::string& now) {
+    auto waiting = tx.queue();
+    if (waiting.empty())
+        return;
+    auto records = tx.agents();
+    std::vector<AssignmentCandidate> candidates;
+    std::int64_t lastNo = 0;
+    for (const auto& r : records) {
+        candidates.push_back({r.agent.id, r.agent.presence == Presence::Online, r.agent.activeChats,
+                              r.agent.maxActiveChats, r.lastAssignmentNo});
+        lastNo = std::max(lastNo, r.lastAssignmentNo.value_or(0));
+    }
+    for (auto& c : waiting) {
+        const auto chosen = AssignmentPolicy::choose(candidates);
+        if (!chosen)
+            break;
+        auto& record = records[*chosen];
+        record.lastAssignmentNo = ++lastNo;
+        record.updatedAt = now;
+        tx.updateAgent(record);
+        candidates[*chosen].activeChats++;
+        candidates[*chosen].lastAssignmentNo = lastNo;
+
+        c.assignedAgentId = record.agent.id;
+        c.queuePosition.reset();
+        c.updatedAt = now;
+        tx.updateConversation(c);
+        appendSystemEvent(tx, c, record.agent.displayName + " joined the conversation.",
+                          {{"event", "assigned"},
+                           {"agent_id", record.agent.id},
+                           {"agent_display_name", record.agent.displayName}},
+                          now);
+        const auto fresh = *tx.conversation(c.id);
+        const auto agentNow = *tx.agentById(record.agent.id);
+        Audience both;
+        both.customerSessionId = c.customerSessionId;
+        both.agentIds = {record.agent.id};
+        tx.emit(Event{events::kAgentAssigned, json{{"conversation", fresh}, {"agent", agentJson(agentNow)}},
+                      both, c.id, 0});
+        emitConversationUpdated(tx, fresh, true); // it leaves the queue
+        emitAgentChanged(tx, record.agent.id);    // its load changed
+    }
+}
+
+// Every conversation still waiting whose place changed (or that just joined) hears its new place.
+void ChatService::emitQueueChanges(WriteTx& tx, const std::vector<Conversation>& queueBefore) {
+    std::map<std::string, int> before;
+    for (const auto& c : queueBefore)
+        before[c.id] = c.queuePosition.value_or(0);
+    for (const auto& c : tx.queue()) {
+        auto it = before.find(c.id);
+        if (it == before.end() || it->second != c.queuePosition.value_or(0))
+            emitConversationUpdated(tx, c, true);
+    }
+}
+
+// --- agents ----------------------------------------------------------------------------------------
+
+ChatService::LoginResult ChatService::login(const std::string& username, const std::string& password) {
+    std::string key = username;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    const auto now = m_clock.steadyNow();
+    {
+        std::lock_guard lock(m_loginMutex);
+        auto it = m_loginFailures.find(key);
+        if (it != m_loginFailures.end() && it->second.lockedUntil > now) {
+            const auto wait = std::chrono::ceil<std::chrono::seconds>(it->second.lockedUntil - now).count();
+            throw ApiError(429, errors::kRateLimited,
+                           "Too many failed sign-ins for this user. Try again later.",
+                           static_cast<int>(std::max<long long>(1, wait)));
+        }
+    }
+    auto record = m_store.readResult([&](ReadTx& tx) { return tx.agentByUsername(username); });
+    // Hash even for an unknown user, so timing does not reveal which usernames exist.
+    static const std::string dummy = passwords::hash("parley-dummy-password");
+    const bool ok = passwords::verify(password, record ? record->passwordHash : dummy) && record;
+    if (!ok) {
+        std::lock_guard lock(m_loginMutex);
+        auto& f = m_loginFailures[key];
+        if (++f.count >= m_options.loginFailuresBeforeThrottle) {
+            const int exponent = std::min(f.count - m_options.loginFailuresBeforeThrottle, 8);
+            f.lockedUntil = now + std::chrono::seconds(1 << exponent);
+        }
+        throw ApiError::unauthorized("Wrong username or password.");
+    }
+    {
+        std::lock_guard lock(m_loginMutex);
+        m_loginFailures.erase(key);
+    }
+    return {m_tokens.issueAgent(record->agent.id, m_options.agentTokenLifetime), record->agent};
+}
+
+Agent ChatService::setPresence(const AgentIdentity& who, Presence presence) {
+    return m_store.writeResult([&](WriteTx& tx) {
+        auto record = tx.agentById(who.agentId);
+        if (!record)
+            throw ApiError::unauthorized("This agent no longer exists.");
+        if (record->agent.presence == presence)
+            return record->agent;
+        const auto queueBefore = tx.queue();
+        const auto now = formatRfc3339(m_clock.now());
+        record->agent.presence = presence;
+        record->updatedAt = now;
+        tx.updateAgent(*record);
+        emitAgentChanged(tx, who.agentId);
+        // Going offline by choice keeps the agent's chats; it only stops new ones.
+        if (presence == Presence::Online) {
+            // It now receives the queue's updates: tell it what is waiting.
+            for (const auto& c : queueBefore) {
+                Audience a;
+                a.agentIds = {who.agentId};
+                tx.emit(Event{events::kConversationUpdated, json{{"conversation", c}}, a, c.id, 0});
+            }
+            serveQueue(tx, now);
+            emitQueueChanges(tx, queueBefore);
+        }
+        return tx.agentById(who.agentId)->agent;
+    });
+}
+
+Agent ChatService::agent(const std::string& agentId) const {
+    auto r = m_store.readResult([&](ReadTx& tx) { return tx.agentById(agentId); });
+    if (!r)
+        throw ApiError::notFound("No such agent.");
+    return r->agent;
+}
+
+std::vector<Conversation> ChatService::myConversations(const AgentIdentity& who) const {
+    return m_store.readResult([&](ReadTx& tx) { return tx.conversationsAssignedTo(who.agentId); });
+}
+
+std::vector<Conversation> ChatService::queue() const {
+    return m_store.readResult([](ReadTx& tx) { return tx.queue(); });
+}
+
+std::vector<Agent> ChatService::agents() const {
+    return m_store.readResult([](ReadTx& tx) {
+        std::vector<Agent> out;
+        for (auto& r : tx.agents())
+            out.push_back(std::move(r.agent));
+        return out;
+    });
+}
+
+Conversation ChatService::close(const AgentIdentity& who, const std::string& conversationId) {
+    return m_store.writeResult([&](WriteTx& tx) {
+        auto c = visibleConversation(tx, Caller{who}, conversationId);
+        if (!who.isAdmin() && c.assignedAgentId != who.agentId)
+            throw ApiError::forbidden("Only the assigned agent or an admin can close this conversation.");
+        if (c.status == ConversationStatus::Closed)
+            throw ApiError(409, errors::kConversationClosed, "This conversation is already closed.");
+        if (!lifecycle::canTransition(c.status, ConversationStatus::Closed))
+            throw ApiError(409, errors::kInvalidTransition,
+                           "Only a conversation with an agent can be closed.");
+        const auto queueBefore = tx.queue();
+        const bool wasQueued = c.isQueued();
+        const auto now = formatRfc3339(m_clock.now());
+        const auto closer = tx.agentById(who.agentId);
+        c.status = ConversationStatus::Closed;
+        c.closedAt = now;
+        c.updatedAt = now;
+        c.queuePosition.reset();
+        tx.updateConversation(c);
+        const auto name = closer ? closer->agent.displayName : std::string("an agent");
+        appendSystemEvent(tx, c, "Conversation closed by " + name + ".",
+                          {{"event", "closed"}, {"agent_id", who.agentId}, {"agent_display_name", name}},
+                          now);
+        const auto fresh = *tx.conversation(c.id);
+        Audience both;
+        both.customerSessionId = c.customerSessionId;
+        if (c.assignedAgentId)
+            both.agentIds = {*c.assignedAgentId};
+        if (c.assignedAgentId != who.agentId)
+            both.agentIds.push_back(who.agentId);
+        tx.emit(Event{events::kChatClosed, json{{"conversation", fresh}}, both, c.id, 0});
+        if (wasQueued)
+            emitConversationUpdated(tx, fresh, true);
+        if (c.assignedAgentId)
+            emitAgentChanged(tx, *c.assignedAgentId);
+        serveQueue(tx, now);
+        emitQueueChanges(tx, queueBefore);
+        return fresh;
+    });
+}
+
+void ChatService::markAgentLost(const std::string& agentId) {
+    m_store.write([&](WriteTx& tx) {
+        auto record = tx.agentById(agentId);
+        if (!record || record->agent.presence == Presence::Offline)
+            return;
+        const auto queueBefore = tx.queue();
+        const auto now = formatRfc3339(m_clock.now());
+        record->agent.presence = Presence::Offline;
+        record->updatedAt = now;
+        tx.updateAgent(*record);
+        for (auto c : tx.conversationsAssignedTo(agentId)) {
+            c.assignedAgentId.reset();
+            c.updatedAt = now;
+            tx.updateConversation(c);
+            appendSystemEvent(
+                tx, c,
+                record->agent.displayName +
+                    " lost the connection. You are back in the queue; the next free agent will take over.",
+                {{"event", "unassigned"},
+                 {"agent_id", agentId},
+                 {"agent_display_name", record->agent.displayName}},
+                now);
+        }
+        emitAgentChanged(tx, agentId);
+        serveQueue(tx, now);
+        emitQueueChanges(tx, queueBefore);
+    });
+}
+
+std::vector<std::string> ChatService::onlineAgentIds() const {
+    return m_store.readResult([](ReadTx& tx) { return onlineAgents(tx); });
+}
+
+// --- admins ----------------------------------------------------------------------------------------
+
+std::vector<FaqEntry> ChatService::allFaq() const {
+    return m_store.readResult([](ReadTx& tx) { return tx.faq(false); });
+}
+
+FaqEntry ChatService::createFaq(const FaqEntry& entry) {
+    validateFaq(entry);
+    m_store.write([&](WriteTx& tx) {
+        if (tx.faqEntry(entry.slug))
+            throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
+        tx.insertFaq(entry, formatRfc3339(m_clock.now()));
+    });
+    return entry;
+}
+
+FaqEntry ChatService::updateFaq(const std::string& slug, const FaqEntry& entry) {
+    validateFaq(entry);
+    m_store.write([&](WriteTx& tx) {
+        if (!tx.faqEntry(slug))
+            throw ApiError::notFound("No such FAQ entry.");
+        if (entry.slug != slug && tx.faqEntry(entry.slug))
+            throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
+        tx.updateFaq(slug, entry, formatRfc3339(m_clock.now()));
+    });
+    return entry;
+}
+
+void ChatService::deleteFaq(const std::string& slug) {
+    m_store.write([&](WriteTx& tx) {
+        if (!tx.deleteFaq(slug))
+            throw ApiError::notFound("No such FAQ entry.");
+    });
+}
+
+Agent ChatService::createAgent(const NewAgent& a) {
+    static const std::regex usernameRe("^[A-Za-z0-9._-]{1,64}$");
+    if (!std::regex_match(a.username, usernameRe))
+        throw ApiError::invalid("username must be 1-64 letters, digits, dots, dashes or underscores.");
+    validateField(a.displayName, "display_name", 100);
+    validatePassword(a.password);
+    validateMaxChats(a.maxActiveChats);
+    const auto hash = passwords::hash(a.password); // slow: outside the writer
+    return m_store.writeResult([&](WriteTx& tx) {
+        if (tx.agentByUsername(a.username))
+            throw ApiError::conflict("An agent with username \"" + a.username + "\" already exists.");
+        const auto now = formatRfc3339(m_clock.now());
+        AgentRecord r;
+        r.agent =
+            Agent{newUuid(), a.username, trim(a.displayName), a.role, Presence::Offline, a.maxActiveChats, 0};
+        r.passwordHash = hash;
+        r.createdAt = r.updatedAt = now;
+        tx.insertAgent(r);
+        emitAgentChanged(tx, r.agent.id);
+        return r.agent;
+    });
+}
+
+Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u) {
+    if (u.displayName)
+        validateField(*u.displayName, "display_name", 100);
+    if (u.password)
+        validatePassword(*u.password);
+    if (u.maxActiveChats)
+        validateMaxChats(*u.maxActiveChats);
+    const auto hash = u.password ? std::optional(passwords::hash(*u.password)) : std::nullopt;
+    return m_store.writeResult([&](WriteTx& tx) {
+        auto record = isUuid(agentId) ? tx.agentById(agentId) : std::nullopt;
+        if (!record)
+            throw ApiError::notFound("No such agent.");
+        if (u.role && *u.role != Role::Admin && record->agent.role == Role::Admin) {
+            const auto all = tx.agents();
+            const auto admins =
+                std::count_if(all.begin(), all.end(), [](auto& r) { return r.agent.role == Role::Admin; });
+            if (admins <= 1)
+                throw ApiError::conflict("The last admin cannot lose the admin role.");
+        }
+        const auto queueBefore = tx.queue();
+        const auto now = formatRfc3339(m_clock.now());
+        const bool raised = u.maxActiveChats && *u.maxActiveChats > record->agent.maxActiveChats;
+        if (u.displayName)
+            record->agent.displayName = trim(*u.displayName);
+        if (hash)
+            record->passwordHash = *hash;
+        if (u.maxActiveChats)
+            record->agent.maxActiveChats = *u.maxActiveChats;
+        if (u.role)
+            record->agent.role = *u.role;
+        record->updatedAt = now;
+        tx.updateAgent(*record);
+        emitAgentChanged(tx, agentId);
+        // A raised maximum is capacity appearing: serve the queue at once. A lowered one unassigns nothing.
+        if (raised) {
+            serveQueue(tx, now);
+            emitQueueChanges(tx, queueBefore);
+        }
+        return tx.agentById(agentId)->agent;
+    });
+}
+
+bool ChatService::bootstrap(const std::string& adminPassword) {
+    const auto hash = passwords::hash(adminPassword);
+    return m_store.writeResult([&](WriteTx& tx) {
+        if (!tx.agents().empty())
+            return false;
+        const auto now = formatRfc3339(m_clock.now());
+        AgentRecord admin;
+        admin.agent = Agent{newUuid(), "admin", "Administrator", Role::Admin, Presence::Offline, 5, 0};
+        admin.passwordHash = hash;
+        admin.createdAt = admin.updatedAt = now;
+        tx.insertAgent(admin);
+        if (tx.faq(false).empty())
+            for (const auto& e : defaultFaq())
+                tx.insertFaq(e, now);
+        return true;
+    });
+}
+
+} // namespace parley::server

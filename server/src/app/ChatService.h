@@ -1,0 +1,143 @@
+#pragma once
+// The use cases of Parley, transport-free: the HTTP API and the WebSocket listener both call
+// these, and tests can drive them directly. Each state change is one write transaction; the
+// domain rules live in domain/ (Lifecycle, AssignmentPolicy, FaqBot) and are applied here.
+
+#include "app/ApiError.h"
+#include "auth/Identity.h"
+#include "auth/TokenSigner.h"
+#include "domain/FaqBot.h"
+#include "domain/RateLimiter.h"
+#include "parley/protocol/Types.h"
+#include "store/Store.h"
+#include "util/Clock.h"
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace parley::server {
+
+struct ChatServiceOptions {
+    std::chrono::seconds agentTokenLifetime{12 * 3600};
+    RateLimiter::Options customerRate{};
+    int loginFailuresBeforeThrottle = 5;
+};
+
+class ChatService {
+public:
+    ChatService(Store& store, const TokenSigner& tokens, const Clock& clock, ChatServiceOptions options = {});
+
+    // --- authentication -------------------------------------------------------------------
+    // Verifies a bearer token; agents are re-read from the store (deleted agent -> 401) so the
+    // returned role is current. Throws ApiError 401.
+    Caller authenticate(std::string_view bearerToken) const;
+    AgentIdentity requireAgent(const Caller& c) const; // 403 for customers
+    AgentIdentity requireAdmin(const Caller& c) const; // 403 for non-admins
+    CustomerIdentity requireCustomer(const Caller& c) const;
+
+    // --- customers ----------------------------------------------------------------------------
+    struct NewSession {
+        std::string token;
+        std::string sessionId;
+    };
+    NewSession createCustomerSession() const;
+
+    std::vector<protocol::FaqEntry> activeFaq() const;
+
+    struct ConversationWithMessages {
+        protocol::Conversation conversation;
+        std::vector<protocol::Message> messages;
+        bool created = false;
+    };
+    ConversationWithMessages openConversation(const CustomerIdentity& who);
+    ConversationWithMessages getConversation(const Caller& who, const std::string& id) const;
+    std::vector<protocol::Message> messagesAfter(const Caller& who, const std::string& id,
+                                                 std::int64_t afterSeq) const;
+    // The session's open conversation, if any (for the WebSocket hello).
+    std::optional<protocol::Conversation> openConversationOf(const std::string& sessionId) const;
+
+    struct SendRequest {
+        std::string content;
+        std::optional<std::string> clientMsgId;
+        protocol::MessageKind kind = protocol::MessageKind::Text;
+        std::optional<std::string> faqSlug;
+    };
+    struct SendResult {
+        protocol::Message message;
+        std::vector<protocol::Message> replies;
+        bool created = true; // false: an idempotent repeat of client_msg_id
+    };
+    SendResult sendMessage(const Caller& who, const std::string& conversationId, const SendRequest& req);
+
+    protocol::Conversation handoff(const CustomerIdentity& who, const std::string& conversationId);
+
+    // --- agents -------------------------------------------------------------------------------
+    struct LoginResult {
+        std::string token;
+        protocol::Agent agent;
+    };
+    LoginResult login(const std::string& username, const std::string& password);
+    protocol::Agent setPresence(const AgentIdentity& who, protocol::Presence presence);
+    protocol::Agent agent(const std::string& agentId) const; // 404 when unknown
+    std::vector<protocol::Conversation> myConversations(const AgentIdentity& who) const;
+    std::vector<protocol::Conversation> queue() const;
+    std::vector<protocol::Agent> agents() const;
+    protocol::Conversation close(const AgentIdentity& who, const std::string& conversationId);
+
+    // Realtime: an online agent whose connections have all been gone past the grace period.
+    // Marks it offline, unassigns its open conversations (with a system message each) and
+    // serves them again. Does nothing when the agent is already offline.
+    void markAgentLost(const std::string& agentId);
+    std::vector<std::string> onlineAgentIds() const;
+
+    // --- admins -------------------------------------------------------------------------------
+    std::vector<protocol::FaqEntry> allFaq() const;
+    protocol::FaqEntry createFaq(const protocol::FaqEntry& entry);
+    protocol::FaqEntry updateFaq(const std::string& slug, const protocol::FaqEntry& entry);
+    void deleteFaq(const std::string& slug);
+
+    struct NewAgent {
+        std::string username;
+        std::string displayName;
+        std::string password;
+        int maxActiveChats = 5;
+        protocol::Role role = protocol::Role::Agent;
+    };
+    protocol::Agent createAgent(const NewAgent& a);
+    struct AgentUpdate {
+        std::optional<std::string> displayName;
+        std::optional<std::string> password;
+        std::optional<int> maxActiveChats;
+        std::optional<protocol::Role> role;
+    };
+    protocol::Agent updateAgent(const std::string& agentId, const AgentUpdate& u);
+
+    // First start of a data dir: the admin agent and the default FAQ. Returns false when the
+    // store already has agents (nothing done).
+    bool bootstrap(const std::string& adminPassword);
+
+private:
+    void serveQueue(WriteTx& tx, const std::string& now);
+    void emitQueueChanges(WriteTx& tx, const std::vector<protocol::Conversation>& queueBefore);
+    protocol::Conversation visibleConversation(ReadTx& tx, const Caller& who, const std::string& id) const;
+
+    Store& m_store;
+    const TokenSigner& m_tokens;
+    const Clock& m_clock;
+    ChatServiceOptions m_options;
+    FaqBot m_bot;
+    RateLimiter m_customerRate;
+
+    struct LoginFailures {
+        int count = 0;
+        std::chrono::steady_clock::time_point lockedUntil{};
+    };
+    mutable std::mutex m_loginMutex;
+    std::unordered_map<std::string, LoginFailures> m_loginFailures;
+};
+
+} // namespace parley::server

@@ -1,0 +1,45 @@
+#pragma once
+// A realtime event produced by a committed state change, with the recipients the contract's
+// WebSocket table names. The use cases compute the audience inside the transaction (so it is
+// exact at commit time); the transport only delivers.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::server {
+
+struct Audience {
+    std::optional<std::string> customerSessionId; // that customer's connections
+    std::vector<std::string> agentIds;            // these agents' connections
+    bool allAgents = false;                       // every connected agent (presence changes)
+    std::optional<std::string> watchersOf;        // agents watching this conversation (resume)
+};
+
+struct Event {
+    std::string type;    // protocol::events::k...
+    nlohmann::json data; // the frame's "data"
+    Audience audience;
+    std::string conversationId; // set for conversation-scoped events
+    std::int64_t seq = 0;       // message.created: the message's seq (for resume de-duplication)
+
+    nlohmann::json frame() const { return {{"type", type}, {"data", data}}; }
+};
+
+// Where committed events go. Implementations must be thread-safe and must not block:
+// publish() is called by the store's writer right after each commit, in commit order.
+class EventSink {
+public:
+    virtual ~EventSink() = default;
+    virtual void publish(std::vector<Event> events) = 0;
+};
+
+class NullEventSink final : public EventSink {
+public:
+    void publish(std::vector<Event>) override {}
+};
+
+} // namespace parley::server

@@ -1,0 +1,97 @@
+#pragma once
+// The persistence boundary. Use cases talk to ReadTx / WriteTx only, so a PostgreSQL store can
+// replace SqliteStore without touching them. Every write job runs inside one transaction on the
+// single writer; events it emits are published only after that transaction has committed.
+
+#include "app/Event.h"
+#include "parley/protocol/Types.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parley::server {
+
+// An agent as stored: the contract's Agent plus what only the server sees.
+struct AgentRecord {
+    protocol::Agent agent;
+    std::string passwordHash;
+    // Monotonic across agents: a larger number is a more recent assignment (ties in time broken).
+    std::optional<std::int64_t> lastAssignmentNo;
+    std::string createdAt;
+    std::string updatedAt;
+};
+
+class ReadTx {
+public:
+    virtual ~ReadTx() = default;
+
+    virtual std::optional<protocol::Conversation> conversation(const std::string& id) = 0;
+    virtual std::optional<protocol::Conversation> openConversationOfSession(const std::string& sessionId) = 0;
+    // Messages with seq > afterSeq, ascending; limit <= 0 means all.
+    virtual std::vector<protocol::Message> messages(const std::string& conversationId, std::int64_t afterSeq,
+                                                    int limit = 0) = 0;
+    virtual std::optional<protocol::Message> messageByClientId(const std::string& conversationId,
+                                                               const std::string& clientMsgId) = 0;
+    virtual std::int64_t lastSeq(const std::string& conversationId) = 0;
+
+    // Unassigned conversations in `agent` status, oldest requested_agent_at first, positions filled.
+    virtual std::vector<protocol::Conversation> queue() = 0;
+    // Open (`agent`) conversations assigned to the agent, newest activity first.
+    virtual std::vector<protocol::Conversation> conversationsAssignedTo(const std::string& agentId) = 0;
+
+    virtual std::vector<protocol::FaqEntry> faq(bool activeOnly) = 0; // by display_order, then slug
+    virtual std::optional<protocol::FaqEntry> faqEntry(const std::string& slug) = 0;
+
+    virtual std::optional<AgentRecord> agentById(const std::string& id) = 0;
+    virtual std::optional<AgentRecord> agentByUsername(const std::string& username) = 0;
+    virtual std::vector<AgentRecord> agents() = 0; // ordered by username; active_chats filled
+};
+
+class WriteTx : public virtual ReadTx {
+public:
+    virtual void insertConversation(const protocol::Conversation& c) = 0;
+    virtual void updateConversation(const protocol::Conversation& c) = 0;
+    // Assigns the next gap-free seq of the conversation to m.seq, inserts it and sets the
+    // conversation's updated_at to m.createdAt.
+    virtual void appendMessage(protocol::Message& m) = 0;
+
+    virtual void insertFaq(const protocol::FaqEntry& e, const std::string& now) = 0;
+    virtual void updateFaq(const std::string& slug, const protocol::FaqEntry& e, const std::string& now) = 0;
+    virtual bool deleteFaq(const std::string& slug) = 0;
+
+    virtual void insertAgent(const AgentRecord& a) = 0;
+    virtual void updateAgent(const AgentRecord& a) = 0; // everything but id and active_chats
+
+    // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
+    virtual void emit(Event e) = 0;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Runs job in a write transaction and returns once it has committed (or rethrows what the job
+    // threw, after rolling its changes back). Safe to call from any thread.
+    virtual void write(const std::function<void(WriteTx&)>& job) = 0;
+    // Runs job on a consistent snapshot; never blocks the writer.
+    virtual void read(const std::function<void(ReadTx&)>& job) = 0;
+
+    template <typename F>
+    auto writeResult(F&& f) -> decltype(f(std::declval<WriteTx&>())) {
+        using R = decltype(f(std::declval<WriteTx&>()));
+        std::optional<R> out;
+        write([&](WriteTx& tx) { out.emplace(f(tx)); });
+        return std::move(*out);
+    }
+    template <typename F>
+    auto readResult(F&& f) -> decltype(f(std::declval<ReadTx&>())) {
+        using R = decltype(f(std::declval<ReadTx&>()));
+        std::optional<R> out;
+        read([&](ReadTx& tx) { out.emplace(f(tx)); });
+        return std::move(*out);
+    }
+};
+
+} // namespace parley::server

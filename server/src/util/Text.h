@@ -1,0 +1,32 @@
+#pragma once
+// Small text helpers: RFC 3339 timestamps, UUIDs, UTF-8 validation, base64url.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parley::server {
+
+// "2026-11-25T05:56:39.123Z": millisecond precision, always UTC. Sorts as text in time order.
+std::string formatRfc3339(std::chrono::system_clock::time_point t);
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view s);
+
+std::string newUuid(); // random (version 4), from OpenSSL's CSPRNG
+bool isUuid(std::string_view s);
+
+bool isValidUtf8(std::string_view s);
+std::size_t utf8Length(std::string_view s); // code points; s must be valid UTF-8
+
+std::string base64UrlEncode(std::span<const unsigned char> bytes);
+std::string base64UrlEncode(std::string_view bytes);
+std::optional<std::string> base64UrlDecode(std::string_view text);
+
+std::string randomBytes(std::size_t n);
+
+std::string trim(std::string_view s);
+
+} // namespace parley::server

@@ -1,0 +1,19 @@
+#pragma once
+// WebSocket frame types and event names of the contract ("WebSocket").
+
+namespace parley::protocol::events {
+
+// Server -> client events.
+inline constexpr const char* kMessageCreated = "message.created";
+inline constexpr const char* kConversationUpdated = "conversation.updated";
+inline constexpr const char* kAgentAssigned = "agent.assigned";
+inline constexpr const char* kChatClosed = "chat.closed";
+inline constexpr const char* kAgentPresenceChanged = "agent.presence.changed";
+
+// Control frames.
+inline constexpr const char* kHello = "hello";      // client -> server, first frame
+inline constexpr const char* kHelloOk = "hello.ok"; // server -> client
+inline constexpr const char* kResume = "resume";    // client -> server
+inline constexpr const char* kError = "error";      // server -> client
+
+} // namespace parley::protocol::events

@@ -1,0 +1,89 @@
+#pragma once
+// The objects of the public contract (shared/contract/API.md, "Objects"), as plain C++ values.
+// Timestamps are RFC 3339 UTC strings and ids are UUID strings, exactly as they travel.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::protocol {
+
+enum class ConversationStatus { Automated, Agent, Closed };
+enum class SenderType { Customer, Bot, Agent, System };
+enum class MessageKind { Text, QuickReply, Event };
+enum class Role { Agent, Admin };
+enum class Presence { Online, Offline };
+
+// Wire names, and their inverse. The parse functions return nullopt for an unknown name.
+std::string_view toString(ConversationStatus v);
+std::string_view toString(SenderType v);
+std::string_view toString(MessageKind v);
+std::string_view toString(Role v);
+std::string_view toString(Presence v);
+std::optional<ConversationStatus> parseConversationStatus(std::string_view s);
+std::optional<SenderType> parseSenderType(std::string_view s);
+std::optional<MessageKind> parseMessageKind(std::string_view s);
+std::optional<Role> parseRole(std::string_view s);
+std::optional<Presence> parsePresence(std::string_view s);
+
+struct Conversation {
+    std::string id;
+    std::string customerSessionId;
+    ConversationStatus status = ConversationStatus::Automated;
+    std::optional<std::string> assignedAgentId;
+    std::optional<std::string> requestedAgentAt;
+    std::optional<std::string> closedAt;
+    std::string createdAt;
+    std::string updatedAt;
+    std::optional<int> queuePosition; // 1-based place while waiting in the queue, else null
+
+    bool isQueued() const { return status == ConversationStatus::Agent && !assignedAgentId; }
+    bool operator==(const Conversation&) const = default;
+};
+
+struct Message {
+    std::string id;
+    std::string conversationId;
+    std::int64_t seq = 0;
+    SenderType senderType = SenderType::Customer;
+    std::optional<std::string> senderAgentId;
+    MessageKind kind = MessageKind::Text;
+    std::string content;
+    nlohmann::json metadata = nlohmann::json::object();
+    std::optional<std::string> clientMsgId;
+    std::string createdAt;
+
+    bool operator==(const Message&) const = default;
+};
+
+struct Agent {
+    std::string id;
+    std::string username;
+    std::string displayName;
+    Role role = Role::Agent;
+    Presence presence = Presence::Offline;
+    int maxActiveChats = 0;
+    int activeChats = 0;
+
+    bool operator==(const Agent&) const = default;
+};
+
+struct FaqEntry {
+    std::string slug;
+    std::string question;
+    std::string answer;
+    int displayOrder = 0;
+    bool isActive = true;
+
+    bool operator==(const FaqEntry&) const = default;
+};
+
+// Limits the contract fixes.
+inline constexpr std::size_t kMaxMessageChars = 4000; // Unicode code points
+inline constexpr int kMaxActiveChatsLimit = 100;
+inline constexpr const char* kQueuedMessage = "All agents are busy. You are in queue.";
+
+} // namespace parley::protocol

@@ -1,0 +1,119 @@
+#include "parley/protocol/Codec.h"
+
+#include <stdexcept>
+
+using nlohmann::json;
+
+namespace parley::protocol {
+namespace {
+
+json orNull(const std::optional<std::string>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+std::optional<std::string> optString(const json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null())
+        return std::nullopt;
+    return it->get<std::string>();
+}
+
+template <typename E>
+E parseEnum(const json& j, const char* key, std::optional<E> (*parse)(std::string_view)) {
+    const auto text = j.at(key).get<std::string>();
+    if (auto v = parse(text))
+        return *v;
+    throw json::other_error::create(501, std::string("unknown value for ") + key + ": " + text, &j);
+}
+
+} // namespace
+
+void to_json(json& j, const Conversation& v) {
+    j = json{{"id", v.id},
+             {"customer_session_id", v.customerSessionId},
+             {"status", toString(v.status)},
+             {"assigned_agent_id", orNull(v.assignedAgentId)},
+             {"requested_agent_at", orNull(v.requestedAgentAt)},
+             {"closed_at", orNull(v.closedAt)},
+             {"created_at", v.createdAt},
+             {"updated_at", v.updatedAt},
+             {"queue_position", v.queuePosition ? json(*v.queuePosition) : json(nullptr)}};
+}
+
+void from_json(const json& j, Conversation& v) {
+    v.id = j.at("id").get<std::string>();
+    v.customerSessionId = j.at("customer_session_id").get<std::string>();
+    v.status = parseEnum(j, "status", &parseConversationStatus);
+    v.assignedAgentId = optString(j, "assigned_agent_id");
+    v.requestedAgentAt = optString(j, "requested_agent_at");
+    v.closedAt = optString(j, "closed_at");
+    v.createdAt = j.at("created_at").get<std::string>();
+    v.updatedAt = j.at("updated_at").get<std::string>();
+    auto qp = j.find("queue_position");
+    v.queuePosition = (qp == j.end() || qp->is_null()) ? std::nullopt : std::optional<int>(qp->get<int>());
+}
+
+void to_json(json& j, const Message& v) {
+    j = json{{"id", v.id},
+             {"conversation_id", v.conversationId},
+             {"seq", v.seq},
+             {"sender_type", toString(v.senderType)},
+             {"sender_agent_id", orNull(v.senderAgentId)},
+             {"kind", toString(v.kind)},
+             {"content", v.content},
+             {"metadata", v.metadata.is_null() ? json::object() : v.metadata},
+             {"client_msg_id", orNull(v.clientMsgId)},
+             {"created_at", v.createdAt}};
+}
+
+void from_json(const json& j, Message& v) {
+    v.id = j.at("id").get<std::string>();
+    v.conversationId = j.at("conversation_id").get<std::string>();
+    v.seq = j.at("seq").get<std::int64_t>();
+    v.senderType = parseEnum(j, "sender_type", &parseSenderType);
+    v.senderAgentId = optString(j, "sender_agent_id");
+    v.kind = parseEnum(j, "kind", &parseMessageKind);
+    v.content = j.at("content").get<std::string>();
+    auto md = j.find("metadata");
+    v.metadata = (md == j.end() || md->is_null()) ? json::object() : *md;
+    v.clientMsgId = optString(j, "client_msg_id");
+    v.createdAt = j.at("created_at").get<std::string>();
+}
+
+void to_json(json& j, const Agent& v) {
+    j = json{{"id", v.id},
+             {"username", v.username},
+             {"display_name", v.displayName},
+             {"role", toString(v.role)},
+             {"presence", toString(v.presence)},
+             {"max_active_chats", v.maxActiveChats},
+             {"active_chats", v.activeChats}};
+}
+
+void from_json(const json& j, Agent& v) {
+    v.id = j.at("id").get<std::string>();
+    v.username = j.at("username").get<std::string>();
+    v.displayName = j.at("display_name").get<std::string>();
+    v.role = parseEnum(j, "role", &parseRole);
+    v.presence = parseEnum(j, "presence", &parsePresence);
+    v.maxActiveChats = j.at("max_active_chats").get<int>();
+    v.activeChats = j.value("active_chats", 0);
+}
+
+void to_json(json& j, const FaqEntry& v) {
+    j = json{{"slug", v.slug},
+             {"question", v.question},
+             {"answer", v.answer},
+             {"display_order", v.displayOrder},
+             {"is_active", v.isActive}};
+}
+
+void from_json(const json& j, FaqEntry& v) {
+    v.slug = j.at("slug").get<std::string>();
+    v.question = j.at("question").get<std::string>();
+    v.answer = j.at("answer").get<std::string>();
+    v.displayOrder = j.value("display_order", 0);
+    v.isActive = j.value("is_active", true);
+}
+
+} // namespace parley::protocol
