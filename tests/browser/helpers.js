@@ -1,0 +1,131 @@
+'use strict';
+// Shared helpers of the browser tests: start the real parley-server, drive its REST API as an
+// agent or admin, and launch Debian's headless Chromium through playwright-core.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const REPO = path.resolve(__dirname, '..', '..');
+const WEB_ROOT = path.join(REPO, 'widget-web');
+const ARTIFACTS = process.env.PARLEY_TEST_ARTIFACTS || path.join(__dirname, 'artifacts');
+const ADMIN_PASSWORD = 'admin-secret-1';
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+// Two distinct free loopback ports (both held open while picking so they differ).
+async function freePorts(n) {
+  const servers = [];
+  for (let i = 0; i < n; i++) {
+    const s = net.createServer();
+    await new Promise((res, rej) => s.once('error', rej).listen(0, '127.0.0.1', res));
+    servers.push(s);
+  }
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((res) => s.close(res))));
+  return ports;
+}
+
+const until = async (what, fn, timeoutMs = 20000, everyMs = 100) => {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+};
+
+// Starts the server binary named by PARLEY_SERVER_BINARY on free ports with a temp data dir.
+async function startServer(extraArgs = []) {
+  const bin = process.env.PARLEY_SERVER_BINARY;
+  if (!bin) throw new Error('PARLEY_SERVER_BINARY must name the parley-server binary (CTest sets it)');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-browser-'));
+  const [httpPort, wsPort] = await freePorts(2);
+  const args = ['--host', '127.0.0.1', '--http-port', String(httpPort), '--ws-port', String(wsPort),
+    '--data-dir', dataDir, '--admin-password', ADMIN_PASSWORD, '--web-root', WEB_ROOT, ...extraArgs];
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let exited = null;
+  proc.stdout.on('data', (d) => { output += d; });
+  proc.stderr.on('data', (d) => { output += d; });
+  const gone = new Promise((res) => proc.once('exit', (code, sig) => { exited = { code, sig }; res(); }));
+  const base = `http://127.0.0.1:${httpPort}`;
+  try {
+    await until('/healthz', async () => {
+      if (exited) throw Object.assign(new Error('exited'), { fatal: true });
+      const r = await fetch(base + '/healthz', { signal: AbortSignal.timeout(1000) });
+      return r.status === 200;
+    }, 30000);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw new Error(`parley-server did not become healthy (${exited ? 'exit ' + JSON.stringify(exited) : e.message}):\n${output}`);
+  }
+  return {
+    base, httpPort, wsPort, dataDir,
+    output: () => output,
+    async stop() {
+      if (!exited) {
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 10000);
+        await gone;
+        clearTimeout(t);
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      return exited;
+    },
+  };
+}
+
+// One REST call; answers {status, body, headers}.
+async function rest(base, method, urlPath, token, body) {
+  const headers = {};
+  if (token) headers.Authorization = 'Bearer ' + token;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(base + urlPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  let json = null;
+  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+  return { status: r.status, body: json, headers: r.headers };
+}
+
+async function restOk(base, method, urlPath, token, body) {
+  const r = await rest(base, method, urlPath, token, body);
+  if (r.status >= 300) throw new Error(`${method} ${urlPath} -> ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+async function adminToken(base) {
+  return (await restOk(base, 'POST', '/api/v1/agent/login', null, { username: 'admin', password: ADMIN_PASSWORD })).token;
+}
+
+// Creates an agent through the admin API, signs it in, and (unless online:false) sets it online.
+async function createAgent(base, { username = 'alice', displayName = 'Alice Moreau', online = true } = {}) {
+  const admin = await adminToken(base);
+  const password = 'agent-pass-' + username;
+  await restOk(base, 'POST', '/api/v1/admin/agents', admin,
+    { username, display_name: displayName, password, max_active_chats: 5, role: 'agent' });
+  const { token, agent } = await restOk(base, 'POST', '/api/v1/agent/login', null, { username, password });
+  if (online) await restOk(base, 'PUT', '/api/v1/agent/presence', token, { presence: 'online' });
+  return { token, agent, displayName };
+}
+
+async function addFaq(base, entries) {
+  const admin = await adminToken(base);
+  for (const e of entries) await restOk(base, 'POST', '/api/v1/admin/faq', admin, { is_active: true, ...e });
+}
+
+const BROWSER_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// Debian's Chromium; playwright-core gives every launch a fresh temporary user-data-dir.
+function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.PARLEY_CHROMIUM || '/usr/bin/chromium', headless: true, args: BROWSER_ARGS });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, name + '.png') });
+}
+
+module.exports = { REPO, WEB_ROOT, ARTIFACTS, freePorts, until, startServer, rest, restOk, adminToken, createAgent, addFaq, launchBrowser, shot };

@@ -1,0 +1,373 @@
+'use strict';
+// The customer widget in a real (headless Debian) Chromium against the real parley-server.
+// Every test starts its own server (fresh data dir) and browser context; screenshots of the
+// main states go to PARLEY_TEST_ARTIFACTS (CTest: <build>/test-artifacts/browser/).
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const H = require('./helpers');
+
+const BUSY = 'All agents are busy. You are in queue.';
+const FAQ = [
+  { slug: 'test-shipping', question: 'How long does delivery take?', answer: 'Orders ship within one business day; delivery takes 2 to 4 days.', display_order: 1 },
+  { slug: 'test-returns', question: 'Can I return an opened bag?', answer: 'Opened bags can be returned within 14 days for store credit.', display_order: 2 },
+];
+
+let browser;
+before(async () => { browser = await H.launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+// Runs one scenario with its own server and browser context; on failure keeps a screenshot
+// and the server's output in the artifacts directory.
+function scenario(name, opts, fn) {
+  if (typeof opts === 'function') [fn, opts] = [opts, {}];
+  test(name, { timeout: 90000 }, async () => {
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const srv = await H.startServer(opts.serverArgs);
+    const ctx = await browser.newContext({ viewport: opts.viewport || { width: 1280, height: 800 }, ...(opts.context || {}) });
+    const page = await ctx.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    try {
+      await fn({ srv, ctx, page });
+      assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+    } catch (e) {
+      await page.screenshot({ path: path.join(H.ARTIFACTS, `FAILED-${slug}.png`) }).catch(() => {});
+      fs.writeFileSync(path.join(H.ARTIFACTS, `FAILED-${slug}.server.log`), srv.output());
+      throw e;
+    } finally {
+      await ctx.close();
+      await srv.stop();
+    }
+  });
+}
+
+// ---- widget helpers (Playwright's CSS and role selectors pierce the open shadow root) -----
+const W = 'parley-widget';
+const launcher = (page) => page.locator(`${W} .launcher`);
+const logOf = (page) => page.locator(`${W} .log`);
+const talkBtn = (page) => page.locator(`${W}`).getByRole('button', { name: 'Talk to agent' });
+const input = (page) => page.locator(`${W} textarea`);
+
+async function openWidget(page, url) {
+  if (url) await page.goto(url);
+  await launcher(page).click();
+  await input(page).waitFor({ state: 'visible' });
+  // the bot greeting of a new conversation (or the restored history) is there
+  await logOf(page).locator('.m').first().waitFor();
+}
+
+async function sendText(page, text) {
+  const before = await logOf(page).locator('.me[data-state=sent]').count();
+  await input(page).fill(text);
+  await input(page).press('Enter');
+  await logOf(page).locator('.me[data-state=sent]').nth(before).waitFor();
+}
+
+// The customer's token and conversation as the widget stored them.
+async function customerOf(page) {
+  const raw = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('parley:'))?.[1]);
+  const v = JSON.parse(raw);
+  return { token: v.t, conversationId: v.c };
+}
+
+async function queuedConversation(page, srv) {
+  await openWidget(page, srv.base + '/');
+  await talkBtn(page).click();
+  await logOf(page).getByText(BUSY, { exact: true }).waitFor();
+  return customerOf(page);
+}
+
+// Storefront variants served in place of '/' (the real server still serves widget.js and the API).
+async function routeStorefront(page, srv, edit) {
+  const html = edit(fs.readFileSync(path.join(H.WEB_ROOT, 'index.html'), 'utf8'));
+  await page.route(srv.base + '/', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
+}
+
+// ---------------------------------------------------------------------------------------
+scenario('FAQ quick reply is answered at once', async ({ srv, page }) => {
+  await H.addFaq(srv.base, FAQ);
+  await page.goto(srv.base + '/');
+  await launcher(page).waitFor();
+  assert.equal(await page.locator(`${W} .panel`).isVisible(), false, 'panel starts closed');
+  await H.shot(page, '01-storefront-launcher');
+
+  await openWidget(page);
+  const chip = page.locator(`${W} .quick`).getByRole('button', { name: FAQ[0].question, exact: true });
+  await chip.click();
+  await logOf(page).locator('.me .bub', { hasText: FAQ[0].question }).waitFor();
+  await logOf(page).locator('.bot .bub', { hasText: FAQ[0].answer }).waitFor();
+  await logOf(page).locator('.me[data-state=sent]').first().waitFor();
+  await H.shot(page, '02-panel-bot-answer');
+
+  // the server recorded it as a quick reply for that entry
+  const c = await customerOf(page);
+  const { messages } = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}/messages?after_seq=0`, c.token);
+  const mine = messages.filter((m) => m.sender_type === 'customer');
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0].kind, 'quick_reply');
+  assert.match(mine[0].client_msg_id, /^[0-9a-f-]{36}$/);
+});
+
+scenario('free text is answered by the bot, with suggestions when nothing matches', async ({ srv, page }) => {
+  await H.addFaq(srv.base, FAQ);
+  await openWidget(page, srv.base + '/');
+  const botsBefore = await logOf(page).locator('.bot').count();
+  await sendText(page, 'Do you sell gift cards shaped like a dinosaur?');
+  await logOf(page).locator('.bot').nth(botsBefore).waitFor();
+  const c = await customerOf(page);
+  const { messages } = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}`, c.token);
+  const reply = messages[messages.length - 1];
+  assert.equal(reply.sender_type, 'bot');
+  await logOf(page).locator('.bot .bub').last().filter({ hasText: reply.content.trim().slice(0, 40) }).waitFor();
+  if (reply.metadata?.matched === false && reply.metadata.suggestions?.length) {
+    const s = reply.metadata.suggestions[0];
+    const btn = logOf(page).locator('.sugg').last().getByRole('button', { name: s.question, exact: true });
+    await btn.click();
+    await logOf(page).locator('.me .bub', { hasText: s.question }).waitFor();
+  }
+  await sendText(page, 'How long does delivery take?');
+  await logOf(page).locator('.bot .bub', { hasText: FAQ[0].answer }).waitFor();
+});
+
+scenario('handoff hides the button for good and shows the busy message once', async ({ srv, page }) => {
+  await openWidget(page, srv.base + '/');
+  await talkBtn(page).waitFor();
+  // rapid double (triple) activation in one task: the widget must hand off once
+  await page.evaluate(() => {
+    const b = [...document.querySelector('parley-widget').shadowRoot.querySelectorAll('button')]
+      .find((x) => x.textContent === 'Talk to agent');
+    b.click(); b.click(); b.click();
+  });
+  await logOf(page).getByText(BUSY, { exact: true }).waitFor();
+  await page.locator(`${W} .state`, { hasText: /queue/ }).waitFor();
+  await sendText(page, 'Hello, anyone there?'); // one more round trip after the handoff
+  assert.equal(await logOf(page).getByText(BUSY, { exact: true }).count(), 1);
+  assert.equal(await talkBtn(page).count(), 0, 'Talk to agent hidden after handoff');
+  await H.shot(page, '03-queued');
+
+  const c = await customerOf(page);
+  const r = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}`, c.token);
+  assert.equal(r.conversation.status, 'agent');
+  assert.equal(r.messages.filter((m) => m.content === BUSY).length, 1, 'server has one busy message');
+  assert.equal(r.conversation.queue_position, 1);
+  assert.match(await page.locator(`${W} .state`).textContent(), /number 1 in the queue/);
+
+  await page.reload();
+  await openWidget(page);
+  await logOf(page).getByText(BUSY, { exact: true }).waitFor();
+  assert.equal(await logOf(page).getByText(BUSY, { exact: true }).count(), 1);
+  await page.locator(`${W} .state`, { hasText: /queue/ }).waitFor();
+  assert.equal(await talkBtn(page).count(), 0, 'still hidden after a reload');
+});
+
+scenario('an agent is assigned from the queue and its reply appears live', async ({ srv, page }) => {
+  const c = await queuedConversation(page, srv);
+  const alice = await H.createAgent(srv.base, { username: 'alice', displayName: 'Alice Moreau' });
+  await page.locator(`${W} .state`, { hasText: 'You are chatting with Alice Moreau' }).waitFor();
+  await page.locator(`${W} .sub`, { hasText: 'Alice Moreau' }).waitFor();
+  const mine = await H.restOk(srv.base, 'GET', '/api/v1/agent/conversations', alice.token);
+  assert.ok(mine.conversations.some((x) => x.id === c.conversationId), 'the agent got the queued chat');
+
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, alice.token,
+    { content: 'Hi, this is Alice. How can I help with your order?' });
+  const reply = logOf(page).locator('.agent', { hasText: 'How can I help with your order?' });
+  await reply.waitFor();
+  assert.equal(await reply.locator('.who').textContent(), 'Alice Moreau');
+  await sendText(page, 'My parcel has not arrived yet.');
+  await H.shot(page, '04-agent-assigned');
+
+  // with the panel closed a new reply raises the unread badge
+  await page.locator(`${W} .x`).click();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, alice.token, { content: 'Could you give me the order number?' });
+  await page.locator(`${W} .badge`, { hasText: '1' }).waitFor();
+  await H.shot(page, '05-unread-badge');
+  await launcher(page).click();
+  await page.locator(`${W} .badge`).waitFor({ state: 'hidden' });
+});
+
+scenario('a reload restores the conversation and its whole history', async ({ srv, page }) => {
+  await H.addFaq(srv.base, FAQ);
+  await openWidget(page, srv.base + '/');
+  await page.locator(`${W} .quick`).getByRole('button', { name: FAQ[1].question }).click();
+  await logOf(page).locator('.bot .bub', { hasText: FAQ[1].answer }).waitFor();
+  await sendText(page, 'Thanks! And one more thing.');
+  const before = await logOf(page).locator('.m .bub, .m.sys').allTextContents();
+  const c1 = await customerOf(page);
+
+  await page.reload();
+  await openWidget(page);
+  await logOf(page).locator('.bub', { hasText: 'Thanks! And one more thing.' }).waitFor();
+  const afterTexts = await logOf(page).locator('.m .bub, .m.sys').allTextContents();
+  assert.deepEqual(afterTexts, before, 'same messages in the same order');
+  assert.deepEqual(await customerOf(page), c1, 'same session and conversation');
+});
+
+scenario('with the WebSocket blocked, polling still delivers the agent reply', async ({ srv, page }) => {
+  const [closedPort] = await H.freePorts(1);
+  await routeStorefront(page, srv, (html) => html.replace('<script src="/widget.js" async>',
+    `<script src="/widget.js" data-parley-ws="ws://127.0.0.1:${closedPort}/ws" async>`));
+  const sockets = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  const c = await queuedConversation(page, srv);
+  const alice = await H.createAgent(srv.base, { username: 'alice', displayName: 'Alice Moreau' });
+  await page.locator(`${W} .state`, { hasText: 'You are chatting with Alice Moreau' }).waitFor();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, alice.token, { content: 'Polling works: hello from Alice.' });
+  await logOf(page).locator('.agent', { hasText: 'Polling works: hello from Alice.' }).waitFor({ timeout: 15000 });
+  assert.ok(sockets.every((u) => u.includes(String(closedPort))), 'only the blocked WebSocket was tried');
+  await sendText(page, 'Great, I can see you.');
+});
+
+scenario('a closed conversation is read-only and a new one can be started', async ({ srv, page }) => {
+  const c = await queuedConversation(page, srv);
+  const alice = await H.createAgent(srv.base);
+  await page.locator(`${W} .state`, { hasText: 'Alice Moreau' }).waitFor();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, alice.token, { content: 'Glad I could help. Have a nice day!' });
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/close`, alice.token);
+  const newBtn = page.locator(W).getByRole('button', { name: 'Start a new conversation' });
+  await newBtn.waitFor();
+  await page.locator(`${W} .ended`, { hasText: 'This conversation has ended' }).waitFor();
+  assert.equal(await input(page).isVisible(), false, 'no composer when closed');
+  assert.equal(await talkBtn(page).isVisible(), false);
+  await H.shot(page, '06-closed');
+
+  await page.reload(); // still closed and read-only after a reload
+  await launcher(page).click();
+  await newBtn.waitFor();
+  await logOf(page).locator('.bub', { hasText: 'Glad I could help' }).waitFor();
+
+  await newBtn.click();
+  await input(page).waitFor();
+  await talkBtn(page).waitFor();
+  const c2 = await customerOf(page);
+  assert.notEqual(c2.conversationId, c.conversationId);
+  assert.equal(await logOf(page).locator('.bub', { hasText: 'Glad I could help' }).count(), 0, 'old history cleared');
+  await sendText(page, 'A new question about beans.');
+});
+
+scenario('HTML and script payloads show as text; links are safe', async ({ srv, page }) => {
+  const payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><b>bold</b>';
+  const c = await queuedConversation(page, srv);
+  await sendText(page, payload);
+  const alice = await H.createAgent(srv.base);
+  await page.locator(`${W} .state`, { hasText: 'Alice Moreau' }).waitFor();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, alice.token,
+    { content: `${payload} see https://example.com/help?a=1&b=2. or javascript:alert(1)` });
+  const agentMsg = logOf(page).locator('.agent .bub').last();
+  await agentMsg.waitFor();
+  assert.equal(await logOf(page).locator('.me .bub', { hasText: '<img' }).textContent(), payload);
+  assert.ok((await agentMsg.textContent()).startsWith(payload));
+  assert.equal(await logOf(page).locator('img, script, b').count(), 0, 'no element made from message content');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  const link = agentMsg.locator('a');
+  assert.equal(await link.count(), 1, 'only the http(s) URL is a link');
+  assert.equal(await link.getAttribute('href'), 'https://example.com/help?a=1&b=2');
+  assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await link.getAttribute('target'), '_blank');
+});
+
+scenario('hostile host-page CSS does not restyle the widget', async ({ srv, page }) => {
+  await H.addFaq(srv.base, FAQ);
+  await routeStorefront(page, srv, (html) => html.replace('</head>',
+    '<style>* { all: unset; color: red !important; font-size: 40px !important; font-family: serif !important }' +
+    ' div { display: none !important } button { background: lime !important; width: 10px !important }' +
+    ' html { font-size: 40px !important }</style></head>'));
+  await page.goto(srv.base + '/');
+  const l = launcher(page);
+  await l.waitFor();
+  const box = await l.boundingBox();
+  assert.ok(box && Math.round(box.width) === 58 && Math.round(box.height) === 58, 'launcher keeps its size: ' + JSON.stringify(box));
+  await openWidget(page);
+  await page.locator(`${W} .quick`).getByRole('button', { name: FAQ[0].question }).click();
+  await logOf(page).locator('.bot .bub', { hasText: FAQ[0].answer }).waitFor();
+  const st = await logOf(page).locator('.bot .bub').last().evaluate((e) => {
+    const s = getComputedStyle(e);
+    return { color: s.color, fontSize: s.fontSize, display: s.display };
+  });
+  assert.notEqual(st.color, 'rgb(255, 0, 0)');
+  assert.equal(st.fontSize, '14px');
+  assert.equal(st.display, 'block');
+  const panel = await page.locator(`${W} .panel`).boundingBox();
+  assert.ok(panel.width > 300 && panel.width < 400, 'panel keeps its size');
+  await H.shot(page, '07-hostile-css');
+});
+
+scenario('fits a phone screen', { viewport: { width: 390, height: 844 }, context: { isMobile: true, hasTouch: true } }, async ({ srv, page }) => {
+  await H.addFaq(srv.base, FAQ);
+  await page.goto(srv.base + '/');
+  await launcher(page).waitFor();
+  await H.shot(page, '08-phone-launcher');
+  await openWidget(page);
+  await page.locator(`${W} .quick`).getByRole('button', { name: FAQ[0].question }).click();
+  await logOf(page).locator('.bot .bub', { hasText: FAQ[0].answer }).waitFor();
+  const box = await page.locator(`${W} .panel`).boundingBox();
+  assert.deepEqual([box.x, box.y, box.width, box.height].map(Math.round), [0, 0, 390, 844], 'full-screen panel');
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'no horizontal overflow');
+  await H.shot(page, '09-phone-panel');
+  await page.locator(`${W}`).getByRole('button', { name: 'Close chat' }).click();
+  await launcher(page).waitFor();
+});
+
+scenario('keyboard only: open, send, Escape closes and focus returns', async ({ srv, page }) => {
+  await page.goto(srv.base + '/');
+  await launcher(page).waitFor();
+  // Tab from the end of the page lands on the launcher (the widget is last in the tab order)
+  await launcher(page).focus();
+  await page.keyboard.press('Enter');
+  await input(page).waitFor();
+  await logOf(page).locator('.m').first().waitFor();
+  const focused = () => page.evaluate(() => {
+    const a = document.querySelector('parley-widget').shadowRoot.activeElement;
+    return a ? a.tagName.toLowerCase() + '.' + a.className : null;
+  });
+  assert.equal(await focused(), 'textarea.');
+  await page.keyboard.type('Typed with the keyboard only');
+  await page.keyboard.press('Enter');
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'Typed with the keyboard only' }).waitFor();
+  assert.equal(await logOf(page).getAttribute('aria-live'), 'polite');
+  await page.keyboard.press('Escape');
+  await page.locator(`${W} .panel`).waitFor({ state: 'hidden' });
+  assert.equal(await focused(), 'button.launcher');
+  assert.equal(await launcher(page).getAttribute('aria-expanded'), 'false');
+});
+
+scenario('a failed send shows Retry, and the retry never duplicates', async ({ srv, page }) => {
+  await openWidget(page, srv.base + '/');
+  // the first POST reaches the server but its answer is lost on the way back
+  let lost = 0;
+  await page.route('**/api/v1/conversations/*/messages', async (route) => {
+    if (route.request().method() === 'POST' && lost++ === 0) {
+      await route.fetch();
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  await input(page).fill('Is the kettle induction-ready?');
+  await input(page).press('Enter');
+  const failed = logOf(page).locator('.me[data-state=failed]');
+  await failed.waitFor();
+  await page.locator(`${W} .banner`, { hasText: 'not sent' }).waitFor();
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'Is the kettle induction-ready?' }).waitFor();
+  assert.equal(await logOf(page).locator('.me', { hasText: 'Is the kettle induction-ready?' }).count(), 1);
+  const c = await customerOf(page);
+  const { messages } = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}/messages?after_seq=0`, c.token);
+  assert.equal(messages.filter((m) => m.content === 'Is the kettle induction-ready?').length, 1, 'one message on the server');
+});
+
+scenario('429 shows a friendly wait and the widget stays usable',
+  { serverArgs: ['--customer-rate-burst', '2', '--customer-rate-per-minute', '30'] }, async ({ page, srv }) => {
+    await openWidget(page, srv.base + '/');
+    await sendText(page, 'one');
+    await sendText(page, 'two');
+    await input(page).fill('three');
+    await input(page).press('Enter');
+    await page.locator(`${W} .banner`, { hasText: /sending messages quickly\. Please wait \d+ second/ }).waitFor();
+    await H.shot(page, '10-rate-limited');
+    assert.equal(await input(page).isEditable(), true, 'composer still usable');
+    // after Retry-After the held message goes out by itself, once
+    await logOf(page).locator('.me[data-state=sent]', { hasText: 'three' }).waitFor({ timeout: 30000 });
+    await page.locator(`${W} .banner`).waitFor({ state: 'hidden' });
+    assert.equal(await logOf(page).locator('.me', { hasText: 'three' }).count(), 1);
+  });
