@@ -1,0 +1,60 @@
+#pragma once
+// Presence of agents kept apart from sockets: counts the realtime connections of each agent and,
+// when the last one goes, waits out the grace period before reporting the agent lost. Several
+// connections of one agent (two windows) count as one presence; a reconnect within the grace
+// period cancels the timer, so nothing visible happens.
+//
+// Not thread-safe by itself: every call must run on the executor given to the constructor (the
+// hub's strand), which is also where the timers complete.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace parley::server {
+
+class AgentPresenceTracker {
+public:
+    using Executor = boost::asio::strand<boost::asio::io_context::executor_type>;
+    // Called on the executor when an agent's grace period has run out with no connection. It must
+    // not block: the handler hands the store write (ChatService::markAgentLost) to another thread.
+    using LostHandler = std::function<void(const std::string& agentId)>;
+
+    AgentPresenceTracker(Executor executor, std::chrono::steady_clock::duration grace, LostHandler onLost);
+
+    void connected(const std::string& agentId);
+    void disconnected(const std::string& agentId);
+    // After a (re)start nobody is connected yet: agents the store still has online get the same
+    // grace period to come back as if their last connection had just closed.
+    void startGrace(const std::vector<std::string>& agentIds);
+    // Cancels every grace timer (server shutdown: nobody is lost because we stop).
+    void stop();
+
+    int connectionCount(const std::string& agentId) const;
+    bool graceRunning(const std::string& agentId) const;
+
+private:
+    struct State {
+        int connections = 0;
+        std::unique_ptr<boost::asio::steady_timer> grace; // set while the grace period runs
+        std::uint64_t generation = 0;                     // identifies the running grace period
+    };
+    void armGrace(const std::string& agentId, State& state);
+
+    Executor m_executor;
+    std::chrono::steady_clock::duration m_grace;
+    LostHandler m_onLost;
+    std::unordered_map<std::string, State> m_agents;
+    std::uint64_t m_nextGeneration = 1;
+    bool m_stopped = false;
+};
+
+} // namespace parley::server

@@ -1,0 +1,181 @@
+#include "realtime/RealtimeHub.h"
+
+#include "parley/protocol/Events.h"
+#include "util/Log.h"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+namespace parley::server {
+
+namespace net = boost::asio;
+
+RealtimeHub::RealtimeHub(Executor strand, AgentPresenceTracker& presence)
+    : m_strand(std::move(strand))
+    , m_presence(presence) {}
+
+std::shared_ptr<const std::string> RealtimeHub::serialize(const nlohmann::json& frame) {
+    // Content is validated UTF-8 before it is stored; replace rather than throw just in case.
+    return std::make_shared<const std::string>(
+        frame.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void RealtimeHub::publish(std::vector<Event> events) {
+    if (events.empty())
+        return;
+    net::post(m_strand, [this, events = std::move(events)] { route(events); });
+}
+
+void RealtimeHub::post(std::function<void()> fn) {
+    net::post(m_strand, std::move(fn));
+}
+
+void RealtimeHub::attachCustomer(std::shared_ptr<Subscriber> sub, std::string sessionId, Done done) {
+    net::post(m_strand,
+              [this, sub = std::move(sub), sessionId = std::move(sessionId), done = std::move(done)] {
+                  const auto id = sub->subscriberId();
+                  auto& entry = m_subs[id];
+                  entry.sub = sub;
+                  entry.customerSessionId = sessionId;
+                  m_byCustomer[sessionId].push_back(id);
+                  if (done)
+                      done();
+              });
+}
+
+void RealtimeHub::attachAgent(std::shared_ptr<Subscriber> sub, std::string agentId, Done done) {
+    net::post(m_strand, [this, sub = std::move(sub), agentId = std::move(agentId), done = std::move(done)] {
+        const auto id = sub->subscriberId();
+        auto& entry = m_subs[id];
+        entry.sub = sub;
+        entry.agentId = agentId;
+        m_byAgent[agentId].push_back(id);
+        m_agentConnections.insert(id);
+        m_presence.connected(agentId);
+        if (done)
+            done();
+    });
+}
+
+void RealtimeHub::watch(std::shared_ptr<Subscriber> sub, std::string conversationId, Done done) {
+    net::post(m_strand, [this, sub = std::move(sub), conversationId = std::move(conversationId),
+                         done = std::move(done)] {
+        const auto id = sub->subscriberId();
+        auto it = m_subs.find(id);
+        // A connection that was detached meanwhile watches nothing; done still runs so the caller
+        // can finish (its own state says it is closed).
+        if (it != m_subs.end()) {
+            it->second.watching.insert(conversationId);
+            m_watchers[conversationId].insert(id);
+        }
+        if (done)
+            done();
+    });
+}
+
+void RealtimeHub::unwatch(std::uint64_t subscriberId, std::string conversationId) {
+    net::post(m_strand, [this, subscriberId, conversationId = std::move(conversationId)] {
+        auto it = m_subs.find(subscriberId);
+        if (it != m_subs.end())
+            it->second.watching.erase(conversationId);
+        auto w = m_watchers.find(conversationId);
+        if (w != m_watchers.end()) {
+            w->second.erase(subscriberId);
+            if (w->second.empty())
+                m_watchers.erase(w);
+        }
+    });
+}
+
+void RealtimeHub::detach(std::uint64_t subscriberId) {
+    net::post(m_strand, [this, subscriberId] {
+        auto it = m_subs.find(subscriberId);
+        if (it == m_subs.end())
+            return;
+        auto& entry = it->second;
+        if (entry.customerSessionId)
+            removeFrom(m_byCustomer, *entry.customerSessionId, subscriberId);
+        if (entry.agentId) {
+            removeFrom(m_byAgent, *entry.agentId, subscriberId);
+            m_agentConnections.erase(subscriberId);
+            m_presence.disconnected(*entry.agentId);
+        }
+        for (const auto& conversationId : entry.watching) {
+            auto w = m_watchers.find(conversationId);
+            if (w != m_watchers.end()) {
+                w->second.erase(subscriberId);
+                if (w->second.empty())
+                    m_watchers.erase(w);
+            }
+        }
+        m_subs.erase(it);
+    });
+}
+
+void RealtimeHub::removeFrom(std::unordered_map<std::string, std::vector<std::uint64_t>>& index,
+                             const std::string& key, std::uint64_t id) {
+    auto it = index.find(key);
+    if (it == index.end())
+        return;
+    std::erase(it->second, id);
+    if (it->second.empty())
+        index.erase(it);
+}
+
+void RealtimeHub::route(const std::vector<Event>& events) {
+    // Frames per recipient for this batch: one post per connection and batch, in event order.
+    std::unordered_map<std::uint64_t, std::vector<OutFrame>> out;
+    std::vector<std::uint64_t> recipients;
+    for (const auto& event : events) {
+        recipients.clear();
+        const auto& a = event.audience;
+        if (a.customerSessionId) {
+            if (auto it = m_byCustomer.find(*a.customerSessionId); it != m_byCustomer.end())
+                recipients.insert(recipients.end(), it->second.begin(), it->second.end());
+        }
+        if (a.allAgents) {
+            recipients.insert(recipients.end(), m_agentConnections.begin(), m_agentConnections.end());
+        } else {
+            for (const auto& agentId : a.agentIds)
+                if (auto it = m_byAgent.find(agentId); it != m_byAgent.end())
+                    recipients.insert(recipients.end(), it->second.begin(), it->second.end());
+        }
+        if (a.watchersOf) {
+            if (auto it = m_watchers.find(*a.watchersOf); it != m_watchers.end())
+                recipients.insert(recipients.end(), it->second.begin(), it->second.end());
+        }
+        if (recipients.empty())
+            continue;
+        // A connection in several audiences of one event gets it once.
+        std::sort(recipients.begin(), recipients.end());
+        recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
+
+        OutFrame frame;
+        try {
+            frame.text = serialize(event.frame());
+        } catch (const std::exception& e) {
+            log::error(std::string("realtime: cannot serialise event ") + event.type + ": " + e.what());
+            continue;
+        }
+        const bool isMessage = event.type == protocol::events::kMessageCreated && event.seq > 0;
+        if (isMessage) {
+            frame.conversationId = event.conversationId;
+            frame.seq = event.seq;
+        } else if (event.type == protocol::events::kChatClosed) {
+            frame.conversationId = event.conversationId;
+            if (frame.conversationId.empty() && event.data.contains("conversation"))
+                frame.conversationId = event.data["conversation"].value("id", "");
+            frame.closesConversation = !frame.conversationId.empty();
+        }
+        for (auto id : recipients)
+            out[id].push_back(frame);
+    }
+    for (auto& [id, frames] : out) {
+        auto it = m_subs.find(id);
+        if (it != m_subs.end())
+            it->second.sub->deliver(std::move(frames));
+    }
+}
+
+} // namespace parley::server

@@ -1,0 +1,558 @@
+#include "realtime/WsSession.h"
+
+#include "app/ApiError.h"
+#include "app/ChatService.h"
+#include "parley/protocol/Codec.h"
+#include "parley/protocol/Errors.h"
+#include "parley/protocol/Events.h"
+#include "util/Log.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+namespace parley::server {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace events = protocol::events;
+namespace errors = protocol::errors;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxUpgradeHeaderBytes = 8 * 1024;
+constexpr std::size_t kKeepReadBufferBytes = 16 * 1024; // larger read buffers are given back
+constexpr std::size_t kMaxConversationIdChars = 128;
+
+std::shared_ptr<const std::string> errorFrame(const std::string& code, const std::string& message) {
+    return RealtimeHub::serialize(
+        {{"type", events::kError}, {"data", {{"code", code}, {"message", message}}}});
+}
+
+} // namespace
+
+// --- registry ---------------------------------------------------------------------------------
+
+std::uint64_t SessionRegistry::add(const std::shared_ptr<WsSession>& s) {
+    std::lock_guard lock(m_mutex);
+    const auto id = m_nextId++;
+    m_sessions.emplace(id, s);
+    return id;
+}
+
+void SessionRegistry::remove(std::uint64_t id) {
+    std::lock_guard lock(m_mutex);
+    if (m_sessions.erase(id) > 0 && m_sessions.empty())
+        m_emptied.notify_all();
+}
+
+std::vector<std::shared_ptr<WsSession>> SessionRegistry::snapshot() const {
+    std::lock_guard lock(m_mutex);
+    std::vector<std::shared_ptr<WsSession>> out;
+    out.reserve(m_sessions.size());
+    for (const auto& [id, weak] : m_sessions)
+        if (auto s = weak.lock())
+            out.push_back(std::move(s));
+    return out;
+}
+
+std::size_t SessionRegistry::size() const {
+    std::lock_guard lock(m_mutex);
+    return m_sessions.size();
+}
+
+bool SessionRegistry::waitEmpty(std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(m_mutex);
+    return m_emptied.wait_for(lock, timeout, [this] { return m_sessions.empty(); });
+}
+
+// --- session ----------------------------------------------------------------------------------
+
+WsSession::WsSession(net::ip::tcp::socket&& socket, SessionContext& ctx)
+    : m_ctx(ctx)
+    , m_ws(std::move(socket))
+    , m_helloTimer(m_ws.get_executor()) {}
+
+WsSession::~WsSession() = default;
+
+template <typename F>
+void WsSession::postToSelf(F&& f) {
+    net::post(m_ws.get_executor(), std::forward<F>(f));
+}
+
+void WsSession::start() {
+    m_id = m_ctx.registry.add(shared_from_this());
+    postToSelf([self = shared_from_this()] {
+        auto& stream = beast::get_lowest_layer(self->m_ws);
+        beast::error_code ec;
+        // Small interactive frames: never wait for Nagle.
+        stream.socket().set_option(net::ip::tcp::no_delay(true), ec);
+        self->m_upgrade.emplace();
+        self->m_upgrade->header_limit(kMaxUpgradeHeaderBytes);
+        self->m_upgrade->body_limit(0);
+        stream.expires_after(self->m_ctx.options.handshakeTimeout);
+        http::async_read(stream, self->m_buffer, *self->m_upgrade,
+                         beast::bind_front_handler(&WsSession::onUpgradeRequest, self));
+    });
+}
+
+void WsSession::onUpgradeRequest(beast::error_code ec, std::size_t) {
+    if (ec || m_state != State::Upgrading) {
+        finish();
+        return;
+    }
+    const auto& req = m_upgrade->get();
+    auto target = req.target();
+    auto path = target.substr(0, target.find('?'));
+    if (path != "/ws") {
+        rejectUpgrade(404, "Not found. The WebSocket endpoint is /ws.\n");
+        return;
+    }
+    if (!websocket::is_upgrade(req)) {
+        rejectUpgrade(426, "This endpoint speaks WebSocket only.\n");
+        return;
+    }
+    beast::get_lowest_layer(m_ws).expires_never(); // the websocket stream's own timeouts take over
+    websocket::stream_base::timeout timeouts;
+    timeouts.handshake_timeout = m_ctx.options.handshakeTimeout;
+    // Pings go out after half the idle time without traffic; a peer silent for the whole idle
+    // time (no pong either) is dropped. This is the contract's "no ping answered for 30 s".
+    timeouts.idle_timeout = m_ctx.options.idleTimeout;
+    timeouts.keep_alive_pings = true;
+    m_ws.set_option(timeouts);
+    m_ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "parley-server"); }));
+    m_ws.read_message_max(m_ctx.options.maxMessageBytes);
+    m_ws.auto_fragment(false);
+    m_ws.async_accept(req, beast::bind_front_handler(&WsSession::onAccepted, shared_from_this()));
+}
+
+void WsSession::rejectUpgrade(unsigned status, std::string body) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+    res->set(http::field::server, "parley-server");
+    res->set(http::field::content_type, "text/plain; charset=utf-8");
+    res->keep_alive(false);
+    res->body() = std::move(body);
+    res->prepare_payload();
+    m_state = State::Closing;
+    http::async_write(
+        beast::get_lowest_layer(m_ws), *res,
+        [self = shared_from_this(), res](beast::error_code, std::size_t) {
+            beast::error_code ignored;
+            beast::get_lowest_layer(self->m_ws).socket().shutdown(net::socket_base::shutdown_send, ignored);
+            self->finish();
+        });
+}
+
+void WsSession::onAccepted(beast::error_code ec) {
+    m_upgrade.reset();
+    m_buffer = beast::flat_buffer{};
+    if (ec || m_state != State::Upgrading) {
+        finish();
+        return;
+    }
+    m_state = State::AwaitHello;
+    m_helloTimer.expires_after(m_ctx.options.helloTimeout);
+    m_helloTimer.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (ec || self->m_state != State::AwaitHello)
+            return;
+        self->fail(errors::kUnauthorized, "No hello frame within the deadline. Send "
+                                          "{\"type\":\"hello\",\"token\":TOKEN} first.");
+    });
+    doRead();
+}
+
+// --- reading ----------------------------------------------------------------------------------
+
+void WsSession::doRead() {
+    if (m_reading || m_busy || (m_state != State::AwaitHello && m_state != State::Ready))
+        return;
+    m_reading = true;
+    m_ws.async_read(m_buffer, beast::bind_front_handler(&WsSession::onRead, shared_from_this()));
+}
+
+void WsSession::onRead(beast::error_code ec, std::size_t) {
+    m_reading = false;
+    if (ec) {
+        // Peer closed, timed out (no pong), sent something oversized, or we closed the socket.
+        finish();
+        return;
+    }
+    const bool isText = m_ws.got_text();
+    std::string text = beast::buffers_to_string(m_buffer.data());
+    m_buffer.consume(m_buffer.size());
+    if (m_buffer.capacity() > kKeepReadBufferBytes)
+        m_buffer.shrink_to_fit(); // one large frame must not pin its buffer for the connection's life
+    if (m_state == State::AwaitHello)
+        handleHello(text, isText);
+    else if (m_state == State::Ready)
+        handleFrame(text, isText);
+    doRead();
+}
+
+void WsSession::handleHello(std::string_view text, bool isText) {
+    json frame = isText ? json::parse(text, nullptr, false) : json();
+    if (!frame.is_object() || frame.value("type", json()) != events::kHello || !frame.contains("token") ||
+        !frame["token"].is_string()) {
+        fail(errors::kInvalidRequest, "The first frame must be {\"type\":\"hello\",\"token\":TOKEN}.");
+        return;
+    }
+    m_helloTimer.cancel();
+    m_state = State::Authenticating;
+    m_busy = true;
+    net::post(m_ctx.blocking, [self = shared_from_this(), token = frame["token"].get<std::string>()] {
+        // authenticate() re-reads agents from the store: off the io thread.
+        try {
+            Caller caller = self->m_ctx.chat.authenticate(token);
+            self->postToSelf(
+                [self, caller = std::move(caller)]() mutable { self->onAuthenticated(std::move(caller)); });
+        } catch (const ApiError& e) {
+            self->postToSelf([self, code = e.code(), msg = std::string(e.what())] { self->fail(code, msg); });
+        } catch (const std::exception& e) {
+            log::error(std::string("realtime: hello failed: ") + e.what());
+            self->postToSelf([self] { self->fail(errors::kInternal, "Internal error."); });
+        }
+    });
+}
+
+void WsSession::onAuthenticated(Caller caller) {
+    if (m_state != State::Authenticating)
+        return; // closed meanwhile
+    m_caller = caller;
+    m_attached = true;
+    // Attach first, read the snapshot second: an event committed after the snapshot is then
+    // certain to reach this connection (it is held until hello.ok has gone out).
+    auto load = [self = shared_from_this(), caller] {
+        net::post(self->m_ctx.blocking, [self, caller] { self->loadHello(caller); });
+    };
+    if (const auto* customer = std::get_if<CustomerIdentity>(&caller))
+        m_ctx.hub.attachCustomer(shared_from_this(), customer->sessionId, std::move(load));
+    else
+        m_ctx.hub.attachAgent(shared_from_this(), std::get<AgentIdentity>(caller).agentId, std::move(load));
+}
+
+void WsSession::loadHello(Caller caller) {
+    try {
+        json data;
+        if (const auto* customer = std::get_if<CustomerIdentity>(&caller)) {
+            auto conversation = m_ctx.chat.openConversationOf(customer->sessionId);
+            data = {{"role", "customer"},
+                    {"customer_session_id", customer->sessionId},
+                    {"conversation", conversation ? json(*conversation) : json(nullptr)}};
+        } else {
+            auto agent = m_ctx.chat.agent(std::get<AgentIdentity>(caller).agentId);
+            data = {{"role", std::string(protocol::toString(agent.role))}, {"agent", agent}};
+        }
+        auto text = RealtimeHub::serialize({{"type", events::kHelloOk}, {"data", std::move(data)}});
+        postToSelf([self = shared_from_this(), text = std::move(text)] { self->onHelloReady(text); });
+    } catch (const ApiError& e) {
+        postToSelf([self = shared_from_this(), code = e.code(), msg = std::string(e.what())] {
+            self->fail(code, msg);
+        });
+    } catch (const std::exception& e) {
+        log::error(std::string("realtime: hello failed: ") + e.what());
+        postToSelf([self = shared_from_this()] { self->fail(errors::kInternal, "Internal error."); });
+    }
+}
+
+void WsSession::onHelloReady(std::shared_ptr<const std::string> helloOk) {
+    if (m_state != State::Authenticating)
+        return;
+    m_state = State::Ready;
+    enqueue(std::move(helloOk), false);
+    m_busy = false;
+    flushHeld(); // events committed since attaching, in order, after hello.ok
+    doRead();
+}
+
+void WsSession::handleFrame(std::string_view text, bool isText) {
+    if (!isText) {
+        sendError(errors::kInvalidRequest, "Frames must be JSON text.");
+        return;
+    }
+    json frame = json::parse(text, nullptr, false);
+    if (!frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
+        sendError(errors::kInvalidRequest, "Malformed frame: expected a JSON object with a \"type\".");
+        return;
+    }
+    const auto& type = frame["type"].get_ref<const std::string&>();
+    if (type == events::kResume) {
+        const auto id = frame.find("conversation_id");
+        const auto after = frame.find("after_seq");
+        if (id == frame.end() || !id->is_string() || id->get_ref<const std::string&>().empty() ||
+            id->get_ref<const std::string&>().size() > kMaxConversationIdChars || after == frame.end() ||
+            !after->is_number_integer() || after->get<std::int64_t>() < 0) {
+            sendError(errors::kInvalidRequest,
+                      "resume needs \"conversation_id\" (string) and \"after_seq\" (integer >= 0).");
+            return;
+        }
+        startResume(id->get<std::string>(), after->get<std::int64_t>());
+        return;
+    }
+    if (type == events::kHello) {
+        sendError(errors::kInvalidRequest, "Already authenticated.");
+        return;
+    }
+    sendError(errors::kInvalidRequest, "Unknown frame type \"" + type.substr(0, 64) + "\".");
+}
+
+void WsSession::startResume(std::string conversationId, std::int64_t afterSeq) {
+    auto found = m_seqs.find(conversationId);
+    const bool existed = found != m_seqs.end();
+    auto& seqs = existed ? found->second : m_seqs[conversationId];
+    std::int64_t from = afterSeq;
+    if (seqs.lo != 0 && seqs.lo <= afterSeq + 1 && seqs.hi > afterSeq) {
+        // This connection already sent afterSeq+1..hi in one run: continue after it.
+        from = seqs.hi;
+    } else {
+        seqs.lo = afterSeq + 1;
+        seqs.hi = afterSeq;
+    }
+    // Hold live events from now until the backlog is out; reads pause so resumes never overlap.
+    m_resuming = true;
+    m_busy = true;
+    auto caller = *m_caller;
+    auto load = [self = shared_from_this(), caller, conversationId, from, existed] {
+        net::post(self->m_ctx.blocking, [self, caller, conversationId, from, existed] {
+            self->loadBacklog(caller, conversationId, from, existed);
+        });
+    };
+    if (std::holds_alternative<AgentIdentity>(caller)) {
+        // Any agent may watch any conversation: subscribe before reading, so that every message
+        // committed after the backlog's snapshot is routed here (no gap).
+        m_ctx.hub.watch(shared_from_this(), conversationId, std::move(load));
+    } else {
+        load(); // a customer already receives every event of its own conversations
+    }
+}
+
+void WsSession::loadBacklog(Caller caller, std::string conversationId, std::int64_t fromSeq, bool existed) {
+    // Permission exactly as REST: a customer's foreign or unknown conversation is not_found.
+    try {
+        auto messages = m_ctx.chat.messagesAfter(caller, conversationId, fromSeq);
+        postToSelf([self = shared_from_this(), conversationId = std::move(conversationId),
+                    messages = std::move(messages)]() mutable {
+            self->onBacklog(std::move(conversationId), std::move(messages));
+        });
+    } catch (const ApiError& e) {
+        postToSelf([self = shared_from_this(), conversationId = std::move(conversationId), existed,
+                    code = e.code(), msg = std::string(e.what())]() mutable {
+            self->onResumeFailed(std::move(conversationId), existed, code, msg);
+        });
+    } catch (const std::exception& e) {
+        log::error(std::string("realtime: resume failed: ") + e.what());
+        postToSelf([self = shared_from_this(), conversationId = std::move(conversationId),
+                    existed]() mutable {
+            self->onResumeFailed(std::move(conversationId), existed, errors::kInternal, "Internal error.");
+        });
+    }
+}
+
+void WsSession::onBacklog(std::string conversationId, std::vector<protocol::Message> messages) {
+    if (m_state != State::Ready)
+        return;
+    auto& seqs = m_seqs[conversationId];
+    for (const auto& m : messages) {
+        if (m.seq <= seqs.hi)
+            continue;
+        // The backlog is bounded by the conversation, not by the reader's speed: it does not count
+        // against the send-queue limit (else a long history could never be resumed).
+        if (!enqueue(RealtimeHub::serialize({{"type", events::kMessageCreated}, {"data", {{"message", m}}}}),
+                     false))
+            return;
+        seqs.hi = m.seq;
+    }
+    resumeReading();
+}
+
+void WsSession::onResumeFailed(std::string conversationId, bool existed, std::string code,
+                               std::string message) {
+    if (m_state != State::Ready)
+        return;
+    if (m_caller && std::holds_alternative<AgentIdentity>(*m_caller))
+        m_ctx.hub.unwatch(m_id, conversationId);
+    if (!existed)
+        m_seqs.erase(conversationId);
+    sendError(code, message);
+    resumeReading();
+}
+
+void WsSession::resumeReading() {
+    m_resuming = false;
+    m_busy = false;
+    flushHeld();
+    doRead();
+}
+
+// --- events -----------------------------------------------------------------------------------
+
+void WsSession::deliver(std::vector<OutFrame> frames) {
+    postToSelf([self = shared_from_this(), frames = std::move(frames)]() mutable {
+        self->onFrames(std::move(frames));
+    });
+}
+
+void WsSession::onFrames(std::vector<OutFrame> frames) {
+    for (auto& f : frames) {
+        if (m_state == State::Closing || m_state == State::Closed)
+            return;
+        if (m_state != State::Ready || m_resuming) {
+            m_heldBytes += f.text->size();
+            if (m_heldBytes + m_queuedBytes > m_ctx.options.maxSendQueueBytes) {
+                abort("held events over the send-queue limit");
+                return;
+            }
+            m_held.push_back(std::move(f));
+        } else {
+            sendLive(f);
+        }
+    }
+}
+
+void WsSession::sendLive(const OutFrame& f) {
+    if (f.seq > 0) {
+        auto& seqs = m_seqs[f.conversationId];
+        if (seqs.lo != 0 && f.seq <= seqs.hi)
+            return; // already sent (by a resume backlog or another route): never twice
+        if (seqs.lo == 0 || f.seq != seqs.hi + 1)
+            seqs.lo = f.seq; // a new run starts
+        seqs.hi = f.seq;
+    }
+    if (!enqueue(f.text, true))
+        return;
+    if (f.closesConversation)
+        m_seqs.erase(f.conversationId); // closed is terminal: no message.created follows
+}
+
+void WsSession::flushHeld() {
+    auto held = std::move(m_held);
+    m_held.clear();
+    m_heldBytes = 0;
+    for (const auto& f : held) {
+        if (m_state != State::Ready)
+            return;
+        sendLive(f);
+    }
+}
+
+// --- writing ----------------------------------------------------------------------------------
+
+void WsSession::sendError(const std::string& code, const std::string& message) {
+    enqueue(errorFrame(code, message), true);
+}
+
+void WsSession::fail(const std::string& code, const std::string& message) {
+    if (m_state == State::Closing || m_state == State::Closed)
+        return;
+    m_helloTimer.cancel();
+    enqueue(errorFrame(code, message), false);
+    m_state = State::Closing;
+    m_closeCode = websocket::close_code::policy_error;
+    m_closeAfterFlush = true;
+    if (!m_writing)
+        startClose();
+}
+
+bool WsSession::enqueue(std::shared_ptr<const std::string> text, bool counted) {
+    if (m_state == State::Closed)
+        return false;
+    if (counted) {
+        m_queuedBytes += text->size();
+        if (m_queuedBytes + m_heldBytes > m_ctx.options.maxSendQueueBytes) {
+            // A reader this slow would make us buffer without bound: drop it; it recovers by resume.
+            abort("send queue over the limit");
+            return false;
+        }
+    }
+    m_out.push_back({std::move(text), counted});
+    doWrite();
+    return true;
+}
+
+void WsSession::doWrite() {
+    if (m_writing || m_out.empty() || m_state == State::Closed || m_closeStarted)
+        return;
+    m_writing = true;
+    m_ws.text(true);
+    m_ws.async_write(net::buffer(*m_out.front().text),
+                     beast::bind_front_handler(&WsSession::onWrite, shared_from_this()));
+}
+
+void WsSession::onWrite(beast::error_code ec, std::size_t) {
+    m_writing = false;
+    if (ec) {
+        finish();
+        return;
+    }
+    if (m_out.front().counted)
+        m_queuedBytes -= m_out.front().text->size();
+    m_out.pop_front();
+    if (m_state == State::Closed)
+        return;
+    if (!m_out.empty())
+        doWrite();
+    else if (m_closeAfterFlush)
+        startClose();
+}
+
+void WsSession::startClose() {
+    if (m_closeStarted || m_state == State::Closed)
+        return;
+    m_closeStarted = true;
+    m_ws.async_close(websocket::close_reason(m_closeCode),
+                     [self = shared_from_this()](beast::error_code) { self->finish(); });
+}
+
+void WsSession::shutdown() {
+    postToSelf([self = shared_from_this()] {
+        if (self->m_state == State::Closed)
+            return;
+        if (self->m_state == State::Upgrading || self->m_state == State::Closing) {
+            self->abort(nullptr);
+            return;
+        }
+        self->m_state = State::Closing;
+        self->m_closeCode = websocket::close_code::going_away;
+        self->m_closeAfterFlush = true;
+        if (!self->m_writing)
+            self->startClose();
+    });
+}
+
+void WsSession::abort(const char* why) {
+    if (m_state == State::Closed)
+        return;
+    if (why)
+        log::warn("realtime: dropping connection " + std::to_string(m_id) + ": " + why);
+    beast::error_code ignored;
+    beast::get_lowest_layer(m_ws).socket().shutdown(net::socket_base::shutdown_both, ignored);
+    beast::get_lowest_layer(m_ws).socket().close(ignored);
+    finish();
+}
+
+void WsSession::finish() {
+    if (m_state == State::Closed)
+        return;
+    m_state = State::Closed;
+    m_helloTimer.cancel();
+    if (m_attached)
+        m_ctx.hub.detach(m_id);
+    m_ctx.registry.remove(m_id);
+    beast::error_code ignored;
+    beast::get_lowest_layer(m_ws).socket().close(ignored);
+    m_held.clear();
+    m_heldBytes = 0;
+    m_seqs.clear();
+    // m_out stays until a pending write completes: it references the front buffer.
+    if (!m_writing)
+        m_out.clear();
+}
+
+} // namespace parley::server

@@ -1,0 +1,149 @@
+#pragma once
+// One WebSocket connection: the HTTP upgrade on /ws, the hello handshake, resume, and a bounded
+// send queue. Everything of a session runs on its own strand; store calls (authenticate, the
+// hello snapshot, the resume backlog) run on the blocking pool so that a slow store read never
+// stalls the io thread that serves every other connection.
+
+#include "app/Event.h"
+#include "auth/Identity.h"
+#include "realtime/RealtimeHub.h"
+#include "realtime/RealtimeServer.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace parley::server {
+
+class ChatService;
+class WsSession;
+
+// Every live session, so that stop() can close them and wait for them to go.
+class SessionRegistry {
+public:
+    std::uint64_t add(const std::shared_ptr<WsSession>& s);
+    void remove(std::uint64_t id);
+    std::vector<std::shared_ptr<WsSession>> snapshot() const;
+    std::size_t size() const;
+    // Waits until no session is left or the timeout passes; true when empty.
+    bool waitEmpty(std::chrono::milliseconds timeout) const;
+
+private:
+    mutable std::mutex m_mutex;
+    mutable std::condition_variable m_emptied;
+    std::unordered_map<std::uint64_t, std::weak_ptr<WsSession>> m_sessions;
+    std::uint64_t m_nextId = 1;
+};
+
+struct SessionContext {
+    ChatService& chat;
+    RealtimeHub& hub;
+    boost::asio::thread_pool& blocking;
+    const RealtimeOptions& options;
+    SessionRegistry& registry;
+};
+
+class WsSession final : public Subscriber, public std::enable_shared_from_this<WsSession> {
+public:
+    WsSession(boost::asio::ip::tcp::socket&& socket, SessionContext& ctx);
+    ~WsSession() override;
+
+    void start(); // registers itself and reads the HTTP upgrade request
+    // Thread-safe: a going-away close (server shutdown).
+    void shutdown();
+
+    std::uint64_t subscriberId() const override { return m_id; }
+    void deliver(std::vector<OutFrame> frames) override;
+
+private:
+    enum class State { Upgrading, AwaitHello, Authenticating, Ready, Closing, Closed };
+
+    // Upgrade.
+    void onUpgradeRequest(boost::beast::error_code ec, std::size_t);
+    void rejectUpgrade(unsigned status, std::string body);
+    void onAccepted(boost::beast::error_code ec);
+
+    // Reading and client frames.
+    void doRead();
+    void onRead(boost::beast::error_code ec, std::size_t bytes);
+    void handleHello(std::string_view text, bool isText);
+    void handleFrame(std::string_view text, bool isText);
+    void onAuthenticated(Caller caller);
+    void loadHello(Caller caller);
+    void onHelloReady(std::shared_ptr<const std::string> helloOk);
+    void startResume(std::string conversationId, std::int64_t afterSeq);
+    void loadBacklog(Caller caller, std::string conversationId, std::int64_t fromSeq, bool existed);
+    void onBacklog(std::string conversationId, std::vector<protocol::Message> messages);
+    void onResumeFailed(std::string conversationId, bool existed, std::string code, std::string message);
+    void resumeReading();
+
+    // Events and writing.
+    void onFrames(std::vector<OutFrame> frames);
+    void sendLive(const OutFrame& frame);
+    void flushHeld();
+    void sendError(const std::string& code, const std::string& message);
+    void fail(const std::string& code, const std::string& message); // error frame, then close
+    bool enqueue(std::shared_ptr<const std::string> text, bool counted);
+    void doWrite();
+    void onWrite(boost::beast::error_code ec, std::size_t);
+    void startClose();
+    void abort(const char* why); // hard close: the peer gets no close frame
+    void finish();               // idempotent clean-up once the connection is gone
+
+    template <typename F>
+    void postToSelf(F&& f);
+
+    struct ConversationSeqs {
+        // [lo, hi]: seqs this connection has sent contiguously (lo == 0: none known). A
+        // message.created with seq <= hi is never sent again; a resume whose after_seq + 1 falls
+        // inside the run continues after hi instead of repeating it.
+        std::int64_t lo = 0;
+        std::int64_t hi = 0;
+    };
+    struct Outgoing {
+        std::shared_ptr<const std::string> text;
+        bool counted; // live traffic counts against maxSendQueueBytes; a resume backlog does not
+    };
+
+    SessionContext& m_ctx;
+    std::uint64_t m_id = 0;
+    boost::beast::websocket::stream<boost::beast::tcp_stream> m_ws;
+    boost::beast::flat_buffer m_buffer;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> m_upgrade;
+    boost::asio::steady_timer m_helloTimer;
+
+    State m_state = State::Upgrading;
+    std::optional<Caller> m_caller;
+    bool m_attached = false;
+    bool m_reading = false;
+    bool m_busy = false;     // a client frame is being handled off-strand: reads pause meanwhile
+    bool m_resuming = false; // events are held while a resume backlog is read
+    bool m_writing = false;
+    bool m_closeAfterFlush = false;
+    bool m_closeStarted = false;
+    boost::beast::websocket::close_code m_closeCode = boost::beast::websocket::close_code::normal;
+
+    std::deque<Outgoing> m_out;
+    std::size_t m_queuedBytes = 0;
+    std::vector<OutFrame> m_held;
+    std::size_t m_heldBytes = 0;
+    std::unordered_map<std::string, ConversationSeqs> m_seqs;
+};
+
+} // namespace parley::server
