@@ -1,0 +1,252 @@
+#include "core/ApiClient.h"
+
+#include "core/Util.h"
+
+#include <parley/protocol/Codec.h>
+
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QUrlQuery>
+
+using nlohmann::json;
+namespace proto = parley::protocol;
+
+namespace parley::console {
+namespace {
+
+template <typename T>
+std::vector<T> listOf(const json& body, const char* key) {
+    return body.at(key).get<std::vector<T>>();
+}
+
+// Admin create/update answers are documented as "FaqEntry" / {"agent"}: accept the object
+// either wrapped under its name or bare, so a wrapping choice of the server does not break us.
+const json& unwrap(const json& body, const char* key) {
+    auto it = body.find(key);
+    if (it != body.end() && it->is_object())
+        return *it;
+    return body;
+}
+
+QString pathId(const QString& id) {
+    return QString::fromLatin1(QUrl::toPercentEncoding(id));
+}
+
+} // namespace
+
+ApiClient::ApiClient(QObject* parent)
+    : QObject(parent) {}
+
+void ApiClient::send(const QByteArray& verb, const QString& path, const std::optional<json>& body,
+                     RawHandler handler) {
+    QString base = m_baseUrl.toString(QUrl::StripTrailingSlash);
+    QNetworkRequest req(QUrl(base + path));
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    req.setRawHeader("Accept", "application/json");
+    if (!m_token.isEmpty())
+        req.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
+    req.setTransferTimeout(m_timeoutMs);
+    QByteArray data;
+    if (body)
+        data = QByteArray::fromStdString(body->dump());
+    QNetworkReply* reply = m_nam.sendCustomRequest(req, verb, data);
+    const bool isLogin = path.endsWith(QLatin1String("/agent/login"));
+    connect(reply, &QNetworkReply::finished, this, [this, reply, handler = std::move(handler), isLogin] {
+        reply->deleteLater();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status == 0) {
+            ApiError e = ApiError::network(reply->errorString());
+            handler(json(), &e);
+            return;
+        }
+        const QByteArray bytes = reply->readAll();
+        json parsed = bytes.isEmpty() ? json() : json::parse(bytes.toStdString(), nullptr, false);
+        if (status >= 400) {
+            ApiError e;
+            e.status = status;
+            if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
+                const json& err = parsed["error"];
+                e.code = qs(err.value("code", std::string()));
+                e.message = qs(err.value("message", std::string()));
+                // Not in the contract, but if a server names the offending field we show it there.
+                if (err.contains("field") && err["field"].is_string())
+                    e.field = qs(err["field"].get<std::string>());
+            }
+            e.retryAfterSeconds = reply->rawHeader("Retry-After").toInt();
+            handler(parsed, &e);
+            if (status == 401 && !isLogin)
+                emit sessionExpired();
+            return;
+        }
+        if (parsed.is_discarded()) {
+            ApiError e = ApiError::invalidResponse(QStringLiteral("not JSON"));
+            handler(json(), &e);
+            return;
+        }
+        handler(parsed, nullptr);
+    });
+}
+
+template <typename T>
+void ApiClient::call(const QByteArray& verb, const QString& path, const std::optional<json>& body,
+                     std::function<T(const json&)> decode, Callback<T> done) {
+    send(verb, path, body,
+         [decode = std::move(decode), done = std::move(done)](const json& reply, const ApiError* err) {
+             ApiResult<T> r;
+             if (err) {
+                 r.error = *err;
+             } else {
+                 try {
+                     r.value = decode(reply);
+                 } catch (const std::exception& e) {
+                     r.error = ApiError::invalidResponse(QString::fromUtf8(e.what()));
+                 }
+             }
+             if (done)
+                 done(r);
+         });
+}
+
+void ApiClient::login(const QString& username, const QString& password, Callback<LoginResult> done) {
+    call<LoginResult>(
+        "POST", QStringLiteral("/api/v1/agent/login"),
+        json{{"username", ss(username)}, {"password", ss(password)}},
+        [](const json& b) {
+            return LoginResult{qs(b.at("token").get<std::string>()), b.at("agent").get<proto::Agent>()};
+        },
+        std::move(done));
+}
+
+void ApiClient::fetchWsUrl(Callback<QUrl> done) {
+    call<QUrl>(
+        "GET", QStringLiteral("/api/v1/widget/config"), std::nullopt,
+        [](const json& b) {
+            QUrl url(qs(b.at("ws_url").get<std::string>()));
+            if (!url.isValid() ||
+                (url.scheme() != QLatin1String("ws") && url.scheme() != QLatin1String("wss")))
+                throw std::runtime_error("ws_url is not a ws:// or wss:// URL");
+            return url;
+        },
+        std::move(done));
+}
+
+void ApiClient::setPresence(proto::Presence presence, Callback<proto::Agent> done) {
+    call<proto::Agent>(
+        "PUT", QStringLiteral("/api/v1/agent/presence"), json{{"presence", proto::toString(presence)}},
+        [](const json& b) { return b.at("agent").get<proto::Agent>(); }, std::move(done));
+}
+
+void ApiClient::myConversations(Callback<std::vector<proto::Conversation>> done) {
+    call<std::vector<proto::Conversation>>(
+        "GET", QStringLiteral("/api/v1/agent/conversations"), std::nullopt,
+        [](const json& b) { return listOf<proto::Conversation>(b, "conversations"); }, std::move(done));
+}
+
+void ApiClient::queue(Callback<std::vector<proto::Conversation>> done) {
+    call<std::vector<proto::Conversation>>(
+        "GET", QStringLiteral("/api/v1/queue"), std::nullopt,
+        [](const json& b) { return listOf<proto::Conversation>(b, "conversations"); }, std::move(done));
+}
+
+void ApiClient::agents(Callback<std::vector<proto::Agent>> done) {
+    call<std::vector<proto::Agent>>(
+        "GET", QStringLiteral("/api/v1/agents"), std::nullopt,
+        [](const json& b) { return listOf<proto::Agent>(b, "agents"); }, std::move(done));
+}
+
+void ApiClient::conversation(const QString& id, Callback<ConversationWithMessages> done) {
+    call<ConversationWithMessages>(
+        "GET", QStringLiteral("/api/v1/conversations/") + pathId(id), std::nullopt,
+        [](const json& b) {
+            return ConversationWithMessages{b.at("conversation").get<proto::Conversation>(),
+                                            listOf<proto::Message>(b, "messages")};
+        },
+        std::move(done));
+}
+
+void ApiClient::messagesAfter(const QString& id, qint64 afterSeq,
+                              Callback<std::vector<proto::Message>> done) {
+    call<std::vector<proto::Message>>(
+        "GET", QStringLiteral("/api/v1/conversations/%1/messages?after_seq=%2").arg(pathId(id)).arg(afterSeq),
+        std::nullopt, [](const json& b) { return listOf<proto::Message>(b, "messages"); }, std::move(done));
+}
+
+void ApiClient::sendMessage(const QString& conversationId, const QString& content, const QString& clientMsgId,
+                            Callback<proto::Message> done) {
+    json body{{"content", ss(content)}};
+    if (!clientMsgId.isEmpty())
+        body["client_msg_id"] = ss(clientMsgId);
+    call<proto::Message>(
+        "POST", QStringLiteral("/api/v1/conversations/%1/messages").arg(pathId(conversationId)), body,
+        [](const json& b) { return b.at("message").get<proto::Message>(); }, std::move(done));
+}
+
+void ApiClient::closeConversation(const QString& id, Callback<proto::Conversation> done) {
+    call<proto::Conversation>(
+        "POST", QStringLiteral("/api/v1/conversations/%1/close").arg(pathId(id)), json::object(),
+        [](const json& b) { return b.at("conversation").get<proto::Conversation>(); }, std::move(done));
+}
+
+void ApiClient::publicFaq(Callback<std::vector<proto::FaqEntry>> done) {
+    call<std::vector<proto::FaqEntry>>(
+        "GET", QStringLiteral("/api/v1/faq"), std::nullopt,
+        [](const json& b) { return listOf<proto::FaqEntry>(b, "faq"); }, std::move(done));
+}
+
+void ApiClient::adminFaq(Callback<std::vector<proto::FaqEntry>> done) {
+    call<std::vector<proto::FaqEntry>>(
+        "GET", QStringLiteral("/api/v1/admin/faq"), std::nullopt,
+        [](const json& b) { return listOf<proto::FaqEntry>(b, "faq"); }, std::move(done));
+}
+
+void ApiClient::createFaq(const proto::FaqEntry& entry, Callback<proto::FaqEntry> done) {
+    call<proto::FaqEntry>(
+        "POST", QStringLiteral("/api/v1/admin/faq"), json(entry),
+        [](const json& b) { return unwrap(b, "faq").get<proto::FaqEntry>(); }, std::move(done));
+}
+
+void ApiClient::updateFaq(const QString& slug, const proto::FaqEntry& entry, Callback<proto::FaqEntry> done) {
+    call<proto::FaqEntry>(
+        "PUT", QStringLiteral("/api/v1/admin/faq/") + pathId(slug), json(entry),
+        [](const json& b) { return unwrap(b, "faq").get<proto::FaqEntry>(); }, std::move(done));
+}
+
+void ApiClient::deleteFaq(const QString& slug, Done done) {
+    call<std::monostate>(
+        "DELETE", QStringLiteral("/api/v1/admin/faq/") + pathId(slug), std::nullopt,
+        [](const json&) { return std::monostate{}; }, std::move(done));
+}
+
+void ApiClient::adminAgents(Callback<std::vector<proto::Agent>> done) {
+    call<std::vector<proto::Agent>>(
+        "GET", QStringLiteral("/api/v1/admin/agents"), std::nullopt,
+        [](const json& b) { return listOf<proto::Agent>(b, "agents"); }, std::move(done));
+}
+
+void ApiClient::createAgent(const NewAgent& a, Callback<proto::Agent> done) {
+    json body{{"username", ss(a.username)},
+              {"display_name", ss(a.displayName)},
+              {"password", ss(a.password)},
+              {"max_active_chats", a.maxActiveChats},
+              {"role", proto::toString(a.role)}};
+    call<proto::Agent>(
+        "POST", QStringLiteral("/api/v1/admin/agents"), body,
+        [](const json& b) { return unwrap(b, "agent").get<proto::Agent>(); }, std::move(done));
+}
+
+void ApiClient::updateAgent(const QString& id, const AgentPatch& p, Callback<proto::Agent> done) {
+    json body = json::object();
+    if (p.displayName)
+        body["display_name"] = ss(*p.displayName);
+    if (p.password)
+        body["password"] = ss(*p.password);
+    if (p.maxActiveChats)
+        body["max_active_chats"] = *p.maxActiveChats;
+    if (p.role)
+        body["role"] = proto::toString(*p.role);
+    call<proto::Agent>(
+        "PUT", QStringLiteral("/api/v1/admin/agents/") + pathId(id), body,
+        [](const json& b) { return unwrap(b, "agent").get<proto::Agent>(); }, std::move(done));
+}
+
+} // namespace parley::console

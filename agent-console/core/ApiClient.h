@@ -1,0 +1,103 @@
+#pragma once
+// The contract's REST API on QNetworkAccessManager. Every call is asynchronous and reports
+// through its callback exactly once, with the decoded contract object or a typed ApiError.
+
+#include "core/ApiError.h"
+
+#include <parley/protocol/Types.h>
+
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QUrl>
+
+#include <functional>
+#include <optional>
+#include <variant>
+#include <vector>
+
+namespace parley::console {
+
+struct LoginResult {
+    QString token;
+    protocol::Agent agent;
+};
+
+struct ConversationWithMessages {
+    protocol::Conversation conversation;
+    std::vector<protocol::Message> messages;
+};
+
+struct NewAgent {
+    QString username;
+    QString displayName;
+    QString password;
+    int maxActiveChats = 3;
+    protocol::Role role = protocol::Role::Agent;
+};
+
+// Only the fields that are set are sent (PUT /admin/agents/{id} takes "any of").
+struct AgentPatch {
+    std::optional<QString> displayName;
+    std::optional<QString> password;
+    std::optional<int> maxActiveChats;
+    std::optional<protocol::Role> role;
+};
+
+class ApiClient : public QObject {
+    Q_OBJECT
+public:
+    template <typename T>
+    using Callback = std::function<void(const ApiResult<T>&)>;
+    using Done = Callback<std::monostate>;
+
+    explicit ApiClient(QObject* parent = nullptr);
+
+    // The server's HTTP root, e.g. http://127.0.0.1:8080 (a path prefix is kept).
+    void setBaseUrl(const QUrl& url) { m_baseUrl = url; }
+    QUrl baseUrl() const { return m_baseUrl; }
+    void setToken(const QString& token) { m_token = token; }
+    QString token() const { return m_token; }
+    void setTimeout(int ms) { m_timeoutMs = ms; }
+
+    // Agents.
+    void login(const QString& username, const QString& password, Callback<LoginResult> done);
+    void fetchWsUrl(Callback<QUrl> done); // server extension GET /api/v1/widget/config
+    void setPresence(protocol::Presence presence, Callback<protocol::Agent> done);
+    void myConversations(Callback<std::vector<protocol::Conversation>> done);
+    void queue(Callback<std::vector<protocol::Conversation>> done);
+    void agents(Callback<std::vector<protocol::Agent>> done);
+    void conversation(const QString& id, Callback<ConversationWithMessages> done);
+    void messagesAfter(const QString& id, qint64 afterSeq, Callback<std::vector<protocol::Message>> done);
+    void sendMessage(const QString& conversationId, const QString& content, const QString& clientMsgId,
+                     Callback<protocol::Message> done);
+    void closeConversation(const QString& id, Callback<protocol::Conversation> done);
+    void publicFaq(Callback<std::vector<protocol::FaqEntry>> done);
+
+    // Admins.
+    void adminFaq(Callback<std::vector<protocol::FaqEntry>> done);
+    void createFaq(const protocol::FaqEntry& entry, Callback<protocol::FaqEntry> done);
+    void updateFaq(const QString& slug, const protocol::FaqEntry& entry, Callback<protocol::FaqEntry> done);
+    void deleteFaq(const QString& slug, Done done);
+    void adminAgents(Callback<std::vector<protocol::Agent>> done);
+    void createAgent(const NewAgent& agent, Callback<protocol::Agent> done);
+    void updateAgent(const QString& id, const AgentPatch& patch, Callback<protocol::Agent> done);
+
+signals:
+    // A call with our token answered 401: the session is over, sign in again.
+    void sessionExpired();
+
+private:
+    using RawHandler = std::function<void(const nlohmann::json& body, const ApiError* error)>;
+    void send(const QByteArray& verb, const QString& path, const std::optional<nlohmann::json>& body,
+              RawHandler handler);
+    template <typename T>
+    void call(const QByteArray& verb, const QString& path, const std::optional<nlohmann::json>& body,
+              std::function<T(const nlohmann::json&)> decode, Callback<T> done);
+
+    QNetworkAccessManager m_nam;
+    QUrl m_baseUrl;
+    QString m_token;
+    int m_timeoutMs = 30000;
+};
+
+} // namespace parley::console

@@ -1,0 +1,308 @@
+#include "gui/AgentsEditor.h"
+
+#include "core/AgentListModel.h"
+#include "core/Session.h"
+#include "core/Util.h"
+
+#include <parley/protocol/Errors.h>
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace proto = parley::protocol;
+
+namespace parley::console::gui {
+namespace {
+
+QLabel* errorLabel(const QString& name) {
+    auto* l = new QLabel;
+    l->setObjectName(name);
+    l->setStyleSheet(QStringLiteral("color: #b3261e;"));
+    l->setWordWrap(true);
+    l->hide();
+    return l;
+}
+
+} // namespace
+
+AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
+    : QDialog(parent)
+    , m_session(session)
+    , m_model(new AgentsModel(this)) {
+    setObjectName(QStringLiteral("agentsEditor"));
+    setWindowTitle(QStringLiteral("Agents \u2014 Parley Console"));
+    resize(920, 520);
+
+    m_table = new QTableView;
+    m_table->setObjectName(QStringLiteral("agentsTable"));
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(AgentsModel::DisplayNameColumn, QHeaderView::Stretch);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid())
+                    editRow(current.row());
+            });
+
+    auto* newButton = new QPushButton(QStringLiteral("&New agent"));
+    newButton->setObjectName(QStringLiteral("newAgentButton"));
+    newButton->setAutoDefault(false);
+    newButton->setShortcut(QKeySequence::New);
+    connect(newButton, &QPushButton::clicked, this, &AgentsEditor::newAgent);
+    auto* left = new QWidget;
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(m_table, 1);
+    leftLayout->addWidget(newButton, 0, Qt::AlignLeft);
+
+    m_formTitle = new QLabel;
+    QFont f = m_formTitle->font();
+    f.setBold(true);
+    m_formTitle->setFont(f);
+    m_username = new QLineEdit;
+    m_username->setObjectName(QStringLiteral("usernameEdit"));
+    m_displayName = new QLineEdit;
+    m_displayName->setObjectName(QStringLiteral("displayNameEdit"));
+    m_password = new QLineEdit;
+    m_password->setObjectName(QStringLiteral("passwordEdit"));
+    m_password->setEchoMode(QLineEdit::Password);
+    m_passwordLabel = new QLabel(QStringLiteral("&Password:"));
+    m_passwordLabel->setBuddy(m_password);
+    m_maxChats = new QSpinBox;
+    m_maxChats->setObjectName(QStringLiteral("maxChatsSpin"));
+    m_maxChats->setRange(0, proto::kMaxActiveChatsLimit);
+    m_maxChats->setToolTip(QStringLiteral("0 means the agent receives no new conversations."));
+    m_role = new QComboBox;
+    m_role->setObjectName(QStringLiteral("roleCombo"));
+    m_role->addItem(QStringLiteral("Agent"), QStringLiteral("agent"));
+    m_role->addItem(QStringLiteral("Administrator"), QStringLiteral("admin"));
+    m_usernameError = errorLabel(QStringLiteral("usernameError"));
+    m_displayNameError = errorLabel(QStringLiteral("displayNameError"));
+    m_passwordError = errorLabel(QStringLiteral("passwordError"));
+    m_maxChatsError = errorLabel(QStringLiteral("maxChatsError"));
+    m_save = new QPushButton(QStringLiteral("&Save"));
+    m_save->setObjectName(QStringLiteral("saveAgentButton"));
+    m_save->setDefault(true);
+    connect(m_save, &QPushButton::clicked, this, &AgentsEditor::save);
+
+    auto* form = new QFormLayout;
+    form->addRow(QStringLiteral("&Username:"), m_username);
+    form->addRow(QString(), m_usernameError);
+    form->addRow(QStringLiteral("&Display name:"), m_displayName);
+    form->addRow(QString(), m_displayNameError);
+    form->addRow(m_passwordLabel, m_password);
+    form->addRow(QString(), m_passwordError);
+    form->addRow(QStringLiteral("&Maximum chats:"), m_maxChats);
+    form->addRow(QString(), m_maxChatsError);
+    form->addRow(QStringLiteral("&Role:"), m_role);
+    auto* right = new QWidget;
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_formTitle);
+    rightLayout->addLayout(form);
+    rightLayout->addStretch();
+    rightLayout->addWidget(m_save, 0, Qt::AlignRight);
+
+    auto* splitter = new QSplitter;
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+
+    m_status = new QLabel;
+    m_status->setObjectName(QStringLiteral("agentStatusLabel"));
+    m_status->setWordWrap(true);
+    auto* close = new QDialogButtonBox(QDialogButtonBox::Close);
+    connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_status);
+    layout->addWidget(close);
+
+    newAgent();
+    reload();
+}
+
+void AgentsEditor::reload() {
+    ++m_pending;
+    m_session->api()->adminAgents(
+        [self = QPointer<AgentsEditor>(this)](const ApiResult<std::vector<proto::Agent>>& r) {
+            if (!self)
+                return;
+            --self->m_pending;
+            if (r.ok()) {
+                self->m_model->setAgents(r.value);
+                const int row = self->m_model->rowOf(self->m_editingId);
+                if (row >= 0)
+                    self->m_table->selectRow(row);
+                self->m_status->setText(QStringLiteral("%1 agents.").arg(self->m_model->rowCount()));
+            } else {
+                self->showError(*r.error);
+            }
+            emit self->loaded();
+        });
+}
+
+QLabel* AgentsEditor::labelFor(const QString& field) const {
+    if (field == QLatin1String("username"))
+        return m_usernameError;
+    if (field == QLatin1String("display_name"))
+        return m_displayNameError;
+    if (field == QLatin1String("password"))
+        return m_passwordError;
+    if (field == QLatin1String("max_active_chats"))
+        return m_maxChatsError;
+    return nullptr;
+}
+
+QString AgentsEditor::fieldError(const QString& field) const {
+    const QLabel* l = labelFor(field);
+    return l && !l->isHidden() ? l->text() : QString();
+}
+
+QString AgentsEditor::statusText() const {
+    return m_status->text();
+}
+
+void AgentsEditor::clearErrors() {
+    for (QLabel* l : {m_usernameError, m_displayNameError, m_passwordError, m_maxChatsError})
+        l->hide();
+    m_status->clear();
+}
+
+void AgentsEditor::setFieldError(const QString& field, const QString& text) {
+    if (QLabel* l = labelFor(field)) {
+        l->setText(text);
+        l->show();
+    } else {
+        m_status->setText(text);
+    }
+}
+
+void AgentsEditor::showError(const ApiError& error) {
+    QString field = error.field;
+    if (field.isEmpty() && error.is(protocol::errors::kConflict))
+        field = QStringLiteral("username");
+    if (field.isEmpty()) {
+        for (const char* name : {"display_name", "max_active_chats", "password", "username"})
+            if (error.message.contains(QLatin1String(name), Qt::CaseInsensitive)) {
+                field = QString::fromLatin1(name);
+                break;
+            }
+    }
+    setFieldError(field, error.is(protocol::errors::kConflict)
+                             ? QStringLiteral("This username is already taken.")
+                             : error.describe());
+    if (!field.isEmpty())
+        m_status->setText(QStringLiteral("Not saved: see the marked field."));
+}
+
+void AgentsEditor::newAgent() {
+    clearErrors();
+    m_editingId.clear();
+    m_table->clearSelection();
+    m_formTitle->setText(QStringLiteral("New agent"));
+    m_username->setEnabled(true);
+    m_username->clear();
+    m_displayName->clear();
+    m_password->clear();
+    m_passwordLabel->setText(QStringLiteral("&Password:"));
+    m_password->setPlaceholderText(QString());
+    m_maxChats->setValue(3);
+    m_role->setCurrentIndex(0);
+    m_username->setFocus();
+}
+
+void AgentsEditor::editRow(int row) {
+    clearErrors();
+    const auto& a = m_model->at(row);
+    m_editingId = qs(a.id);
+    m_formTitle->setText(QStringLiteral("Edit %1").arg(qs(a.username)));
+    m_username->setText(qs(a.username));
+    m_username->setEnabled(false); // usernames are not changed by the contract's PUT
+    m_displayName->setText(qs(a.displayName));
+    m_password->clear();
+    m_passwordLabel->setText(QStringLiteral("Reset &password:"));
+    m_password->setPlaceholderText(QStringLiteral("leave empty to keep the current password"));
+    m_maxChats->setValue(a.maxActiveChats);
+    m_role->setCurrentIndex(a.role == proto::Role::Admin ? 1 : 0);
+}
+
+void AgentsEditor::save() {
+    clearErrors();
+    const QString username = m_username->text().trimmed();
+    const QString displayName = m_displayName->text().trimmed();
+    const QString password = m_password->text();
+    const auto role =
+        m_role->currentData().toString() == QLatin1String("admin") ? proto::Role::Admin : proto::Role::Agent;
+    bool ok = true;
+    if (m_editingId.isEmpty() && username.isEmpty()) {
+        setFieldError(QStringLiteral("username"), QStringLiteral("Enter a username."));
+        ok = false;
+    }
+    if (displayName.isEmpty()) {
+        setFieldError(QStringLiteral("display_name"),
+                      QStringLiteral("Enter the name customers and colleagues see."));
+        ok = false;
+    }
+    if (m_editingId.isEmpty() && password.isEmpty()) {
+        setFieldError(QStringLiteral("password"), QStringLiteral("Enter an initial password."));
+        ok = false;
+    }
+    if (!ok) {
+        m_status->setText(QStringLiteral("Not saved: see the marked fields."));
+        return;
+    }
+    ++m_pending;
+    m_save->setEnabled(false);
+    auto handle = [self = QPointer<AgentsEditor>(this)](const ApiResult<proto::Agent>& r) {
+        if (!self)
+            return;
+        --self->m_pending;
+        self->m_save->setEnabled(true);
+        if (!r.ok()) {
+            self->showError(*r.error);
+            return;
+        }
+        self->m_model->upsert(r.value);
+        self->m_session->teamModel()->upsert(r.value); // the team panel shows the change at once
+        self->m_editingId = qs(r.value.id);
+        self->m_table->selectRow(self->m_model->rowOf(self->m_editingId));
+        self->m_status->setText(QStringLiteral("Saved %1.").arg(qs(r.value.username)));
+        emit self->saved(self->m_editingId);
+    };
+    if (m_editingId.isEmpty()) {
+        m_session->api()->createAgent(NewAgent{username, displayName, password, m_maxChats->value(), role},
+                                      handle);
+    } else {
+        AgentPatch patch;
+        const auto& current = m_model->at(m_model->rowOf(m_editingId));
+        if (displayName != qs(current.displayName))
+            patch.displayName = displayName;
+        if (!password.isEmpty())
+            patch.password = password;
+        if (m_maxChats->value() != current.maxActiveChats)
+            patch.maxActiveChats = m_maxChats->value();
+        if (role != current.role)
+            patch.role = role;
+        m_session->api()->updateAgent(m_editingId, patch, handle);
+    }
+}
+
+} // namespace parley::console::gui

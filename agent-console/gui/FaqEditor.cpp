@@ -1,0 +1,445 @@
+#include "gui/FaqEditor.h"
+
+#include "core/FaqModel.h"
+#include "core/Session.h"
+#include "core/Util.h"
+#include "gui/Style.h"
+
+#include <parley/protocol/Errors.h>
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace proto = parley::protocol;
+
+namespace parley::console::gui {
+namespace {
+
+QLabel* errorLabel(const QString& name) {
+    auto* l = new QLabel;
+    l->setObjectName(name);
+    l->setStyleSheet(QStringLiteral("color: #b3261e;"));
+    l->setWordWrap(true);
+    l->hide();
+    return l;
+}
+
+QPushButton* button(const QString& text, const QString& name) {
+    auto* b = new QPushButton(text);
+    b->setObjectName(name);
+    b->setAutoDefault(false);
+    return b;
+}
+
+} // namespace
+
+FaqEditor::FaqEditor(Session* session, QWidget* parent)
+    : QDialog(parent)
+    , m_session(session)
+    , m_model(new FaqModel(this)) {
+    setObjectName(QStringLiteral("faqEditor"));
+    setWindowTitle(QStringLiteral("FAQ \u2014 Parley Console"));
+    resize(900, 560);
+
+    m_table = new QTableView;
+    m_table->setObjectName(QStringLiteral("faqTable"));
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(FaqModel::QuestionColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(FaqModel::OrderColumn, QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(FaqModel::ActiveColumn, QHeaderView::ResizeToContents);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid())
+                    editRow(current.row());
+                updateButtons();
+            });
+
+    auto* newButton = button(QStringLiteral("&New"), QStringLiteral("newFaqButton"));
+    m_delete = button(QStringLiteral("&Delete\u2026"), QStringLiteral("deleteFaqButton"));
+    m_up = button(QStringLiteral("Move &up"), QStringLiteral("moveUpButton"));
+    m_down = button(QStringLiteral("Move do&wn"), QStringLiteral("moveDownButton"));
+    m_toggle = button(QStringLiteral("&Deactivate"), QStringLiteral("toggleActiveButton"));
+    connect(newButton, &QPushButton::clicked, this, &FaqEditor::newEntry);
+    connect(m_delete, &QPushButton::clicked, this, &FaqEditor::deleteSelected);
+    connect(m_up, &QPushButton::clicked, this, [this] { moveSelected(-1); });
+    connect(m_down, &QPushButton::clicked, this, [this] { moveSelected(1); });
+    connect(m_toggle, &QPushButton::clicked, this, &FaqEditor::toggleActive);
+    m_up->setShortcut(QKeySequence(QStringLiteral("Alt+Up")));
+    m_down->setShortcut(QKeySequence(QStringLiteral("Alt+Down")));
+    newButton->setShortcut(QKeySequence::New);
+    m_delete->setShortcut(QKeySequence::Delete);
+
+    auto* listButtons = new QHBoxLayout;
+    for (auto* b : {newButton, m_up, m_down, m_toggle, m_delete})
+        listButtons->addWidget(b);
+    listButtons->addStretch();
+    auto* left = new QWidget;
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(m_table, 1);
+    leftLayout->addLayout(listButtons);
+
+    m_formTitle = new QLabel;
+    m_formTitle->setObjectName(QStringLiteral("faqFormTitle"));
+    QFont f = m_formTitle->font();
+    f.setBold(true);
+    m_formTitle->setFont(f);
+    m_slug = new QLineEdit;
+    m_slug->setObjectName(QStringLiteral("slugEdit"));
+    m_slug->setPlaceholderText(QStringLiteral("shipping-times"));
+    m_question = new QLineEdit;
+    m_question->setObjectName(QStringLiteral("questionEdit"));
+    m_answer = new QPlainTextEdit;
+    m_answer->setObjectName(QStringLiteral("answerEdit"));
+    m_answer->setTabChangesFocus(true);
+    m_order = new QSpinBox;
+    m_order->setObjectName(QStringLiteral("displayOrderSpin"));
+    m_order->setRange(0, 1000000);
+    m_active = new QCheckBox(QStringLiteral("Active (customers see it)"));
+    m_active->setObjectName(QStringLiteral("activeCheck"));
+    m_slugError = errorLabel(QStringLiteral("slugError"));
+    m_questionError = errorLabel(QStringLiteral("questionError"));
+    m_answerError = errorLabel(QStringLiteral("answerError"));
+    m_save = new QPushButton(QStringLiteral("&Save"));
+    m_save->setObjectName(QStringLiteral("saveFaqButton"));
+    m_save->setDefault(true);
+    connect(m_save, &QPushButton::clicked, this, &FaqEditor::save);
+
+    auto* form = new QFormLayout;
+    form->addRow(QStringLiteral("S&lug:"), m_slug);
+    form->addRow(QString(), m_slugError);
+    form->addRow(QStringLiteral("&Question:"), m_question);
+    form->addRow(QString(), m_questionError);
+    form->addRow(QStringLiteral("&Answer:"), m_answer);
+    form->addRow(QString(), m_answerError);
+    form->addRow(QStringLiteral("&Order:"), m_order);
+    form->addRow(QString(), m_active);
+    auto* right = new QWidget;
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_formTitle);
+    rightLayout->addLayout(form, 1);
+    rightLayout->addWidget(m_save, 0, Qt::AlignRight);
+
+    auto* splitter = new QSplitter;
+    splitter->addWidget(left);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+
+    m_status = new QLabel;
+    m_status->setObjectName(QStringLiteral("faqStatusLabel"));
+    m_status->setWordWrap(true);
+
+    auto* close = new QDialogButtonBox(QDialogButtonBox::Close);
+    connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(splitter, 1);
+    layout->addWidget(m_status);
+    layout->addWidget(close);
+
+    newEntry();
+    reload();
+}
+
+bool FaqEditor::isValidSlug(const QString& slug) {
+    static const QRegularExpression re(QStringLiteral("^[a-z0-9]+(?:[-_][a-z0-9]+)*$"));
+    return slug.size() <= 64 && re.match(slug).hasMatch();
+}
+
+void FaqEditor::reload() {
+    ++m_pending;
+    m_session->api()->adminFaq(
+        [self = QPointer<FaqEditor>(this)](const ApiResult<std::vector<proto::FaqEntry>>& r) {
+            if (!self)
+                return;
+            if (r.ok()) {
+                const QString keep = self->m_editingSlug;
+                self->m_model->setEntries(r.value);
+                const int row = self->m_model->rowOf(keep);
+                if (row >= 0)
+                    self->m_table->selectRow(row);
+                self->m_status->setText(QStringLiteral("%1 entries.").arg(self->m_model->rowCount()));
+            } else {
+                self->showError(*r.error);
+            }
+            self->finishRequest();
+            emit self->loaded();
+        });
+}
+
+QString FaqEditor::fieldError(const QString& field) const {
+    const QLabel* l = field == QLatin1String("slug")       ? m_slugError
+                      : field == QLatin1String("question") ? m_questionError
+                      : field == QLatin1String("answer")   ? m_answerError
+                                                           : nullptr;
+    return l && !l->isHidden() ? l->text() : QString();
+}
+
+QString FaqEditor::statusText() const {
+    return m_status->text();
+}
+
+int FaqEditor::selectedRow() const {
+    const QModelIndex i = m_table->selectionModel()->currentIndex();
+    return m_table->selectionModel()->isRowSelected(i.row(), {}) ? i.row() : -1;
+}
+
+void FaqEditor::updateButtons() {
+    const int row = selectedRow();
+    const bool has = row >= 0 && m_pending == 0;
+    m_delete->setEnabled(has);
+    m_toggle->setEnabled(has);
+    m_up->setEnabled(has && row > 0);
+    m_down->setEnabled(has && row + 1 < m_model->rowCount());
+    m_save->setEnabled(m_pending == 0);
+    if (row >= 0)
+        m_toggle->setText(m_model->at(row).isActive ? QStringLiteral("&Deactivate")
+                                                    : QStringLiteral("&Activate"));
+}
+
+void FaqEditor::finishRequest() {
+    m_pending = std::max(0, m_pending - 1);
+    updateButtons();
+}
+
+void FaqEditor::clearErrors() {
+    for (QLabel* l : {m_slugError, m_questionError, m_answerError})
+        l->hide();
+    m_status->clear();
+}
+
+void FaqEditor::setFieldError(const QString& field, const QString& text) {
+    QLabel* l = field == QLatin1String("slug")       ? m_slugError
+                : field == QLatin1String("question") ? m_questionError
+                : field == QLatin1String("answer")   ? m_answerError
+                                                     : nullptr;
+    if (!l) {
+        m_status->setText(text);
+        return;
+    }
+    l->setText(text);
+    l->show();
+}
+
+void FaqEditor::showError(const ApiError& error) {
+    // The contract's error body names no field; the server may (error.field), and a conflict on
+    // create is the slug. Otherwise the field named in the server's message is the best guess.
+    QString field = error.field;
+    if (field.isEmpty() && error.is(protocol::errors::kConflict))
+        field = QStringLiteral("slug");
+    if (field.isEmpty()) {
+        for (const char* name : {"slug", "question", "answer"})
+            if (error.message.contains(QLatin1String(name), Qt::CaseInsensitive)) {
+                field = QString::fromLatin1(name);
+                break;
+            }
+    }
+    QString text = error.describe();
+    if (error.is(protocol::errors::kConflict))
+        text = QStringLiteral("An entry with this slug already exists.");
+    setFieldError(field, text);
+    if (!field.isEmpty())
+        m_status->setText(QStringLiteral("Not saved: see the marked field."));
+}
+
+void FaqEditor::newEntry() {
+    clearErrors();
+    m_editingSlug.clear();
+    m_table->clearSelection();
+    m_formTitle->setText(QStringLiteral("New entry"));
+    m_slug->setEnabled(true);
+    m_slug->clear();
+    m_question->clear();
+    m_answer->clear();
+    m_order->setValue(m_model->nextDisplayOrder());
+    m_active->setChecked(true);
+    m_slug->setFocus();
+    updateButtons();
+}
+
+void FaqEditor::editRow(int row) {
+    clearErrors();
+    const auto& e = m_model->at(row);
+    m_editingSlug = qs(e.slug);
+    m_formTitle->setText(QStringLiteral("Edit \u201c%1\u201d").arg(m_editingSlug));
+    m_slug->setText(m_editingSlug);
+    m_slug->setEnabled(false); // the slug is the entry's identity in the URL
+    m_question->setText(qs(e.question));
+    m_answer->setPlainText(qs(e.answer));
+    m_order->setValue(e.displayOrder);
+    m_active->setChecked(e.isActive);
+}
+
+void FaqEditor::save() {
+    clearErrors();
+    proto::FaqEntry e;
+    e.slug = ss(m_slug->text().trimmed());
+    e.question = ss(m_question->text().trimmed());
+    e.answer = ss(m_answer->toPlainText().trimmed());
+    e.displayOrder = m_order->value();
+    e.isActive = m_active->isChecked();
+    bool ok = true;
+    if (m_editingSlug.isEmpty() && !isValidSlug(qs(e.slug))) {
+        setFieldError(QStringLiteral("slug"),
+                      e.slug.empty() ? QStringLiteral("Enter a slug.")
+                                     : QStringLiteral("Use lower-case letters, digits and dashes, like "
+                                                      "\u201cshipping-times\u201d."));
+        ok = false;
+    }
+    if (e.question.empty()) {
+        setFieldError(QStringLiteral("question"), QStringLiteral("Enter the question."));
+        ok = false;
+    }
+    if (e.answer.empty()) {
+        setFieldError(QStringLiteral("answer"), QStringLiteral("Enter the answer."));
+        ok = false;
+    }
+    if (!ok) {
+        m_status->setText(QStringLiteral("Not saved: see the marked fields."));
+        return;
+    }
+    ++m_pending;
+    updateButtons();
+    auto handle = [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
+        if (!self)
+            return;
+        self->finishRequest();
+        if (!r.ok()) {
+            self->showError(*r.error);
+            return;
+        }
+        self->m_model->upsert(r.value);
+        self->m_editingSlug = qs(r.value.slug);
+        self->m_table->selectRow(self->m_model->rowOf(self->m_editingSlug));
+        self->m_status->setText(QStringLiteral("Saved \u201c%1\u201d.").arg(self->m_editingSlug));
+        emit self->saved(self->m_editingSlug);
+    };
+    if (m_editingSlug.isEmpty())
+        m_session->api()->createFaq(e, handle);
+    else
+        m_session->api()->updateFaq(m_editingSlug, e, handle);
+}
+
+void FaqEditor::toggleActive() {
+    const int row = selectedRow();
+    if (row < 0)
+        return;
+    proto::FaqEntry e = m_model->at(row);
+    e.isActive = !e.isActive;
+    ++m_pending;
+    updateButtons();
+    m_session->api()->updateFaq(
+        qs(e.slug), e, [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
+            if (!self)
+                return;
+            self->finishRequest();
+            if (!r.ok()) {
+                self->showError(*r.error);
+                return;
+            }
+            self->m_model->upsert(r.value);
+            const int row = self->m_model->rowOf(qs(r.value.slug));
+            self->m_table->selectRow(row);
+            self->m_status->setText(
+                r.value.isActive ? QStringLiteral("Activated \u201c%1\u201d.").arg(qs(r.value.slug))
+                                 : QStringLiteral("Deactivated \u201c%1\u201d.").arg(qs(r.value.slug)));
+            emit self->saved(qs(r.value.slug));
+        });
+}
+
+void FaqEditor::moveSelected(int delta) {
+    const int row = selectedRow();
+    const int to = row + delta;
+    if (row < 0 || to < 0 || to >= m_model->rowCount())
+        return;
+    // Renumber the whole list 1..n in the new order and send only what changed: this also
+    // repairs equal display_order values, which would make a plain swap a no-op.
+    std::vector<proto::FaqEntry> order = m_model->entries();
+    std::swap(order[std::size_t(row)], order[std::size_t(to)]);
+    const QString moved = qs(order[std::size_t(to)].slug);
+    std::vector<proto::FaqEntry> changed;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (order[i].displayOrder != int(i) + 1) {
+            order[i].displayOrder = int(i) + 1;
+            changed.push_back(order[i]);
+        }
+    }
+    for (const auto& e : changed) {
+        ++m_pending;
+        m_session->api()->updateFaq(
+            qs(e.slug), e, [self = QPointer<FaqEditor>(this), moved](const ApiResult<proto::FaqEntry>& r) {
+                if (!self)
+                    return;
+                if (r.ok())
+                    self->m_model->upsert(r.value);
+                else
+                    self->showError(*r.error);
+                self->finishRequest();
+                if (self->m_pending == 0) {
+                    self->m_table->selectRow(self->m_model->rowOf(moved));
+                    self->m_status->setText(QStringLiteral("Order saved."));
+                    emit self->saved(moved);
+                }
+            });
+    }
+    updateButtons();
+}
+
+void FaqEditor::deleteSelected() {
+    const int row = selectedRow();
+    if (row < 0 || m_confirm)
+        return;
+    const QString slug = qs(m_model->at(row).slug);
+    auto* box = new QMessageBox(QMessageBox::Warning, QStringLiteral("Delete FAQ entry"),
+                                QStringLiteral("Delete \u201c%1\u201d? Customers will no longer see it. "
+                                               "Deactivate it instead to keep it for later.")
+                                    .arg(slug),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("confirmDeleteBox"));
+    box->button(QMessageBox::Yes)->setText(QStringLiteral("Delete"));
+    box->button(QMessageBox::Yes)->setObjectName(QStringLiteral("confirmDeleteYes"));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, slug](int) {
+        if (box->clickedButton() != box->button(QMessageBox::Yes))
+            return;
+        ++m_pending;
+        updateButtons();
+        m_session->api()->deleteFaq(
+            slug, [self = QPointer<FaqEditor>(this), slug](const ApiResult<std::monostate>& r) {
+                if (!self)
+                    return;
+                self->finishRequest();
+                if (!r.ok()) {
+                    self->showError(*r.error);
+                    return;
+                }
+                self->m_model->remove(slug);
+                self->newEntry();
+                self->m_status->setText(QStringLiteral("Deleted \u201c%1\u201d.").arg(slug));
+            });
+    });
+    m_confirm = box;
+    box->open();
+}
+
+} // namespace parley::console::gui
