@@ -140,8 +140,9 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const ICON = '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z"/></svg>';
   const badge = h('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
   const launcher = h('button', { class: 'launcher', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'parley-panel', 'aria-label': 'Open support chat' });
-  launcher.innerHTML = ICON; // static markup, no user data
-  launcher.append(badge);
+  const CLOSE = '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" focusable="false"><path stroke="currentColor" stroke-width="2.4" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg>';
+  const setIcon = (open) => { launcher.innerHTML = open ? CLOSE : ICON; launcher.append(badge); }; // static markup only
+  setIcon(false);
 
   const sub = h('span', { class: 'sub' });
   const closeBtn = h('button', { class: 'x', type: 'button', 'aria-label': 'Close chat', title: 'Close (Esc)' }, '\u00d7');
@@ -172,6 +173,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const pend = new Map(); // client_msg_id -> {el, content, kind, slug}
   const names = new Map(); // agent id -> display name
   let lastName = '';
+  let lastSent = null; // only the newest sent message says "Sent"
+
   let faq = [];
   let isOpen = false, unread = 0, handing = false, starting = null, rateUntil = 0;
   let ws = null, wsReady = false, wsTries = 0, wsTimer = 0, wsUrl = ds.parleyWs || '', pollTimer = 0, ticks = 0;
@@ -223,6 +226,10 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     let meta = el.querySelector('.meta');
     if (!meta) el.append(meta = h('div', { class: 'meta' }));
     meta.replaceChildren(h('span', { 'aria-hidden': 'true' }, st === 'sending' ? 'Sending\u2026' : st === 'sent' ? 'Sent' : 'Not sent'));
+    if (st === 'sent') {
+      if (lastSent && lastSent !== el && lastSent.querySelector('.meta')) lastSent.querySelector('.meta').remove();
+      lastSent = el;
+    }
     if (st === 'failed') meta.append(' ', h('button', { type: 'button', class: 'link retry', onclick: () => send(p.content, p.kind, p.slug, p) }, 'Retry'));
   }
 
@@ -269,7 +276,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     let n = 0;
     for (const m of [...(list || [])].sort((a, b) => a.seq - b.seq)) n += merge(m, live);
     if (n) sync();
-    if (conv && bySeq.size && Math.max(...bySeq.keys()) > hw) catchUp(); // a gap: fetch what we missed
+    if (n && Math.max(...bySeq.keys()) > hw) catchUp(); // a gap: fetch what we missed
     return n;
   }
 
@@ -332,7 +339,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   function showBadge() {
     badge.hidden = !unread;
     badge.textContent = unread > 9 ? '9+' : String(unread);
-    launcher.setAttribute('aria-label', 'Open support chat' + (unread ? `, ${unread} unread` : ''));
+    launcher.setAttribute('aria-label', isOpen ? 'Close support chat' : 'Open support chat' + (unread ? `, ${unread} unread` : ''));
   }
 
   let bannerTimer = 0;
@@ -548,6 +555,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     panel.hidden = !v;
     root.classList.toggle('open', v);
     launcher.setAttribute('aria-expanded', String(v));
+    setIcon(v);
+    showBadge();
     if (v) {
       unread = 0;
       showBadge();
