@@ -116,7 +116,7 @@ void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
     if (c.assignedAgentId)
         a.agentIds.push_back(*c.assignedAgentId);
     a.watchersOf = c.id;
-    tx.emit(Event{events::kMessageCreated, json{{"message", m}}, std::move(a), c.id, m.seq});
+    tx.publishAfterCommit(Event{events::kMessageCreated, json{{"message", m}}, std::move(a), c.id, m.seq});
 }
 
 // To the customer; and to every online agent while it is queued or when it leaves the queue.
@@ -125,7 +125,8 @@ void emitConversationUpdated(WriteTx& tx, const Conversation& c, bool toOnlineAg
     a.customerSessionId = c.customerSessionId;
     if (toOnlineAgents)
         a.agentIds = onlineAgents(tx);
-    tx.emit(Event{events::kConversationUpdated, json{{"conversation", c}}, std::move(a), c.id, 0});
+    tx.publishAfterCommit(
+        Event{events::kConversationUpdated, json{{"conversation", c}}, std::move(a), c.id, 0});
 }
 
 // Presence and load both live on the Agent object the team view shows.
@@ -133,7 +134,8 @@ void emitAgentChanged(WriteTx& tx, const std::string& agentId) {
     if (auto r = tx.agentById(agentId)) {
         Audience a;
         a.allAgents = true;
-        tx.emit(Event{events::kAgentPresenceChanged, json{{"agent", agentJson(*r)}}, std::move(a), {}, 0});
+        tx.publishAfterCommit(
+            Event{events::kAgentPresenceChanged, json{{"agent", agentJson(*r)}}, std::move(a), {}, 0});
     }
 }
 
@@ -414,8 +416,9 @@ void ChatService::serveQueue(WriteTx& tx, const std::string& now) {
         Audience both;
         both.customerSessionId = c.customerSessionId;
         both.agentIds = {record.agent.id};
-        tx.emit(Event{events::kAgentAssigned, json{{"conversation", fresh}, {"agent", agentJson(agentNow)}},
-                      both, c.id, 0});
+        tx.publishAfterCommit(Event{events::kAgentAssigned,
+                                    json{{"conversation", fresh}, {"agent", agentJson(agentNow)}}, both, c.id,
+                                    0});
         emitConversationUpdated(tx, fresh, true); // it leaves the queue
         emitAgentChanged(tx, record.agent.id);    // its load changed
     }
@@ -488,7 +491,8 @@ Agent ChatService::setPresence(const AgentIdentity& who, Presence presence) {
             for (const auto& c : queueBefore) {
                 Audience a;
                 a.agentIds = {who.agentId};
-                tx.emit(Event{events::kConversationUpdated, json{{"conversation", c}}, a, c.id, 0});
+                tx.publishAfterCommit(
+                    Event{events::kConversationUpdated, json{{"conversation", c}}, a, c.id, 0});
             }
             serveQueue(tx, now);
             emitQueueChanges(tx, queueBefore);
@@ -551,7 +555,7 @@ Conversation ChatService::close(const AgentIdentity& who, const std::string& con
             both.agentIds = {*c.assignedAgentId};
         if (c.assignedAgentId != who.agentId)
             both.agentIds.push_back(who.agentId);
-        tx.emit(Event{events::kChatClosed, json{{"conversation", fresh}}, both, c.id, 0});
+        tx.publishAfterCommit(Event{events::kChatClosed, json{{"conversation", fresh}}, both, c.id, 0});
         if (wasQueued)
             emitConversationUpdated(tx, fresh, true);
         if (c.assignedAgentId)

@@ -388,7 +388,7 @@ public:
         s.run();
     }
 
-    void emit(Event e) override { m_events.push_back(std::move(e)); }
+    void publishAfterCommit(Event e) override { m_events.push_back(std::move(e)); }
 
     std::vector<Event> takeEvents() { return std::exchange(m_events, {}); }
 

@@ -65,7 +65,7 @@ public:
     virtual void updateAgent(const AgentRecord& a) = 0; // everything but id and active_chats
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
-    virtual void emit(Event e) = 0;
+    virtual void publishAfterCommit(Event e) = 0;
 };
 
 class Store {

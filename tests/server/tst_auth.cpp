@@ -1,0 +1,92 @@
+// Token signing and password hashing.
+#include "auth/PasswordHasher.h"
+#include "auth/TokenSigner.h"
+#include "util/Text.h"
+
+#include <QTest>
+
+using namespace parley::server;
+
+class TestAuth : public QObject {
+    Q_OBJECT
+private slots:
+    void customerTokenRoundTrip() {
+        ManualClock clock;
+        TokenSigner signer("secret-one-32-bytes-long-xxxxxxx", clock);
+        const auto token = signer.issueCustomer("session-1");
+        auto v = signer.verify(token);
+        QVERIFY(v);
+        auto* c = std::get_if<CustomerIdentity>(&v->caller);
+        QVERIFY(c);
+        QCOMPARE(c->sessionId, std::string("session-1"));
+        // A restart with the same secret accepts it; customer tokens do not expire.
+        clock.advance(std::chrono::hours(24 * 365));
+        QVERIFY(TokenSigner("secret-one-32-bytes-long-xxxxxxx", clock).verify(token));
+    }
+
+    void forgedTruncatedResignedAreRejected() {
+        ManualClock clock;
+        TokenSigner signer("secret-one", clock);
+        TokenSigner other("secret-two", clock);
+        const auto token = signer.issueCustomer("session-1");
+        QVERIFY(!signer.verify(token.substr(0, token.size() - 1))); // truncated signature
+        QVERIFY(!signer.verify(token.substr(0, token.find('.'))));  // no signature
+        QVERIFY(!signer.verify(""));
+        QVERIFY(!signer.verify("."));
+        QVERIFY(!signer.verify(other.issueCustomer("session-1"))); // signed with another secret
+        // A payload changed to another session, keeping the old signature.
+        const auto forgedPayload = base64UrlEncode(std::string(R"({"typ":"c","sid":"session-2"})"));
+        QVERIFY(!signer.verify(forgedPayload + token.substr(token.find('.'))));
+        // Flipping one character of the signature.
+        auto flipped = token;
+        flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
+        QVERIFY(!signer.verify(flipped));
+    }
+
+    void agentTokensExpire() {
+        ManualClock clock;
+        TokenSigner signer("secret", clock);
+        const auto token = signer.issueAgent("agent-1", std::chrono::hours(12));
+        auto v = signer.verify(token);
+        QVERIFY(v);
+        QCOMPARE(std::get<AgentIdentity>(v->caller).agentId, std::string("agent-1"));
+        clock.advance(std::chrono::hours(11));
+        QVERIFY(signer.verify(token));
+        clock.advance(std::chrono::hours(2));
+        QVERIFY(!signer.verify(token));
+    }
+
+    void passwordHashes() {
+        const auto h = passwords::hash("correct horse", 1000);
+        QVERIFY(h.rfind("pbkdf2-sha256$1000$", 0) == 0);
+        QVERIFY(passwords::verify("correct horse", h));
+        QVERIFY(!passwords::verify("correct horsE", h));
+        QVERIFY(!passwords::verify("", h));
+        QVERIFY(passwords::hash("same", 1000) != passwords::hash("same", 1000)); // salted
+        QVERIFY(!passwords::verify("x", "garbage"));
+        QVERIFY(!passwords::verify("x", "pbkdf2-sha256$0$AA$AA"));
+        // The production default is slow on purpose.
+        QVERIFY(passwords::kIterations >= 200000);
+        QVERIFY(passwords::hash("pw").rfind("pbkdf2-sha256$" + std::to_string(passwords::kIterations) + "$",
+                                            0) == 0);
+    }
+
+    void textHelpers() {
+        QVERIFY(isValidUtf8("héllo €"));
+        QVERIFY(!isValidUtf8("\xC3"));             // truncated
+        QVERIFY(!isValidUtf8("\xC0\xAF"));         // overlong
+        QVERIFY(!isValidUtf8("\xED\xA0\x80"));     // surrogate
+        QVERIFY(!isValidUtf8("\xF4\x90\x80\x80")); // past U+10FFFF
+        QCOMPARE(utf8Length("héllo €"), std::size_t(7));
+        QVERIFY(isUuid(newUuid()));
+        QVERIFY(!isUuid("not-a-uuid"));
+        QCOMPARE(*base64UrlDecode(base64UrlEncode(std::string("any\0bytes", 9))),
+                 std::string("any\0bytes", 9));
+        const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764050199123));
+        QCOMPARE(formatRfc3339(t), std::string("2025-11-25T05:56:39.123Z"));
+        QVERIFY(parseRfc3339(formatRfc3339(t)) == t);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAuth)
+#include "tst_auth.moc"
