@@ -1,0 +1,221 @@
+// The hello handshake and what the server does with frames it does not expect.
+#include "ServerProcess.h"
+#include "WsTestClient.h"
+
+#include <QTest>
+
+using namespace parley::test;
+
+class TestRealtimeHello : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        // A short hello deadline so that "silence" can be observed quickly; 2 s leaves the other
+        // tests (which say hello at once) plenty of room on a busy machine.
+        QVERIFY(m_server.start({QStringLiteral("--ws-hello-timeout-seconds"), QStringLiteral("2")}));
+        m_rest = std::make_unique<Rest>(m_server.httpPort());
+    }
+
+    void healthzAnswersOnceBothListenersAccept() {
+        auto r = m_rest->http().get("/healthz");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body.value("status", ""), std::string("ok"));
+        WsTestClient ws(m_server.wsUrl());
+        QVERIFY(ws.open());
+    }
+
+    void customerHelloWithoutConversation() {
+        auto customer = m_rest->http().newCustomer();
+        WsTestClient ws(m_server.wsUrl());
+        auto reply = ws.hello(customer.token);
+        QCOMPARE(reply.value("type", ""), std::string("hello.ok"));
+        QCOMPARE(reply["data"].value("role", ""), std::string("customer"));
+        QCOMPARE(reply["data"].value("customer_session_id", ""), customer.sessionId);
+        QVERIFY(reply["data"].contains("conversation"));
+        QVERIFY(reply["data"]["conversation"].is_null());
+        QVERIFY(ws.isConnected());
+    }
+
+    void customerHelloCarriesOpenConversation() {
+        auto chat = m_rest->customerWithConversation();
+        QVERIFY(!chat.conversationId.empty());
+        WsTestClient ws(m_server.wsUrl());
+        auto reply = ws.hello(chat.customer.token);
+        QCOMPARE(reply.value("type", ""), std::string("hello.ok"));
+        QCOMPARE(reply["data"]["conversation"].value("id", ""), chat.conversationId);
+        QCOMPARE(reply["data"]["conversation"].value("status", ""), std::string("automated"));
+    }
+
+    void agentAndAdminHello() {
+        auto agent = m_rest->createAgent("hello-agent");
+        QVERIFY(!agent.token.empty());
+        WsTestClient ws(m_server.wsUrl());
+        auto reply = ws.hello(agent.token);
+        QCOMPARE(reply.value("type", ""), std::string("hello.ok"));
+        QCOMPARE(reply["data"].value("role", ""), std::string("agent"));
+        QCOMPARE(reply["data"]["agent"].value("id", ""), agent.id);
+        QCOMPARE(reply["data"]["agent"].value("presence", ""),
+                 std::string("offline")); // connecting changes nothing
+
+        WsTestClient admin(m_server.wsUrl());
+        reply = admin.hello(m_rest->adminToken());
+        QCOMPARE(reply.value("type", ""), std::string("hello.ok"));
+        QCOMPARE(reply["data"].value("role", ""), std::string("admin"));
+        QCOMPARE(reply["data"]["agent"].value("username", ""), std::string("admin"));
+    }
+
+    void badTokenIsAnErrorAndAClose() {
+        for (const std::string token : {"", "garbage", "eyJmYWtlIjoxfQ.c2lnbmF0dXJl"}) {
+            WsTestClient ws(m_server.wsUrl());
+            auto reply = ws.hello(token);
+            QCOMPARE(reply.value("type", ""), std::string("error"));
+            QCOMPARE(reply["data"].value("code", ""), std::string("unauthorized"));
+            QVERIFY(!reply["data"].value("message", "").empty());
+            QVERIFY(ws.waitDisconnected());
+            QCOMPARE(ws.count("hello.ok"), 0);
+        }
+    }
+
+    void forgedCustomerTokenIsRejected() {
+        auto customer = m_rest->http().newCustomer();
+        auto forged = customer.token;
+        forged.back() = forged.back() == 'A' ? 'B' : 'A';
+        WsTestClient ws(m_server.wsUrl());
+        auto reply = ws.hello(forged);
+        QCOMPARE(reply["data"].value("code", ""), std::string("unauthorized"));
+        QVERIFY(ws.waitDisconnected());
+    }
+
+    void wrongFirstFrameIsAnErrorAndAClose_data() {
+        QTest::addColumn<QString>("frame");
+        QTest::newRow("not json") << QStringLiteral("hello there");
+        QTest::newRow("resume first")
+            << QStringLiteral(R"({"type":"resume","conversation_id":"x","after_seq":0})");
+        QTest::newRow("hello without token") << QStringLiteral(R"({"type":"hello"})");
+        QTest::newRow("token not a string") << QStringLiteral(R"({"type":"hello","token":42})");
+        QTest::newRow("array") << QStringLiteral(R"([1,2,3])");
+    }
+    void wrongFirstFrameIsAnErrorAndAClose() {
+        QFETCH(QString, frame);
+        WsTestClient ws(m_server.wsUrl());
+        QVERIFY(ws.open());
+        ws.sendText(frame);
+        QVERIFY(ws.waitForType("error"));
+        QCOMPARE(ws.frames().front()["data"].value("code", ""), std::string("invalid_request"));
+        QVERIFY(ws.waitDisconnected());
+    }
+
+    void binaryFirstFrameIsRejected() {
+        WsTestClient ws(m_server.wsUrl());
+        QVERIFY(ws.open());
+        ws.sendBinary(QByteArray("\x01\x02\x03", 3));
+        QVERIFY(ws.waitForType("error"));
+        QVERIFY(ws.waitDisconnected());
+    }
+
+    void silencePastTheDeadlineIsAnErrorAndAClose() {
+        WsTestClient ws(m_server.wsUrl());
+        QVERIFY(ws.open());
+        QVERIFY(ws.waitForType("error", 10000));
+        QCOMPARE(ws.frames().front()["data"].value("code", ""), std::string("unauthorized"));
+        QVERIFY(ws.waitDisconnected());
+    }
+
+    void helloInTimeIsNotCutOffLater() {
+        auto customer = m_rest->http().newCustomer();
+        WsTestClient ws(m_server.wsUrl());
+        QCOMPARE(ws.hello(customer.token).value("type", ""), std::string("hello.ok"));
+        // The hello deadline (2 s) must not fire once hello succeeded; nothing to await here but time.
+        QTest::qWait(2500);
+        QVERIFY(ws.isConnected());
+        QVERIFY(ws.fence());
+        QCOMPARE(ws.count("error"), 0);
+    }
+
+    void malformedFramesLaterKeepTheConnection() {
+        auto chat = m_rest->customerWithConversation();
+        WsTestClient ws(m_server.wsUrl());
+        QCOMPARE(ws.hello(chat.customer.token).value("type", ""), std::string("hello.ok"));
+        const QStringList bad{
+            QStringLiteral("{not json"),
+            QStringLiteral("[]"),
+            QStringLiteral(R"({"no_type":1})"),
+            QStringLiteral(R"({"type":"no.such.frame"})"),
+            QStringLiteral(R"({"type":"hello","token":"again"})"),
+            QStringLiteral(R"({"type":"resume"})"),
+            QStringLiteral(R"({"type":"resume","conversation_id":5,"after_seq":0})"),
+            QStringLiteral(R"({"type":"resume","conversation_id":"x","after_seq":-1})"),
+            QStringLiteral(R"({"type":"resume","conversation_id":"x","after_seq":"1"})"),
+        };
+        for (const auto& frame : bad)
+            ws.sendText(frame);
+        ws.sendBinary(QByteArray("binary"));
+        QVERIFY(ws.waitForCount("error", int(bad.size()) + 1));
+        for (const auto& e : ws.framesOfType("error"))
+            QCOMPARE(e["data"].value("code", ""), std::string("invalid_request"));
+        QVERIFY(ws.isConnected());
+
+        // Still fully working: a resume answers, a live event arrives.
+        ws.clear();
+        ws.resume(chat.conversationId, 0);
+        QVERIFY(ws.waitForType("message.created")); // the bot's greeting
+        QVERIFY(m_rest->customerSend(chat, "still there?").status == 201);
+        QVERIFY(ws.waitFor([](const json& f) {
+            return f.value("type", "") == "message.created" &&
+                   f["data"]["message"].value("content", "") == "still there?";
+        }));
+    }
+
+    void oversizedFrameClosesOnlyThatConnection() {
+        auto customer = m_rest->http().newCustomer();
+        WsTestClient big(m_server.wsUrl());
+        WsTestClient other(m_server.wsUrl());
+        QCOMPARE(big.hello(customer.token).value("type", ""), std::string("hello.ok"));
+        QCOMPARE(other.hello(customer.token).value("type", ""), std::string("hello.ok"));
+        big.sendText(QString(200 * 1024, QLatin1Char('x')));
+        QVERIFY(big.waitDisconnected());
+        QCOMPARE(big.closeCode(), QWebSocketProtocol::CloseCodeTooMuchData);
+        QVERIFY(other.fence());
+        QVERIFY(other.isConnected());
+    }
+
+    void wrongPathIsRefused() {
+        QUrl url = m_server.wsUrl();
+        url.setPath(QStringLiteral("/elsewhere"));
+        WsTestClient ws(url);
+        QVERIFY(!ws.open(5000));
+    }
+
+    void customerCannotResumeAForeignConversation() {
+        auto mine = m_rest->customerWithConversation();
+        auto theirs = m_rest->customerWithConversation();
+        WsTestClient ws(m_server.wsUrl());
+        QCOMPARE(ws.hello(mine.customer.token).value("type", ""), std::string("hello.ok"));
+        ws.resume(theirs.conversationId, 0);
+        QVERIFY(ws.waitForType("error"));
+        QCOMPARE(ws.framesOfType("error").front()["data"].value("code", ""), std::string("not_found"));
+        ws.resume("00000000-0000-4000-8000-000000000000", 0);
+        QVERIFY(ws.waitForCount("error", 2));
+        QCOMPARE(ws.framesOfType("error").back()["data"].value("code", ""), std::string("not_found"));
+        QVERIFY(ws.fence());
+        QCOMPARE(ws.count("message.created"), 0); // nothing of the other conversation leaked
+        QVERIFY(ws.isConnected());
+        // Later messages of the foreign conversation do not reach us either.
+        QVERIFY(m_rest->customerSend(theirs, "private").status == 201);
+        QVERIFY(m_rest->customerSend(mine, "mine").status == 201);
+        QVERIFY(ws.waitFor([](const json& f) {
+            return f.value("type", "") == "message.created" &&
+                   f["data"]["message"].value("content", "") == "mine";
+        }));
+        QVERIFY(ws.fence());
+        QVERIFY(ws.framesFor("message.created", theirs.conversationId).empty());
+    }
+
+private:
+    ServerProcess m_server;
+    std::unique_ptr<Rest> m_rest;
+};
+
+QTEST_GUILESS_MAIN(TestRealtimeHello)
+#include "tst_realtime_hello.moc"

@@ -1,0 +1,205 @@
+// resume: every message after after_seq, in order, then live ones; no gap and no duplicate, even
+// while messages are being committed concurrently.
+#include "ServerProcess.h"
+#include "WsTestClient.h"
+
+#include <QTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace parley::test;
+
+namespace {
+
+// Exactly first..last, once each, ascending.
+bool isRun(const std::vector<std::int64_t>& seqs, std::int64_t first, std::int64_t last) {
+    if (seqs.size() != std::size_t(last - first + 1))
+        return false;
+    for (std::size_t i = 0; i < seqs.size(); ++i)
+        if (seqs[i] != first + std::int64_t(i))
+            return false;
+    return true;
+}
+
+std::string dump(const std::vector<std::int64_t>& seqs) {
+    std::string s;
+    for (auto v : seqs)
+        s += std::to_string(v) + " ";
+    return s;
+}
+
+} // namespace
+
+class TestRealtimeResume : public QObject {
+    Q_OBJECT
+
+    std::int64_t lastSeq() {
+        auto c = m_rest->conversation(m_agent.token, m_chat.conversationId);
+        return c["messages"].back()["seq"].get<std::int64_t>();
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_server.start());
+        m_rest = std::make_unique<Rest>(m_server.httpPort());
+        m_agent = m_rest->createAgent("resume-agent", 10);
+        m_watcher = m_rest->createAgent("resume-watcher");
+        QVERIFY(m_rest->setPresence(m_agent, true));
+        m_chat = m_rest->customerWithConversation();
+        QCOMPARE(m_rest->handoff(m_chat).value("assigned_agent_id", ""), m_agent.id);
+    }
+
+    void resumeDuringABurstYieldsEverySeqOnceInOrder() {
+        const auto base = lastSeq();
+        constexpr int kMessages = 500;
+        constexpr int kThreads = 20;
+
+        WsTestClient assignee(m_server.wsUrl());
+        QCOMPARE(assignee.hello(m_agent.token).value("type", ""), std::string("hello.ok"));
+        // Connected before the burst: sees it live, then resumes in the middle of it.
+        WsTestClient early(m_server.wsUrl());
+        QCOMPARE(early.hello(m_chat.customer.token).value("type", ""), std::string("hello.ok"));
+
+        std::atomic<int> done{0}, failed{0};
+        std::vector<std::thread> senders;
+        for (int t = 0; t < kThreads; ++t)
+            senders.emplace_back([&, t] {
+                HttpClient http(m_server.httpPort());
+                for (int i = t; i < kMessages; i += kThreads) {
+                    auto r = http.post("/api/v1/conversations/" + m_chat.conversationId + "/messages",
+                                       {{"content", "burst " + std::to_string(i)}}, m_agent.token);
+                    if (r.status != 201)
+                        ++failed;
+                    ++done;
+                }
+            });
+
+        // Mid-burst: a watcher resumes from 0, a customer window that joined late resumes from
+        // base, and the early window resumes from where it was when the burst began.
+        QVERIFY(QTest::qWaitFor([&] { return assignee.seqsOf(m_chat.conversationId).size() >= 100; }, 60000));
+        WsTestClient watcher(m_server.wsUrl());
+        QCOMPARE(watcher.hello(m_watcher.token).value("type", ""), std::string("hello.ok"));
+        watcher.resume(m_chat.conversationId, 0);
+        WsTestClient late(m_server.wsUrl());
+        QCOMPARE(late.hello(m_chat.customer.token).value("type", ""), std::string("hello.ok"));
+        const auto lateBefore = late.seqsOf(m_chat.conversationId).size();
+        late.resume(m_chat.conversationId, base);
+        early.resume(m_chat.conversationId, base);
+        QVERIFY2(done.load() < kMessages, "the burst ended before the resumes: not a concurrent test");
+
+        QVERIFY(QTest::qWaitFor([&] { return done.load() == kMessages; }, 120000));
+        for (auto& t : senders)
+            t.join();
+        QCOMPARE(failed.load(), 0);
+        const auto last = base + kMessages;
+        QCOMPARE(lastSeq(), last);
+
+        for (auto* c : {&assignee, &early, &watcher, &late})
+            QVERIFY(QTest::qWaitFor(
+                [&] {
+                    auto s = c->seqsOf(m_chat.conversationId);
+                    return !s.empty() && s.back() == last;
+                },
+                30000));
+        for (auto* c : {&assignee, &early, &watcher, &late})
+            QVERIFY(c->fence());
+
+        // The assignee saw the burst live; the early window live and then through its resume
+        // without repeats; the watcher everything from 1.
+        auto seqs = assignee.seqsOf(m_chat.conversationId);
+        QVERIFY2(isRun(seqs, base + 1, last), dump(seqs).c_str());
+        seqs = early.seqsOf(m_chat.conversationId);
+        QVERIFY2(isRun(seqs, base + 1, last), dump(seqs).c_str());
+        seqs = watcher.seqsOf(m_chat.conversationId);
+        QVERIFY2(isRun(seqs, 1, last), dump(seqs).c_str());
+        // The late window had a gap (it joined mid-burst), so its resume restarts at base + 1: from
+        // the resume on, every seq once and in order.
+        seqs = late.seqsOf(m_chat.conversationId);
+        std::vector<std::int64_t> afterResume;
+        auto start = std::find(seqs.begin() + std::ptrdiff_t(lateBefore), seqs.end(), base + 1);
+        QVERIFY(start != seqs.end());
+        afterResume.assign(start, seqs.end());
+        QVERIFY2(isRun(afterResume, base + 1, last), dump(seqs).c_str());
+
+        // Live ones continue after the resume, still once.
+        QCOMPARE(m_rest->agentSend(m_agent, m_chat.conversationId, "after the burst").status, 201);
+        for (auto* c : {&assignee, &early, &watcher, &late}) {
+            QVERIFY(
+                QTest::qWaitFor([&] { return c->seqsOf(m_chat.conversationId).back() == last + 1; }, 15000));
+            QVERIFY(c->fence());
+            auto s = c->seqsOf(m_chat.conversationId);
+            QCOMPARE(std::count(s.begin(), s.end(), last + 1), std::ptrdiff_t(1));
+        }
+    }
+
+    void reconnectAndResumeRecoversTheGap() {
+        WsTestClient first(m_server.wsUrl());
+        QCOMPARE(first.hello(m_chat.customer.token).value("type", ""), std::string("hello.ok"));
+        QCOMPARE(m_rest->agentSend(m_agent, m_chat.conversationId, "before the drop").status, 201);
+        QVERIFY(first.waitForType("message.created"));
+        const auto seen = first.seqsOf(m_chat.conversationId).back();
+        first.abort();
+
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(m_rest->agentSend(m_agent, m_chat.conversationId, "missed " + std::to_string(i)).status,
+                     201);
+
+        WsTestClient second(m_server.wsUrl());
+        auto hello = second.hello(m_chat.customer.token);
+        QCOMPARE(hello["data"]["conversation"].value("id", ""), m_chat.conversationId);
+        second.resume(m_chat.conversationId, seen);
+        QVERIFY(QTest::qWaitFor([&] { return second.seqsOf(m_chat.conversationId).size() >= 5; }, 15000));
+        QCOMPARE(m_rest->agentSend(m_agent, m_chat.conversationId, "live again").status, 201);
+        QVERIFY(QTest::qWaitFor([&] { return second.seqsOf(m_chat.conversationId).size() >= 6; }, 15000));
+        QVERIFY(second.fence());
+        auto seqs = second.seqsOf(m_chat.conversationId);
+        QVERIFY2(isRun(seqs, seen + 1, seen + 6), dump(seqs).c_str());
+        QCOMPARE(second.framesFor("message.created", m_chat.conversationId)
+                     .front()["data"]["message"]
+                     .value("content", ""),
+                 std::string("missed 0"));
+    }
+
+    void resumeIsRepeatableAndNeverRepeatsWhatWasSent() {
+        WsTestClient ws(m_server.wsUrl());
+        QCOMPARE(ws.hello(m_watcher.token).value("type", ""), std::string("hello.ok"));
+        const auto last = lastSeq();
+        ws.resume(m_chat.conversationId, last - 3);
+        QVERIFY(QTest::qWaitFor([&] { return ws.seqsOf(m_chat.conversationId).size() >= 3; }, 15000));
+        // Asking again from a point inside what this connection already got sends nothing twice.
+        ws.resume(m_chat.conversationId, last - 2);
+        QVERIFY(ws.fence());
+        auto seqs = ws.seqsOf(m_chat.conversationId);
+        QVERIFY2(isRun(seqs, last - 2, last), dump(seqs).c_str());
+        // Asking for an earlier point than anything sent here sends that history again, in order.
+        ws.clear();
+        ws.resume(m_chat.conversationId, last - 5);
+        QVERIFY(QTest::qWaitFor([&] { return ws.seqsOf(m_chat.conversationId).size() >= 5; }, 15000));
+        QVERIFY(ws.fence());
+        seqs = ws.seqsOf(m_chat.conversationId);
+        QVERIFY2(isRun(seqs, last - 4, last), dump(seqs).c_str());
+    }
+
+    void agentResumeOfAnUnknownConversationIsNotFound() {
+        WsTestClient ws(m_server.wsUrl());
+        QCOMPARE(ws.hello(m_watcher.token).value("type", ""), std::string("hello.ok"));
+        ws.resume("00000000-0000-4000-8000-000000000000", 0);
+        QVERIFY(ws.waitForType("error"));
+        QCOMPARE(ws.framesOfType("error").front()["data"].value("code", ""), std::string("not_found"));
+        QVERIFY(ws.isConnected());
+        ws.resume(m_chat.conversationId, lastSeq());
+        QVERIFY(ws.fence());
+        QCOMPARE(m_rest->agentSend(m_agent, m_chat.conversationId, "to the watcher").status, 201);
+        QVERIFY(ws.waitForType("message.created"));
+    }
+
+private:
+    ServerProcess m_server;
+    std::unique_ptr<Rest> m_rest;
+    TestAgent m_agent, m_watcher;
+    Rest::CustomerChat m_chat;
+};
+
+QTEST_GUILESS_MAIN(TestRealtimeResume)
+#include "tst_realtime_resume.moc"

@@ -1,0 +1,133 @@
+// A client that never reads cannot make the server buffer without bound: past the send-queue
+// limit it is dropped, and everybody else keeps receiving everything in order. A client that
+// reads but answers no ping is dropped after the idle timeout.
+#include "ServerProcess.h"
+#include "WsTestClient.h"
+
+#include <QFile>
+#include <QTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace parley::test;
+
+namespace {
+long rssKb(qint64 pid) {
+    QFile f(QStringLiteral("/proc/%1/status").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const auto& line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').front().toLong();
+    return -1;
+}
+} // namespace
+
+class TestRealtimeSlowReader : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        QVERIFY(m_server.start({QStringLiteral("--ws-idle-timeout-seconds"), QStringLiteral("2")}));
+        m_rest = std::make_unique<Rest>(m_server.httpPort());
+        m_agent = m_rest->createAgent("slow-agent");
+        m_stalled = m_rest->createAgent("slow-stalled");
+        m_healthy = m_rest->createAgent("slow-healthy");
+        QVERIFY(m_rest->setPresence(m_agent, true));
+        m_chat = m_rest->customerWithConversation();
+        QCOMPARE(m_rest->handoff(m_chat).value("assigned_agent_id", ""), m_agent.id);
+    }
+
+    void clientThatNeverReadsIsDroppedWithoutHarmToOthers() {
+        // The stalled client watches the conversation, then stops reading.
+        RawWsClient stalled(m_server.wsPort());
+        QVERIFY(stalled.upgrade());
+        stalled.sendText(
+            QByteArray::fromStdString(json({{"type", "hello"}, {"token", m_stalled.token}}).dump()));
+        stalled.sendText(QByteArray::fromStdString(
+            json({{"type", "resume"}, {"conversation_id", m_chat.conversationId}, {"after_seq", 0}}).dump()));
+        stalled.stopReading();
+
+        WsTestClient healthy(m_server.wsUrl());
+        QCOMPARE(healthy.hello(m_healthy.token).value("type", ""), std::string("hello.ok"));
+        healthy.resume(m_chat.conversationId, 0);
+        WsTestClient customer(m_server.wsUrl());
+        QCOMPARE(customer.hello(m_chat.customer.token).value("type", ""), std::string("hello.ok"));
+        QVERIFY(healthy.fence());
+        const auto firstSeq = healthy.seqsOf(m_chat.conversationId).back() + 1;
+
+        // Large messages until the server gives up on the stalled client (kernel buffers plus the
+        // 4 MiB send queue: a few thousand 4,000-character messages at most).
+        const std::string big(4000, 'x');
+        constexpr int kMax = 6000;
+        std::atomic<int> sent{0}, failed{0};
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> senders;
+        for (int t = 0; t < 8; ++t)
+            senders.emplace_back([&] {
+                HttpClient http(m_server.httpPort());
+                while (!stop && sent.fetch_add(1) < kMax) {
+                    auto r = http.post("/api/v1/conversations/" + m_chat.conversationId + "/messages",
+                                       {{"content", big}}, m_agent.token);
+                    if (r.status != 201)
+                        ++failed;
+                }
+            });
+        const bool dropped = QTest::qWaitFor(
+            [&] { return m_server.output().contains(QStringLiteral("send queue over the limit")); }, 180000);
+        stop = true;
+        for (auto& t : senders)
+            t.join();
+        QVERIFY2(dropped, "the stalled client was never dropped");
+        QCOMPARE(failed.load(), 0);
+        const long rss = rssKb(m_server.process().processId());
+        qInfo("server RSS after the drop: %ld kB", rss);
+        QVERIFY(rss > 0 && rss < 300 * 1024);
+
+        // Everybody else got every message, once, in order, and still does.
+        QCOMPARE(m_rest->agentSend(m_agent, m_chat.conversationId, "after the drop").status, 201);
+        const auto last = m_rest->conversation(m_agent.token, m_chat.conversationId)["messages"]
+                              .back()["seq"]
+                              .get<std::int64_t>();
+        for (auto* c : {&healthy, &customer}) {
+            QVERIFY(QTest::qWaitFor(
+                [&] {
+                    auto s = c->seqsOf(m_chat.conversationId);
+                    return !s.empty() && s.back() == last;
+                },
+                60000));
+            QVERIFY(c->isConnected());
+        }
+        auto seqs = healthy.seqsOf(m_chat.conversationId);
+        auto from = std::find(seqs.begin(), seqs.end(), firstSeq);
+        QVERIFY(from != seqs.end());
+        for (auto it = from; it != seqs.end(); ++it)
+            QCOMPARE(*it, firstSeq + (it - from));
+        QCOMPARE(seqs.back(), last);
+    }
+
+    void clientThatAnswersNoPingIsDropped() {
+        // Reads everything but never answers a ping: gone after the idle timeout (2 s here).
+        RawWsClient mute(m_server.wsPort());
+        QVERIFY(mute.upgrade());
+        mute.sendText(
+            QByteArray::fromStdString(json({{"type", "hello"}, {"token", m_healthy.token}}).dump()));
+        mute.startDraining();
+        // A normal client answers pings (QWebSocket does so by itself) and stays.
+        WsTestClient alive(m_server.wsUrl());
+        QCOMPARE(alive.hello(m_healthy.token).value("type", ""), std::string("hello.ok"));
+        QVERIFY(mute.waitDisconnected(15000));
+        QVERIFY(alive.isConnected());
+        QVERIFY(alive.fence());
+    }
+
+private:
+    ServerProcess m_server;
+    std::unique_ptr<Rest> m_rest;
+    TestAgent m_agent, m_stalled, m_healthy;
+    Rest::CustomerChat m_chat;
+};
+
+QTEST_GUILESS_MAIN(TestRealtimeSlowReader)
+#include "tst_realtime_slow_reader.moc"
