@@ -2,11 +2,16 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace parley::test {
 
 std::string HttpResponse::header(const std::string& name) const {
     for (const auto& [k, v] : headers)
-        if (httplib::detail::case_ignore::equal(k, name))
+        if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+                return std::tolower(a) == std::tolower(b);
+            }))
             return v;
     return {};
 }
@@ -31,15 +36,18 @@ HttpResponse HttpClient::raw(const std::string& method, const std::string& path,
     httplib::Headers headers;
     if (!token.empty())
         headers.emplace("Authorization", "Bearer " + token);
-    httplib::Result res;
-    if (method == "GET")
-        res = cli.Get(path, headers);
-    else if (method == "POST")
-        res = cli.Post(path, headers, body, contentType);
-    else if (method == "PUT")
-        res = cli.Put(path, headers, body, contentType);
-    else if (method == "DELETE")
-        res = cli.Delete(path, headers);
+    auto send = [&]() -> httplib::Result {
+        if (method == "POST")
+            return cli.Post(path, headers, body, contentType);
+        if (method == "PUT")
+            return cli.Put(path, headers, body, contentType);
+        if (method == "DELETE")
+            return cli.Delete(path, headers);
+        if (method == "OPTIONS")
+            return cli.Options(path, headers);
+        return cli.Get(path, headers);
+    };
+    const auto res = send();
     HttpResponse out;
     if (!res)
         return out;

@@ -1,0 +1,248 @@
+// The admin editors driven through their widgets: a FAQ entry created in the console is served by
+// GET /api/v1/faq; validation errors appear at the field; reorder, deactivate, delete; agents are
+// created, edited and get a new password.
+#include "GuiTestUtil.h"
+
+#include "core/AgentListModel.h"
+#include "core/FaqModel.h"
+#include "gui/AgentsEditor.h"
+#include "gui/FaqEditor.h"
+#include "gui/MainWindow.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QSpinBox>
+#include <QTableView>
+
+using namespace parley::test;
+using namespace parley::test::console;
+using namespace parley::console;
+using parley::console::gui::AgentsEditor;
+using parley::console::gui::FaqEditor;
+using parley::console::gui::MainWindow;
+namespace proto = parley::protocol;
+
+class TestAdminEditors : public QObject {
+    Q_OBJECT
+private:
+    ServerProcess m_server;
+    QTemporaryDir m_settingsDir;
+    std::unique_ptr<HttpClient> m_http;
+    std::string m_adminToken;
+    std::unique_ptr<Session> m_session;
+    std::unique_ptr<MainWindow> m_window;
+
+    nlohmann::json publicFaq() { return m_http->get("/api/v1/faq").body["faq"]; }
+    int publicIndexOf(const std::string& slug)
+    {
+        const auto faq = publicFaq();
+        for (std::size_t i = 0; i < faq.size(); ++i)
+            if (faq[i]["slug"] == slug)
+                return int(i);
+        return -1;
+    }
+    static void typeInto(QWidget* edit, const QString& text)
+    {
+        if (auto* l = qobject_cast<QLineEdit*>(edit))
+            l->clear();
+        if (auto* p = qobject_cast<QPlainTextEdit*>(edit))
+            p->clear();
+        QTest::keyClicks(edit, text);
+    }
+    FaqEditor* openFaq()
+    {
+        FaqEditor* editor = m_window->openFaqEditor();
+        if (editor)
+            QTest::qWaitFor([&] { return !editor->isBusy() && editor->model()->rowCount() > 0; }, 10000);
+        return editor;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        isolateSettings(m_settingsDir);
+        QVERIFY(m_server.start());
+        m_http = std::make_unique<HttpClient>(m_server.httpPort());
+        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
+        QVERIFY(!m_adminToken.empty());
+    }
+
+    void init()
+    {
+        m_session = std::make_unique<Session>();
+        m_window = std::make_unique<MainWindow>(m_session.get());
+        QVERIFY(signInThroughDialog(*m_session, m_server, QStringLiteral("admin"),
+                                    QString::fromLatin1(ServerProcess::kAdminPassword)));
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+
+    void cleanup()
+    {
+        m_window.reset();
+        m_session.reset();
+    }
+
+    void adminMenuOnlyForAdmins()
+    {
+        auto* menu = find<QMenu>(m_window.get(), "adminMenu");
+        QVERIFY(menu->menuAction()->isVisible());
+        QVERIFY(!createAgent(*m_http, m_adminToken, "plain", "Plain Agent", 2).empty());
+        Session agentSession;
+        MainWindow agentWindow(&agentSession);
+        QVERIFY(signIn(agentSession, m_server, QStringLiteral("plain"), QStringLiteral("agent-pass-1")));
+        QVERIFY(!find<QMenu>(&agentWindow, "adminMenu")->menuAction()->isVisible());
+        QVERIFY(agentWindow.openFaqEditor() == nullptr);
+    }
+
+    void createdFaqEntryIsServedToCustomers()
+    {
+        FaqEditor* editor = openFaq();
+        QVERIFY(editor);
+        const int before = editor->model()->rowCount();
+        QTest::mouseClick(find<QPushButton>(editor, "newFaqButton"), Qt::LeftButton);
+        typeInto(find<QLineEdit>(editor, "slugEdit"), QStringLiteral("gift-cards"));
+        typeInto(find<QLineEdit>(editor, "questionEdit"), QStringLiteral("Do you sell gift cards?"));
+        typeInto(find<QPlainTextEdit>(editor, "answerEdit"), QStringLiteral("Yes, from 10 to 200 EUR, by e-mail."));
+        QVERIFY(find<QCheckBox>(editor, "activeCheck")->isChecked());
+        QSignalSpy saved(editor, &FaqEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QCOMPARE(editor->model()->rowCount(), before + 1);
+        QVERIFY(publicIndexOf("gift-cards") >= 0);
+        const auto entry = publicFaq()[publicIndexOf("gift-cards")];
+        QCOMPARE(entry["question"], "Do you sell gift cards?");
+        QCOMPARE(entry["answer"], "Yes, from 10 to 200 EUR, by e-mail.");
+        // Created last: it is served last.
+        QCOMPARE(publicIndexOf("gift-cards"), int(publicFaq().size()) - 1);
+    }
+
+    void validationErrorsAtTheField()
+    {
+        FaqEditor* editor = openFaq();
+        QVERIFY(editor);
+        // Ours: before anything is sent.
+        QTest::mouseClick(find<QPushButton>(editor, "newFaqButton"), Qt::LeftButton);
+        typeInto(find<QLineEdit>(editor, "slugEdit"), QStringLiteral("Not A Slug"));
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QVERIFY(find<QLabel>(editor, "slugError")->isVisible());
+        QVERIFY(find<QLabel>(editor, "questionError")->isVisible());
+        QCOMPARE(editor->fieldError(QStringLiteral("question")), QStringLiteral("Enter the question."));
+        QVERIFY(find<QLabel>(editor, "answerError")->isVisible());
+
+        // The server's: a slug that exists already.
+        typeInto(find<QLineEdit>(editor, "slugEdit"), QStringLiteral("gift-cards"));
+        typeInto(find<QLineEdit>(editor, "questionEdit"), QStringLiteral("Again?"));
+        typeInto(find<QPlainTextEdit>(editor, "answerEdit"), QStringLiteral("Again."));
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(editor->fieldError(QStringLiteral("slug")), QStringLiteral("An entry with this slug already exists."), 10000);
+        QVERIFY(!find<QLabel>(editor, "questionError")->isVisible());
+
+        // The server's: a question over its limit is reported at the question.
+        typeInto(find<QLineEdit>(editor, "slugEdit"), QStringLiteral("long-question"));
+        find<QLineEdit>(editor, "questionEdit")->setText(QString(400, QLatin1Char('q')));
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(editor->fieldError(QStringLiteral("question")).contains(QLatin1String("question")), 10000);
+        QVERIFY(publicIndexOf("long-question") < 0);
+    }
+
+    void reorderDeactivateDelete()
+    {
+        FaqEditor* editor = openFaq();
+        QVERIFY(editor);
+        auto* table = find<QTableView>(editor, "faqTable");
+        const int row = editor->model()->rowOf(QStringLiteral("gift-cards"));
+        QVERIFY(row > 0);
+        const int publicBefore = publicIndexOf("gift-cards");
+        clickRow(table, row, FaqModel::QuestionColumn);
+        QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("gift-cards"));
+        QVERIFY(!find<QLineEdit>(editor, "slugEdit")->isEnabled());
+
+        QTest::mouseClick(find<QPushButton>(editor, "moveUpButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(QStringLiteral("gift-cards")) == row - 1, 10000);
+        QCOMPARE(publicIndexOf("gift-cards"), publicBefore - 1);
+
+        QTRY_VERIFY(find<QPushButton>(editor, "toggleActiveButton")->isEnabled());
+        QCOMPARE(find<QPushButton>(editor, "toggleActiveButton")->text(), QStringLiteral("&Deactivate"));
+        QTest::mouseClick(find<QPushButton>(editor, "toggleActiveButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("gift-cards") < 0, 10000);
+        QTRY_COMPARE(editor->model()->index(editor->model()->rowOf(QStringLiteral("gift-cards")), FaqModel::ActiveColumn).data().toString(),
+                     QStringLiteral("inactive"));
+        QTRY_VERIFY(find<QPushButton>(editor, "toggleActiveButton")->isEnabled());
+        QTest::mouseClick(find<QPushButton>(editor, "toggleActiveButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("gift-cards") >= 0, 10000);
+
+        // Edit the answer.
+        QTRY_VERIFY(find<QPushButton>(editor, "saveFaqButton")->isEnabled());
+        typeInto(find<QPlainTextEdit>(editor, "answerEdit"), QStringLiteral("Yes, any amount."));
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("gift-cards") >= 0 && publicFaq()[publicIndexOf("gift-cards")]["answer"] == "Yes, any amount.", 10000);
+
+        QTRY_VERIFY(find<QPushButton>(editor, "deleteFaqButton")->isEnabled());
+        QTest::mouseClick(find<QPushButton>(editor, "deleteFaqButton"), Qt::LeftButton);
+        QTRY_VERIFY(editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox")));
+        QTest::mouseClick(editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox"))->button(QMessageBox::Yes), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(editor->model()->rowOf(QStringLiteral("gift-cards")) < 0, 10000);
+        QCOMPARE(publicIndexOf("gift-cards"), -1);
+        QCOMPARE(m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"].dump().find("gift-cards"), std::string::npos);
+    }
+
+    void agentsCreateEditResetPassword()
+    {
+        AgentsEditor* editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowCount() > 0, 10000);
+        QTest::mouseClick(find<QPushButton>(editor, "newAgentButton"), Qt::LeftButton);
+        typeInto(find<QLineEdit>(editor, "usernameEdit"), QStringLiteral("frank"));
+        typeInto(find<QLineEdit>(editor, "displayNameEdit"), QStringLiteral("Frank F."));
+        typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("short"));
+        QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
+        QCOMPARE(editor->fieldError(QStringLiteral("password")), QStringLiteral("Use at least 8 characters."));
+
+        typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("frank-pass-1"));
+        find<QSpinBox>(editor, "maxChatsSpin")->setValue(6);
+        QSignalSpy saved(editor, &AgentsEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QVERIFY(!m_http->login("frank", "frank-pass-1").empty());
+        // The team panel knows him at once.
+        QVERIFY(m_session->teamModel()->rowOf(saved.at(0).at(0).toString()) >= 0);
+
+        // A taken username is reported at the username.
+        QTest::mouseClick(find<QPushButton>(editor, "newAgentButton"), Qt::LeftButton);
+        typeInto(find<QLineEdit>(editor, "usernameEdit"), QStringLiteral("frank"));
+        typeInto(find<QLineEdit>(editor, "displayNameEdit"), QStringLiteral("Other Frank"));
+        typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("frank-pass-9"));
+        QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(editor->fieldError(QStringLiteral("username")), QStringLiteral("This username is already taken."), 10000);
+
+        // Edit: display name, max chats, role, and a password reset.
+        auto* table = find<QTableView>(editor, "agentsTable");
+        clickRow(table, editor->model()->rowOf(saved.at(0).at(0).toString()), AgentsModel::UsernameColumn);
+        QCOMPARE(find<QLineEdit>(editor, "usernameEdit")->text(), QStringLiteral("frank"));
+        QVERIFY(!find<QLineEdit>(editor, "usernameEdit")->isEnabled());
+        typeInto(find<QLineEdit>(editor, "displayNameEdit"), QStringLiteral("Franklin"));
+        find<QSpinBox>(editor, "maxChatsSpin")->setValue(2);
+        find<QComboBox>(editor, "roleCombo")->setCurrentIndex(1);
+        typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("frank-pass-2"));
+        QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 2, 10000);
+        QVERIFY(m_http->login("frank", "frank-pass-1").empty());
+        const std::string token = m_http->login("frank", "frank-pass-2");
+        QVERIFY(!token.empty());
+        nlohmann::json frank;
+        for (const auto& a : m_http->get("/api/v1/admin/agents", m_adminToken).body["agents"])
+            if (a["username"] == "frank")
+                frank = a;
+        QCOMPARE(frank["display_name"], "Franklin");
+        QCOMPARE(frank["max_active_chats"], 2);
+        QCOMPARE(frank["role"], "admin");
+    }
+};
+
+QTEST_MAIN(TestAdminEditors)
+#include "tst_console_admineditors.moc"

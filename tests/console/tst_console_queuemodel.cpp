@@ -1,0 +1,93 @@
+// QueueModel against the real queue: oldest first, positions, waiting time, live changes.
+#include "ConsoleTestUtil.h"
+
+#include "core/QueueModel.h"
+
+#include <QAbstractItemModelTester>
+
+using namespace parley::test;
+using namespace parley::test::console;
+using namespace parley::console;
+namespace proto = parley::protocol;
+
+class TestQueueModel : public QObject {
+    Q_OBJECT
+private:
+    ServerProcess m_server;
+    std::unique_ptr<HttpClient> m_http;
+    std::string m_adminToken;
+
+    std::vector<proto::Conversation> fetchQueue()
+    {
+        ApiClient api;
+        api.setBaseUrl(m_server.httpUrl());
+        api.setToken(qs(m_adminToken));
+        auto r = await<std::vector<proto::Conversation>>([&](auto cb) { api.queue(cb); });
+        return r && r->ok() ? r->value : std::vector<proto::Conversation>{};
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_server.start());
+        m_http = std::make_unique<HttpClient>(m_server.httpPort());
+        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
+        QVERIFY(!m_adminToken.empty());
+    }
+
+    void init() { QVERIFY(setPresence(*m_http, m_adminToken, "offline")); }
+    void cleanup() {}
+
+    void snapshotOldestFirstWithWaitingTime()
+    {
+        const Customer first = customerWantingAgent(*m_http);
+        const Customer second = customerWantingAgent(*m_http);
+        QueueModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        auto queue = fetchQueue();
+        QCOMPARE(queue.size(), std::size_t(2));
+        model.setConversations({queue.rbegin(), queue.rend()}); // order comes from requested_agent_at
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.index(0, 0).data(QueueModel::ConversationIdRole).toString(), qs(first.conversationId));
+        QCOMPARE(model.index(1, 0).data(QueueModel::ConversationIdRole).toString(), qs(second.conversationId));
+        QCOMPARE(model.index(0, QueueModel::PositionColumn).data().toInt(), 1);
+        QCOMPARE(model.index(1, QueueModel::PositionColumn).data().toInt(), 2);
+        QVERIFY(model.index(0, QueueModel::CustomerColumn).data().toString().startsWith(QLatin1String("Customer ")));
+
+        // Waiting time follows the clock, not the server.
+        const QDateTime requested = model.index(0, 0).data(QueueModel::RequestedAtRole).toDateTime();
+        QVERIFY(requested.isValid());
+        model.setClock([requested] { return requested.addSecs(185); });
+        QCOMPARE(model.index(0, QueueModel::WaitingColumn).data(QueueModel::WaitingSecondsRole).toLongLong(), 185);
+        QCOMPARE(model.index(0, QueueModel::WaitingColumn).data().toString(), QStringLiteral("3 min"));
+        model.setClock([requested] { return requested.addSecs(3725); });
+        QCOMPARE(model.index(0, QueueModel::WaitingColumn).data().toString(), QStringLiteral("1 h 02 min"));
+        // The display refreshes on its own every second.
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QTRY_VERIFY(changed.count() > 0);
+
+        // The first is served (as an event would tell): it leaves the queue and the second moves up.
+        auto conv = m_http->get("/api/v1/conversations/" + first.conversationId, m_adminToken).body["conversation"];
+        conv["assigned_agent_id"] = "00000000-0000-4000-8000-000000000001";
+        conv["queue_position"] = nullptr;
+        model.apply(conv.get<proto::Conversation>());
+        QCOMPARE(model.rowCount(), 1);
+        QVERIFY(!model.contains(qs(first.conversationId)));
+        QCOMPARE(model.index(0, QueueModel::PositionColumn).data().toInt(), 1);
+
+        // A third customer arrives: appended at the end.
+        const Customer third = customerWantingAgent(*m_http);
+        for (const auto& c : fetchQueue())
+            model.apply(c);
+        QVERIFY(model.rowCount() >= 2);
+        QCOMPARE(model.index(model.rowCount() - 1, 0).data(QueueModel::ConversationIdRole).toString(), qs(third.conversationId));
+
+        // Unqueued conversations never enter.
+        QVERIFY(setPresence(*m_http, m_adminToken, "online"));
+        model.setConversations(fetchQueue());
+        QCOMPARE(model.rowCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQueueModel)
+#include "tst_console_queuemodel.moc"

@@ -1,0 +1,186 @@
+// Session: the core's event routing against the real server, without widgets. Queue and team
+// views update from events, assignments are announced, watching is read-only, and a server
+// restart loses and doubles nothing.
+#include "ConsoleTestUtil.h"
+
+using namespace parley::test;
+using namespace parley::test::console;
+using namespace parley::console;
+namespace proto = parley::protocol;
+
+class TestSession : public QObject {
+    Q_OBJECT
+private:
+    ServerProcess m_server;
+    std::unique_ptr<HttpClient> m_http;
+    std::string m_adminToken;
+    std::unique_ptr<Session> m_session;
+
+    static std::vector<qint64> seqs(MessagesModel* m)
+    {
+        std::vector<qint64> out;
+        for (const auto& msg : m->messages())
+            out.push_back(msg.seq);
+        return out;
+    }
+    std::vector<qint64> serverSeqs(const Customer& c)
+    {
+        std::vector<qint64> out;
+        for (const auto& m : messagesOf(*m_http, m_adminToken, c.conversationId))
+            out.push_back(m["seq"].get<qint64>());
+        return out;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_server.start());
+        m_http = std::make_unique<HttpClient>(m_server.httpPort());
+        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
+        QVERIFY(!m_adminToken.empty());
+    }
+
+    void init()
+    {
+        m_session = std::make_unique<Session>();
+        m_session->realtime()->setBackoff(200, 1000);
+        QVERIFY(signIn(*m_session, m_server, QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword)));
+    }
+
+    void cleanup()
+    {
+        m_session.reset();
+        setPresence(*m_http, m_adminToken, "offline");
+        // Close whatever is still open so every test starts with an empty queue.
+        for (const auto& c : m_http->get("/api/v1/agent/conversations", m_adminToken).body["conversations"])
+            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close", nlohmann::json::object(), m_adminToken);
+        QVERIFY(setPresence(*m_http, m_adminToken, "online"));
+        for (const auto& c : m_http->get("/api/v1/agent/conversations", m_adminToken).body["conversations"])
+            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close", nlohmann::json::object(), m_adminToken);
+        setPresence(*m_http, m_adminToken, "offline");
+    }
+
+    void signInFailsInWords()
+    {
+        Session s;
+        QSignalSpy failed(&s, &Session::signInFailed);
+        s.signIn(m_server.httpUrl(), QStringLiteral("admin"), QStringLiteral("wrong-password"));
+        QTRY_COMPARE(failed.count(), 1);
+        QVERIFY(!s.isSignedIn());
+        QVERIFY(failed.at(0).at(0).value<ApiError>().is("unauthorized"));
+    }
+
+    void queueUpdatesLiveAndAssignmentIsAnnounced()
+    {
+        QCOMPARE(m_session->me().username, std::string("admin"));
+        QVERIFY(m_session->isAdmin());
+        const Customer first = customerWantingAgent(*m_http);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->queueModel()->contains(qs(first.conversationId)), 10000);
+        const Customer second = customerWantingAgent(*m_http);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->queueModel()->rowCount(), 2, 10000);
+
+        QSignalSpy assigned(m_session.get(), &Session::newAssignment);
+        m_session->setPresence(proto::Presence::Online);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->myConversations()->rowCount(), 2, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->queueModel()->rowCount(), 0, 10000);
+        QTRY_COMPARE(assigned.count(), 2);
+        // The team panel shows our load.
+        TeamModel* team = m_session->teamModel();
+        QTRY_VERIFY_WITH_TIMEOUT(team->rowOf(m_session->myId()) >= 0 &&
+                                     team->at(team->rowOf(m_session->myId())).activeChats == 2, 10000);
+        QVERIFY(m_session->canWrite(qs(first.conversationId)));
+    }
+
+    void replyCloseAndReadOnly()
+    {
+        m_session->setPresence(proto::Presence::Online);
+        QTRY_COMPARE(m_session->me().presence, proto::Presence::Online);
+        const Customer c = customerWantingAgent(*m_http);
+        const QString id = qs(c.conversationId);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->myConversations()->contains(id), 10000);
+        MessagesModel* messages = m_session->messages(id);
+        QTRY_VERIFY(messages->isLoaded());
+
+        QSignalSpy customerMsg(m_session.get(), &Session::customerMessage);
+        QCOMPARE(customerSays(*m_http, c, "Is the blue one in stock?"), 201);
+        QTRY_COMPARE_WITH_TIMEOUT(customerMsg.count(), 1, 10000);
+        QCOMPARE(customerMsg.at(0).at(1).toString(), QStringLiteral("Is the blue one in stock?"));
+
+        QSignalSpy sent(m_session.get(), &Session::messageSent);
+        m_session->sendMessage(id, QStringLiteral("Yes, two left."));
+        QTRY_COMPARE(sent.count(), 1);
+        const auto server = messagesOf(*m_http, c.token, c.conversationId);
+        QCOMPARE(server.back()["content"].get<std::string>(), std::string("Yes, two left."));
+        QTRY_COMPARE(seqs(messages), serverSeqs(c)); // our own message is not doubled by its event
+
+        m_session->closeConversation(id);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_session->canWrite(id), 10000);
+        QCOMPARE(m_session->conversation(id)->status, proto::ConversationStatus::Closed);
+        QSignalSpy failed(m_session.get(), &Session::sendFailed);
+        m_session->sendMessage(id, QStringLiteral("too late"));
+        QTRY_COMPARE(failed.count(), 1);
+        QVERIFY(failed.at(0).at(2).value<ApiError>().is("conversation_closed"));
+    }
+
+    void watchingIsLiveAndReadOnly()
+    {
+        const std::string bobId = createAgent(*m_http, m_adminToken, "bob", "Bob", 3);
+        QVERIFY(!bobId.empty());
+        const std::string bob = m_http->login("bob", "agent-pass-1");
+        QVERIFY(setPresence(*m_http, bob, "online"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->teamModel()->rowOf(qs(bobId)) >= 0 &&
+                                     m_session->teamModel()->at(m_session->teamModel()->rowOf(qs(bobId))).presence ==
+                                         proto::Presence::Online,
+                                 10000);
+        const Customer c = customerWantingAgent(*m_http); // goes to bob
+        const QString id = qs(c.conversationId);
+        m_session->openConversation(id);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->messages(id)->isLoaded(), 10000);
+        QVERIFY(!m_session->isMine(id));
+        QVERIFY(!m_session->canWrite(id));
+        QVERIFY(!m_session->myConversations()->contains(id));
+        QCOMPARE(m_http->post("/api/v1/conversations/" + c.conversationId + "/messages", {{"content", "Bob here"}}, bob).status, 201);
+        QCOMPARE(customerSays(*m_http, c, "Hi Bob"), 201);
+        QTRY_COMPARE_WITH_TIMEOUT(seqs(m_session->messages(id)), serverSeqs(c), 10000);
+        QVERIFY(setPresence(*m_http, bob, "offline"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->teamModel()->at(m_session->teamModel()->rowOf(qs(bobId))).presence ==
+                                     proto::Presence::Offline,
+                                 10000);
+    }
+
+    void serverRestartLosesAndDoublesNothing()
+    {
+        m_session->setPresence(proto::Presence::Online);
+        QTRY_COMPARE(m_session->me().presence, proto::Presence::Online);
+        const Customer c = customerWantingAgent(*m_http);
+        const QString id = qs(c.conversationId);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->myConversations()->contains(id), 10000);
+        QCOMPARE(customerSays(*m_http, c, "before"), 201);
+        QTRY_COMPARE_WITH_TIMEOUT(seqs(m_session->messages(id)), serverSeqs(c), 10000);
+
+        QSignalSpy states(m_session.get(), &Session::connectionStateChanged);
+        QVERIFY(m_server.restart());
+        QCOMPARE(customerSays(*m_http, c, "during reconnect"), 201);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->realtime()->isConnected(), 15000);
+        QVERIFY(std::any_of(states.begin(), states.end(), [](const QList<QVariant>& a) {
+            return a.at(0).value<RealtimeClient::State>() == RealtimeClient::State::Reconnecting;
+        }));
+        m_session->sendMessage(id, QStringLiteral("after"));
+        QCOMPARE(customerSays(*m_http, c, "after too"), 201);
+        QTRY_COMPARE_WITH_TIMEOUT(seqs(m_session->messages(id)), serverSeqs(c), 10000);
+        QCOMPARE(m_session->messages(id)->messages().back().content, std::string("after too"));
+    }
+
+    void signOutClearsEverything()
+    {
+        m_session->signOut();
+        QVERIFY(!m_session->isSignedIn());
+        QCOMPARE(m_session->myConversations()->rowCount(), 0);
+        QCOMPARE(m_session->queueModel()->rowCount(), 0);
+        QCOMPARE(m_session->teamModel()->rowCount(), 0);
+        QCOMPARE(m_session->realtime()->state(), RealtimeClient::State::Disconnected);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSession)
+#include "tst_console_session.moc"
