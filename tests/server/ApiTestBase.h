@@ -8,6 +8,8 @@
 #include <QTest>
 
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>

@@ -9,8 +9,11 @@
 
 #include <httplib.h>
 
+#include <arpa/inet.h>
 #include <atomic>
 #include <charconv>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace parley::server {
 
@@ -114,6 +117,30 @@ protocol::FaqEntry faqFromBody(const json& body, const protocol::FaqEntry& base)
     return e;
 }
 
+// Debian's libcpp-httplib.so is compiled with a listen backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG),
+// so a burst of new clients gets SYNs dropped and waits a second or more to connect. httplib
+// keeps its socket private; find our listening socket by port and listen() again, which on
+// Linux raises the backlog of a socket that is already listening.
+void raiseListenBacklog(int port) {
+    for (int fd = 0; fd < 1024; ++fd) {
+        int accepting = 0;
+        socklen_t len = sizeof accepting;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting)
+            continue;
+        sockaddr_storage addr{};
+        socklen_t addrLen = sizeof addr;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addrLen) != 0)
+            continue;
+        int boundPort = -1;
+        if (addr.ss_family == AF_INET)
+            boundPort = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+        else if (addr.ss_family == AF_INET6)
+            boundPort = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+        if (boundPort == port && ::listen(fd, 4096) != 0)
+            log::warn("could not raise the HTTP listen backlog");
+    }
+}
+
 } // namespace
 
 struct HttpApi::Impl {
@@ -187,6 +214,7 @@ void HttpApi::bind() {
     if (port <= 0)
         throw std::runtime_error("cannot listen for HTTP on " + o.host + ":" + std::to_string(o.port));
     m_impl->boundPort = port;
+    raiseListenBacklog(port);
     m_impl->bound = true;
 }
 
