@@ -39,7 +39,7 @@
     }
   }
   const FRIENDLY = {
-    0: "Can't reach support right now. Check your connection; we'll keep trying.",
+    0: "Can't reach support right now. Please check your connection.",
     400: 'That message could not be sent. Please check it and try again.',
     401: 'Your chat session has expired. Please reload the page.',
     404: 'This conversation could not be found.',
@@ -106,9 +106,11 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .me[data-state=failed] .meta{color:#b42318}
 .sys{align-self:center;max-width:92%;text-align:center;font-size:12.5px;color:var(--mu);background:#eceef3;border-radius:10px;padding:6px 12px}
 .sugg{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
-.quick{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 4px;border-top:1px solid var(--bd);max-height:76px;overflow-y:auto}
+.quick{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 4px;border-top:1px solid var(--bd);max-height:112px;overflow-y:auto}
 .chip{border:1px solid var(--pa);background:#fff;color:var(--pa);border-radius:16px;padding:4px 10px;font-size:12.5px;text-align:left}
 .m:not(:last-child) .sugg{display:none}
+.quick:not(.all) .extra{display:none}
+.chip.more{border-style:dashed}
 .panel:focus{outline:none}
 .quick[hidden]+.talkrow{border-top:1px solid var(--bd);padding-top:8px}
 .talkrow{display:flex;align-items:center;justify-content:flex-end;gap:8px;padding:4px 12px 8px;font-size:12.5px;color:var(--mu)}
@@ -234,7 +236,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   }
 
   function place(el, seq) { // keep the log ordered by seq; unsent messages stay at the end
-    if (seq != null) el.dataset.seq = seq;
+    if (seq == null) return log.append(el);
+    el.dataset.seq = seq;
     let ref = null;
     for (const c of log.children) {
       if (c !== el && (c.dataset.seq == null || +c.dataset.seq > seq)) { ref = c; break; }
@@ -314,7 +317,12 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     const chips = faq.length ? faq : (([...bySeq.values()].find((m) => m.sender_type === 'bot') || {}).metadata || {}).suggestions || [];
     if (quick.dataset.n !== String(chips.length)) {
       quick.dataset.n = chips.length;
-      quick.replaceChildren(...chips.map((f) => h('button', { type: 'button', class: 'chip', onclick: () => send(f.question, 'quick_reply', f.slug) }, f.question)));
+      quick.replaceChildren(...chips.map((f, i) => h('button', { type: 'button', class: 'chip' + (i > 2 ? ' extra' : ''), onclick: () => send(f.question, 'quick_reply', f.slug) }, f.question)));
+      if (chips.length > 3) {
+        const more = h('button', { type: 'button', class: 'chip more' }, 'More questions\u2026');
+        more.onclick = () => { quick.classList.add('all'); more.remove(); quick.querySelector('.extra').focus(); };
+        quick.append(more);
+      }
     }
     quick.hidden = ph !== 'automated' || !chips.length;
     talkRow.hidden = ph !== 'automated' || handing;

@@ -3,6 +3,7 @@
 // agent or admin, and launch Debian's headless Chromium through playwright-core.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -55,7 +56,7 @@ async function startServer(extraArgs = []) {
   try {
     await until('/healthz', async () => {
       if (exited) throw Object.assign(new Error('exited'), { fatal: true });
-      const r = await fetch(base + '/healthz', { signal: AbortSignal.timeout(1000) });
+      const r = await request(base, 'GET', '/healthz', null, undefined, 1000);
       return r.status === 200;
     }, 30000);
   } catch (e) {
@@ -78,17 +79,30 @@ async function startServer(extraArgs = []) {
   };
 }
 
-// One REST call; answers {status, body, headers}.
-async function rest(base, method, urlPath, token, body) {
-  const headers = {};
+// One HTTP request on its own connection (no keep-alive: an idle pooled connection would
+// hold up the server's SIGTERM shutdown). Answers {status, body, headers}.
+function request(base, method, urlPath, token, body, timeoutMs = 15000) {
+  const headers = { Connection: 'close' };
   if (token) headers.Authorization = 'Bearer ' + token;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(base + urlPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  let json = null;
-  try { json = text ? JSON.parse(text) : null; } catch { json = text; }
-  return { status: r.status, body: json, headers: r.headers };
+  const data = body === undefined ? null : Buffer.from(JSON.stringify(body));
+  if (data) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': data.length });
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(urlPath, base), { method, headers, agent: false, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+        resolve({ status: res.statusCode, body: json, headers: res.headers });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath}: timed out`)));
+    req.on('error', reject);
+    req.end(data);
+  });
 }
+const rest = (base, method, urlPath, token, body) => request(base, method, urlPath, token, body);
 
 async function restOk(base, method, urlPath, token, body) {
   const r = await rest(base, method, urlPath, token, body);

@@ -2,7 +2,7 @@
 // The customer widget in a real (headless Debian) Chromium against the real parley-server.
 // Every test starts its own server (fresh data dir) and browser context; screenshots of the
 // main states go to PARLEY_TEST_ARTIFACTS (CTest: <build>/test-artifacts/browser/).
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -14,17 +14,15 @@ const FAQ = [
   { slug: 'test-returns', question: 'Can I return an opened bag?', answer: 'Opened bags can be returned within 14 days for store credit.', display_order: 2 },
 ];
 
-let browser;
-before(async () => { browser = await H.launchBrowser(); });
-after(async () => { await browser?.close(); });
-
-// Runs one scenario with its own server and browser context; on failure keeps a screenshot
-// and the server's output in the artifacts directory.
+// Runs one scenario with its own server and browser (a fresh profile); on failure keeps a
+// screenshot and the server's output in the artifacts directory. The browser is closed before
+// the server is stopped, so no idle keep-alive connection holds up the server's shutdown.
 function scenario(name, opts, fn) {
   if (typeof opts === 'function') [fn, opts] = [opts, {}];
   test(name, { timeout: 90000 }, async () => {
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
     const srv = await H.startServer(opts.serverArgs);
+    const browser = await H.launchBrowser();
     const ctx = await browser.newContext({ viewport: opts.viewport || { width: 1280, height: 800 }, ...(opts.context || {}) });
     const page = await ctx.newPage();
     const pageErrors = [];
@@ -37,8 +35,9 @@ function scenario(name, opts, fn) {
       fs.writeFileSync(path.join(H.ARTIFACTS, `FAILED-${slug}.server.log`), srv.output());
       throw e;
     } finally {
-      await ctx.close();
-      await srv.stop();
+      await browser.close();
+      const exit = await srv.stop();
+      assert.deepEqual(exit, { code: 0, sig: null }, 'the server stops cleanly on SIGTERM');
     }
   });
 }
@@ -94,6 +93,13 @@ scenario('FAQ quick reply is answered at once', async ({ srv, page }) => {
   await H.shot(page, '01-storefront-launcher');
 
   await openWidget(page);
+  const chips = page.locator(`${W} .quick .chip`);
+  const more = page.locator(W).getByRole('button', { name: 'More questions' });
+  if (await more.count()) { // long FAQ lists show four questions first
+    const shown = await chips.filter({ visible: true }).count();
+    await more.click();
+    assert.ok(await chips.filter({ visible: true }).count() > shown, 'More questions shows the rest');
+  }
   const chip = page.locator(`${W} .quick`).getByRole('button', { name: FAQ[0].question, exact: true });
   await chip.click();
   await logOf(page).locator('.me .bub', { hasText: FAQ[0].question }).waitFor();
@@ -163,6 +169,8 @@ scenario('handoff hides the button for good and shows the busy message once', as
 });
 
 scenario('an agent is assigned from the queue and its reply appears live', async ({ srv, page }) => {
+  const frames = [];
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(String(f.payload))));
   const c = await queuedConversation(page, srv);
   const alice = await H.createAgent(srv.base, { username: 'alice', displayName: 'Alice Moreau' });
   await page.locator(`${W} .state`, { hasText: 'You are chatting with Alice Moreau' }).waitFor();
@@ -175,6 +183,8 @@ scenario('an agent is assigned from the queue and its reply appears live', async
   const reply = logOf(page).locator('.agent', { hasText: 'How can I help with your order?' });
   await reply.waitFor();
   assert.equal(await reply.locator('.who').textContent(), 'Alice Moreau');
+  assert.ok(frames.some((f) => f.includes('"message.created"') && f.includes('How can I help with your order?')),
+    'the reply came over the WebSocket');
   await sendText(page, 'My parcel has not arrived yet.');
   await H.shot(page, '04-agent-assigned');
 
@@ -333,23 +343,40 @@ scenario('keyboard only: open, send, Escape closes and focus returns', async ({ 
 });
 
 scenario('a failed send shows Retry, and the retry never duplicates', async ({ srv, page }) => {
+  // No WebSocket here, and polling can be made to fail: the POST's answer is the only way the
+  // widget learns about its message.
+  const [closedPort] = await H.freePorts(1);
+  await routeStorefront(page, srv, (html) => html.replace('<script src="/widget.js" async>',
+    `<script src="/widget.js" data-parley-ws="ws://127.0.0.1:${closedPort}/ws" async>`));
   await openWidget(page, srv.base + '/');
-  // the first POST reaches the server but its answer is lost on the way back
-  let lost = 0;
+  let pollsDown = true;
+  await page.route(/\/api\/v1\/conversations\/[^/]+(\/messages\?.*)?$/, (route) =>
+    (pollsDown && route.request().method() === 'GET' ? route.fulfill({ status: 503, body: '' }) : route.continue()));
+  let posts = 0;
   await page.route('**/api/v1/conversations/*/messages', async (route) => {
-    if (route.request().method() === 'POST' && lost++ === 0) {
-      await route.fetch();
-      return route.abort('connectionreset');
-    }
+    if (route.request().method() !== 'POST') return route.continue();
+    posts++;
+    if (posts === 1) return route.abort('connectionreset'); // never reached the server
+    if (posts === 2) { await route.fetch(); return route.abort('connectionreset'); } // reached it, answer lost
     return route.continue();
   });
+  const failedRetry = () => logOf(page).locator('.me[data-state=failed]').getByRole('button', { name: 'Retry' });
+
+  // 1: lost on the way out; Retry sends it and reaches the server
   await input(page).fill('Is the kettle induction-ready?');
   await input(page).press('Enter');
-  const failed = logOf(page).locator('.me[data-state=failed]');
-  await failed.waitFor();
+  await failedRetry().waitFor();
   await page.locator(`${W} .banner`, { hasText: 'not sent' }).waitFor();
-  await failed.getByRole('button', { name: 'Retry' }).click();
+  await H.shot(page, '11-send-failed');
+  // 2: the retry reached the server but its answer was lost: still "Not sent" for the widget
+  await failedRetry().click();
+  await failedRetry().waitFor();
+  // 3: the next retry reuses the client_msg_id: the server answers with the same message
+  await failedRetry().click();
   await logOf(page).locator('.me[data-state=sent]', { hasText: 'Is the kettle induction-ready?' }).waitFor();
+  pollsDown = false;
+  await sendText(page, 'And does it keep the water warm?'); // polls and answers flow again
+  assert.equal(posts, 4);
   assert.equal(await logOf(page).locator('.me', { hasText: 'Is the kettle induction-ready?' }).count(), 1);
   const c = await customerOf(page);
   const { messages } = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}/messages?after_seq=0`, c.token);
