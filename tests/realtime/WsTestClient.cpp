@@ -60,6 +60,8 @@ json WsTestClient::hello(const std::string& token, int timeoutMs) {
 
 void WsTestClient::send(const json& frame) {
     m_ws.sendTextMessage(QString::fromStdString(frame.dump()));
+    // Out now, not at the next event-loop turn: tests often make a blocking REST call right after.
+    m_ws.flush();
 }
 void WsTestClient::sendText(const QString& text) {
     m_ws.sendTextMessage(text);

@@ -63,18 +63,21 @@ private slots:
                 15000));
             QVERIFY(c->fence());
         }
+        // Every missed message and the live one, once each. (A live message that overtakes the
+        // resume frame on the way in comes first; the backlog then does not repeat it.)
         auto check = [&](WsTestClient& c, std::int64_t seen) {
             auto seqs = c.seqsOf(chat.conversationId);
+            std::sort(seqs.begin(), seqs.end());
             QCOMPARE(seqs.size(), std::size_t(last + 1 - seen));
             for (std::size_t i = 0; i < seqs.size(); ++i)
                 QCOMPARE(seqs[i], seen + 1 + std::int64_t(i));
         };
         check(*customer, customerSeen);
         check(*agentWs, agentSeen);
-        QCOMPARE(customer->framesFor("message.created", chat.conversationId)
-                     .front()["data"]["message"]
-                     .value("content", ""),
-                 std::string("during 0"));
+        const auto frames = customer->framesFor("message.created", chat.conversationId);
+        QVERIFY(std::any_of(frames.begin(), frames.end(), [](const json& f) {
+            return f["data"]["message"].value("content", "") == "during 0";
+        }));
     }
 
 private:

@@ -304,17 +304,9 @@ void WsSession::handleFrame(std::string_view text, bool isText) {
 }
 
 void WsSession::startResume(std::string conversationId, std::int64_t afterSeq) {
-    auto found = m_seqs.find(conversationId);
-    const bool existed = found != m_seqs.end();
-    auto& seqs = existed ? found->second : m_seqs[conversationId];
-    std::int64_t from = afterSeq;
-    if (seqs.lo != 0 && seqs.lo <= afterSeq + 1 && seqs.hi > afterSeq) {
-        // This connection already sent afterSeq+1..hi in one run: continue after it.
-        from = seqs.hi;
-    } else {
-        seqs.lo = afterSeq + 1;
-        seqs.hi = afterSeq;
-    }
+    const bool existed = m_seqs.contains(conversationId);
+    // Messages this connection already sent right after afterSeq need not be read again.
+    const std::int64_t from = existed ? m_seqs[conversationId].sentThrough(afterSeq) : afterSeq;
     // Hold live events from now until the backlog is out; reads pause so resumes never overlap.
     m_resuming = true;
     m_busy = true;
@@ -360,14 +352,16 @@ void WsSession::onBacklog(std::string conversationId, std::vector<protocol::Mess
         return;
     auto& seqs = m_seqs[conversationId];
     for (const auto& m : messages) {
-        if (m.seq <= seqs.hi)
+        // Whatever this connection already sent (live before the resume was read, or through an
+        // earlier resume) is not sent again; the rest goes out in seq order.
+        if (seqs.contains(m.seq))
             continue;
         // The backlog is bounded by the conversation, not by the reader's speed: it does not count
         // against the send-queue limit (else a long history could never be resumed).
         if (!enqueue(RealtimeHub::serialize({{"type", events::kMessageCreated}, {"data", {{"message", m}}}}),
                      false))
             return;
-        seqs.hi = m.seq;
+        seqs.add(m.seq);
     }
     resumeReading();
 }
@@ -419,11 +413,9 @@ void WsSession::onFrames(std::vector<OutFrame> frames) {
 void WsSession::sendLive(const OutFrame& f) {
     if (f.seq > 0) {
         auto& seqs = m_seqs[f.conversationId];
-        if (seqs.lo != 0 && f.seq <= seqs.hi)
+        if (seqs.contains(f.seq))
             return; // already sent (by a resume backlog or another route): never twice
-        if (seqs.lo == 0 || f.seq != seqs.hi + 1)
-            seqs.lo = f.seq; // a new run starts
-        seqs.hi = f.seq;
+        seqs.add(f.seq);
     }
     if (!enqueue(f.text, true))
         return;

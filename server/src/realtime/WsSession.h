@@ -8,6 +8,7 @@
 #include "auth/Identity.h"
 #include "realtime/RealtimeHub.h"
 #include "realtime/RealtimeServer.h"
+#include "realtime/SentSeqs.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -109,13 +110,6 @@ private:
     template <typename F>
     void postToSelf(F&& f);
 
-    struct ConversationSeqs {
-        // [lo, hi]: seqs this connection has sent contiguously (lo == 0: none known). A
-        // message.created with seq <= hi is never sent again; a resume whose after_seq + 1 falls
-        // inside the run continues after hi instead of repeating it.
-        std::int64_t lo = 0;
-        std::int64_t hi = 0;
-    };
     struct Outgoing {
         std::shared_ptr<const std::string> text;
         bool counted; // live traffic counts against maxSendQueueBytes; a resume backlog does not
@@ -143,7 +137,7 @@ private:
     std::size_t m_queuedBytes = 0;
     std::vector<OutFrame> m_held;
     std::size_t m_heldBytes = 0;
-    std::unordered_map<std::string, ConversationSeqs> m_seqs;
+    std::unordered_map<std::string, SentSeqs> m_seqs; // per conversation: never send a seq twice
 };
 
 } // namespace parley::server
