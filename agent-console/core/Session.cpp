@@ -84,6 +84,7 @@ void Session::signOut() {
     m_messages.clear();
     m_conversations.clear();
     m_loading.clear();
+    m_mineKnown = false;
     emit signedOut();
 }
 
@@ -132,8 +133,10 @@ void Session::refreshMine() {
     m_api.myConversations([this, gen](const ApiResult<std::vector<proto::Conversation>>& r) {
         if (gen != m_generation || !r.ok())
             return;
-        // Conversations assigned while we were not listening are news as well.
-        const bool announce = m_mine.rowCount() > 0 || m_me.presence == proto::Presence::Online;
+        // Conversations assigned while we were not listening are news as well; the very first
+        // snapshot after signing in is not.
+        const bool announce = m_mineKnown;
+        m_mineKnown = true;
         for (const auto& c : r.value) {
             remember(c);
             adoptMine(c, announce);

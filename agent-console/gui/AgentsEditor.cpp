@@ -197,7 +197,9 @@ void AgentsEditor::setFieldError(const QString& field, const QString& text) {
 
 void AgentsEditor::showError(const ApiError& error) {
     QString field = error.field;
-    if (field.isEmpty() && error.is(protocol::errors::kConflict))
+    const bool usernameTaken =
+        error.is(protocol::errors::kConflict) && error.message.contains(QLatin1String("username"));
+    if (field.isEmpty() && usernameTaken)
         field = QStringLiteral("username");
     if (field.isEmpty()) {
         for (const char* name : {"display_name", "max_active_chats", "password", "username"})
@@ -206,9 +208,7 @@ void AgentsEditor::showError(const ApiError& error) {
                 break;
             }
     }
-    setFieldError(field, error.is(protocol::errors::kConflict)
-                             ? QStringLiteral("This username is already taken.")
-                             : error.describe());
+    setFieldError(field, usernameTaken ? QStringLiteral("This username is already taken.") : error.describe());
     if (!field.isEmpty())
         m_status->setText(QStringLiteral("Not saved: see the marked field."));
 }
@@ -263,6 +263,9 @@ void AgentsEditor::save() {
     }
     if (m_editingId.isEmpty() && password.isEmpty()) {
         setFieldError(QStringLiteral("password"), QStringLiteral("Enter an initial password."));
+        ok = false;
+    } else if (!password.isEmpty() && password.size() < 8) {
+        setFieldError(QStringLiteral("password"), QStringLiteral("Use at least 8 characters."));
         ok = false;
     }
     if (!ok) {

@@ -161,7 +161,7 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
 }
 
 bool FaqEditor::isValidSlug(const QString& slug) {
-    static const QRegularExpression re(QStringLiteral("^[a-z0-9]+(?:[-_][a-z0-9]+)*$"));
+    static const QRegularExpression re(QStringLiteral("^[a-z0-9]+(?:-[a-z0-9]+)*$"));
     return slug.size() <= 64 && re.match(slug).hasMatch();
 }
 
@@ -244,7 +244,8 @@ void FaqEditor::showError(const ApiError& error) {
     // The contract's error body names no field; the server may (error.field), and a conflict on
     // create is the slug. Otherwise the field named in the server's message is the best guess.
     QString field = error.field;
-    if (field.isEmpty() && error.is(protocol::errors::kConflict))
+    const bool slugTaken = error.is(protocol::errors::kConflict) && error.message.contains(QLatin1String("slug"));
+    if (field.isEmpty() && slugTaken)
         field = QStringLiteral("slug");
     if (field.isEmpty()) {
         for (const char* name : {"slug", "question", "answer"})
@@ -254,7 +255,7 @@ void FaqEditor::showError(const ApiError& error) {
             }
     }
     QString text = error.describe();
-    if (error.is(protocol::errors::kConflict))
+    if (slugTaken)
         text = QStringLiteral("An entry with this slug already exists.");
     setFieldError(field, text);
     if (!field.isEmpty())

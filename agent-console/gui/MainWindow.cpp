@@ -139,8 +139,9 @@ MainWindow::~MainWindow() = default;
 void MainWindow::buildDocks() {
     m_mineView = new QListView;
     m_mineView->setObjectName(QStringLiteral("myConversationsView"));
-    m_mineView->setModel(makeMyConversationsProxy(this));
-    static_cast<QIdentityProxyModel*>(m_mineView->model())->setSourceModel(m_session->myConversations());
+    auto* mineProxy = makeMyConversationsProxy(this);
+    mineProxy->setSourceModel(m_session->myConversations());
+    m_mineView->setModel(mineProxy);
     m_mineView->setSpacing(2);
     m_mineView->setUniformItemSizes(false);
     m_mineView->setEditTriggers(QAbstractItemView::NoEditTriggers);
