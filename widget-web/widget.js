@@ -584,7 +584,16 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   });
   input.addEventListener('input', grow);
-  document.addEventListener('visibilitychange', () => { if (!document.hidden && isOpen) { unread = 0; showBadge(); } });
+  const wake = () => { // back online or back in view: don't sit out a long reconnect backoff
+    if (!ws && wsTimer && wsUrl) { clearTimeout(wsTimer); wsTries = 0; openWs(); }
+    if (!wsReady && conv) schedulePoll(10);
+  };
+  window.addEventListener('online', wake);
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) return;
+    if (isOpen) { unread = 0; showBadge(); }
+    wake();
+  });
 
   const mount = () => (document.body || document.documentElement).append(host);
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);

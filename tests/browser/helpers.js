@@ -39,6 +39,7 @@ const until = async (what, fn, timeoutMs = 20000, everyMs = 100) => {
 };
 
 // Starts the server binary named by PARLEY_SERVER_BINARY on free ports with a temp data dir.
+// restart() stops it and starts it again on the same ports and data dir.
 async function startServer(extraArgs = []) {
   const bin = process.env.PARLEY_SERVER_BINARY;
   if (!bin) throw new Error('PARLEY_SERVER_BINARY must name the parley-server binary (CTest sets it)');
@@ -46,35 +47,50 @@ async function startServer(extraArgs = []) {
   const [httpPort, wsPort] = await freePorts(2);
   const args = ['--host', '127.0.0.1', '--http-port', String(httpPort), '--ws-port', String(wsPort),
     '--data-dir', dataDir, '--admin-password', ADMIN_PASSWORD, '--web-root', WEB_ROOT, ...extraArgs];
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  let exited = null;
-  proc.stdout.on('data', (d) => { output += d; });
-  proc.stderr.on('data', (d) => { output += d; });
-  const gone = new Promise((res) => proc.once('exit', (code, sig) => { exited = { code, sig }; res(); }));
   const base = `http://127.0.0.1:${httpPort}`;
-  try {
-    await until('/healthz', async () => {
-      if (exited) throw Object.assign(new Error('exited'), { fatal: true });
-      const r = await request(base, 'GET', '/healthz', null, undefined, 1000);
-      return r.status === 200;
-    }, 30000);
-  } catch (e) {
-    proc.kill('SIGKILL');
-    throw new Error(`parley-server did not become healthy (${exited ? 'exit ' + JSON.stringify(exited) : e.message}):\n${output}`);
+  let output = '';
+  let run = null; // {exited, gone, proc}
+
+  async function spawnOnce() {
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = { proc, exited: null };
+    r.gone = new Promise((res) => proc.once('exit', (code, sig) => { r.exited = { code, sig }; res(); }));
+    proc.stdout.on('data', (d) => { output += d; });
+    proc.stderr.on('data', (d) => { output += d; });
+    run = r;
+    try {
+      await until('/healthz', async () => {
+        if (r.exited) throw new Error('exited');
+        return (await request(base, 'GET', '/healthz', null, undefined, 1000)).status === 200;
+      }, 30000);
+    } catch (e) {
+      proc.kill('SIGKILL');
+      throw new Error(`parley-server did not become healthy (${r.exited ? 'exit ' + JSON.stringify(r.exited) : e.message}):\n${output}`);
+    }
   }
+  async function stopOnce() {
+    if (!run.exited) {
+      run.proc.kill('SIGTERM');
+      const t = setTimeout(() => run.proc.kill('SIGKILL'), 15000);
+      await run.gone;
+      clearTimeout(t);
+    }
+    return run.exited;
+  }
+
+  await spawnOnce();
   return {
     base, httpPort, wsPort, dataDir,
     output: () => output,
+    async restart() {
+      const exit = await stopOnce();
+      if (exit.code !== 0) throw new Error('server did not stop cleanly: ' + JSON.stringify(exit));
+      await spawnOnce();
+    },
     async stop() {
-      if (!exited) {
-        proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 10000);
-        await gone;
-        clearTimeout(t);
-      }
+      const exit = await stopOnce();
       fs.rmSync(dataDir, { recursive: true, force: true });
-      return exited;
+      return exit;
     },
   };
 }

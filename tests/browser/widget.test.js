@@ -229,6 +229,27 @@ scenario('with the WebSocket blocked, polling still delivers the agent reply', a
   await sendText(page, 'Great, I can see you.');
 });
 
+scenario('after a server restart the widget reconnects, resumes and stays live', async ({ srv, page }) => {
+  const sockets = [];
+  page.on('websocket', (ws) => sockets.push(ws));
+  const c = await queuedConversation(page, srv);
+  const alice = await H.createAgent(srv.base);
+  await page.locator(`${W} .state`, { hasText: 'Alice Moreau' }).waitFor();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, alice.token, { content: 'Before the restart.' });
+  await logOf(page).locator('.agent', { hasText: 'Before the restart.' }).waitFor();
+
+  await srv.restart();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, alice.token, { content: 'After the restart.' });
+  await logOf(page).locator('.agent', { hasText: 'After the restart.' }).waitFor();
+  await H.until('a new WebSocket', async () => sockets.length >= 2 && !sockets[sockets.length - 1].isClosed(), 30000);
+  await sendText(page, 'Still here.'); // the customer token survived the restart
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, alice.token, { content: 'Over the new socket.' });
+  await logOf(page).locator('.agent', { hasText: 'Over the new socket.' }).waitFor();
+  for (const text of ['Before the restart.', 'After the restart.', 'Over the new socket.']) {
+    assert.equal(await logOf(page).locator('.agent', { hasText: text }).count(), 1, 'no duplicate of ' + text);
+  }
+});
+
 scenario('a closed conversation is read-only and a new one can be started', async ({ srv, page }) => {
   const c = await queuedConversation(page, srv);
   const alice = await H.createAgent(srv.base);
