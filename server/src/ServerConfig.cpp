@@ -1,6 +1,7 @@
 #include "ServerConfig.h"
 
 #include <charconv>
+#include <filesystem>
 #include <stdexcept>
 
 #ifndef PARLEY_WEB_ROOT
@@ -21,8 +22,23 @@ long long toNumber(const std::string& flag, const std::string& value, long long 
 
 } // namespace
 
+std::string ServerConfig::defaultWebRoot() {
+    // Installed (/usr/bin + /usr/share) or unpacked anywhere with the same layout: the widget
+    // files are in ../share/parley/web from the binary's directory. Else a developer build:
+    // the source tree it was built from.
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path installed = exe.parent_path().parent_path() / "share" / "parley" / "web";
+        if (fs::is_directory(installed, ec))
+            return installed.string();
+    }
+    return PARLEY_WEB_ROOT;
+}
+
 std::string ServerConfig::help() {
-    return R"(Usage: parley-server [OPTIONS]
+    return std::string(R"(Usage: parley-server [OPTIONS]
 
 Parley's server: the REST API, the WebSocket listener, the FAQ bot and the web widget.
 
@@ -33,7 +49,10 @@ Listeners:
   --public-ws-url URL            WebSocket URL the widget is told to use, e.g. wss://chat.example.com/ws
                                  (default: ws://<host the page was loaded from>:<ws-port>/ws)
   --allowed-origin ORIGIN        CORS origin allowed to call the API (default *)
-  --web-root DIR                 where widget.js and index.html are (default )" PARLEY_WEB_ROOT R"()
+  --web-root DIR                 where widget.js and index.html are (default: ../share/parley/web
+                                 from the binary's directory if it exists, else the source tree's
+                                 widget-web; now )") +
+           defaultWebRoot() + R"()
 
 Data:
   --data-dir DIR                 SQLite database and server secret (default ./parley-data)
@@ -60,7 +79,7 @@ Tuning:
 
 ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const char* adminPasswordEnv) {
     ServerConfig c;
-    c.webRoot = PARLEY_WEB_ROOT;
+    c.webRoot = defaultWebRoot();
     if (adminPasswordEnv && *adminPasswordEnv)
         c.adminPassword = adminPasswordEnv;
     for (std::size_t i = 0; i < args.size(); ++i) {

@@ -17,7 +17,7 @@ struct ServerConfig {
     int agentGraceSeconds = 60;
     int agentTokenHours = 12;
     int httpThreads = 512;
-    std::string webRoot;     // default: PARLEY_WEB_ROOT (build or install location)
+    std::string webRoot;     // default: defaultWebRoot()
     std::string publicWsUrl; // what the widget should connect to, behind a proxy
     std::string allowedOrigin = "*";
     double customerRateBurst = 20;
@@ -32,6 +32,9 @@ struct ServerConfig {
     // Throws std::invalid_argument with a message for people on a bad flag or value.
     static ServerConfig parse(const std::vector<std::string>& args, const char* adminPasswordEnv);
     static std::string help();
+    // <binary's dir>/../share/parley/web if it exists (installed layout), else the source tree's
+    // widget-web (PARLEY_WEB_ROOT, a developer build).
+    static std::string defaultWebRoot();
 };
 
 } // namespace parley::server
