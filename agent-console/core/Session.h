@@ -96,9 +96,9 @@ private:
     protocol::Agent m_me;
     QString m_current;
     QUrl m_wsOverride;
-    QTimer m_teamRefresh; // debounces load refreshes after bursts of conversation events
+    QTimer m_teamRefresh;     // debounces load refreshes after bursts of conversation events
     bool m_mineKnown = false; // the first snapshot of my conversations has arrived
-    int m_generation = 0; // bumps on sign-out so late answers of an old session are ignored
+    int m_generation = 0;     // bumps on sign-out so late answers of an old session are ignored
 };
 
 } // namespace parley::console

@@ -208,7 +208,8 @@ void AgentsEditor::showError(const ApiError& error) {
                 break;
             }
     }
-    setFieldError(field, usernameTaken ? QStringLiteral("This username is already taken.") : error.describe());
+    setFieldError(field,
+                  usernameTaken ? QStringLiteral("This username is already taken.") : error.describe());
     if (!field.isEmpty())
         m_status->setText(QStringLiteral("Not saved: see the marked field."));
 }

@@ -244,7 +244,8 @@ void FaqEditor::showError(const ApiError& error) {
     // The contract's error body names no field; the server may (error.field), and a conflict on
     // create is the slug. Otherwise the field named in the server's message is the best guess.
     QString field = error.field;
-    const bool slugTaken = error.is(protocol::errors::kConflict) && error.message.contains(QLatin1String("slug"));
+    const bool slugTaken =
+        error.is(protocol::errors::kConflict) && error.message.contains(QLatin1String("slug"));
     if (field.isEmpty() && slugTaken)
         field = QStringLiteral("slug");
     if (field.isEmpty()) {

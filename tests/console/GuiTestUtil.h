@@ -13,23 +13,20 @@
 namespace parley::test::console {
 
 template <typename T>
-T* find(QWidget* root, const char* name)
-{
+T* find(QWidget* root, const char* name) {
     auto* w = root->findChild<T*>(QString::fromLatin1(name));
     if (!w)
         qFatal("no widget named %s", name);
     return w;
 }
 
-inline void clickRow(QAbstractItemView* view, int row, int column = 0)
-{
+inline void clickRow(QAbstractItemView* view, int row, int column = 0) {
     const QModelIndex index = view->model()->index(row, column);
     view->scrollTo(index);
     QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, view->visualRect(index).center());
 }
 
-inline void doubleClickRow(QAbstractItemView* view, int row, int column = 0)
-{
+inline void doubleClickRow(QAbstractItemView* view, int row, int column = 0) {
     const QModelIndex index = view->model()->index(row, column);
     view->scrollTo(index);
     const QPoint p = view->visualRect(index).center();
@@ -39,8 +36,7 @@ inline void doubleClickRow(QAbstractItemView* view, int row, int column = 0)
 
 // Types into the sign-in dialog and presses its button, as a person would.
 inline bool signInThroughDialog(Session& session, const ServerProcess& server, const QString& user,
-                                const QString& password)
-{
+                                const QString& password) {
     parley::console::gui::LoginDialog dialog(&session);
     dialog.show();
     auto* serverEdit = find<QLineEdit>(&dialog, "serverEdit");

@@ -37,24 +37,21 @@ private:
     std::unique_ptr<MainWindow> m_window;
 
     nlohmann::json publicFaq() { return m_http->get("/api/v1/faq").body["faq"]; }
-    int publicIndexOf(const std::string& slug)
-    {
+    int publicIndexOf(const std::string& slug) {
         const auto faq = publicFaq();
         for (std::size_t i = 0; i < faq.size(); ++i)
             if (faq[i]["slug"] == slug)
                 return int(i);
         return -1;
     }
-    static void typeInto(QWidget* edit, const QString& text)
-    {
+    static void typeInto(QWidget* edit, const QString& text) {
         if (auto* l = qobject_cast<QLineEdit*>(edit))
             l->clear();
         if (auto* p = qobject_cast<QPlainTextEdit*>(edit))
             p->clear();
         QTest::keyClicks(edit, text);
     }
-    FaqEditor* openFaq()
-    {
+    FaqEditor* openFaq() {
         FaqEditor* editor = m_window->openFaqEditor();
         if (editor)
             QTest::qWaitFor([&] { return !editor->isBusy() && editor->model()->rowCount() > 0; }, 10000);
@@ -62,8 +59,7 @@ private:
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         isolateSettings(m_settingsDir);
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
@@ -71,8 +67,7 @@ private slots:
         QVERIFY(!m_adminToken.empty());
     }
 
-    void init()
-    {
+    void init() {
         m_session = std::make_unique<Session>();
         m_window = std::make_unique<MainWindow>(m_session.get());
         QVERIFY(signInThroughDialog(*m_session, m_server, QStringLiteral("admin"),
@@ -81,14 +76,12 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     }
 
-    void cleanup()
-    {
+    void cleanup() {
         m_window.reset();
         m_session.reset();
     }
 
-    void adminMenuOnlyForAdmins()
-    {
+    void adminMenuOnlyForAdmins() {
         auto* menu = find<QMenu>(m_window.get(), "adminMenu");
         QVERIFY(menu->menuAction()->isVisible());
         QVERIFY(!createAgent(*m_http, m_adminToken, "plain", "Plain Agent", 2).empty());
@@ -99,15 +92,15 @@ private slots:
         QVERIFY(agentWindow.openFaqEditor() == nullptr);
     }
 
-    void createdFaqEntryIsServedToCustomers()
-    {
+    void createdFaqEntryIsServedToCustomers() {
         FaqEditor* editor = openFaq();
         QVERIFY(editor);
         const int before = editor->model()->rowCount();
         QTest::mouseClick(find<QPushButton>(editor, "newFaqButton"), Qt::LeftButton);
         typeInto(find<QLineEdit>(editor, "slugEdit"), QStringLiteral("gift-cards"));
         typeInto(find<QLineEdit>(editor, "questionEdit"), QStringLiteral("Do you sell gift cards?"));
-        typeInto(find<QPlainTextEdit>(editor, "answerEdit"), QStringLiteral("Yes, from 10 to 200 EUR, by e-mail."));
+        typeInto(find<QPlainTextEdit>(editor, "answerEdit"),
+                 QStringLiteral("Yes, from 10 to 200 EUR, by e-mail."));
         QVERIFY(find<QCheckBox>(editor, "activeCheck")->isChecked());
         QSignalSpy saved(editor, &FaqEditor::saved);
         QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
@@ -121,8 +114,7 @@ private slots:
         QCOMPARE(publicIndexOf("gift-cards"), int(publicFaq().size()) - 1);
     }
 
-    void validationErrorsAtTheField()
-    {
+    void validationErrorsAtTheField() {
         FaqEditor* editor = openFaq();
         QVERIFY(editor);
         // Ours: before anything is sent.
@@ -139,19 +131,20 @@ private slots:
         typeInto(find<QLineEdit>(editor, "questionEdit"), QStringLiteral("Again?"));
         typeInto(find<QPlainTextEdit>(editor, "answerEdit"), QStringLiteral("Again."));
         QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(editor->fieldError(QStringLiteral("slug")), QStringLiteral("An entry with this slug already exists."), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(editor->fieldError(QStringLiteral("slug")),
+                                  QStringLiteral("An entry with this slug already exists."), 10000);
         QVERIFY(!find<QLabel>(editor, "questionError")->isVisible());
 
         // The server's: a question over its limit is reported at the question.
         typeInto(find<QLineEdit>(editor, "slugEdit"), QStringLiteral("long-question"));
         find<QLineEdit>(editor, "questionEdit")->setText(QString(400, QLatin1Char('q')));
         QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(editor->fieldError(QStringLiteral("question")).contains(QLatin1String("question")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            editor->fieldError(QStringLiteral("question")).contains(QLatin1String("question")), 10000);
         QVERIFY(publicIndexOf("long-question") < 0);
     }
 
-    void reorderDeactivateDelete()
-    {
+    void reorderDeactivateDelete() {
         FaqEditor* editor = openFaq();
         QVERIFY(editor);
         auto* table = find<QTableView>(editor, "faqTable");
@@ -163,14 +156,18 @@ private slots:
         QVERIFY(!find<QLineEdit>(editor, "slugEdit")->isEnabled());
 
         QTest::mouseClick(find<QPushButton>(editor, "moveUpButton"), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(QStringLiteral("gift-cards")) == row - 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !editor->isBusy() && editor->model()->rowOf(QStringLiteral("gift-cards")) == row - 1, 10000);
         QCOMPARE(publicIndexOf("gift-cards"), publicBefore - 1);
 
         QTRY_VERIFY(find<QPushButton>(editor, "toggleActiveButton")->isEnabled());
         QCOMPARE(find<QPushButton>(editor, "toggleActiveButton")->text(), QStringLiteral("&Deactivate"));
         QTest::mouseClick(find<QPushButton>(editor, "toggleActiveButton"), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("gift-cards") < 0, 10000);
-        QTRY_COMPARE(editor->model()->index(editor->model()->rowOf(QStringLiteral("gift-cards")), FaqModel::ActiveColumn).data().toString(),
+        QTRY_COMPARE(editor->model()
+                         ->index(editor->model()->rowOf(QStringLiteral("gift-cards")), FaqModel::ActiveColumn)
+                         .data()
+                         .toString(),
                      QStringLiteral("inactive"));
         QTRY_VERIFY(find<QPushButton>(editor, "toggleActiveButton")->isEnabled());
         QTest::mouseClick(find<QPushButton>(editor, "toggleActiveButton"), Qt::LeftButton);
@@ -180,19 +177,23 @@ private slots:
         QTRY_VERIFY(find<QPushButton>(editor, "saveFaqButton")->isEnabled());
         typeInto(find<QPlainTextEdit>(editor, "answerEdit"), QStringLiteral("Yes, any amount."));
         QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("gift-cards") >= 0 && publicFaq()[publicIndexOf("gift-cards")]["answer"] == "Yes, any amount.", 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("gift-cards") >= 0 &&
+                                     publicFaq()[publicIndexOf("gift-cards")]["answer"] == "Yes, any amount.",
+                                 10000);
 
         QTRY_VERIFY(find<QPushButton>(editor, "deleteFaqButton")->isEnabled());
         QTest::mouseClick(find<QPushButton>(editor, "deleteFaqButton"), Qt::LeftButton);
         QTRY_VERIFY(editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox")));
-        QTest::mouseClick(editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox"))->button(QMessageBox::Yes), Qt::LeftButton);
+        QTest::mouseClick(
+            editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox"))->button(QMessageBox::Yes),
+            Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(editor->model()->rowOf(QStringLiteral("gift-cards")) < 0, 10000);
         QCOMPARE(publicIndexOf("gift-cards"), -1);
-        QCOMPARE(m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"].dump().find("gift-cards"), std::string::npos);
+        QCOMPARE(m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"].dump().find("gift-cards"),
+                 std::string::npos);
     }
 
-    void agentsCreateEditResetPassword()
-    {
+    void agentsCreateEditResetPassword() {
         AgentsEditor* editor = m_window->openAgentsEditor();
         QVERIFY(editor);
         QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowCount() > 0, 10000);
@@ -201,7 +202,8 @@ private slots:
         typeInto(find<QLineEdit>(editor, "displayNameEdit"), QStringLiteral("Frank F."));
         typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("short"));
         QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
-        QCOMPARE(editor->fieldError(QStringLiteral("password")), QStringLiteral("Use at least 8 characters."));
+        QCOMPARE(editor->fieldError(QStringLiteral("password")),
+                 QStringLiteral("Use at least 8 characters."));
 
         typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("frank-pass-1"));
         find<QSpinBox>(editor, "maxChatsSpin")->setValue(6);
@@ -218,7 +220,8 @@ private slots:
         typeInto(find<QLineEdit>(editor, "displayNameEdit"), QStringLiteral("Other Frank"));
         typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("frank-pass-9"));
         QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(editor->fieldError(QStringLiteral("username")), QStringLiteral("This username is already taken."), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(editor->fieldError(QStringLiteral("username")),
+                                  QStringLiteral("This username is already taken."), 10000);
 
         // Edit: display name, max chats, role, and a password reset.
         auto* table = find<QTableView>(editor, "agentsTable");

@@ -19,8 +19,7 @@ private:
     std::string m_adminToken;
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
         m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
@@ -33,8 +32,7 @@ private slots:
     void init() {}
     void cleanup() {}
 
-    void adminListColumns()
-    {
+    void adminListColumns() {
         auto r = await<std::vector<proto::Agent>>([&](auto cb) { m_api->adminAgents(cb); });
         QVERIFY(r && r->ok());
         AgentsModel model;
@@ -49,11 +47,11 @@ private slots:
         QCOMPARE(model.index(1, AgentsModel::RoleColumn).data().toString(), QStringLiteral("agent"));
         QCOMPARE(model.index(0, AgentsModel::RoleColumn).data().toString(), QStringLiteral("admin"));
         QCOMPARE(model.index(2, 0).data(AgentListModel::PresenceRole).toString(), QStringLiteral("offline"));
-        QCOMPARE(model.headerData(AgentsModel::MaxChatsColumn, Qt::Horizontal).toString(), QStringLiteral("Max chats"));
+        QCOMPARE(model.headerData(AgentsModel::MaxChatsColumn, Qt::Horizontal).toString(),
+                 QStringLiteral("Max chats"));
     }
 
-    void teamShowsOnlineFirstWithLoad()
-    {
+    void teamShowsOnlineFirstWithLoad() {
         const std::string bob = m_http->login("bob", "agent-pass-1");
         QVERIFY(setPresence(*m_http, bob, "online"));
         const Customer c = customerWantingAgent(*m_http); // goes to bob, the only one online

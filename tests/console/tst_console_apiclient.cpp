@@ -17,37 +17,36 @@ private:
     std::unique_ptr<ApiClient> m_api;
     std::string m_adminToken;
 
-    void loginAdmin()
-    {
-        auto r = await<LoginResult>([&](auto cb) { m_api->login(QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword), cb); });
+    void loginAdmin() {
+        auto r = await<LoginResult>([&](auto cb) {
+            m_api->login(QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword), cb);
+        });
         QVERIFY(r && r->ok());
         m_api->setToken(r->value.token);
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
         m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
         QVERIFY(!m_adminToken.empty());
     }
 
-    void init()
-    {
+    void init() {
         m_api = std::make_unique<ApiClient>();
         m_api->setBaseUrl(m_server.httpUrl());
     }
 
-    void cleanup()
-    {
+    void cleanup() {
         m_api.reset();
         setPresence(*m_http, m_adminToken, "offline");
     }
 
-    void loginReturnsTokenAndAgent()
-    {
-        auto r = await<LoginResult>([&](auto cb) { m_api->login(QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword), cb); });
+    void loginReturnsTokenAndAgent() {
+        auto r = await<LoginResult>([&](auto cb) {
+            m_api->login(QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword), cb);
+        });
         QVERIFY(r);
         QVERIFY(r->ok());
         QVERIFY(!r->value.token.isEmpty());
@@ -55,10 +54,10 @@ private slots:
         QCOMPARE(r->value.agent.role, proto::Role::Admin);
     }
 
-    void wrongPasswordIsUnauthorizedInWords()
-    {
+    void wrongPasswordIsUnauthorizedInWords() {
         QSignalSpy expired(m_api.get(), &ApiClient::sessionExpired);
-        auto r = await<LoginResult>([&](auto cb) { m_api->login(QStringLiteral("admin"), QStringLiteral("nope-nope"), cb); });
+        auto r = await<LoginResult>(
+            [&](auto cb) { m_api->login(QStringLiteral("admin"), QStringLiteral("nope-nope"), cb); });
         QVERIFY(r && !r->ok());
         QCOMPARE(r->error->kind, ApiError::Kind::Http);
         QCOMPARE(r->error->status, 401);
@@ -67,8 +66,7 @@ private slots:
         QCOMPARE(expired.count(), 0); // a failed login is not an expired session
     }
 
-    void unreachableServerIsANetworkError()
-    {
+    void unreachableServerIsANetworkError() {
         m_api->setBaseUrl(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(ServerProcess::freePort())));
         auto r = await<std::vector<proto::Conversation>>([&](auto cb) { m_api->queue(cb); });
         QVERIFY(r && !r->ok());
@@ -76,8 +74,7 @@ private slots:
         QVERIFY(r->error->describe().startsWith(QLatin1String("Cannot reach the server")));
     }
 
-    void badTokenExpiresTheSession()
-    {
+    void badTokenExpiresTheSession() {
         m_api->setToken(QStringLiteral("forged.token.value"));
         QSignalSpy expired(m_api.get(), &ApiClient::sessionExpired);
         auto r = await<std::vector<proto::Agent>>([&](auto cb) { m_api->agents(cb); });
@@ -86,16 +83,14 @@ private slots:
         QCOMPARE(expired.count(), 1);
     }
 
-    void wsUrlComesFromTheWidgetConfig()
-    {
+    void wsUrlComesFromTheWidgetConfig() {
         auto r = await<QUrl>([&](auto cb) { m_api->fetchWsUrl(cb); });
         QVERIFY(r && r->ok());
         QCOMPARE(r->value.port(), int(m_server.wsPort()));
         QCOMPARE(r->value.scheme(), QStringLiteral("ws"));
     }
 
-    void presenceQueueAndMyConversations()
-    {
+    void presenceQueueAndMyConversations() {
         loginAdmin();
         auto team = await<std::vector<proto::Agent>>([&](auto cb) { m_api->agents(cb); });
         QVERIFY(team && team->ok());
@@ -108,8 +103,9 @@ private slots:
         const Customer c = customerWantingAgent(*m_http);
         auto queue = await<std::vector<proto::Conversation>>([&](auto cb) { m_api->queue(cb); });
         QVERIFY(queue && queue->ok());
-        QVERIFY(std::any_of(queue->value.begin(), queue->value.end(),
-                            [&](const proto::Conversation& q) { return q.id == c.conversationId && q.isQueued(); }));
+        QVERIFY(std::any_of(queue->value.begin(), queue->value.end(), [&](const proto::Conversation& q) {
+            return q.id == c.conversationId && q.isQueued();
+        }));
 
         // Online: it is served to us.
         auto on = await<proto::Agent>([&](auto cb) { m_api->setPresence(proto::Presence::Online, cb); });
@@ -121,8 +117,7 @@ private slots:
                             [&](const proto::Conversation& m) { return m.id == c.conversationId; }));
     }
 
-    void conversationMessagesSendAndClose()
-    {
+    void conversationMessagesSendAndClose() {
         loginAdmin();
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));
         const Customer c = customerWantingAgent(*m_http);
@@ -137,21 +132,27 @@ private slots:
             QCOMPARE(conv->value.messages[i].seq, std::int64_t(i + 1));
         const auto lastSeq = conv->value.messages.back().seq;
 
-        auto sent = await<proto::Message>([&](auto cb) { m_api->sendMessage(id, QStringLiteral("On its way!"), QStringLiteral("cm-1"), cb); });
+        auto sent = await<proto::Message>([&](auto cb) {
+            m_api->sendMessage(id, QStringLiteral("On its way!"), QStringLiteral("cm-1"), cb);
+        });
         QVERIFY(sent && sent->ok());
         QCOMPARE(sent->value.senderType, proto::SenderType::Agent);
         QCOMPARE(sent->value.seq, lastSeq + 1);
         // The same client_msg_id again creates nothing new.
-        auto again = await<proto::Message>([&](auto cb) { m_api->sendMessage(id, QStringLiteral("On its way!"), QStringLiteral("cm-1"), cb); });
+        auto again = await<proto::Message>([&](auto cb) {
+            m_api->sendMessage(id, QStringLiteral("On its way!"), QStringLiteral("cm-1"), cb);
+        });
         QVERIFY(again && again->ok());
         QCOMPARE(again->value.id, sent->value.id);
 
-        auto after = await<std::vector<proto::Message>>([&](auto cb) { m_api->messagesAfter(id, lastSeq, cb); });
+        auto after =
+            await<std::vector<proto::Message>>([&](auto cb) { m_api->messagesAfter(id, lastSeq, cb); });
         QVERIFY(after && after->ok());
         QCOMPARE(after->value.size(), std::size_t(1));
         QCOMPARE(after->value.front().content, std::string("On its way!"));
 
-        auto empty = await<proto::Message>([&](auto cb) { m_api->sendMessage(id, QStringLiteral(""), {}, cb); });
+        auto empty =
+            await<proto::Message>([&](auto cb) { m_api->sendMessage(id, QStringLiteral(""), {}, cb); });
         QVERIFY(empty && !empty->ok());
         QCOMPARE(empty->error->status, 400);
 
@@ -162,24 +163,26 @@ private slots:
         QVERIFY(twice && !twice->ok());
         QVERIFY(twice->error->is(errors::kConversationClosed));
         QCOMPARE(twice->error->describe(), QStringLiteral("This conversation is closed."));
-        auto late = await<proto::Message>([&](auto cb) { m_api->sendMessage(id, QStringLiteral("hello?"), {}, cb); });
+        auto late =
+            await<proto::Message>([&](auto cb) { m_api->sendMessage(id, QStringLiteral("hello?"), {}, cb); });
         QVERIFY(late && !late->ok());
         QCOMPARE(late->error->status, 409);
     }
 
-    void unknownConversationIsNotFound()
-    {
+    void unknownConversationIsNotFound() {
         loginAdmin();
-        auto r = await<ConversationWithMessages>([&](auto cb) { m_api->conversation(QStringLiteral("00000000-0000-4000-8000-000000000000"), cb); });
+        auto r = await<ConversationWithMessages>([&](auto cb) {
+            m_api->conversation(QStringLiteral("00000000-0000-4000-8000-000000000000"), cb);
+        });
         QVERIFY(r && !r->ok());
         QVERIFY(r->error->is(errors::kNotFound));
     }
 
-    void agentsCannotAdministrate()
-    {
+    void agentsCannotAdministrate() {
         const std::string id = createAgent(*m_http, m_adminToken, "carol", "Carol", 2);
         QVERIFY(!id.empty());
-        auto r = await<LoginResult>([&](auto cb) { m_api->login(QStringLiteral("carol"), QStringLiteral("agent-pass-1"), cb); });
+        auto r = await<LoginResult>(
+            [&](auto cb) { m_api->login(QStringLiteral("carol"), QStringLiteral("agent-pass-1"), cb); });
         QVERIFY(r && r->ok());
         m_api->setToken(r->value.token);
         auto faq = await<std::vector<proto::FaqEntry>>([&](auto cb) { m_api->adminFaq(cb); });
@@ -188,8 +191,7 @@ private slots:
         QCOMPARE(faq->error->describe(), QStringLiteral("You are not allowed to do that."));
     }
 
-    void adminFaqLifecycle()
-    {
+    void adminFaqLifecycle() {
         loginAdmin();
         proto::FaqEntry e{"gift-wrap", "Do you gift wrap?", "Yes, for 2 EUR.", 50, true};
         auto created = await<proto::FaqEntry>([&](auto cb) { m_api->createFaq(e, cb); });
@@ -208,28 +210,32 @@ private slots:
 
         e.isActive = false;
         e.answer = "No longer.";
-        auto updated = await<proto::FaqEntry>([&](auto cb) { m_api->updateFaq(QStringLiteral("gift-wrap"), e, cb); });
+        auto updated =
+            await<proto::FaqEntry>([&](auto cb) { m_api->updateFaq(QStringLiteral("gift-wrap"), e, cb); });
         QVERIFY(updated && updated->ok());
         QCOMPARE(updated->value.isActive, false);
 
         auto all = await<std::vector<proto::FaqEntry>>([&](auto cb) { m_api->adminFaq(cb); });
         QVERIFY(all && all->ok());
-        QVERIFY(std::any_of(all->value.begin(), all->value.end(), [](auto& f) { return f.slug == "gift-wrap" && !f.isActive; }));
+        QVERIFY(std::any_of(all->value.begin(), all->value.end(),
+                            [](auto& f) { return f.slug == "gift-wrap" && !f.isActive; }));
         auto pub = await<std::vector<proto::FaqEntry>>([&](auto cb) { m_api->publicFaq(cb); });
         QVERIFY(pub && pub->ok());
-        QVERIFY(std::none_of(pub->value.begin(), pub->value.end(), [](auto& f) { return f.slug == "gift-wrap"; }));
+        QVERIFY(std::none_of(pub->value.begin(), pub->value.end(),
+                             [](auto& f) { return f.slug == "gift-wrap"; }));
 
         auto del = await<std::monostate>([&](auto cb) { m_api->deleteFaq(QStringLiteral("gift-wrap"), cb); });
         QVERIFY(del && del->ok());
-        auto gone = await<std::monostate>([&](auto cb) { m_api->deleteFaq(QStringLiteral("gift-wrap"), cb); });
+        auto gone =
+            await<std::monostate>([&](auto cb) { m_api->deleteFaq(QStringLiteral("gift-wrap"), cb); });
         QVERIFY(gone && !gone->ok());
         QVERIFY(gone->error->is(errors::kNotFound));
     }
 
-    void adminAgentsLifecycle()
-    {
+    void adminAgentsLifecycle() {
         loginAdmin();
-        NewAgent n{QStringLiteral("dave"), QStringLiteral("Dave D."), QStringLiteral("dave-pass-1"), 4, proto::Role::Agent};
+        NewAgent n{QStringLiteral("dave"), QStringLiteral("Dave D."), QStringLiteral("dave-pass-1"), 4,
+                   proto::Role::Agent};
         auto created = await<proto::Agent>([&](auto cb) { m_api->createAgent(n, cb); });
         QVERIFY(created && created->ok());
         QCOMPARE(created->value.username, std::string("dave"));
@@ -244,7 +250,8 @@ private slots:
         p.displayName = QStringLiteral("David");
         p.maxActiveChats = 7;
         p.password = QStringLiteral("dave-pass-2");
-        auto updated = await<proto::Agent>([&](auto cb) { m_api->updateAgent(qs(created->value.id), p, cb); });
+        auto updated =
+            await<proto::Agent>([&](auto cb) { m_api->updateAgent(qs(created->value.id), p, cb); });
         QVERIFY(updated && updated->ok());
         QCOMPARE(updated->value.displayName, std::string("David"));
         QCOMPARE(updated->value.maxActiveChats, 7);
@@ -253,13 +260,15 @@ private slots:
 
         AgentPatch tooMany;
         tooMany.maxActiveChats = 101;
-        auto bad = await<proto::Agent>([&](auto cb) { m_api->updateAgent(qs(created->value.id), tooMany, cb); });
+        auto bad =
+            await<proto::Agent>([&](auto cb) { m_api->updateAgent(qs(created->value.id), tooMany, cb); });
         QVERIFY(bad && !bad->ok());
         QCOMPARE(bad->error->status, 400);
 
         auto list = await<std::vector<proto::Agent>>([&](auto cb) { m_api->adminAgents(cb); });
         QVERIFY(list && list->ok());
-        QVERIFY(std::any_of(list->value.begin(), list->value.end(), [](auto& a) { return a.username == "dave"; }));
+        QVERIFY(std::any_of(list->value.begin(), list->value.end(),
+                            [](auto& a) { return a.username == "dave"; }));
     }
 };
 

@@ -18,8 +18,7 @@ private:
     std::unique_ptr<ApiClient> m_api;
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
         m_api = std::make_unique<ApiClient>();
@@ -29,8 +28,7 @@ private slots:
     void init() {}
     void cleanup() {}
 
-    void listsEveryEntryInDisplayOrder()
-    {
+    void listsEveryEntryInDisplayOrder() {
         auto hidden = await<proto::FaqEntry>([&](auto cb) {
             m_api->createFaq({"zz-hidden", "Hidden?", "Yes.", -5, false}, cb);
         });

@@ -21,16 +21,15 @@ private:
     std::unique_ptr<LoginDialog> m_dialog;
 
     template <typename T>
-    T* child(const char* name)
-    {
+    T* child(const char* name) {
         auto* w = m_dialog->findChild<T*>(QString::fromLatin1(name));
         if (!w)
             qFatal("no child %s", name);
         return w;
     }
-    void fill(const QString& server, const QString& user, const QString& password)
-    {
-        for (auto [name, text] : {std::pair{"serverEdit", server}, std::pair{"usernameEdit", user}, std::pair{"passwordEdit", password}}) {
+    void fill(const QString& server, const QString& user, const QString& password) {
+        for (auto [name, text] : {std::pair{"serverEdit", server}, std::pair{"usernameEdit", user},
+                                  std::pair{"passwordEdit", password}}) {
             auto* e = child<QLineEdit>(name);
             e->clear();
             QTest::keyClicks(e, text);
@@ -38,61 +37,58 @@ private:
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         isolateSettings(m_settingsDir);
         QVERIFY(m_server.start());
     }
 
-    void init()
-    {
+    void init() {
         m_session = std::make_unique<Session>();
         m_dialog = std::make_unique<LoginDialog>(m_session.get());
         m_dialog->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_dialog.get()));
     }
 
-    void cleanup()
-    {
+    void cleanup() {
         m_dialog.reset();
         m_session.reset();
     }
 
-    void normalizesServerAddresses()
-    {
-        QCOMPARE(LoginDialog::normalizeServer(QStringLiteral("127.0.0.1:8080")), QUrl(QStringLiteral("http://127.0.0.1:8080")));
-        QCOMPARE(LoginDialog::normalizeServer(QStringLiteral(" https://chat.example.com/ ")), QUrl(QStringLiteral("https://chat.example.com")));
+    void normalizesServerAddresses() {
+        QCOMPARE(LoginDialog::normalizeServer(QStringLiteral("127.0.0.1:8080")),
+                 QUrl(QStringLiteral("http://127.0.0.1:8080")));
+        QCOMPARE(LoginDialog::normalizeServer(QStringLiteral(" https://chat.example.com/ ")),
+                 QUrl(QStringLiteral("https://chat.example.com")));
         QVERIFY(!LoginDialog::normalizeServer(QStringLiteral("")).isValid());
         QVERIFY(!LoginDialog::normalizeServer(QStringLiteral("ftp://x")).isValid());
     }
 
-    void missingFieldsAreExplained()
-    {
+    void missingFieldsAreExplained() {
         fill(m_server.httpUrl().toString(), QString(), QString());
         QTest::mouseClick(child<QPushButton>("signInButton"), Qt::LeftButton);
         QCOMPARE(child<QLabel>("errorLabel")->text(), QStringLiteral("Enter your username."));
         QVERIFY(m_dialog->isVisible());
     }
 
-    void wrongPasswordInWords()
-    {
+    void wrongPasswordInWords() {
         fill(m_server.httpUrl().toString(), QStringLiteral("admin"), QStringLiteral("not-the-password"));
         QTest::mouseClick(child<QPushButton>("signInButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(child<QLabel>("errorLabel")->text(), QStringLiteral("Wrong username or password."), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(child<QLabel>("errorLabel")->text(),
+                                  QStringLiteral("Wrong username or password."), 10000);
         QVERIFY(child<QLabel>("errorLabel")->isVisible());
         QVERIFY(m_dialog->isVisible());
         QVERIFY(child<QPushButton>("signInButton")->isEnabled());
     }
 
-    void unreachableServerInWords()
-    {
-        fill(QStringLiteral("127.0.0.1:%1").arg(ServerProcess::freePort()), QStringLiteral("admin"), QStringLiteral("x"));
+    void unreachableServerInWords() {
+        fill(QStringLiteral("127.0.0.1:%1").arg(ServerProcess::freePort()), QStringLiteral("admin"),
+             QStringLiteral("x"));
         QTest::mouseClick(child<QPushButton>("signInButton"), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(child<QLabel>("errorLabel")->text().startsWith(QLatin1String("Cannot reach the server")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            child<QLabel>("errorLabel")->text().startsWith(QLatin1String("Cannot reach the server")), 10000);
     }
 
-    void signsInAndRemembersServerAndUsernameOnly()
-    {
+    void signsInAndRemembersServerAndUsernameOnly() {
         const QString password = QString::fromLatin1(ServerProcess::kAdminPassword);
         fill(m_server.httpUrl().toString(), QStringLiteral("admin"), password);
         QTest::keyClick(child<QLineEdit>("passwordEdit"), Qt::Key_Return);
@@ -112,7 +108,8 @@ private slots:
 
         // The next dialog starts with both filled in and the password empty.
         LoginDialog next(m_session.get());
-        QCOMPARE(next.findChild<QLineEdit*>(QStringLiteral("serverEdit"))->text(), m_server.httpUrl().toString());
+        QCOMPARE(next.findChild<QLineEdit*>(QStringLiteral("serverEdit"))->text(),
+                 m_server.httpUrl().toString());
         QCOMPARE(next.findChild<QLineEdit*>(QStringLiteral("usernameEdit"))->text(), QStringLiteral("admin"));
         QVERIFY(next.findChild<QLineEdit*>(QStringLiteral("passwordEdit"))->text().isEmpty());
     }

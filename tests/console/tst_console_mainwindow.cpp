@@ -33,29 +33,25 @@ private:
 
     QWidget* w() { return m_window.get(); }
     QString transcript() { return find<QTextBrowser>(w(), "transcript")->toPlainText(); }
-    bool customerSees(const Customer& c, const std::string& text)
-    {
+    bool customerSees(const Customer& c, const std::string& text) {
         for (const auto& m : messagesOf(*m_http, c.token, c.conversationId))
             if (m["content"] == text && m["sender_type"] == "agent")
                 return true;
         return false;
     }
-    void closeAllOpenChats()
-    {
+    void closeAllOpenChats() {
         for (const auto& c : m_http->get("/api/v1/agent/conversations", m_adminToken).body["conversations"])
-            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close", nlohmann::json::object(),
-                         m_adminToken);
+            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close",
+                         nlohmann::json::object(), m_adminToken);
     }
-    void confirmClose()
-    {
+    void confirmClose() {
         QTRY_VERIFY(w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox")));
         auto* box = w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox"));
         QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         isolateSettings(m_settingsDir);
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
@@ -68,8 +64,7 @@ private slots:
         QVERIFY(!createAgent(*m_http, m_adminToken, "carol", "Carol Chen", 4).empty());
     }
 
-    void init()
-    {
+    void init() {
         m_session = std::make_unique<Session>();
         m_session->realtime()->setBackoff(200, 1000);
         m_window = std::make_unique<MainWindow>(m_session.get());
@@ -81,16 +76,14 @@ private slots:
         QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
     }
 
-    void cleanup()
-    {
+    void cleanup() {
         m_window.reset();
         m_session.reset();
         closeAllOpenChats();
         setPresence(*m_http, m_adminToken, "offline");
     }
 
-    void chatFromHandoffToClose()
-    {
+    void chatFromHandoffToClose() {
         // Go online with the toolbar switch.
         auto* presence = find<QToolButton>(w(), "presenceButton");
         QCOMPARE(presence->text(), QStringLiteral("Offline"));
@@ -129,24 +122,25 @@ private slots:
 
         // The customer's answer appears live.
         QCOMPARE(customerSays(*m_http, c, "My parcel from Tuesday has not arrived."), 201);
-        QTRY_VERIFY_WITH_TIMEOUT(transcript().contains(QLatin1String("My parcel from Tuesday has not arrived.")), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            transcript().contains(QLatin1String("My parcel from Tuesday has not arrived.")), 10000);
 
         // Close, with confirmation: the chat becomes read-only.
         QTest::mouseClick(find<QPushButton>(w(), "closeChatButton"), Qt::LeftButton);
         confirmClose();
-        QTRY_COMPARE_WITH_TIMEOUT(m_session->conversation(qs(c.conversationId))->status, proto::ConversationStatus::Closed,
-                                  10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->conversation(qs(c.conversationId))->status,
+                                  proto::ConversationStatus::Closed, 10000);
         QTRY_VERIFY(!composer->isEnabled());
         QVERIFY(!find<QPushButton>(w(), "sendButton")->isEnabled());
         QVERIFY(find<QLabel>(w(), "readOnlyBanner")->isVisible());
         QVERIFY(find<QLabel>(w(), "readOnlyBanner")->text().contains(QLatin1String("closed")));
-        QCOMPARE(m_http->get("/api/v1/conversations/" + c.conversationId, c.token).body["conversation"]["status"],
-                 "closed");
+        QCOMPARE(
+            m_http->get("/api/v1/conversations/" + c.conversationId, c.token).body["conversation"]["status"],
+            "closed");
         QVERIFY(mine->model()->index(0, 0).data().toString().contains(QLatin1String("[closed]")));
     }
 
-    void cancelledCloseKeepsTheChat()
-    {
+    void cancelledCloseKeepsTheChat() {
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));
         const Customer c = customerWantingAgent(*m_http);
         auto* mine = find<QListView>(w(), "myConversationsView");
@@ -159,14 +153,17 @@ private slots:
         auto* box = w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox"));
         QTest::mouseClick(box->button(QMessageBox::Cancel), Qt::LeftButton);
         QTRY_VERIFY(!w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox")));
-        QCOMPARE(m_http->get("/api/v1/conversations/" + c.conversationId, c.token).body["conversation"]["status"], "agent");
+        QCOMPARE(
+            m_http->get("/api/v1/conversations/" + c.conversationId, c.token).body["conversation"]["status"],
+            "agent");
         QVERIFY(m_session->canWrite(qs(c.conversationId)));
     }
 
-    void queueViewFollowsAWaitingCustomer()
-    {
+    void queueViewFollowsAWaitingCustomer() {
         // One chat at most: the second customer has to wait.
-        QCOMPARE(m_http->put("/api/v1/admin/agents/" + m_adminId, {{"max_active_chats", 1}}, m_adminToken).status, 200);
+        QCOMPARE(
+            m_http->put("/api/v1/admin/agents/" + m_adminId, {{"max_active_chats", 1}}, m_adminToken).status,
+            200);
         QTest::mouseClick(find<QToolButton>(w(), "presenceButton"), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(m_session->me().presence, proto::Presence::Online, 10000);
         auto* queue = find<QTableView>(w(), "queueView");
@@ -177,9 +174,14 @@ private slots:
 
         const Customer second = customerWantingAgent(*m_http);
         QTRY_COMPARE_WITH_TIMEOUT(queue->model()->rowCount(), 1, 10000);
-        QCOMPARE(queue->model()->index(0, 0).data(QueueModel::ConversationIdRole).toString(), qs(second.conversationId));
+        QCOMPARE(queue->model()->index(0, 0).data(QueueModel::ConversationIdRole).toString(),
+                 qs(second.conversationId));
         QCOMPARE(queue->model()->index(0, QueueModel::PositionColumn).data().toInt(), 1);
-        QVERIFY(queue->model()->index(0, QueueModel::WaitingColumn).data().toString().endsWith(QLatin1String(" s")));
+        QVERIFY(queue->model()
+                    ->index(0, QueueModel::WaitingColumn)
+                    .data()
+                    .toString()
+                    .endsWith(QLatin1String(" s")));
 
         // Double-click watches it read-only.
         doubleClickRow(queue, 0, QueueModel::CustomerColumn);
@@ -196,11 +198,12 @@ private slots:
         confirmClose();
         QTRY_COMPARE_WITH_TIMEOUT(queue->model()->rowCount(), 0, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_session->myConversations()->contains(qs(second.conversationId)), 10000);
-        QCOMPARE(m_http->put("/api/v1/admin/agents/" + m_adminId, {{"max_active_chats", 5}}, m_adminToken).status, 200);
+        QCOMPARE(
+            m_http->put("/api/v1/admin/agents/" + m_adminId, {{"max_active_chats", 5}}, m_adminToken).status,
+            200);
     }
 
-    void backgroundMessageNotifiesAndMarksUnread()
-    {
+    void backgroundMessageNotifiesAndMarksUnread() {
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));
         const Customer a = customerWantingAgent(*m_http);
         const Customer b = customerWantingAgent(*m_http);
@@ -214,7 +217,8 @@ private slots:
         QCOMPARE(m_session->myConversations()->unread(qs(a.conversationId)), 1);
         QVERIFY(m_window->windowTitle().startsWith(QLatin1String("(1) ")));
         // The unread row is bold and newest first.
-        QCOMPARE(mine->model()->index(0, 0).data(MyConversationsModel::ConversationIdRole).toString(), qs(a.conversationId));
+        QCOMPARE(mine->model()->index(0, 0).data(MyConversationsModel::ConversationIdRole).toString(),
+                 qs(a.conversationId));
         QVERIFY(mine->model()->index(0, 0).data(Qt::FontRole).value<QFont>().bold());
         // Ctrl+PgUp/PgDown walk the list; showing it reads it.
         QTest::keyClick(w(), Qt::Key_PageUp, Qt::ControlModifier);
@@ -223,10 +227,11 @@ private slots:
         QVERIFY(!m_window->windowTitle().startsWith(QLatin1String("(")));
     }
 
-    void busyWindowScreenshot()
-    {
+    void busyWindowScreenshot() {
         // Three chats for admin (one unread), Bob online with his one chat, Carol offline, two waiting.
-        QCOMPARE(m_http->put("/api/v1/admin/agents/" + m_adminId, {{"max_active_chats", 3}}, m_adminToken).status, 200);
+        QCOMPARE(
+            m_http->put("/api/v1/admin/agents/" + m_adminId, {{"max_active_chats", 3}}, m_adminToken).status,
+            200);
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));
         std::vector<Customer> chats;
         const char* lines[] = {"Hi! My order #1042 shows delivered but nothing arrived.",
@@ -246,16 +251,21 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(m_session->queueModel()->rowCount(), 2, 10000);
 
         m_window->showConversation(qs(chats[0].conversationId));
-        QTest::keyClicks(find<QPlainTextEdit>(w(), "composer"), QStringLiteral("I am sorry to hear that! Let me check with the carrier."));
+        QTest::keyClicks(find<QPlainTextEdit>(w(), "composer"),
+                         QStringLiteral("I am sorry to hear that! Let me check with the carrier."));
         QTest::keyClick(find<QPlainTextEdit>(w(), "composer"), Qt::Key_Return);
-        QTRY_VERIFY_WITH_TIMEOUT(customerSees(chats[0], "I am sorry to hear that! Let me check with the carrier."), 10000);
-        QCOMPARE(customerSays(*m_http, chats[0], "Thanks. The tracking number is 00340434161094042557."), 201);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            customerSees(chats[0], "I am sorry to hear that! Let me check with the carrier."), 10000);
+        QCOMPARE(customerSays(*m_http, chats[0], "Thanks. The tracking number is 00340434161094042557."),
+                 201);
         QCOMPARE(customerSays(*m_http, chats[2], "Also: how long does it take?"), 201);
         QTRY_VERIFY_WITH_TIMEOUT(transcript().contains(QLatin1String("00340434161094042557")), 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(m_session->myConversations()->unread(qs(chats[2].conversationId)), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->myConversations()->unread(qs(chats[2].conversationId)), 1,
+                                  10000);
         auto* team = find<QTableView>(w(), "teamView");
         QTRY_COMPARE(team->model()->rowCount(), 3);
-        QTRY_COMPARE_WITH_TIMEOUT(team->model()->index(0, 2).data().toString() + team->model()->index(1, 2).data().toString(),
+        QTRY_COMPARE_WITH_TIMEOUT(team->model()->index(0, 2).data().toString() +
+                                      team->model()->index(1, 2).data().toString(),
                                   QStringLiteral("3 / 31 / 1"), 10000);
 
         const QString dir = qEnvironmentVariable("PARLEY_TEST_ARTIFACTS", QDir::tempPath());
@@ -264,7 +274,9 @@ private slots:
         QVERIFY(m_window->grab().save(file));
         qInfo("screenshot: %s", qPrintable(file));
         QVERIFY(setPresence(*m_http, bob, "offline"));
-        QCOMPARE(m_http->put("/api/v1/admin/agents/" + m_adminId, {{"max_active_chats", 5}}, m_adminToken).status, 200);
+        QCOMPARE(
+            m_http->put("/api/v1/admin/agents/" + m_adminId, {{"max_active_chats", 5}}, m_adminToken).status,
+            200);
     }
 };
 

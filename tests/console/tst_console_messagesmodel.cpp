@@ -20,22 +20,23 @@ private:
     std::vector<proto::Message> m_history;
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
         const std::string admin = m_http->login("admin", ServerProcess::kAdminPassword);
         QVERIFY(setPresence(*m_http, admin, "online"));
         m_customer = customerWantingAgent(*m_http);
         QCOMPARE(customerSays(*m_http, m_customer, "My order #42 has not arrived."), 201);
-        QCOMPARE(m_http->post("/api/v1/conversations/" + m_customer.conversationId + "/messages",
-                              {{"content", "Let me check that for you."}}, admin)
+        QCOMPARE(m_http
+                     ->post("/api/v1/conversations/" + m_customer.conversationId + "/messages",
+                            {{"content", "Let me check that for you."}}, admin)
                      .status,
                  201);
         m_api = std::make_unique<ApiClient>();
         m_api->setBaseUrl(m_server.httpUrl());
         m_api->setToken(qs(admin));
-        auto r = await<ConversationWithMessages>([&](auto cb) { m_api->conversation(qs(m_customer.conversationId), cb); });
+        auto r = await<ConversationWithMessages>(
+            [&](auto cb) { m_api->conversation(qs(m_customer.conversationId), cb); });
         QVERIFY(r && r->ok());
         m_history = r->value.messages;
         QVERIFY(m_history.size() >= 4); // greeting, system "assigned", customer, agent
@@ -44,8 +45,7 @@ private slots:
     void init() {}
     void cleanup() {}
 
-    void historyInSeqOrderWithRoles()
-    {
+    void historyInSeqOrderWithRoles() {
         MessagesModel model(qs(m_customer.conversationId));
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         // Deliberately reversed: the model sorts by seq.
@@ -71,8 +71,7 @@ private slots:
         QVERIFY(sawCustomer);
     }
 
-    void sameSeqTwiceIsOneRow()
-    {
+    void sameSeqTwiceIsOneRow() {
         MessagesModel model(qs(m_customer.conversationId));
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);

@@ -17,14 +17,12 @@ private:
     std::unique_ptr<HttpClient> m_http;
     std::string m_adminToken;
 
-    static QString idAt(MyConversationsModel* m, int row)
-    {
+    static QString idAt(MyConversationsModel* m, int row) {
         return m->index(row).data(MyConversationsModel::ConversationIdRole).toString();
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
         m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
@@ -33,12 +31,12 @@ private slots:
     void init() {}
     void cleanup() {}
 
-    void unreadCountsAndNewestFirst()
-    {
+    void unreadCountsAndNewestFirst() {
         Session session;
         MyConversationsModel* model = session.myConversations();
         QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        QVERIFY(signIn(session, m_server, QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword)));
+        QVERIFY(signIn(session, m_server, QStringLiteral("admin"),
+                       QString::fromLatin1(ServerProcess::kAdminPassword)));
         session.setPresence(proto::Presence::Online);
         QTRY_COMPARE(session.me().presence, proto::Presence::Online);
 
@@ -53,7 +51,8 @@ private slots:
         QCOMPARE(customerSays(*m_http, a, "Hello? Anyone?"), 201);
         QTRY_COMPARE_WITH_TIMEOUT(model->unread(qs(a.conversationId)), 1, 10000);
         QCOMPARE(idAt(model, 0), qs(a.conversationId));
-        QCOMPARE(model->index(0).data(MyConversationsModel::PreviewRole).toString(), QStringLiteral("Hello? Anyone?"));
+        QCOMPARE(model->index(0).data(MyConversationsModel::PreviewRole).toString(),
+                 QStringLiteral("Hello? Anyone?"));
         QVERIFY(model->index(0).data().toString().contains(QLatin1String("(1)")));
         QCOMPARE(customerSays(*m_http, a, "Still there?"), 201);
         QTRY_COMPARE_WITH_TIMEOUT(model->unread(qs(a.conversationId)), 2, 10000);
@@ -71,7 +70,9 @@ private slots:
 
         // Closing keeps it listed as closed.
         session.closeConversation(qs(a.conversationId));
-        QTRY_COMPARE_WITH_TIMEOUT(model->index(model->rowOf(qs(a.conversationId))).data(MyConversationsModel::StatusRole).toString(),
+        QTRY_COMPARE_WITH_TIMEOUT(model->index(model->rowOf(qs(a.conversationId)))
+                                      .data(MyConversationsModel::StatusRole)
+                                      .toString(),
                                   QStringLiteral("closed"), 10000);
         QCOMPARE(model->rowCount(), 2);
         session.setPresence(proto::Presence::Offline);

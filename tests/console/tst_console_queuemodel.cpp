@@ -17,8 +17,7 @@ private:
     std::unique_ptr<HttpClient> m_http;
     std::string m_adminToken;
 
-    std::vector<proto::Conversation> fetchQueue()
-    {
+    std::vector<proto::Conversation> fetchQueue() {
         ApiClient api;
         api.setBaseUrl(m_server.httpUrl());
         api.setToken(qs(m_adminToken));
@@ -27,8 +26,7 @@ private:
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
         m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
@@ -38,8 +36,7 @@ private slots:
     void init() { QVERIFY(setPresence(*m_http, m_adminToken, "offline")); }
     void cleanup() {}
 
-    void snapshotOldestFirstWithWaitingTime()
-    {
+    void snapshotOldestFirstWithWaitingTime() {
         const Customer first = customerWantingAgent(*m_http);
         const Customer second = customerWantingAgent(*m_http);
         QueueModel model;
@@ -49,16 +46,21 @@ private slots:
         model.setConversations({queue.rbegin(), queue.rend()}); // order comes from requested_agent_at
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.index(0, 0).data(QueueModel::ConversationIdRole).toString(), qs(first.conversationId));
-        QCOMPARE(model.index(1, 0).data(QueueModel::ConversationIdRole).toString(), qs(second.conversationId));
+        QCOMPARE(model.index(1, 0).data(QueueModel::ConversationIdRole).toString(),
+                 qs(second.conversationId));
         QCOMPARE(model.index(0, QueueModel::PositionColumn).data().toInt(), 1);
         QCOMPARE(model.index(1, QueueModel::PositionColumn).data().toInt(), 2);
-        QVERIFY(model.index(0, QueueModel::CustomerColumn).data().toString().startsWith(QLatin1String("Customer ")));
+        QVERIFY(model.index(0, QueueModel::CustomerColumn)
+                    .data()
+                    .toString()
+                    .startsWith(QLatin1String("Customer ")));
 
         // Waiting time follows the clock, not the server.
         const QDateTime requested = model.index(0, 0).data(QueueModel::RequestedAtRole).toDateTime();
         QVERIFY(requested.isValid());
         model.setClock([requested] { return requested.addSecs(185); });
-        QCOMPARE(model.index(0, QueueModel::WaitingColumn).data(QueueModel::WaitingSecondsRole).toLongLong(), 185);
+        QCOMPARE(model.index(0, QueueModel::WaitingColumn).data(QueueModel::WaitingSecondsRole).toLongLong(),
+                 185);
         QCOMPARE(model.index(0, QueueModel::WaitingColumn).data().toString(), QStringLiteral("3 min"));
         model.setClock([requested] { return requested.addSecs(3725); });
         QCOMPARE(model.index(0, QueueModel::WaitingColumn).data().toString(), QStringLiteral("1 h 02 min"));
@@ -67,7 +69,8 @@ private slots:
         QTRY_VERIFY(changed.count() > 0);
 
         // The first is served (as an event would tell): it leaves the queue and the second moves up.
-        auto conv = m_http->get("/api/v1/conversations/" + first.conversationId, m_adminToken).body["conversation"];
+        auto conv =
+            m_http->get("/api/v1/conversations/" + first.conversationId, m_adminToken).body["conversation"];
         conv["assigned_agent_id"] = "00000000-0000-4000-8000-000000000001";
         conv["queue_position"] = nullptr;
         model.apply(conv.get<proto::Conversation>());
@@ -80,7 +83,8 @@ private slots:
         for (const auto& c : fetchQueue())
             model.apply(c);
         QVERIFY(model.rowCount() >= 2);
-        QCOMPARE(model.index(model.rowCount() - 1, 0).data(QueueModel::ConversationIdRole).toString(), qs(third.conversationId));
+        QCOMPARE(model.index(model.rowCount() - 1, 0).data(QueueModel::ConversationIdRole).toString(),
+                 qs(third.conversationId));
 
         // Unqueued conversations never enter.
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));

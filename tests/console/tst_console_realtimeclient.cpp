@@ -22,15 +22,13 @@ private:
     std::unique_ptr<RealtimeClient> m_rt;
     std::vector<proto::Message> m_received;
 
-    void openAsAdmin()
-    {
+    void openAsAdmin() {
         m_rt->open(m_server.wsUrl(), qs(m_adminToken));
         QTRY_VERIFY_WITH_TIMEOUT(m_rt->isConnected(), 10000);
     }
 
     // Every message of the conversation was received exactly once, in seq order.
-    void verifyExactlyOnce(const Customer& c)
-    {
+    void verifyExactlyOnce(const Customer& c) {
         const auto server = messagesOf(*m_http, m_adminToken, c.conversationId);
         std::vector<std::int64_t> got;
         for (const auto& m : m_received)
@@ -43,8 +41,7 @@ private:
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         qRegisterMetaType<proto::Message>();
         qRegisterMetaType<proto::Agent>();
         qRegisterMetaType<proto::Conversation>();
@@ -54,22 +51,20 @@ private slots:
         QVERIFY(!m_adminToken.empty());
     }
 
-    void init()
-    {
+    void init() {
         m_received.clear();
         m_rt = std::make_unique<RealtimeClient>();
         m_rt->setBackoff(100, 1000);
-        connect(m_rt.get(), &RealtimeClient::messageCreated, this, [this](const proto::Message& m) { m_received.push_back(m); });
+        connect(m_rt.get(), &RealtimeClient::messageCreated, this,
+                [this](const proto::Message& m) { m_received.push_back(m); });
     }
 
-    void cleanup()
-    {
+    void cleanup() {
         m_rt.reset();
         setPresence(*m_http, m_adminToken, "offline");
     }
 
-    void helloOkMakesItReady()
-    {
+    void helloOkMakesItReady() {
         QSignalSpy ready(m_rt.get(), &RealtimeClient::ready);
         QSignalSpy states(m_rt.get(), &RealtimeClient::stateChanged);
         openAsAdmin();
@@ -81,16 +76,14 @@ private slots:
         QCOMPARE(m_rt->state(), RealtimeClient::State::Connected);
     }
 
-    void forgedTokenFailsWithoutRetrying()
-    {
+    void forgedTokenFailsWithoutRetrying() {
         QSignalSpy failed(m_rt.get(), &RealtimeClient::authenticationFailed);
         m_rt->open(m_server.wsUrl(), QStringLiteral("forged"));
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
         QCOMPARE(m_rt->state(), RealtimeClient::State::Disconnected);
     }
 
-    void assignmentAndMessagesArriveLive()
-    {
+    void assignmentAndMessagesArriveLive() {
         QSignalSpy assigned(m_rt.get(), &RealtimeClient::agentAssigned);
         openAsAdmin();
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));
@@ -100,26 +93,28 @@ private slots:
         QCOMPARE(conv.id, c.conversationId);
         QCOMPARE(assigned.last().at(1).value<proto::Agent>().username, std::string("admin"));
         QCOMPARE(customerSays(*m_http, c, "hello agent"), 201);
-        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(m_received.begin(), m_received.end(), [](auto& m) { return m.content == "hello agent"; }), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(m_received.begin(), m_received.end(),
+                                             [](auto& m) { return m.content == "hello agent"; }),
+                                 10000);
     }
 
-    void presenceChangesArrive()
-    {
+    void presenceChangesArrive() {
         const std::string id = createAgent(*m_http, m_adminToken, "erin", "Erin", 2);
         QVERIFY(!id.empty());
         const std::string token = m_http->login("erin", "agent-pass-1");
         QSignalSpy presence(m_rt.get(), &RealtimeClient::presenceChanged);
         openAsAdmin();
         QVERIFY(setPresence(*m_http, token, "online"));
-        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(presence.begin(), presence.end(), [&](const QList<QVariant>& args) {
-            auto a = args.at(0).value<proto::Agent>();
-            return a.id == id && a.presence == proto::Presence::Online;
-        }), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(presence.begin(), presence.end(),
+                                             [&](const QList<QVariant>& args) {
+                                                 auto a = args.at(0).value<proto::Agent>();
+                                                 return a.id == id && a.presence == proto::Presence::Online;
+                                             }),
+                                 10000);
         QVERIFY(setPresence(*m_http, token, "offline"));
     }
 
-    void resumeReplaysAfterSeqOnce()
-    {
+    void resumeReplaysAfterSeqOnce() {
         const Customer c = customerWantingAgent(*m_http); // queued: admin is offline
         QCOMPARE(customerSays(*m_http, c, "one"), 201);
         QCOMPARE(customerSays(*m_http, c, "two"), 201);
@@ -136,8 +131,7 @@ private slots:
         QCOMPARE(m_rt->contiguousSeq(qs(c.conversationId)), m_received.back().seq);
     }
 
-    void droppedConnectionResumesWithoutGapOrDouble()
-    {
+    void droppedConnectionResumesWithoutGapOrDouble() {
         const Customer c = customerWantingAgent(*m_http);
         openAsAdmin();
         m_rt->follow(qs(c.conversationId), 0);
@@ -157,8 +151,7 @@ private slots:
         QCOMPARE(m_rt->reconnectCount(), 1);
     }
 
-    void serverRestartIsSurvived()
-    {
+    void serverRestartIsSurvived() {
         const Customer c = customerWantingAgent(*m_http);
         openAsAdmin();
         m_rt->follow(qs(c.conversationId), 0);
@@ -176,8 +169,7 @@ private slots:
         verifyExactlyOnce(c);
     }
 
-    void closeStopsReconnecting()
-    {
+    void closeStopsReconnecting() {
         openAsAdmin();
         m_rt->close();
         QCOMPARE(m_rt->state(), RealtimeClient::State::Disconnected);

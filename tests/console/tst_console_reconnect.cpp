@@ -22,15 +22,13 @@ private:
     QTemporaryDir m_settingsDir;
     std::unique_ptr<HttpClient> m_http;
 
-    std::vector<qint64> serverSeqs(const Customer& c)
-    {
+    std::vector<qint64> serverSeqs(const Customer& c) {
         std::vector<qint64> out;
         for (const auto& m : messagesOf(*m_http, c.token, c.conversationId))
             out.push_back(m["seq"].get<qint64>());
         return out;
     }
-    static std::vector<qint64> modelSeqs(MessagesModel* m)
-    {
+    static std::vector<qint64> modelSeqs(MessagesModel* m) {
         std::vector<qint64> out;
         for (const auto& msg : m->messages())
             out.push_back(msg.seq);
@@ -38,8 +36,7 @@ private:
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         isolateSettings(m_settingsDir);
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
@@ -47,8 +44,7 @@ private slots:
     void init() {}
     void cleanup() {}
 
-    void serverRestartMidChat()
-    {
+    void serverRestartMidChat() {
         Session session;
         session.realtime()->setBackoff(300, 1500);
         MainWindow window(&session);
@@ -94,7 +90,8 @@ private slots:
             hiccups += m["content"] == "Sorry, a short hiccup on our side." ? 1 : 0;
         QCOMPARE(hiccups, 1);
         const QString transcript = find<QTextBrowser>(&window, "transcript")->toPlainText();
-        for (const char* text : {"Thank you!", "No problem. Any news?", "Hello again", "Sorry, a short hiccup on our side."}) {
+        for (const char* text :
+             {"Thank you!", "No problem. Any news?", "Hello again", "Sorry, a short hiccup on our side."}) {
             QCOMPARE(transcript.count(QString::fromUtf8(text)), 1);
         }
         QVERIFY(composer->isEnabled());

@@ -16,15 +16,13 @@ private:
     std::string m_adminToken;
     std::unique_ptr<Session> m_session;
 
-    static std::vector<qint64> seqs(MessagesModel* m)
-    {
+    static std::vector<qint64> seqs(MessagesModel* m) {
         std::vector<qint64> out;
         for (const auto& msg : m->messages())
             out.push_back(msg.seq);
         return out;
     }
-    std::vector<qint64> serverSeqs(const Customer& c)
-    {
+    std::vector<qint64> serverSeqs(const Customer& c) {
         std::vector<qint64> out;
         for (const auto& m : messagesOf(*m_http, m_adminToken, c.conversationId))
             out.push_back(m["seq"].get<qint64>());
@@ -32,36 +30,35 @@ private:
     }
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY(m_server.start());
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
         m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
         QVERIFY(!m_adminToken.empty());
     }
 
-    void init()
-    {
+    void init() {
         m_session = std::make_unique<Session>();
         m_session->realtime()->setBackoff(200, 1000);
-        QVERIFY(signIn(*m_session, m_server, QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword)));
+        QVERIFY(signIn(*m_session, m_server, QStringLiteral("admin"),
+                       QString::fromLatin1(ServerProcess::kAdminPassword)));
     }
 
-    void cleanup()
-    {
+    void cleanup() {
         m_session.reset();
         setPresence(*m_http, m_adminToken, "offline");
         // Close whatever is still open so every test starts with an empty queue.
         for (const auto& c : m_http->get("/api/v1/agent/conversations", m_adminToken).body["conversations"])
-            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close", nlohmann::json::object(), m_adminToken);
+            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close",
+                         nlohmann::json::object(), m_adminToken);
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));
         for (const auto& c : m_http->get("/api/v1/agent/conversations", m_adminToken).body["conversations"])
-            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close", nlohmann::json::object(), m_adminToken);
+            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close",
+                         nlohmann::json::object(), m_adminToken);
         setPresence(*m_http, m_adminToken, "offline");
     }
 
-    void signInFailsInWords()
-    {
+    void signInFailsInWords() {
         Session s;
         QSignalSpy failed(&s, &Session::signInFailed);
         s.signIn(m_server.httpUrl(), QStringLiteral("admin"), QStringLiteral("wrong-password"));
@@ -70,8 +67,7 @@ private slots:
         QVERIFY(failed.at(0).at(0).value<ApiError>().is("unauthorized"));
     }
 
-    void queueUpdatesLiveAndAssignmentIsAnnounced()
-    {
+    void queueUpdatesLiveAndAssignmentIsAnnounced() {
         QCOMPARE(m_session->me().username, std::string("admin"));
         QVERIFY(m_session->isAdmin());
         const Customer first = customerWantingAgent(*m_http);
@@ -87,12 +83,12 @@ private slots:
         // The team panel shows our load.
         TeamModel* team = m_session->teamModel();
         QTRY_VERIFY_WITH_TIMEOUT(team->rowOf(m_session->myId()) >= 0 &&
-                                     team->at(team->rowOf(m_session->myId())).activeChats == 2, 10000);
+                                     team->at(team->rowOf(m_session->myId())).activeChats == 2,
+                                 10000);
         QVERIFY(m_session->canWrite(qs(first.conversationId)));
     }
 
-    void replyCloseAndReadOnly()
-    {
+    void replyCloseAndReadOnly() {
         m_session->setPresence(proto::Presence::Online);
         QTRY_COMPARE(m_session->me().presence, proto::Presence::Online);
         const Customer c = customerWantingAgent(*m_http);
@@ -122,16 +118,16 @@ private slots:
         QVERIFY(failed.at(0).at(2).value<ApiError>().is("conversation_closed"));
     }
 
-    void watchingIsLiveAndReadOnly()
-    {
+    void watchingIsLiveAndReadOnly() {
         const std::string bobId = createAgent(*m_http, m_adminToken, "bob", "Bob", 3);
         QVERIFY(!bobId.empty());
         const std::string bob = m_http->login("bob", "agent-pass-1");
         QVERIFY(setPresence(*m_http, bob, "online"));
-        QTRY_VERIFY_WITH_TIMEOUT(m_session->teamModel()->rowOf(qs(bobId)) >= 0 &&
-                                     m_session->teamModel()->at(m_session->teamModel()->rowOf(qs(bobId))).presence ==
-                                         proto::Presence::Online,
-                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_session->teamModel()->rowOf(qs(bobId)) >= 0 &&
+                m_session->teamModel()->at(m_session->teamModel()->rowOf(qs(bobId))).presence ==
+                    proto::Presence::Online,
+            10000);
         const Customer c = customerWantingAgent(*m_http); // goes to bob
         const QString id = qs(c.conversationId);
         m_session->openConversation(id);
@@ -139,17 +135,21 @@ private slots:
         QVERIFY(!m_session->isMine(id));
         QVERIFY(!m_session->canWrite(id));
         QVERIFY(!m_session->myConversations()->contains(id));
-        QCOMPARE(m_http->post("/api/v1/conversations/" + c.conversationId + "/messages", {{"content", "Bob here"}}, bob).status, 201);
+        QCOMPARE(m_http
+                     ->post("/api/v1/conversations/" + c.conversationId + "/messages",
+                            {{"content", "Bob here"}}, bob)
+                     .status,
+                 201);
         QCOMPARE(customerSays(*m_http, c, "Hi Bob"), 201);
         QTRY_COMPARE_WITH_TIMEOUT(seqs(m_session->messages(id)), serverSeqs(c), 10000);
         QVERIFY(setPresence(*m_http, bob, "offline"));
-        QTRY_VERIFY_WITH_TIMEOUT(m_session->teamModel()->at(m_session->teamModel()->rowOf(qs(bobId))).presence ==
-                                     proto::Presence::Offline,
-                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_session->teamModel()->at(m_session->teamModel()->rowOf(qs(bobId))).presence ==
+                proto::Presence::Offline,
+            10000);
     }
 
-    void serverRestartLosesAndDoublesNothing()
-    {
+    void serverRestartLosesAndDoublesNothing() {
         m_session->setPresence(proto::Presence::Online);
         QTRY_COMPARE(m_session->me().presence, proto::Presence::Online);
         const Customer c = customerWantingAgent(*m_http);
@@ -171,8 +171,7 @@ private slots:
         QCOMPARE(m_session->messages(id)->messages().back().content, std::string("after too"));
     }
 
-    void signOutClearsEverything()
-    {
+    void signOutClearsEverything() {
         m_session->signOut();
         QVERIFY(!m_session->isSignedIn());
         QCOMPARE(m_session->myConversations()->rowCount(), 0);

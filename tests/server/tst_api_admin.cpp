@@ -10,19 +10,21 @@ class TestApiAdmin : public QObject {
     std::string agentToken;
 
 private slots:
-    void initTestCase()
-    {
+    void initTestCase() {
         QVERIFY(f.start());
         agentToken = f.createAgent("plain", 2, false).token;
         QVERIFY(!agentToken.empty());
     }
 
-    void nonAdminsAreForbidden()
-    {
+    void nonAdminsAreForbidden() {
         const auto customer = http().newCustomer().token;
         for (const auto& token : {agentToken, customer}) {
             QCOMPARE(http().get("/api/v1/admin/faq", token).status, 403);
-            QCOMPARE(http().post("/api/v1/admin/faq", {{"slug", "x"}, {"question", "q"}, {"answer", "a"}}, token).status, 403);
+            QCOMPARE(
+                http()
+                    .post("/api/v1/admin/faq", {{"slug", "x"}, {"question", "q"}, {"answer", "a"}}, token)
+                    .status,
+                403);
             QCOMPARE(http().get("/api/v1/admin/agents", token).status, 403);
             QCOMPARE(http().put("/api/v1/admin/agents/x", {{"display_name", "x"}}, token).status, 403);
             QCOMPARE(http().del("/api/v1/admin/faq/returns", token).status, 403);
@@ -30,11 +32,12 @@ private slots:
         QCOMPARE(http().get("/api/v1/admin/faq").status, 401);
     }
 
-    void faqCrud()
-    {
-        const json entry{{"slug", "gift-cards"}, {"question", "Do you sell gift cards?"},
+    void faqCrud() {
+        const json entry{{"slug", "gift-cards"},
+                         {"question", "Do you sell gift cards?"},
                          {"answer", "Yes: gift cards from 10 to 500 EUR, delivered by email within minutes."},
-                         {"display_order", 5}, {"is_active", true}};
+                         {"display_order", 5},
+                         {"is_active", true}};
         const auto created = http().post("/api/v1/admin/faq", entry, f.adminToken);
         QCOMPARE(created.status, 201);
         QCOMPARE_JSON(created.body, entry);
@@ -46,11 +49,13 @@ private slots:
         const auto faq = http().get("/api/v1/faq").body["faq"];
         QCOMPARE_JSON(faq[0]["slug"], json("gift-cards"));
         auto [token, id] = f.customerWithConversation();
-        const auto bot = http().post("/api/v1/conversations/" + id + "/messages", {{"content", "gift card?"}}, token);
+        const auto bot =
+            http().post("/api/v1/conversations/" + id + "/messages", {{"content", "gift card?"}}, token);
         QCOMPARE_JSON(bot.body["replies"][0]["metadata"]["faq_slug"], json("gift-cards"));
 
         // Partial update, deactivate: hidden from customers and the bot, kept for admins.
-        const auto updated = http().put("/api/v1/admin/faq/gift-cards", {{"is_active", false}, {"display_order", 99}}, f.adminToken);
+        const auto updated = http().put("/api/v1/admin/faq/gift-cards",
+                                        {{"is_active", false}, {"display_order", 99}}, f.adminToken);
         QCOMPARE(updated.status, 200);
         QCOMPARE_JSON(updated.body["is_active"], json(false));
         QCOMPARE_JSON(updated.body["question"], entry["question"]);
@@ -60,21 +65,22 @@ private slots:
         for (const auto& e : http().get("/api/v1/admin/faq", f.adminToken).body["faq"])
             inAdmin = inAdmin || e["slug"] == json("gift-cards");
         QVERIFY(inAdmin);
-        const auto quick = http().post("/api/v1/conversations/" + id + "/messages",
-                                       {{"content", "x"}, {"kind", "quick_reply"}, {"faq_slug", "gift-cards"}}, token);
+        const auto quick =
+            http().post("/api/v1/conversations/" + id + "/messages",
+                        {{"content", "x"}, {"kind", "quick_reply"}, {"faq_slug", "gift-cards"}}, token);
         QCOMPARE(quick.status, 404);
 
         // Rename; a rename onto an existing slug is a conflict.
         QCOMPARE(http().put("/api/v1/admin/faq/gift-cards", {{"slug", "returns"}}, f.adminToken).status, 409);
-        QCOMPARE(http().put("/api/v1/admin/faq/gift-cards", {{"slug", "vouchers"}}, f.adminToken).status, 200);
+        QCOMPARE(http().put("/api/v1/admin/faq/gift-cards", {{"slug", "vouchers"}}, f.adminToken).status,
+                 200);
         QCOMPARE(http().put("/api/v1/admin/faq/gift-cards", {{"is_active", true}}, f.adminToken).status, 404);
 
         QCOMPARE(http().del("/api/v1/admin/faq/vouchers", f.adminToken).status, 204);
         QCOMPARE(http().del("/api/v1/admin/faq/vouchers", f.adminToken).status, 404);
     }
 
-    void faqValidation_data()
-    {
+    void faqValidation_data() {
         QTest::addColumn<QByteArray>("body");
         const QByteArray ok = "\"question\":\"Q?\",\"answer\":\"A.\"";
         QTest::newRow("missing slug") << ("{" + ok + "}");
@@ -84,11 +90,11 @@ private slots:
         QTest::newRow("empty question") << QByteArray("{\"slug\":\"a\",\"question\":\" \",\"answer\":\"A\"}");
         QTest::newRow("order not integer") << ("{\"slug\":\"a\"," + ok + ",\"display_order\":\"1\"}");
         QTest::newRow("active not bool") << ("{\"slug\":\"a\"," + ok + ",\"is_active\":1}");
-        QTest::newRow("question too long") << ("{\"slug\":\"a\",\"answer\":\"A\",\"question\":\"" + QByteArray(301, 'q') + "\"}");
+        QTest::newRow("question too long")
+            << ("{\"slug\":\"a\",\"answer\":\"A\",\"question\":\"" + QByteArray(301, 'q') + "\"}");
         QTest::newRow("not json") << QByteArray("slug=a");
     }
-    void faqValidation()
-    {
+    void faqValidation() {
         QFETCH(QByteArray, body);
         const auto r = http().raw("POST", "/api/v1/admin/faq", body.toStdString(), f.adminToken);
         QCOMPARE(r.status, 400);
@@ -96,26 +102,30 @@ private slots:
         QVERIFY(!r.body["error"]["message"].get<std::string>().empty());
     }
 
-    void agentsEditor()
-    {
+    void agentsEditor() {
         const auto created = http().post("/api/v1/admin/agents",
-                                          {{"username", "bob"}, {"display_name", "Bob B."}, {"password", "bob-password"},
-                                           {"max_active_chats", 4}, {"role", "agent"}},
-                                          f.adminToken);
+                                         {{"username", "bob"},
+                                          {"display_name", "Bob B."},
+                                          {"password", "bob-password"},
+                                          {"max_active_chats", 4},
+                                          {"role", "agent"}},
+                                         f.adminToken);
         QCOMPARE(created.status, 201);
         const auto bob = created.body["agent"];
         QCOMPARE_JSON(bob["display_name"], json("Bob B."));
         QCOMPARE_JSON(bob["presence"], json("offline"));
         QCOMPARE_JSON(bob["active_chats"], json(0));
         const auto dup = http().post("/api/v1/admin/agents",
-                                     {{"username", "BOB"}, {"display_name", "x"}, {"password", "whatever-1"}}, f.adminToken);
+                                     {{"username", "BOB"}, {"display_name", "x"}, {"password", "whatever-1"}},
+                                     f.adminToken);
         QCOMPARE(dup.status, 409);
 
         const auto list = http().get("/api/v1/admin/agents", f.adminToken).body["agents"];
         QVERIFY(list.size() >= 3);
 
         const std::string path = "/api/v1/admin/agents/" + bob["id"].get<std::string>();
-        const auto renamed = http().put(path, {{"display_name", "Robert"}, {"max_active_chats", 7}, {"role", "admin"}}, f.adminToken);
+        const auto renamed = http().put(
+            path, {{"display_name", "Robert"}, {"max_active_chats", 7}, {"role", "admin"}}, f.adminToken);
         QCOMPARE(renamed.status, 200);
         QCOMPARE_JSON(renamed.body["agent"]["display_name"], json("Robert"));
         QCOMPARE_JSON(renamed.body["agent"]["max_active_chats"], json(7));
@@ -126,42 +136,48 @@ private slots:
         const auto bobToken = http().login("bob", "new-bob-password");
         QVERIFY(!bobToken.empty());
         QCOMPARE(http().get("/api/v1/admin/faq", bobToken).status, 200);
-        QCOMPARE(http().put("/api/v1/admin/agents/00000000-0000-4000-8000-000000000000", {{"display_name", "x"}}, f.adminToken).status,
+        QCOMPARE(http()
+                     .put("/api/v1/admin/agents/00000000-0000-4000-8000-000000000000",
+                          {{"display_name", "x"}}, f.adminToken)
+                     .status,
                  404);
         QCOMPARE(http().put("/api/v1/admin/agents/nope", {{"display_name", "x"}}, f.adminToken).status, 404);
     }
 
-    void agentValidation_data()
-    {
+    void agentValidation_data() {
         QTest::addColumn<QByteArray>("body");
-        QTest::newRow("max above 100")
-            << QByteArray(R"({"username":"v1","display_name":"V","password":"password1","max_active_chats":101})");
-        QTest::newRow("max negative")
-            << QByteArray(R"({"username":"v2","display_name":"V","password":"password1","max_active_chats":-1})");
-        QTest::newRow("max not integer")
-            << QByteArray(R"({"username":"v3","display_name":"V","password":"password1","max_active_chats":2.5})");
-        QTest::newRow("bad role") << QByteArray(R"({"username":"v4","display_name":"V","password":"password1","role":"root"})");
-        QTest::newRow("short password") << QByteArray(R"({"username":"v5","display_name":"V","password":"short"})");
-        QTest::newRow("bad username") << QByteArray(R"({"username":"a b","display_name":"V","password":"password1"})");
+        QTest::newRow("max above 100") << QByteArray(
+            R"({"username":"v1","display_name":"V","password":"password1","max_active_chats":101})");
+        QTest::newRow("max negative") << QByteArray(
+            R"({"username":"v2","display_name":"V","password":"password1","max_active_chats":-1})");
+        QTest::newRow("max not integer") << QByteArray(
+            R"({"username":"v3","display_name":"V","password":"password1","max_active_chats":2.5})");
+        QTest::newRow("bad role") << QByteArray(
+            R"({"username":"v4","display_name":"V","password":"password1","role":"root"})");
+        QTest::newRow("short password")
+            << QByteArray(R"({"username":"v5","display_name":"V","password":"short"})");
+        QTest::newRow("bad username")
+            << QByteArray(R"({"username":"a b","display_name":"V","password":"password1"})");
         QTest::newRow("missing display name") << QByteArray(R"({"username":"v6","password":"password1"})");
     }
-    void agentValidation()
-    {
+    void agentValidation() {
         QFETCH(QByteArray, body);
         const auto r = http().raw("POST", "/api/v1/admin/agents", body.toStdString(), f.adminToken);
         QCOMPARE(r.status, 400);
         QCOMPARE(r.errorCode(), std::string("invalid_request"));
     }
 
-    void theLastAdminKeepsItsRole()
-    {
+    void theLastAdminKeepsItsRole() {
         // Demote every admin but "admin" itself, then try to demote "admin".
         std::string adminId;
         for (const auto& a : http().get("/api/v1/admin/agents", f.adminToken).body["agents"]) {
             if (a["username"] == "admin")
                 adminId = a["id"];
             else if (a["role"] == "admin")
-                QCOMPARE(http().put("/api/v1/admin/agents/" + a["id"].get<std::string>(), {{"role", "agent"}}, f.adminToken).status,
+                QCOMPARE(http()
+                             .put("/api/v1/admin/agents/" + a["id"].get<std::string>(), {{"role", "agent"}},
+                                  f.adminToken)
+                             .status,
                          200);
         }
         const auto r = http().put("/api/v1/admin/agents/" + adminId, {{"role", "agent"}}, f.adminToken);

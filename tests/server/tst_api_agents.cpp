@@ -7,8 +7,7 @@ using namespace parley::test;
 namespace {
 const std::string kBusy = "All agents are busy. You are in queue.";
 
-std::vector<std::string> events(const json& messages)
-{
+std::vector<std::string> events(const json& messages) {
     std::vector<std::string> out;
     for (const auto& m : messages)
         if (m["kind"] == "event")
@@ -25,48 +24,56 @@ class TestApiAgents : public QObject {
     std::string unique(const char* prefix) { return prefix + std::to_string(++m_n); }
 
     // Every online agent goes offline and every open conversation is closed, so tests start even.
-    void quiesce()
-    {
+    void quiesce() {
         for (const auto& c : http().get("/api/v1/queue", f.adminToken).body["conversations"])
-            http().post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close", json::object(), f.adminToken);
+            http().post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close", json::object(),
+                        f.adminToken);
         for (const auto& a : http().get("/api/v1/agents", f.adminToken).body["agents"]) {
             if (a["active_chats"].get<int>() > 0)
-                http().put("/api/v1/admin/agents/" + a["id"].get<std::string>(), {{"max_active_chats", 0}}, f.adminToken);
+                http().put("/api/v1/admin/agents/" + a["id"].get<std::string>(), {{"max_active_chats", 0}},
+                           f.adminToken);
         }
     }
-    std::string handoff(const std::string& token, const std::string& id)
-    {
-        return http().post("/api/v1/conversations/" + id + "/handoff", json::object(), token).body["conversation"].dump();
+    std::string handoff(const std::string& token, const std::string& id) {
+        return http()
+            .post("/api/v1/conversations/" + id + "/handoff", json::object(), token)
+            .body["conversation"]
+            .dump();
     }
-    json assignedAgentOf(const std::string& id) { return f.conversation(id, f.adminToken)["conversation"]["assigned_agent_id"]; }
+    json assignedAgentOf(const std::string& id) {
+        return f.conversation(id, f.adminToken)["conversation"]["assigned_agent_id"];
+    }
 
 private slots:
     void initTestCase() { QVERIFY(f.start()); }
 
-    void login()
-    {
+    void login() {
         f.createAgent("alice", 3, false);
-        const auto ok = http().post("/api/v1/agent/login", {{"username", "alice"}, {"password", "password-alice"}});
+        const auto ok =
+            http().post("/api/v1/agent/login", {{"username", "alice"}, {"password", "password-alice"}});
         QCOMPARE(ok.status, 200);
         QVERIFY(!ok.body.value("token", "").empty());
         QCOMPARE_JSON(ok.body["agent"]["username"], json("alice"));
         QCOMPARE_JSON(ok.body["agent"]["presence"], json("offline")); // signing in does not change presence
         QVERIFY(!ok.body["agent"].contains("password_hash"));
-        const auto wrong = http().post("/api/v1/agent/login", {{"username", "alice"}, {"password", "nope-nope"}});
+        const auto wrong =
+            http().post("/api/v1/agent/login", {{"username", "alice"}, {"password", "nope-nope"}});
         QCOMPARE(wrong.status, 401);
         QCOMPARE(wrong.errorCode(), std::string("unauthorized"));
-        QCOMPARE(http().post("/api/v1/agent/login", {{"username", "nobody"}, {"password", "whatever1"}}).status, 401);
+        QCOMPARE(
+            http().post("/api/v1/agent/login", {{"username", "nobody"}, {"password", "whatever1"}}).status,
+            401);
         QCOMPARE(http().post("/api/v1/agent/login", {{"username", "alice"}}).status, 400);
         QCOMPARE(http().post("/api/v1/agent/login", {{"username", 1}, {"password", "x"}}).status, 400);
     }
 
-    void repeatedFailedLoginsAreSlowedDown()
-    {
+    void repeatedFailedLoginsAreSlowedDown() {
         f.createAgent("mallory-target", 1, false);
         int unauthorized = 0;
         HttpResponse last;
         for (int i = 0; i < 7; ++i) {
-            last = http().post("/api/v1/agent/login", {{"username", "mallory-target"}, {"password", "guess-" + std::to_string(i)}});
+            last = http().post("/api/v1/agent/login",
+                               {{"username", "mallory-target"}, {"password", "guess-" + std::to_string(i)}});
             if (last.status == 401)
                 ++unauthorized;
         }
@@ -74,13 +81,15 @@ private slots:
         QCOMPARE(last.status, 429);
         QVERIFY(std::stoi(last.header("Retry-After")) >= 1);
         // While throttled even the right password is refused; other users are unaffected.
-        QCOMPARE(http().post("/api/v1/agent/login", {{"username", "mallory-target"}, {"password", "password-mallory-target"}}).status,
+        QCOMPARE(http()
+                     .post("/api/v1/agent/login",
+                           {{"username", "mallory-target"}, {"password", "password-mallory-target"}})
+                     .status,
                  429);
         QVERIFY(!http().login("alice", "password-alice").empty());
     }
 
-    void presence()
-    {
+    void presence() {
         auto a = f.createAgent(unique("pres"), 2, false);
         const auto on = http().put("/api/v1/agent/presence", {{"presence", "online"}}, a.token);
         QCOMPARE(on.status, 200);
@@ -102,8 +111,7 @@ private slots:
         QCOMPARE(http().put("/api/v1/agent/presence", {{"presence", "offline"}}, a.token).status, 200);
     }
 
-    void handoffWithAFreeAgentAssignsAtOnce()
-    {
+    void handoffWithAFreeAgentAssignsAtOnce() {
         quiesce();
         auto a = f.createAgent(unique("free"), 2, true);
         auto [token, id] = f.customerWithConversation();
@@ -115,7 +123,8 @@ private slots:
         QCOMPARE(countContent(messages, kBusy), 0);
         QCOMPARE(events(messages), std::vector<std::string>{"assigned"});
         QVERIFY(messages.back()["content"].get<std::string>().find("Agent free") != std::string::npos);
-        QCOMPARE_JSON(messages.back()["metadata"]["agent_display_name"], json("Agent " + std::string("free") + std::to_string(m_n)));
+        QCOMPARE_JSON(messages.back()["metadata"]["agent_display_name"],
+                      json("Agent " + std::string("free") + std::to_string(m_n)));
 
         const auto mine = http().get("/api/v1/agent/conversations", a.token);
         QCOMPARE(mine.body["conversations"].size(), std::size_t(1));
@@ -123,24 +132,31 @@ private slots:
         QCOMPARE(http().get("/api/v1/queue", a.token).body["conversations"].size(), std::size_t(0));
 
         // Only the assigned agent writes; the customer sees it; no bot reply after handoff.
-        const auto reply = http().post("/api/v1/conversations/" + id + "/messages", {{"content", "Hi, I'm here!"}}, a.token);
+        const auto reply =
+            http().post("/api/v1/conversations/" + id + "/messages", {{"content", "Hi, I'm here!"}}, a.token);
         QCOMPARE(reply.status, 201);
         QCOMPARE_JSON(reply.body["message"]["sender_type"], json("agent"));
         QCOMPARE_JSON(reply.body["message"]["sender_agent_id"], json(a.id));
         QCOMPARE(reply.body["replies"].size(), std::size_t(0));
         auto other = f.createAgent(unique("other"), 2, true);
-        const auto denied = http().post("/api/v1/conversations/" + id + "/messages", {{"content", "me too"}}, other.token);
+        const auto denied =
+            http().post("/api/v1/conversations/" + id + "/messages", {{"content", "me too"}}, other.token);
         QCOMPARE(denied.status, 403);
         QCOMPARE(denied.errorCode(), std::string("forbidden"));
-        QCOMPARE(http().post("/api/v1/conversations/" + id + "/messages", {{"content", "admin"}}, f.adminToken).status, 403);
+        QCOMPARE(http()
+                     .post("/api/v1/conversations/" + id + "/messages", {{"content", "admin"}}, f.adminToken)
+                     .status,
+                 403);
         // Any agent may read any conversation.
         QCOMPARE(http().get("/api/v1/conversations/" + id, other.token).status, 200);
-        QCOMPARE(http().get("/api/v1/conversations/" + id + "/messages?after_seq=0", other.token).status, 200);
+        QCOMPARE(http().get("/api/v1/conversations/" + id + "/messages?after_seq=0", other.token).status,
+                 200);
         QCOMPARE(countContent(f.conversation(id, token)["messages"], "Hi, I'm here!"), 1);
 
         // Closing: not by a customer, not by another agent; then read-only for everyone.
         QCOMPARE(http().post("/api/v1/conversations/" + id + "/close", json::object(), token).status, 403);
-        QCOMPARE(http().post("/api/v1/conversations/" + id + "/close", json::object(), other.token).status, 403);
+        QCOMPARE(http().post("/api/v1/conversations/" + id + "/close", json::object(), other.token).status,
+                 403);
         const auto closed = http().post("/api/v1/conversations/" + id + "/close", json::object(), a.token);
         QCOMPARE(closed.status, 200);
         QCOMPARE_JSON(closed.body["conversation"]["status"], json("closed"));
@@ -148,13 +164,18 @@ private slots:
         const auto again = http().post("/api/v1/conversations/" + id + "/close", json::object(), a.token);
         QCOMPARE(again.status, 409);
         QCOMPARE(again.errorCode(), std::string("conversation_closed"));
-        const auto write = http().post("/api/v1/conversations/" + id + "/messages", {{"content", "hello?"}}, token);
+        const auto write =
+            http().post("/api/v1/conversations/" + id + "/messages", {{"content", "hello?"}}, token);
         QCOMPARE(write.status, 409);
         QCOMPARE(write.errorCode(), std::string("conversation_closed"));
-        QCOMPARE(http().post("/api/v1/conversations/" + id + "/messages", {{"content", "bye"}}, a.token).status, 409);
+        QCOMPARE(
+            http().post("/api/v1/conversations/" + id + "/messages", {{"content", "bye"}}, a.token).status,
+            409);
         QCOMPARE(http().post("/api/v1/conversations/" + id + "/handoff", json::object(), token).status, 409);
-        QCOMPARE(events(f.conversation(id, token)["messages"]), (std::vector<std::string>{"assigned", "closed"}));
-        QCOMPARE(http().get("/api/v1/agent/conversations", a.token).body["conversations"].size(), std::size_t(0));
+        QCOMPARE(events(f.conversation(id, token)["messages"]),
+                 (std::vector<std::string>{"assigned", "closed"}));
+        QCOMPARE(http().get("/api/v1/agent/conversations", a.token).body["conversations"].size(),
+                 std::size_t(0));
 
         // A closed conversation is history: the session opens a new one.
         const auto fresh = http().post("/api/v1/conversations", json::object(), token);
@@ -164,26 +185,30 @@ private slots:
         http().put("/api/v1/agent/presence", {{"presence", "offline"}}, other.token);
     }
 
-    void closeRules()
-    {
+    void closeRules() {
         auto [token, id] = f.customerWithConversation();
-        const auto automated = http().post("/api/v1/conversations/" + id + "/close", json::object(), f.adminToken);
+        const auto automated =
+            http().post("/api/v1/conversations/" + id + "/close", json::object(), f.adminToken);
         QCOMPARE(automated.status, 409);
         QCOMPARE(automated.errorCode(), std::string("invalid_transition"));
         auto plain = f.createAgent(unique("plain"), 1, false);
-        QCOMPARE(http().post("/api/v1/conversations/" + id + "/close", json::object(), plain.token).status, 403);
-        QCOMPARE(http().post("/api/v1/conversations/00000000-0000-4000-8000-000000000000/close", json::object(), plain.token).status,
+        QCOMPARE(http().post("/api/v1/conversations/" + id + "/close", json::object(), plain.token).status,
+                 403);
+        QCOMPARE(http()
+                     .post("/api/v1/conversations/00000000-0000-4000-8000-000000000000/close", json::object(),
+                           plain.token)
+                     .status,
                  404);
         // An admin may close a queued conversation; it leaves the queue.
         quiesce();
         handoff(token, id);
-        QCOMPARE(http().post("/api/v1/conversations/" + id + "/close", json::object(), f.adminToken).status, 200);
+        QCOMPARE(http().post("/api/v1/conversations/" + id + "/close", json::object(), f.adminToken).status,
+                 200);
         for (const auto& c : http().get("/api/v1/queue", f.adminToken).body["conversations"])
             QVERIFY(c["id"] != json(id));
     }
 
-    void queueIsServedOldestFirstWhenAnAgentComesOnline()
-    {
+    void queueIsServedOldestFirstWhenAnAgentComesOnline() {
         quiesce();
         auto a = f.createAgent(unique("late"), 2, false);
         std::vector<std::pair<std::string, std::string>> customers;
@@ -196,7 +221,8 @@ private slots:
         for (int i = 0; i < 3; ++i) {
             QCOMPARE_JSON(queue[i]["id"], json(customers[i].second));
             QCOMPARE_JSON(queue[i]["queue_position"], json(i + 1));
-            QCOMPARE(countContent(f.conversation(customers[i].second, customers[i].first)["messages"], kBusy), 1);
+            QCOMPARE(countContent(f.conversation(customers[i].second, customers[i].first)["messages"], kBusy),
+                     1);
         }
         http().put("/api/v1/agent/presence", {{"presence", "online"}}, a.token);
         QCOMPARE_JSON(assignedAgentOf(customers[0].second), json(a.id));
@@ -208,7 +234,8 @@ private slots:
 
         // Going offline by choice keeps the chats and stops new ones.
         http().put("/api/v1/agent/presence", {{"presence", "offline"}}, a.token);
-        QCOMPARE(http().get("/api/v1/agent/conversations", a.token).body["conversations"].size(), std::size_t(2));
+        QCOMPARE(http().get("/api/v1/agent/conversations", a.token).body["conversations"].size(),
+                 std::size_t(2));
         // Closing one frees capacity, but an offline agent takes nothing new.
         http().post("/api/v1/conversations/" + customers[0].second + "/close", json::object(), a.token);
         QVERIFY(assignedAgentOf(customers[2].second).is_null());
@@ -226,26 +253,26 @@ private slots:
         http().put("/api/v1/agent/presence", {{"presence", "offline"}}, a.token);
     }
 
-    void raisedMaximumServesTheQueueAndLoweredUnassignsNothing()
-    {
+    void raisedMaximumServesTheQueueAndLoweredUnassignsNothing() {
         quiesce();
         auto a = f.createAgent(unique("cap"), 0, true); // 0: receives nothing
         auto [t1, c1] = f.customerWithConversation();
         handoff(t1, c1);
         QVERIFY(assignedAgentOf(c1).is_null());
-        const auto raised = http().put("/api/v1/admin/agents/" + a.id, {{"max_active_chats", 1}}, f.adminToken);
+        const auto raised =
+            http().put("/api/v1/admin/agents/" + a.id, {{"max_active_chats", 1}}, f.adminToken);
         QCOMPARE(raised.status, 200);
         QCOMPARE_JSON(assignedAgentOf(c1), json(a.id));
         QCOMPARE_JSON(raised.body["agent"]["active_chats"], json(1));
-        const auto lowered = http().put("/api/v1/admin/agents/" + a.id, {{"max_active_chats", 0}}, f.adminToken);
+        const auto lowered =
+            http().put("/api/v1/admin/agents/" + a.id, {{"max_active_chats", 0}}, f.adminToken);
         QCOMPARE(lowered.status, 200);
         QCOMPARE_JSON(assignedAgentOf(c1), json(a.id));
         QCOMPARE_JSON(lowered.body["agent"]["active_chats"], json(1));
         http().put("/api/v1/agent/presence", {{"presence", "offline"}}, a.token);
     }
 
-    void tieBreaks()
-    {
+    void tieBreaks() {
         quiesce();
         // Three agents with equal load: the one never assigned first, then by oldest last assignment.
         auto x = f.createAgent(unique("tie"), 5, false);
