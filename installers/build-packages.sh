@@ -3,10 +3,10 @@
 # parley-<v>-linux-<arch>.tar.gz (both, paths as installed), in BUILD_DIR (default build-release),
 # compiled with Debian's hardening flags (stack protector, fortify, relro, bindnow).
 # Usage: installers/build-packages.sh [BUILD_DIR]
-# Needs: scripts/install-deps.sh (dpkg-dev for dpkg-shlibdeps and dpkg-buildflags).
 # Any other build dir packs as it is, without a rebuild:  cd build && cpack
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
+bash "$src/scripts/install-deps.sh" build # with dpkg-dev (dpkg-buildflags, dpkg-shlibdeps) and file
 build="${1:-$src/build-release}"
 generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
