@@ -173,13 +173,14 @@ private slots:
         QVERIFY(ws.fence());
         auto seqs = ws.seqsOf(m_chat.conversationId);
         QVERIFY2(isRun(seqs, last - 2, last), dump(seqs).c_str());
-        // Asking for an earlier point than anything sent here sends that history again, in order.
+        // Asking for an earlier point sends the part of that history this connection has not had
+        // yet, in order; nothing is ever sent twice on one connection.
         ws.clear();
         ws.resume(m_chat.conversationId, last - 5);
-        QVERIFY(QTest::qWaitFor([&] { return ws.seqsOf(m_chat.conversationId).size() >= 5; }, 15000));
+        QVERIFY(QTest::qWaitFor([&] { return ws.seqsOf(m_chat.conversationId).size() >= 2; }, 15000));
         QVERIFY(ws.fence());
         seqs = ws.seqsOf(m_chat.conversationId);
-        QVERIFY2(isRun(seqs, last - 4, last), dump(seqs).c_str());
+        QVERIFY2(isRun(seqs, last - 4, last - 3), dump(seqs).c_str());
     }
 
     void agentResumeOfAnUnknownConversationIsNotFound() {

@@ -59,10 +59,12 @@ private slots:
         QCOMPARE(updated.status, 200);
         QCOMPARE_JSON(updated.body["is_active"], json(false));
         QCOMPARE_JSON(updated.body["question"], entry["question"]);
-        for (const auto& e : http().get("/api/v1/faq").body["faq"])
+        const auto publicFaq = http().get("/api/v1/faq").body["faq"];
+        for (const auto& e : publicFaq)
             QVERIFY(e["slug"] != json("gift-cards"));
         bool inAdmin = false;
-        for (const auto& e : http().get("/api/v1/admin/faq", f.adminToken).body["faq"])
+        const auto adminFaq = http().get("/api/v1/admin/faq", f.adminToken).body["faq"];
+        for (const auto& e : adminFaq)
             inAdmin = inAdmin || e["slug"] == json("gift-cards");
         QVERIFY(inAdmin);
         const auto quick =
@@ -170,7 +172,8 @@ private slots:
     void theLastAdminKeepsItsRole() {
         // Demote every admin but "admin" itself, then try to demote "admin".
         std::string adminId;
-        for (const auto& a : http().get("/api/v1/admin/agents", f.adminToken).body["agents"]) {
+        const auto agents = http().get("/api/v1/admin/agents", f.adminToken).body["agents"];
+        for (const auto& a : agents) {
             if (a["username"] == "admin")
                 adminId = a["id"];
             else if (a["role"] == "admin")

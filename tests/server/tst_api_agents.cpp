@@ -25,10 +25,12 @@ class TestApiAgents : public QObject {
 
     // Every online agent goes offline and every open conversation is closed, so tests start even.
     void quiesce() {
-        for (const auto& c : http().get("/api/v1/queue", f.adminToken).body["conversations"])
+        const auto queue = http().get("/api/v1/queue", f.adminToken).body["conversations"];
+        for (const auto& c : queue)
             http().post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close", json::object(),
                         f.adminToken);
-        for (const auto& a : http().get("/api/v1/agents", f.adminToken).body["agents"]) {
+        const auto agents = http().get("/api/v1/agents", f.adminToken).body["agents"];
+        for (const auto& a : agents) {
             if (a["active_chats"].get<int>() > 0)
                 http().put("/api/v1/admin/agents/" + a["id"].get<std::string>(), {{"max_active_chats", 0}},
                            f.adminToken);
@@ -204,7 +206,8 @@ private slots:
         handoff(token, id);
         QCOMPARE(http().post("/api/v1/conversations/" + id + "/close", json::object(), f.adminToken).status,
                  200);
-        for (const auto& c : http().get("/api/v1/queue", f.adminToken).body["conversations"])
+        const auto queue = http().get("/api/v1/queue", f.adminToken).body["conversations"];
+        for (const auto& c : queue)
             QVERIFY(c["id"] != json(id));
     }
 

@@ -9,6 +9,8 @@
 
 namespace parley::test {
 
+// Keep a response in a variable before looping over a part of it: in `for (x : get(...).body["k"])`
+// the response is a temporary that dies before the loop runs.
 struct HttpResponse {
     int status = 0; // 0: no answer (connection failed)
     nlohmann::json body;
