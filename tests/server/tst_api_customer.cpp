@@ -1,6 +1,9 @@
 // Every customer call of the contract and every error row, against the real server.
 #include "ApiTestBase.h"
 
+#include <QHostAddress>
+#include <QTcpSocket>
+
 using namespace parley::test;
 
 class TestApiCustomer : public QObject {
@@ -36,6 +39,21 @@ private slots:
             last = e["display_order"].get<int>();
             QVERIFY(e["answer"].get<std::string>().size() > 40); // real answers, not placeholders
         }
+    }
+
+    void postWithoutABodyIsAnEmptyBody() {
+        // As `curl -X POST URL` sends it: no Content-Length, no Transfer-Encoding (RFC 9112 6.3).
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, f.server.httpPort());
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write(
+            "POST /api/v1/customer/session HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        QByteArray answer;
+        while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(10000))
+            answer += socket.readAll();
+        answer += socket.readAll();
+        QVERIFY2(answer.startsWith("HTTP/1.1 201"), answer.constData());
+        QVERIFY(answer.contains("\"token\""));
     }
 
     void openOrCreateConversation() {

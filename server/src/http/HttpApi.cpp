@@ -241,6 +241,11 @@ void HttpApi::routes() {
 
     // CORS: the widget runs on the shop's origin and calls us with a bearer token (no cookies).
     s.set_pre_routing_handler([&impl](const Req& req, Res& res) {
+        // RFC 9112 6.3: a request with neither Content-Length nor Transfer-Encoding has an empty
+        // body. cpp-httplib 0.11 instead waits for the peer to close (or fails), so `curl -X POST`
+        // without data got a 400. It reads the body after this handler, so say so explicitly.
+        if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding"))
+            const_cast<Req&>(req).headers.emplace("Content-Length", "0"); // req is not const in httplib
         if (req.path.rfind("/api/", 0) == 0) {
             res.set_header("Access-Control-Allow-Origin", impl.options.allowedOrigin);
             res.set_header("Access-Control-Expose-Headers", "Retry-After");
