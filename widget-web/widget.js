@@ -106,7 +106,7 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .me[data-state=failed] .meta{color:#b42318}
 .sys{align-self:center;max-width:92%;text-align:center;font-size:12.5px;color:var(--mu);background:#eceef3;border-radius:10px;padding:6px 12px}
 .sugg{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
-.quick{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 4px;border-top:1px solid var(--bd);max-height:112px;overflow-y:auto}
+.quick{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 4px;border-top:1px solid var(--bd);max-height:140px;overflow-y:auto}
 .chip{border:1px solid var(--pa);background:#fff;color:var(--pa);border-radius:16px;padding:4px 10px;font-size:12.5px;text-align:left}
 .m:not(:last-child) .sugg{display:none}
 .quick:not(.all) .extra{display:none}
