@@ -40,6 +40,8 @@ ApiClient::ApiClient(QObject* parent)
 void ApiClient::send(const QByteArray& verb, const QString& path, const std::optional<json>& body,
                      RawHandler handler) {
     QString base = m_baseUrl.toString(QUrl::StripTrailingSlash);
+    while (base.endsWith(QLatin1Char('/'))) // StripTrailingSlash keeps a root path's lone "/"
+        base.chop(1);
     QNetworkRequest req(QUrl(base + path));
     req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     req.setRawHeader("Accept", "application/json");

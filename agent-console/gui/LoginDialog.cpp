@@ -53,7 +53,6 @@ LoginDialog::LoginDialog(Session* session, QWidget* parent)
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
     m_signIn = buttons->addButton(QStringLiteral("&Sign in"), QDialogButtonBox::AcceptRole);
     m_signIn->setObjectName(QStringLiteral("signInButton"));
-    m_signIn->setDefault(true);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     // AcceptRole would close the dialog at once; it must stay open until the server agrees.
     disconnect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -65,6 +64,10 @@ LoginDialog::LoginDialog(Session* session, QWidget* parent)
     layout->addWidget(m_error);
     layout->addWidget(buttons);
     setMinimumWidth(420);
+    // Only now that the button is inside the dialog does setDefault() make it the dialog's default:
+    // set earlier (the button box had no parent yet), the dialog picked the first auto-default button
+    // on show, Cancel, and Enter in the password field cancelled the sign-in.
+    m_signIn->setDefault(true);
 
     QSettings settings;
     m_server->setText(
@@ -96,7 +99,11 @@ QUrl LoginDialog::normalizeServer(const QString& text) {
     if (!url.isValid() || url.host().isEmpty() ||
         (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
         return {};
-    return url.adjusted(QUrl::StripTrailingSlash);
+    url = url.adjusted(QUrl::StripTrailingSlash);
+    // StripTrailingSlash keeps a lone "/": "http://host:8080/" would become ".../" + "/api/v1/...".
+    if (url.path() == QLatin1String("/"))
+        url.setPath(QString());
+    return url;
 }
 
 void LoginDialog::setServer(const QString& server) {
