@@ -9,6 +9,13 @@
 #include <QPalette>
 #include <QPixmap>
 
+// console.qrc is compiled into the static parley_console_gui library, and a static library's object
+// file that nothing references is never linked: without this reference the executables (the console
+// and the tests) had no :/parley-console.svg. Q_INIT_RESOURCE must be used outside any namespace.
+static void initConsoleResources() {
+    Q_INIT_RESOURCE(console);
+}
+
 namespace parley::console::gui {
 namespace {
 
@@ -32,6 +39,8 @@ QIcon dot(const QColor& fill, const QColor& ring) {
 } // namespace
 
 QIcon appIcon() {
+    static const bool resourcesReady = (initConsoleResources(), true);
+    Q_UNUSED(resourcesReady);
     QIcon icon(QStringLiteral(":/parley-console.svg"));
     if (!icon.pixmap(32, 32).isNull())
         return icon;
