@@ -217,7 +217,9 @@ void AgentsEditor::showError(const ApiError& error) {
 void AgentsEditor::newAgent() {
     clearErrors();
     m_editingId.clear();
-    m_table->clearSelection();
+    // Clear the current row too, not only the selection: otherwise clicking the agent edited last
+    // changes no current row, so it never comes back into the form.
+    m_table->selectionModel()->clear();
     m_formTitle->setText(QStringLiteral("New agent"));
     m_username->setEnabled(true);
     m_username->clear();

@@ -70,6 +70,10 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
                     editRow(current.row());
                 updateButtons();
             });
+    // A click moves the current row first and selects it only afterwards: the buttons that act on
+    // the selected entry must follow the selection too, or they stay disabled after a click.
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &FaqEditor::updateButtons);
 
     auto* newButton = button(QStringLiteral("&New"), QStringLiteral("newFaqButton"));
     m_delete = button(QStringLiteral("&Delete\u2026"), QStringLiteral("deleteFaqButton"));
@@ -266,7 +270,9 @@ void FaqEditor::showError(const ApiError& error) {
 void FaqEditor::newEntry() {
     clearErrors();
     m_editingSlug.clear();
-    m_table->clearSelection();
+    // Clear the current row too, not only the selection: otherwise clicking the entry edited last
+    // changes no current row, so it never comes back into the form.
+    m_table->selectionModel()->clear();
     m_formTitle->setText(QStringLiteral("New entry"));
     m_slug->setEnabled(true);
     m_slug->clear();
