@@ -144,6 +144,10 @@ void MainWindow::buildDocks() {
     m_mineView->setModel(mineProxy);
     m_mineView->setSpacing(2);
     m_mineView->setUniformItemSizes(false);
+    m_mineView->setItemDelegate(new FitWidthDelegate(m_mineView));
+    m_mineView->setTextElideMode(Qt::ElideRight);
+    m_mineView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_mineView->setResizeMode(QListView::Adjust); // re-lay out (and re-elide) when the dock is resized
     m_mineView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_mineView->setSelectionMode(QAbstractItemView::SingleSelection);
     connect(m_mineView->selectionModel(), &QItemSelectionModel::currentChanged, this,
@@ -385,7 +389,9 @@ void MainWindow::showConversation(const QString& id) {
     if (row >= 0)
         m_mineView->setCurrentIndex(m_mineView->model()->index(row, 0));
     else
-        m_mineView->clearSelection();
+        // Not only the selection: a current row left behind would swallow the next click on it
+        // (no currentChanged), so the agent could not get back to that chat from a watched one.
+        m_mineView->selectionModel()->clear();
     m_mineView->viewport()->update();
     updateTitle();
 }

@@ -76,6 +76,12 @@ QIcon unreadIcon() {
     return icon;
 }
 
+QSize FitWidthDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const {
+    QSize s = QStyledItemDelegate::sizeHint(option, index);
+    s.setWidth(1);
+    return s;
+}
+
 RoleProxy::RoleProxy(Styler styler, QObject* parent)
     : QIdentityProxyModel(parent)
     , m_styler(std::move(styler)) {}

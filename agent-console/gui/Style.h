@@ -5,6 +5,7 @@
 #include <QColor>
 #include <QIcon>
 #include <QIdentityProxyModel>
+#include <QStyledItemDelegate>
 
 #include <functional>
 
@@ -28,6 +29,16 @@ public:
 
 private:
     Styler m_styler;
+};
+
+// For list views whose rows must fit the view's width: a row asks for no width of its own, so the
+// list lays it out as wide as the viewport and a long line ends in an ellipsis instead of running
+// off under a horizontal scroll bar.
+class FitWidthDelegate : public QStyledItemDelegate {
+    Q_OBJECT
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
 };
 
 // My conversations: bold with a dot when unread, grey when closed.
