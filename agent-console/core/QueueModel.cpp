@@ -52,7 +52,7 @@ QVariant QueueModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
         switch (index.column()) {
         case PositionColumn:
-            return c.queuePosition ? *c.queuePosition : index.row() + 1;
+            return c.queuePosition.value_or(index.row() + 1); // kept equal to row + 1 by renumber()
         case CustomerColumn:
             return QStringLiteral("Customer %1").arg(shortId(c.customerSessionId));
         case WaitingColumn:
@@ -95,7 +95,23 @@ void QueueModel::setConversations(const std::vector<protocol::Conversation>& con
         if (c.isQueued())
             m_items.push_back(c);
     std::sort(m_items.begin(), m_items.end(), queueLess);
+    for (std::size_t i = 0; i < m_items.size(); ++i)
+        m_items[i].queuePosition = int(i) + 1;
     endResetModel();
+}
+
+void QueueModel::renumber() {
+    int first = -1, last = -1;
+    for (std::size_t i = 0; i < m_items.size(); ++i) {
+        if (m_items[i].queuePosition != int(i) + 1) {
+            m_items[i].queuePosition = int(i) + 1;
+            if (first < 0)
+                first = int(i);
+            last = int(i);
+        }
+    }
+    if (first >= 0)
+        emit dataChanged(index(first, PositionColumn), index(last, PositionColumn), {Qt::DisplayRole});
 }
 
 int QueueModel::rowOf(const QString& conversationId) const {
@@ -117,9 +133,7 @@ void QueueModel::remove(const QString& conversationId) {
     beginRemoveRows(QModelIndex(), row, row);
     m_items.erase(m_items.begin() + row);
     endRemoveRows();
-    // Everyone behind moved up one place.
-    if (row < rowCount())
-        emit dataChanged(index(row, PositionColumn), index(rowCount() - 1, PositionColumn));
+    renumber(); // everyone behind moved up one place
 }
 
 void QueueModel::apply(const protocol::Conversation& c) {
@@ -133,6 +147,7 @@ void QueueModel::apply(const protocol::Conversation& c) {
                            (row + 1 >= rowCount() || !queueLess(m_items[std::size_t(row + 1)], c));
         if (stays) {
             m_items[std::size_t(row)] = c;
+            m_items[std::size_t(row)].queuePosition = row + 1;
             emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
             return;
         }
@@ -144,7 +159,9 @@ void QueueModel::apply(const protocol::Conversation& c) {
     const int at = insertPosition(c);
     beginInsertRows(QModelIndex(), at, at);
     m_items.insert(m_items.begin() + at, c);
+    m_items[std::size_t(at)].queuePosition = at + 1;
     endInsertRows();
+    renumber(); // everyone behind moved down one place
 }
 
 } // namespace parley::console

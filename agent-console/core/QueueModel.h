@@ -45,6 +45,10 @@ public:
 
 private:
     void sortAndReset();
+    // The model is the whole queue in order, so a row's place is row + 1. The server's
+    // queue_position would go stale whenever someone ahead leaves (and offline agents are not told
+    // about position changes at all): keep it equal to the row, telling views after each change.
+    void renumber();
     int insertPosition(const protocol::Conversation& c) const;
 
     std::vector<protocol::Conversation> m_items;
