@@ -4,6 +4,9 @@
 
 #include <QUuid>
 
+#include <algorithm>
+#include <iterator>
+
 namespace proto = parley::protocol;
 
 namespace parley::console {
@@ -84,6 +87,7 @@ void Session::signOut() {
     m_messages.clear();
     m_conversations.clear();
     m_loading.clear();
+    m_assignedHere.clear();
     m_mineKnown = false;
     emit signedOut();
 }
@@ -196,6 +200,8 @@ bool Session::canWrite(const QString& id) const {
 void Session::adoptMine(const proto::Conversation& c, bool announce) {
     const QString id = qs(c.id);
     const bool isNew = m_mine.upsert(c);
+    if (isNew && announce)
+        m_assignedHere.insert(id);
     openConversation(id);
     if (isNew && announce)
         emit newAssignment(id);
@@ -268,14 +274,40 @@ void Session::openConversation(const QString& id) {
         const qint64 restMax = r.value.messages.empty() ? 0 : r.value.messages.back().seq;
         // From here on the realtime channel delivers seq > restMax (resume), deduplicated.
         m_realtime.follow(id, restMax);
-        if (m_mine.contains(id)) {
-            m_mine.upsert(c);
-            if (!r.value.messages.empty())
-                m_mine.noteMessage(r.value.messages.back(), true);
-        }
+        if (m_mine.contains(id))
+            noteHistory(id, c, r.value.messages);
         emit conversationLoaded(id);
         emit conversationChanged(id);
     });
+}
+
+void Session::noteHistory(const QString& id, const proto::Conversation& c,
+                          const std::vector<proto::Message>& history) {
+    m_mine.upsert(c);
+    if (history.empty())
+        return;
+    // What the customer wrote since the chat became mine is unread, whether it came live or in
+    // this history (which of the two comes first is a race); what came before is context. Chats
+    // that were mine before signing in start read: the console keeps no read marks across runs.
+    qint64 readUpTo = history.back().seq;
+    if (m_assignedHere.contains(id) && id != m_current) {
+        readUpTo = 0;
+        for (const auto& m : history) {
+            const auto& meta = m.metadata;
+            if (m.senderType == proto::SenderType::System && meta.is_object() &&
+                meta.value("event", nlohmann::json()) == "assigned" &&
+                meta.value("agent_id", nlohmann::json()) == m_me.id)
+                readUpTo = m.seq;
+        }
+        if (readUpTo == 0) // no marker (an older server): count nothing rather than everything
+            readUpTo = history.back().seq;
+    }
+    auto firstUnread = std::find_if(history.begin(), history.end(),
+                                    [readUpTo](const proto::Message& m) { return m.seq > readUpTo; });
+    if (firstUnread != history.begin())
+        m_mine.noteMessage(*std::prev(firstUnread), true);
+    for (auto it = firstUnread; it != history.end(); ++it)
+        m_mine.noteMessage(*it, false);
 }
 
 void Session::setCurrentConversation(const QString& id) {

@@ -11,6 +11,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <optional>
@@ -84,6 +85,9 @@ private:
     void refreshQueue();
     void refreshTeam();
     void adoptMine(const protocol::Conversation& c, bool announce);
+    // A loaded history of one of my chats: preview, activity and unread marks.
+    void noteHistory(const QString& id, const protocol::Conversation& c,
+                     const std::vector<protocol::Message>& history);
 
     ApiClient m_api;
     RealtimeClient m_realtime;
@@ -93,6 +97,7 @@ private:
     QHash<QString, MessagesModel*> m_messages;
     QHash<QString, protocol::Conversation> m_conversations;
     QHash<QString, bool> m_loading;
+    QSet<QString> m_assignedHere; // became mine while signed in (not in the first snapshot)
     protocol::Agent m_me;
     QString m_current;
     QUrl m_wsOverride;
