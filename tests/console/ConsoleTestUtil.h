@@ -8,13 +8,36 @@
 #include "core/ApiClient.h"
 #include "core/Session.h"
 
+#include <parley/protocol/Codec.h>
+
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
 #include <optional>
+#include <string_view>
+
+// QCOMPARE of the contract's enums. QTest's generic qCompare calls toString(value) unqualified, and
+// argument-dependent lookup then prefers parley::protocol::toString (which answers the wire name as
+// a std::string_view, not the char* QTest wants): compare and report them by wire name instead.
+namespace QTest {
+#define PARLEY_QCOMPARE_PROTOCOL_ENUM(Enum)                                                                  \
+    inline bool qCompare(parley::protocol::Enum t1, parley::protocol::Enum t2, const char* actual,           \
+                         const char* expected, const char* file, int line) {                                 \
+        const std::string_view n1 = parley::protocol::toString(t1), n2 = parley::protocol::toString(t2);     \
+        return qCompare(QString::fromUtf8(n1.data(), qsizetype(n1.size())),                                  \
+                        QString::fromUtf8(n2.data(), qsizetype(n2.size())), actual, expected, file, line);   \
+    }
+PARLEY_QCOMPARE_PROTOCOL_ENUM(ConversationStatus)
+PARLEY_QCOMPARE_PROTOCOL_ENUM(SenderType)
+PARLEY_QCOMPARE_PROTOCOL_ENUM(MessageKind)
+PARLEY_QCOMPARE_PROTOCOL_ENUM(Role)
+PARLEY_QCOMPARE_PROTOCOL_ENUM(Presence)
+#undef PARLEY_QCOMPARE_PROTOCOL_ENUM
+} // namespace QTest
 
 namespace parley::test::console {
 
@@ -26,14 +49,21 @@ inline QString qs(const std::string& s) {
     return QString::fromStdString(s);
 }
 
-// Runs one asynchronous ApiClient call to its end (processing events meanwhile).
+// A JSON value for QCOMPARE: a string as it is, anything else (null, numbers, objects) as JSON text.
+inline QString js(const nlohmann::json& j) {
+    return j.is_string() ? qs(j.get<std::string>()) : qs(j.dump());
+}
+
+// Runs one asynchronous ApiClient call to its end (processing events meanwhile). A call that does
+// not answer in time leaves the result empty: callers QVERIFY(result), so the timeout fails the test.
 template <typename T, typename Start>
-std::optional<ApiResult<T>> await(Start&& start, int timeoutMs = 15000) {
-    std::optional<ApiResult<T>> out;
-    start([&out](const ApiResult<T>& r) { out = r; });
-    // A timeout leaves out empty: the caller's QVERIFY(result) reports it.
-    (void)QTest::qWaitFor([&] { return out.has_value(); }, timeoutMs);
-    return out;
+[[nodiscard]] std::optional<ApiResult<T>> await(Start&& start, int timeoutMs = 15000) {
+    // Shared with the callback: an answer arriving after the timeout must not write into a dead frame.
+    auto out = std::make_shared<std::optional<ApiResult<T>>>();
+    start([out](const ApiResult<T>& r) { *out = r; });
+    if (!QTest::qWaitFor([&] { return out->has_value(); }, timeoutMs))
+        qWarning("await: the call did not answer within %d ms", timeoutMs);
+    return *out;
 }
 
 // Keeps QSettings of the console under test out of the user's real configuration.
@@ -71,6 +101,33 @@ inline int customerSays(const HttpClient& http, const Customer& c, const std::st
         .status;
 }
 
+// One key of a GET answer's body, by value. (Never range-for over `http.get(...).body[key]`: the
+// response is a temporary that dies before the loop body runs.)
+inline nlohmann::json getBody(const HttpClient& http, const std::string& path, const std::string& token,
+                              const char* key) {
+    const HttpResponse r = http.get(path, token);
+    return r.body.is_object() && r.body.contains(key) ? r.body[key] : nlohmann::json::array();
+}
+
+// The id of an agent by username ("" when there is none).
+inline std::string agentIdOf(const HttpClient& http, const std::string& token, const std::string& username) {
+    for (const auto& a : getBody(http, "/api/v1/agents", token, "agents"))
+        if (a.value("username", "") == username)
+            return a.value("id", "");
+    return {};
+}
+
+// Closes every open conversation assigned to the agent of `token`; returns how many it closed.
+inline int closeOpenChats(const HttpClient& http, const std::string& token) {
+    int closed = 0;
+    for (const auto& c : getBody(http, "/api/v1/agent/conversations", token, "conversations")) {
+        const std::string path = "/api/v1/conversations/" + c.value("id", "") + "/close";
+        if (http.post(path, nlohmann::json::object(), token).status == 200)
+            ++closed;
+    }
+    return closed;
+}
+
 inline nlohmann::json messagesOf(const HttpClient& http, const std::string& token,
                                  const std::string& conversationId) {
     return http.get("/api/v1/conversations/" + conversationId + "/messages?after_seq=0", token)
@@ -91,8 +148,29 @@ inline std::string createAgent(const HttpClient& http, const std::string& adminT
     return r.status == 201 ? r.body["agent"].value("id", "") : std::string();
 }
 
+// PUT /admin/agents/{id} {"max_active_chats": n} as admin.
+inline bool setMaxChats(const HttpClient& http, const std::string& adminToken, const std::string& agentId,
+                        int maxChats) {
+    return http.put("/api/v1/admin/agents/" + agentId, {{"max_active_chats", maxChats}}, adminToken).status ==
+           200;
+}
+
 inline bool setPresence(const HttpClient& http, const std::string& token, const char* presence) {
     return http.put("/api/v1/agent/presence", {{"presence", presence}}, token).status == 200;
+}
+
+// Between tests: admin offline with the default maximum (5), no open chat of admin's, and the queue
+// empty (admin goes online with room for everyone waiting, takes them and closes them). Other agents
+// must be offline for this. True when the queue is empty afterwards.
+[[nodiscard]] inline bool resetAdminAndQueue(const HttpClient& http, const std::string& adminToken,
+                                             const std::string& adminId) {
+    bool ok = setMaxChats(http, adminToken, adminId, 100);
+    closeOpenChats(http, adminToken);
+    ok = http.put("/api/v1/agent/presence", {{"presence", "online"}}, adminToken).status == 200 && ok;
+    closeOpenChats(http, adminToken);
+    ok = http.put("/api/v1/agent/presence", {{"presence", "offline"}}, adminToken).status == 200 && ok;
+    ok = setMaxChats(http, adminToken, adminId, 5) && ok;
+    return ok && getBody(http, "/api/v1/queue", adminToken, "conversations").empty();
 }
 
 // Signs the session in and waits until it is live (REST signed in and the WebSocket said hello.ok).

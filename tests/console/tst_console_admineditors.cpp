@@ -51,10 +51,12 @@ private:
             p->clear();
         QTest::keyClicks(edit, text);
     }
+    // The editor once its list has loaded; nullptr (and the caller's QVERIFY fails) when it does not.
     FaqEditor* openFaq() {
         FaqEditor* editor = m_window->openFaqEditor();
-        if (editor)
-            QTest::qWaitFor([&] { return !editor->isBusy() && editor->model()->rowCount() > 0; }, 10000);
+        if (!editor ||
+            !QTest::qWaitFor([&] { return !editor->isBusy() && editor->model()->rowCount() > 0; }, 10000))
+            return nullptr;
         return editor;
     }
 
@@ -108,8 +110,8 @@ private slots:
         QCOMPARE(editor->model()->rowCount(), before + 1);
         QVERIFY(publicIndexOf("gift-cards") >= 0);
         const auto entry = publicFaq()[publicIndexOf("gift-cards")];
-        QCOMPARE(entry["question"], "Do you sell gift cards?");
-        QCOMPARE(entry["answer"], "Yes, from 10 to 200 EUR, by e-mail.");
+        QCOMPARE(js(entry["question"]), QStringLiteral("Do you sell gift cards?"));
+        QCOMPARE(js(entry["answer"]), QStringLiteral("Yes, from 10 to 200 EUR, by e-mail."));
         // Created last: it is served last.
         QCOMPARE(publicIndexOf("gift-cards"), int(publicFaq().size()) - 1);
     }
@@ -156,34 +158,40 @@ private slots:
         QVERIFY(!find<QLineEdit>(editor, "slugEdit")->isEnabled());
 
         QTest::mouseClick(find<QPushButton>(editor, "moveUpButton"), Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(
-            !editor->isBusy() && editor->model()->rowOf(QStringLiteral("gift-cards")) == row - 1, 10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(!editor->isBusy() &&
+                                      editor->model()->rowOf(QStringLiteral("gift-cards")) == row - 1,
+                                  qPrintable(QStringLiteral("row %1, busy %2, status \"%3\"")
+                                                 .arg(editor->model()->rowOf(QStringLiteral("gift-cards")))
+                                                 .arg(editor->isBusy())
+                                                 .arg(editor->statusText())),
+                                  10000);
         QCOMPARE(publicIndexOf("gift-cards"), publicBefore - 1);
 
-        QTRY_VERIFY(find<QPushButton>(editor, "toggleActiveButton")->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(editor, "toggleActiveButton")->isEnabled(), 10000);
         QCOMPARE(find<QPushButton>(editor, "toggleActiveButton")->text(), QStringLiteral("&Deactivate"));
         QTest::mouseClick(find<QPushButton>(editor, "toggleActiveButton"), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("gift-cards") < 0, 10000);
-        QTRY_COMPARE(editor->model()
-                         ->index(editor->model()->rowOf(QStringLiteral("gift-cards")), FaqModel::ActiveColumn)
-                         .data()
-                         .toString(),
-                     QStringLiteral("inactive"));
-        QTRY_VERIFY(find<QPushButton>(editor, "toggleActiveButton")->isEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            editor->model()
+                ->index(editor->model()->rowOf(QStringLiteral("gift-cards")), FaqModel::ActiveColumn)
+                .data()
+                .toString(),
+            QStringLiteral("inactive"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(editor, "toggleActiveButton")->isEnabled(), 10000);
         QTest::mouseClick(find<QPushButton>(editor, "toggleActiveButton"), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("gift-cards") >= 0, 10000);
 
         // Edit the answer.
-        QTRY_VERIFY(find<QPushButton>(editor, "saveFaqButton")->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(editor, "saveFaqButton")->isEnabled(), 10000);
         typeInto(find<QPlainTextEdit>(editor, "answerEdit"), QStringLiteral("Yes, any amount."));
         QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("gift-cards") >= 0 &&
                                      publicFaq()[publicIndexOf("gift-cards")]["answer"] == "Yes, any amount.",
                                  10000);
 
-        QTRY_VERIFY(find<QPushButton>(editor, "deleteFaqButton")->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(editor, "deleteFaqButton")->isEnabled(), 10000);
         QTest::mouseClick(find<QPushButton>(editor, "deleteFaqButton"), Qt::LeftButton);
-        QTRY_VERIFY(editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox")));
+        QTRY_VERIFY_WITH_TIMEOUT(editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox")), 10000);
         QTest::mouseClick(
             editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox"))->button(QMessageBox::Yes),
             Qt::LeftButton);
@@ -238,12 +246,12 @@ private slots:
         const std::string token = m_http->login("frank", "frank-pass-2");
         QVERIFY(!token.empty());
         nlohmann::json frank;
-        for (const auto& a : m_http->get("/api/v1/admin/agents", m_adminToken).body["agents"])
+        for (const auto& a : getBody(*m_http, "/api/v1/admin/agents", m_adminToken, "agents"))
             if (a["username"] == "frank")
                 frank = a;
-        QCOMPARE(frank["display_name"], "Franklin");
-        QCOMPARE(frank["max_active_chats"], 2);
-        QCOMPARE(frank["role"], "admin");
+        QCOMPARE(js(frank["display_name"]), QStringLiteral("Franklin"));
+        QCOMPARE(js(frank["max_active_chats"]), QStringLiteral("2"));
+        QCOMPARE(js(frank["role"]), QStringLiteral("admin"));
     }
 };
 

@@ -17,12 +17,14 @@ private:
     std::unique_ptr<ApiClient> m_api;
     std::string m_adminToken;
 
-    void loginAdmin() {
+    [[nodiscard]] bool loginAdmin() {
         auto r = await<LoginResult>([&](auto cb) {
             m_api->login(QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword), cb);
         });
-        QVERIFY(r && r->ok());
+        if (!r || !r->ok())
+            return false;
         m_api->setToken(r->value.token);
+        return true;
     }
 
 private slots:
@@ -91,7 +93,7 @@ private slots:
     }
 
     void presenceQueueAndMyConversations() {
-        loginAdmin();
+        QVERIFY(loginAdmin());
         auto team = await<std::vector<proto::Agent>>([&](auto cb) { m_api->agents(cb); });
         QVERIFY(team && team->ok());
         QVERIFY(!team->value.empty());
@@ -118,7 +120,7 @@ private slots:
     }
 
     void conversationMessagesSendAndClose() {
-        loginAdmin();
+        QVERIFY(loginAdmin());
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));
         const Customer c = customerWantingAgent(*m_http);
         QCOMPARE(customerSays(*m_http, c, "Where is my parcel?"), 201);
@@ -170,7 +172,7 @@ private slots:
     }
 
     void unknownConversationIsNotFound() {
-        loginAdmin();
+        QVERIFY(loginAdmin());
         auto r = await<ConversationWithMessages>([&](auto cb) {
             m_api->conversation(QStringLiteral("00000000-0000-4000-8000-000000000000"), cb);
         });
@@ -192,7 +194,7 @@ private slots:
     }
 
     void adminFaqLifecycle() {
-        loginAdmin();
+        QVERIFY(loginAdmin());
         proto::FaqEntry e{"gift-wrap", "Do you gift wrap?", "Yes, for 2 EUR.", 50, true};
         auto created = await<proto::FaqEntry>([&](auto cb) { m_api->createFaq(e, cb); });
         QVERIFY(created && created->ok());
@@ -233,7 +235,7 @@ private slots:
     }
 
     void adminAgentsLifecycle() {
-        loginAdmin();
+        QVERIFY(loginAdmin());
         NewAgent n{QStringLiteral("dave"), QStringLiteral("Dave D."), QStringLiteral("dave-pass-1"), 4,
                    proto::Role::Agent};
         auto created = await<proto::Agent>([&](auto cb) { m_api->createAgent(n, cb); });

@@ -3,6 +3,7 @@
 
 #include "gui/LoginDialog.h"
 
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -80,6 +81,24 @@ private slots:
         QVERIFY(child<QPushButton>("signInButton")->isEnabled());
     }
 
+    void addressWithATrailingSlashWorks() {
+        // "http://host:port/" as people paste it: requests must not go to "//api/v1/...".
+        fill(m_server.httpUrl().toString() + QLatin1Char('/'), QStringLiteral("admin"),
+             QString::fromLatin1(ServerProcess::kAdminPassword));
+        QTest::mouseClick(child<QPushButton>("signInButton"), Qt::LeftButton);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            m_dialog->result() == QDialog::Accepted,
+            qPrintable(QStringLiteral("not accepted; the dialog says: \"%1\"").arg(m_dialog->errorText())),
+            10000);
+        QCOMPARE(m_session->serverUrl(), m_server.httpUrl());
+    }
+
+    void windowIconIsTheAppIcon() {
+        // The icon is a resource of the static GUI library: it must be linked into the executable.
+        QVERIFY(QFile::exists(QStringLiteral(":/parley-console.svg")));
+        QVERIFY(!m_dialog->windowIcon().isNull());
+    }
+
     void unreachableServerInWords() {
         fill(QStringLiteral("127.0.0.1:%1").arg(ServerProcess::freePort()), QStringLiteral("admin"),
              QStringLiteral("x"));
@@ -91,8 +110,13 @@ private slots:
     void signsInAndRemembersServerAndUsernameOnly() {
         const QString password = QString::fromLatin1(ServerProcess::kAdminPassword);
         fill(m_server.httpUrl().toString(), QStringLiteral("admin"), password);
+        // Enter in the password field presses "Sign in" (the default button), not Cancel.
+        QVERIFY(child<QPushButton>("signInButton")->isDefault());
         QTest::keyClick(child<QLineEdit>("passwordEdit"), Qt::Key_Return);
-        QTRY_COMPARE_WITH_TIMEOUT(m_dialog->result(), int(QDialog::Accepted), 10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            m_dialog->result() == QDialog::Accepted,
+            qPrintable(QStringLiteral("not accepted; the dialog says: \"%1\"").arg(m_dialog->errorText())),
+            10000);
         QVERIFY(m_session->isSignedIn());
         QCOMPARE(m_session->me().username, std::string("admin"));
 

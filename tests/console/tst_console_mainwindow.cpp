@@ -39,13 +39,8 @@ private:
                 return true;
         return false;
     }
-    void closeAllOpenChats() {
-        for (const auto& c : m_http->get("/api/v1/agent/conversations", m_adminToken).body["conversations"])
-            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close",
-                         nlohmann::json::object(), m_adminToken);
-    }
     void confirmClose() {
-        QTRY_VERIFY(w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox")));
+        QTRY_VERIFY_WITH_TIMEOUT(w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox")), 10000);
         auto* box = w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox"));
         QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
     }
@@ -57,9 +52,8 @@ private slots:
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
         m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
         QVERIFY(!m_adminToken.empty());
-        for (const auto& a : m_http->get("/api/v1/agents", m_adminToken).body["agents"])
-            if (a["username"] == "admin")
-                m_adminId = a["id"];
+        m_adminId = agentIdOf(*m_http, m_adminToken, "admin");
+        QVERIFY(!m_adminId.empty());
         QVERIFY(!createAgent(*m_http, m_adminToken, "bob", "Bob Baker", 1).empty());
         QVERIFY(!createAgent(*m_http, m_adminToken, "carol", "Carol Chen", 4).empty());
     }
@@ -79,8 +73,9 @@ private slots:
     void cleanup() {
         m_window.reset();
         m_session.reset();
-        closeAllOpenChats();
-        setPresence(*m_http, m_adminToken, "offline");
+        const std::string bob = m_http->login("bob", "agent-pass-1");
+        QVERIFY(setPresence(*m_http, bob, "offline"));
+        QVERIFY(resetAdminAndQueue(*m_http, m_adminToken, m_adminId));
     }
 
     void chatFromHandoffToClose() {
@@ -89,14 +84,14 @@ private slots:
         QCOMPARE(presence->text(), QStringLiteral("Offline"));
         QTest::mouseClick(presence, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(m_session->me().presence, proto::Presence::Online, 10000);
-        QTRY_COMPARE(presence->text(), QStringLiteral("Online"));
+        QTRY_COMPARE_WITH_TIMEOUT(presence->text(), QStringLiteral("Online"), 10000);
         QVERIFY(presence->isChecked());
 
         // A customer asks for an agent: it becomes my chat, announced and shown.
         auto* mine = find<QListView>(w(), "myConversationsView");
         const Customer c = customerWantingAgent(*m_http);
         QTRY_COMPARE_WITH_TIMEOUT(mine->model()->rowCount(), 1, 10000);
-        QTRY_VERIFY(m_window->notificationCount() >= 1);
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->notificationCount() >= 1, 10000);
         QVERIFY(m_window->lastNotification().startsWith(QLatin1String("New chat assigned")));
         clickRow(mine, 0);
         QCOMPARE(m_window->conversationView()->conversationId(), qs(c.conversationId));
@@ -110,7 +105,8 @@ private slots:
         QTest::keyClick(composer, Qt::Key_Return);
         QTRY_VERIFY_WITH_TIMEOUT(customerSees(c, "Hello, I am Admin. How can I help?"), 10000);
         QVERIFY(composer->toPlainText().isEmpty());
-        QTRY_VERIFY(transcript().contains(QLatin1String("Hello, I am Admin. How can I help?")));
+        QTRY_VERIFY_WITH_TIMEOUT(transcript().contains(QLatin1String("Hello, I am Admin. How can I help?")),
+                                 10000);
 
         // Shift+Enter is a new line, not a send.
         QTest::keyClicks(composer, QStringLiteral("Line one"));
@@ -130,13 +126,13 @@ private slots:
         confirmClose();
         QTRY_COMPARE_WITH_TIMEOUT(m_session->conversation(qs(c.conversationId))->status,
                                   proto::ConversationStatus::Closed, 10000);
-        QTRY_VERIFY(!composer->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(!composer->isEnabled(), 10000);
         QVERIFY(!find<QPushButton>(w(), "sendButton")->isEnabled());
         QVERIFY(find<QLabel>(w(), "readOnlyBanner")->isVisible());
         QVERIFY(find<QLabel>(w(), "readOnlyBanner")->text().contains(QLatin1String("closed")));
-        QCOMPARE(
-            m_http->get("/api/v1/conversations/" + c.conversationId, c.token).body["conversation"]["status"],
-            "closed");
+        QCOMPARE(js(m_http->get("/api/v1/conversations/" + c.conversationId, c.token)
+                        .body["conversation"]["status"]),
+                 QStringLiteral("closed"));
         QVERIFY(mine->model()->index(0, 0).data().toString().contains(QLatin1String("[closed]")));
     }
 
@@ -145,17 +141,18 @@ private slots:
         const Customer c = customerWantingAgent(*m_http);
         auto* mine = find<QListView>(w(), "myConversationsView");
         QTRY_COMPARE_WITH_TIMEOUT(mine->model()->rowCount(), 1, 10000);
-        QTRY_COMPARE(m_window->conversationView()->conversationId(), qs(c.conversationId));
-        QTRY_VERIFY(find<QPushButton>(w(), "closeChatButton")->isEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->conversationView()->conversationId(), qs(c.conversationId),
+                                  10000);
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(w(), "closeChatButton")->isEnabled(), 10000);
         // The keyboard shortcut asks too; Cancel keeps it open.
         QTest::keyClick(w(), Qt::Key_W, Qt::ControlModifier | Qt::ShiftModifier);
-        QTRY_VERIFY(w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox")));
+        QTRY_VERIFY_WITH_TIMEOUT(w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox")), 10000);
         auto* box = w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox"));
         QTest::mouseClick(box->button(QMessageBox::Cancel), Qt::LeftButton);
-        QTRY_VERIFY(!w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox")));
-        QCOMPARE(
-            m_http->get("/api/v1/conversations/" + c.conversationId, c.token).body["conversation"]["status"],
-            "agent");
+        QTRY_VERIFY_WITH_TIMEOUT(!w()->findChild<QMessageBox*>(QStringLiteral("confirmCloseBox")), 10000);
+        QCOMPARE(js(m_http->get("/api/v1/conversations/" + c.conversationId, c.token)
+                        .body["conversation"]["status"]),
+                 QStringLiteral("agent"));
         QVERIFY(m_session->canWrite(qs(c.conversationId)));
     }
 
@@ -185,15 +182,17 @@ private slots:
 
         // Double-click watches it read-only.
         doubleClickRow(queue, 0, QueueModel::CustomerColumn);
-        QTRY_COMPARE(m_window->conversationView()->conversationId(), qs(second.conversationId));
-        QTRY_VERIFY(find<QLabel>(w(), "readOnlyBanner")->isVisible());
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->conversationView()->conversationId(), qs(second.conversationId),
+                                  10000);
+        QTRY_VERIFY_WITH_TIMEOUT(find<QLabel>(w(), "readOnlyBanner")->isVisible(), 10000);
         QVERIFY(find<QLabel>(w(), "readOnlyBanner")->text().startsWith(QLatin1String("Watching")));
         QVERIFY(!find<QPlainTextEdit>(w(), "composer")->isEnabled());
 
         // Closing the first frees capacity: the waiting customer leaves the queue and becomes mine.
         clickRow(mine, 0);
-        QTRY_COMPARE(m_window->conversationView()->conversationId(), qs(first.conversationId));
-        QTRY_VERIFY(find<QPushButton>(w(), "closeChatButton")->isEnabled());
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->conversationView()->conversationId(), qs(first.conversationId),
+                                  10000);
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(w(), "closeChatButton")->isEnabled(), 10000);
         QTest::mouseClick(find<QPushButton>(w(), "closeChatButton"), Qt::LeftButton);
         confirmClose();
         QTRY_COMPARE_WITH_TIMEOUT(queue->model()->rowCount(), 0, 10000);
@@ -222,13 +221,15 @@ private slots:
         QVERIFY(mine->model()->index(0, 0).data(Qt::FontRole).value<QFont>().bold());
         // Ctrl+PgUp/PgDown walk the list; showing it reads it.
         QTest::keyClick(w(), Qt::Key_PageUp, Qt::ControlModifier);
-        QTRY_COMPARE(m_window->conversationView()->conversationId(), qs(a.conversationId));
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->conversationView()->conversationId(), qs(a.conversationId),
+                                  10000);
         QCOMPARE(m_session->myConversations()->unread(qs(a.conversationId)), 0);
         QVERIFY(!m_window->windowTitle().startsWith(QLatin1String("(")));
     }
 
     void busyWindowScreenshot() {
-        // Three chats for admin (one unread), Bob online with his one chat, Carol offline, two waiting.
+        // Three chats for admin (two with unread customer messages), Bob online with his one chat, Carol
+        // offline, two customers waiting.
         QCOMPARE(
             m_http->put("/api/v1/admin/agents/" + m_adminId, {{"max_active_chats", 3}}, m_adminToken).status,
             200);
@@ -260,10 +261,13 @@ private slots:
                  201);
         QCOMPARE(customerSays(*m_http, chats[2], "Also: how long does it take?"), 201);
         QTRY_VERIFY_WITH_TIMEOUT(transcript().contains(QLatin1String("00340434161094042557")), 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(m_session->myConversations()->unread(qs(chats[2].conversationId)), 1,
+        // Unread: what each customer wrote since the chat became mine and that was not in front.
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->myConversations()->unread(qs(chats[2].conversationId)), 2,
                                   10000);
+        QCOMPARE(m_session->myConversations()->unread(qs(chats[1].conversationId)), 1);
+        QCOMPARE(m_session->myConversations()->unread(qs(chats[0].conversationId)), 0);
         auto* team = find<QTableView>(w(), "teamView");
-        QTRY_COMPARE(team->model()->rowCount(), 3);
+        QTRY_COMPARE_WITH_TIMEOUT(team->model()->rowCount(), 3, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(team->model()->index(0, 2).data().toString() +
                                       team->model()->index(1, 2).data().toString(),
                                   QStringLiteral("3 / 31 / 1"), 10000);

@@ -38,7 +38,7 @@ private slots:
         QVERIFY(signIn(session, m_server, QStringLiteral("admin"),
                        QString::fromLatin1(ServerProcess::kAdminPassword)));
         session.setPresence(proto::Presence::Online);
-        QTRY_COMPARE(session.me().presence, proto::Presence::Online);
+        QTRY_COMPARE_WITH_TIMEOUT(session.me().presence, proto::Presence::Online, 10000);
 
         const Customer a = customerWantingAgent(*m_http);
         QTRY_VERIFY_WITH_TIMEOUT(model->contains(qs(a.conversationId)), 10000);
@@ -76,7 +76,7 @@ private slots:
                                   QStringLiteral("closed"), 10000);
         QCOMPARE(model->rowCount(), 2);
         session.setPresence(proto::Presence::Offline);
-        QTRY_COMPARE(session.me().presence, proto::Presence::Offline);
+        QTRY_COMPARE_WITH_TIMEOUT(session.me().presence, proto::Presence::Offline, 10000);
     }
 };
 

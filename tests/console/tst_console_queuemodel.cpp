@@ -66,7 +66,7 @@ private slots:
         QCOMPARE(model.index(0, QueueModel::WaitingColumn).data().toString(), QStringLiteral("1 h 02 min"));
         // The display refreshes on its own every second.
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
-        QTRY_VERIFY(changed.count() > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(changed.count() > 0, 10000);
 
         // The first is served (as an event would tell): it leaves the queue and the second moves up.
         auto conv =

@@ -59,7 +59,7 @@ private slots:
         const QString id = qs(c.conversationId);
         QTRY_COMPARE_WITH_TIMEOUT(window.conversationView()->conversationId(), id, 10000);
         auto* composer = find<QPlainTextEdit>(&window, "composer");
-        QTRY_VERIFY(composer->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(composer->isEnabled(), 10000);
         QTest::keyClicks(composer, QStringLiteral("Hi, checking your order now."));
         QTest::keyClick(composer, Qt::Key_Return);
         QCOMPARE(customerSays(*m_http, c, "Thank you!"), 201);

@@ -14,6 +14,7 @@ private:
     ServerProcess m_server;
     std::unique_ptr<HttpClient> m_http;
     std::string m_adminToken;
+    std::string m_adminId;
     std::unique_ptr<Session> m_session;
 
     static std::vector<qint64> seqs(MessagesModel* m) {
@@ -35,6 +36,8 @@ private slots:
         m_http = std::make_unique<HttpClient>(m_server.httpPort());
         m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
         QVERIFY(!m_adminToken.empty());
+        m_adminId = agentIdOf(*m_http, m_adminToken, "admin");
+        QVERIFY(!m_adminId.empty());
     }
 
     void init() {
@@ -46,23 +49,14 @@ private slots:
 
     void cleanup() {
         m_session.reset();
-        setPresence(*m_http, m_adminToken, "offline");
-        // Close whatever is still open so every test starts with an empty queue.
-        for (const auto& c : m_http->get("/api/v1/agent/conversations", m_adminToken).body["conversations"])
-            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close",
-                         nlohmann::json::object(), m_adminToken);
-        QVERIFY(setPresence(*m_http, m_adminToken, "online"));
-        for (const auto& c : m_http->get("/api/v1/agent/conversations", m_adminToken).body["conversations"])
-            m_http->post("/api/v1/conversations/" + c["id"].get<std::string>() + "/close",
-                         nlohmann::json::object(), m_adminToken);
-        setPresence(*m_http, m_adminToken, "offline");
+        QVERIFY(resetAdminAndQueue(*m_http, m_adminToken, m_adminId));
     }
 
     void signInFailsInWords() {
         Session s;
         QSignalSpy failed(&s, &Session::signInFailed);
         s.signIn(m_server.httpUrl(), QStringLiteral("admin"), QStringLiteral("wrong-password"));
-        QTRY_COMPARE(failed.count(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
         QVERIFY(!s.isSignedIn());
         QVERIFY(failed.at(0).at(0).value<ApiError>().is("unauthorized"));
     }
@@ -70,16 +64,26 @@ private slots:
     void queueUpdatesLiveAndAssignmentIsAnnounced() {
         QCOMPARE(m_session->me().username, std::string("admin"));
         QVERIFY(m_session->isAdmin());
+        // The contract sends queue events to online agents only ("every online agent while it is
+        // queued"): be online, but with no room for a chat, so that customers wait in the queue.
+        QVERIFY(setMaxChats(*m_http, m_adminToken, m_adminId, 0));
+        m_session->setPresence(proto::Presence::Online);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->me().presence, proto::Presence::Online, 10000);
+        QCOMPARE(m_session->queueModel()->rowCount(), 0);
         const Customer first = customerWantingAgent(*m_http);
         QTRY_VERIFY_WITH_TIMEOUT(m_session->queueModel()->contains(qs(first.conversationId)), 10000);
         const Customer second = customerWantingAgent(*m_http);
         QTRY_COMPARE_WITH_TIMEOUT(m_session->queueModel()->rowCount(), 2, 10000);
+        QCOMPARE(m_session->queueModel()->rowOf(qs(first.conversationId)), 0);
+        QCOMPARE(m_session->queueModel()->rowOf(qs(second.conversationId)), 1);
+        QCOMPARE(m_session->myConversations()->rowCount(), 0);
 
+        // A raised maximum serves the queue at once; both assignments are announced.
         QSignalSpy assigned(m_session.get(), &Session::newAssignment);
-        m_session->setPresence(proto::Presence::Online);
+        QVERIFY(setMaxChats(*m_http, m_adminToken, m_adminId, 5));
         QTRY_COMPARE_WITH_TIMEOUT(m_session->myConversations()->rowCount(), 2, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(m_session->queueModel()->rowCount(), 0, 10000);
-        QTRY_COMPARE(assigned.count(), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(assigned.count(), 2, 10000);
         // The team panel shows our load.
         TeamModel* team = m_session->teamModel();
         QTRY_VERIFY_WITH_TIMEOUT(team->rowOf(m_session->myId()) >= 0 &&
@@ -90,12 +94,12 @@ private slots:
 
     void replyCloseAndReadOnly() {
         m_session->setPresence(proto::Presence::Online);
-        QTRY_COMPARE(m_session->me().presence, proto::Presence::Online);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->me().presence, proto::Presence::Online, 10000);
         const Customer c = customerWantingAgent(*m_http);
         const QString id = qs(c.conversationId);
         QTRY_VERIFY_WITH_TIMEOUT(m_session->myConversations()->contains(id), 10000);
         MessagesModel* messages = m_session->messages(id);
-        QTRY_VERIFY(messages->isLoaded());
+        QTRY_VERIFY_WITH_TIMEOUT(messages->isLoaded(), 10000);
 
         QSignalSpy customerMsg(m_session.get(), &Session::customerMessage);
         QCOMPARE(customerSays(*m_http, c, "Is the blue one in stock?"), 201);
@@ -104,17 +108,18 @@ private slots:
 
         QSignalSpy sent(m_session.get(), &Session::messageSent);
         m_session->sendMessage(id, QStringLiteral("Yes, two left."));
-        QTRY_COMPARE(sent.count(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(sent.count(), 1, 10000);
         const auto server = messagesOf(*m_http, c.token, c.conversationId);
         QCOMPARE(server.back()["content"].get<std::string>(), std::string("Yes, two left."));
-        QTRY_COMPARE(seqs(messages), serverSeqs(c)); // our own message is not doubled by its event
+        // Our own message is not doubled by its event.
+        QTRY_COMPARE_WITH_TIMEOUT(seqs(messages), serverSeqs(c), 10000);
 
         m_session->closeConversation(id);
         QTRY_VERIFY_WITH_TIMEOUT(!m_session->canWrite(id), 10000);
         QCOMPARE(m_session->conversation(id)->status, proto::ConversationStatus::Closed);
         QSignalSpy failed(m_session.get(), &Session::sendFailed);
         m_session->sendMessage(id, QStringLiteral("too late"));
-        QTRY_COMPARE(failed.count(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
         QVERIFY(failed.at(0).at(2).value<ApiError>().is("conversation_closed"));
     }
 
@@ -151,7 +156,7 @@ private slots:
 
     void serverRestartLosesAndDoublesNothing() {
         m_session->setPresence(proto::Presence::Online);
-        QTRY_COMPARE(m_session->me().presence, proto::Presence::Online);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->me().presence, proto::Presence::Online, 10000);
         const Customer c = customerWantingAgent(*m_http);
         const QString id = qs(c.conversationId);
         QTRY_VERIFY_WITH_TIMEOUT(m_session->myConversations()->contains(id), 10000);
@@ -159,13 +164,21 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(seqs(m_session->messages(id)), serverSeqs(c), 10000);
 
         QSignalSpy states(m_session.get(), &Session::connectionStateChanged);
-        QVERIFY(m_server.restart());
+        QVERIFY(m_server.restart()); // blocks: the console sees nothing of it until events run
         QCOMPARE(customerSays(*m_http, c, "during reconnect"), 201);
+        // The console notices the lost connection, then comes back by itself.
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(states.begin(), states.end(),
+                                             [](const QList<QVariant>& a) {
+                                                 return a.at(0).value<RealtimeClient::State>() ==
+                                                        RealtimeClient::State::Reconnecting;
+                                             }),
+                                 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_session->realtime()->isConnected(), 15000);
-        QVERIFY(std::any_of(states.begin(), states.end(), [](const QList<QVariant>& a) {
-            return a.at(0).value<RealtimeClient::State>() == RealtimeClient::State::Reconnecting;
-        }));
+        QSignalSpy sent(m_session.get(), &Session::messageSent);
+        QSignalSpy sendFailed(m_session.get(), &Session::sendFailed);
         m_session->sendMessage(id, QStringLiteral("after"));
+        QTRY_COMPARE_WITH_TIMEOUT(sent.count(), 1, 10000);
+        QCOMPARE(sendFailed.count(), 0);
         QCOMPARE(customerSays(*m_http, c, "after too"), 201);
         QTRY_COMPARE_WITH_TIMEOUT(seqs(m_session->messages(id)), serverSeqs(c), 10000);
         QCOMPARE(m_session->messages(id)->messages().back().content, std::string("after too"));
