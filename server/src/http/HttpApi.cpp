@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <atomic>
 #include <charconv>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -121,12 +122,21 @@ protocol::FaqEntry faqFromBody(const json& body, const protocol::FaqEntry& base)
 // so a burst of new clients gets SYNs dropped and waits a second or more to connect. httplib
 // keeps its socket private; find our listening socket by port and listen() again, which on
 // Linux raises the backlog of a socket that is already listening.
-void raiseListenBacklog(int port) {
-    for (int fd = 0; fd < 1024; ++fd) {
-        int accepting = 0;
-        socklen_t len = sizeof accepting;
-        if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting)
-            continue;
+// Calls fn(fd, listening) for every TCP socket of this process whose local port is port.
+// cpp-httplib hides its sockets; /proc/self/fd finds them.
+template <typename F>
+void forEachSocketOnPort(int port, F&& fn) {
+    std::vector<int> fds;
+    if (DIR* dir = ::opendir("/proc/self/fd")) {
+        while (const dirent* e = ::readdir(dir)) {
+            int fd = -1;
+            const std::string_view name(e->d_name);
+            if (std::from_chars(name.data(), name.data() + name.size(), fd).ec == std::errc{})
+                fds.push_back(fd);
+        }
+        ::closedir(dir);
+    }
+    for (int fd : fds) {
         sockaddr_storage addr{};
         socklen_t addrLen = sizeof addr;
         if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addrLen) != 0)
@@ -136,9 +146,30 @@ void raiseListenBacklog(int port) {
             boundPort = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
         else if (addr.ss_family == AF_INET6)
             boundPort = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-        if (boundPort == port && ::listen(fd, 4096) != 0)
-            log::warn("could not raise the HTTP listen backlog");
+        int accepting = 0;
+        socklen_t len = sizeof accepting;
+        if (boundPort == port && ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0)
+            fn(fd, accepting != 0);
     }
+}
+
+// Debian's cpp-httplib listens with a backlog of 5: a burst of new clients would see SYNs dropped.
+void raiseListenBacklog(int port) {
+    forEachSocketOnPort(port, [](int fd, bool listening) {
+        if (listening && ::listen(fd, 4096) != 0)
+            log::warn("could not raise the HTTP listen backlog");
+    });
+}
+
+// An idle keep-alive connection holds its worker in httplib's wait for a next request until the
+// keep-alive timeout, and stopping joins every worker: each browser tab or console left open
+// delayed SIGTERM by up to 10 s. Shutting the read side ends those waits at once; a request in
+// flight has been read already and still writes its response.
+void endKeepAliveWaits(int port) {
+    forEachSocketOnPort(port, [](int fd, bool listening) {
+        if (!listening)
+            ::shutdown(fd, SHUT_RD);
+    });
 }
 
 } // namespace
@@ -222,7 +253,10 @@ void HttpApi::serve() {
     m_impl->server.listen_after_bind();
 }
 void HttpApi::stop() {
+    const bool wasRunning = m_impl->server.is_running();
     m_impl->server.stop();
+    if (wasRunning)
+        endKeepAliveWaits(m_impl->boundPort);
 }
 bool HttpApi::accepting() const {
     return m_impl->bound && m_impl->server.is_running();
