@@ -27,13 +27,14 @@ HttpClient::HttpClient(int port, std::string host)
     , m_host(std::move(host)) {}
 
 HttpResponse HttpClient::raw(const std::string& method, const std::string& path, const std::string& body,
-                             const std::string& token, const std::string& contentType) const {
+                             const std::string& token, const std::string& contentType,
+                             const std::multimap<std::string, std::string>& extraHeaders) const {
     httplib::Client cli(m_host, m_port);
     cli.set_connection_timeout(5);
     cli.set_read_timeout(60);
     cli.set_write_timeout(60);
     cli.set_tcp_nodelay(true);
-    httplib::Headers headers;
+    httplib::Headers headers(extraHeaders.begin(), extraHeaders.end());
     if (!token.empty())
         headers.emplace("Authorization", "Bearer " + token);
     auto send = [&]() -> httplib::Result {

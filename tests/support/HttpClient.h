@@ -33,8 +33,8 @@ public:
     HttpResponse del(const std::string& path, const std::string& token = {}) const;
     // Sends body bytes as they are (malformed JSON, invalid UTF-8, huge bodies).
     HttpResponse raw(const std::string& method, const std::string& path, const std::string& body,
-                     const std::string& token = {},
-                     const std::string& contentType = "application/json") const;
+                     const std::string& token = {}, const std::string& contentType = "application/json",
+                     const std::multimap<std::string, std::string>& extraHeaders = {}) const;
 
     // Shortcuts for the common flows.
     struct Customer {
