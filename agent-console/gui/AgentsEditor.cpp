@@ -3,54 +3,33 @@
 #include "core/AgentListModel.h"
 #include "core/Session.h"
 #include "core/Util.h"
-
-#include <parley/protocol/Errors.h>
+#include "gui/EditorForm.h"
 
 #include <QComboBox>
-#include <QDialogButtonBox>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPointer>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace proto = parley::protocol;
 
 namespace parley::console::gui {
-namespace {
-
-QLabel* errorLabel(const QString& name) {
-    auto* l = new QLabel;
-    l->setObjectName(name);
-    l->setStyleSheet(QStringLiteral("color: #b3261e;"));
-    l->setWordWrap(true);
-    l->hide();
-    return l;
-}
-
-} // namespace
 
 AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
     : QDialog(parent)
     , m_session(session)
-    , m_model(new AgentsModel(this)) {
+    , m_model(new AgentsModel(this))
+    , m_errors(QStringLiteral("agentStatusLabel")) {
     setObjectName(QStringLiteral("agentsEditor"));
     setWindowTitle(QStringLiteral("Agents \u2014 Parley Console"));
     resize(920, 520);
 
-    m_table = new QTableView;
-    m_table->setObjectName(QStringLiteral("agentsTable"));
-    m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->verticalHeader()->hide();
+    m_table = recordTable(m_model, QStringLiteral("agentsTable"));
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(AgentsModel::DisplayNameColumn, QHeaderView::Stretch);
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -59,21 +38,14 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
                     editRow(current.row());
             });
 
-    auto* newButton = new QPushButton(QStringLiteral("&New agent"));
-    newButton->setObjectName(QStringLiteral("newAgentButton"));
-    newButton->setAutoDefault(false);
+    auto* newButton = formButton(QStringLiteral("&New agent"), QStringLiteral("newAgentButton"));
     newButton->setShortcut(QKeySequence::New);
     connect(newButton, &QPushButton::clicked, this, &AgentsEditor::newAgent);
-    auto* left = new QWidget;
-    auto* leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
+    auto* leftLayout = new QVBoxLayout;
     leftLayout->addWidget(m_table, 1);
     leftLayout->addWidget(newButton, 0, Qt::AlignLeft);
 
-    m_formTitle = new QLabel;
-    QFont f = m_formTitle->font();
-    f.setBold(true);
-    m_formTitle->setFont(f);
+    m_formTitle = formTitle();
     m_username = new QLineEdit;
     m_username->setObjectName(QStringLiteral("usernameEdit"));
     m_displayName = new QLineEdit;
@@ -91,10 +63,12 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
     m_role->setObjectName(QStringLiteral("roleCombo"));
     m_role->addItem(QStringLiteral("Agent"), QStringLiteral("agent"));
     m_role->addItem(QStringLiteral("Administrator"), QStringLiteral("admin"));
-    m_usernameError = errorLabel(QStringLiteral("usernameError"));
-    m_displayNameError = errorLabel(QStringLiteral("displayNameError"));
-    m_passwordError = errorLabel(QStringLiteral("passwordError"));
-    m_maxChatsError = errorLabel(QStringLiteral("maxChatsError"));
+    // Added in the order show() searches a server message for the fields' names.
+    QLabel* displayNameError =
+        m_errors.add(QStringLiteral("display_name"), QStringLiteral("displayNameError"));
+    QLabel* maxChatsError = m_errors.add(QStringLiteral("max_active_chats"), QStringLiteral("maxChatsError"));
+    QLabel* passwordError = m_errors.add(QStringLiteral("password"), QStringLiteral("passwordError"));
+    QLabel* usernameError = m_errors.add(QStringLiteral("username"), QStringLiteral("usernameError"));
     m_save = new QPushButton(QStringLiteral("&Save"));
     m_save->setObjectName(QStringLiteral("saveAgentButton"));
     m_save->setDefault(true);
@@ -102,38 +76,21 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
 
     auto* form = new QFormLayout;
     form->addRow(QStringLiteral("&Username:"), m_username);
-    form->addRow(QString(), m_usernameError);
+    form->addRow(QString(), usernameError);
     form->addRow(QStringLiteral("&Display name:"), m_displayName);
-    form->addRow(QString(), m_displayNameError);
+    form->addRow(QString(), displayNameError);
     form->addRow(m_passwordLabel, m_password);
-    form->addRow(QString(), m_passwordError);
+    form->addRow(QString(), passwordError);
     form->addRow(QStringLiteral("&Maximum chats:"), m_maxChats);
-    form->addRow(QString(), m_maxChatsError);
+    form->addRow(QString(), maxChatsError);
     form->addRow(QStringLiteral("&Role:"), m_role);
-    auto* right = new QWidget;
-    auto* rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
+    auto* rightLayout = new QVBoxLayout;
     rightLayout->addWidget(m_formTitle);
     rightLayout->addLayout(form);
     rightLayout->addStretch();
     rightLayout->addWidget(m_save, 0, Qt::AlignRight);
 
-    auto* splitter = new QSplitter;
-    splitter->addWidget(left);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-
-    m_status = new QLabel;
-    m_status->setObjectName(QStringLiteral("agentStatusLabel"));
-    m_status->setWordWrap(true);
-    auto* close = new QDialogButtonBox(QDialogButtonBox::Close);
-    connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
-
-    auto* layout = new QVBoxLayout(this);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_status);
-    layout->addWidget(close);
+    layOutEditor(this, leftLayout, rightLayout, m_errors.status());
 
     newAgent();
     reload();
@@ -151,7 +108,7 @@ void AgentsEditor::reload() {
                 const int row = self->m_model->rowOf(self->m_editingId);
                 if (row >= 0)
                     self->m_table->selectRow(row);
-                self->m_status->setText(QStringLiteral("%1 agents.").arg(self->m_model->rowCount()));
+                self->m_errors.setStatus(QStringLiteral("%1 agents.").arg(self->m_model->rowCount()));
             } else {
                 self->showError(*r.error);
             }
@@ -159,63 +116,20 @@ void AgentsEditor::reload() {
         });
 }
 
-QLabel* AgentsEditor::labelFor(const QString& field) const {
-    if (field == QLatin1String("username"))
-        return m_usernameError;
-    if (field == QLatin1String("display_name"))
-        return m_displayNameError;
-    if (field == QLatin1String("password"))
-        return m_passwordError;
-    if (field == QLatin1String("max_active_chats"))
-        return m_maxChatsError;
-    return nullptr;
-}
-
 QString AgentsEditor::fieldError(const QString& field) const {
-    const QLabel* l = labelFor(field);
-    return l && !l->isHidden() ? l->text() : QString();
+    return m_errors.text(field);
 }
 
 QString AgentsEditor::statusText() const {
-    return m_status->text();
-}
-
-void AgentsEditor::clearErrors() {
-    for (QLabel* l : {m_usernameError, m_displayNameError, m_passwordError, m_maxChatsError})
-        l->hide();
-    m_status->clear();
-}
-
-void AgentsEditor::setFieldError(const QString& field, const QString& text) {
-    if (QLabel* l = labelFor(field)) {
-        l->setText(text);
-        l->show();
-    } else {
-        m_status->setText(text);
-    }
+    return m_errors.status()->text();
 }
 
 void AgentsEditor::showError(const ApiError& error) {
-    QString field = error.field;
-    const bool usernameTaken =
-        error.is(protocol::errors::kConflict) && error.message.contains(QLatin1String("username"));
-    if (field.isEmpty() && usernameTaken)
-        field = QStringLiteral("username");
-    if (field.isEmpty()) {
-        for (const char* name : {"display_name", "max_active_chats", "password", "username"})
-            if (error.message.contains(QLatin1String(name), Qt::CaseInsensitive)) {
-                field = QString::fromLatin1(name);
-                break;
-            }
-    }
-    setFieldError(field,
-                  usernameTaken ? QStringLiteral("This username is already taken.") : error.describe());
-    if (!field.isEmpty())
-        m_status->setText(QStringLiteral("Not saved: see the marked field."));
+    m_errors.show(error, QStringLiteral("username"), QStringLiteral("This username is already taken."));
 }
 
 void AgentsEditor::newAgent() {
-    clearErrors();
+    m_errors.clear();
     m_editingId.clear();
     // Clear the current row too, not only the selection: otherwise clicking the agent edited last
     // changes no current row, so it never comes back into the form.
@@ -233,7 +147,7 @@ void AgentsEditor::newAgent() {
 }
 
 void AgentsEditor::editRow(int row) {
-    clearErrors();
+    m_errors.clear();
     const auto& a = m_model->at(row);
     m_editingId = qs(a.id);
     m_formTitle->setText(QStringLiteral("Edit %1").arg(qs(a.username)));
@@ -248,7 +162,7 @@ void AgentsEditor::editRow(int row) {
 }
 
 void AgentsEditor::save() {
-    clearErrors();
+    m_errors.clear();
     const QString username = m_username->text().trimmed();
     const QString displayName = m_displayName->text().trimmed();
     const QString password = m_password->text();
@@ -256,23 +170,23 @@ void AgentsEditor::save() {
         m_role->currentData().toString() == QLatin1String("admin") ? proto::Role::Admin : proto::Role::Agent;
     bool ok = true;
     if (m_editingId.isEmpty() && username.isEmpty()) {
-        setFieldError(QStringLiteral("username"), QStringLiteral("Enter a username."));
+        m_errors.set(QStringLiteral("username"), QStringLiteral("Enter a username."));
         ok = false;
     }
     if (displayName.isEmpty()) {
-        setFieldError(QStringLiteral("display_name"),
-                      QStringLiteral("Enter the name customers and colleagues see."));
+        m_errors.set(QStringLiteral("display_name"),
+                     QStringLiteral("Enter the name customers and colleagues see."));
         ok = false;
     }
     if (m_editingId.isEmpty() && password.isEmpty()) {
-        setFieldError(QStringLiteral("password"), QStringLiteral("Enter an initial password."));
+        m_errors.set(QStringLiteral("password"), QStringLiteral("Enter an initial password."));
         ok = false;
     } else if (!password.isEmpty() && password.size() < 8) {
-        setFieldError(QStringLiteral("password"), QStringLiteral("Use at least 8 characters."));
+        m_errors.set(QStringLiteral("password"), QStringLiteral("Use at least 8 characters."));
         ok = false;
     }
     if (!ok) {
-        m_status->setText(QStringLiteral("Not saved: see the marked fields."));
+        m_errors.setStatus(QStringLiteral("Not saved: see the marked fields."));
         return;
     }
     ++m_pending;
@@ -290,7 +204,7 @@ void AgentsEditor::save() {
         self->m_session->teamModel()->upsert(r.value); // the team panel shows the change at once
         self->m_editingId = qs(r.value.id);
         self->m_table->selectRow(self->m_model->rowOf(self->m_editingId));
-        self->m_status->setText(QStringLiteral("Saved %1.").arg(qs(r.value.username)));
+        self->m_errors.setStatus(QStringLiteral("Saved %1.").arg(qs(r.value.username)));
         emit self->saved(self->m_editingId);
     };
     if (m_editingId.isEmpty()) {

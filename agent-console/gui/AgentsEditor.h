@@ -2,6 +2,8 @@
 // Admin agents editor: create agents, change display name, maximum chats and role, reset a
 // password. Validation errors, ours or the server's, are shown under the field they concern.
 
+#include "gui/EditorForm.h"
+
 #include <QDialog>
 
 class QComboBox;
@@ -39,10 +41,7 @@ private:
     void newAgent();
     void editRow(int row);
     void save();
-    void clearErrors();
-    void setFieldError(const QString& field, const QString& text);
     void showError(const ApiError& error);
-    QLabel* labelFor(const QString& field) const;
 
     Session* m_session;
     AgentsModel* m_model;
@@ -54,11 +53,7 @@ private:
     QLabel* m_passwordLabel;
     QSpinBox* m_maxChats;
     QComboBox* m_role;
-    QLabel* m_usernameError;
-    QLabel* m_displayNameError;
-    QLabel* m_passwordError;
-    QLabel* m_maxChatsError;
-    QLabel* m_status;
+    FieldErrors m_errors;
     QPushButton* m_save;
     QString m_editingId; // empty: creating
     int m_pending = 0;

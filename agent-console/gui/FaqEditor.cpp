@@ -3,12 +3,10 @@
 #include "core/FaqModel.h"
 #include "core/Session.h"
 #include "core/Util.h"
+#include "gui/EditorForm.h"
 #include "gui/Style.h"
 
-#include <parley/protocol/Errors.h>
-
 #include <QCheckBox>
-#include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -19,48 +17,23 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSpinBox>
-#include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace proto = parley::protocol;
 
 namespace parley::console::gui {
-namespace {
-
-QLabel* errorLabel(const QString& name) {
-    auto* l = new QLabel;
-    l->setObjectName(name);
-    l->setStyleSheet(QStringLiteral("color: #b3261e;"));
-    l->setWordWrap(true);
-    l->hide();
-    return l;
-}
-
-QPushButton* button(const QString& text, const QString& name) {
-    auto* b = new QPushButton(text);
-    b->setObjectName(name);
-    b->setAutoDefault(false);
-    return b;
-}
-
-} // namespace
 
 FaqEditor::FaqEditor(Session* session, QWidget* parent)
     : QDialog(parent)
     , m_session(session)
-    , m_model(new FaqModel(this)) {
+    , m_model(new FaqModel(this))
+    , m_errors(QStringLiteral("faqStatusLabel")) {
     setObjectName(QStringLiteral("faqEditor"));
     setWindowTitle(QStringLiteral("FAQ \u2014 Parley Console"));
     resize(900, 560);
 
-    m_table = new QTableView;
-    m_table->setObjectName(QStringLiteral("faqTable"));
-    m_table->setModel(m_model);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->verticalHeader()->hide();
+    m_table = recordTable(m_model, QStringLiteral("faqTable"));
     m_table->horizontalHeader()->setSectionResizeMode(FaqModel::QuestionColumn, QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(FaqModel::OrderColumn, QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(FaqModel::ActiveColumn, QHeaderView::ResizeToContents);
@@ -75,11 +48,11 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &FaqEditor::updateButtons);
 
-    auto* newButton = button(QStringLiteral("&New"), QStringLiteral("newFaqButton"));
-    m_delete = button(QStringLiteral("&Delete\u2026"), QStringLiteral("deleteFaqButton"));
-    m_up = button(QStringLiteral("Move &up"), QStringLiteral("moveUpButton"));
-    m_down = button(QStringLiteral("Move do&wn"), QStringLiteral("moveDownButton"));
-    m_toggle = button(QStringLiteral("&Deactivate"), QStringLiteral("toggleActiveButton"));
+    auto* newButton = formButton(QStringLiteral("&New"), QStringLiteral("newFaqButton"));
+    m_delete = formButton(QStringLiteral("&Delete\u2026"), QStringLiteral("deleteFaqButton"));
+    m_up = formButton(QStringLiteral("Move &up"), QStringLiteral("moveUpButton"));
+    m_down = formButton(QStringLiteral("Move do&wn"), QStringLiteral("moveDownButton"));
+    m_toggle = formButton(QStringLiteral("&Deactivate"), QStringLiteral("toggleActiveButton"));
     connect(newButton, &QPushButton::clicked, this, &FaqEditor::newEntry);
     connect(m_delete, &QPushButton::clicked, this, &FaqEditor::deleteSelected);
     connect(m_up, &QPushButton::clicked, this, [this] { moveSelected(-1); });
@@ -94,17 +67,11 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     for (auto* b : {newButton, m_up, m_down, m_toggle, m_delete})
         listButtons->addWidget(b);
     listButtons->addStretch();
-    auto* left = new QWidget;
-    auto* leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
+    auto* leftLayout = new QVBoxLayout;
     leftLayout->addWidget(m_table, 1);
     leftLayout->addLayout(listButtons);
 
-    m_formTitle = new QLabel;
-    m_formTitle->setObjectName(QStringLiteral("faqFormTitle"));
-    QFont f = m_formTitle->font();
-    f.setBold(true);
-    m_formTitle->setFont(f);
+    m_formTitle = formTitle(QStringLiteral("faqFormTitle"));
     m_slug = new QLineEdit;
     m_slug->setObjectName(QStringLiteral("slugEdit"));
     m_slug->setPlaceholderText(QStringLiteral("shipping-times"));
@@ -118,9 +85,9 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     m_order->setRange(0, 1000000);
     m_active = new QCheckBox(QStringLiteral("Active (customers see it)"));
     m_active->setObjectName(QStringLiteral("activeCheck"));
-    m_slugError = errorLabel(QStringLiteral("slugError"));
-    m_questionError = errorLabel(QStringLiteral("questionError"));
-    m_answerError = errorLabel(QStringLiteral("answerError"));
+    QLabel* slugError = m_errors.add(QStringLiteral("slug"), QStringLiteral("slugError"));
+    QLabel* questionError = m_errors.add(QStringLiteral("question"), QStringLiteral("questionError"));
+    QLabel* answerError = m_errors.add(QStringLiteral("answer"), QStringLiteral("answerError"));
     m_save = new QPushButton(QStringLiteral("&Save"));
     m_save->setObjectName(QStringLiteral("saveFaqButton"));
     m_save->setDefault(true);
@@ -128,37 +95,19 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
 
     auto* form = new QFormLayout;
     form->addRow(QStringLiteral("S&lug:"), m_slug);
-    form->addRow(QString(), m_slugError);
+    form->addRow(QString(), slugError);
     form->addRow(QStringLiteral("&Question:"), m_question);
-    form->addRow(QString(), m_questionError);
+    form->addRow(QString(), questionError);
     form->addRow(QStringLiteral("&Answer:"), m_answer);
-    form->addRow(QString(), m_answerError);
+    form->addRow(QString(), answerError);
     form->addRow(QStringLiteral("&Order:"), m_order);
     form->addRow(QString(), m_active);
-    auto* right = new QWidget;
-    auto* rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
+    auto* rightLayout = new QVBoxLayout;
     rightLayout->addWidget(m_formTitle);
     rightLayout->addLayout(form, 1);
     rightLayout->addWidget(m_save, 0, Qt::AlignRight);
 
-    auto* splitter = new QSplitter;
-    splitter->addWidget(left);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-
-    m_status = new QLabel;
-    m_status->setObjectName(QStringLiteral("faqStatusLabel"));
-    m_status->setWordWrap(true);
-
-    auto* close = new QDialogButtonBox(QDialogButtonBox::Close);
-    connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
-
-    auto* layout = new QVBoxLayout(this);
-    layout->addWidget(splitter, 1);
-    layout->addWidget(m_status);
-    layout->addWidget(close);
+    layOutEditor(this, leftLayout, rightLayout, m_errors.status());
 
     newEntry();
     reload();
@@ -181,7 +130,7 @@ void FaqEditor::reload() {
                 const int row = self->m_model->rowOf(keep);
                 if (row >= 0)
                     self->m_table->selectRow(row);
-                self->m_status->setText(QStringLiteral("%1 entries.").arg(self->m_model->rowCount()));
+                self->m_errors.setStatus(QStringLiteral("%1 entries.").arg(self->m_model->rowCount()));
             } else {
                 self->showError(*r.error);
             }
@@ -191,15 +140,11 @@ void FaqEditor::reload() {
 }
 
 QString FaqEditor::fieldError(const QString& field) const {
-    const QLabel* l = field == QLatin1String("slug")       ? m_slugError
-                      : field == QLatin1String("question") ? m_questionError
-                      : field == QLatin1String("answer")   ? m_answerError
-                                                           : nullptr;
-    return l && !l->isHidden() ? l->text() : QString();
+    return m_errors.text(field);
 }
 
 QString FaqEditor::statusText() const {
-    return m_status->text();
+    return m_errors.status()->text();
 }
 
 int FaqEditor::selectedRow() const {
@@ -225,50 +170,23 @@ void FaqEditor::finishRequest() {
     updateButtons();
 }
 
-void FaqEditor::clearErrors() {
-    for (QLabel* l : {m_slugError, m_questionError, m_answerError})
-        l->hide();
-    m_status->clear();
-}
-
-void FaqEditor::setFieldError(const QString& field, const QString& text) {
-    QLabel* l = field == QLatin1String("slug")       ? m_slugError
-                : field == QLatin1String("question") ? m_questionError
-                : field == QLatin1String("answer")   ? m_answerError
-                                                     : nullptr;
-    if (!l) {
-        m_status->setText(text);
-        return;
+bool FaqEditor::takeEntry(const ApiResult<proto::FaqEntry>& r) {
+    finishRequest();
+    if (!r.ok()) {
+        showError(*r.error);
+        return false;
     }
-    l->setText(text);
-    l->show();
+    m_model->upsert(r.value);
+    m_table->selectRow(m_model->rowOf(qs(r.value.slug)));
+    return true;
 }
 
 void FaqEditor::showError(const ApiError& error) {
-    // The contract's error body names no field; the server may (error.field), and a conflict on
-    // create is the slug. Otherwise the field named in the server's message is the best guess.
-    QString field = error.field;
-    const bool slugTaken =
-        error.is(protocol::errors::kConflict) && error.message.contains(QLatin1String("slug"));
-    if (field.isEmpty() && slugTaken)
-        field = QStringLiteral("slug");
-    if (field.isEmpty()) {
-        for (const char* name : {"slug", "question", "answer"})
-            if (error.message.contains(QLatin1String(name), Qt::CaseInsensitive)) {
-                field = QString::fromLatin1(name);
-                break;
-            }
-    }
-    QString text = error.describe();
-    if (slugTaken)
-        text = QStringLiteral("An entry with this slug already exists.");
-    setFieldError(field, text);
-    if (!field.isEmpty())
-        m_status->setText(QStringLiteral("Not saved: see the marked field."));
+    m_errors.show(error, QStringLiteral("slug"), QStringLiteral("An entry with this slug already exists."));
 }
 
 void FaqEditor::newEntry() {
-    clearErrors();
+    m_errors.clear();
     m_editingSlug.clear();
     // Clear the current row too, not only the selection: otherwise clicking the entry edited last
     // changes no current row, so it never comes back into the form.
@@ -285,7 +203,7 @@ void FaqEditor::newEntry() {
 }
 
 void FaqEditor::editRow(int row) {
-    clearErrors();
+    m_errors.clear();
     const auto& e = m_model->at(row);
     m_editingSlug = qs(e.slug);
     m_formTitle->setText(QStringLiteral("Edit \u201c%1\u201d").arg(m_editingSlug));
@@ -298,7 +216,7 @@ void FaqEditor::editRow(int row) {
 }
 
 void FaqEditor::save() {
-    clearErrors();
+    m_errors.clear();
     proto::FaqEntry e;
     e.slug = ss(m_slug->text().trimmed());
     e.question = ss(m_question->text().trimmed());
@@ -307,38 +225,31 @@ void FaqEditor::save() {
     e.isActive = m_active->isChecked();
     bool ok = true;
     if (m_editingSlug.isEmpty() && !isValidSlug(qs(e.slug))) {
-        setFieldError(QStringLiteral("slug"),
-                      e.slug.empty() ? QStringLiteral("Enter a slug.")
-                                     : QStringLiteral("Use lower-case letters, digits and dashes, like "
-                                                      "\u201cshipping-times\u201d."));
+        m_errors.set(QStringLiteral("slug"),
+                     e.slug.empty() ? QStringLiteral("Enter a slug.")
+                                    : QStringLiteral("Use lower-case letters, digits and dashes, like "
+                                                     "\u201cshipping-times\u201d."));
         ok = false;
     }
     if (e.question.empty()) {
-        setFieldError(QStringLiteral("question"), QStringLiteral("Enter the question."));
+        m_errors.set(QStringLiteral("question"), QStringLiteral("Enter the question."));
         ok = false;
     }
     if (e.answer.empty()) {
-        setFieldError(QStringLiteral("answer"), QStringLiteral("Enter the answer."));
+        m_errors.set(QStringLiteral("answer"), QStringLiteral("Enter the answer."));
         ok = false;
     }
     if (!ok) {
-        m_status->setText(QStringLiteral("Not saved: see the marked fields."));
+        m_errors.setStatus(QStringLiteral("Not saved: see the marked fields."));
         return;
     }
     ++m_pending;
     updateButtons();
     auto handle = [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
-        if (!self)
+        if (!self || !self->takeEntry(r))
             return;
-        self->finishRequest();
-        if (!r.ok()) {
-            self->showError(*r.error);
-            return;
-        }
-        self->m_model->upsert(r.value);
         self->m_editingSlug = qs(r.value.slug);
-        self->m_table->selectRow(self->m_model->rowOf(self->m_editingSlug));
-        self->m_status->setText(QStringLiteral("Saved \u201c%1\u201d.").arg(self->m_editingSlug));
+        self->m_errors.setStatus(QStringLiteral("Saved \u201c%1\u201d.").arg(self->m_editingSlug));
         emit self->saved(self->m_editingSlug);
     };
     if (m_editingSlug.isEmpty())
@@ -357,17 +268,9 @@ void FaqEditor::toggleActive() {
     updateButtons();
     m_session->api()->updateFaq(
         qs(e.slug), e, [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
-            if (!self)
+            if (!self || !self->takeEntry(r))
                 return;
-            self->finishRequest();
-            if (!r.ok()) {
-                self->showError(*r.error);
-                return;
-            }
-            self->m_model->upsert(r.value);
-            const int row = self->m_model->rowOf(qs(r.value.slug));
-            self->m_table->selectRow(row);
-            self->m_status->setText(
+            self->m_errors.setStatus(
                 r.value.isActive ? QStringLiteral("Activated \u201c%1\u201d.").arg(qs(r.value.slug))
                                  : QStringLiteral("Deactivated \u201c%1\u201d.").arg(qs(r.value.slug)));
             emit self->saved(qs(r.value.slug));
@@ -404,7 +307,7 @@ void FaqEditor::moveSelected(int delta) {
                 self->finishRequest();
                 if (self->m_pending == 0) {
                     self->m_table->selectRow(self->m_model->rowOf(moved));
-                    self->m_status->setText(QStringLiteral("Order saved."));
+                    self->m_errors.setStatus(QStringLiteral("Order saved."));
                     emit self->saved(moved);
                 }
             });
@@ -443,7 +346,7 @@ void FaqEditor::deleteSelected() {
                 }
                 self->m_model->remove(slug);
                 self->newEntry();
-                self->m_status->setText(QStringLiteral("Deleted \u201c%1\u201d.").arg(slug));
+                self->m_errors.setStatus(QStringLiteral("Deleted \u201c%1\u201d.").arg(slug));
             });
     });
     m_confirm = box;

@@ -2,6 +2,8 @@
 // Admin FAQ editor: list (inactive entries too), create, edit, reorder, activate/deactivate and
 // delete. Validation errors, ours or the server's, are shown under the field they concern.
 
+#include "gui/EditorForm.h"
+
 #include <QDialog>
 #include <QPointer>
 
@@ -14,10 +16,16 @@ class QPushButton;
 class QSpinBox;
 class QTableView;
 
+namespace parley::protocol {
+struct FaqEntry;
+} // namespace parley::protocol
+
 namespace parley::console {
 class FaqModel;
 class Session;
 struct ApiError;
+template <typename T>
+struct ApiResult;
 } // namespace parley::console
 
 namespace parley::console::gui {
@@ -48,10 +56,11 @@ private:
     void moveSelected(int delta);
     void toggleActive();
     int selectedRow() const;
-    void clearErrors();
     void showError(const ApiError& error);
-    void setFieldError(const QString& field, const QString& text);
     void finishRequest(); // one request of a batch finished
+    // Ends a request that answers an entry: false, with the error shown, when it failed; else the
+    // entry is in the list and selected.
+    bool takeEntry(const ApiResult<protocol::FaqEntry>& r);
     void updateButtons();
 
     Session* m_session;
@@ -62,10 +71,7 @@ private:
     QPlainTextEdit* m_answer;
     QSpinBox* m_order;
     QCheckBox* m_active;
-    QLabel* m_slugError;
-    QLabel* m_questionError;
-    QLabel* m_answerError;
-    QLabel* m_status;
+    FieldErrors m_errors;
     QLabel* m_formTitle;
     QPushButton* m_save;
     QPushButton* m_delete;

@@ -1,0 +1,65 @@
+#pragma once
+// What the admin editors (FAQ, agents) share: the list table, buttons, the window's layout, and
+// the errors shown under the form's fields.
+
+#include <QString>
+
+#include <utility>
+#include <vector>
+
+class QAbstractItemModel;
+class QDialog;
+class QLabel;
+class QLayout;
+class QPushButton;
+class QTableView;
+
+namespace parley::console {
+struct ApiError;
+} // namespace parley::console
+
+namespace parley::console::gui {
+
+// A read-only table of records: whole rows, one at a time, no row numbers.
+QTableView* recordTable(QAbstractItemModel* model, const QString& objectName);
+
+// A button that Enter does not press: Enter saves the form.
+QPushButton* formButton(const QString& text, const QString& objectName);
+
+// The bold title above the form ("New entry", "Edit …").
+QLabel* formTitle(const QString& objectName = QString());
+
+// The editor's window: the list left, the form right, the status line and Close below.
+void layOutEditor(QDialog* dialog, QLayout* list, QLayout* form, QLabel* status);
+
+// The error labels under a form's fields and the form's status line. The labels are made here;
+// the layouts they are added to own them.
+class FieldErrors {
+public:
+    explicit FieldErrors(const QString& statusObjectName);
+
+    // A hidden error label for `field` (the contract's name, e.g. "display_name"). show() searches
+    // a server message for the fields' names in the order they were added.
+    QLabel* add(const QString& field, const QString& objectName);
+    QLabel* status() const { return m_status; }
+    void setStatus(const QString& text);
+
+    // Hides every field's error and clears the status line.
+    void clear();
+    // The error under `field`; a field without a label gets it in the status line.
+    void set(const QString& field, const QString& text);
+    // The error shown under `field`, "" when none is.
+    QString text(const QString& field) const;
+    // A server error under the field it concerns: error.field if the server said, else
+    // `conflictField` for a conflict naming it (shown as `conflictText`), else the first field
+    // the message names. Without a field it goes to the status line.
+    void show(const ApiError& error, const QString& conflictField, const QString& conflictText);
+
+private:
+    QLabel* labelFor(const QString& field) const;
+
+    QLabel* m_status;
+    std::vector<std::pair<QString, QLabel*>> m_fields;
+};
+
+} // namespace parley::console::gui
