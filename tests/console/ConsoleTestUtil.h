@@ -75,6 +75,41 @@ inline void isolateSettings(QTemporaryDir& dir) {
     QCoreApplication::setApplicationName(QStringLiteral("parley-console-test"));
 }
 
+// What most suites start from: a real server, a blocking REST client for it (m_http) and the
+// admin's token. A suite derives from it after QObject and starts it in initTestCase.
+struct ServerFixture {
+    ServerProcess m_server;
+    std::unique_ptr<HttpClient> m_http;
+    std::string m_adminToken;
+
+    // Starts the server and makes m_http for it.
+    [[nodiscard]] bool startServer() {
+        if (!m_server.start())
+            return false;
+        m_http = std::make_unique<HttpClient>(m_server.httpPort());
+        return true;
+    }
+
+    // startServer(), then the admin signs in over REST (m_adminToken).
+    [[nodiscard]] bool startServerAsAdmin() {
+        if (!startServer())
+            return false;
+        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
+        if (m_adminToken.empty())
+            qWarning("startServerAsAdmin: the admin could not sign in");
+        return !m_adminToken.empty();
+    }
+};
+
+// An ApiClient for the server, signed in with `token` when one is given.
+inline std::unique_ptr<ApiClient> apiClientFor(const ServerProcess& server, const std::string& token = {}) {
+    auto api = std::make_unique<ApiClient>();
+    api->setBaseUrl(server.httpUrl());
+    if (!token.empty())
+        api->setToken(qs(token));
+    return api;
+}
+
 struct Customer {
     std::string token;
     std::string sessionId;

@@ -26,13 +26,10 @@ using parley::console::gui::FaqEditor;
 using parley::console::gui::MainWindow;
 namespace proto = parley::protocol;
 
-class TestAdminEditors : public QObject {
+class TestAdminEditors : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
     QTemporaryDir m_settingsDir;
-    std::unique_ptr<HttpClient> m_http;
-    std::string m_adminToken;
     std::unique_ptr<Session> m_session;
     std::unique_ptr<MainWindow> m_window;
 
@@ -63,10 +60,7 @@ private:
 private slots:
     void initTestCase() {
         isolateSettings(m_settingsDir);
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
-        QVERIFY(!m_adminToken.empty());
+        QVERIFY(startServerAsAdmin());
     }
 
     void init() {

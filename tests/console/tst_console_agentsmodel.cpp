@@ -10,22 +10,15 @@ using namespace parley::test::console;
 using namespace parley::console;
 namespace proto = parley::protocol;
 
-class TestAgentsModel : public QObject {
+class TestAgentsModel : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
-    std::unique_ptr<HttpClient> m_http;
     std::unique_ptr<ApiClient> m_api;
-    std::string m_adminToken;
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
-        m_api = std::make_unique<ApiClient>();
-        m_api->setBaseUrl(m_server.httpUrl());
-        m_api->setToken(qs(m_adminToken));
+        QVERIFY(startServerAsAdmin());
+        m_api = apiClientFor(m_server, m_adminToken);
         QVERIFY(!createAgent(*m_http, m_adminToken, "zoe", "Zoe", 3).empty());
         QVERIFY(!createAgent(*m_http, m_adminToken, "bob", "Bob", 2).empty());
     }

@@ -9,13 +9,10 @@ using namespace parley::console;
 namespace proto = parley::protocol;
 namespace errors = parley::protocol::errors;
 
-class TestApiClient : public QObject {
+class TestApiClient : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
-    std::unique_ptr<HttpClient> m_http;
     std::unique_ptr<ApiClient> m_api;
-    std::string m_adminToken;
 
     [[nodiscard]] bool loginAdmin() {
         auto r = await<LoginResult>([&](auto cb) {
@@ -28,17 +25,9 @@ private:
     }
 
 private slots:
-    void initTestCase() {
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
-        QVERIFY(!m_adminToken.empty());
-    }
+    void initTestCase() { QVERIFY(startServerAsAdmin()); }
 
-    void init() {
-        m_api = std::make_unique<ApiClient>();
-        m_api->setBaseUrl(m_server.httpUrl());
-    }
+    void init() { m_api = apiClientFor(m_server); }
 
     void cleanup() {
         m_api.reset();

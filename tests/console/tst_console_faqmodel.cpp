@@ -10,20 +10,15 @@ using namespace parley::test::console;
 using namespace parley::console;
 namespace proto = parley::protocol;
 
-class TestFaqModel : public QObject {
+class TestFaqModel : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
-    std::unique_ptr<HttpClient> m_http;
     std::unique_ptr<ApiClient> m_api;
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        m_api = std::make_unique<ApiClient>();
-        m_api->setBaseUrl(m_server.httpUrl());
-        m_api->setToken(qs(m_http->login("admin", ServerProcess::kAdminPassword)));
+        QVERIFY(startServerAsAdmin());
+        m_api = apiClientFor(m_server, m_adminToken);
     }
     void init() {}
     void cleanup() {}

@@ -20,13 +20,10 @@ using namespace parley::console;
 using parley::console::gui::MainWindow;
 namespace proto = parley::protocol;
 
-class TestMainWindow : public QObject {
+class TestMainWindow : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
     QTemporaryDir m_settingsDir;
-    std::unique_ptr<HttpClient> m_http;
-    std::string m_adminToken;
     std::string m_adminId;
     std::unique_ptr<Session> m_session;
     std::unique_ptr<MainWindow> m_window;
@@ -48,10 +45,7 @@ private:
 private slots:
     void initTestCase() {
         isolateSettings(m_settingsDir);
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
-        QVERIFY(!m_adminToken.empty());
+        QVERIFY(startServerAsAdmin());
         m_adminId = agentIdOf(*m_http, m_adminToken, "admin");
         QVERIFY(!m_adminId.empty());
         QVERIFY(!createAgent(*m_http, m_adminToken, "bob", "Bob Baker", 1).empty());

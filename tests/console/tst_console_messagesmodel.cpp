@@ -10,31 +10,25 @@ using namespace parley::test::console;
 using namespace parley::console;
 namespace proto = parley::protocol;
 
-class TestMessagesModel : public QObject {
+class TestMessagesModel : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
-    std::unique_ptr<HttpClient> m_http;
     std::unique_ptr<ApiClient> m_api;
     Customer m_customer;
     std::vector<proto::Message> m_history;
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        const std::string admin = m_http->login("admin", ServerProcess::kAdminPassword);
-        QVERIFY(setPresence(*m_http, admin, "online"));
+        QVERIFY(startServerAsAdmin());
+        QVERIFY(setPresence(*m_http, m_adminToken, "online"));
         m_customer = customerWantingAgent(*m_http);
         QCOMPARE(customerSays(*m_http, m_customer, "My order #42 has not arrived."), 201);
         QCOMPARE(m_http
                      ->post("/api/v1/conversations/" + m_customer.conversationId + "/messages",
-                            {{"content", "Let me check that for you."}}, admin)
+                            {{"content", "Let me check that for you."}}, m_adminToken)
                      .status,
                  201);
-        m_api = std::make_unique<ApiClient>();
-        m_api->setBaseUrl(m_server.httpUrl());
-        m_api->setToken(qs(admin));
+        m_api = apiClientFor(m_server, m_adminToken);
         auto r = await<ConversationWithMessages>(
             [&](auto cb) { m_api->conversation(qs(m_customer.conversationId), cb); });
         QVERIFY(r && r->ok());

@@ -10,24 +10,15 @@ using namespace parley::test::console;
 using namespace parley::console;
 namespace proto = parley::protocol;
 
-class TestMyConversationsModel : public QObject {
+class TestMyConversationsModel : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
-    std::unique_ptr<HttpClient> m_http;
-    std::string m_adminToken;
-
     static QString idAt(MyConversationsModel* m, int row) {
         return m->index(row).data(MyConversationsModel::ConversationIdRole).toString();
     }
 
 private slots:
-    void initTestCase() {
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
-        QVERIFY(!m_adminToken.empty());
-    }
+    void initTestCase() { QVERIFY(startServerAsAdmin()); }
     void init() {}
     void cleanup() {}
 

@@ -10,28 +10,17 @@ using namespace parley::test::console;
 using namespace parley::console;
 namespace proto = parley::protocol;
 
-class TestQueueModel : public QObject {
+class TestQueueModel : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
-    std::unique_ptr<HttpClient> m_http;
-    std::string m_adminToken;
-
     std::vector<proto::Conversation> fetchQueue() {
-        ApiClient api;
-        api.setBaseUrl(m_server.httpUrl());
-        api.setToken(qs(m_adminToken));
-        auto r = await<std::vector<proto::Conversation>>([&](auto cb) { api.queue(cb); });
+        const auto api = apiClientFor(m_server, m_adminToken);
+        auto r = await<std::vector<proto::Conversation>>([&](auto cb) { api->queue(cb); });
         return r && r->ok() ? r->value : std::vector<proto::Conversation>{};
     }
 
 private slots:
-    void initTestCase() {
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
-        QVERIFY(!m_adminToken.empty());
-    }
+    void initTestCase() { QVERIFY(startServerAsAdmin()); }
 
     void init() { QVERIFY(setPresence(*m_http, m_adminToken, "offline")); }
     void cleanup() {}

@@ -13,12 +13,9 @@ Q_DECLARE_METATYPE(parley::protocol::Message)
 Q_DECLARE_METATYPE(parley::protocol::Agent)
 Q_DECLARE_METATYPE(parley::protocol::Conversation)
 
-class TestRealtimeClient : public QObject {
+class TestRealtimeClient : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
-    std::unique_ptr<HttpClient> m_http;
-    std::string m_adminToken;
     std::unique_ptr<RealtimeClient> m_rt;
     std::vector<proto::Message> m_received;
 
@@ -47,10 +44,7 @@ private slots:
         qRegisterMetaType<proto::Message>();
         qRegisterMetaType<proto::Agent>();
         qRegisterMetaType<proto::Conversation>();
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
-        QVERIFY(!m_adminToken.empty());
+        QVERIFY(startServerAsAdmin());
     }
 
     void init() {

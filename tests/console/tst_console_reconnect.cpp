@@ -15,12 +15,10 @@ using namespace parley::console;
 using parley::console::gui::MainWindow;
 namespace proto = parley::protocol;
 
-class TestReconnect : public QObject {
+class TestReconnect : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
     QTemporaryDir m_settingsDir;
-    std::unique_ptr<HttpClient> m_http;
 
     std::vector<qint64> serverSeqs(const Customer& c) {
         std::vector<qint64> out;
@@ -38,8 +36,7 @@ private:
 private slots:
     void initTestCase() {
         isolateSettings(m_settingsDir);
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
+        QVERIFY(startServer());
     }
     void init() {}
     void cleanup() {}

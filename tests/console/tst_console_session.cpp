@@ -8,12 +8,9 @@ using namespace parley::test::console;
 using namespace parley::console;
 namespace proto = parley::protocol;
 
-class TestSession : public QObject {
+class TestSession : public QObject, private ServerFixture {
     Q_OBJECT
 private:
-    ServerProcess m_server;
-    std::unique_ptr<HttpClient> m_http;
-    std::string m_adminToken;
     std::string m_adminId;
     std::unique_ptr<Session> m_session;
 
@@ -32,10 +29,7 @@ private:
 
 private slots:
     void initTestCase() {
-        QVERIFY(m_server.start());
-        m_http = std::make_unique<HttpClient>(m_server.httpPort());
-        m_adminToken = m_http->login("admin", ServerProcess::kAdminPassword);
-        QVERIFY(!m_adminToken.empty());
+        QVERIFY(startServerAsAdmin());
         m_adminId = agentIdOf(*m_http, m_adminToken, "admin");
         QVERIFY(!m_adminId.empty());
     }
