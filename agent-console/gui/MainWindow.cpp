@@ -199,7 +199,12 @@ void MainWindow::buildDocks() {
 
     // Dock titles carry live counts.
     auto retitle = [this] {
-        m_queueDock->setWindowTitle(QStringLiteral("Queue (%1)").arg(m_session->queueModel()->rowCount()));
+        // The server sends queue changes to online agents only: offline, the list is a snapshot.
+        const int waiting = m_session->queueModel()->rowCount();
+        m_queueDock->setWindowTitle(
+            m_session->me().presence == proto::Presence::Online
+                ? QStringLiteral("Queue (%1)").arg(waiting)
+                : QStringLiteral("Queue (%1, live when you are online)").arg(waiting));
         int online = 0;
         for (const auto& a : m_session->teamModel()->agents())
             online += a.presence == proto::Presence::Online ? 1 : 0;
@@ -212,6 +217,7 @@ void MainWindow::buildDocks() {
         connect(m, &QAbstractItemModel::rowsRemoved, this, retitle);
         connect(m, &QAbstractItemModel::modelReset, this, retitle);
     }
+    connect(m_session, &Session::meChanged, this, retitle);
     retitle();
 }
 

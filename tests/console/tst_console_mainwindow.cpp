@@ -6,6 +6,7 @@
 #include "gui/MainWindow.h"
 
 #include <QDir>
+#include <QDockWidget>
 #include <QLabel>
 #include <QListView>
 #include <QMessageBox>
@@ -76,9 +77,13 @@ private slots:
         // Go online with the toolbar switch.
         auto* presence = find<QToolButton>(w(), "presenceButton");
         QCOMPARE(presence->text(), QStringLiteral("Offline"));
+        auto* queueDock = find<QDockWidget>(w(), "queueDock");
+        QVERIFY(queueDock->windowTitle().contains(QStringLiteral("live when you are online")));
         QTest::mouseClick(presence, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(m_session->me().presence, proto::Presence::Online, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(presence->text(), QStringLiteral("Online"), 10000);
+        QVERIFY(queueDock->windowTitle().startsWith(QStringLiteral("Queue (")));
+        QVERIFY(!queueDock->windowTitle().contains(QStringLiteral("online")));
         QVERIFY(presence->isChecked());
 
         // A customer asks for an agent: it becomes my chat, announced and shown.
