@@ -6,7 +6,35 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <pthread.h>
+#include <string>
+#include <sys/resource.h>
+
+namespace {
+
+// Every WebSocket and HTTP connection holds a descriptor. The usual soft limit (1024) would stop
+// accepting near a thousand connections although the hard limit allows far more, so use the
+// whole hard limit, as servers do (systemd's LimitNOFILE sets both; a shell usually does not).
+void raiseFileLimit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max)
+        return;
+    rlimit want = lim;
+    want.rlim_cur = lim.rlim_max;
+    if (want.rlim_cur == RLIM_INFINITY) {
+        // The kernel refuses more than fs.nr_open.
+        rlim_t nrOpen = 1024 * 1024;
+        if (std::ifstream f("/proc/sys/fs/nr_open"); f)
+            f >> nrOpen;
+        want.rlim_cur = nrOpen;
+    }
+    if (setrlimit(RLIMIT_NOFILE, &want) != 0)
+        parley::server::log::warn("could not raise the open-file limit above " +
+                                  std::to_string(lim.rlim_cur));
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     using parley::server::ServerConfig;
@@ -26,6 +54,8 @@ int main(int argc, char** argv) {
         std::printf("parley-server %s\n", PARLEY_VERSION);
         return 0;
     }
+
+    raiseFileLimit();
 
     // Block the stop signals in every thread; main waits for them with sigwait.
     sigset_t stopSignals;
