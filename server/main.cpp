@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
                         "It is shown only this once: sign in to the console and change it.\n",
                         generated.c_str());
         }
-        std::printf("Parley is running. Demo store: http://%s:%u/\n", config.host.c_str(), config.httpPort);
+        std::printf("Parley is running. Demo store: http://%s:%u/\n", config.host.c_str(), server.httpPort());
         std::fflush(stdout);
     } catch (const std::exception& e) {
         parley::server::log::error(std::string("cannot start: ") + e.what());

@@ -66,6 +66,10 @@ std::string Server::start() {
     return generatedPassword;
 }
 
+std::uint16_t Server::httpPort() const {
+    return m_http ? m_http->port() : m_config.httpPort;
+}
+
 void Server::stop() {
     // Listeners first: in-flight requests finish and publish their events; then the database.
     if (m_http) {

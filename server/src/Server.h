@@ -5,6 +5,7 @@
 
 #include "ServerConfig.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -28,6 +29,8 @@ public:
     // generated for a new data dir (to print once), else an empty string. Throws on failure.
     std::string start();
     void stop();
+
+    std::uint16_t httpPort() const; // the bound port (also when --http-port 0 let the system pick)
 
 private:
     ServerConfig m_config;
