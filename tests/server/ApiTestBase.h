@@ -88,6 +88,10 @@ inline void race(int n, const std::function<void(int)>& fn) {
         t.join();
 }
 
+// The contract's exact queued message. Spelled out here rather than taken from the server's
+// constant, so a drift in the server's text fails the tests.
+inline const std::string kBusyMessage = "All agents are busy. You are in queue.";
+
 inline int countContent(const json& messages, const std::string& content) {
     int n = 0;
     for (const auto& m : messages)

@@ -5,7 +5,6 @@
 using namespace parley::test;
 
 namespace {
-const std::string kBusy = "All agents are busy. You are in queue.";
 
 std::vector<std::string> events(const json& messages) {
     std::vector<std::string> out;
@@ -122,7 +121,7 @@ private slots:
         QCOMPARE_JSON(r.body["conversation"]["assigned_agent_id"], json(a.id));
         QVERIFY(r.body["conversation"]["queue_position"].is_null());
         const auto messages = f.conversation(id, token)["messages"];
-        QCOMPARE(countContent(messages, kBusy), 0);
+        QCOMPARE(countContent(messages, kBusyMessage), 0);
         QCOMPARE(events(messages), std::vector<std::string>{"assigned"});
         QVERIFY(messages.back()["content"].get<std::string>().find("Agent free") != std::string::npos);
         QCOMPARE_JSON(messages.back()["metadata"]["agent_display_name"],
@@ -224,7 +223,8 @@ private slots:
         for (int i = 0; i < 3; ++i) {
             QCOMPARE_JSON(queue[i]["id"], json(customers[i].second));
             QCOMPARE_JSON(queue[i]["queue_position"], json(i + 1));
-            QCOMPARE(countContent(f.conversation(customers[i].second, customers[i].first)["messages"], kBusy),
+            QCOMPARE(countContent(f.conversation(customers[i].second, customers[i].first)["messages"],
+                                  kBusyMessage),
                      1);
         }
         http().put("/api/v1/agent/presence", {{"presence", "online"}}, a.token);
@@ -233,7 +233,7 @@ private slots:
         QVERIFY(assignedAgentOf(customers[2].second).is_null()); // its maximum is 2
         const auto third = f.conversation(customers[2].second, customers[2].first);
         QCOMPARE_JSON(third["conversation"]["queue_position"], json(1));
-        QCOMPARE(countContent(third["messages"], kBusy), 1); // still exactly one busy message
+        QCOMPARE(countContent(third["messages"], kBusyMessage), 1); // still exactly one busy message
 
         // Going offline by choice keeps the chats and stops new ones.
         http().put("/api/v1/agent/presence", {{"presence", "offline"}}, a.token);

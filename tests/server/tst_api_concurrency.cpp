@@ -62,7 +62,7 @@ private slots:
         QCOMPARE(ok.load(), 100);
         QCOMPARE(requestedAt.size(), std::size_t(1)); // every answer saw the one transition
         const auto messages = f.conversation(id, token)["messages"];
-        QCOMPARE(countContent(messages, "All agents are busy. You are in queue."), 1);
+        QCOMPARE(countContent(messages, kBusyMessage), 1);
         QCOMPARE(messages.size(), std::size_t(2)); // greeting + the busy message, nothing else
     }
 

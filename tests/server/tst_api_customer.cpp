@@ -170,7 +170,7 @@ private slots:
             QCOMPARE(http().post("/api/v1/conversations/" + id + "/handoff", json::object(), token).status,
                      200);
         const auto conv = f.conversation(id, token);
-        QCOMPARE(countContent(conv["messages"], "All agents are busy. You are in queue."), 1);
+        QCOMPARE(countContent(conv["messages"], kBusyMessage), 1);
         const auto& busy = conv["messages"].back();
         QCOMPARE_JSON(busy["sender_type"], json("system"));
         QCOMPARE_JSON(busy["kind"], json("event"));

@@ -25,7 +25,6 @@ using namespace parley::test;
     QCOMPARE(QString::fromStdString(actual), QString::fromStdString(expected))
 
 namespace {
-const std::string kBusy = "All agents are busy. You are in queue.";
 constexpr int kAgents = 20;
 constexpr int kCustomers = 400;
 constexpr int kCustomerThreads = 24;
@@ -209,12 +208,12 @@ class TestAssignmentStress : public QObject {
         auto busy = db.rows("SELECT conversation_id, COUNT(*) FROM messages WHERE content = ?1 "
                             "GROUP BY conversation_id HAVING COUNT(*) > 1 OR MIN(sender_type) <> 'system' "
                             "OR MIN(kind) <> 'event'",
-                            {kBusy});
+                            {kBusyMessage});
         QVERIFY2(busy.empty(), ("more than one busy message:" + describe(busy)).c_str());
         auto waitingWithoutBusy = db.rows(
             "SELECT c.id FROM conversations c WHERE c.status = 'agent' AND c.assigned_agent_id IS NULL AND "
             "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.content = ?1) <> 1",
-            {kBusy});
+            {kBusyMessage});
         QVERIFY2(waitingWithoutBusy.empty(),
                  ("waiting without one busy message:" + describe(waitingWithoutBusy)).c_str());
 
@@ -261,7 +260,7 @@ class TestAssignmentStress : public QObject {
             const auto event = meta.is_object() ? meta.value("event", "") : std::string();
             ++events;
             if (event == "queued") {
-                QVERIFY2(*m[5] == kBusy, ("queued event with other text" + where).c_str());
+                QVERIFY2(*m[5] == kBusyMessage, ("queued event with other text" + where).c_str());
                 QVERIFY2(!c.queued && c.agent.empty() && !c.closed,
                          ("queued twice or after assignment" + where).c_str());
                 c.queued = true;
@@ -614,7 +613,7 @@ private slots:
                             eventAgent = str(messages[s]["metadata"]["agent_id"]);
                     }
                 }
-                const int busy = countContent(messages, kBusy);
+                const int busy = countContent(messages, kBusyMessage);
                 const bool queuedFirst = !events.empty() && events.front() == "queued";
                 failures.expect(busy == (queuedFirst ? 1 : 0),
                                 who + ": " + std::to_string(busy) + " busy messages");
