@@ -31,6 +31,22 @@ class TestRealtimeGrace : public QObject {
         return chat;
     }
 
+    // "Nothing happens to X past the grace period" has no event of its own. A witness agent (online,
+    // room for no chat) that loses its only connection after X did marks the moment: once the
+    // witness is reported offline, X's grace period has run out too.
+    TestAgent onlineWitness(const std::string& name, std::unique_ptr<WsTestClient>& ws) {
+        auto witness = m_rest->createAgent(name, 0);
+        ws = connectAs(witness.token);
+        if (!m_rest->setPresence(witness, true))
+            qWarning("witness presence failed");
+        return witness;
+    }
+    static bool isLost(const json& f, const TestAgent& agent) {
+        return f.value("type", "") == "agent.presence.changed" &&
+               f["data"]["agent"].value("id", "") == agent.id &&
+               f["data"]["agent"].value("presence", "") == "offline";
+    }
+
     std::string assigneeOf(const Rest::CustomerChat& chat) {
         auto c = m_rest->conversation(chat.customer.token, chat.conversationId);
         return c["conversation"]["assigned_agent_id"].is_string()
@@ -120,9 +136,12 @@ private slots:
         }
 
         // An agent that went offline by choice is not "lost": it keeps its chats when it disconnects.
+        std::unique_ptr<WsTestClient> wsWitness;
+        const auto witness = onlineWitness("grace-witness-1", wsWitness);
         QVERIFY(m_rest->setPresence(back, false));
         wsBackAgain->abort();
-        QTest::qWait(3000); // longer than the grace period; again nothing to await
+        wsWitness->abort();
+        QVERIFY(m_wsBackup->waitFor([&](const json& f) { return isLost(f, witness); }, 20000));
         QCOMPARE(assigneeOf(chatBack), back.id);
     }
 
@@ -145,10 +164,13 @@ private slots:
     void reconnectAfterARestartWithinTheGraceKeepsTheAgent() {
         auto agent = m_rest->createAgent("grace-restart", 1);
         QVERIFY(m_rest->setPresence(agent, true));
-        QVERIFY(m_server.restart());
+        QVERIFY(m_server.restart()); // the grace period of every online agent starts with the server
+        std::unique_ptr<WsTestClient> wsWitness;
+        const auto witness = onlineWitness("grace-witness-2", wsWitness);
         auto ws = connectAs(agent.token);
         QVERIFY(ws->isConnected());
-        QTest::qWait(3000); // past the grace period: nothing to await
+        wsWitness->abort(); // its grace period starts after the agent's would have
+        QVERIFY(ws->waitFor([&](const json& f) { return isLost(f, witness); }, 20000));
         QCOMPARE(m_rest->agentInfo(agent.id).value("presence", ""), std::string("online"));
     }
 
