@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <chrono>
 
 namespace parley::server {
 
@@ -398,17 +399,65 @@ private:
 
 } // namespace
 
-SqliteStore::SqliteStore(const std::string& path, EventSink* sink, std::size_t readers)
+SqliteStore::SqliteStore(const std::string& path, EventSink* sink, std::size_t readers, Sync sync)
     : m_path(path)
     , m_sink(sink)
     , m_maxIdleReaders(readers) {
     m_writer = std::make_unique<Connection>(path, false);
     m_writer->exec("PRAGMA journal_mode = WAL");
     // FULL: a commit is on disk before the caller hears of it; group commit pays one fsync a batch.
-    m_writer->exec("PRAGMA synchronous = FULL");
+    // NORMAL: the commit is in the WAL file (the OS page cache) and fsynced at the next checkpoint.
+    m_writer->exec(sync == Sync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     m_writer->exec("PRAGMA foreign_keys = ON");
     migrate();
-    m_writerThread = std::thread([this] { writerLoop(); });
+    const char* syncPragma = sync == Sync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
+    m_checkpointer = std::make_unique<Connection>(path, false);
+    m_checkpointer->exec(syncPragma); // the checkpoint's fsyncs follow this connection's setting
+    // Replaces SQLite's automatic checkpoint, which would run on the writer inside a commit.
+    sqlite3_wal_hook(m_writer->handle(), &SqliteStore::onWalCommit, this);
+    m_checkpointThread = std::thread([this] { checkpointLoop(); });
+}
+
+namespace {
+constexpr int kCheckpointPages = 1000; // SQLite's default automatic checkpoint size
+// Under NORMAL a commit reaches the disk at the latest with the next checkpoint: at most this late.
+constexpr auto kCheckpointInterval = std::chrono::seconds(1);
+} // namespace
+
+int SqliteStore::onWalCommit(void* self, sqlite3*, const char*, int walPages) {
+    auto* store = static_cast<SqliteStore*>(self);
+    {
+        std::lock_guard lock(store->m_checkpointMutex);
+        store->m_commitsUnsynced = true;
+        if (walPages >= kCheckpointPages)
+            store->m_checkpointDue = true;
+    }
+    if (walPages >= kCheckpointPages)
+        store->m_checkpointCv.notify_one();
+    return SQLITE_OK;
+}
+
+// PASSIVE: copies what it can without waiting for the writer or readers; the writer starts the
+// WAL over at its next commit once everything is copied.
+void SqliteStore::checkpointLoop() {
+    std::unique_lock lock(m_checkpointMutex);
+    for (;;) {
+        m_checkpointCv.wait_for(lock, kCheckpointInterval,
+                                [&] { return m_checkpointStopping || m_checkpointDue; });
+        if (m_checkpointStopping)
+            return;
+        if (!m_checkpointDue && !m_commitsUnsynced)
+            continue;
+        m_checkpointDue = false;
+        m_commitsUnsynced = false;
+        lock.unlock();
+        try {
+            m_checkpointer->exec("PRAGMA wal_checkpoint(PASSIVE)");
+        } catch (const std::exception& e) {
+            log::warn(std::string("WAL checkpoint failed (retried later): ") + e.what());
+        }
+        lock.lock();
+    }
 }
 
 SqliteStore::~SqliteStore() {
@@ -447,14 +496,20 @@ void SqliteStore::migrate() {
 
 void SqliteStore::close() {
     {
-        std::lock_guard lock(m_queueMutex);
+        std::unique_lock lock(m_queueMutex);
         if (m_stopping)
             return;
-        m_stopping = true;
+        m_stopping = true; // new writes fail; the queued ones still commit
+        m_queueCv.wait(lock, [&] { return m_queue.empty() && !m_committing; });
     }
-    m_queueCv.notify_all();
-    if (m_writerThread.joinable())
-        m_writerThread.join();
+    {
+        std::lock_guard lock(m_checkpointMutex);
+        m_checkpointStopping = true;
+    }
+    m_checkpointCv.notify_all();
+    if (m_checkpointThread.joinable())
+        m_checkpointThread.join();
+    m_checkpointer.reset();
     {
         std::lock_guard lock(m_readersMutex);
         m_readers.clear();
@@ -468,34 +523,41 @@ void SqliteStore::close() {
 }
 
 void SqliteStore::write(const std::function<void(WriteTx&)>& job) {
-    Job j{&job, {}};
-    auto done = j.done.get_future();
-    {
-        std::lock_guard lock(m_queueMutex);
-        if (m_stopping)
-            throw std::runtime_error("the store is closed");
-        m_queue.push_back(&j);
-    }
-    m_queueCv.notify_one();
-    done.get(); // rethrows the job's exception
-}
-
-void SqliteStore::writerLoop() {
     constexpr std::size_t kMaxBatch = 128;
-    for (;;) {
-        std::vector<Job*> batch;
-        {
-            std::unique_lock lock(m_queueMutex);
-            m_queueCv.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
-            if (m_queue.empty() && m_stopping)
-                return;
-            while (!m_queue.empty() && batch.size() < kMaxBatch) {
-                batch.push_back(m_queue.front());
-                m_queue.pop_front();
-            }
+    Job j{&job, {}};
+    std::unique_lock lock(m_queueMutex);
+    if (m_stopping)
+        throw std::runtime_error("the store is closed");
+    m_queue.push_back(&j);
+    while (!j.done) {
+        if (m_committing) {
+            m_queueCv.wait(lock);
+            continue;
         }
-        runBatch(batch);
+        m_committing = true;
+        std::vector<Job*> batch;
+        while (!m_queue.empty() && batch.size() < kMaxBatch) {
+            batch.push_back(m_queue.front());
+            m_queue.pop_front();
+        }
+        lock.unlock();
+        try {
+            runBatch(batch);
+        } catch (const std::exception& e) { // runBatch catches the jobs' own errors; this is a bug
+            log::error(std::string("write group failed: ") + e.what());
+            for (auto* b : batch)
+                if (!b->error)
+                    b->error = std::current_exception();
+        }
+        lock.lock();
+        for (auto* b : batch)
+            b->done = true;
+        m_committing = false;
+        m_queueCv.notify_all(); // the group's callers return; the next caller in line commits
     }
+    lock.unlock();
+    if (j.error)
+        std::rethrow_exception(j.error);
 }
 
 void SqliteStore::runBatch(std::vector<Job*>& batch) {
@@ -505,7 +567,7 @@ void SqliteStore::runBatch(std::vector<Job*>& batch) {
         m_writer->exec("BEGIN IMMEDIATE");
     } catch (...) {
         for (auto* j : batch)
-            j->done.set_exception(std::current_exception());
+            j->error = std::current_exception();
         return;
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -535,7 +597,7 @@ void SqliteStore::runBatch(std::vector<Job*>& batch) {
         } catch (...) {
         }
         for (auto* j : batch)
-            j->done.set_exception(commitError);
+            j->error = commitError;
         return;
     }
     if (!events.empty()) {
@@ -543,12 +605,8 @@ void SqliteStore::runBatch(std::vector<Job*>& batch) {
         if (m_sink)
             m_sink->publish(std::move(events));
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (errors[i])
-            batch[i]->done.set_exception(errors[i]);
-        else
-            batch[i]->done.set_value();
-    }
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        batch[i]->error = errors[i];
 }
 
 std::unique_ptr<Connection> SqliteStore::acquireReader() {

@@ -1,15 +1,18 @@
 #pragma once
-// The embedded store: one SQLite database in WAL mode. All writes go through one writer thread
-// that takes queued jobs in batches and commits each batch as one transaction (group commit),
-// each job inside its own savepoint so one failing job rolls back only itself. Readers use a
-// small pool of read-only connections and never block the writer.
+// The embedded store: one SQLite database in WAL mode. Writes are serialized on one writer
+// connection and committed in groups: the calling thread whose job finds no commit in progress
+// takes every queued job and commits them as one transaction (each job inside its own savepoint,
+// so one failing job rolls back only itself); callers that arrive meanwhile wait and are served by
+// the next group. So an uncontended write costs no thread switch, and a busy store pays one
+// commit per group. Readers use a small pool of read-only connections and never block the writer.
 
 #include "store/Store.h"
+
+struct sqlite3;
 
 #include <condition_variable>
 #include <deque>
 #include <exception>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,8 +29,16 @@ class SqliteStore final : public Store {
 public:
     static constexpr int kSchemaVersion = 1;
 
+    // When a commit reaches the disk (PRAGMA synchronous, WAL mode). Either way a commit is
+    // atomic and survives a crash or kill of the server; they differ on a power loss.
+    enum class Sync {
+        Full,   // the WAL is fsynced before a commit returns: survives a power loss too
+        Normal, // fsync at checkpoints only: a power loss can undo the last commits
+    };
+
     // Opens (creating if needed) the database and migrates it forward. Throws on failure.
-    explicit SqliteStore(const std::string& path, EventSink* sink = nullptr, std::size_t readers = 8);
+    explicit SqliteStore(const std::string& path, EventSink* sink = nullptr, std::size_t readers = 8,
+                         Sync sync = Sync::Full);
     ~SqliteStore() override;
 
     // Where committed events go; may be set once the realtime side exists.
@@ -44,10 +55,12 @@ public:
 private:
     struct Job {
         const std::function<void(WriteTx&)>* fn;
-        std::promise<void> done;
+        std::exception_ptr error;
+        bool done = false; // under m_queueMutex
     };
-    void writerLoop();
     void runBatch(std::vector<Job*>& batch);
+    void checkpointLoop();
+    static int onWalCommit(void* self, sqlite3* db, const char* name, int walPages);
     void migrate();
     std::unique_ptr<sqlite::Connection> acquireReader();
     void releaseReader(std::unique_ptr<sqlite::Connection> c);
@@ -58,10 +71,20 @@ private:
     EventSink* m_sink;
 
     std::mutex m_queueMutex;
-    std::condition_variable m_queueCv;
+    std::condition_variable m_queueCv; // a group was committed
     std::deque<Job*> m_queue;
+    bool m_committing = false; // a thread is running a group on m_writer
     bool m_stopping = false;
-    std::thread m_writerThread;
+
+    // Checkpoints run on their own connection and thread, so that copying the WAL back into the
+    // database and its fsyncs never hold up a commit (SQLite would run them inside one).
+    std::unique_ptr<sqlite::Connection> m_checkpointer;
+    std::thread m_checkpointThread;
+    std::mutex m_checkpointMutex;
+    std::condition_variable m_checkpointCv;
+    bool m_checkpointDue = false;   // the WAL has grown past kCheckpointPages
+    bool m_commitsUnsynced = false; // commits since the last checkpoint (NORMAL: not yet fsynced)
+    bool m_checkpointStopping = false;
 
     std::mutex m_readersMutex;
     std::vector<std::unique_ptr<sqlite::Connection>> m_readers;
