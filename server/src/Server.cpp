@@ -22,7 +22,9 @@ Server::~Server() {
 
 std::string Server::start() {
     m_dataDir = std::make_unique<DataDir>(m_config.dataDir);
-    m_store = std::make_unique<SqliteStore>(m_dataDir->databasePath());
+    m_store = std::make_unique<SqliteStore>(m_dataDir->databasePath(), nullptr, 8,
+                                            m_config.dbSyncFull ? SqliteStore::Sync::Full
+                                                                : SqliteStore::Sync::Normal);
     m_tokens = std::make_unique<TokenSigner>(m_dataDir->secret(), *m_clock);
 
     ChatServiceOptions options;
@@ -56,6 +58,7 @@ std::string Server::start() {
     http.webRoot = m_config.webRoot;
     http.allowedOrigin = m_config.allowedOrigin;
     http.threads = m_config.httpThreads;
+    http.keepAliveSeconds = m_config.httpKeepAliveSeconds;
     http.maxBodyBytes = m_config.maxBodyBytes;
     m_http = std::make_unique<HttpApi>(*m_chat, http, [rt = m_realtime.get()] { return rt->accepting(); });
     m_http->bind();

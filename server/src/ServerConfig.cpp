@@ -67,7 +67,12 @@ Behaviour:
   --customer-rate-per-minute N   sustained customer message rate (default 60)
 
 Tuning:
-  --http-threads N               HTTP worker threads; each idle keep-alive connection holds one (default 512)
+  --http-threads N               HTTP requests handled at once; idle keep-alive connections hold no thread (default 64)
+  --http-keep-alive-seconds N    an idle HTTP connection is closed after this long (default 10)
+  --db-sync normal|full          normal: a commit survives a crash or kill of the server, and a power
+                                 loss can undo the last second or so of commits; full: every commit
+                                 is fsynced before it is answered or delivered, and survives a power
+                                 loss too, at a disk flush per commit (default normal)
   --max-body-bytes N             largest request body accepted (default 65536)
   --ws-hello-timeout-seconds N   time a new WebSocket has to say hello (default 10)
   --ws-idle-timeout-seconds N    a WebSocket that answers no ping this long is dropped (default 30)
@@ -116,7 +121,14 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             c.agentTokenHours = static_cast<int>(toNumber(flag, value(), 1, 24 * 365));
         else if (flag == "--http-threads")
             c.httpThreads = static_cast<int>(toNumber(flag, value(), 8, 10000));
-        else if (flag == "--web-root")
+        else if (flag == "--http-keep-alive-seconds")
+            c.httpKeepAliveSeconds = static_cast<int>(toNumber(flag, value(), 1, 3600));
+        else if (flag == "--db-sync") {
+            const auto v = value();
+            if (v != "normal" && v != "full")
+                throw std::invalid_argument("--db-sync must be normal or full");
+            c.dbSyncFull = v == "full";
+        } else if (flag == "--web-root")
             c.webRoot = value();
         else if (flag == "--public-ws-url")
             c.publicWsUrl = value();

@@ -16,7 +16,9 @@ struct ServerConfig {
     std::optional<std::string> adminPassword; // --admin-password or PARLEY_ADMIN_PASSWORD
     int agentGraceSeconds = 60;
     int agentTokenHours = 12;
-    int httpThreads = 512;
+    int httpThreads = 64;
+    int httpKeepAliveSeconds = 10;
+    bool dbSyncFull = false; // --db-sync full: fsync every commit (survives power loss); else normal
     std::string webRoot;     // default: defaultWebRoot()
     std::string publicWsUrl; // what the widget should connect to, behind a proxy
     std::string allowedOrigin = "*";

@@ -2,6 +2,7 @@
 
 #include "app/ApiError.h"
 #include "app/ChatService.h"
+#include "http/KeepAliveServer.h"
 #include "http/StaticFiles.h"
 #include "parley/protocol/Codec.h"
 #include "util/Log.h"
@@ -9,12 +10,8 @@
 
 #include <httplib.h>
 
-#include <arpa/inet.h>
 #include <atomic>
 #include <charconv>
-#include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 namespace parley::server {
 
@@ -118,67 +115,13 @@ protocol::FaqEntry faqFromBody(const json& body, const protocol::FaqEntry& base)
     return e;
 }
 
-// Debian's libcpp-httplib.so is compiled with a listen backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG),
-// so a burst of new clients gets SYNs dropped and waits a second or more to connect. httplib
-// keeps its socket private; find our listening socket by port and listen() again, which on
-// Linux raises the backlog of a socket that is already listening.
-// Calls fn(fd, listening) for every TCP socket of this process whose local port is port.
-// cpp-httplib hides its sockets; /proc/self/fd finds them.
-template <typename F>
-void forEachSocketOnPort(int port, F&& fn) {
-    std::vector<int> fds;
-    if (DIR* dir = ::opendir("/proc/self/fd")) {
-        while (const dirent* e = ::readdir(dir)) {
-            int fd = -1;
-            const std::string_view name(e->d_name);
-            if (std::from_chars(name.data(), name.data() + name.size(), fd).ec == std::errc{})
-                fds.push_back(fd);
-        }
-        ::closedir(dir);
-    }
-    for (int fd : fds) {
-        sockaddr_storage addr{};
-        socklen_t addrLen = sizeof addr;
-        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addrLen) != 0)
-            continue;
-        int boundPort = -1;
-        if (addr.ss_family == AF_INET)
-            boundPort = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-        else if (addr.ss_family == AF_INET6)
-            boundPort = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-        int accepting = 0;
-        socklen_t len = sizeof accepting;
-        if (boundPort == port && ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0)
-            fn(fd, accepting != 0);
-    }
-}
-
-// Debian's cpp-httplib listens with a backlog of 5: a burst of new clients would see SYNs dropped.
-void raiseListenBacklog(int port) {
-    forEachSocketOnPort(port, [](int fd, bool listening) {
-        if (listening && ::listen(fd, 4096) != 0)
-            log::warn("could not raise the HTTP listen backlog");
-    });
-}
-
-// An idle keep-alive connection holds its worker in httplib's wait for a next request until the
-// keep-alive timeout, and stopping joins every worker: each browser tab or console left open
-// delayed SIGTERM by up to 10 s. Shutting the read side ends those waits at once; a request in
-// flight has been read already and still writes its response.
-void endKeepAliveWaits(int port) {
-    forEachSocketOnPort(port, [](int fd, bool listening) {
-        if (!listening)
-            ::shutdown(fd, SHUT_RD);
-    });
-}
-
 } // namespace
 
 struct HttpApi::Impl {
     ChatService& chat;
     HttpOptions options;
     std::function<bool()> realtimeAccepting;
-    httplib::Server server;
+    KeepAliveServer server;
     StaticFiles files;
     std::atomic<bool> bound{false};
     int boundPort = 0;
@@ -187,6 +130,7 @@ struct HttpApi::Impl {
         : chat(c)
         , options(std::move(o))
         , realtimeAccepting(std::move(r))
+        , server(static_cast<std::size_t>(std::max(options.threads, 1)))
         , files(options.webRoot) {}
 
     using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
@@ -218,10 +162,7 @@ struct HttpApi::Impl {
 HttpApi::HttpApi(ChatService& chat, HttpOptions options, std::function<bool()> realtimeAccepting)
     : m_impl(std::make_unique<Impl>(chat, std::move(options), std::move(realtimeAccepting))) {
     auto& s = m_impl->server;
-    const int threads = std::max(m_impl->options.threads, 8);
-    // Without TCP_NODELAY every response waits ~40 ms (Nagle + delayed ACK); each idle keep-alive
-    // connection holds a pool thread, so the pool must be far larger than the idle connections.
-    s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    // Without TCP_NODELAY every response waits ~40 ms (Nagle + delayed ACK).
     s.set_tcp_nodelay(true);
     s.set_keep_alive_max_count(1000);
     s.set_keep_alive_timeout(m_impl->options.keepAliveSeconds);
@@ -245,7 +186,7 @@ void HttpApi::bind() {
     if (port <= 0)
         throw std::runtime_error("cannot listen for HTTP on " + o.host + ":" + std::to_string(o.port));
     m_impl->boundPort = port;
-    raiseListenBacklog(port);
+    m_impl->server.raiseListenBacklog(4096);
     m_impl->bound = true;
 }
 
@@ -253,10 +194,7 @@ void HttpApi::serve() {
     m_impl->server.listen_after_bind();
 }
 void HttpApi::stop() {
-    const bool wasRunning = m_impl->server.is_running();
-    m_impl->server.stop();
-    if (wasRunning)
-        endKeepAliveWaits(m_impl->boundPort);
+    m_impl->server.stop(); // idle connections close at once, requests in flight still answer
 }
 bool HttpApi::accepting() const {
     return m_impl->bound && m_impl->server.is_running();

@@ -23,7 +23,7 @@ struct HttpOptions {
     std::string publicWsUrl;         // overrides the ws URL the widget config reports
     std::string webRoot;             // widget.js, index.html, assets/
     std::string allowedOrigin = "*"; // CORS for the widget on shop pages (tokens, not cookies)
-    int threads = 512;               // each idle keep-alive connection holds one
+    int threads = 64;                // requests handled at once; idle connections hold none
     std::size_t maxBodyBytes = 64 * 1024;
     int keepAliveSeconds = 10;
 };
