@@ -58,7 +58,11 @@ private slots:
 
     void resumeDuringABurstYieldsEverySeqOnceInOrder() {
         const auto base = lastSeq();
-        constexpr int kMessages = 500;
+        // The burst lasts until the resumes are sent and kAfterResume more messages are in, so
+        // the resumes overlap it however fast the server is.
+        constexpr int kMinMessages = 500;
+        constexpr int kAfterResume = 100;
+        constexpr int kMaxMessages = 20000;
         constexpr int kThreads = 20;
 
         WsTestClient assignee(m_server.wsUrl());
@@ -67,18 +71,40 @@ private slots:
         WsTestClient early(m_server.wsUrl());
         QCOMPARE(early.hello(m_chat.customer.token).value("type", ""), std::string("hello.ok"));
 
-        std::atomic<int> done{0}, failed{0};
+        std::atomic<int> next{0}, sent{0}, failed{0}, sentAfterResume{0}, finished{0};
+        std::atomic<bool> resumed{false}, stop{false};
         std::vector<std::thread> senders;
+        struct JoinOnExit { // a failed check returns early: stop and join the senders first
+            std::atomic<bool>& stop;
+            std::vector<std::thread>& threads;
+            ~JoinOnExit() {
+                stop = true;
+                for (auto& t : threads)
+                    if (t.joinable())
+                        t.join();
+            }
+        } joinOnExit{stop, senders};
         for (int t = 0; t < kThreads; ++t)
-            senders.emplace_back([&, t] {
+            senders.emplace_back([&] {
                 HttpClient http(m_server.httpPort());
-                for (int i = t; i < kMessages; i += kThreads) {
+                for (;;) {
+                    if (stop || (resumed && sentAfterResume >= kAfterResume && next >= kMinMessages))
+                        break;
+                    const int i = next++;
+                    if (i >= kMaxMessages)
+                        break;
+                    const bool afterResume = resumed;
                     auto r = http.post("/api/v1/conversations/" + m_chat.conversationId + "/messages",
                                        {{"content", "burst " + std::to_string(i)}}, m_agent.token);
-                    if (r.status != 201)
+                    if (r.status != 201) {
                         ++failed;
-                    ++done;
+                        continue;
+                    }
+                    ++sent;
+                    if (afterResume)
+                        ++sentAfterResume;
                 }
+                ++finished;
             });
 
         // Mid-burst: a watcher resumes from 0, a customer window that joined late resumes from
@@ -91,13 +117,12 @@ private slots:
         QCOMPARE(late.hello(m_chat.customer.token).value("type", ""), std::string("hello.ok"));
         late.resume(m_chat.conversationId, base);
         early.resume(m_chat.conversationId, base);
-        QVERIFY2(done.load() < kMessages, "the burst ended before the resumes: not a concurrent test");
+        resumed = true;
 
-        QVERIFY(QTest::qWaitFor([&] { return done.load() == kMessages; }, 120000));
-        for (auto& t : senders)
-            t.join();
+        QVERIFY(QTest::qWaitFor([&] { return finished.load() == kThreads; }, 120000));
         QCOMPARE(failed.load(), 0);
-        const auto last = base + kMessages;
+        QVERIFY2(sentAfterResume.load() >= kAfterResume, "the burst ended before the resumes");
+        const auto last = base + sent.load();
         QCOMPARE(lastSeq(), last);
 
         for (auto* c : {&assignee, &early, &watcher, &late})
