@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Where the slow messages of a parley-bench-ws run are: spread out, or in short windows.
+
+Reads the CSV of `parley-bench-ws --samples FILE`. A *stall window* is a burst of at least
+--min-burst messages slower than --slow ms whose send times are less than 50 ms apart. Prints
+how many windows there are, their most likely period (the machine's periodic work shows up as a
+strong period), and the delivery percentiles of the messages sent outside the windows: what the
+server achieves when the machine leaves it alone. An estimate, not a measurement of the server
+alone: the windows are found from the slow messages themselves.
+
+    python3 bench/stall_windows.py samples.csv
+"""
+import argparse
+import csv
+import math
+
+
+def percentile(sorted_values, q):
+    return sorted_values[int(q * (len(sorted_values) - 1))]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("samples")
+    ap.add_argument("--slow", type=float, default=2.0, help="slow means above this many ms (2)")
+    ap.add_argument("--min-burst", type=int, default=5, help="slow messages that make a window (5)")
+    args = ap.parse_args()
+
+    rows = [(float(r["monotonic_s"]), float(r["delivery_ms"])) for r in csv.DictReader(open(args.samples))]
+    rows.sort()
+    slow = [(t, d) for t, d in rows if d > args.slow]
+    bursts = []
+    for t, d in slow:
+        if bursts and t - bursts[-1][-1][0] < 0.05:
+            bursts[-1].append((t, d))
+        else:
+            bursts.append([(t, d)])
+    windows = [(b[0][0] - 0.005, b[-1][0] + 0.005) for b in bursts if len(b) >= args.min_burst]
+
+    # The period that lines the window starts up best (mean resultant length of their phases).
+    best = (0.0, None)
+    starts = [w[0] for w in windows]
+    for ms in range(300, 2001):  # from 0.3 s: a fraction of the period would fit as well
+        period = ms / 1000
+        x = sum(math.cos(2 * math.pi * s / period) for s in starts)
+        y = sum(math.sin(2 * math.pi * s / period) for s in starts)
+        strength = math.hypot(x, y) / max(len(starts), 1)
+        if strength > best[0]:
+            best = (strength, period)
+
+    outside, i = [], 0
+    for t, d in rows:
+        while i < len(windows) and windows[i][1] < t:
+            i += 1
+        if not (i < len(windows) and windows[i][0] <= t <= windows[i][1]):
+            outside.append(d)
+    everything = sorted(d for _, d in rows)
+    outside.sort()
+    span = rows[-1][0] - rows[0][0]
+    print(f"messages {len(rows)} over {span:.1f} s; slower than {args.slow} ms: {len(slow)} "
+          f"({100 * len(slow) / len(rows):.2f}%)")
+    print(f"all:     p50 {percentile(everything, .5):.3f}  p99 {percentile(everything, .99):.3f}  "
+          f"p99.9 {percentile(everything, .999):.3f} ms")
+    print(f"stall windows (>= {args.min_burst} slow messages within 50 ms): {len(windows)}, "
+          f"{sum(len(b) for b in bursts if len(b) >= args.min_burst)} of the slow messages")
+    if best[1]:
+        print(f"their best-fitting period: {best[1]:.3f} s (strength {best[0]:.2f}; 0 = none, 1 = exact)")
+    print(f"outside the windows ({100 * len(outside) / len(rows):.1f}% of the messages): "
+          f"p50 {percentile(outside, .5):.3f}  p99 {percentile(outside, .99):.3f}  "
+          f"p99.9 {percentile(outside, .999):.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
