@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -57,74 +58,110 @@ void addressOf(const sockaddr_storage& addr, std::string& ip, int& port) {
     ip = text.data();
 }
 
+// A connection's two addresses, read once: httplib asks for them on every request.
+struct Addresses {
+    std::string remoteIp, localIp;
+    int remotePort = 0, localPort = 0;
+
+    explicit Addresses(int fd) {
+        sockaddr_storage addr{};
+        socklen_t len = sizeof addr;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+            addressOf(addr, remoteIp, remotePort);
+        len = sizeof addr;
+        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+            addressOf(addr, localIp, localPort);
+    }
+};
+
 // httplib reads a request line byte by byte, so the stream buffers like httplib's own. Bytes of
 // a pipelined next request stay here; a connection is parked only when this buffer is empty.
+// Reads and writes try the socket first and wait (poll) only when it is not ready: a request
+// that has arrived and a response that fits the send buffer cost one system call each.
 class SocketStream final : public httplib::Stream {
 public:
-    SocketStream(int fd, int readTimeoutMs, int writeTimeoutMs)
+    SocketStream(int fd, const Addresses& addresses, int readTimeoutMs, int writeTimeoutMs)
         : m_fd(fd)
+        , m_addresses(addresses)
         , m_readTimeoutMs(readTimeoutMs)
         , m_writeTimeoutMs(writeTimeoutMs) {}
 
     bool hasBuffered() const { return m_begin < m_end; }
 
+    enum class Fill { Data, Empty, Closed };
+    // Whatever has arrived, without waiting: Empty when nothing has.
+    Fill fillNow() {
+        const auto n = receive(m_buffer.data(), m_buffer.size(), MSG_DONTWAIT);
+        if (n > 0) {
+            m_begin = 0;
+            m_end = static_cast<std::size_t>(n);
+            return Fill::Data;
+        }
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Fill::Empty : Fill::Closed;
+    }
+
     bool is_readable() const override { return hasBuffered() || waitFor(m_fd, POLLIN, m_readTimeoutMs); }
     bool is_writable() const override { return waitFor(m_fd, POLLOUT, m_writeTimeoutMs); }
 
     ssize_t read(char* ptr, size_t size) override {
-        if (hasBuffered()) {
-            const auto n = std::min(size, m_end - m_begin);
-            std::memcpy(ptr, m_buffer.data() + m_begin, n);
-            m_begin += n;
-            return static_cast<ssize_t>(n);
+        if (!hasBuffered()) {
+            const bool direct = size >= m_buffer.size();
+            for (;;) {
+                const auto n = direct ? receive(ptr, size, MSG_DONTWAIT)
+                                      : receive(m_buffer.data(), m_buffer.size(), MSG_DONTWAIT);
+                if (n >= 0 && direct)
+                    return n;
+                if (n == 0)
+                    return 0;
+                if (n > 0) {
+                    m_begin = 0;
+                    m_end = static_cast<std::size_t>(n);
+                    break;
+                }
+                if ((errno != EAGAIN && errno != EWOULDBLOCK) || !waitFor(m_fd, POLLIN, m_readTimeoutMs))
+                    return -1;
+            }
         }
-        if (!waitFor(m_fd, POLLIN, m_readTimeoutMs))
-            return -1;
-        if (size >= m_buffer.size())
-            return receive(ptr, size);
-        const auto n = receive(m_buffer.data(), m_buffer.size());
-        if (n <= 0)
-            return n;
-        m_begin = 0;
-        m_end = static_cast<std::size_t>(n);
-        return read(ptr, size);
+        const auto n = std::min(size, m_end - m_begin);
+        std::memcpy(ptr, m_buffer.data() + m_begin, n);
+        m_begin += n;
+        return static_cast<ssize_t>(n);
     }
 
     using httplib::Stream::write;
     ssize_t write(const char* ptr, size_t size) override {
-        if (!waitFor(m_fd, POLLOUT, m_writeTimeoutMs))
-            return -1;
         for (;;) {
-            const auto n = ::send(m_fd, ptr, size, MSG_NOSIGNAL);
-            if (n >= 0 || errno != EINTR)
+            const auto n = ::send(m_fd, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n >= 0)
                 return n;
+            if (errno == EINTR)
+                continue;
+            if ((errno != EAGAIN && errno != EWOULDBLOCK) || !waitFor(m_fd, POLLOUT, m_writeTimeoutMs))
+                return -1;
         }
     }
 
     void get_remote_ip_and_port(std::string& ip, int& port) const override {
-        sockaddr_storage addr{};
-        socklen_t len = sizeof addr;
-        if (::getpeername(m_fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-            addressOf(addr, ip, port);
+        ip = m_addresses.remoteIp;
+        port = m_addresses.remotePort;
     }
     void get_local_ip_and_port(std::string& ip, int& port) const override {
-        sockaddr_storage addr{};
-        socklen_t len = sizeof addr;
-        if (::getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-            addressOf(addr, ip, port);
+        ip = m_addresses.localIp;
+        port = m_addresses.localPort;
     }
     socket_t socket() const override { return m_fd; }
 
 private:
-    ssize_t receive(char* ptr, size_t size) {
+    ssize_t receive(char* ptr, size_t size, int flags) {
         for (;;) {
-            const auto n = ::recv(m_fd, ptr, size, 0);
+            const auto n = ::recv(m_fd, ptr, size, flags);
             if (n >= 0 || errno != EINTR)
                 return n;
         }
     }
 
     int m_fd;
+    const Addresses& m_addresses;
     int m_readTimeoutMs;
     int m_writeTimeoutMs;
     std::array<char, 4096> m_buffer{};
@@ -218,6 +255,7 @@ public:
     void accept(int fd) {
         const int on = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+        auto addresses = std::make_shared<const Addresses>(fd);
         std::uint64_t id = 0;
         {
             std::lock_guard lock(m_mutex);
@@ -226,7 +264,7 @@ public:
                 return;
             }
             id = m_nextId++;
-            m_connections.emplace(id, Connection{fd, false, false, {}});
+            m_connections.emplace(id, Connection{fd, addresses});
             epoll_event ev{};
             ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
             ev.data.u64 = id;
@@ -238,15 +276,16 @@ public:
                 return;
             }
         }
-        serve(id, fd);
+        serve(id, fd, *addresses);
     }
 
 private:
     struct Connection {
         int fd;
-        bool parked;  // idle: waiting in the epoll set for its next request; no worker has it
-        bool pending; // data arrived while a worker had it: look again before parking
-        Clock::time_point idleSince;
+        std::shared_ptr<const Addresses> addresses;
+        bool parked = false;  // idle: waiting in the epoll set for its next request; no worker has it
+        bool pending = false; // data arrived while a worker had it: look again before parking
+        Clock::time_point idleSince{};
     };
     // epoll user data: connection ids start above these.
     static constexpr std::uint64_t kJobs = 1, kQuit = 2, kTimer = 3;
@@ -315,6 +354,7 @@ private:
     // Data arrived on a connection (a request, or the peer closed).
     void resume(std::uint64_t id) {
         int fd = -1;
+        std::shared_ptr<const Addresses> addresses;
         {
             std::lock_guard lock(m_mutex);
             auto it = m_connections.find(id);
@@ -326,21 +366,24 @@ private:
             }
             it->second.parked = false;
             fd = it->second.fd;
+            addresses = it->second.addresses;
         }
-        serve(id, fd);
+        serve(id, fd, *addresses);
     }
 
     // Serves requests while there are some, then parks the connection or closes it. An event can
-    // name data that the previous request's worker has read already, so look before reading
-    // (poll with no timeout is cheap: it joins no wait queue).
-    void serve(std::uint64_t id, int fd) {
-        SocketStream stream(fd, m_readTimeoutMs, m_writeTimeoutMs);
+    // name data that the previous request's worker has read already, so each round starts with
+    // a read that does not wait.
+    void serve(std::uint64_t id, int fd, const Addresses& addresses) {
+        SocketStream stream(fd, addresses, m_readTimeoutMs, m_writeTimeoutMs);
         for (;;) {
-            if (!stream.hasBuffered() && !waitFor(fd, POLLIN, 0)) {
-                const auto next = park(id, fd);
-                if (next == Next::Parked)
-                    return;
-                if (next == Next::Close)
+            if (!stream.hasBuffered()) {
+                auto fill = stream.fillNow();
+                if (fill == SocketStream::Fill::Empty)
+                    fill = park(id, stream);
+                if (fill == SocketStream::Fill::Empty)
+                    return; // parked
+                if (fill == SocketStream::Fill::Closed)
                     break;
             }
             bool clientClosed = false;
@@ -360,28 +403,27 @@ private:
         }
     }
 
-    enum class Next { Parked, Serve, Close };
-
-    // Parks the connection unless data arrived meanwhile. No event can be lost: an arrival while
-    // a worker has the connection sets `pending`, and one after parking wakes a worker.
-    Next park(std::uint64_t id, int fd) {
+    // Parks the connection unless data arrived meanwhile (then reads it: Data). No event can be
+    // lost: an arrival while a worker has the connection sets `pending`, and one after parking
+    // wakes a worker. Empty: parked. Closed: stopping, or the peer closed.
+    SocketStream::Fill park(std::uint64_t id, SocketStream& stream) {
         for (;;) {
             {
                 std::lock_guard lock(m_mutex);
                 auto it = m_connections.find(id);
                 if (m_stopping || it == m_connections.end())
-                    return Next::Close;
+                    return SocketStream::Fill::Closed;
                 auto& c = it->second;
                 if (!c.pending) {
                     c.parked = true;
                     c.idleSince = Clock::now();
-                    return Next::Parked;
+                    return SocketStream::Fill::Empty;
                 }
                 c.pending = false;
             }
             // The arrival may have been read already, as part of the last request.
-            if (waitFor(fd, POLLIN, 0))
-                return Next::Serve;
+            if (const auto fill = stream.fillNow(); fill != SocketStream::Fill::Empty)
+                return fill;
         }
     }
 
