@@ -6,7 +6,10 @@ Reads the CSV of `parley-bench-ws --samples FILE`. A *stall window* is a burst o
 how many windows there are, their most likely period (the machine's periodic work shows up as a
 strong period), and the delivery percentiles of the messages sent outside the windows: what the
 server achieves when the machine leaves it alone. An estimate, not a measurement of the server
-alone: the windows are found from the slow messages themselves.
+alone: the windows are found from the slow messages themselves. It also counts the windows in
+which the load generator itself ran late (a send more than --slow ms behind its schedule, from 20
+ms before the window to its end): the bench's timer does not depend on the server, so a late send
+means the bench process was not running either.
 
     python3 bench/stall_windows.py samples.csv
 """
@@ -26,8 +29,12 @@ def main():
     ap.add_argument("--min-burst", type=int, default=5, help="slow messages that make a window (5)")
     args = ap.parse_args()
 
-    rows = [(float(r["monotonic_s"]), float(r["delivery_ms"])) for r in csv.DictReader(open(args.samples))]
-    rows.sort()
+    table = [
+        (float(r["monotonic_s"]), float(r["delivery_ms"]), float(r["send_lag_ms"]))
+        for r in csv.DictReader(open(args.samples))
+    ]
+    table.sort()
+    rows = [(t, d) for t, d, _ in table]
     slow = [(t, d) for t, d in rows if d > args.slow]
     bursts = []
     for t, d in slow:
@@ -65,6 +72,8 @@ def main():
           f"{sum(len(b) for b in bursts if len(b) >= args.min_burst)} of the slow messages")
     if best[1]:
         print(f"their best-fitting period: {best[1]:.3f} s (strength {best[0]:.2f}; 0 = none, 1 = exact)")
+    late = sum(1 for a, b in windows if any(a - 0.02 <= t <= b and lag > args.slow for t, _, lag in table))
+    print(f"windows in which the load generator itself sent late (> {args.slow} ms): {late} of {len(windows)}")
     print(f"outside the windows ({100 * len(outside) / len(rows):.1f}% of the messages): "
           f"p50 {percentile(outside, .5):.3f}  p99 {percentile(outside, .99):.3f}  "
           f"p99.9 {percentile(outside, .999):.3f} ms")
