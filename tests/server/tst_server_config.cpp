@@ -1,0 +1,71 @@
+// parley-server's flags: defaults, the tuning and durability flags, and clear errors for bad
+// values (ServerConfig::parse, which main() turns into exit code 2 and the message).
+#include "ServerConfig.h"
+
+#include <QTest>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using parley::server::ServerConfig;
+
+namespace {
+
+ServerConfig parse(std::vector<std::string> args) {
+    return ServerConfig::parse(args, nullptr);
+}
+
+// The message of the error that parse throws, or "" when it accepts the flags.
+std::string errorOf(std::vector<std::string> args) {
+    try {
+        parse(std::move(args));
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return {};
+}
+
+} // namespace
+
+class TestServerConfig : public QObject {
+    Q_OBJECT
+
+private slots:
+    void defaults() {
+        const auto c = parse({});
+        QCOMPARE(c.httpThreads, 64);
+        QCOMPARE(c.httpKeepAliveSeconds, 10);
+        QVERIFY(!c.dbSyncFull); // normal: survives crashes and restarts, see the README
+        QCOMPARE(c.action, ServerConfig::Action::Run);
+    }
+
+    void dbSync() {
+        QVERIFY(parse({"--db-sync", "full"}).dbSyncFull);
+        QVERIFY(!parse({"--db-sync=normal"}).dbSyncFull);
+        QCOMPARE(errorOf({"--db-sync", "off"}), std::string("--db-sync must be normal or full"));
+        QVERIFY(errorOf({"--db-sync"}).find("needs a value") != std::string::npos);
+    }
+
+    void httpTuning() {
+        const auto c = parse({"--http-threads", "8", "--http-keep-alive-seconds=1"});
+        QCOMPARE(c.httpThreads, 8);
+        QCOMPARE(c.httpKeepAliveSeconds, 1);
+        QVERIFY(!errorOf({"--http-keep-alive-seconds", "0"}).empty());
+        QVERIFY(!errorOf({"--http-keep-alive-seconds", "ten"}).empty());
+        QVERIFY(!errorOf({"--http-threads", "2"}).empty());
+    }
+
+    void unknownFlagIsNamed() {
+        QVERIFY(errorOf({"--no-such-flag"}).find("--no-such-flag") != std::string::npos);
+    }
+
+    void helpListsTheNewFlags() {
+        const auto help = ServerConfig::help();
+        QVERIFY(help.find("--db-sync normal|full") != std::string::npos);
+        QVERIFY(help.find("--http-keep-alive-seconds N") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerConfig)
+#include "tst_server_config.moc"
