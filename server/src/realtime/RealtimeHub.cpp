@@ -3,17 +3,78 @@
 #include "parley/protocol/Events.h"
 #include "util/Log.h"
 
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace parley::server {
 
 namespace net = boost::asio;
 
+namespace {
+int newEventFd() {
+    const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0)
+        throw std::runtime_error(std::string("realtime hub: eventfd: ") + std::strerror(errno));
+    return fd;
+}
+} // namespace
+
 RealtimeHub::RealtimeHub(Executor strand, AgentPresenceTracker& presence)
     : m_strand(std::move(strand))
-    , m_presence(presence) {}
+    , m_presence(presence)
+    , m_wakeFd(newEventFd())
+    , m_wake(m_strand, m_wakeFd) {
+    waitForInbox();
+}
+
+RealtimeHub::~RealtimeHub() = default; // m_wake closes the eventfd
+
+void RealtimeHub::enqueue(std::function<void()> fn) {
+    bool signal = false;
+    {
+        std::lock_guard lock(m_inboxMutex);
+        m_inbox.push_back(std::move(fn));
+        signal = !m_inboxSignalled;
+        m_inboxSignalled = true;
+    }
+    if (signal) {
+        const std::uint64_t one = 1;
+        if (::write(m_wakeFd, &one, sizeof one) != sizeof one)
+            log::error(std::string("realtime hub: cannot wake the io thread: ") + std::strerror(errno));
+    }
+}
+
+void RealtimeHub::waitForInbox() {
+    m_wake.async_wait(net::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
+        if (ec)
+            return; // the io_context is stopping
+        drainInbox();
+        waitForInbox();
+    });
+}
+
+// On the strand (m_wake's executor).
+void RealtimeHub::drainInbox() {
+    std::uint64_t count = 0;
+    [[maybe_unused]] const auto n = ::read(m_wakeFd, &count, sizeof count);
+    std::vector<std::function<void()>> batch;
+    {
+        std::lock_guard lock(m_inboxMutex);
+        batch.swap(m_inbox);
+        m_inboxSignalled = false;
+    }
+    for (auto& fn : batch) {
+        try {
+            fn();
+        } catch (const std::exception& e) { // one failing operation must not stop the others
+            log::error(std::string("realtime hub: unexpected exception: ") + e.what());
+        }
+    }
+}
 
 std::shared_ptr<const std::string> RealtimeHub::serialize(const nlohmann::json& frame) {
     // Content is validated UTF-8 before it is stored; replace rather than throw just in case.
@@ -24,28 +85,27 @@ std::shared_ptr<const std::string> RealtimeHub::serialize(const nlohmann::json& 
 void RealtimeHub::publish(std::vector<Event> events) {
     if (events.empty())
         return;
-    net::post(m_strand, [this, events = std::move(events)] { route(events); });
+    enqueue([this, events = std::move(events)] { route(events); });
 }
 
 void RealtimeHub::post(std::function<void()> fn) {
-    net::post(m_strand, std::move(fn));
+    enqueue(std::move(fn));
 }
 
 void RealtimeHub::attachCustomer(std::shared_ptr<Subscriber> sub, std::string sessionId, Done done) {
-    net::post(m_strand,
-              [this, sub = std::move(sub), sessionId = std::move(sessionId), done = std::move(done)] {
-                  const auto id = sub->subscriberId();
-                  auto& entry = m_subs[id];
-                  entry.sub = sub;
-                  entry.customerSessionId = sessionId;
-                  m_byCustomer[sessionId].push_back(id);
-                  if (done)
-                      done();
-              });
+    enqueue([this, sub = std::move(sub), sessionId = std::move(sessionId), done = std::move(done)] {
+        const auto id = sub->subscriberId();
+        auto& entry = m_subs[id];
+        entry.sub = sub;
+        entry.customerSessionId = sessionId;
+        m_byCustomer[sessionId].push_back(id);
+        if (done)
+            done();
+    });
 }
 
 void RealtimeHub::attachAgent(std::shared_ptr<Subscriber> sub, std::string agentId, Done done) {
-    net::post(m_strand, [this, sub = std::move(sub), agentId = std::move(agentId), done = std::move(done)] {
+    enqueue([this, sub = std::move(sub), agentId = std::move(agentId), done = std::move(done)] {
         const auto id = sub->subscriberId();
         auto& entry = m_subs[id];
         entry.sub = sub;
@@ -59,8 +119,7 @@ void RealtimeHub::attachAgent(std::shared_ptr<Subscriber> sub, std::string agent
 }
 
 void RealtimeHub::watch(std::shared_ptr<Subscriber> sub, std::string conversationId, Done done) {
-    net::post(m_strand, [this, sub = std::move(sub), conversationId = std::move(conversationId),
-                         done = std::move(done)] {
+    enqueue([this, sub = std::move(sub), conversationId = std::move(conversationId), done = std::move(done)] {
         const auto id = sub->subscriberId();
         auto it = m_subs.find(id);
         // A connection that was detached meanwhile watches nothing; done still runs so the caller
@@ -75,7 +134,7 @@ void RealtimeHub::watch(std::shared_ptr<Subscriber> sub, std::string conversatio
 }
 
 void RealtimeHub::unwatch(std::uint64_t subscriberId, std::string conversationId) {
-    net::post(m_strand, [this, subscriberId, conversationId = std::move(conversationId)] {
+    enqueue([this, subscriberId, conversationId = std::move(conversationId)] {
         auto it = m_subs.find(subscriberId);
         if (it != m_subs.end())
             it->second.watching.erase(conversationId);
@@ -89,7 +148,7 @@ void RealtimeHub::unwatch(std::uint64_t subscriberId, std::string conversationId
 }
 
 void RealtimeHub::detach(std::uint64_t subscriberId) {
-    net::post(m_strand, [this, subscriberId] {
+    enqueue([this, subscriberId] {
         auto it = m_subs.find(subscriberId);
         if (it == m_subs.end())
             return;

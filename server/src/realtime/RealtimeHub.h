@@ -9,11 +9,13 @@
 #include "realtime/AgentPresenceTracker.h"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -46,6 +48,7 @@ public:
 
     // presence must run on the same strand (it is only touched from here).
     RealtimeHub(Executor strand, AgentPresenceTracker& presence);
+    ~RealtimeHub();
 
     // EventSink: thread-safe and non-blocking; routing happens on the strand.
     void publish(std::vector<Event> events) override;
@@ -75,11 +78,25 @@ private:
         std::unordered_set<std::string> watching;
     };
     void route(const std::vector<Event>& events);
+    // Every operation of the hub goes through one inbox, in order, and runs on the strand.
+    void enqueue(std::function<void()> fn);
+    void waitForInbox();
+    void drainInbox();
     void removeFrom(std::unordered_map<std::string, std::vector<std::uint64_t>>& index,
                     const std::string& key, std::uint64_t id);
 
     Executor m_strand;
     AgentPresenceTracker& m_presence;
+
+    // Why not asio::post: posting from an HTTP thread takes Asio's scheduler lock and wakes the
+    // io thread while still holding it, so the io thread often blocked on that lock at once
+    // (about half a futex wait per message). The inbox has its own short lock, and the io thread
+    // is woken through an eventfd once per batch of operations, after the lock is released.
+    std::mutex m_inboxMutex;
+    std::vector<std::function<void()>> m_inbox;
+    bool m_inboxSignalled = false; // the eventfd was written since the last drain
+    int m_wakeFd = -1;
+    boost::asio::posix::stream_descriptor m_wake;
     std::unordered_map<std::uint64_t, Entry> m_subs;
     std::unordered_map<std::string, std::vector<std::uint64_t>> m_byCustomer;
     std::unordered_map<std::string, std::vector<std::uint64_t>> m_byAgent;
