@@ -1,9 +1,9 @@
 #pragma once
 // Routes committed events to connections. The routing tables (customer session -> connections,
 // agent -> connections, every agent connection, watchers per conversation) live on one strand:
-// publish() only posts there, so the store's writer never waits for the network, and since the
-// strand routes batches in the order they were published, every connection sees its events in
-// commit order. Each event is serialised once and shared by all of its recipients.
+// publish() only queues the events in the hub's inbox, so the store's writer never waits for the
+// network, and since every hub operation goes through that inbox in order, every connection sees
+// its events in commit order. Each event is serialised once and shared by all of its recipients.
 
 #include "app/Event.h"
 #include "realtime/AgentPresenceTracker.h"
