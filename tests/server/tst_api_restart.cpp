@@ -47,6 +47,16 @@ private slots:
         std::mutex mutex;
         std::vector<std::string> createdIds;
         std::vector<std::thread> senders;
+        struct JoinOnExit { // a failed check returns early: stop and join the senders first
+            std::atomic<bool>& stop;
+            std::vector<std::thread>& threads;
+            ~JoinOnExit() {
+                stop = true;
+                for (auto& t : threads)
+                    if (t.joinable())
+                        t.join();
+            }
+        } joinOnExit{stop, senders};
         for (int t = 0; t < 8; ++t)
             senders.emplace_back([&, t] {
                 for (int i = 0; !stop; ++i) {
