@@ -1,5 +1,6 @@
 // resume: every message after after_seq, in order, then live ones; no gap and no duplicate, even
 // while messages are being committed concurrently.
+#include "BackgroundThreads.h"
 #include "ServerProcess.h"
 #include "WsTestClient.h"
 
@@ -72,23 +73,14 @@ private slots:
         QCOMPARE(early.hello(m_chat.customer.token).value("type", ""), std::string("hello.ok"));
 
         std::atomic<int> next{0}, sent{0}, failed{0}, sentAfterResume{0}, finished{0};
-        std::atomic<bool> resumed{false}, stop{false};
-        std::vector<std::thread> senders;
-        struct JoinOnExit { // a failed check returns early: stop and join the senders first
-            std::atomic<bool>& stop;
-            std::vector<std::thread>& threads;
-            ~JoinOnExit() {
-                stop = true;
-                for (auto& t : threads)
-                    if (t.joinable())
-                        t.join();
-            }
-        } joinOnExit{stop, senders};
+        std::atomic<bool> resumed{false};
+        BackgroundThreads senders; // joined on every exit
         for (int t = 0; t < kThreads; ++t)
-            senders.emplace_back([&] {
+            senders.start([&] {
                 HttpClient http(m_server.httpPort());
                 for (;;) {
-                    if (stop || (resumed && sentAfterResume >= kAfterResume && next >= kMinMessages))
+                    if (senders.stopRequested() ||
+                        (resumed && sentAfterResume >= kAfterResume && next >= kMinMessages))
                         break;
                     const int i = next++;
                     if (i >= kMaxMessages)

@@ -1,6 +1,7 @@
 // A client that never reads cannot make the server buffer without bound: past the send-queue
 // limit it is dropped, and everybody else keeps receiving everything in order. A client that
 // reads but answers no ping is dropped after the idle timeout.
+#include "BackgroundThreads.h"
 #include "ServerProcess.h"
 #include "WsTestClient.h"
 
@@ -64,12 +65,11 @@ private slots:
         const std::string big(4000, 'x');
         constexpr int kMax = 6000;
         std::atomic<int> sent{0}, failed{0};
-        std::atomic<bool> stop{false};
-        std::vector<std::thread> senders;
+        BackgroundThreads senders; // joined on every exit
         for (int t = 0; t < 8; ++t)
-            senders.emplace_back([&] {
+            senders.start([&] {
                 HttpClient http(m_server.httpPort());
-                while (!stop && sent.fetch_add(1) < kMax) {
+                while (!senders.stopRequested() && sent.fetch_add(1) < kMax) {
                     auto r = http.post("/api/v1/conversations/" + m_chat.conversationId + "/messages",
                                        {{"content", big}}, m_agent.token);
                     if (r.status != 201)
@@ -78,9 +78,7 @@ private slots:
             });
         const bool dropped = QTest::qWaitFor(
             [&] { return m_server.output().contains(QStringLiteral("send queue over the limit")); }, 90000);
-        stop = true;
-        for (auto& t : senders)
-            t.join();
+        senders.stopAndJoin();
         QVERIFY2(dropped, "the stalled client was never dropped");
         QCOMPARE(failed.load(), 0);
         const long rss = rssKb(m_server.process().processId());

@@ -2,6 +2,7 @@
 // Shared set-up of API tests: a real parley-server on free ports with its own data dir, and
 // shortcuts for the flows most tests start with. Include in exactly one .cpp per test.
 
+#include "BackgroundThreads.h"
 #include "HttpClient.h"
 #include "ServerProcess.h"
 

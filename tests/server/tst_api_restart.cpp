@@ -43,23 +43,12 @@ private slots:
 
     void sigtermLosesNothingAnswered() {
         auto [token, id] = f.customerWithConversation();
-        std::atomic<bool> stop{false};
         std::mutex mutex;
         std::vector<std::string> createdIds;
-        std::vector<std::thread> senders;
-        struct JoinOnExit { // a failed check returns early: stop and join the senders first
-            std::atomic<bool>& stop;
-            std::vector<std::thread>& threads;
-            ~JoinOnExit() {
-                stop = true;
-                for (auto& t : threads)
-                    if (t.joinable())
-                        t.join();
-            }
-        } joinOnExit{stop, senders};
+        BackgroundThreads senders; // joined on every exit
         for (int t = 0; t < 8; ++t)
-            senders.emplace_back([&, t] {
-                for (int i = 0; !stop; ++i) {
+            senders.start([&, t] {
+                for (int i = 0; !senders.stopRequested(); ++i) {
                     auto r = http().post(
                         "/api/v1/conversations/" + id + "/messages",
                         {{"content", "burst " + std::to_string(t) + "-" + std::to_string(i)}}, token);
@@ -78,9 +67,7 @@ private slots:
             }(),
             20000);
         QVERIFY(f.server.stop()); // SIGTERM; exits 0 after finishing in-flight requests
-        stop = true;
-        for (auto& s : senders)
-            s.join();
+        senders.stopAndJoin();
         QVERIFY(f.server.start());
         f.http = std::make_unique<HttpClient>(f.server.httpPort());
         const auto messages = f.conversation(id, token)["messages"];
