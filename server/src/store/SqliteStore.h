@@ -82,7 +82,9 @@ private:
     std::thread m_checkpointThread;
     std::mutex m_checkpointMutex;
     std::condition_variable m_checkpointCv;
-    bool m_checkpointDue = false;   // the WAL has grown past kCheckpointPages
+    bool m_checkpointDue = false;   // the WAL has grown by kCheckpointPages since the last one
+    int m_walPages = 0;             // WAL size after the last commit, in pages
+    int m_walPagesAtCheckpoint = 0; // WAL size when the last checkpoint started
     bool m_commitsUnsynced = false; // commits since the last checkpoint (NORMAL: not yet fsynced)
     bool m_checkpointStopping = false;
 
