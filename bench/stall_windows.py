@@ -11,7 +11,7 @@ which the load generator itself ran late (a send more than --slow ms behind its 
 ms before the window to its end): the bench's timer does not depend on the server, so a late send
 means the bench process was not running either.
 
-    python3 bench/stall_windows.py samples.csv
+    python3 bench/stall_windows.py samples.csv [--column socket_ms]
 """
 import argparse
 import csv
@@ -27,10 +27,13 @@ def main():
     ap.add_argument("samples")
     ap.add_argument("--slow", type=float, default=2.0, help="slow means above this many ms (2)")
     ap.add_argument("--min-burst", type=int, default=5, help="slow messages that make a window (5)")
+    ap.add_argument("--column", default="delivery_ms",
+                    help="the latency to look at: delivery_ms (read by the recipient, the default) or "
+                         "socket_ms (in the recipient's socket: the server's part)")
     args = ap.parse_args()
 
     table = [
-        (float(r["monotonic_s"]), float(r["delivery_ms"]), float(r["send_lag_ms"]))
+        (float(r["monotonic_s"]), float(r[args.column]), float(r["send_lag_ms"]))
         for r in csv.DictReader(open(args.samples))
     ]
     table.sort()

@@ -486,6 +486,109 @@ private:
 
 // --- the load generator (everything below runs on the one io thread) ----------------------------
 
+// A TCP socket that also reports when the kernel received the bytes it returns: SO_TIMESTAMPNS
+// puts the receive time in a control message of recvmsg(), which Asio's own reads discard. With it
+// the bench can tell the server's part of a delivery (up to the frame's arrival in the recipient's
+// socket) from its own part (the load generator getting round to reading it). On loopback the
+// receive time is taken while the server's send() runs. Reads wait for readiness, then recvmsg().
+class StampedSocket {
+public:
+    using executor_type = tcp::socket::executor_type;
+
+    explicit StampedSocket(net::io_context& io)
+        : m_socket(io) {}
+    executor_type get_executor() noexcept { return m_socket.get_executor(); }
+    tcp::socket& socket() { return m_socket; }
+
+    bool enableTimestamps() {
+        const int on = 1;
+        return ::setsockopt(m_socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0;
+    }
+    // Receive time (on the steady clock) of the last bytes the latest read returned; a frame that
+    // completes in that read arrived no later than this.
+    std::optional<TimePoint> lastArrival() const { return m_lastArrival; }
+
+    template <typename MutableBufferSequence, typename ReadHandler>
+    auto async_read_some(const MutableBufferSequence& buffers, ReadHandler&& handler) {
+        return net::async_initiate<ReadHandler, void(beast::error_code, std::size_t)>(
+            [this](auto h, const MutableBufferSequence& b) { waitThenReceive(std::move(h), b); }, handler,
+            buffers);
+    }
+    template <typename ConstBufferSequence, typename WriteHandler>
+    auto async_write_some(const ConstBufferSequence& buffers, WriteHandler&& handler) {
+        return m_socket.async_write_some(buffers, std::forward<WriteHandler>(handler));
+    }
+
+private:
+    template <typename Handler, typename Buffers>
+    void waitThenReceive(Handler h, const Buffers& b) {
+        m_socket.async_wait(tcp::socket::wait_read,
+                            [this, h = std::move(h), b](beast::error_code ec) mutable {
+                                std::size_t n = 0;
+                                if (!ec)
+                                    ec = receive(b, n);
+                                if (ec == net::error::would_block)
+                                    return waitThenReceive(std::move(h), b);
+                                h(ec, n);
+                            });
+    }
+
+    template <typename Buffers>
+    beast::error_code receive(const Buffers& buffers, std::size_t& n) {
+        iovec iov[8];
+        std::size_t count = 0;
+        for (auto it = net::buffer_sequence_begin(buffers);
+             it != net::buffer_sequence_end(buffers) && count < 8; ++it) {
+            const net::mutable_buffer b(*it);
+            if (b.size() > 0)
+                iov[count++] = iovec{b.data(), b.size()};
+        }
+        if (count == 0)
+            return {};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = count;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        const ssize_t r = ::recvmsg(m_socket.native_handle(), &msg, MSG_DONTWAIT);
+        if (r < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                return net::error::would_block;
+            return beast::error_code(errno, boost::system::system_category());
+        }
+        if (r == 0)
+            return net::error::eof;
+        n = static_cast<std::size_t>(r);
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+                continue;
+            timespec rx{};
+            std::memcpy(&rx, CMSG_DATA(c), sizeof rx);
+            // The stamp is on CLOCK_REALTIME; carry it over to the steady clock by its age now.
+            timespec nowReal{};
+            ::clock_gettime(CLOCK_REALTIME, &nowReal);
+            const auto nowSteady = SteadyClock::now();
+            const auto age = std::chrono::seconds(nowReal.tv_sec - rx.tv_sec) +
+                             std::chrono::nanoseconds(nowReal.tv_nsec - rx.tv_nsec);
+            m_lastArrival = nowSteady - std::chrono::duration_cast<SteadyClock::duration>(age);
+        }
+        return {};
+    }
+
+    tcp::socket m_socket;
+    std::optional<TimePoint> m_lastArrival;
+};
+
+// Closing a WebSocket over a StampedSocket closes the TCP socket as usual (found by ADL).
+void beast_close_socket(StampedSocket& s) {
+    beast::close_socket(s.socket());
+}
+template <typename TeardownHandler>
+void async_teardown(beast::role_type role, StampedSocket& s, TeardownHandler&& handler) {
+    websocket::async_teardown(role, s.socket(), std::forward<TeardownHandler>(handler));
+}
+
 class Bench;
 
 class WsConn {
@@ -509,9 +612,12 @@ private:
     void failed(const std::string& why);
 
     Bench& m_bench;
-    websocket::stream<beast::tcp_stream> m_ws;
+    websocket::stream<StampedSocket> m_ws;
     beast::flat_buffer m_buf;
     std::string m_hello;
+
+public:
+    std::optional<TimePoint> lastArrival() const { return m_ws.next_layer().lastArrival(); }
 };
 
 // One keep-alive HTTP/1.1 connection that posts the messages of one side of one conversation.
@@ -551,6 +657,7 @@ struct Msg {
     TimePoint sent{};
     TimePoint responded{};
     TimePoint delivered{};
+    TimePoint arrived{}; // kernel receive time of the frame in the recipient's socket
     const WsConn* recipient = nullptr;
     int status = 0;
     int deliveries = 0;
@@ -638,8 +745,13 @@ public:
         if (k >= msgs.size() || msgs[k].recipient != &c)
             return; // the sender's own copy
         auto& msg = msgs[k];
-        if (msg.deliveries++ == 0)
+        if (msg.deliveries++ == 0) {
             msg.delivered = SteadyClock::now();
+            const auto arrival = c.lastArrival();
+            if (!arrival)
+                ++unstamped;
+            msg.arrived = arrival.value_or(msg.delivered); // no stamp: count it as read, the later time
+        }
     }
 
     void onWsClosed(WsConn& c) {
@@ -752,6 +864,7 @@ public:
     std::vector<Msg> msgs;
 
     std::size_t idleFrames = 0;
+    std::size_t unstamped = 0; // deliveries whose read carried no kernel receive time
     std::size_t idleDropped = 0;
     std::size_t activeDropped = 0;
     std::size_t httpErrors = 0;
@@ -780,17 +893,17 @@ WsConn::WsConn(Bench& bench, Kind k, int i, std::string token)
     , m_hello(json{{"type", "hello"}, {"token", std::move(token)}}.dump()) {}
 
 void WsConn::open(const tcp::endpoint& ep) {
-    auto& s = beast::get_lowest_layer(m_ws);
-    s.expires_after(30s);
-    s.async_connect(ep, [this](beast::error_code ec) { onConnect(ec); });
+    // No per-connection timer: the connect phase as a whole has its own deadline.
+    m_ws.next_layer().socket().async_connect(ep, [this](beast::error_code ec) { onConnect(ec); });
 }
 
 void WsConn::onConnect(beast::error_code ec) {
     if (ec)
         return failed("connect: " + ec.message());
-    auto& s = beast::get_lowest_layer(m_ws);
+    auto& s = m_ws.next_layer();
     s.socket().set_option(tcp::no_delay(true), ec);
-    s.expires_never();
+    if (kind != Kind::Idle && !s.enableTimestamps())
+        return failed(std::string("SO_TIMESTAMPNS: ") + std::strerror(errno));
     m_ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     m_ws.async_handshake("127.0.0.1", "/ws", [this](beast::error_code ec) { onHandshake(ec); });
 }
@@ -1168,7 +1281,7 @@ int run(const Options& o) {
     const auto loadAfter = loadAverage();
 
     // --- figures (the io thread no longer touches msgs: recording stopped) -----------------------
-    Dist delivery, toAgent, toCustomer, restRtt, wsMinusResponse, lag, fromSchedule;
+    Dist delivery, toAgent, toCustomer, restRtt, wsMinusResponse, lag, fromSchedule, atSocket, readDelay;
     std::size_t measured = 0, lost = 0, duplicates = 0, failed = 0;
     for (const auto& m : bench.msgs) {
         if (!m.measured)
@@ -1190,11 +1303,15 @@ int run(const Options& o) {
         fromSchedule.add(ms(m.delivered - m.scheduled));
         (m.toAgent ? toAgent : toCustomer).add(d);
         wsMinusResponse.add(ms(m.delivered - m.responded));
+        atSocket.add(ms(m.arrived - m.sent));
+        readDelay.add(ms(m.delivered - m.arrived));
     }
     if (!o.samplesFile.empty()) {
         std::ofstream csv(o.samplesFile);
         // monotonic_s: CLOCK_MONOTONIC (steady_clock) of the scheduled send, to line up with perf traces.
-        csv << "msg,direction,monotonic_s,scheduled_ms,send_lag_ms,rest_rtt_ms,delivery_ms,status\n";
+        // socket_ms: request written -> the frame's kernel receive time in the recipient's socket.
+        csv << "msg,direction,monotonic_s,scheduled_ms,send_lag_ms,rest_rtt_ms,delivery_ms,status,socket_"
+               "ms\n";
         csv.precision(9);
         for (std::size_t k = 0; k < bench.msgs.size(); ++k) {
             const auto& m = bench.msgs[k];
@@ -1204,7 +1321,8 @@ int run(const Options& o) {
                 << std::chrono::duration<double>(m.scheduled.time_since_epoch()).count() << ','
                 << ms(m.scheduled - windowStart) << ',' << ms(m.sent - m.scheduled) << ','
                 << (m.status ? ms(m.responded - m.sent) : NAN) << ','
-                << (m.deliveries ? ms(m.delivered - m.sent) : NAN) << ',' << m.status << '\n';
+                << (m.deliveries ? ms(m.delivered - m.sent) : NAN) << ',' << m.status << ','
+                << (m.deliveries ? ms(m.arrived - m.sent) : NAN) << '\n';
         }
     }
     std::size_t queued = 0, reconnects = 0;
@@ -1224,6 +1342,13 @@ int run(const Options& o) {
     std::printf("  to agent    %s\n  to customer %s\n", toAgent.line().c_str(), toCustomer.line().c_str());
     std::printf("  from the scheduled send time (adds any wait for the sender's connection): %s\n",
                 fromSchedule.line().c_str());
+    std::printf(
+        "  the server's part: request written -> frame in the recipient's socket (kernel receive time):\n"
+        "              %s\n",
+        atSocket.line().c_str());
+    std::printf("  the load generator's part: frame in the socket -> read: p50 %.3f  p99 %.3f  max %.3f ms; "
+                "%zu reads without a receive time\n",
+                readDelay.pct(50), readDelay.pct(99), readDelay.pct(100), bench.unstamped);
     std::printf("REST round trip, request written -> 201 read:\n  %s\n", restRtt.line().c_str());
     std::printf(
         "frame after the 201 (frame time - response time; negative: frame first):\n  p50 %.3f  p99 %.3f ms\n",
