@@ -12,6 +12,8 @@ MyConversationsModel::MyConversationsModel(QObject* parent)
 bool MyConversationsModel::newerFirst(const Item& a, const Item& b) {
     if (a.lastActivity != b.lastActivity)
         return a.lastActivity > b.lastActivity;
+    if (a.seenOrder != b.seenOrder)
+        return a.seenOrder > b.seenOrder;
     return a.conversation.id < b.conversation.id;
 }
 
@@ -117,6 +119,7 @@ bool MyConversationsModel::upsert(const protocol::Conversation& c) {
     Item item;
     item.conversation = c;
     item.lastActivity = parseTime(c.requestedAgentAt.value_or(c.updatedAt));
+    item.seenOrder = ++m_seen;
     const int at = int(std::lower_bound(m_items.begin(), m_items.end(), item, newerFirst) - m_items.begin());
     beginInsertRows(QModelIndex(), at, at);
     m_items.insert(m_items.begin() + at, item);
@@ -158,8 +161,10 @@ bool MyConversationsModel::noteMessage(const protocol::Message& m, bool inFront)
         it.lastSeq = m.seq;
         it.preview = qs(m.content);
         const QDateTime t = parseTime(m.createdAt);
-        if (t.isValid() && (!it.lastActivity.isValid() || t > it.lastActivity))
+        if (t.isValid() && (!it.lastActivity.isValid() || t >= it.lastActivity)) {
             it.lastActivity = t;
+            it.seenOrder = ++m_seen;
+        }
         if (!inFront && m.senderType == protocol::SenderType::Customer) {
             ++it.unread;
             counted = true;

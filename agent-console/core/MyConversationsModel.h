@@ -53,11 +53,15 @@ private:
         QString preview;
         QDateTime lastActivity;
         qint64 lastSeq = 0;
+        // When this console last saw activity in it: times have milliseconds only, and two
+        // messages in two chats can share one, so the one seen later goes in front on a tie.
+        quint64 seenOrder = 0;
     };
     static bool newerFirst(const Item& a, const Item& b);
     void reposition(int row); // moves a changed row to its sorted place
 
     std::vector<Item> m_items;
+    quint64 m_seen = 0;
 };
 
 } // namespace parley::console

@@ -69,6 +69,38 @@ private slots:
         session.setPresence(proto::Presence::Offline);
         QTRY_COMPARE_WITH_TIMEOUT(session.me().presence, proto::Presence::Offline, 10000);
     }
+
+    // Times carry milliseconds only: two chats active in the same millisecond still put the one
+    // whose message came last in front (it failed that way once the server answered in 0.3 ms).
+    void sameMillisecondLastSeenGoesFirst() {
+        MyConversationsModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const std::string t = "2026-11-26T10:00:00.000Z";
+        for (const char* id : {"a", "b"}) {
+            proto::Conversation c;
+            c.id = id;
+            c.status = proto::ConversationStatus::Agent;
+            c.createdAt = c.updatedAt = t;
+            model.upsert(c);
+        }
+        auto say = [&](const char* conversationId, std::int64_t seq, const std::string& at) {
+            proto::Message m;
+            m.conversationId = conversationId;
+            m.seq = seq;
+            m.content = "hi";
+            m.createdAt = at;
+            model.noteMessage(m, false);
+        };
+        const std::string later = "2026-11-26T10:00:01.234Z";
+        std::int64_t seq = 1;
+        for (const char* first : {"a", "b"}) {
+            const char* second = std::string(first) == "a" ? "b" : "a";
+            say(first, ++seq, later);
+            QCOMPARE(idAt(&model, 0), QString::fromLatin1(first));
+            say(second, seq, later);
+            QCOMPARE(idAt(&model, 0), QString::fromLatin1(second));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMyConversationsModel)
