@@ -22,6 +22,12 @@ std::string HttpResponse::errorCode() const {
     return {};
 }
 
+std::string HttpResponse::describe() const {
+    if (status == 0)
+        return "no answer (" + transportError + ")";
+    return std::to_string(status) + " " + rawBody.substr(0, 300);
+}
+
 HttpClient::HttpClient(int port, std::string host)
     : m_port(port)
     , m_host(std::move(host)) {}
@@ -50,8 +56,10 @@ HttpResponse HttpClient::raw(const std::string& method, const std::string& path,
     };
     const auto res = send();
     HttpResponse out;
-    if (!res)
+    if (!res) {
+        out.transportError = httplib::to_string(res.error());
         return out;
+    }
     out.status = res->status;
     out.rawBody = res->body;
     for (const auto& [k, v] : res->headers)

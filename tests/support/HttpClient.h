@@ -16,6 +16,10 @@ struct HttpResponse {
     nlohmann::json body;
     std::string rawBody;
     std::multimap<std::string, std::string> headers;
+    std::string transportError; // why there was no answer (status 0)
+
+    // For failure messages: "201 {...}" or "no answer (Connection timed out)".
+    std::string describe() const;
 
     std::string header(const std::string& name) const;
     std::string errorCode() const; // body.error.code, or "" when absent
