@@ -3,12 +3,15 @@
 #include "ServerConfig.h"
 #include "util/Log.h"
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string>
 #include <sys/resource.h>
 
@@ -44,6 +47,25 @@ void keepFreedMemory() {
     mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024); // fixed now: larger blocks are mapped and unmapped
 }
 
+// The server's threads hand each message on: an HTTP worker commits it and wakes the WebSocket
+// thread, which writes the frames. Woken under SCHED_OTHER, that thread usually preempts the worker
+// that woke it, on the same core, in the middle of its request; the worker finishes only after it.
+// That is two extra context switches per message, and context switches are what costs most here
+// (bench/README.md). SCHED_BATCH keeps the fair share and only turns off wake-up preemption.
+// Set before any thread is started: threads inherit it. The packaged systemd unit starts the server
+// under SCHED_BATCH already (CPUSchedulingPolicy=batch), and its system-call filter would refuse
+// the change anyway.
+void applyCpuScheduling(bool batch) {
+    if (!batch || sched_getscheduler(0) == SCHED_BATCH)
+        return;
+    sched_param param{};
+    param.sched_priority = 0;
+    if (sched_setscheduler(0, SCHED_BATCH, &param) != 0)
+        parley::server::log::warn(
+            std::string("could not switch to SCHED_BATCH, running under SCHED_OTHER: ") +
+            std::strerror(errno));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -67,6 +89,7 @@ int main(int argc, char** argv) {
 
     raiseFileLimit();
     keepFreedMemory();
+    applyCpuScheduling(config.batchScheduling);
 
     // Block the stop signals in every thread; main waits for them with sigwait.
     sigset_t stopSignals;

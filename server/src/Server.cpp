@@ -45,7 +45,6 @@ std::string Server::start() {
     rt.agentGrace = std::chrono::seconds(m_config.agentGraceSeconds);
     rt.helloTimeout = std::chrono::seconds(m_config.wsHelloTimeoutSeconds);
     rt.idleTimeout = std::chrono::seconds(m_config.wsIdleTimeoutSeconds);
-    rt.pingInterval = std::chrono::seconds(std::max(1, m_config.wsIdleTimeoutSeconds / 3));
     m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt);
     m_store->setEventSink(&m_realtime->eventSink());
     m_realtime->start();

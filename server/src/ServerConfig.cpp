@@ -73,6 +73,11 @@ Tuning:
                                  loss can undo the last second or so of commits; full: every commit
                                  is fsynced before it is answered or delivered, and survives a power
                                  loss too, at a disk flush per commit (default normal)
+  --cpu-scheduling batch|normal  batch: the server's threads run under SCHED_BATCH, so a thread that
+                                 hands work to another (an HTTP worker waking the WebSocket thread)
+                                 is not preempted by it mid-request; they still get their fair share
+                                 of the CPU; normal: the server keeps the policy it was started
+                                 with, SCHED_OTHER as a rule (default batch)
   --max-body-bytes N             largest request body accepted (default 65536)
   --ws-hello-timeout-seconds N   time a new WebSocket has to say hello (default 10)
   --ws-idle-timeout-seconds N    a WebSocket that answers no ping this long is dropped (default 30)
@@ -128,6 +133,11 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             if (v != "normal" && v != "full")
                 throw std::invalid_argument("--db-sync must be normal or full");
             c.dbSyncFull = v == "full";
+        } else if (flag == "--cpu-scheduling") {
+            const auto v = value();
+            if (v != "batch" && v != "normal")
+                throw std::invalid_argument("--cpu-scheduling must be batch or normal");
+            c.batchScheduling = v == "batch";
         } else if (flag == "--web-root")
             c.webRoot = value();
         else if (flag == "--public-ws-url")

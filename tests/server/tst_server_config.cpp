@@ -37,6 +37,7 @@ private slots:
         QCOMPARE(c.httpThreads, 64);
         QCOMPARE(c.httpKeepAliveSeconds, 10);
         QVERIFY(!c.dbSyncFull); // normal: survives crashes and restarts, see the README
+        QVERIFY(c.batchScheduling);
         QCOMPARE(c.action, ServerConfig::Action::Run);
     }
 
@@ -45,6 +46,13 @@ private slots:
         QVERIFY(!parse({"--db-sync=normal"}).dbSyncFull);
         QCOMPARE(errorOf({"--db-sync", "off"}), std::string("--db-sync must be normal or full"));
         QVERIFY(errorOf({"--db-sync"}).find("needs a value") != std::string::npos);
+    }
+
+    void cpuScheduling() {
+        QVERIFY(!parse({"--cpu-scheduling", "normal"}).batchScheduling);
+        QVERIFY(parse({"--cpu-scheduling=batch"}).batchScheduling);
+        QCOMPARE(errorOf({"--cpu-scheduling", "fifo"}),
+                 std::string("--cpu-scheduling must be batch or normal"));
     }
 
     void httpTuning() {
@@ -64,6 +72,7 @@ private slots:
         const auto help = ServerConfig::help();
         QVERIFY(help.find("--db-sync normal|full") != std::string::npos);
         QVERIFY(help.find("--http-keep-alive-seconds N") != std::string::npos);
+        QVERIFY(help.find("--cpu-scheduling batch|normal") != std::string::npos);
     }
 };
 

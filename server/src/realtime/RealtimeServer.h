@@ -22,8 +22,8 @@ struct RealtimeOptions {
     std::chrono::seconds agentGrace{60};
     std::chrono::seconds helloTimeout{10}; // contract: first frame within 10 s
     std::chrono::seconds handshakeTimeout{10};
-    std::chrono::seconds pingInterval{10};
-    std::chrono::seconds idleTimeout{30}; // contract: no pong for 30 s -> dropped
+    // Contract: no pong for 30 s -> dropped. A connection silent for half of it gets a ping.
+    std::chrono::seconds idleTimeout{30};
     std::size_t maxMessageBytes = 64 * 1024;
     std::size_t maxSendQueueBytes = 4 * 1024 * 1024; // a slower reader is dropped; it resumes
     int listenBacklog = 4096;

@@ -1,0 +1,87 @@
+// What parley-server sets up for its own process before it starts any thread: the scheduling
+// policy every thread runs under (--cpu-scheduling), and the open-file limit raised to the hard
+// limit. Read from /proc of the real server process.
+#include "ServerProcess.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTest>
+
+#include <sched.h>
+#include <sys/resource.h>
+
+using namespace parley::test;
+
+namespace {
+
+// The scheduling policy of each of the process's threads (field 41 of /proc/PID/task/TID/stat).
+QList<int> threadPolicies(qint64 pid) {
+    QList<int> policies;
+    const QDir tasks(QStringLiteral("/proc/%1/task").arg(pid));
+    for (const auto& tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile stat(tasks.filePath(tid + QStringLiteral("/stat")));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue; // the thread ended meanwhile
+        const QByteArray line = stat.readAll();
+        // The name (field 2) is in parentheses and may hold spaces: count from after it.
+        const auto fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        policies.append(fields.value(41 - 3).toInt());
+    }
+    return policies;
+}
+
+// The "Max open files" soft and hard limits from /proc/PID/limits.
+QPair<QByteArray, QByteArray> openFileLimits(qint64 pid) {
+    QFile limits(QStringLiteral("/proc/%1/limits").arg(pid));
+    if (!limits.open(QIODevice::ReadOnly))
+        return {};
+    for (const auto& line : limits.readAll().split('\n')) {
+        if (!line.startsWith("Max open files"))
+            continue;
+        const auto parts = line.mid(sizeof("Max open files") - 1).simplified().split(' ');
+        return {parts.value(0), parts.value(1)};
+    }
+    return {};
+}
+
+} // namespace
+
+class TestServerProcess : public QObject {
+    Q_OBJECT
+
+private slots:
+    void everyThreadRunsBatchByDefault() {
+        ServerProcess server;
+        QVERIFY(server.start());
+        const auto policies = threadPolicies(server.process().processId());
+        QVERIFY2(policies.size() > 10, "the HTTP workers and the WebSocket thread are running");
+        for (int policy : policies)
+            QCOMPARE(policy, SCHED_BATCH);
+        QVERIFY(server.stop());
+    }
+
+    void normalSchedulingOnRequest() {
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--cpu-scheduling"), QStringLiteral("normal")}));
+        const auto policies = threadPolicies(server.process().processId());
+        QVERIFY(policies.size() > 10);
+        for (int policy : policies)
+            QCOMPARE(policy, SCHED_OTHER);
+        QVERIFY(server.stop());
+    }
+
+    void openFileLimitRaisedToTheHardLimit() {
+        ServerProcess server;
+        QVERIFY(server.start());
+        const auto [soft, hard] = openFileLimits(server.process().processId());
+        QVERIFY(!soft.isEmpty());
+        if (hard == "unlimited") // the kernel's fs.nr_open is used instead, a number
+            QVERIFY(soft.toLongLong() > 1024);
+        else
+            QCOMPARE(soft, hard);
+        QVERIFY(server.stop());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestServerProcess)
+#include "tst_server_process.moc"
