@@ -6,11 +6,17 @@
 #include <QTcpServer>
 #include <QThread>
 
+#include <csignal>
+#include <sys/prctl.h>
+
 namespace parley::test {
 
 ServerProcess::ServerProcess()
     : m_dataDir(std::make_unique<QTemporaryDir>()) {
     m_process.setProcessChannelMode(QProcess::MergedChannels);
+    // A test that aborts (a crash, an uncaught exception) never runs this destructor: the server
+    // is then stopped by the kernel instead of living on with its port and temporary data dir.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
     QObject::connect(&m_process, &QProcess::readyRead,
                      [this] { m_output += QString::fromUtf8(m_process.readAll()); });
 }
