@@ -91,12 +91,9 @@ public:
     enum class Fill { Data, Empty, Closed };
     // Whatever has arrived, without waiting: Empty when nothing has.
     Fill fillNow() {
-        const auto n = receive(m_buffer.data(), m_buffer.size(), MSG_DONTWAIT);
-        if (n > 0) {
-            m_begin = 0;
-            m_end = static_cast<std::size_t>(n);
+        const auto n = refill();
+        if (n > 0)
             return Fill::Data;
-        }
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Fill::Empty : Fill::Closed;
     }
 
@@ -107,17 +104,13 @@ public:
         if (!hasBuffered()) {
             const bool direct = size >= m_buffer.size();
             for (;;) {
-                const auto n = direct ? receive(ptr, size, MSG_DONTWAIT)
-                                      : receive(m_buffer.data(), m_buffer.size(), MSG_DONTWAIT);
+                const auto n = direct ? receive(ptr, size, MSG_DONTWAIT) : refill();
                 if (n >= 0 && direct)
                     return n;
                 if (n == 0)
                     return 0;
-                if (n > 0) {
-                    m_begin = 0;
-                    m_end = static_cast<std::size_t>(n);
+                if (n > 0)
                     break;
-                }
                 if ((errno != EAGAIN && errno != EWOULDBLOCK) || !waitFor(m_fd, POLLIN, m_readTimeoutMs))
                     return -1;
             }
@@ -152,6 +145,15 @@ public:
     socket_t socket() const override { return m_fd; }
 
 private:
+    // One recv into the empty buffer without waiting; returns what recv returned.
+    ssize_t refill() {
+        const auto n = receive(m_buffer.data(), m_buffer.size(), MSG_DONTWAIT);
+        if (n > 0) {
+            m_begin = 0;
+            m_end = static_cast<std::size_t>(n);
+        }
+        return n;
+    }
     ssize_t receive(char* ptr, size_t size, int flags) {
         for (;;) {
             const auto n = ::recv(m_fd, ptr, size, flags);

@@ -403,14 +403,14 @@ SqliteStore::SqliteStore(const std::string& path, EventSink* sink, std::size_t r
     : m_path(path)
     , m_sink(sink)
     , m_maxIdleReaders(readers) {
-    m_writer = std::make_unique<Connection>(path, false);
-    m_writer->exec("PRAGMA journal_mode = WAL");
     // FULL: a commit is on disk before the caller hears of it; group commit pays one fsync a batch.
     // NORMAL: the commit is in the WAL file (the OS page cache) and fsynced at the next checkpoint.
-    m_writer->exec(sync == Sync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    const char* syncPragma = sync == Sync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
+    m_writer = std::make_unique<Connection>(path, false);
+    m_writer->exec("PRAGMA journal_mode = WAL");
+    m_writer->exec(syncPragma);
     m_writer->exec("PRAGMA foreign_keys = ON");
     migrate();
-    const char* syncPragma = sync == Sync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
     m_checkpointer = std::make_unique<Connection>(path, false);
     m_checkpointer->exec(syncPragma); // the checkpoint's fsyncs follow this connection's setting
     // Replaces SQLite's automatic checkpoint, which would run on the writer inside a commit.

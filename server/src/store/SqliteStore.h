@@ -8,8 +8,6 @@
 
 #include "store/Store.h"
 
-struct sqlite3;
-
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -18,6 +16,8 @@ struct sqlite3;
 #include <string>
 #include <thread>
 #include <vector>
+
+struct sqlite3;
 
 namespace parley::server {
 
