@@ -22,9 +22,9 @@ Server::~Server() {
 
 std::string Server::start() {
     m_dataDir = std::make_unique<DataDir>(m_config.dataDir);
-    m_store = std::make_unique<SqliteStore>(m_dataDir->databasePath(), nullptr, 8,
-                                            m_config.dbSyncFull ? SqliteStore::Sync::Full
-                                                                : SqliteStore::Sync::Normal);
+    SqliteStore::Options storeOptions;
+    storeOptions.sync = m_config.dbSyncFull ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal;
+    m_store = std::make_unique<SqliteStore>(m_dataDir->databasePath(), nullptr, storeOptions);
     m_tokens = std::make_unique<TokenSigner>(m_dataDir->secret(), *m_clock);
 
     ChatServiceOptions options;

@@ -1,9 +1,11 @@
 // The SQLite store directly: schema version, gap-free seq under concurrent writers, a failing
-// job rolling back only itself inside a group commit, and events published only after commit.
+// job rolling back only itself inside a group commit, events published only after commit, and a
+// WAL that starts over under writes back to back.
 #include "app/ApiError.h"
 #include "store/SqliteStore.h"
 #include "util/Text.h"
 
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -157,6 +159,36 @@ private slots:
             throw ApiError::invalid("no");
         }));
         QCOMPARE(sink.seqs.size(), std::size_t(160));
+    }
+
+    // Commits back to back leave a PASSIVE checkpoint no moment to catch up with the writer, so
+    // without the RESTART pass the WAL never starts over and takes every page ever written.
+    void walStartsOverUnderSustainedWrites() {
+        SqliteStore::Options options;
+        options.sync = SqliteStore::Sync::Normal;
+        options.walRestartPages = 1000;
+        SqliteStore store(path(), nullptr, options);
+        const auto c = newConversation("s1");
+        store.write([&](WriteTx& tx) { tx.insertConversation(c); });
+        std::atomic<bool> stop{false};
+        std::thread reader([&] { // readers hold WAL snapshots, as the server's requests do
+            while (!stop)
+                store.read([&](ReadTx& tx) { tx.lastSeq(c.id); });
+        });
+        const std::string filler(1000, 'x');
+        constexpr int kMessages = 4000; // about 4 pages each: some 16,000 pages, 64 MiB
+        for (int i = 0; i < kMessages; ++i)
+            store.write([&](WriteTx& tx) {
+                auto m = newMessage(c.id, filler);
+                tx.appendMessage(m);
+            });
+        stop = true;
+        reader.join();
+        QCOMPARE(store.readResult([&](ReadTx& tx) { return tx.lastSeq(c.id); }), std::int64_t(kMessages));
+        const auto walBytes = QFileInfo(m_dir.path() + QStringLiteral("/parley.db-wal")).size();
+        const qint64 bound = 4 * options.walRestartPages * (4096 + 24);
+        QVERIFY2(walBytes > 0 && walBytes < bound,
+                 qPrintable(QStringLiteral("WAL file %1 bytes, bound %2").arg(walBytes).arg(bound)));
     }
 
     void oneOpenConversationPerSession() {

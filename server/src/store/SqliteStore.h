@@ -36,9 +36,17 @@ public:
         Normal, // fsync at checkpoints only: a power loss can undo the last commits
     };
 
+    struct Options {
+        std::size_t readers = 8; // idle read-only connections kept for reuse
+        Sync sync = Sync::Full;
+        // Past this many pages in the WAL, a checkpoint holds the writer back for a moment so the
+        // WAL can start over (see checkpoint()): 32,768 pages of 4 KiB, a WAL of about 128 MiB.
+        int walRestartPages = 32768;
+    };
+
     // Opens (creating if needed) the database and migrates it forward. Throws on failure.
-    explicit SqliteStore(const std::string& path, EventSink* sink = nullptr, std::size_t readers = 8,
-                         Sync sync = Sync::Full);
+    explicit SqliteStore(const std::string& path, EventSink* sink = nullptr);
+    SqliteStore(const std::string& path, EventSink* sink, Options options);
     ~SqliteStore() override;
 
     // Where committed events go; may be set once the realtime side exists.
@@ -60,12 +68,16 @@ private:
     };
     void runBatch(std::vector<Job*>& batch);
     void checkpointLoop();
+    void checkpoint();
+    void pauseWriter();
+    void resumeWriter();
     static int onWalCommit(void* self, sqlite3* db, const char* name, int walPages);
     void migrate();
     std::unique_ptr<sqlite::Connection> acquireReader();
     void releaseReader(std::unique_ptr<sqlite::Connection> c);
 
     std::string m_path;
+    Options m_options;
     std::unique_ptr<sqlite::Connection> m_writer;
     std::mutex m_sinkMutex;
     EventSink* m_sink;
@@ -73,7 +85,8 @@ private:
     std::mutex m_queueMutex;
     std::condition_variable m_queueCv; // a group was committed
     std::deque<Job*> m_queue;
-    bool m_committing = false; // a thread is running a group on m_writer
+    bool m_committing = false;     // a thread is running a group on m_writer, or pauseWriter() holds it
+    bool m_pauseRequested = false; // pauseWriter() waits for the turn: no new group starts
     bool m_stopping = false;
 
     // Checkpoints run on their own connection and thread, so that copying the WAL back into the
@@ -90,7 +103,6 @@ private:
 
     std::mutex m_readersMutex;
     std::vector<std::unique_ptr<sqlite::Connection>> m_readers;
-    std::size_t m_maxIdleReaders;
 };
 
 } // namespace parley::server
