@@ -1,6 +1,7 @@
 // HTTP keep-alive as the server handles it (http/KeepAliveServer): idle connections hold no
 // worker, so many open widgets and consoles never keep a new client waiting; pipelined requests
-// are answered in order; idle connections close after --http-keep-alive-seconds and at SIGTERM.
+// are answered in order; idle connections close after --http-keep-alive-seconds and at SIGTERM;
+// a response goes out in one piece, and a 100 Continue before the body is waited for.
 #include "ApiTestBase.h"
 
 #include <QHostAddress>
@@ -117,6 +118,27 @@ private slots:
         const auto r = c.request("Host: 127.0.0.1\r\n\r\n");
         QCOMPARE(r.status, 200);
         QVERIFY(r.body.contains("ok"));
+    }
+
+    // The server gathers a response's head and body and sends them together; the interim
+    // "100 Continue" must still go out before the server waits for the body it invites.
+    void expectContinueIsAnsweredBeforeTheBody() {
+        Connection c;
+        QVERIFY(c.open(f.server.httpPort()));
+        const QByteArray body = "{\"username\":\"nobody\",\"password\":\"wrong-password\"}";
+        c.socket.write("POST /api/v1/agent/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Content-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+                       QByteArray::number(body.size()) + "\r\n\r\n");
+        while (!c.buffer.contains("\r\n\r\n")) {
+            QVERIFY2(c.socket.waitForReadyRead(10000), "no 100 Continue before the body was sent");
+            c.buffer += c.socket.readAll();
+        }
+        QVERIFY(c.buffer.startsWith("HTTP/1.1 100 Continue\r\n\r\n"));
+        c.buffer.remove(0, c.buffer.indexOf("\r\n\r\n") + 4);
+        const auto r = c.request(body);
+        QCOMPARE(r.status, 401);
+        QVERIFY(r.body.contains("\"unauthorized\""));
+        QCOMPARE(c.request(get("/healthz")).status, 200);
     }
 
     void idleConnectionClosesAfterTheKeepAliveTime() {

@@ -77,7 +77,10 @@ struct Addresses {
 // httplib reads a request line byte by byte, so the stream buffers like httplib's own. Bytes of
 // a pipelined next request stay here; a connection is parked only when this buffer is empty.
 // Reads and writes try the socket first and wait (poll) only when it is not ready: a request
-// that has arrived and a response that fits the send buffer cost one system call each.
+// that has arrived and a response that fits the send buffer cost one system call each. httplib
+// writes a response's head and body separately; small writes gather in an output buffer that
+// goes out when the response is done (flush()) or before the stream waits for input, so a
+// response is one send and one TCP segment, not two.
 class SocketStream final : public httplib::Stream {
 public:
     SocketStream(int fd, const Addresses& addresses, int readTimeoutMs, int writeTimeoutMs)
@@ -97,11 +100,31 @@ public:
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? Fill::Empty : Fill::Closed;
     }
 
-    bool is_readable() const override { return hasBuffered() || waitFor(m_fd, POLLIN, m_readTimeoutMs); }
+    // Sends what write() gathered; false if the connection failed.
+    bool flush() const {
+        std::size_t sent = 0;
+        while (sent < m_out.size()) {
+            const auto n = sendSome(m_out.data() + sent, m_out.size() - sent);
+            if (n < 0) {
+                m_out.clear();
+                return false;
+            }
+            sent += static_cast<std::size_t>(n);
+        }
+        m_out.clear();
+        return true;
+    }
+
+    // Flushes first: the peer may be waiting for what was written (100 Continue) before it sends.
+    bool is_readable() const override {
+        return hasBuffered() || (flush() && waitFor(m_fd, POLLIN, m_readTimeoutMs));
+    }
     bool is_writable() const override { return waitFor(m_fd, POLLOUT, m_writeTimeoutMs); }
 
     ssize_t read(char* ptr, size_t size) override {
         if (!hasBuffered()) {
+            if (!flush())
+                return -1;
             const bool direct = size >= m_buffer.size();
             for (;;) {
                 const auto n = direct ? receive(ptr, size, MSG_DONTWAIT) : refill();
@@ -123,15 +146,12 @@ public:
 
     using httplib::Stream::write;
     ssize_t write(const char* ptr, size_t size) override {
-        for (;;) {
-            const auto n = ::send(m_fd, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-            if (n >= 0)
-                return n;
-            if (errno == EINTR)
-                continue;
-            if ((errno != EAGAIN && errno != EWOULDBLOCK) || !waitFor(m_fd, POLLOUT, m_writeTimeoutMs))
-                return -1;
-        }
+        if (m_out.size() + size > kOutCapacity && !flush())
+            return -1;
+        if (size > kOutCapacity)
+            return sendSome(ptr, size);
+        m_out.append(ptr, size);
+        return static_cast<ssize_t>(size);
     }
 
     void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -145,6 +165,20 @@ public:
     socket_t socket() const override { return m_fd; }
 
 private:
+    static constexpr std::size_t kOutCapacity = 16 * 1024;
+
+    ssize_t sendSome(const char* ptr, size_t size) const {
+        for (;;) {
+            const auto n = ::send(m_fd, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n >= 0)
+                return n;
+            if (errno == EINTR)
+                continue;
+            if ((errno != EAGAIN && errno != EWOULDBLOCK) || !waitFor(m_fd, POLLOUT, m_writeTimeoutMs))
+                return -1;
+        }
+    }
+
     // One recv into the empty buffer without waiting; returns what recv returned.
     ssize_t refill() {
         const auto n = receive(m_buffer.data(), m_buffer.size(), MSG_DONTWAIT);
@@ -169,6 +203,7 @@ private:
     std::array<char, 4096> m_buffer{};
     std::size_t m_begin = 0;
     std::size_t m_end = 0;
+    mutable std::string m_out; // written, not yet sent: is_readable() is const in httplib
 };
 
 int toMs(time_t sec, time_t usec) {
@@ -392,6 +427,7 @@ private:
             bool ok = false;
             try {
                 ok = m_server.process_request(stream, m_stopping, clientClosed, nullptr);
+                ok = stream.flush() && ok;
             } catch (const std::exception& e) { // handlers catch their own; this is httplib's
                 log::error(std::string("HTTP connection failed: ") + e.what());
             }
