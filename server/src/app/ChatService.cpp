@@ -165,10 +165,10 @@ Caller ChatService::authenticate(std::string_view bearerToken) const {
     if (!verified)
         throw ApiError::unauthorized();
     if (auto* agent = std::get_if<AgentIdentity>(&verified->caller)) {
-        auto record = m_store.readResult([&](ReadTx& tx) { return tx.agentById(agent->agentId); });
-        if (!record)
+        auto role = m_store.readResult([&](ReadTx& tx) { return tx.agentRole(agent->agentId); });
+        if (!role)
             throw ApiError::unauthorized("This agent no longer exists.");
-        agent->role = record->agent.role;
+        agent->role = *role;
     }
     return verified->caller;
 }

@@ -262,6 +262,14 @@ public:
         return agentFrom(s);
     }
 
+    std::optional<protocol::Role> agentRole(const std::string& id) override {
+        auto s = m_c.prepare("SELECT role FROM agents WHERE id = ?");
+        s.bind(1, id);
+        if (!s.step())
+            return std::nullopt;
+        return protocol::parseRole(s.text(0)).value_or(protocol::Role::Agent);
+    }
+
     std::optional<AgentRecord> agentByUsername(const std::string& username) override {
         auto s = m_c.prepare(std::string(kAgentSelect) + "WHERE a.username = ?");
         s.bind(1, username);

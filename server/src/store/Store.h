@@ -45,6 +45,8 @@ public:
     virtual std::optional<protocol::FaqEntry> faqEntry(const std::string& slug) = 0;
 
     virtual std::optional<AgentRecord> agentById(const std::string& id) = 0;
+    // Just the role: what authenticating an agent's request needs, without counting its chats.
+    virtual std::optional<protocol::Role> agentRole(const std::string& id) = 0;
     virtual std::optional<AgentRecord> agentByUsername(const std::string& username) = 0;
     virtual std::vector<AgentRecord> agents() = 0; // ordered by username; active_chats filled
 };
