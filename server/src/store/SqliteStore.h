@@ -69,6 +69,7 @@ private:
     void runBatch(std::vector<Job*>& batch);
     void checkpointLoop();
     void checkpoint();
+    static void syncFile(const std::string& path);
     void pauseWriter();
     void resumeWriter();
     static int onWalCommit(void* self, sqlite3* db, const char* name, int walPages);
