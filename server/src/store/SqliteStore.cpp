@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -518,15 +519,28 @@ void SqliteStore::checkpoint() {
     // Flushed here, beside the commits, that pass has a few milliseconds' worth left.
     syncFile(m_path);
     syncFile(m_path + "-wal");
+    const auto held = std::chrono::steady_clock::now();
     pauseWriter();
     const int rc = sqlite3_wal_checkpoint_v2(m_checkpointer->handle(), nullptr, SQLITE_CHECKPOINT_RESTART,
                                              nullptr, nullptr);
     resumeWriter();
-    if (rc == SQLITE_BUSY) // a reader outlasted the wait; the next checkpoint tries again
+    const std::chrono::duration<double, std::milli> heldMs = std::chrono::steady_clock::now() - held;
+    if (rc == SQLITE_BUSY) { // a reader outlasted the wait; the next checkpoint tries again
+        log::warn("WAL restart: a reader kept the WAL past the wait; writes were held " +
+                  std::to_string(static_cast<int>(heldMs.count())) + " ms");
         return;
-    if (rc != SQLITE_OK)
+    }
+    if (rc != SQLITE_OK) {
         log::warn(std::string("WAL restart checkpoint failed (retried later): ") +
                   sqlite3_errmsg(m_checkpointer->handle()));
+        return;
+    }
+    // Only under sustained writes (otherwise the WAL starts over by itself): worth an operator's eye.
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "WAL started over at %d pages under sustained writes; writes held %.1f ms", walPages,
+                  heldMs.count());
+    log::info(text);
 }
 
 void SqliteStore::syncFile(const std::string& path) {
