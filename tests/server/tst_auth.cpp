@@ -79,6 +79,16 @@ private slots:
         QVERIFY(!isValidUtf8("\xF4\x90\x80\x80")); // past U+10FFFF
         QCOMPARE(utf8Length("héllo €"), std::size_t(7));
         QVERIFY(isUuid(newUuid()));
+        QCOMPARE(newUuid()[14], '4');
+        // Version 7: the time in front, so that ids sort in the order they were made.
+        const auto early = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764050199123));
+        const auto v7 = newTimeOrderedUuid(early);
+        QVERIFY(isUuid(v7));
+        QCOMPARE(v7.substr(0, 13), std::string("019ab995-e253")); // 1764050199123 = 0x019ab995e253
+        QCOMPARE(v7[14], '7');
+        QVERIFY(std::string("89ab").find(v7[19]) != std::string::npos); // RFC 9562 variant
+        QVERIFY(newTimeOrderedUuid(early + std::chrono::milliseconds(1)) > v7);
+        QVERIFY(newTimeOrderedUuid(early) != v7); // 74 random bits
         QVERIFY(!isUuid("not-a-uuid"));
         QCOMPARE(*base64UrlDecode(base64UrlEncode(std::string("any\0bytes", 9))),
                  std::string("any\0bytes", 9));

@@ -90,7 +90,7 @@ json agentJson(const AgentRecord& r) {
 Message newMessage(const Conversation& c, SenderType sender, MessageKind kind, std::string content,
                    const std::string& now, json metadata = json::object()) {
     Message m;
-    m.id = newUuid();
+    m.id = newTimeOrderedUuid(); // messages are the busiest table: their id index grows at the end
     m.conversationId = c.id;
     m.senderType = sender;
     m.kind = kind;

@@ -44,9 +44,9 @@ std::string randomBytes(std::size_t n) {
     return out;
 }
 
-std::string newUuid() {
-    auto b = randomBytes(16);
-    b[6] = static_cast<char>((b[6] & 0x0F) | 0x40);
+namespace {
+std::string formatUuid(std::string b, int version) {
+    b[6] = static_cast<char>((b[6] & 0x0F) | (version << 4));
     b[8] = static_cast<char>((b[8] & 0x3F) | 0x80);
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
@@ -59,6 +59,20 @@ std::string newUuid() {
         out += hex[c & 0xF];
     }
     return out;
+}
+} // namespace
+
+std::string newUuid() {
+    return formatUuid(randomBytes(16), 4);
+}
+
+std::string newTimeOrderedUuid(std::chrono::system_clock::time_point now) {
+    auto b = randomBytes(16);
+    const auto ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+    for (int i = 0; i < 6; ++i) // 48 bits, big-endian
+        b[static_cast<std::size_t>(i)] = static_cast<char>((ms >> (8 * (5 - i))) & 0xFF);
+    return formatUuid(std::move(b), 7);
 }
 
 bool isUuid(std::string_view s) {

@@ -16,6 +16,9 @@ std::string formatRfc3339(std::chrono::system_clock::time_point t);
 std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view s);
 
 std::string newUuid(); // random (version 4), from OpenSSL's CSPRNG
+// Version 7 (RFC 9562): the Unix time in ms, then 74 random bits. Ids made later sort later, so
+// rows keyed by them are appended to the end of their index instead of landing on a random page.
+std::string newTimeOrderedUuid(std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 bool isUuid(std::string_view s);
 
 bool isValidUtf8(std::string_view s);
