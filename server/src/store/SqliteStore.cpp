@@ -535,6 +535,7 @@ void SqliteStore::checkpoint() {
                   sqlite3_errmsg(m_checkpointer->handle()));
         return;
     }
+    ++m_walRestarts;
     // Only under sustained writes (otherwise the WAL starts over by itself): worth an operator's eye.
     char text[160];
     std::snprintf(text, sizeof text,

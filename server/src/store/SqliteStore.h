@@ -8,6 +8,7 @@
 
 #include "store/Store.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -59,6 +60,8 @@ public:
     void close();
 
     int schemaVersion() const;
+    // How often a checkpoint has held the writer to start the WAL over (see checkpoint()).
+    int walRestarts() const { return m_walRestarts.load(); }
 
 private:
     struct Job {
@@ -101,6 +104,7 @@ private:
     int m_walPagesAtCheckpoint = 0; // WAL size when the last checkpoint started
     bool m_commitsUnsynced = false; // commits since the last checkpoint (NORMAL: not yet fsynced)
     bool m_checkpointStopping = false;
+    std::atomic<int> m_walRestarts{0};
 
     std::mutex m_readersMutex;
     std::vector<std::unique_ptr<sqlite::Connection>> m_readers;
