@@ -50,6 +50,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -94,6 +95,9 @@ struct Options {
     int warmup = 3;
     int connectConcurrency = 256;
     bool keep = false;
+    // The CPU the load generator runs on; -1: wherever the kernel puts it. The server it starts
+    // keeps every CPU.
+    int pinCpu = 0;
     std::string samplesFile; // per-message timings as CSV
     std::vector<std::string> serverArgs;
 };
@@ -117,6 +121,9 @@ CPU and RSS. Loopback only; it stops by itself and stops the server it started.
   --data-parent DIR        where the temporary data dir is made (default $TMPDIR or /tmp);
                            e.g. /dev/shm to take the disk's fsync out of the figures
   --keep                   keep the temporary dir (data and server.log)
+  --pin-cpu N|none         run the load generator on CPU N only, as if it had a machine of its own;
+                           the server it starts keeps every CPU (default 0; none: no pinning; on a
+                           machine with one CPU it is not pinned)
   --samples FILE           write every measured message's timings to FILE (CSV, milliseconds)
   --http-port N --ws-port N  use a server already running on 127.0.0.1 instead (it must have been
                            started with high --customer-rate-burst/--customer-rate-per-minute)
@@ -173,7 +180,10 @@ Options parseOptions(int argc, char** argv) {
             o.dataParent = value();
         else if (a == "--keep")
             o.keep = true;
-        else if (a == "--samples")
+        else if (a == "--pin-cpu") {
+            const std::string v = value();
+            o.pinCpu = v == "none" ? -1 : number(a, v.c_str(), 0, CPU_SETSIZE - 1);
+        } else if (a == "--samples")
             o.samplesFile = value();
         else if (a == "--http-port")
             o.httpPort = number(a, value(), 1, 65535);
@@ -1122,6 +1132,26 @@ struct Dist {
     }
 };
 
+// On a shared machine the kernel may put the load generator and the server on the same CPU
+// (this VM packs busy threads onto one vCPU): then each waits for the other, and the figures
+// measure the load generator as much as the server. Pinning the generator leaves the server the
+// other CPUs, as clients on their own machines would. Called after the server is started, so that
+// it keeps every CPU; threads started later inherit the mask.
+std::string pinLoadGenerator(int cpu) {
+    if (cpu < 0)
+        return "not pinned (--pin-cpu none)";
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 2)
+        return "not pinned (one CPU)";
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+        throw std::runtime_error("--pin-cpu " + std::to_string(cpu) + ": " + std::strerror(errno));
+    return "on CPU " + std::to_string(cpu) + " only (--pin-cpu); the server it started on all " +
+           std::to_string(cpus);
+}
+
 // Runs fn on the io thread and waits for it to call done().
 template <typename F>
 void onIoAndWait(net::io_context& io, std::chrono::seconds timeout, const char* what, F fn) {
@@ -1152,6 +1182,7 @@ int run(const Options& o) {
         serverPid = server.pid;
         dataFs = fileSystemOf(server.dataDirPath);
     }
+    const std::string placement = pinLoadGenerator(o.pinCpu);
     const auto atStart = sampleProcess(serverPid);
     std::printf("parley-bench-ws: %d idle WebSockets, %d conversations (%d agents), %d msg/s for %d s "
                 "(+%d s warm-up)\n",
@@ -1159,6 +1190,7 @@ int run(const Options& o) {
     std::printf("server: pid %d, http %d, ws %d, data dir on %s; %ld cores, load average %s\n",
                 static_cast<int>(serverPid), httpPort, wsPort, dataFs.c_str(), sysconf(_SC_NPROCESSORS_ONLN),
                 loadBefore.c_str());
+    std::printf("load generator: %s\n", placement.c_str());
     std::fflush(stdout);
 
     // --- set-up over REST -----------------------------------------------------------------------
