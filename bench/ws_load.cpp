@@ -80,6 +80,9 @@ double ms(SteadyClock::duration d) {
 
 // --- options -------------------------------------------------------------------------------------
 
+constexpr int kPinNone = -1;
+constexpr int kPinFirstCpu = -2; // the first CPU of the process's affinity mask
+
 struct Options {
     std::string serverBinary = PARLEY_SERVER_BINARY;
     int httpPort = 0; // with --ws-port: use a running server instead of starting one
@@ -95,9 +98,8 @@ struct Options {
     int warmup = 3;
     int connectConcurrency = 256;
     bool keep = false;
-    // The CPU the load generator runs on; -1: wherever the kernel puts it. The server it starts
-    // keeps every CPU.
-    int pinCpu = 0;
+    // The CPU the load generator runs on: kPinFirstCpu, a CPU number, or kPinNone.
+    int pinCpu = kPinFirstCpu;
     std::string samplesFile; // per-message timings as CSV
     std::vector<std::string> serverArgs;
 };
@@ -122,8 +124,8 @@ CPU and RSS. Loopback only; it stops by itself and stops the server it started.
                            e.g. /dev/shm to take the disk's fsync out of the figures
   --keep                   keep the temporary dir (data and server.log)
   --pin-cpu N|none         run the load generator on CPU N only, as if it had a machine of its own;
-                           the server it starts keeps every CPU (default 0; none: no pinning; on a
-                           machine with one CPU it is not pinned)
+                           the server it starts keeps every CPU (default: the first CPU it may run
+                           on; none: no pinning; with only one CPU to run on it is not pinned)
   --samples FILE           write every measured message's timings to FILE (CSV, milliseconds)
   --http-port N --ws-port N  use a server already running on 127.0.0.1 instead (it must have been
                            started with high --customer-rate-burst/--customer-rate-per-minute)
@@ -182,7 +184,7 @@ Options parseOptions(int argc, char** argv) {
             o.keep = true;
         else if (a == "--pin-cpu") {
             const std::string v = value();
-            o.pinCpu = v == "none" ? -1 : number(a, v.c_str(), 0, CPU_SETSIZE - 1);
+            o.pinCpu = v == "none" ? kPinNone : number(a, v.c_str(), 0, CPU_SETSIZE - 1);
         } else if (a == "--samples")
             o.samplesFile = value();
         else if (a == "--http-port")
@@ -1138,18 +1140,26 @@ struct Dist {
 // other CPUs, as clients on their own machines would. Called after the server is started, so that
 // it keeps every CPU; threads started later inherit the mask.
 std::string pinLoadGenerator(int cpu) {
-    if (cpu < 0)
+    if (cpu == kPinNone)
         return "not pinned (--pin-cpu none)";
-    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cpus < 2)
-        return "not pinned (one CPU)";
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+        throw std::runtime_error(std::string("sched_getaffinity: ") + std::strerror(errno));
+    const int count = CPU_COUNT(&allowed);
+    if (count < 2)
+        return "not pinned (only one CPU to run on)";
+    if (cpu == kPinFirstCpu)
+        for (cpu = 0; !CPU_ISSET(cpu, &allowed); ++cpu) {
+        }
+    else if (!CPU_ISSET(cpu, &allowed))
+        throw std::runtime_error("--pin-cpu " + std::to_string(cpu) + ": not a CPU this process may run on");
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     if (sched_setaffinity(0, sizeof set, &set) != 0)
         throw std::runtime_error("--pin-cpu " + std::to_string(cpu) + ": " + std::strerror(errno));
-    return "on CPU " + std::to_string(cpu) + " only (--pin-cpu); the server it started on all " +
-           std::to_string(cpus);
+    return "on CPU " + std::to_string(cpu) + " only (--pin-cpu), of " + std::to_string(count) +
+           " it may run on";
 }
 
 // Runs fn on the io thread and waits for it to call done().
