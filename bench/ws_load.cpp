@@ -1134,11 +1134,11 @@ struct Dist {
     }
 };
 
-// On a shared machine the kernel may put the load generator and the server on the same CPU
-// (this VM packs busy threads onto one vCPU): then each waits for the other, and the figures
-// measure the load generator as much as the server. Pinning the generator leaves the server the
-// other CPUs, as clients on their own machines would. Called after the server is started, so that
-// it keeps every CPU; threads started later inherit the mask.
+// On one machine the load generator and the server compete for the same CPUs, and the figures
+// then measure the load generator's scheduling as much as the server. Pinned to one CPU, it
+// leaves the server the others more nearly as clients on their own machines would (on the 2-core
+// VM this lowered delivery p99 in eight of ten alternating pairs; bench/README.md). Called after
+// the server is started, so that it keeps every CPU; threads started later inherit the mask.
 std::string pinLoadGenerator(int cpu) {
     if (cpu == kPinNone)
         return "not pinned (--pin-cpu none)";
