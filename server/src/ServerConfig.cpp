@@ -80,7 +80,10 @@ Tuning:
                                  with, SCHED_OTHER as a rule (default batch)
   --max-body-bytes N             largest request body accepted (default 65536)
   --ws-hello-timeout-seconds N   time a new WebSocket has to say hello (default 10)
-  --ws-idle-timeout-seconds N    a WebSocket that answers no ping this long is dropped (default 30)
+  --ws-idle-timeout-seconds N    a WebSocket that answers no ping this long is dropped (default 30);
+                                 pings go out after half of it; the first, after hello, up to half
+                                 of it later, so that connections opened together are not pinged
+                                 together, and a silent one is dropped after 1 to 1.5 times N
 
   --help                         this text
   --version                      the version

@@ -167,7 +167,10 @@ void WsTestClient::abort() {
 RawWsClient::RawWsClient(quint16 port, QObject* parent)
     : QObject(parent)
     , m_port(port) {
-    connect(&m_socket, &QTcpSocket::disconnected, this, [this] { m_disconnected = true; });
+    connect(&m_socket, &QTcpSocket::disconnected, this, [this] {
+        m_disconnected = true;
+        m_disconnectedAt = std::chrono::steady_clock::now();
+    });
 }
 
 bool RawWsClient::upgrade(int timeoutMs) {
@@ -222,8 +225,37 @@ void RawWsClient::stopReading() {
 
 void RawWsClient::startDraining() {
     m_draining = true;
-    connect(&m_socket, &QTcpSocket::readyRead, this, [this] { m_socket.readAll(); });
-    m_socket.readAll();
+    connect(&m_socket, &QTcpSocket::readyRead, this, [this] { drain(); });
+    drain();
+}
+
+// Reads the server's frames (unmasked) only far enough to notice pings.
+void RawWsClient::drain() {
+    m_received += m_socket.readAll();
+    for (;;) {
+        if (m_received.size() < 2)
+            return;
+        const auto b0 = static_cast<unsigned char>(m_received[0]);
+        const auto b1 = static_cast<unsigned char>(m_received[1]);
+        qsizetype header = 2 + ((b1 & 0x80) ? 4 : 0);
+        quint64 length = b1 & 0x7f;
+        const int extended = length == 126 ? 2 : length == 127 ? 8 : 0;
+        if (m_received.size() < header + extended)
+            return;
+        if (extended) {
+            length = 0;
+            for (int i = 0; i < extended; ++i)
+                length = (length << 8) | static_cast<unsigned char>(m_received[2 + i]);
+            header += extended;
+        }
+        if (static_cast<quint64>(m_received.size() - header) < length)
+            return;
+        if ((b0 & 0x0f) == 0x9) { // ping
+            if (m_pings++ == 0)
+                m_firstPingAt = std::chrono::steady_clock::now();
+        }
+        m_received.remove(0, header + static_cast<qsizetype>(length));
+    }
 }
 
 bool RawWsClient::waitDisconnected(int timeoutMs) {

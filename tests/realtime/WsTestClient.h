@@ -13,7 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,13 +84,22 @@ public:
     void startDraining(); // reads and discards everything, answering no ping
     bool waitDisconnected(int timeoutMs);
     QTcpSocket& socket() { return m_socket; }
+    // While draining: the pings received, and when the first one came.
+    int pings() const { return m_pings; }
+    std::optional<std::chrono::steady_clock::time_point> firstPingAt() const { return m_firstPingAt; }
+    std::optional<std::chrono::steady_clock::time_point> disconnectedAt() const { return m_disconnectedAt; }
 
 private:
+    void drain();
+
     quint16 m_port;
     QTcpSocket m_socket;
     QByteArray m_received;
     bool m_disconnected = false;
     bool m_draining = false;
+    int m_pings = 0;
+    std::optional<std::chrono::steady_clock::time_point> m_firstPingAt;
+    std::optional<std::chrono::steady_clock::time_point> m_disconnectedAt;
 };
 
 // REST shortcuts.

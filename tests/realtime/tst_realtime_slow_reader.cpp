@@ -8,8 +8,12 @@
 #include <QFile>
 #include <QTest>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <thread>
+#include <vector>
 
 using namespace parley::test;
 
@@ -115,14 +119,60 @@ private slots:
         const auto agent = rest.createAgent("ping-agent");
         RawWsClient mute(server.wsPort());
         QVERIFY(mute.upgrade());
+        const auto helloSent = std::chrono::steady_clock::now();
         mute.sendText(QByteArray::fromStdString(json({{"type", "hello"}, {"token", agent.token}}).dump()));
         mute.startDraining();
         // A normal client answers pings (QWebSocket does so by itself) and stays.
         WsTestClient alive(server.wsUrl());
         QCOMPARE(alive.hello(agent.token).value("type", ""), std::string("hello.ok"));
         QVERIFY(mute.waitDisconnected(15000));
+        QVERIFY(mute.pings() >= 1); // it was asked
+        // Not before the idle time: the contract promises a silent peer that long.
+        QVERIFY(*mute.disconnectedAt() - helloSent >= std::chrono::seconds(2));
         QVERIFY(alive.isConnected());
         QVERIFY(alive.fence());
+    }
+
+    void pingsOfConnectionsThatSayHelloTogetherAreSpreadOut() {
+        // Idle time 2 s: a connection's first ping comes 1–2 s after its hello.ok, the later part
+        // of that second depending on the connection, so that connections arriving together (a
+        // store's widgets after a server restart) are not pinged together ever after.
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--ws-idle-timeout-seconds"), QStringLiteral("2")}));
+        HttpClient http(server.httpPort());
+        constexpr int kClients = 16;
+        std::vector<std::unique_ptr<RawWsClient>> clients;
+        std::vector<std::string> tokens;
+        for (int i = 0; i < kClients; ++i) {
+            clients.push_back(std::make_unique<RawWsClient>(server.wsPort()));
+            QVERIFY(clients.back()->upgrade());
+            tokens.push_back(http.newCustomer().token);
+            QVERIFY(!tokens.back().empty());
+        }
+        std::vector<std::chrono::steady_clock::time_point> helloSent;
+        for (int i = 0; i < kClients; ++i) { // all together
+            helloSent.push_back(std::chrono::steady_clock::now());
+            clients[i]->sendText(
+                QByteArray::fromStdString(json({{"type", "hello"}, {"token", tokens[i]}}).dump()));
+            clients[i]->startDraining();
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::all_of(clients.begin(), clients.end(), [](const auto& c) { return c->pings() > 0; }), 15000);
+        auto first = *clients.front()->firstPingAt(), last = first;
+        for (int i = 0; i < kClients; ++i) {
+            const auto at = *clients[i]->firstPingAt();
+            QVERIFY2(at - helloSent[i] >= std::chrono::seconds(1), "pinged before half the idle time");
+            first = std::min(first, at);
+            last = std::max(last, at);
+        }
+        // Said hello within a moment of each other; pinged over most of a second. Without the
+        // spread the first pings all come within that moment.
+        const auto helloSpread = helloSent.back() - helloSent.front();
+        QVERIFY2(
+            last - first >= helloSpread + std::chrono::milliseconds(400),
+            qPrintable(QStringLiteral("first pings over %1 ms, hellos over %2 ms")
+                           .arg(std::chrono::duration_cast<std::chrono::milliseconds>(last - first).count())
+                           .arg(std::chrono::duration_cast<std::chrono::milliseconds>(helloSpread).count())));
     }
 
 private:

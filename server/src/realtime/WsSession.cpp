@@ -31,6 +31,25 @@ constexpr std::size_t kMaxUpgradeHeaderBytes = 8 * 1024;
 constexpr std::size_t kKeepReadBufferBytes = 16 * 1024; // larger read buffers are given back
 constexpr std::size_t kMaxConversationIdChars = 128;
 
+// Pings go out after half the idle time without traffic; a peer silent for the whole idle time (no
+// pong either) is dropped. This is the contract's "no ping answered for 30 s". `delay` arms the
+// first ping that much later (see spreadFirstPing).
+websocket::stream_base::timeout idleTimeouts(const RealtimeOptions& options,
+                                             std::chrono::milliseconds delay = {}) {
+    websocket::stream_base::timeout timeouts;
+    timeouts.handshake_timeout = options.handshakeTimeout;
+    timeouts.idle_timeout = options.idleTimeout + 2 * delay; // Beast arms its timer at half of it
+    timeouts.keep_alive_pings = true;
+    return timeouts;
+}
+
+// A fraction in [0, 1) per connection id; consecutive ids spread evenly (golden-ratio sequence).
+double spreadFraction(std::uint64_t id) {
+    constexpr double kGoldenFraction = 0.6180339887498949;
+    const double x = static_cast<double>(id) * kGoldenFraction;
+    return x - static_cast<double>(static_cast<std::uint64_t>(x));
+}
+
 std::shared_ptr<const std::string> errorFrame(const std::string& code, const std::string& message) {
     return RealtimeHub::serialize(
         {{"type", events::kError}, {"data", {{"code", code}, {"message", message}}}});
@@ -120,13 +139,7 @@ void WsSession::onUpgradeRequest(beast::error_code ec, std::size_t) {
         return;
     }
     beast::get_lowest_layer(m_ws).expires_never(); // the websocket stream's own timeouts take over
-    websocket::stream_base::timeout timeouts;
-    timeouts.handshake_timeout = m_ctx.options.handshakeTimeout;
-    // Pings go out after half the idle time without traffic; a peer silent for the whole idle
-    // time (no pong either) is dropped. This is the contract's "no ping answered for 30 s".
-    timeouts.idle_timeout = m_ctx.options.idleTimeout;
-    timeouts.keep_alive_pings = true;
-    m_ws.set_option(timeouts);
+    m_ws.set_option(idleTimeouts(m_ctx.options));
     m_ws.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "parley-server"); }));
     m_ws.read_message_max(m_ctx.options.maxMessageBytes);
@@ -269,7 +282,25 @@ void WsSession::onHelloReady(std::shared_ptr<const std::string> helloOk) {
     enqueue(std::move(helloOk), false);
     m_busy = false;
     flushHeld(); // events committed since attaching, in order, after hello.ok
-    doRead();
+    spreadFirstPing();
+}
+
+// Beast arms a connection's idle timer when a read starts and re-arms it every half idle time,
+// so connections that say hello together (every open widget of a store after a server restart,
+// or a load test) would be pinged together for as long as they stay: the benchmark's 10,000 in
+// under two seconds, every 15 s, on the one io thread, which delayed the messages delivered
+// meanwhile (bench/README.md). The read that starts after hello.ok arms the first ping later by
+// up to half the idle time instead, a fraction spread evenly over consecutive connections; Beast
+// re-arms from the current option, restored at once. A silent peer is still dropped no sooner
+// than the idle time, as the contract says, and at most half of it later.
+void WsSession::spreadFirstPing() {
+    const auto halfIdle =
+        std::chrono::duration_cast<std::chrono::milliseconds>(m_ctx.options.idleTimeout) / 2;
+    const auto delay = std::chrono::milliseconds(
+        static_cast<std::int64_t>(spreadFraction(m_id) * static_cast<double>(halfIdle.count())));
+    m_ws.set_option(idleTimeouts(m_ctx.options, delay));
+    doRead(); // arms the timer from the option above
+    m_ws.set_option(idleTimeouts(m_ctx.options));
 }
 
 void WsSession::handleFrame(std::string_view text, bool isText) {

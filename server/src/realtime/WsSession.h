@@ -82,6 +82,7 @@ private:
 
     // Reading and client frames.
     void doRead();
+    void spreadFirstPing(); // the first read after hello.ok, its ping timer armed later
     void onRead(boost::beast::error_code ec, std::size_t bytes);
     void handleHello(std::string_view text, bool isText);
     void handleFrame(std::string_view text, bool isText);
