@@ -9,9 +9,11 @@ server achieves when the machine leaves it alone. An estimate, not a measurement
 alone: the windows are found from the slow messages themselves. It also counts the windows in
 which the load generator itself ran late (a send more than --slow ms behind its schedule, from 20
 ms before the window to its end): the bench's timer does not depend on the server, so a late send
-means the bench process was not running either.
+means the bench process was not running either. --per-second also prints how many slow messages
+were sent in each whole second of the run, which shows slow messages that bunch at a longer
+period than the windows (the idle sockets' pings every 15 s did, before they were spread).
 
-    python3 bench/stall_windows.py samples.csv [--column socket_ms]
+    python3 bench/stall_windows.py samples.csv [--column socket_ms] [--per-second]
 """
 import argparse
 import csv
@@ -30,6 +32,8 @@ def main():
     ap.add_argument("--column", default="delivery_ms",
                     help="the latency to look at: delivery_ms (read by the recipient, the default) or "
                          "socket_ms (in the recipient's socket: the server's part)")
+    ap.add_argument("--per-second", action="store_true",
+                    help="also print the slow messages sent in each whole second of the run")
     args = ap.parse_args()
 
     table = [
@@ -80,6 +84,11 @@ def main():
     print(f"outside the windows ({100 * len(outside) / len(rows):.1f}% of the messages): "
           f"p50 {percentile(outside, .5):.3f}  p99 {percentile(outside, .99):.3f}  "
           f"p99.9 {percentile(outside, .999):.3f} ms")
+    if args.per_second:
+        counts = [0] * (int(span) + 1)
+        for t, _ in slow:
+            counts[int(t - rows[0][0])] += 1
+        print("slow messages per second (second: count): " + " ".join(f"{i}:{n}" for i, n in enumerate(counts)))
 
 
 if __name__ == "__main__":
