@@ -1148,10 +1148,11 @@ std::string pinLoadGenerator(int cpu) {
     const int count = CPU_COUNT(&allowed);
     if (count < 2)
         return "not pinned (only one CPU to run on)";
-    if (cpu == kPinFirstCpu)
-        for (cpu = 0; !CPU_ISSET(cpu, &allowed); ++cpu) {
-        }
-    else if (!CPU_ISSET(cpu, &allowed))
+    if (cpu == kPinFirstCpu) {
+        cpu = 0;
+        while (!CPU_ISSET(cpu, &allowed)) // count >= 2: one is set
+            ++cpu;
+    } else if (!CPU_ISSET(cpu, &allowed))
         throw std::runtime_error("--pin-cpu " + std::to_string(cpu) + ": not a CPU this process may run on");
     cpu_set_t set;
     CPU_ZERO(&set);

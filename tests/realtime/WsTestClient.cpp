@@ -224,7 +224,6 @@ void RawWsClient::stopReading() {
 }
 
 void RawWsClient::startDraining() {
-    m_draining = true;
     connect(&m_socket, &QTcpSocket::readyRead, this, [this] { drain(); });
     drain();
 }

@@ -96,7 +96,6 @@ private:
     QTcpSocket m_socket;
     QByteArray m_received;
     bool m_disconnected = false;
-    bool m_draining = false;
     int m_pings = 0;
     std::optional<std::chrono::steady_clock::time_point> m_firstPingAt;
     std::optional<std::chrono::steady_clock::time_point> m_disconnectedAt;
