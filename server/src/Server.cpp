@@ -9,6 +9,7 @@
 #include "util/Clock.h"
 #include "util/Log.h"
 #include "util/Text.h"
+#include "util/Threads.h"
 
 namespace parley::server {
 
@@ -61,7 +62,10 @@ std::string Server::start() {
     http.maxBodyBytes = m_config.maxBodyBytes;
     m_http = std::make_unique<HttpApi>(*m_chat, http, [rt = m_realtime.get()] { return rt->accepting(); });
     m_http->bind();
-    m_httpThread = std::thread([this] { m_http->serve(); });
+    m_httpThread = std::thread([this] {
+        threads::nameThisThread("http-accept");
+        m_http->serve();
+    });
     log::info("parley-server " PARLEY_VERSION " listening: http://" + m_config.host + ":" +
               std::to_string(m_http->port()) + "/ and ws://" + m_config.host + ":" +
               std::to_string(m_realtime->port()) + "/ws, data dir " + m_dataDir->path());

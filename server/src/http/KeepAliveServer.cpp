@@ -1,6 +1,7 @@
 #include "http/KeepAliveServer.h"
 
 #include "util/Log.h"
+#include "util/Threads.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -236,7 +237,10 @@ public:
         arm(m_timerFd, kTimer, EPOLL_CTL_ADD);
         m_threads.reserve(workers);
         for (std::size_t i = 0; i < workers; ++i)
-            m_threads.emplace_back([this] { run(); });
+            m_threads.emplace_back([this] {
+                threads::nameThisThread("http-worker");
+                run();
+            });
     }
 
     ~WorkerPool() override {

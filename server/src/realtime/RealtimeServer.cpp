@@ -6,6 +6,7 @@
 #include "realtime/WsListener.h"
 #include "realtime/WsSession.h"
 #include "util/Log.h"
+#include "util/Threads.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -95,6 +96,7 @@ void RealtimeServer::start() {
     const int n = d.options.ioThreads > 0 ? d.options.ioThreads : 1;
     for (int i = 0; i < n; ++i)
         d.threads.emplace_back([&d] {
+            threads::nameThisThread("ws-io");
             for (;;) {
                 try {
                     d.io.run();

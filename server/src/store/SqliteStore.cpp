@@ -2,6 +2,7 @@
 
 #include "store/SqliteDb.h"
 #include "util/Log.h"
+#include "util/Threads.h"
 
 #include <nlohmann/json.hpp>
 
@@ -451,7 +452,10 @@ SqliteStore::SqliteStore(const std::string& path, EventSink* sink, Options optio
     sqlite3_busy_handler(m_checkpointer->handle(), &pollForReaders, nullptr);
     // Replaces SQLite's automatic checkpoint, which would run on the writer inside a commit.
     sqlite3_wal_hook(m_writer->handle(), &SqliteStore::onWalCommit, this);
-    m_checkpointThread = std::thread([this] { checkpointLoop(); });
+    m_checkpointThread = std::thread([this] {
+        threads::nameThisThread("db-checkpoint");
+        checkpointLoop();
+    });
 }
 
 // Due once the WAL has grown by kCheckpointPages since the last checkpoint began (or started over
