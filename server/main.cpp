@@ -1,6 +1,7 @@
 // parley-server: parse flags, start, wait for SIGTERM/SIGINT, stop cleanly.
 #include "Server.h"
 #include "ServerConfig.h"
+#include "util/CpuScheduling.h"
 #include "util/Log.h"
 
 #include <cerrno>
@@ -11,7 +12,6 @@
 #include <fstream>
 #include <malloc.h>
 #include <pthread.h>
-#include <sched.h>
 #include <string>
 #include <sys/resource.h>
 
@@ -52,18 +52,24 @@ void keepFreedMemory() {
 // that woke it, on the same core, in the middle of its request; the worker finishes only after it.
 // That is two extra context switches per message, and context switches are what costs most here
 // (bench/README.md). SCHED_BATCH keeps the fair share and only turns off wake-up preemption.
+// SCHED_FIFO (opt-in) also keeps ordinary processes and kernel threads from delaying a request by
+// the few milliseconds of their time slice, at the price of running ahead of everything else.
 // Set before any thread is started: threads inherit it. The packaged systemd unit starts the server
 // under SCHED_BATCH already (CPUSchedulingPolicy=batch), and its system-call filter would refuse
 // the change anyway.
-void applyCpuScheduling(bool batch) {
-    if (!batch || sched_getscheduler(0) == SCHED_BATCH)
+void applyCpuScheduling(parley::server::CpuScheduling scheduling) {
+    using parley::server::CpuScheduling;
+    namespace log = parley::server::log;
+    const auto error = parley::server::applyToThisThread(scheduling);
+    if (error.empty())
         return;
-    sched_param param{};
-    param.sched_priority = 0;
-    if (sched_setscheduler(0, SCHED_BATCH, &param) != 0)
-        parley::server::log::warn(
-            std::string("could not switch to SCHED_BATCH, running under SCHED_OTHER: ") +
-            std::strerror(errno));
+    if (scheduling != CpuScheduling::Fifo) {
+        log::warn("could not switch to SCHED_BATCH, running under SCHED_OTHER: " + error);
+        return;
+    }
+    log::warn("could not switch to SCHED_FIFO (it needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of 1): " +
+              error + "; running under SCHED_BATCH");
+    applyCpuScheduling(CpuScheduling::Batch);
 }
 
 } // namespace
@@ -89,7 +95,7 @@ int main(int argc, char** argv) {
 
     raiseFileLimit();
     keepFreedMemory();
-    applyCpuScheduling(config.batchScheduling);
+    applyCpuScheduling(config.cpuScheduling);
 
     // Block the stop signals in every thread; main waits for them with sigwait.
     sigset_t stopSignals;

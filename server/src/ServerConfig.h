@@ -1,6 +1,8 @@
 #pragma once
 // Command-line flags of parley-server (the contract's, plus tuning flags documented in --help).
 
+#include "util/CpuScheduling.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,10 +20,10 @@ struct ServerConfig {
     int agentTokenHours = 12;
     int httpThreads = 64;
     int httpKeepAliveSeconds = 10;
-    bool dbSyncFull = false;     // --db-sync full: fsync every commit (survives power loss); else normal
-    bool batchScheduling = true; // --cpu-scheduling batch: threads woken by others do not preempt them
-    std::string webRoot;         // default: defaultWebRoot()
-    std::string publicWsUrl;     // what the widget should connect to, behind a proxy
+    bool dbSyncFull = false; // --db-sync full: fsync every commit (survives power loss); else normal
+    CpuScheduling cpuScheduling = CpuScheduling::Batch; // --cpu-scheduling
+    std::string webRoot;                                // default: defaultWebRoot()
+    std::string publicWsUrl;                            // what the widget should connect to, behind a proxy
     std::string allowedOrigin = "*";
     double customerRateBurst = 20;
     double customerRatePerMinute = 60;

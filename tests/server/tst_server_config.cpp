@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+using parley::server::CpuScheduling;
 using parley::server::ServerConfig;
 
 namespace {
@@ -37,7 +38,7 @@ private slots:
         QCOMPARE(c.httpThreads, 64);
         QCOMPARE(c.httpKeepAliveSeconds, 10);
         QVERIFY(!c.dbSyncFull); // normal: survives crashes and restarts, see the README
-        QVERIFY(c.batchScheduling);
+        QVERIFY(c.cpuScheduling == CpuScheduling::Batch);
         QCOMPARE(c.action, ServerConfig::Action::Run);
     }
 
@@ -49,10 +50,11 @@ private slots:
     }
 
     void cpuScheduling() {
-        QVERIFY(!parse({"--cpu-scheduling", "normal"}).batchScheduling);
-        QVERIFY(parse({"--cpu-scheduling=batch"}).batchScheduling);
-        QCOMPARE(errorOf({"--cpu-scheduling", "fifo"}),
-                 std::string("--cpu-scheduling must be batch or normal"));
+        QVERIFY(parse({"--cpu-scheduling", "normal"}).cpuScheduling == CpuScheduling::Normal);
+        QVERIFY(parse({"--cpu-scheduling=batch"}).cpuScheduling == CpuScheduling::Batch);
+        QVERIFY(parse({"--cpu-scheduling", "fifo"}).cpuScheduling == CpuScheduling::Fifo);
+        QCOMPARE(errorOf({"--cpu-scheduling", "rr"}),
+                 std::string("--cpu-scheduling must be batch, normal or fifo"));
     }
 
     void httpTuning() {
@@ -72,7 +74,7 @@ private slots:
         const auto help = ServerConfig::help();
         QVERIFY(help.find("--db-sync normal|full") != std::string::npos);
         QVERIFY(help.find("--http-keep-alive-seconds N") != std::string::npos);
-        QVERIFY(help.find("--cpu-scheduling batch|normal") != std::string::npos);
+        QVERIFY(help.find("--cpu-scheduling batch|normal|fifo") != std::string::npos);
     }
 };
 

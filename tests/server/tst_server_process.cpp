@@ -1,6 +1,7 @@
 // What parley-server sets up for its own process before it starts any thread: the scheduling
 // policy every thread runs under (--cpu-scheduling), and the open-file limit raised to the hard
 // limit. Read from /proc of the real server process.
+#include "HttpClient.h"
 #include "ServerProcess.h"
 
 #include <QDir>
@@ -10,13 +11,22 @@
 #include <sched.h>
 #include <sys/resource.h>
 
+#include <thread>
+
 using namespace parley::test;
 
 namespace {
 
-// The scheduling policy of each of the process's threads (field 41 of /proc/PID/task/TID/stat).
-QList<int> threadPolicies(qint64 pid) {
-    QList<int> policies;
+struct ThreadScheduling {
+    QByteArray name;
+    int policy = -1;
+    int priority = -1; // real-time priority, 0 for the others
+};
+
+// Name, real-time priority and scheduling policy of each of the process's threads (fields 2, 40
+// and 41 of /proc/PID/task/TID/stat).
+QList<ThreadScheduling> threadScheduling(qint64 pid) {
+    QList<ThreadScheduling> threads;
     const QDir tasks(QStringLiteral("/proc/%1/task").arg(pid));
     for (const auto& tid : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
         QFile stat(tasks.filePath(tid + QStringLiteral("/stat")));
@@ -24,10 +34,31 @@ QList<int> threadPolicies(qint64 pid) {
             continue; // the thread ended meanwhile
         const QByteArray line = stat.readAll();
         // The name (field 2) is in parentheses and may hold spaces: count from after it.
-        const auto fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
-        policies.append(fields.value(41 - 3).toInt());
+        const auto nameEnd = line.lastIndexOf(')');
+        const auto fields = line.mid(nameEnd + 2).split(' ');
+        threads.append({line.mid(line.indexOf('(') + 1, nameEnd - line.indexOf('(') - 1),
+                        fields.value(41 - 3).toInt(), fields.value(40 - 3).toInt()});
     }
+    return threads;
+}
+
+QList<int> threadPolicies(qint64 pid) {
+    QList<int> policies;
+    for (const auto& t : threadScheduling(pid))
+        policies.append(t.policy);
     return policies;
+}
+
+// Whether this test, and so the server it starts, may enter real time (root, CAP_SYS_NICE or
+// RLIMIT_RTPRIO), tried on a thread of its own.
+bool realtimeAllowed() {
+    bool allowed = false;
+    std::thread probe([&] {
+        const sched_param param{1};
+        allowed = sched_setscheduler(0, SCHED_FIFO, &param) == 0;
+    });
+    probe.join();
+    return allowed;
 }
 
 // The "Max open files" soft and hard limits from /proc/PID/limits.
@@ -67,6 +98,35 @@ private slots:
         QVERIFY(policies.size() > 10);
         for (int policy : policies)
             QCOMPARE(policy, SCHED_OTHER);
+        QVERIFY(server.stop());
+    }
+
+    // Real time on request. A sign-in hashes a password under SCHED_BATCH on an HTTP worker, which
+    // goes back to real time afterwards. Without the privilege: SCHED_BATCH and a warning.
+    void fifoSchedulingOnRequest() {
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--cpu-scheduling"), QStringLiteral("fifo")}));
+        const qint64 pid = server.process().processId();
+        if (!realtimeAllowed()) {
+            for (int policy : threadPolicies(pid))
+                QCOMPARE(policy, SCHED_BATCH);
+            QVERIFY(server.output().contains(QStringLiteral("could not switch to SCHED_FIFO")));
+            QVERIFY(server.stop());
+            return;
+        }
+        HttpClient http(server.httpPort());
+        for (int i = 0; i < 3; ++i) // more sign-ins than one worker would take
+            QVERIFY(!http.login("admin", ServerProcess::kAdminPassword).empty());
+        QVERIFY(http.login("admin", "wrong password").empty());
+        const auto threads = threadScheduling(pid);
+        QVERIFY(threads.size() > 10);
+        int workers = 0;
+        for (const auto& t : threads) {
+            QVERIFY2(t.policy == SCHED_FIFO && t.priority == 1, t.name.constData());
+            workers += t.name == "http-worker";
+        }
+        QVERIFY(workers >= 8);
+        QVERIFY(!server.output().contains(QStringLiteral("real-time")));
         QVERIFY(server.stop());
     }
 
