@@ -82,6 +82,7 @@ double ms(SteadyClock::duration d) {
 
 constexpr int kPinNone = -1;
 constexpr int kPinFirstCpu = -2; // the first CPU of the process's affinity mask
+constexpr int kPinDefault = -3;  // kPinFirstCpu, or kPinNone with --realtime
 
 struct Options {
     std::string serverBinary = PARLEY_SERVER_BINARY;
@@ -98,8 +99,9 @@ struct Options {
     int warmup = 3;
     int connectConcurrency = 256;
     bool keep = false;
-    // The CPU the load generator runs on: kPinFirstCpu, a CPU number, or kPinNone.
-    int pinCpu = kPinFirstCpu;
+    // The CPU the load generator runs on: kPinDefault, kPinFirstCpu, a CPU number, or kPinNone.
+    int pinCpu = kPinDefault;
+    bool realtime = false;   // the server and the load generator under SCHED_FIFO
     std::string samplesFile; // per-message timings as CSV
     std::vector<std::string> serverArgs;
 };
@@ -125,7 +127,12 @@ CPU and RSS. Loopback only; it stops by itself and stops the server it started.
   --keep                   keep the temporary dir (data and server.log)
   --pin-cpu N|none         run the load generator on CPU N only, as if it had a machine of its own;
                            the server it starts keeps every CPU (default: the first CPU it may run
-                           on; none: no pinning; with only one CPU to run on it is not pinned)
+                           on, none with --realtime; none: no pinning; with only one CPU to run on
+                           it is not pinned)
+  --realtime               start the server with --cpu-scheduling fifo and run the load generator
+                           under SCHED_FIFO at the same priority (1), so that neither preempts the
+                           other and ordinary processes and kernel threads preempt neither (needs
+                           root, CAP_SYS_NICE or an RLIMIT_RTPRIO of 1)
   --samples FILE           write every measured message's timings to FILE (CSV, milliseconds)
   --http-port N --ws-port N  use a server already running on 127.0.0.1 instead (it must have been
                            started with high --customer-rate-burst/--customer-rate-per-minute)
@@ -182,6 +189,8 @@ Options parseOptions(int argc, char** argv) {
             o.dataParent = value();
         else if (a == "--keep")
             o.keep = true;
+        else if (a == "--realtime")
+            o.realtime = true;
         else if (a == "--pin-cpu") {
             const std::string v = value();
             o.pinCpu = v == "none" ? kPinNone : number(a, v.c_str(), 0, CPU_SETSIZE - 1);
@@ -391,6 +400,8 @@ public:
             std::to_string(wsPort), "--data-dir", dataDir, "--admin-password", o.adminPassword,
             // Each bench customer sends rate/2/conversations messages a second.
             "--customer-rate-burst", "1000000", "--customer-rate-per-minute", "1000000"};
+        if (o.realtime) // before the flags after "--", which may override it
+            args.insert(args.end(), {"--cpu-scheduling", "fifo"});
         args.insert(args.end(), o.serverArgs.begin(), o.serverArgs.end());
         std::vector<char*> argv;
         for (auto& a : args)
@@ -1163,6 +1174,44 @@ std::string pinLoadGenerator(int cpu) {
            " it may run on";
 }
 
+// --realtime: the load generator at the server's real-time priority. Same priority, so that
+// neither preempts the other (as on machines of their own); above every ordinary process and
+// kernel thread, so that what it measures is the server and not its own waits for a CPU.
+void enterRealtime() {
+    const sched_param param{1};
+    if (sched_setscheduler(0, SCHED_FIFO, &param) != 0)
+        throw std::runtime_error(std::string("--realtime: the load generator cannot use SCHED_FIFO (it needs "
+                                             "root, CAP_SYS_NICE or an RLIMIT_RTPRIO of 1): ") +
+                                 std::strerror(errno));
+}
+
+// How the server's threads are scheduled, e.g. "SCHED_FIFO 1 (70 threads)": a server that could
+// not enter real time falls back to SCHED_BATCH, and the figures must say which one was measured.
+std::string schedulingOf(pid_t pid) {
+    std::map<std::string, int> counts;
+    std::error_code ec;
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+        const auto stat = readStat(static_cast<pid_t>(std::stol(task.path().filename().string())));
+        if (!stat || stat->fields.size() < 39)
+            continue;
+        const int policy = std::stoi(stat->fields[38]); // field 41
+        const std::string priority = stat->fields[37];  // field 40, rt_priority
+        const char* names[] = {"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "?", "SCHED_IDLE"};
+        std::string name = policy >= 0 && policy <= 5 ? names[policy] : "policy " + std::to_string(policy);
+        if (policy == SCHED_FIFO || policy == SCHED_RR)
+            name += " " + priority;
+        ++counts[name];
+    }
+    if (counts.empty())
+        return "unknown";
+    std::string out;
+    for (const auto& [name, n] : counts)
+        out +=
+            (out.empty() ? "" : ", ") + name + " (" + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
+    return out;
+}
+
 // Runs fn on the io thread and waits for it to call done().
 template <typename F>
 void onIoAndWait(net::io_context& io, std::chrono::seconds timeout, const char* what, F fn) {
@@ -1193,7 +1242,11 @@ int run(const Options& o) {
         serverPid = server.pid;
         dataFs = fileSystemOf(server.dataDirPath);
     }
-    const std::string placement = pinLoadGenerator(o.pinCpu);
+    const std::string placement = pinLoadGenerator(o.pinCpu != kPinDefault ? o.pinCpu
+                                                   : o.realtime            ? kPinNone
+                                                                           : kPinFirstCpu);
+    if (o.realtime)
+        enterRealtime(); // threads started from here on inherit it
     const auto atStart = sampleProcess(serverPid);
     std::printf("parley-bench-ws: %d idle WebSockets, %d conversations (%d agents), %d msg/s for %d s "
                 "(+%d s warm-up)\n",
@@ -1201,7 +1254,10 @@ int run(const Options& o) {
     std::printf("server: pid %d, http %d, ws %d, data dir on %s; %ld cores, load average %s\n",
                 static_cast<int>(serverPid), httpPort, wsPort, dataFs.c_str(), sysconf(_SC_NPROCESSORS_ONLN),
                 loadBefore.c_str());
-    std::printf("load generator: %s\n", placement.c_str());
+    std::printf("load generator: %s, %s\n", placement.c_str(),
+                o.realtime ? "SCHED_FIFO 1 (--realtime)" : "ordinary scheduling");
+    if (serverPid > 0)
+        std::printf("server threads: %s\n", schedulingOf(serverPid).c_str());
     std::fflush(stdout);
 
     // --- set-up over REST -----------------------------------------------------------------------
