@@ -56,7 +56,8 @@ void keepFreedMemory() {
 // the few milliseconds of their time slice, at the price of running ahead of everything else.
 // Set before any thread is started: threads inherit it. The packaged systemd unit starts the server
 // under SCHED_BATCH already (CPUSchedulingPolicy=batch), and its system-call filter would refuse
-// the change anyway.
+// the change anyway; for fifo, its example drop-in (installers/parley-server-realtime.conf)
+// allows exactly this call.
 void applyCpuScheduling(parley::server::CpuScheduling scheduling) {
     using parley::server::CpuScheduling;
     namespace log = parley::server::log;
