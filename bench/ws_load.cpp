@@ -1177,8 +1177,12 @@ std::string pinLoadGenerator(int cpu) {
 // --realtime: the load generator at the server's real-time priority. Same priority, so that
 // neither preempts the other (as on machines of their own); above every ordinary process and
 // kernel thread, so that what it measures is the server and not its own waits for a CPU.
+// The server's priority under --cpu-scheduling fifo (kFifoPriority in server/src/util/CpuScheduling.h;
+// the benchmark is a client and does not link the server's library).
+constexpr int kServerFifoPriority = 1;
+
 void enterRealtime() {
-    const sched_param param{1};
+    const sched_param param{kServerFifoPriority};
     if (sched_setscheduler(0, SCHED_FIFO, &param) != 0)
         throw std::runtime_error(std::string("--realtime: the load generator cannot use SCHED_FIFO (it needs "
                                              "root, CAP_SYS_NICE or an RLIMIT_RTPRIO of 1): ") +

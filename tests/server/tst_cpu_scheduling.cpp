@@ -1,6 +1,7 @@
 // CpuScheduling: the class a thread runs under (--cpu-scheduling) and OffRealtimeSection, which
 // takes CPU-heavy work out of real time and puts the thread back after it. Each case runs on a
 // thread of its own, so the test's main thread keeps its policy.
+#include "RealtimeProbe.h"
 #include "util/CpuScheduling.h"
 
 #include <QTest>
@@ -15,6 +16,7 @@ using parley::server::applyToThisThread;
 using parley::server::CpuScheduling;
 using parley::server::kFifoPriority;
 using parley::server::OffRealtimeSection;
+using parley::test::realtimeAllowed;
 
 namespace {
 
@@ -33,16 +35,6 @@ Policy current() {
 void onThread(const std::function<void()>& body) {
     std::thread t(body);
     t.join();
-}
-
-// Whether this process may enter real time at all (root, CAP_SYS_NICE or RLIMIT_RTPRIO).
-bool realtimeAllowed() {
-    bool allowed = false;
-    onThread([&] {
-        const sched_param param{kFifoPriority};
-        allowed = sched_setscheduler(0, SCHED_FIFO, &param) == 0;
-    });
-    return allowed;
 }
 
 } // namespace
@@ -76,7 +68,7 @@ private slots:
     }
 
     void fifoOrAReason() {
-        const bool allowed = realtimeAllowed();
+        const bool allowed = realtimeAllowed(kFifoPriority);
         Policy seen;
         std::string error = "not run";
         onThread([&] {
@@ -93,7 +85,7 @@ private slots:
     }
 
     void offRealtimeSectionRunsUnderBatchAndGoesBack() {
-        if (!realtimeAllowed())
+        if (!realtimeAllowed(kFifoPriority))
             QSKIP(
                 "this process may not use real-time scheduling (needs root, CAP_SYS_NICE or RLIMIT_RTPRIO)");
         Policy inside;

@@ -2,6 +2,7 @@
 // policy every thread runs under (--cpu-scheduling), and the open-file limit raised to the hard
 // limit. Read from /proc of the real server process.
 #include "HttpClient.h"
+#include "RealtimeProbe.h"
 #include "ServerProcess.h"
 
 #include <QDir>
@@ -10,8 +11,6 @@
 
 #include <sched.h>
 #include <sys/resource.h>
-
-#include <thread>
 
 using namespace parley::test;
 
@@ -47,18 +46,6 @@ QList<int> threadPolicies(qint64 pid) {
     for (const auto& t : threadScheduling(pid))
         policies.append(t.policy);
     return policies;
-}
-
-// Whether this test, and so the server it starts, may enter real time (root, CAP_SYS_NICE or
-// RLIMIT_RTPRIO), tried on a thread of its own.
-bool realtimeAllowed() {
-    bool allowed = false;
-    std::thread probe([&] {
-        const sched_param param{1};
-        allowed = sched_setscheduler(0, SCHED_FIFO, &param) == 0;
-    });
-    probe.join();
-    return allowed;
 }
 
 // The "Max open files" soft and hard limits from /proc/PID/limits.
