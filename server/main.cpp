@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <malloc.h>
 #include <pthread.h>
 #include <string>
 #include <sys/resource.h>
@@ -38,39 +37,19 @@ void raiseFileLimit() {
                                   std::to_string(lim.rlim_cur));
 }
 
-// glibc hands freed memory back to the kernel as soon as a thread arena's free top passes
-// 128 KB, with madvise(MADV_DONTNEED): a TLB flush that interrupts every core running the
-// server, on nearly every request with 64 HTTP workers (a few % of the server's CPU, measured
-// with perf, and expensive in virtual machines). Keep up to 64 MB of free heap instead.
-void keepFreedMemory() {
-    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
-    mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024); // fixed now: larger blocks are mapped and unmapped
-}
-
 // The server's threads hand each message on: an HTTP worker commits it and wakes the WebSocket
 // thread, which writes the frames. Woken under SCHED_OTHER, that thread usually preempts the worker
 // that woke it, on the same core, in the middle of its request; the worker finishes only after it.
 // That is two extra context switches per message, and context switches are what costs most here
 // (bench/README.md). SCHED_BATCH keeps the fair share and only turns off wake-up preemption.
-// SCHED_FIFO (opt-in) also keeps ordinary processes and kernel threads from delaying a request by
-// the few milliseconds of their time slice, at the price of running ahead of everything else.
 // Set before any thread is started: threads inherit it. The packaged systemd unit starts the server
 // under SCHED_BATCH already (CPUSchedulingPolicy=batch), and its system-call filter would refuse
-// the change anyway; for fifo, its example drop-in (installers/parley-server-realtime.conf)
-// allows exactly this call.
+// the change anyway.
 void applyCpuScheduling(parley::server::CpuScheduling scheduling) {
-    using parley::server::CpuScheduling;
     namespace log = parley::server::log;
     const auto error = parley::server::applyToThisThread(scheduling);
-    if (error.empty())
-        return;
-    if (scheduling != CpuScheduling::Fifo) {
+    if (!error.empty())
         log::warn("could not switch to SCHED_BATCH, running under SCHED_OTHER: " + error);
-        return;
-    }
-    log::warn("could not switch to SCHED_FIFO (it needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of 1): " +
-              error + "; running under SCHED_BATCH");
-    applyCpuScheduling(CpuScheduling::Batch);
 }
 
 } // namespace
@@ -95,7 +74,6 @@ int main(int argc, char** argv) {
     }
 
     raiseFileLimit();
-    keepFreedMemory();
     applyCpuScheduling(config.cpuScheduling);
 
     // Block the stop signals in every thread; main waits for them with sigwait.

@@ -73,16 +73,11 @@ Tuning:
                                  loss can undo the last second or so of commits; full: every commit
                                  is fsynced before it is answered or delivered, and survives a power
                                  loss too, at a disk flush per commit (default normal)
-  --cpu-scheduling batch|normal|fifo
+  --cpu-scheduling batch|normal
                                  batch: the server's threads run under SCHED_BATCH, so a thread that
-                                 hands work to another (an HTTP worker waking the WebSocket thread)
-                                 is not preempted by it mid-request; they still get their fair share
-                                 of the CPU; normal: the server keeps the policy it was started
-                                 with, SCHED_OTHER as a rule; fifo: SCHED_FIFO at priority 1, ahead
-                                 of every ordinary process, for a machine that serves Parley above
-                                 all else (needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of 1, else
-                                 batch with a warning; password hashes still run under batch)
-                                 (default batch)
+                                 hands work to another is not preempted by it mid-request; they still
+                                 get their fair share of the CPU; normal: the server keeps the policy
+                                 it was started with, SCHED_OTHER as a rule (default batch)
   --max-body-bytes N             largest request body accepted (default 65536)
   --ws-hello-timeout-seconds N   time a new WebSocket has to say hello (default 10)
   --ws-idle-timeout-seconds N    a WebSocket that answers no ping this long is dropped (default 30);
@@ -147,10 +142,8 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
                 c.cpuScheduling = CpuScheduling::Batch;
             else if (v == "normal")
                 c.cpuScheduling = CpuScheduling::Normal;
-            else if (v == "fifo")
-                c.cpuScheduling = CpuScheduling::Fifo;
             else
-                throw std::invalid_argument("--cpu-scheduling must be batch, normal or fifo");
+                throw std::invalid_argument("--cpu-scheduling must be batch or normal");
         } else if (flag == "--web-root")
             c.webRoot = value();
         else if (flag == "--public-ws-url")

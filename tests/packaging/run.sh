@@ -91,7 +91,7 @@ for f in usr/bin/parley-server usr/bin/parley-console; do
 done
 for f in usr/share/parley/web/widget.js usr/share/parley/web/index.html usr/share/parley/web/assets/logo.svg \
   "$unit" etc/default/parley-server usr/share/man/man1/parley-server.1.gz \
-  usr/share/doc/parley-server/copyright usr/share/doc/parley-server/examples/realtime.conf \
+  usr/share/doc/parley-server/copyright \
   usr/share/applications/parley-console.desktop \
   usr/share/icons/hicolor/scalable/apps/parley-console.svg usr/share/man/man1/parley-console.1.gz \
   usr/share/doc/parley-console/copyright; do
@@ -197,15 +197,6 @@ if command -v systemd-analyze >/dev/null; then
   systemd-analyze security --offline=true --threshold=20 "$tmp/parley-server.service" >"$tmp/security.log" 2>&1 ||
     { cat "$tmp/security.log"; fail "the unit's exposure is above 2.0"; }
   tail -1 "$tmp/security.log"
-  # The real-time drop-in, in a <unit>.d directory beside the unit, where systemd-analyze reads it.
-  mkdir -p "$tmp/units/parley-server.service.d"
-  cp "$tmp/parley-server.service" "$tmp/units/"
-  cp "$root/usr/share/doc/parley-server/examples/realtime.conf" "$tmp/units/parley-server.service.d/"
-  systemd-analyze verify --man=no "$tmp/units/parley-server.service" ||
-    fail "systemd-analyze verify with the real-time drop-in"
-  systemd-analyze security --offline=true "$tmp/units/parley-server.service" >"$tmp/security-rt.log" 2>&1 || true
-  grep -q '✗ RestrictRealtime=' "$tmp/security-rt.log" ||
-    { cat "$tmp/security-rt.log"; fail "the real-time drop-in was not applied (RestrictRealtime still on)"; }
 fi
 
 # --- lintian: errors fail, warnings are shown.

@@ -1,7 +1,5 @@
-// CpuScheduling: the class a thread runs under (--cpu-scheduling) and OffRealtimeSection, which
-// takes CPU-heavy work out of real time and puts the thread back after it. Each case runs on a
-// thread of its own, so the test's main thread keeps its policy.
-#include "RealtimeProbe.h"
+// CpuScheduling: the class a thread runs under (--cpu-scheduling). Each case runs on a thread of
+// its own, so the test's main thread keeps its policy.
 #include "util/CpuScheduling.h"
 
 #include <QTest>
@@ -14,9 +12,6 @@
 
 using parley::server::applyToThisThread;
 using parley::server::CpuScheduling;
-using parley::server::kFifoPriority;
-using parley::server::OffRealtimeSection;
-using parley::test::realtimeAllowed;
 
 namespace {
 
@@ -67,60 +62,6 @@ private slots:
         QVERIFY(before == after);
     }
 
-    void fifoOrAReason() {
-        const bool allowed = realtimeAllowed(kFifoPriority);
-        Policy seen;
-        std::string error = "not run";
-        onThread([&] {
-            error = applyToThisThread(CpuScheduling::Fifo);
-            seen = current();
-        });
-        if (allowed) {
-            QCOMPARE(error, std::string());
-            QVERIFY(seen == (Policy{SCHED_FIFO, kFifoPriority}));
-        } else {
-            QVERIFY(!error.empty());
-            QVERIFY(seen.policy != SCHED_FIFO);
-        }
-    }
-
-    void offRealtimeSectionRunsUnderBatchAndGoesBack() {
-        if (!realtimeAllowed(kFifoPriority))
-            QSKIP(
-                "this process may not use real-time scheduling (needs root, CAP_SYS_NICE or RLIMIT_RTPRIO)");
-        Policy inside;
-        Policy after;
-        std::string error = "not run";
-        onThread([&] {
-            error = applyToThisThread(CpuScheduling::Fifo);
-            {
-                const OffRealtimeSection section;
-                inside = current();
-            }
-            after = current();
-        });
-        QCOMPARE(error, std::string());
-        QVERIFY(inside == (Policy{SCHED_BATCH, 0}));
-        QVERIFY(after == (Policy{SCHED_FIFO, kFifoPriority}));
-    }
-
-    void offRealtimeSectionLeavesOrdinaryThreadsAlone() {
-        Policy before;
-        Policy inside;
-        Policy after;
-        onThread([&] {
-            before = current();
-            {
-                const OffRealtimeSection section;
-                inside = current();
-            }
-            after = current();
-        });
-        if (before.policy == SCHED_FIFO || before.policy == SCHED_RR)
-            QSKIP("the test itself runs under real-time scheduling");
-        QVERIFY(inside == before);
-        QVERIFY(after == before);
-    }
 };
 
 QTEST_GUILESS_MAIN(TestCpuScheduling)

@@ -2,7 +2,6 @@
 // policy every thread runs under (--cpu-scheduling), and the open-file limit raised to the hard
 // limit. Read from /proc of the real server process.
 #include "HttpClient.h"
-#include "RealtimeProbe.h"
 #include "ServerProcess.h"
 
 #include <QDir>
@@ -85,35 +84,6 @@ private slots:
         QVERIFY(policies.size() > 10);
         for (int policy : policies)
             QCOMPARE(policy, SCHED_OTHER);
-        QVERIFY(server.stop());
-    }
-
-    // Real time on request. A sign-in hashes a password under SCHED_BATCH on an HTTP worker, which
-    // goes back to real time afterwards. Without the privilege: SCHED_BATCH and a warning.
-    void fifoSchedulingOnRequest() {
-        ServerProcess server;
-        QVERIFY(server.start({QStringLiteral("--cpu-scheduling"), QStringLiteral("fifo")}));
-        const qint64 pid = server.process().processId();
-        if (!realtimeAllowed()) {
-            for (int policy : threadPolicies(pid))
-                QCOMPARE(policy, SCHED_BATCH);
-            QVERIFY(server.output().contains(QStringLiteral("could not switch to SCHED_FIFO")));
-            QVERIFY(server.stop());
-            return;
-        }
-        HttpClient http(server.httpPort());
-        for (int i = 0; i < 3; ++i) // more sign-ins than one worker would take
-            QVERIFY(!http.login("admin", ServerProcess::kAdminPassword).empty());
-        QVERIFY(http.login("admin", "wrong password").empty());
-        const auto threads = threadScheduling(pid);
-        QVERIFY(threads.size() > 10);
-        int workers = 0;
-        for (const auto& t : threads) {
-            QVERIFY2(t.policy == SCHED_FIFO && t.priority == 1, t.name.constData());
-            workers += t.name == "http-worker";
-        }
-        QVERIFY(workers >= 8);
-        QVERIFY(!server.output().contains(QStringLiteral("real-time")));
         QVERIFY(server.stop());
     }
 
