@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
 build="${PARLEY_BUILD_DIR:-build}"
 generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
-cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLEY_WERROR=ON
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
 # Tests start their own servers on free ports; two at a time fits a 2-core machine.

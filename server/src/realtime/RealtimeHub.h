@@ -5,7 +5,7 @@
 // network, and since every hub operation goes through that inbox in order, every connection sees
 // its events in commit order. Each event is serialised once and shared by all of its recipients.
 
-#include "app/Event.h"
+#include "store/Event.h"
 #include "realtime/AgentPresenceTracker.h"
 
 #include <boost/asio/io_context.hpp>

@@ -4,7 +4,7 @@
 // that gives a lost agent's chats back to the queue after the grace period.
 // The HTTP side publishes into eventSink(); nothing here runs inside a store transaction.
 
-#include "app/Event.h"
+#include "store/Event.h"
 
 #include <chrono>
 #include <cstdint>

@@ -4,7 +4,7 @@
 // hello snapshot, the resume backlog) run on the blocking pool so that a slow store read never
 // stalls the io thread that serves every other connection.
 
-#include "app/Event.h"
+#include "store/Event.h"
 #include "auth/Identity.h"
 #include "realtime/RealtimeHub.h"
 #include "realtime/RealtimeServer.h"

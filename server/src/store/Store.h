@@ -3,7 +3,7 @@
 // replace SqliteStore without touching them. Every write job runs inside one transaction on the
 // single writer; events it emits are published only after that transaction has committed.
 
-#include "app/Event.h"
+#include "store/Event.h"
 #include "parley/protocol/Types.h"
 
 #include <functional>
