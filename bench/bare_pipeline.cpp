@@ -74,6 +74,8 @@ no application logic (see bench/README.md). Not a server: it trusts every token.
   --data-dir DIR       where bare.db goes (created if missing; required)
   --threads N          io threads (default: the CPUs it may run on)
   --db-sync normal|full  PRAGMA synchronous, as parley-server's --db-sync (default normal)
+  --max-queue N        answer 503 overloaded (Retry-After: 1) while N messages wait for the writer
+                       (default 0: never; to check the sweep's 503 figures against a known limit)
   --help
 )";
 
@@ -84,6 +86,7 @@ struct Options {
     std::string dataDir;
     int threads = 0;
     bool syncFull = false;
+    std::size_t maxQueue = 0;
 };
 
 Options parseOptions(int argc, char** argv) {
@@ -108,6 +111,8 @@ Options parseOptions(int argc, char** argv) {
             o.dataDir = value();
         else if (a == "--threads")
             o.threads = std::stoi(value());
+        else if (a == "--max-queue")
+            o.maxQueue = static_cast<std::size_t>(std::stoul(value()));
         else if (a == "--db-sync") {
             const auto v = value();
             if (v != "normal" && v != "full")
@@ -289,12 +294,16 @@ public:
         }
     }
 
-    void submit(Job job) {
+    // False (and the job dropped) when maxQueue > 0 jobs already wait.
+    bool submit(Job job, std::size_t maxQueue) {
         {
             std::lock_guard lock(m_queueMutex);
+            if (maxQueue > 0 && m_queue.size() >= maxQueue)
+                return false;
             m_queue.push_back(std::move(job));
         }
         m_queueCv.notify_one();
+        return true;
     }
 
 private:
@@ -535,6 +544,7 @@ struct Context {
     std::unique_ptr<Db> db;
     std::string host;
     int port = 0;
+    std::size_t maxQueue = 0;
     std::atomic<std::uint64_t> connections{0};
 };
 
@@ -632,6 +642,8 @@ private:
     void reply(unsigned status, std::string body, bool keepAlive) {
         auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
         res->set(http::field::content_type, "application/json; charset=utf-8");
+        if (status == 503)
+            res->set(http::field::retry_after, "1");
         res->keep_alive(keepAlive);
         res->body() = std::move(body);
         res->prepare_payload();
@@ -738,7 +750,9 @@ private:
                         ws->send(frame);
             });
         };
-        m_ctx.db->submit(std::move(job));
+        if (!m_ctx.db->submit(std::move(job), m_ctx.maxQueue))
+            reply(503, R"({"error":{"code":"overloaded","message":"Too many messages wait to be stored."}})",
+                  keepAlive);
     }
 
     tcp::socket m_socket;
@@ -757,6 +771,7 @@ int run(const Options& o) {
     Context ctx;
     ctx.db = std::make_unique<Db>(o.dataDir + "/bare.db", o.syncFull);
     ctx.host = o.host;
+    ctx.maxQueue = o.maxQueue;
 
     std::vector<std::unique_ptr<net::io_context>> ios;
     for (int i = 0; i < o.threads; ++i)

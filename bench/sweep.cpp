@@ -49,6 +49,8 @@ table (the server's and the bare pipeline's figures side by side) and the issue'
 
   --server PATH          parley-server binary (default: the one built with this benchmark)
   --bare PATH            parley-bench-bare binary (default: the one built with this benchmark)
+  --bare-arg ARG         one more flag for parley-bench-bare (repeat it: --bare-arg --max-queue
+                         --bare-arg 64)
   --no-bare              skip the bare pipeline (no ratios to the ceiling)
   --bare-only            only the bare pipeline (its steps are multiples of its own saturation)
   --server-cpus LIST     CPUs of the server and of the bare pipeline, e.g. 0-1 (default: all of ours)
@@ -101,6 +103,7 @@ struct Options {
     std::string dataParent;
     bool keep = false;
     std::vector<std::string> serverArgs;
+    std::vector<std::string> bareArgs;
     std::vector<std::string> compare;
 };
 
@@ -139,6 +142,8 @@ Options parseOptions(int argc, char** argv) {
             o.server = value();
         else if (a == "--bare")
             o.bare = value();
+        else if (a == "--bare-arg")
+            o.bareArgs.push_back(value());
         else if (a == "--no-bare")
             o.runBare = false;
         else if (a == "--bare-only")
@@ -378,6 +383,7 @@ std::vector<Row> sweepTarget(const Options& o, bool bare, const std::vector<doub
     if (bare) {
         if (!o.dbSync.empty())
             spec.launch.args = {"--db-sync", o.dbSync};
+        spec.launch.args.insert(spec.launch.args.end(), o.bareArgs.begin(), o.bareArgs.end());
     } else {
         spec.launch.args = {"--admin-password", spec.adminPassword,
                             // each bench customer sends many messages a second
