@@ -241,6 +241,15 @@ public:
         {
             std::lock_guard lock(m_queueMutex);
             m_stopping = true;
+            using ms = std::chrono::duration<double, std::milli>;
+            std::printf(
+                "bare: %llu messages in %llu groups (%.1f a group), %.0f ms committing; %llu WAL restarts "
+                "held the writer %.0f ms\n",
+                static_cast<unsigned long long>(m_jobs), static_cast<unsigned long long>(m_groups),
+                m_groups ? static_cast<double>(m_jobs) / static_cast<double>(m_groups) : 0.0,
+                ms(m_commitTime).count(), static_cast<unsigned long long>(m_restarts),
+                ms(m_pausedTime).count());
+            std::fflush(stdout);
         }
         m_queueCv.notify_all();
         m_writerThread.join();
@@ -330,10 +339,15 @@ private:
                 }
                 m_committing = true;
             }
+            const auto t0 = std::chrono::steady_clock::now();
             const bool ok = runBatch(batch);
+            const auto spent = std::chrono::steady_clock::now() - t0;
             {
                 std::lock_guard lock(m_queueMutex);
                 m_committing = false;
+                ++m_groups;
+                m_jobs += batch.size();
+                m_commitTime += spent;
             }
             m_queueCv.notify_all();
             for (auto& j : batch)
@@ -466,6 +480,7 @@ private:
                 ::close(fd);
             }
         }
+        const auto t0 = std::chrono::steady_clock::now();
         {
             std::unique_lock lock(m_queueMutex);
             m_paused = true;
@@ -475,6 +490,8 @@ private:
         {
             std::lock_guard lock(m_queueMutex);
             m_paused = false;
+            ++m_restarts;
+            m_pausedTime += std::chrono::steady_clock::now() - t0;
         }
         m_queueCv.notify_all(); // what queued meanwhile commits as one group
     }
@@ -492,6 +509,8 @@ private:
     bool m_committing = false;
     bool m_paused = false; // a RESTART checkpoint holds the writer
     bool m_stopping = false;
+    std::uint64_t m_groups = 0, m_jobs = 0, m_restarts = 0;
+    std::chrono::steady_clock::duration m_commitTime{}, m_pausedTime{};
     std::thread m_writerThread;
 
     std::mutex m_checkpointMutex;
