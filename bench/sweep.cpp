@@ -60,7 +60,7 @@ table (the server's and the bare pipeline's figures side by side) and the issue'
   --pairs N              active customer<->agent conversations (default 200)
   --agents N             agents sharing them (default pairs/5, at least 1)
   --idle N               idle WebSockets (default 10000)
-  --in-flight N          requests in flight in the closed-loop step (default 128)
+  --in-flight N          requests in flight in the closed-loop step (default 64)
   --steps LIST           offered load in multiples of the saturation (default 0.1,0.5,1,1.5,2,3,4)
   --duration-per-step S  measured seconds per step (default 5)
   --warmup S             seconds of load before each measured window (default 1)
@@ -90,7 +90,7 @@ struct Options {
     int pairs = 200;
     int agents = 0;
     int idle = 10000;
-    int inFlight = 128;
+    int inFlight = 64;
     std::vector<double> steps = {0.1, 0.5, 1, 1.5, 2, 3, 4};
     double duration = 5;
     double warmup = 1;

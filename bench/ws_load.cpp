@@ -51,7 +51,7 @@ CPU and RSS. Loopback only; it stops by itself and stops the server it started.
   --data-parent DIR        where the temporary data dir is made (default $TMPDIR or /tmp);
                            e.g. /dev/shm to take the disk's fsync out of the figures
   --keep                   keep the temporary dir (data and server.log)
-  --summary-csv FILE       append one line of figures (for A/B runs: bench/ab-p99.sh)
+  --summary-csv FILE       append one line of figures (A/B runs: bench/ab-p99.sh)
   --label TEXT             names the run in that line
   --help
 Flags after "--" are passed to the server it starts.
