@@ -652,11 +652,11 @@ public:
         }
         if (c.state == HttpConn::State::Idle)
             connFree(c);
-        else if (!m_pending.empty())
-            grow();
+        else
+            reopenOrGrow(c); // the server closed the connection after this answer
     }
 
-    void onHttpFailed(HttpConn&, std::size_t j, const std::string& why, bool mayRetry) override {
+    void onHttpFailed(HttpConn& c, std::size_t j, const std::string& why, bool mayRetry) override {
         if (j >= m_msgs.size() || !m_recording)
             return;
         auto& m = m_msgs[j];
@@ -667,14 +667,13 @@ public:
             m.retried = true;
             ++m_retries;
             m_pending.push_front(j);
-            grow();
+            reopenOrGrow(c);
             return;
         }
         m.status = -1;
         ++m_transportErrors;
         sample(why);
-        if (!m_pending.empty())
-            grow();
+        reopenOrGrow(c);
     }
 
     std::size_t idleFrames() const { return m_idleFrames; }
@@ -711,6 +710,15 @@ private:
             startConnect(newConn());
     }
 
+    // A connection went down: a closed-loop slot gets it back at once (its request is in flight
+    // again once it is up); otherwise messages that wait may need another connection.
+    void reopenOrGrow(HttpConn& c) {
+        if (c.slot && m_sending && m_spec.closedLoop)
+            return startConnect(&c);
+        if (!m_pending.empty())
+            grow();
+    }
+
     HttpConn* takeIdle() {
         const auto now = SteadyClock::now();
         while (!m_idle.empty()) {
@@ -732,6 +740,11 @@ private:
             if (!c.slot) {
                 c.slot = true;
                 ++m_slotsActive;
+            }
+            if (!m_pending.empty()) { // a retry first
+                const auto j = m_pending.front();
+                m_pending.pop_front();
+                return sendOn(c, j);
             }
             return sendOn(c, newClosedLoopMsg());
         }
