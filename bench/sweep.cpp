@@ -1,0 +1,752 @@
+// parley-bench-sweep: the saturation sweep of issue 17 (a benchmark, not a pass/fail test).
+//
+// Against parley-server, then against parley-bench-bare (the raw ceiling: the same request, row,
+// answer and frame with no application logic), each with --idle idle WebSockets and --pairs
+// customer<->agent pairs: a closed-loop step finds the saturation (delivered msg/s with
+// --in-flight requests in flight), then paced steps offer multiples of it (--steps). The bare
+// pipeline gets the same absolute rates as the server, and its own closed-loop step. Per step:
+// offered and delivered msg/s, delivery p50/p99 (request written -> recipient's frame read),
+// server CPU and context switches per delivered message, 503s and the p99 time to a 503, errors,
+// and the load generator's own CPU. Then the ratios the issue's targets need. See bench/README.md.
+
+#include "lib/Run.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <csignal>
+#include <unistd.h>
+
+#ifndef PARLEY_SERVER_BINARY
+#define PARLEY_SERVER_BINARY "parley-server"
+#endif
+#ifndef PARLEY_BARE_BINARY
+#define PARLEY_BARE_BINARY "parley-bench-bare"
+#endif
+
+namespace {
+
+using namespace parley::bench;
+
+const char* kUsage = R"(Usage: parley-bench-sweep [OPTIONS] [-- EXTRA SERVER FLAGS]
+       parley-bench-sweep --compare A.csv B.csv
+
+Saturation sweep: parley-server, then the bare pipeline (parley-bench-bare), each with --idle
+idle WebSockets and --pairs active customer<->agent pairs. A closed-loop step (--in-flight
+requests in flight) finds the saturation; paced steps offer --steps multiples of it. Prints one
+table (the server's and the bare pipeline's figures side by side) and the issue's ratio lines.
+
+  --server PATH          parley-server binary (default: the one built with this benchmark)
+  --bare PATH            parley-bench-bare binary (default: the one built with this benchmark)
+  --bare-arg ARG         one more flag for parley-bench-bare (repeat it: --bare-arg --max-queue
+                         --bare-arg 64)
+  --no-bare              skip the bare pipeline (no ratios to the ceiling)
+  --bare-only            only the bare pipeline (its steps are multiples of its own saturation)
+  --server-cpus LIST     CPUs of the server and of the bare pipeline, e.g. 0-1 (default: all of ours)
+  --load-cpus LIST       CPUs of the load generator, one worker thread pinned to each (default: all of
+                         ours; on a machine of 2 cores both share them)
+  --load-threads N       load generator workers (default: one per load CPU, at most 8)
+  --pairs N              active customer<->agent conversations (default 200)
+  --agents N             agents sharing them (default pairs/5, at least 1)
+  --idle N               idle WebSockets (default 10000)
+  --in-flight N          requests in flight in the closed-loop step (default 64)
+  --steps LIST           offered load in multiples of the saturation (default 0.1,0.5,1,1.5,2,3,4)
+  --duration-per-step S  measured seconds per step (default 5)
+  --warmup S             seconds of load before each measured window (default 1)
+  --drain-timeout S      after a step, how long to wait for every answer and frame (default 30)
+  --time-budget S        the whole run, set-up included: steps are shortened to fit (to 1.5 s at
+                         least) and the last ones skipped once it is spent
+  --max-connections N    HTTP connections the load generator may open (default 1024)
+  --db-sync normal|full  passed to both (default: the server's own default)
+  --label TEXT           names the configuration in the table and the CSV (e.g. "2 cores")
+  --csv FILE             one row per target and step (appends; a header when the file is new)
+  --data-parent DIR      where the temporary data dirs go (default $TMPDIR or /tmp)
+  --keep                 keep the temporary dirs (data and logs)
+  --quick                a smoke run: 1,000 idle, 50 pairs, 32 in flight, steps 0.1,1,2,4 of 2 s
+  --compare A.csv B.csv  compare two runs' CSVs (say 2 and 14 cores): delivered msg/s per step,
+                         side by side, and B's saturation as a multiple of A's; then exit
+  --help
+Flags after "--" go to parley-server.
+)";
+
+struct Options {
+    std::string server = PARLEY_SERVER_BINARY;
+    std::string bare = PARLEY_BARE_BINARY;
+    bool runServer = true;
+    bool runBare = true;
+    std::vector<int> serverCpus, loadCpus;
+    int loadThreads = 0;
+    int pairs = 200;
+    int agents = 0;
+    int idle = 10000;
+    int inFlight = 64;
+    std::vector<double> steps = {0.1, 0.5, 1, 1.5, 2, 3, 4};
+    double duration = 5;
+    double warmup = 1;
+    double drainTimeout = 30;
+    double timeBudget = 0;
+    int maxConnections = 1024;
+    std::string dbSync;
+    std::string label;
+    std::string csv;
+    std::string dataParent;
+    bool keep = false;
+    std::vector<std::string> serverArgs;
+    std::vector<std::string> bareArgs;
+    std::vector<std::string> compare;
+};
+
+double number(const std::string& flag, const std::string& v, double min, double max) {
+    char* end = nullptr;
+    const double n = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end || !(n >= min && n <= max))
+        throw std::invalid_argument(flag + " needs a number from " + std::to_string(min) + " to " +
+                                    std::to_string(max));
+    return n;
+}
+
+Options parseOptions(int argc, char** argv) {
+    Options o;
+    const char* t = std::getenv("TMPDIR");
+    o.dataParent = t && *t ? t : "/tmp";
+    bool quick = false;
+    std::optional<int> idle, pairs, inFlight;
+    std::optional<double> duration, warmup;
+    std::optional<std::vector<double>> steps;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc)
+                throw std::invalid_argument(a + " needs a value");
+            return argv[++i];
+        };
+        auto integer = [&](double min, double max) { return static_cast<int>(number(a, value(), min, max)); };
+        if (a == "--help" || a == "-h") {
+            std::fputs(kUsage, stdout);
+            std::exit(0);
+        } else if (a == "--") {
+            for (++i; i < argc; ++i)
+                o.serverArgs.emplace_back(argv[i]);
+        } else if (a == "--server")
+            o.server = value();
+        else if (a == "--bare")
+            o.bare = value();
+        else if (a == "--bare-arg")
+            o.bareArgs.push_back(value());
+        else if (a == "--no-bare")
+            o.runBare = false;
+        else if (a == "--bare-only")
+            o.runServer = false;
+        else if (a == "--server-cpus")
+            o.serverCpus = parseCpuList(value());
+        else if (a == "--load-cpus")
+            o.loadCpus = parseCpuList(value());
+        else if (a == "--load-threads")
+            o.loadThreads = integer(1, 256);
+        else if (a == "--pairs")
+            pairs = integer(1, 10000);
+        else if (a == "--agents")
+            o.agents = integer(1, 1000);
+        else if (a == "--idle")
+            idle = integer(0, 100000);
+        else if (a == "--in-flight")
+            inFlight = integer(1, 10000);
+        else if (a == "--steps") {
+            std::vector<double> s;
+            std::stringstream ss(value());
+            for (std::string part; std::getline(ss, part, ',');)
+                s.push_back(number(a, part, 0.01, 100));
+            if (s.empty())
+                throw std::invalid_argument("--steps needs a list like 0.5,1,2");
+            steps = s;
+        } else if (a == "--duration-per-step")
+            duration = number(a, value(), 0.5, 600);
+        else if (a == "--warmup")
+            warmup = number(a, value(), 0, 60);
+        else if (a == "--drain-timeout")
+            o.drainTimeout = number(a, value(), 1, 600);
+        else if (a == "--time-budget")
+            o.timeBudget = number(a, value(), 10, 86400);
+        else if (a == "--max-connections")
+            o.maxConnections = integer(1, 60000);
+        else if (a == "--db-sync") {
+            o.dbSync = value();
+            if (o.dbSync != "normal" && o.dbSync != "full")
+                throw std::invalid_argument("--db-sync must be normal or full");
+        } else if (a == "--label")
+            o.label = value();
+        else if (a == "--csv")
+            o.csv = value();
+        else if (a == "--data-parent")
+            o.dataParent = value();
+        else if (a == "--keep")
+            o.keep = true;
+        else if (a == "--quick")
+            quick = true;
+        else if (a == "--compare") {
+            o.compare.push_back(value());
+            o.compare.push_back(value());
+        } else
+            throw std::invalid_argument("unknown option " + a + " (see --help)");
+    }
+    if (quick) {
+        o.idle = 1000;
+        o.pairs = 50;
+        o.inFlight = 32;
+        o.steps = {0.1, 1, 2, 4};
+        o.duration = 2;
+        o.warmup = 0.5;
+    }
+    o.idle = idle.value_or(o.idle);
+    o.pairs = pairs.value_or(o.pairs);
+    o.inFlight = inFlight.value_or(o.inFlight);
+    o.steps = steps.value_or(o.steps);
+    o.duration = duration.value_or(o.duration);
+    o.warmup = warmup.value_or(o.warmup);
+    if (o.agents == 0)
+        o.agents = std::max(1, o.pairs / 5);
+    o.agents = std::min(o.agents, o.pairs);
+    if ((o.pairs + o.agents - 1) / o.agents > 100)
+        throw std::invalid_argument("at most 100 conversations per agent (max_active_chats): add --agents");
+    if (!o.runServer && !o.runBare)
+        throw std::invalid_argument("--no-bare and --bare-only leave nothing to measure");
+    return o;
+}
+
+// --- one row of the table --------------------------------------------------------------------------
+
+struct Row {
+    std::string target;                // "parley" or "bare"
+    std::string step;                  // "closed" or the multiple, e.g. "1.5x"
+    double multiple = 0;               // 0: the closed-loop step
+    double offered = 0, delivered = 0; // msg/s
+    double p50 = NAN, p99 = NAN;       // delivery, ms
+    double cpuUs = NAN, ctx = NAN;     // server CPU (µs) and context switches per delivered message
+    std::size_t n503 = 0;
+    double p99of503 = NAN;
+    std::size_t errors = 0;
+    double genCpu = NAN;    // load generator: % of its CPUs
+    double genThread = NAN; // its busiest worker: % of one core
+    double lagP99 = NAN;    // paced: send lag behind the schedule
+    double readP99 = NAN;   // frame in the socket -> read by the load generator
+    std::size_t excess = 0; // offered in the window and not answered 201
+    std::size_t unsent = 0;
+    std::size_t lost = 0;
+};
+
+std::string fmtInt(double v) {
+    if (!std::isfinite(v))
+        return "-";
+    const auto n = static_cast<long long>(std::llround(v));
+    std::string s = std::to_string(n < 0 ? -n : n);
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+        s.insert(static_cast<std::size_t>(i), ",");
+    return (n < 0 ? "-" : "") + s;
+}
+std::string fmt(double v, int decimals) {
+    if (!std::isfinite(v))
+        return "-";
+    char b[64];
+    std::snprintf(b, sizeof b, "%.*f", decimals, v);
+    return b;
+}
+std::string fmtMs(double v) {
+    if (!std::isfinite(v))
+        return "-";
+    return fmt(v, v < 10 ? 2 : (v < 100 ? 1 : 0));
+}
+std::string stepName(double multiple) {
+    std::string s = fmt(multiple, 2);
+    while (s.back() == '0')
+        s.pop_back();
+    if (s.back() == '.')
+        s.pop_back();
+    return s + "x";
+}
+
+// --- running the steps against one target ----------------------------------------------------------
+
+class Sweeper {
+public:
+    Sweeper(const Options& o, PreparedRun& run, std::string target)
+        : m_o(o)
+        , m_run(run)
+        , m_target(std::move(target)) {}
+
+    Row step(const StepSpec& spec, const std::string& name, double multiple) {
+        const pid_t pid = m_run.process.pid();
+        ProcSample s0, s1;
+        double own0 = 0, own1 = 0;
+        std::vector<double> thread0, thread1;
+        OthersSample others0, others1;
+        const auto tids = m_run.gen->threadIds();
+        auto threads = [&] {
+            std::vector<double> v;
+            for (auto t : tids)
+                v.push_back(threadCpuSeconds(t));
+            return v;
+        };
+        auto r = m_run.gen->runStep(spec, [&](bool atEnd) {
+            if (!atEnd) {
+                s0 = sampleProcess(pid);
+                own0 = ownCpuSeconds();
+                thread0 = threads();
+                others0 = sampleOtherProcesses(pid);
+            } else {
+                s1 = sampleProcess(pid);
+                own1 = ownCpuSeconds();
+                thread1 = threads();
+                others1 = sampleOtherProcesses(pid);
+            }
+        });
+        Row row;
+        row.target = m_target;
+        row.step = name;
+        row.multiple = multiple;
+        const double w = r.window;
+        row.offered = static_cast<double>(r.offered) / w;
+        row.delivered = static_cast<double>(r.deliveredInWindow) / w;
+        row.p50 = r.delivery.pct(50);
+        row.p99 = r.delivery.pct(99);
+        if (s0.ok && s1.ok && r.deliveredInWindow > 0) {
+            row.cpuUs = 1e6 * (s1.cpuSeconds - s0.cpuSeconds) / static_cast<double>(r.deliveredInWindow);
+            row.ctx = static_cast<double>(s1.contextSwitches - s0.contextSwitches) /
+                      static_cast<double>(r.deliveredInWindow);
+        }
+        row.n503 = r.overloaded503;
+        row.p99of503 = r.rtt503.pct(99);
+        row.errors = r.otherStatus + r.transportErrors + r.lost + r.unanswered + r.deliveredNot201 +
+                     r.duplicates + r.lateFrames;
+        const double loadCpus =
+            static_cast<double>(m_o.loadCpus.empty() ? allowedCpus().size() : m_o.loadCpus.size());
+        row.genCpu = 100.0 * (own1 - own0) / w / loadCpus;
+        row.genThread = 0;
+        for (std::size_t i = 0; i < thread0.size() && i < thread1.size(); ++i)
+            row.genThread = std::max(row.genThread, 100.0 * (thread1[i] - thread0[i]) / w);
+        row.lagP99 = r.sendLag.pct(99);
+        row.readP99 = r.readDelay.pct(99);
+        row.excess = r.offered > r.ok201 ? r.offered - r.ok201 : 0;
+        row.unsent = r.unsent;
+        row.lost = r.lost;
+        const auto [otherCpu, busiest] = otherCpuSince(others0, others1);
+
+        std::printf(
+            "  %-6s %-7s offered %8s/s delivered %8s/s  p50 %7s p99 %7s ms  CPU %6s us/msg  %5s cs/msg  "
+            "503 %zu  drain %.1f s  gen %s%% (worker %s%%)  others %s%% of a core (%s)\n",
+            m_target.c_str(), name.c_str(), fmtInt(row.offered).c_str(), fmtInt(row.delivered).c_str(),
+            fmtMs(row.p50).c_str(), fmtMs(row.p99).c_str(), fmt(row.cpuUs, 0).c_str(),
+            fmt(row.ctx, 1).c_str(), row.n503, r.drainSeconds, fmt(row.genCpu, 0).c_str(),
+            fmt(row.genThread, 0).c_str(), fmt(100.0 * otherCpu / w, 0).c_str(), busiest.c_str());
+        if (row.errors || r.unsent || r.retries) {
+            std::printf(
+                "  ERRORS %s %s: %zu other statuses, %zu transport errors, %zu answered 201 and never "
+                "delivered after a %.1f s drain (lost), %zu unanswered, %zu frames for messages not answered "
+                "201, %zu duplicates, %zu late frames of an earlier step; %zu due in the window never sent "
+                "(every connection busy), %zu retried on a new connection\n",
+                m_target.c_str(), name.c_str(), r.otherStatus, r.transportErrors, r.lost, r.drainSeconds,
+                r.unanswered, r.deliveredNot201, r.duplicates, r.lateFrames, r.unsent, r.retries);
+            for (const auto& e : r.errorSamples)
+                std::printf("    e.g. %s\n", e.c_str());
+        }
+        std::fflush(stdout);
+        return row;
+    }
+
+private:
+    const Options& m_o;
+    PreparedRun& m_run;
+    std::string m_target;
+};
+
+// The rows of one target: the closed-loop step, then paced steps at rates (or at multiples of
+// its own saturation when rates is empty). Returns its saturation through `saturation`.
+std::vector<Row> sweepTarget(const Options& o, bool bare, const std::vector<double>& rates,
+                             double& saturation, double& stepDuration, SteadyClock::time_point deadline,
+                             bool haveDeadline) {
+    RunSpec spec;
+    spec.bare = bare;
+    spec.launch.binary = bare ? o.bare : o.server;
+    spec.launch.dataParent = o.dataParent;
+    spec.launch.cpus = o.serverCpus;
+    spec.launch.keep = o.keep;
+    if (bare) {
+        if (!o.dbSync.empty())
+            spec.launch.args = {"--db-sync", o.dbSync};
+        spec.launch.args.insert(spec.launch.args.end(), o.bareArgs.begin(), o.bareArgs.end());
+    } else {
+        spec.launch.args = {"--admin-password", spec.adminPassword,
+                            // each bench customer sends many messages a second
+                            "--customer-rate-burst", "1000000", "--customer-rate-per-minute", "1000000"};
+        if (!o.dbSync.empty())
+            spec.launch.args.insert(spec.launch.args.end(), {"--db-sync", o.dbSync});
+        spec.launch.args.insert(spec.launch.args.end(), o.serverArgs.begin(), o.serverArgs.end());
+    }
+    spec.load.cpus = o.loadCpus.empty() ? allowedCpus() : o.loadCpus;
+    spec.load.threads =
+        o.loadThreads ? o.loadThreads : std::min<int>(8, static_cast<int>(spec.load.cpus.size()));
+    spec.load.maxConnections = o.maxConnections;
+    spec.pairs = o.pairs;
+    spec.agents = o.agents;
+    spec.idle = o.idle;
+    spec.preopenConnections = o.inFlight;
+
+    auto run = prepareRun(spec);
+    const std::string name = bare ? "bare" : "parley";
+    Sweeper sweeper(o, *run, name);
+    std::vector<Row> rows;
+
+    // With a budget: what is left, over the steps still to run (each costs its warm-up, its
+    // window and about a second of drain and bookkeeping). Both targets share the budget, so the
+    // server (first) takes its half.
+    const std::size_t stepsHere = 1 + (rates.empty() ? o.steps.size() : rates.size());
+    if (haveDeadline) {
+        const double left = std::chrono::duration<double>(deadline - SteadyClock::now()).count();
+        const double share = (!bare && o.runBare) ? left / 2 - 8 : left; // the bare set-up is quick
+        stepDuration = std::clamp(share / static_cast<double>(stepsHere) - o.warmup - 1.0, 1.5, o.duration);
+    }
+    auto stepSpec = [&](bool closed, double rate) {
+        StepSpec s;
+        s.closedLoop = closed;
+        s.rate = rate;
+        s.inFlight = o.inFlight;
+        s.warmup = o.warmup;
+        s.duration = stepDuration;
+        s.drainTimeout = o.drainTimeout;
+        return s;
+    };
+    auto timeLeft = [&] {
+        return !haveDeadline ||
+               SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                                        std::chrono::duration<double>(o.warmup + stepDuration + 1.0)) <
+                   deadline;
+    };
+
+    rows.push_back(sweeper.step(stepSpec(true, 0), "closed", 0));
+    saturation = rows.back().delivered;
+    std::vector<std::pair<double, double>> plan; // (multiple, rate)
+    if (rates.empty()) {
+        for (double m : o.steps)
+            plan.emplace_back(m, m * saturation);
+    } else {
+        for (std::size_t i = 0; i < rates.size() && i < o.steps.size(); ++i)
+            plan.emplace_back(o.steps[i], rates[i]);
+    }
+    for (const auto& [m, rate] : plan) {
+        if (!timeLeft()) {
+            std::printf("  %s %s: skipped, the time budget is spent\n", name.c_str(), stepName(m).c_str());
+            continue;
+        }
+        if (rate < 1) {
+            std::printf("  %s %s: skipped, no saturation measured\n", name.c_str(), stepName(m).c_str());
+            continue;
+        }
+        rows.push_back(sweeper.step(stepSpec(false, rate), stepName(m), m));
+    }
+    std::vector<std::string> problems;
+    const auto ended = run->stop(&problems);
+    if (!problems.empty()) {
+        std::printf("  %s logged %zu warnings/errors, e.g.:\n", name.c_str(), problems.size());
+        for (const auto& p : problems)
+            std::printf("    %s\n", p.c_str());
+    }
+    std::printf(
+        "  %s stopped: %s; load generator: %zu active and %zu idle WebSockets dropped, %zu late frames\n",
+        name.c_str(), ended.c_str(), run->gen->activeDropped(), run->gen->idleDropped(),
+        run->gen->lateFrames());
+    std::fflush(stdout);
+    return rows;
+}
+
+// --- output ------------------------------------------------------------------------------------------
+
+std::string machine() {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string model = "?";
+    for (std::string line; std::getline(cpuinfo, line);)
+        if (line.rfind("model name", 0) == 0) {
+            model = line.substr(line.find(':') + 2);
+            break;
+        }
+    char host[256] = "?";
+    gethostname(host, sizeof host - 1);
+    return std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " CPUs (" + model + "), " + host;
+}
+
+const Row* find(const std::vector<Row>& rows, const std::string& target, const std::string& step) {
+    for (const auto& r : rows)
+        if (r.target == target && r.step == step)
+            return &r;
+    return nullptr;
+}
+
+void printTable(const Options& o, const std::vector<Row>& rows, const std::string& title) {
+    std::printf("\n### %s\n\n", title.c_str());
+    std::printf(
+        "| step | offered/s | delivered/s | bare delivered/s | p50 / p99 ms | bare p99 ms | CPU µs/msg | "
+        "bare µs/msg | cs/msg | 503s | 503 p99 ms | errors | load gen CPU / worker |\n");
+    std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    std::vector<std::string> steps;
+    for (const auto& r : rows)
+        if (std::find(steps.begin(), steps.end(), r.step) == steps.end())
+            steps.push_back(r.step);
+    const std::string main = o.runServer ? "parley" : "bare";
+    for (const auto& s : steps) {
+        const Row* p = find(rows, main, s);
+        const Row* b = o.runServer ? find(rows, "bare", s) : nullptr;
+        if (!p)
+            continue;
+        const std::string stepLabel =
+            s == "closed" ? "closed, " + std::to_string(o.inFlight) + " in flight" : s;
+        std::printf("| %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %zu | %s | %zu | %s%% / %s%% |\n",
+                    stepLabel.c_str(), fmtInt(p->offered).c_str(), fmtInt(p->delivered).c_str(),
+                    b ? fmtInt(b->delivered).c_str() : "-", fmtMs(p->p50).c_str(), fmtMs(p->p99).c_str(),
+                    b ? fmtMs(b->p99).c_str() : "-", fmt(p->cpuUs, 0).c_str(),
+                    b ? fmt(b->cpuUs, 0).c_str() : "-", fmt(p->ctx, 1).c_str(), p->n503,
+                    fmtMs(p->p99of503).c_str(), p->errors, fmt(p->genCpu, 0).c_str(),
+                    fmt(p->genThread, 0).c_str());
+    }
+}
+
+void printTargets(const Options& o, const std::vector<Row>& rows) {
+    if (!o.runServer)
+        return;
+    const Row* sat = find(rows, "parley", "closed");
+    const Row* bareSat = find(rows, "bare", "closed");
+    auto verdict = [](bool met) { return met ? "met" : "MISSED"; };
+    std::printf("\n");
+    if (sat && bareSat && bareSat->delivered > 0) {
+        const double ratio = sat->delivered / bareSat->delivered;
+        std::printf(
+            "- saturation: %s msg/s delivered with %d in flight = %.0f%% of the bare pipeline's %s msg/s "
+            "(target >= 50%%: %s)\n",
+            fmtInt(sat->delivered).c_str(), o.inFlight, 100 * ratio, fmtInt(bareSat->delivered).c_str(),
+            verdict(ratio >= 0.5));
+    }
+    double peak = 0, lowest = INFINITY;
+    std::string lowestAt;
+    std::size_t excess = 0, n503 = 0;
+    double p99of503 = NAN;
+    for (const auto& r : rows) {
+        if (r.target != "parley")
+            continue;
+        peak = std::max(peak, r.delivered);
+        if (r.multiple >= 1) {
+            if (r.delivered < lowest) {
+                lowest = r.delivered;
+                lowestAt = r.step;
+            }
+        }
+        if (r.multiple > 1) {
+            excess += r.excess;
+            n503 += r.n503;
+            if (std::isfinite(r.p99of503))
+                p99of503 = std::isfinite(p99of503) ? std::max(p99of503, r.p99of503) : r.p99of503;
+        }
+    }
+    if (std::isfinite(lowest) && peak > 0)
+        std::printf(
+            "- past saturation (1x to the last step): lowest delivered %s msg/s at %s = %.0f%% of the peak "
+            "%s msg/s (target >= 90%%: %s)\n",
+            fmtInt(lowest).c_str(), lowestAt.c_str(), 100 * lowest / peak, fmtInt(peak).c_str(),
+            verdict(lowest >= 0.9 * peak));
+    if (excess > 0)
+        std::printf(
+            "- the excess above 1x: %zu offered and not answered 201, %zu of them answered 503 (%.0f%%), "
+            "worst step's p99 time to a 503 %s ms (target: the excess gets 503 within 50 ms: %s)\n",
+            excess, n503, 100.0 * static_cast<double>(n503) / static_cast<double>(excess),
+            fmtMs(p99of503).c_str(),
+            verdict(static_cast<double>(n503) >= 0.99 * static_cast<double>(excess) && p99of503 <= 50));
+    const Row* tenth = nullptr;
+    for (const auto& r : rows)
+        if (r.target == "parley" && std::fabs(r.multiple - 0.1) < 1e-9)
+            tenth = &r;
+    if (sat && tenth && tenth->cpuUs > 0)
+        std::printf(
+            "- CPU per message at saturation %s µs = %.2fx the %s µs at 10%% load (target <= 1.5x: %s)\n",
+            fmt(sat->cpuUs, 0).c_str(), sat->cpuUs / tenth->cpuUs, fmt(tenth->cpuUs, 0).c_str(),
+            verdict(sat->cpuUs <= 1.5 * tenth->cpuUs));
+    double genWorst = 0, genCpuWorst = 0;
+    for (const auto& r : rows) {
+        genWorst = std::max(genWorst, std::isfinite(r.genThread) ? r.genThread : 0);
+        genCpuWorst = std::max(genCpuWorst, std::isfinite(r.genCpu) ? r.genCpu : 0);
+    }
+    std::printf(
+        "- load generator: at most %.0f%% of its CPUs, its busiest worker at most %.0f%% of a core%s\n",
+        genCpuWorst, genWorst,
+        genWorst > 85 ? " (near its limit: the offered load above saturation may be the generator's)" : "");
+}
+
+void writeCsv(const Options& o, const std::vector<Row>& rows) {
+    if (o.csv.empty())
+        return;
+    const bool fresh = !std::ifstream(o.csv).good();
+    std::ofstream f(o.csv, std::ios::app);
+    if (fresh)
+        f << "label,target,step,multiple,offered,delivered,p50_ms,p99_ms,cpu_us_per_msg,cs_per_msg,n503,p99_"
+             "503_ms,"
+             "errors,gen_cpu_pct,gen_worker_pct,lag_p99_ms,read_p99_ms,excess,unsent,lost\n";
+    for (const auto& r : rows)
+        f << '"' << o.label << "\"," << r.target << ',' << r.step << ',' << r.multiple << ','
+          << fmt(r.offered, 1) << ',' << fmt(r.delivered, 1) << ',' << fmt(r.p50, 3) << ',' << fmt(r.p99, 3)
+          << ',' << fmt(r.cpuUs, 1) << ',' << fmt(r.ctx, 2) << ',' << r.n503 << ',' << fmt(r.p99of503, 3)
+          << ',' << r.errors << ',' << fmt(r.genCpu, 1) << ',' << fmt(r.genThread, 1) << ','
+          << fmt(r.lagP99, 3) << ',' << fmt(r.readP99, 3) << ',' << r.excess << ',' << r.unsent << ','
+          << r.lost << '\n';
+}
+
+// --- --compare ---------------------------------------------------------------------------------------
+
+struct CsvRun {
+    std::string label;
+    std::map<std::string, double> delivered; // parley rows: step -> delivered msg/s
+    std::vector<std::string> order;
+};
+
+CsvRun readCsv(const std::string& path) {
+    std::ifstream f(path);
+    if (!f)
+        throw std::runtime_error("cannot read " + path);
+    CsvRun run;
+    std::string line;
+    std::getline(f, line); // header
+    while (std::getline(f, line)) {
+        std::vector<std::string> cells;
+        std::string cell;
+        bool quoted = false;
+        for (char c : line) {
+            if (c == '"')
+                quoted = !quoted;
+            else if (c == ',' && !quoted) {
+                cells.push_back(cell);
+                cell.clear();
+            } else
+                cell += c;
+        }
+        cells.push_back(cell);
+        if (cells.size() < 6 || cells[1] != "parley")
+            continue;
+        run.label = cells[0];
+        if (!run.delivered.count(cells[2]))
+            run.order.push_back(cells[2]);
+        run.delivered[cells[2]] = std::strtod(cells[5].c_str(), nullptr);
+    }
+    if (run.order.empty())
+        throw std::runtime_error(path + " has no parley-server rows");
+    return run;
+}
+
+int compare(const Options& o) {
+    const auto a = readCsv(o.compare[0]), b = readCsv(o.compare[1]);
+    const std::string la = a.label.empty() ? o.compare[0] : a.label,
+                      lb = b.label.empty() ? o.compare[1] : b.label;
+    std::printf("\n### parley-server, delivered msg/s: %s against %s\n\n", lb.c_str(), la.c_str());
+    std::printf("| step | %s | %s | ratio |\n|---|--:|--:|--:|\n", la.c_str(), lb.c_str());
+    std::vector<std::string> slower;
+    for (const auto& step : a.order) {
+        const auto it = b.delivered.find(step);
+        if (it == b.delivered.end())
+            continue;
+        const double x = a.delivered.at(step), y = it->second;
+        std::printf("| %s | %s | %s | %s |\n", step.c_str(), fmtInt(x).c_str(), fmtInt(y).c_str(),
+                    x > 0 ? fmt(y / x, 2).c_str() : "-");
+        if (y < x)
+            slower.push_back(step);
+    }
+    const auto sa = a.delivered.find("closed"), sb = b.delivered.find("closed");
+    if (sa != a.delivered.end() && sb != b.delivered.end() && sa->second > 0)
+        std::printf("\n- saturation: %s msg/s on %s = %.2fx the %s msg/s on %s (target >= 4x: %s)\n",
+                    fmtInt(sb->second).c_str(), lb.c_str(), sb->second / sa->second,
+                    fmtInt(sa->second).c_str(), la.c_str(), sb->second >= 4 * sa->second ? "met" : "MISSED");
+    std::string list;
+    for (const auto& s : slower)
+        list += (list.empty() ? "" : ", ") + s;
+    std::printf(
+        "- steps slower on %s than on %s: %s (target: none; the steps are multiples of each one's own "
+        "saturation)\n",
+        lb.c_str(), la.c_str(), slower.empty() ? "none" : list.c_str());
+    return 0;
+}
+
+int run(const Options& o) {
+    if (!o.compare.empty())
+        return compare(o);
+    const auto started = SteadyClock::now();
+    const auto deadline = started + std::chrono::duration_cast<SteadyClock::duration>(
+                                        std::chrono::duration<double>(o.timeBudget > 0 ? o.timeBudget : 1e6));
+    const unsigned long fdLimit = raiseFileLimit();
+    if (fdLimit < static_cast<unsigned long>(o.idle + 2 * o.pairs + o.agents + o.maxConnections + 64))
+        throw std::runtime_error("RLIMIT_NOFILE is " + std::to_string(fdLimit) +
+                                 ": too low for --idle, --pairs and --max-connections (raise ulimit -Hn)");
+    if (!o.serverCpus.empty())
+        checkCpus(o.serverCpus, "--server-cpus");
+    if (!o.loadCpus.empty()) {
+        checkCpus(o.loadCpus, "--load-cpus");
+        setAffinity(0, o.loadCpus); // this thread, and the workers it starts (each then pins itself)
+    }
+    char date[64];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+    const std::string label = o.label.empty() ? "" : o.label + ": ";
+    std::printf("parley-bench-sweep %s%s; %s; load average %s\n", label.c_str(), date, machine().c_str(),
+                loadAverage().c_str());
+    std::printf(
+        "server CPUs %s, load generator CPUs %s; %d pairs (%d agents), %d idle WebSockets; closed loop %d "
+        "in flight; steps of %.1f s (+%.1f s warm-up)%s%s\n",
+        o.serverCpus.empty() ? "all" : formatCpuList(o.serverCpus).c_str(),
+        o.loadCpus.empty() ? "all (shared with the server)" : formatCpuList(o.loadCpus).c_str(), o.pairs,
+        o.agents, o.idle, o.inFlight, o.duration, o.warmup,
+        o.timeBudget > 0 ? (", time budget " + fmt(o.timeBudget, 0) + " s").c_str() : "",
+        o.dbSync.empty() ? "" : (", --db-sync " + o.dbSync).c_str());
+    std::fflush(stdout);
+
+    std::vector<Row> rows;
+    double saturation = 0, stepDuration = o.duration;
+    if (o.runServer) {
+        auto r = sweepTarget(o, false, {}, saturation, stepDuration, deadline, o.timeBudget > 0);
+        rows.insert(rows.end(), r.begin(), r.end());
+    }
+    if (o.runBare) {
+        std::vector<double> rates; // the server's absolute rates, so both are compared at the same load
+        if (o.runServer)
+            for (double m : o.steps)
+                rates.push_back(m * saturation);
+        double bareSaturation = 0;
+        auto r = sweepTarget(o, true, rates, bareSaturation, stepDuration, deadline, o.timeBudget > 0);
+        rows.insert(rows.end(), r.begin(), r.end());
+    }
+
+    std::string title = "parley-bench-sweep";
+    if (!o.label.empty())
+        title += ", " + o.label;
+    title += std::string(": server CPUs ") + (o.serverCpus.empty() ? "all" : formatCpuList(o.serverCpus)) +
+             ", load generator CPUs " + (o.loadCpus.empty() ? "all" : formatCpuList(o.loadCpus)) + ", " +
+             std::to_string(o.idle) + " idle sockets, " + date;
+    printTable(o, rows, title);
+    printTargets(o, rows);
+    writeCsv(o, rows);
+    std::printf("\n(%.0f s in all)\n", std::chrono::duration<double>(SteadyClock::now() - started).count());
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    try {
+        return run(parseOptions(argc, argv));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "parley-bench-sweep: %s\n", e.what());
+        return 1;
+    }
+}
