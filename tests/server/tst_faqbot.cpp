@@ -156,6 +156,12 @@ private slots:
                              entry("b", "How do I clean the kettle?", "Use soap.")});
         QCOMPARE(kindOf(replyTo("kettle", both)), std::string(toString(BotReplyKind::Fallback)));
         QCOMPARE(slugOf(replyTo("how do I descale my kettle", both)), std::string("a"));
+        // The question itself, word for word, wins over an entry that fits as well on its keywords.
+        const FaqIndex twice(
+            {entry("shipping", "How long does shipping take?", "Two days.", "how long delivery"),
+             entry("delivery", "How long does delivery take?", "Three days.")});
+        QCOMPARE(slugOf(replyTo("how long does delivery take", twice)), std::string("delivery"));
+        QCOMPARE(slugOf(replyTo("delivery, how long?", twice)), std::string("delivery")); // the same words
         // The closest ones come first among the suggestions.
         const auto fallback = replyTo("kettle", both);
         QCOMPARE(fallback.metadata["suggestions"].size(), std::size_t(2));

@@ -69,6 +69,14 @@ BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const Bo
     const auto& ranked = analysis.ranked;
     const double top = ranked.empty() ? 0.0 : ranked.front().confidence;
 
+    // The shopper wrote an entry's question itself: that entry, even when another fits as well.
+    const auto exact = std::count_if(ranked.begin(), ranked.end(), [](auto& c) { return c.exactQuestion; });
+    if (exact == 1) {
+        const auto& c = *std::find_if(ranked.begin(), ranked.end(), [](auto& c) { return c.exactQuestion; });
+        if (c.strong && index.entries()[c.entry].isActive)
+            return answer(index.entries()[c.entry]);
+    }
+
     // A request for a person wins unless an entry beats it clearly ("When can I reach a person?").
     for (const auto& c : ranked)
         if (c.entry == FaqIndex::kHandoff && c.strong && c.phrase >= kMinPhrase &&

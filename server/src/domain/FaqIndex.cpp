@@ -35,7 +35,7 @@ FaqIndex::FaqIndex(std::vector<protocol::FaqEntry> entries, text::Language langu
     const auto n = static_cast<std::uint32_t>(m_entries.size());
     for (std::uint32_t i = 0; i < n; ++i) {
         const auto& e = m_entries[i];
-        addPhrases(i, e.question, "?!.\n", Phrase::Whole);
+        addPhrases(i, e.question, "?!.\n", Phrase::Question);
         std::string slugWords = e.slug;
         std::replace(slugWords.begin(), slugWords.end(), '-', ' ');
         addText(i, slugWords, 1.0f, Phrase::Whole);
@@ -174,6 +174,8 @@ void FaqIndex::addText(std::uint32_t candidate, std::string_view text, float fie
                                     text::tokenize(text, m_language).size() > 1);
         m_phraseNegated.push_back(
             std::any_of(ids.begin(), ids.end(), [&](auto id) { return m_terms[id].text == "not"; }));
+        m_phraseQuestion.push_back(kind == Phrase::Question);
+        m_phraseSize.push_back(static_cast<std::uint32_t>(ids.size()));
     }
     for (auto id : ids)
         m_terms[id].postings.push_back(Posting{candidate, phrase, field});
@@ -277,8 +279,8 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
     };
     std::vector<Matched> matchedTerms;
     std::vector<float> phraseCovered(m_phraseTotal.size(), 0.0f);
-    std::vector<std::pair<std::uint32_t, float>> termPhrases; // this term's best contribution per phrase
-    std::vector<std::uint32_t> touchedPhrases;
+    std::vector<float> termPhrase(m_phraseTotal.size(), 0.0f); // this term's best contribution per phrase
+    std::vector<std::uint32_t> touchedPhrases, termPhrases;
     float total = 0;
     for (const auto& [token, cls, content] : query) {
         auto matches = match(token);
@@ -298,18 +300,16 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
                 if (p.phrase == kNoPhrase)
                     continue;
                 const float covered = m.similarity * term.cls * term.idf;
-                auto it = std::find_if(termPhrases.begin(), termPhrases.end(),
-                                       [&](auto& tp) { return tp.first == p.phrase; });
-                if (it == termPhrases.end())
-                    termPhrases.emplace_back(p.phrase, covered);
-                else
-                    it->second = std::max(it->second, covered);
+                if (termPhrase[p.phrase] == 0.0f)
+                    termPhrases.push_back(p.phrase);
+                termPhrase[p.phrase] = std::max(termPhrase[p.phrase], covered);
             }
         }
-        for (const auto& [phrase, covered] : termPhrases) {
+        for (auto phrase : termPhrases) {
             if (phraseCovered[phrase] == 0.0f)
                 touchedPhrases.push_back(phrase);
-            phraseCovered[phrase] += covered;
+            phraseCovered[phrase] += termPhrase[phrase];
+            termPhrase[phrase] = 0.0f;
         }
         termPhrases.clear();
         matchedTerms.push_back({weight, content, std::move(matches)});
@@ -360,12 +360,16 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
         }
         termTouched.clear();
     }
+    std::vector<char> exact(candidates, 0);
+    for (auto p : touchedPhrases)
+        if (m_phraseQuestion[p] && phraseCovered[p] >= 0.999f && m_phraseSize[p] == query.size())
+            exact[m_phraseCandidate[p]] = 1;
     for (auto c : touched) {
         const double coverage = std::pow(matched[c] / total, kCoverageExponent);
         const double confidence = coverage * (kPhraseBase + (1.0 - kPhraseBase) * phraseBest[c]);
         if (confidence > 0)
-            a.ranked.push_back(
-                {c == m_entries.size() ? kHandoff : c, confidence, strong[c] != 0, phraseBest[c]});
+            a.ranked.push_back({c == m_entries.size() ? kHandoff : c, confidence, strong[c] != 0,
+                                phraseBest[c], exact[c] != 0});
     }
     // Best first; equal ones in the shop's order, the request for a person after them.
     std::sort(a.ranked.begin(), a.ranked.end(), [](const Candidate& x, const Candidate& y) {

@@ -42,6 +42,7 @@ public:
         // question, slug or keywords.
         bool strong;
         double phrase; // how completely the message holds the best of the candidate's phrases, 0..1
+        bool exactQuestion = false; // the message is one of the entry's question sentences, word for word
     };
     struct Analysis {
         std::vector<Candidate> ranked; // confidence > 0 only, best first
@@ -93,7 +94,7 @@ private:
                                 bool* thanks = nullptr) const;
     std::uint32_t termId(const text::Token& token, float cls);
     void addSpelling(const std::string& spelling, std::uint32_t term, bool isStem);
-    enum class Phrase { None, Whole, Keyword };
+    enum class Phrase { None, Question, Whole, Keyword };
     void addText(std::uint32_t candidate, std::string_view text, float field, Phrase phrase);
     void addPhrases(std::uint32_t candidate, std::string_view text, std::string_view separators, Phrase kind);
     std::vector<TermMatch> match(const text::Token& token) const;
@@ -110,6 +111,8 @@ private:
     std::vector<float> m_phraseTotal;    // the summed weight of each phrase's terms
     std::vector<float> m_phraseCap;      // the most its coverage may count
     std::vector<char> m_phraseNegated;   // has "not": counts only for messages with a negation
+    std::vector<char> m_phraseQuestion;  // a sentence of the question
+    std::vector<std::uint32_t> m_phraseSize;
     std::vector<char> m_phraseCollapsed; // while building only
     std::vector<std::uint32_t> m_phraseCandidate;
     std::vector<std::vector<std::uint32_t>> m_phraseTerms; // while building only
