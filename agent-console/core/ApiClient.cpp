@@ -219,6 +219,18 @@ void ApiClient::deleteFaq(const QString& slug, Done done) {
         [](const json&) { return std::monostate{}; }, std::move(done));
 }
 
+void ApiClient::adminSettings(Callback<json> done) {
+    call<json>(
+        "GET", QStringLiteral("/api/v1/admin/settings"), std::nullopt, [](const json& b) { return b; },
+        std::move(done));
+}
+
+void ApiClient::updateSettings(const json& patch, Callback<json> done) {
+    call<json>(
+        "PUT", QStringLiteral("/api/v1/admin/settings"), patch, [](const json& b) { return b; },
+        std::move(done));
+}
+
 void ApiClient::adminAgents(Callback<std::vector<proto::Agent>> done) {
     call<std::vector<proto::Agent>>(
         "GET", QStringLiteral("/api/v1/admin/agents"), std::nullopt,

@@ -81,6 +81,9 @@ public:
     void adminAgents(Callback<std::vector<protocol::Agent>> done);
     void createAgent(const NewAgent& agent, Callback<protocol::Agent> done);
     void updateAgent(const QString& id, const AgentPatch& patch, Callback<protocol::Agent> done);
+    // GET/PUT /api/v1/admin/settings: the whole settings object; PUT sends only the keys to change.
+    void adminSettings(Callback<nlohmann::json> done);
+    void updateSettings(const nlohmann::json& patch, Callback<nlohmann::json> done);
 
 signals:
     // A call with our token answered 401: the session is over, sign in again.

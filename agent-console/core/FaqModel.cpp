@@ -48,6 +48,8 @@ QVariant FaqModel::data(const QModelIndex& index, int role) const {
         return e.isActive;
     case AnswerRole:
         return qs(e.answer);
+    case KeywordsRole:
+        return qs(e.keywords);
     }
     return {};
 }

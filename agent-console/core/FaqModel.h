@@ -13,7 +13,7 @@ class FaqModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column { OrderColumn, SlugColumn, QuestionColumn, ActiveColumn, ColumnCount };
-    enum Roles { SlugRole = Qt::UserRole + 1, ActiveRole, AnswerRole };
+    enum Roles { SlugRole = Qt::UserRole + 1, ActiveRole, AnswerRole, KeywordsRole };
 
     explicit FaqModel(QObject* parent = nullptr);
 

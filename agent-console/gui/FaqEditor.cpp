@@ -80,6 +80,13 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     m_answer = new QPlainTextEdit;
     m_answer->setObjectName(QStringLiteral("answerEdit"));
     m_answer->setTabChangesFocus(true);
+    // Keywords: what shoppers also say for this question; the bot matches them like the question.
+    m_keywords = new QPlainTextEdit;
+    m_keywords->setObjectName(QStringLiteral("keywordsEdit"));
+    m_keywords->setTabChangesFocus(true);
+    m_keywords->setPlaceholderText(QStringLiteral("Other phrasings and synonyms, separated by commas: "
+                                                  "delivery time, when will it arrive, dispatch"));
+    m_keywords->setFixedHeight(m_keywords->fontMetrics().lineSpacing() * 4);
     m_order = new QSpinBox;
     m_order->setObjectName(QStringLiteral("displayOrderSpin"));
     m_order->setRange(0, 1000000);
@@ -88,6 +95,7 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     QLabel* slugError = m_errors.add(QStringLiteral("slug"), QStringLiteral("slugError"));
     QLabel* questionError = m_errors.add(QStringLiteral("question"), QStringLiteral("questionError"));
     QLabel* answerError = m_errors.add(QStringLiteral("answer"), QStringLiteral("answerError"));
+    QLabel* keywordsError = m_errors.add(QStringLiteral("keywords"), QStringLiteral("keywordsError"));
     m_save = new QPushButton(QStringLiteral("&Save"));
     m_save->setObjectName(QStringLiteral("saveFaqButton"));
     m_save->setDefault(true);
@@ -100,6 +108,8 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     form->addRow(QString(), questionError);
     form->addRow(QStringLiteral("&Answer:"), m_answer);
     form->addRow(QString(), answerError);
+    form->addRow(QStringLiteral("&Keywords:"), m_keywords);
+    form->addRow(QString(), keywordsError);
     form->addRow(QStringLiteral("&Order:"), m_order);
     form->addRow(QString(), m_active);
     auto* rightLayout = new QVBoxLayout;
@@ -196,6 +206,7 @@ void FaqEditor::newEntry() {
     m_slug->clear();
     m_question->clear();
     m_answer->clear();
+    m_keywords->clear();
     m_order->setValue(m_model->nextDisplayOrder());
     m_active->setChecked(true);
     m_slug->setFocus();
@@ -211,6 +222,7 @@ void FaqEditor::editRow(int row) {
     m_slug->setEnabled(false); // the slug is the entry's identity in the URL
     m_question->setText(qs(e.question));
     m_answer->setPlainText(qs(e.answer));
+    m_keywords->setPlainText(qs(e.keywords));
     m_order->setValue(e.displayOrder);
     m_active->setChecked(e.isActive);
 }
@@ -221,6 +233,8 @@ void FaqEditor::save() {
     e.slug = ss(m_slug->text().trimmed());
     e.question = ss(m_question->text().trimmed());
     e.answer = ss(m_answer->toPlainText().trimmed());
+    const QString keywords = m_keywords->toPlainText().trimmed();
+    e.keywords = ss(keywords);
     e.displayOrder = m_order->value();
     e.isActive = m_active->isChecked();
     bool ok = true;
@@ -237,6 +251,12 @@ void FaqEditor::save() {
     }
     if (e.answer.empty()) {
         m_errors.set(QStringLiteral("answer"), QStringLiteral("Enter the answer."));
+        ok = false;
+    }
+    if (keywords.toUcs4().size() > kMaxKeywords) {
+        m_errors.set(QStringLiteral("keywords"), QStringLiteral("At most %1 characters (now %2).")
+                                                     .arg(kMaxKeywords)
+                                                     .arg(keywords.toUcs4().size()));
         ok = false;
     }
     if (!ok) {

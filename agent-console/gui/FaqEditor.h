@@ -38,11 +38,12 @@ public:
     FaqModel* model() const { return m_model; }
     void reload();
     bool isBusy() const { return m_pending > 0; }
-    // The text shown under a field ("slug", "question", "answer"), or the general status line.
+    // The text shown under a field ("slug", "question", "answer", "keywords"), or the status line.
     QString fieldError(const QString& field) const;
     QString statusText() const;
 
     static bool isValidSlug(const QString& slug);
+    static constexpr int kMaxKeywords = 1000; // characters, as the server counts them (code points)
 
 signals:
     void saved(const QString& slug);
@@ -69,6 +70,7 @@ private:
     QLineEdit* m_slug;
     QLineEdit* m_question;
     QPlainTextEdit* m_answer;
+    QPlainTextEdit* m_keywords;
     QSpinBox* m_order;
     QCheckBox* m_active;
     FieldErrors m_errors;

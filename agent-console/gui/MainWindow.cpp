@@ -5,6 +5,7 @@
 #include "gui/AgentsEditor.h"
 #include "gui/ConversationView.h"
 #include "gui/FaqEditor.h"
+#include "gui/SettingsEditor.h"
 #include "gui/Style.h"
 
 #include <QAction>
@@ -316,8 +317,12 @@ void MainWindow::buildActions() {
         m_adminMenu->addAction(QStringLiteral("&Agents\u2026"), this, [this] { openAgentsEditor(); });
     m_agentsAction->setObjectName(QStringLiteral("agentsEditorAction"));
     m_agentsAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+A")));
+    m_settingsAction =
+        m_adminMenu->addAction(QStringLiteral("&Bot settings\u2026"), this, [this] { openSettingsEditor(); });
+    m_settingsAction->setObjectName(QStringLiteral("settingsEditorAction"));
     m_adminMenu->menuAction()->setVisible(false);
     m_faqAction->setEnabled(false);
+    m_settingsAction->setEnabled(false);
     m_agentsAction->setEnabled(false);
 
     auto* help = menuBar()->addMenu(QStringLiteral("&Help"));
@@ -335,6 +340,7 @@ void MainWindow::onSignedIn() {
     m_adminMenu->menuAction()->setVisible(admin);
     m_faqAction->setEnabled(admin);
     m_agentsAction->setEnabled(admin);
+    m_settingsAction->setEnabled(admin);
     m_conversation->setConversation({});
     onMeChanged();
     updateTitle();
@@ -476,6 +482,19 @@ AgentsEditor* MainWindow::openAgentsEditor() {
     m_agentsEditor->raise();
     m_agentsEditor->activateWindow();
     return m_agentsEditor;
+}
+
+SettingsEditor* MainWindow::openSettingsEditor() {
+    if (!m_session->isAdmin())
+        return nullptr;
+    if (!m_settingsEditor) {
+        m_settingsEditor = new SettingsEditor(m_session, this);
+        m_settingsEditor->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_settingsEditor->show();
+    m_settingsEditor->raise();
+    m_settingsEditor->activateWindow();
+    return m_settingsEditor;
 }
 
 void MainWindow::restoreLayout() {

@@ -23,6 +23,7 @@ namespace parley::console::gui {
 class ConversationView;
 class FaqEditor;
 class AgentsEditor;
+class SettingsEditor;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -37,6 +38,7 @@ public:
     int notificationCount() const { return m_notifications; }
     FaqEditor* openFaqEditor();
     AgentsEditor* openAgentsEditor();
+    SettingsEditor* openSettingsEditor();
 
 signals:
     void notified(const QString& title, const QString& text);
@@ -82,6 +84,8 @@ private:
     int m_notifications = 0;
     QPointer<FaqEditor> m_faqEditor;
     QPointer<AgentsEditor> m_agentsEditor;
+    QPointer<SettingsEditor> m_settingsEditor;
+    QAction* m_settingsAction;
 };
 
 } // namespace parley::console::gui

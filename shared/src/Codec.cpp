@@ -101,11 +101,9 @@ void from_json(const json& j, Agent& v) {
 }
 
 void to_json(json& j, const FaqEntry& v) {
-    j = json{{"slug", v.slug},
-             {"question", v.question},
-             {"answer", v.answer},
-             {"display_order", v.displayOrder},
-             {"is_active", v.isActive}};
+    j = json{{"slug", v.slug},          {"question", v.question},
+             {"answer", v.answer},      {"display_order", v.displayOrder},
+             {"is_active", v.isActive}, {"keywords", v.keywords}};
 }
 
 void from_json(const json& j, FaqEntry& v) {
@@ -114,6 +112,7 @@ void from_json(const json& j, FaqEntry& v) {
     v.answer = j.at("answer").get<std::string>();
     v.displayOrder = j.value("display_order", 0);
     v.isActive = j.value("is_active", true);
+    v.keywords = j.value("keywords", "");
 }
 
 } // namespace parley::protocol

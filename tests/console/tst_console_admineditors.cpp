@@ -8,6 +8,7 @@
 #include "gui/AgentsEditor.h"
 #include "gui/FaqEditor.h"
 #include "gui/MainWindow.h"
+#include "gui/SettingsEditor.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -24,6 +25,7 @@ using namespace parley::console;
 using parley::console::gui::AgentsEditor;
 using parley::console::gui::FaqEditor;
 using parley::console::gui::MainWindow;
+using parley::console::gui::SettingsEditor;
 namespace proto = parley::protocol;
 
 class TestAdminEditors : public QObject, private ServerFixture {
@@ -246,6 +248,126 @@ private slots:
         QCOMPARE(js(frank["display_name"]), QStringLiteral("Franklin"));
         QCOMPARE(js(frank["max_active_chats"]), QStringLiteral("2"));
         QCOMPARE(js(frank["role"]), QStringLiteral("admin"));
+    }
+
+    // Keywords: typed in the editor, stored by the server, answered by the bot, kept on edits.
+    void faqKeywords() {
+        FaqEditor* editor = openFaq();
+        QVERIFY(editor);
+        QTest::mouseClick(find<QPushButton>(editor, "newFaqButton"), Qt::LeftButton);
+        QVERIFY(find<QPlainTextEdit>(editor, "keywordsEdit")->toPlainText().isEmpty());
+        typeInto(find<QLineEdit>(editor, "slugEdit"), QStringLiteral("brew-guide"));
+        typeInto(find<QLineEdit>(editor, "questionEdit"), QStringLiteral("Do you have brewing guides?"));
+        typeInto(find<QPlainTextEdit>(editor, "answerEdit"), QStringLiteral("Yes, on our blog."));
+        typeInto(find<QPlainTextEdit>(editor, "keywordsEdit"),
+                 QStringLiteral("french press, pour over, aeropress"));
+        QSignalSpy saved(editor, &FaqEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        auto stored = [&] {
+            const auto faq = m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"];
+            for (const auto& e : faq)
+                if (e["slug"] == "brew-guide")
+                    return js(e["keywords"]);
+            return QString();
+        };
+        QCOMPARE(stored(), QStringLiteral("french press, pour over, aeropress"));
+        const int row = editor->model()->rowOf(QStringLiteral("brew-guide"));
+        QCOMPARE(editor->model()->index(row, 0).data(FaqModel::KeywordsRole).toString(),
+                 QStringLiteral("french press, pour over, aeropress"));
+
+        // The bot answers on a keyword.
+        const auto customer = m_http->newCustomer();
+        const auto id = m_http->post("/api/v1/conversations", nlohmann::json::object(), customer.token)
+                            .body["conversation"]["id"]
+                            .get<std::string>();
+        const auto reply = m_http->post("/api/v1/conversations/" + id + "/messages",
+                                        {{"content", "how do I use my aeropress"}}, customer.token);
+        QCOMPARE(js(reply.body["replies"][0]["metadata"]["faq_slug"]), QStringLiteral("brew-guide"));
+
+        // Another entry in the form shows its own keywords; back on this one, they are there.
+        clickRow(find<QTableView>(editor, "faqTable"), editor->model()->rowOf(QStringLiteral("returns")),
+                 FaqModel::QuestionColumn);
+        QVERIFY(
+            find<QPlainTextEdit>(editor, "keywordsEdit")->toPlainText().contains(QLatin1String("send back")));
+        clickRow(find<QTableView>(editor, "faqTable"), editor->model()->rowOf(QStringLiteral("brew-guide")),
+                 FaqModel::QuestionColumn);
+        QCOMPARE(find<QPlainTextEdit>(editor, "keywordsEdit")->toPlainText(),
+                 QStringLiteral("french press, pour over, aeropress"));
+
+        // Too long: shown at the field, nothing sent.
+        find<QPlainTextEdit>(editor, "keywordsEdit")->setPlainText(QString(1001, QLatin1Char('k')));
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QVERIFY(find<QLabel>(editor, "keywordsError")->isVisible());
+        QVERIFY(editor->fieldError(QStringLiteral("keywords")).contains(QLatin1String("1000")));
+        QCOMPARE(stored(), QStringLiteral("french press, pour over, aeropress"));
+
+        // Deactivating keeps the keywords.
+        find<QPlainTextEdit>(editor, "keywordsEdit")->setPlainText(QStringLiteral("french press"));
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(stored(), QStringLiteral("french press"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(editor, "toggleActiveButton")->isEnabled(), 10000);
+        QTest::mouseClick(find<QPushButton>(editor, "toggleActiveButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(publicIndexOf("brew-guide") < 0, 10000);
+        QCOMPARE(stored(), QStringLiteral("french press"));
+    }
+
+    void botSettings() {
+        auto* menuAction = m_window->findChild<QAction*>(QStringLiteral("settingsEditorAction"));
+        QVERIFY(menuAction && menuAction->isEnabled());
+        SettingsEditor* editor = m_window->openSettingsEditor();
+        QVERIFY(editor);
+        auto* greeting = find<QPlainTextEdit>(editor, "greetingEdit");
+        const auto server = m_http->get("/api/v1/admin/settings", m_adminToken).body["bot"];
+        QTRY_COMPARE_WITH_TIMEOUT(greeting->toPlainText(), js(server["greeting"]), 10000);
+        QCOMPARE(find<QPlainTextEdit>(editor, "fallbackEdit")->toPlainText(), js(server["fallback"]));
+        QCOMPARE(find<QPlainTextEdit>(editor, "handoffOfferEdit")->toPlainText(),
+                 js(server["handoff_offer"]));
+        QCOMPARE(find<QPlainTextEdit>(editor, "thanksEdit")->toPlainText(), js(server["thanks"]));
+        QCOMPARE(find<QComboBox>(editor, "languageCombo")->currentData().toString(),
+                 QStringLiteral("english"));
+
+        // Ours: an empty text is not sent.
+        greeting->clear();
+        QTest::mouseClick(find<QPushButton>(editor, "saveSettingsButton"), Qt::LeftButton);
+        QVERIFY(find<QLabel>(editor, "greetingEditError")->isVisible());
+        QCOMPARE(js(m_http->get("/api/v1/admin/settings", m_adminToken).body["bot"]["greeting"]),
+                 js(server["greeting"]));
+
+        // Saved: the server has the shop's words, and a new chat opens with them.
+        typeInto(greeting, QStringLiteral("Hallo! Wie kann ich helfen?"));
+        find<QPlainTextEdit>(editor, "handoffOfferEdit")
+            ->setPlainText(QStringLiteral("Gern, ein Mensch übernimmt."));
+        find<QComboBox>(editor, "languageCombo")
+            ->setCurrentIndex(find<QComboBox>(editor, "languageCombo")->findData(QStringLiteral("german")));
+        QSignalSpy saved(editor, &SettingsEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveSettingsButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QVERIFY(!find<QLabel>(editor, "greetingEditError")->isVisible());
+        const auto after = m_http->get("/api/v1/admin/settings", m_adminToken).body["bot"];
+        QCOMPARE(js(after["greeting"]), QStringLiteral("Hallo! Wie kann ich helfen?"));
+        QCOMPARE(js(after["handoff_offer"]), QStringLiteral("Gern, ein Mensch übernimmt."));
+        QCOMPARE(js(after["fallback"]), js(server["fallback"]));
+        QCOMPARE(js(after["language"]), QStringLiteral("german"));
+        const auto customer = m_http->newCustomer();
+        const auto opened = m_http->post("/api/v1/conversations", nlohmann::json::object(), customer.token);
+        QCOMPARE(js(opened.body["messages"][0]["content"]), QStringLiteral("Hallo! Wie kann ich helfen?"));
+
+        // Too long: shown at its field, nothing sent.
+        find<QPlainTextEdit>(editor, "thanksEdit")->setPlainText(QString(1001, QLatin1Char('t')));
+        QTest::mouseClick(find<QPushButton>(editor, "saveSettingsButton"), Qt::LeftButton);
+        QVERIFY(find<QLabel>(editor, "thanksEditError")->isVisible());
+
+        // A fresh editor shows what is stored.
+        editor->close();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->findChild<SettingsEditor*>(), 10000);
+        SettingsEditor* again = m_window->openSettingsEditor();
+        QTRY_COMPARE_WITH_TIMEOUT(find<QPlainTextEdit>(again, "greetingEdit")->toPlainText(),
+                                  QStringLiteral("Hallo! Wie kann ich helfen?"), 10000);
+        QCOMPARE(find<QComboBox>(again, "languageCombo")->currentData().toString(), QStringLiteral("german"));
+        m_http->put("/api/v1/admin/settings",
+                    {{"bot", {{"greeting", nullptr}, {"handoff_offer", nullptr}, {"language", nullptr}}}},
+                    m_adminToken);
     }
 };
 

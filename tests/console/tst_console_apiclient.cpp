@@ -184,7 +184,7 @@ private slots:
 
     void adminFaqLifecycle() {
         QVERIFY(loginAdmin());
-        proto::FaqEntry e{"gift-wrap", "Do you gift wrap?", "Yes, for 2 EUR.", 50, true};
+        proto::FaqEntry e{"gift-wrap", "Do you gift wrap?", "Yes, for 2 EUR.", 50, true, "present wrapping"};
         auto created = await<proto::FaqEntry>([&](auto cb) { m_api->createFaq(e, cb); });
         QVERIFY(created && created->ok());
         QCOMPARE(created->value, e);
@@ -193,7 +193,7 @@ private slots:
         QVERIFY(dup && !dup->ok());
         QVERIFY(dup->error->is(errors::kConflict));
 
-        proto::FaqEntry bad{"Bad Slug!", "q", "a", 1, true};
+        proto::FaqEntry bad{"Bad Slug!", "q", "a", 1, true, ""};
         auto invalid = await<proto::FaqEntry>([&](auto cb) { m_api->createFaq(bad, cb); });
         QVERIFY(invalid && !invalid->ok());
         QVERIFY(invalid->error->is(errors::kInvalidRequest));

@@ -25,7 +25,7 @@ private slots:
 
     void listsEveryEntryInDisplayOrder() {
         auto hidden = await<proto::FaqEntry>([&](auto cb) {
-            m_api->createFaq({"zz-hidden", "Hidden?", "Yes.", -5, false}, cb);
+            m_api->createFaq({"zz-hidden", "Hidden?", "Yes.", -5, false, ""}, cb);
         });
         QVERIFY(hidden && hidden->ok());
         auto all = await<std::vector<proto::FaqEntry>>([&](auto cb) { m_api->adminFaq(cb); });
@@ -45,7 +45,7 @@ private slots:
             QVERIFY(model.at(row - 1).displayOrder <= model.at(row).displayOrder);
 
         const int next = model.nextDisplayOrder();
-        proto::FaqEntry added{"returns-abroad", "Returns from abroad?", "Within 30 days.", next, true};
+        proto::FaqEntry added{"returns-abroad", "Returns from abroad?", "Within 30 days.", next, true, ""};
         model.upsert(added);
         QCOMPARE(model.at(model.rowCount() - 1).slug, std::string("returns-abroad"));
         added.displayOrder = -10; // moved to the top

@@ -37,7 +37,8 @@ private slots:
                          {"question", "Do you sell gift cards?"},
                          {"answer", "Yes: gift cards from 10 to 500 EUR, delivered by email within minutes."},
                          {"display_order", 5},
-                         {"is_active", true}};
+                         {"is_active", true},
+                         {"keywords", ""}};
         const auto created = http().post("/api/v1/admin/faq", entry, f.adminToken);
         QCOMPARE(created.status, 201);
         QCOMPARE_JSON(created.body, entry);

@@ -69,6 +69,9 @@ void validateFaq(const FaqEntry& e) {
     validateSlug(e.slug);
     validateField(e.question, "question", 300);
     validateField(e.answer, "answer", 4000, true);
+    if (!isValidUtf8(e.keywords) || utf8Length(e.keywords) > protocol::kMaxFaqKeywordsChars)
+        throw ApiError::invalid("keywords must be at most " + std::to_string(protocol::kMaxFaqKeywordsChars) +
+                                " characters.");
     if (e.displayOrder < -1000000 || e.displayOrder > 1000000)
         throw ApiError::invalid("display_order must be between -1000000 and 1000000.");
 }
@@ -215,6 +218,8 @@ ChatService::ConversationWithMessages ChatService::openConversation(const Custom
         }))
         return *existing;
 
+    const auto bot = botState();
+    const auto opening = FaqBot::greeting(bot->index, bot->texts);
     return m_store.writeResult([&](WriteTx& tx) {
         // Re-checked inside the writer: two racing calls create one conversation.
         if (auto c = tx.openConversationOfSession(who.sessionId))
@@ -226,14 +231,8 @@ ChatService::ConversationWithMessages ChatService::openConversation(const Custom
         c.status = ConversationStatus::Automated;
         c.createdAt = c.updatedAt = now;
         tx.insertConversation(c);
-        json suggestions = json::array();
-        for (const auto& e : tx.faq(true)) {
-            if (suggestions.size() >= 4)
-                break;
-            suggestions.push_back({{"slug", e.slug}, {"question", e.question}});
-        }
-        auto greeting = newMessage(c, SenderType::Bot, MessageKind::Text, FaqBot::greeting(), now,
-                                   {{"suggestions", suggestions}, {"offer_handoff", true}});
+        auto greeting =
+            newMessage(c, SenderType::Bot, MessageKind::Text, opening.text, now, opening.metadata);
         tx.appendMessage(greeting);
         c.updatedAt = greeting.createdAt;
         emitMessage(tx, c, greeting);
@@ -290,6 +289,13 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
         (req.clientMsgId->empty() || req.clientMsgId->size() > 128 || !isValidUtf8(*req.clientMsgId)))
         throw ApiError::invalid("client_msg_id must be 1 to 128 characters.");
 
+    // The bot's answer to free text depends on nothing the write job changes: decide it before.
+    std::optional<BotReply> botReply;
+    if (isCustomer && !quickReply) {
+        const auto bot = botState();
+        botReply = FaqBot::reply(req.content, bot->index, bot->texts);
+    }
+
     return m_store.writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, who, conversationId);
         if (req.clientMsgId) {
@@ -327,24 +333,9 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
 
         SendResult result{m, {}, true};
         if (isCustomer && lifecycle::botAnswers(c.status)) {
-            Message reply;
-            if (quickEntry) {
-                reply = newMessage(c, SenderType::Bot, MessageKind::Text, quickEntry->answer, now,
-                                   {{"faq_slug", quickEntry->slug}, {"matched", true}});
-            } else {
-                const auto answer = m_bot.answer(m.content, tx.faq(true));
-                if (answer.entry) {
-                    reply = newMessage(c, SenderType::Bot, MessageKind::Text, answer.entry->answer, now,
-                                       {{"faq_slug", answer.entry->slug}, {"matched", true}});
-                } else {
-                    json suggestions = json::array();
-                    for (const auto& s : answer.suggestions)
-                        suggestions.push_back({{"slug", s.slug}, {"question", s.question}});
-                    reply = newMessage(
-                        c, SenderType::Bot, MessageKind::Text, FaqBot::notUnderstood(), now,
-                        {{"matched", false}, {"suggestions", suggestions}, {"offer_handoff", true}});
-                }
-            }
+            const BotReply answer = quickEntry ? FaqBot::answer(*quickEntry) : *botReply;
+            Message reply =
+                newMessage(c, SenderType::Bot, MessageKind::Text, answer.text, now, answer.metadata);
             tx.appendMessage(reply);
             emitMessage(tx, c, reply);
             result.replies.push_back(reply);
@@ -612,6 +603,7 @@ FaqEntry ChatService::createFaq(const FaqEntry& entry) {
             throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
         tx.insertFaq(entry, formatRfc3339(m_clock.now()));
     });
+    botChanged();
     return entry;
 }
 
@@ -624,6 +616,7 @@ FaqEntry ChatService::updateFaq(const std::string& slug, const FaqEntry& entry) 
             throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
         tx.updateFaq(slug, entry, formatRfc3339(m_clock.now()));
     });
+    botChanged();
     return entry;
 }
 
@@ -632,6 +625,70 @@ void ChatService::deleteFaq(const std::string& slug) {
         if (!tx.deleteFaq(slug))
             throw ApiError::notFound("No such FAQ entry.");
     });
+    botChanged();
+}
+
+// --- settings: one JSON document per key, each key validated by its own rules -----------------
+
+namespace {
+
+json storedSetting(ReadTx& tx, const std::string& key) {
+    const auto text = tx.setting(key);
+    auto value = text ? json::parse(*text, nullptr, false) : json::object();
+    return value.is_discarded() ? json::object() : value;
+}
+
+} // namespace
+
+json ChatService::settings() const {
+    return m_store.readResult([](ReadTx& tx) {
+        return json{{"bot", BotSettings::fromOverrides(storedSetting(tx, "bot")).toJson()}};
+    });
+}
+
+json ChatService::updateSettings(const json& patch) {
+    if (!patch.is_object())
+        throw ApiError::invalid("The settings must be a JSON object.");
+    const auto result = m_store.writeResult([&](WriteTx& tx) {
+        // Unknown keys are ignored, as every unknown request field is.
+        if (auto bot = patch.find("bot"); bot != patch.end()) {
+            json merged;
+            try {
+                merged = BotSettings::mergeOverrides(storedSetting(tx, "bot"), *bot);
+            } catch (const std::invalid_argument& e) {
+                throw ApiError::invalid(e.what());
+            }
+            tx.putSetting("bot", merged.dump(), formatRfc3339(m_clock.now()));
+        }
+        return json{{"bot", BotSettings::fromOverrides(storedSetting(tx, "bot")).toJson()}};
+    });
+    botChanged();
+    return result;
+}
+
+std::shared_ptr<const ChatService::BotState> ChatService::botState() const {
+    std::uint64_t generation;
+    {
+        std::lock_guard lock(m_botMutex);
+        if (m_botState)
+            return m_botState;
+        generation = m_botGeneration;
+    }
+    auto built = m_store.readResult([](ReadTx& tx) {
+        const auto settings = BotSettings::fromOverrides(storedSetting(tx, "bot"));
+        return std::make_shared<const BotState>(
+            BotState{FaqIndex(tx.faq(false), settings.language), settings.texts});
+    });
+    std::lock_guard lock(m_botMutex);
+    if (generation == m_botGeneration)
+        m_botState = built;
+    return built;
+}
+
+void ChatService::botChanged() {
+    std::lock_guard lock(m_botMutex);
+    ++m_botGeneration;
+    m_botState.reset();
 }
 
 Agent ChatService::createAgent(const NewAgent& a) {
@@ -701,7 +758,7 @@ Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u)
 
 bool ChatService::bootstrap(const std::string& adminPassword) {
     const auto hash = passwords::hash(adminPassword);
-    return m_store.writeResult([&](WriteTx& tx) {
+    const bool created = m_store.writeResult([&](WriteTx& tx) {
         if (!tx.agents().empty())
             return false;
         const auto now = formatRfc3339(m_clock.now());
@@ -715,6 +772,8 @@ bool ChatService::bootstrap(const std::string& adminPassword) {
                 tx.insertFaq(e, now);
         return true;
     });
+    botChanged();
+    return created;
 }
 
 } // namespace parley::server

@@ -6,13 +6,16 @@
 #include "app/ApiError.h"
 #include "auth/Identity.h"
 #include "auth/TokenSigner.h"
+#include "domain/BotSettings.h"
 #include "domain/FaqBot.h"
+#include "domain/FaqIndex.h"
 #include "domain/RateLimiter.h"
 #include "parley/protocol/Types.h"
 #include "store/Store.h"
 #include "util/Clock.h"
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -100,6 +103,11 @@ public:
     protocol::FaqEntry updateFaq(const std::string& slug, const protocol::FaqEntry& entry);
     void deleteFaq(const std::string& slug);
 
+    // GET/PUT /admin/settings: {"bot":{...}}. updateSettings applies the keys the patch names
+    // (each validated by its own rules, ApiError 400 naming the field) and keeps the others.
+    nlohmann::json settings() const;
+    nlohmann::json updateSettings(const nlohmann::json& patch);
+
     struct NewAgent {
         std::string username;
         std::string displayName;
@@ -125,12 +133,23 @@ private:
     void emitQueueChanges(WriteTx& tx, const std::vector<protocol::Conversation>& queueBefore);
     protocol::Conversation visibleConversation(ReadTx& tx, const Caller& who, const std::string& id) const;
 
+    // What the bot answers from: the FAQ index and the shop's bot texts, built on first use after
+    // a change of the FAQ or the settings, then shared by every request.
+    struct BotState {
+        FaqIndex index;
+        BotTexts texts;
+    };
+    std::shared_ptr<const BotState> botState() const;
+    void botChanged(); // after a committed FAQ or settings write
+
     Store& m_store;
     const TokenSigner& m_tokens;
     const Clock& m_clock;
     ChatServiceOptions m_options;
-    FaqBot m_bot;
     RateLimiter m_customerRate;
+    mutable std::mutex m_botMutex;
+    mutable std::shared_ptr<const BotState> m_botState;
+    std::uint64_t m_botGeneration = 0; // counts changes, so a state built from older data is not kept
 
     struct LoginFailures {
         int count = 0;

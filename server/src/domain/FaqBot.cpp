@@ -1,109 +1,112 @@
 #include "domain/FaqBot.h"
 
-#include "domain/TextMatcher.h"
-
 #include <algorithm>
-#include <cmath>
-#include <map>
-#include <set>
 
 namespace parley::server {
+
+using nlohmann::json;
+
 namespace {
 
-struct EntryTerms {
-    std::map<std::string, double> weight; // term -> field weight (question/slug 1, answer 0.5)
-};
+json topic(const protocol::FaqEntry& e) {
+    return json{{"slug", e.slug}, {"question", e.question}};
+}
 
-double similarity(const std::string& q, const std::string& t) {
-    if (q == t)
-        return 1.0;
-    const std::size_t shorter = std::min(q.size(), t.size());
-    if (shorter >= 4) {
-        const int allowed = shorter >= 8 ? 2 : 1;
-        if (text::editDistance(q, t, allowed) <= allowed)
-            return 0.8;
-    }
-    if (shorter >= 5 && q.compare(0, 5, t, 0, 5) == 0)
-        return 0.6;
-    return 0.0;
+// The closest active entries first, then the shop's own order for whatever is left.
+json suggestions(const FaqIndex& index, const std::vector<FaqIndex::Candidate>& ranked, std::size_t count) {
+    const auto& entries = index.entries();
+    std::vector<std::size_t> picked;
+    for (const auto& c : ranked)
+        if (picked.size() < count && c.entry != FaqIndex::kHandoff && entries[c.entry].isActive)
+            picked.push_back(c.entry);
+    for (std::size_t i = 0; i < entries.size() && picked.size() < count; ++i)
+        if (entries[i].isActive && std::find(picked.begin(), picked.end(), i) == picked.end())
+            picked.push_back(i);
+    json out = json::array();
+    for (auto i : picked)
+        out.push_back(topic(entries[i]));
+    return out;
 }
 
 } // namespace
 
-std::vector<std::pair<std::size_t, double>> FaqBot::rank(std::string_view text,
-                                                         const std::vector<protocol::FaqEntry>& entries) {
-    std::vector<EntryTerms> index(entries.size());
-    std::map<std::string, int> df;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        auto add = [&](std::string_view s, double w) {
-            for (auto& t : text::terms(s)) {
-                auto& slot = index[i].weight[t];
-                slot = std::max(slot, w);
-            }
-        };
-        add(entries[i].answer, 0.5);
-        add(entries[i].question, 1.0);
-        std::string slugWords = entries[i].slug;
-        std::replace(slugWords.begin(), slugWords.end(), '-', ' ');
-        add(slugWords, 1.0);
-        for (const auto& [t, w] : index[i].weight)
-            ++df[t];
-    }
-    const double n = static_cast<double>(std::max<std::size_t>(entries.size(), 1));
-
-    std::set<std::string> query;
-    for (auto& t : text::terms(text))
-        query.insert(std::move(t));
-
-    std::vector<std::pair<std::size_t, double>> scores;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        double score = 0;
-        for (const auto& q : query) {
-            double best = 0;
-            for (const auto& [t, w] : index[i].weight) {
-                const double sim = similarity(q, t);
-                if (sim > 0)
-                    best = std::max(best, sim * w * (1.0 + std::log(n / df[t])));
-            }
-            score += best;
-        }
-        scores.emplace_back(i, score);
-    }
-    std::stable_sort(scores.begin(), scores.end(), [](auto& a, auto& b) { return a.second > b.second; });
-    return scores;
+BotTexts BotTexts::defaults() {
+    return BotTexts{
+        "Hi! I'm the shop's assistant. Ask me anything or pick a topic below. You can also talk to a person "
+        "at any time.",
+        "Sorry, I'm not sure I understood. Here are some topics that might help, or you can talk to a "
+        "person.",
+        "Of course: press \"Talk to agent\" and a person from our team will take over this chat.",
+        "You're welcome! Is there anything else I can help you with?"};
 }
 
-FaqBot::Answer FaqBot::answer(std::string_view text, const std::vector<protocol::FaqEntry>& entries) const {
-    Answer out;
-    const auto ranked = rank(text, entries);
-    if (!ranked.empty() && ranked.front().second >= kThreshold) {
-        out.entry = entries[ranked.front().first];
-        out.score = ranked.front().second;
-        return out;
+std::string_view toString(BotReplyKind kind) {
+    switch (kind) {
+    case BotReplyKind::Answer:
+        return "answer";
+    case BotReplyKind::HandoffOffer:
+        return "handoff_offer";
+    case BotReplyKind::Smalltalk:
+        return "smalltalk";
+    case BotReplyKind::Fallback:
+        break;
     }
-    // Closest first, then the shop's own order for whatever is left.
-    for (const auto& [i, score] : ranked)
-        if (score > 0 && out.suggestions.size() < kSuggestions)
-            out.suggestions.push_back(entries[i]);
-    for (const auto& e : entries) {
-        if (out.suggestions.size() >= kSuggestions)
-            break;
-        if (std::none_of(out.suggestions.begin(), out.suggestions.end(),
-                         [&](auto& s) { return s.slug == e.slug; }))
-            out.suggestions.push_back(e);
-    }
-    out.score = ranked.empty() ? 0 : ranked.front().second;
-    return out;
+    return "fallback";
 }
 
-std::string FaqBot::greeting() {
-    return "Hi! I'm the shop's assistant. Ask me anything or pick a topic below. "
-           "You can also talk to a person at any time.";
+BotReply FaqBot::answer(const protocol::FaqEntry& entry) {
+    return BotReply{BotReplyKind::Answer, entry.answer, json{{"faq_slug", entry.slug}, {"matched", true}}};
 }
 
-std::string FaqBot::notUnderstood() {
-    return "Sorry, I didn't understand that. Here are some topics that might help, or you can talk to an "
-           "agent.";
+BotReply FaqBot::greeting(const FaqIndex& index, const BotTexts& texts) {
+    return BotReply{
+        BotReplyKind::Smalltalk, texts.greeting,
+        json{{"suggestions", suggestions(index, {}, kGreetingSuggestions)}, {"offer_handoff", true}}};
+}
+
+BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const BotTexts& texts) {
+    const auto analysis = index.analyze(message);
+    const auto& ranked = analysis.ranked;
+    const double top = ranked.empty() ? 0.0 : ranked.front().confidence;
+
+    // The shopper wrote an entry's question itself: that entry, even when another fits as well.
+    const auto exact = std::count_if(ranked.begin(), ranked.end(), [](auto& c) { return c.exactQuestion; });
+    if (exact == 1) {
+        const auto& c = *std::find_if(ranked.begin(), ranked.end(), [](auto& c) { return c.exactQuestion; });
+        if (c.strong && index.entries()[c.entry].isActive)
+            return answer(index.entries()[c.entry]);
+    }
+
+    // A request for a person wins unless an entry beats it clearly ("When can I reach a person?").
+    for (const auto& c : ranked)
+        if (c.entry == FaqIndex::kHandoff && c.strong && c.phrase >= kMinPhrase &&
+            c.confidence >= kThreshold && c.confidence > kMargin * top)
+            return BotReply{BotReplyKind::HandoffOffer, texts.handoffOffer,
+                            json{{"matched", false}, {"offer_handoff", true}, {"intent", "handoff"}}};
+
+    if (top >= kThreshold && ranked.front().strong && ranked.front().phrase >= kMinPhrase &&
+        ranked.front().entry != FaqIndex::kHandoff) {
+        const double second = ranked.size() > 1 ? ranked[1].confidence : 0.0;
+        const auto& best = index.entries()[ranked.front().entry];
+        // A deactivated best entry answers nothing, and nobody answers in its place.
+        if (second <= kMargin * top && best.isActive)
+            return answer(best);
+    }
+
+    if ((analysis.greeting || analysis.thanks) && analysis.contentTerms <= 2) {
+        if (analysis.thanks)
+            return BotReply{BotReplyKind::Smalltalk, texts.thanks,
+                            json{{"matched", false}, {"intent", "thanks"}}};
+        auto reply = greeting(index, texts);
+        reply.metadata["matched"] = false;
+        reply.metadata["intent"] = "greeting";
+        return reply;
+    }
+
+    return BotReply{BotReplyKind::Fallback, texts.fallback,
+                    json{{"matched", false},
+                         {"suggestions", suggestions(index, ranked, kSuggestions)},
+                         {"offer_handoff", true}}};
 }
 
 } // namespace parley::server

@@ -1,38 +1,64 @@
 #pragma once
-// The FAQ bot: answers a quick reply with its entry, and free text with the best-matching active
-// entry when the match is strong enough. Scoring: every query term is compared with the terms of
-// each entry's question and slug (weight 1) and answer (weight 0.5); an exact term counts 1, a
-// typo (edit distance 1, or 2 for long words) 0.8, a shared 5-letter prefix 0.6; rarer terms
-// weigh more (1 + ln(N/df)). Below the threshold the bot says it did not understand.
+// The FAQ bot decides what to say to a shopper's message, from a prepared FaqIndex and the
+// shop's bot texts. It is right or says it does not know:
+//   - answer: the message is one entry's question (the same words, stop words aside), or the
+//     best entry is confident enough (FaqIndex confidence >= kThreshold), the message holds at
+//     least kMinPhrase of one of its phrases, and it is clearly ahead of the runner-up (which
+//     has at most kMargin of its confidence); and it is active.
+//     When the best one is a deactivated entry, nobody answers in its place;
+//   - handoff_offer: the message asks for a person and no entry beats that by the margin; the
+//     reply offers the handoff (the shopper's client hands off), it does not hand off itself;
+//   - smalltalk: a greeting or thanks with at most two other words and nothing else matched;
+//   - fallback: "I'm not sure", the closest entries as suggestions, and the way to a person.
+// No I/O: ChatService turns the reply into a message.
 
+#include "domain/FaqIndex.h"
 #include "parley/protocol/Types.h"
 
-#include <optional>
+#include <nlohmann/json.hpp>
+
+#include <string>
 #include <string_view>
-#include <vector>
 
 namespace parley::server {
 
+// What the bot says in the shop's words (admin settings "bot"); defaults() is English.
+struct BotTexts {
+    std::string greeting;     // opens every conversation, and answers "hi"
+    std::string fallback;     // "I'm not sure": with suggestions and the way to a person
+    std::string handoffOffer; // the answer to "can I talk to a person?"
+    std::string thanks;       // the answer to "thanks", "bye"
+    static BotTexts defaults();
+    bool operator==(const BotTexts&) const = default;
+};
+
+enum class BotReplyKind { Answer, HandoffOffer, Smalltalk, Fallback };
+
+struct BotReply {
+    BotReplyKind kind = BotReplyKind::Fallback;
+    std::string text;
+    // The message's metadata: answer {"faq_slug","matched":true}; handoff_offer {"matched":false,
+    // "offer_handoff":true,"intent":"handoff"}; smalltalk {"matched":false,"intent":"greeting"|
+    // "thanks"} (a greeting also with "suggestions" and "offer_handoff"); fallback {"matched":false,
+    // "suggestions":[{"slug","question"}...],"offer_handoff":true}.
+    nlohmann::json metadata = nlohmann::json::object();
+};
+
 class FaqBot {
 public:
-    static constexpr double kThreshold = 1.5;
+    static constexpr double kThreshold = 0.45;
+    static constexpr double kMargin = 0.8;
+    static constexpr double kMinPhrase = 0.65;
     static constexpr std::size_t kSuggestions = 3;
+    static constexpr std::size_t kGreetingSuggestions = 4;
 
-    struct Answer {
-        std::optional<protocol::FaqEntry> entry;     // set on a match
-        std::vector<protocol::FaqEntry> suggestions; // on no match: the closest entries
-        double score = 0;
-    };
-
-    // `entries` are the active entries in display order.
-    Answer answer(std::string_view text, const std::vector<protocol::FaqEntry>& entries) const;
-
-    static std::vector<std::pair<std::size_t, double>> rank(std::string_view text,
-                                                            const std::vector<protocol::FaqEntry>& entries);
-
-    // The messages the bot speaks.
-    static std::string greeting();
-    static std::string notUnderstood();
+    static BotReply reply(std::string_view message, const FaqIndex& index, const BotTexts& texts);
+    // The first message of a conversation: the greeting and the first topics.
+    static BotReply greeting(const FaqIndex& index, const BotTexts& texts);
+    // A quick reply names its entry: its answer, no matching.
+    static BotReply answer(const protocol::FaqEntry& entry);
 };
+
+std::string_view toString(BotReplyKind kind);
 
 } // namespace parley::server

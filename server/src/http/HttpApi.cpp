@@ -112,6 +112,8 @@ protocol::FaqEntry faqFromBody(const json& body, const protocol::FaqEntry& base)
         e.displayOrder = *v;
     if (auto v = optionalBool(body, "is_active"))
         e.isActive = *v;
+    if (auto v = optionalString(body, "keywords"))
+        e.keywords = *v;
     return e;
 }
 
@@ -399,6 +401,7 @@ void HttpApi::routes() {
                e.answer = requireString(body, "answer");
                e.displayOrder = optionalInt(body, "display_order").value_or(0);
                e.isActive = optionalBool(body, "is_active").value_or(true);
+               e.keywords = optionalString(body, "keywords").value_or("");
                writeJson(res, 201, json(chat.createFaq(e)));
            }));
 
@@ -418,6 +421,15 @@ void HttpApi::routes() {
                  chat.deleteFaq(req.matches[1]);
                  res.status = 204;
              }));
+
+    s.Get("/api/v1/admin/settings", g([&impl, &chat](const Req& req, Res& res) {
+              chat.requireAdmin(impl.caller(req));
+              writeJson(res, 200, chat.settings());
+          }));
+    s.Put("/api/v1/admin/settings", g([&impl, &chat](const Req& req, Res& res) {
+              chat.requireAdmin(impl.caller(req));
+              writeJson(res, 200, chat.updateSettings(parseBody(req)));
+          }));
 
     s.Get("/api/v1/admin/agents", g([&impl, &chat](const Req& req, Res& res) {
               chat.requireAdmin(impl.caller(req));

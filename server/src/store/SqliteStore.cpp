@@ -99,6 +99,15 @@ CREATE TABLE faq_entries (
   created_at    TEXT NOT NULL,
   updated_at    TEXT NOT NULL
 );
+)sql",
+                                                                          R"sql(
+-- v1.1: FAQ keywords, and admin settings as one JSON document per key.
+ALTER TABLE faq_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT '';
+CREATE TABLE settings (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
 )sql"};
 
 constexpr const char* kConversationColumns = "id, customer_session_id, status, assigned_agent_id, "
@@ -158,8 +167,12 @@ AgentRecord agentFrom(const Statement& s) {
     return r;
 }
 
+constexpr const char* kFaqSelect =
+    "SELECT slug, question, answer, display_order, is_active, keywords FROM faq_entries ";
+
 FaqEntry faqFrom(const Statement& s) {
-    return FaqEntry{s.text(0), s.text(1), s.text(2), static_cast<int>(s.int64(3)), s.int64(4) != 0};
+    return FaqEntry{s.text(0),       s.text(1), s.text(2), static_cast<int>(s.int64(3)),
+                    s.int64(4) != 0, s.text(5)};
 }
 
 class SqliteReadTx : public virtual ReadTx {
@@ -241,11 +254,8 @@ public:
     }
 
     std::vector<FaqEntry> faq(bool activeOnly) override {
-        auto s = m_c.prepare(activeOnly
-                                 ? "SELECT slug, question, answer, display_order, is_active FROM faq_entries "
-                                   "WHERE is_active = 1 ORDER BY display_order, slug"
-                                 : "SELECT slug, question, answer, display_order, is_active FROM faq_entries "
-                                   "ORDER BY display_order, slug");
+        auto s = m_c.prepare(std::string(kFaqSelect) + (activeOnly ? "WHERE is_active = 1 " : "") +
+                             "ORDER BY display_order, slug");
         std::vector<FaqEntry> out;
         while (s.step())
             out.push_back(faqFrom(s));
@@ -253,12 +263,19 @@ public:
     }
 
     std::optional<FaqEntry> faqEntry(const std::string& slug) override {
-        auto s = m_c.prepare(
-            "SELECT slug, question, answer, display_order, is_active FROM faq_entries WHERE slug = ?");
+        auto s = m_c.prepare(std::string(kFaqSelect) + "WHERE slug = ?");
         s.bind(1, slug);
         if (!s.step())
             return std::nullopt;
         return faqFrom(s);
+    }
+
+    std::optional<std::string> setting(const std::string& key) override {
+        auto s = m_c.prepare("SELECT value FROM settings WHERE key = ?");
+        s.bind(1, key);
+        if (!s.step())
+            return std::nullopt;
+        return s.text(0);
     }
 
     std::optional<AgentRecord> agentById(const std::string& id) override {
@@ -364,25 +381,33 @@ public:
     void insertFaq(const FaqEntry& e, const std::string& now) override {
         auto s = m_c.prepare(
             "INSERT INTO faq_entries (slug, question, answer, display_order, is_active, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+            "updated_at, keywords) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
         s.bind(1, e.slug)
             .bind(2, e.question)
             .bind(3, e.answer)
             .bind(4, e.displayOrder)
             .bind(5, e.isActive ? 1 : 0);
-        s.bind(6, now).bind(7, now);
+        s.bind(6, now).bind(7, now).bind(8, e.keywords);
         s.run();
     }
 
     void updateFaq(const std::string& slug, const FaqEntry& e, const std::string& now) override {
         auto s = m_c.prepare("UPDATE faq_entries SET slug = ?, question = ?, answer = ?, display_order = ?, "
-                             "is_active = ?, updated_at = ? WHERE slug = ?");
+                             "is_active = ?, updated_at = ?, keywords = ? WHERE slug = ?");
         s.bind(1, e.slug)
             .bind(2, e.question)
             .bind(3, e.answer)
             .bind(4, e.displayOrder)
             .bind(5, e.isActive ? 1 : 0);
-        s.bind(6, now).bind(7, slug);
+        s.bind(6, now).bind(7, e.keywords).bind(8, slug);
+        s.run();
+    }
+
+    void putSetting(const std::string& key, const std::string& json, const std::string& now) override {
+        auto s = m_c.prepare(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at");
+        s.bind(1, key).bind(2, json).bind(3, now);
         s.run();
     }
 

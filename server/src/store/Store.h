@@ -3,8 +3,8 @@
 // replace SqliteStore without touching them. Every write job runs inside one transaction on the
 // single writer; events it emits are published only after that transaction has committed.
 
-#include "store/Event.h"
 #include "parley/protocol/Types.h"
+#include "store/Event.h"
 
 #include <functional>
 #include <optional>
@@ -44,6 +44,9 @@ public:
     virtual std::vector<protocol::FaqEntry> faq(bool activeOnly) = 0; // by display_order, then slug
     virtual std::optional<protocol::FaqEntry> faqEntry(const std::string& slug) = 0;
 
+    // Admin settings: one JSON text per key ("bot", ...), validated by the use cases.
+    virtual std::optional<std::string> setting(const std::string& key) = 0;
+
     virtual std::optional<AgentRecord> agentById(const std::string& id) = 0;
     // Just the role: what authenticating an agent's request needs, without counting its chats.
     virtual std::optional<protocol::Role> agentRole(const std::string& id) = 0;
@@ -62,6 +65,8 @@ public:
     virtual void insertFaq(const protocol::FaqEntry& e, const std::string& now) = 0;
     virtual void updateFaq(const std::string& slug, const protocol::FaqEntry& e, const std::string& now) = 0;
     virtual bool deleteFaq(const std::string& slug) = 0;
+
+    virtual void putSetting(const std::string& key, const std::string& json, const std::string& now) = 0;
 
     virtual void insertAgent(const AgentRecord& a) = 0;
     virtual void updateAgent(const AgentRecord& a) = 0; // everything but id and active_chats

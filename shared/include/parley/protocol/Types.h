@@ -77,6 +77,7 @@ struct FaqEntry {
     std::string answer;
     int displayOrder = 0;
     bool isActive = true;
+    std::string keywords; // v1.1: other phrasings and synonyms the bot matches too; "" by default
 
     bool operator==(const FaqEntry&) const = default;
 };
@@ -84,6 +85,7 @@ struct FaqEntry {
 // Limits the contract fixes.
 inline constexpr std::size_t kMaxMessageChars = 4000; // Unicode code points
 inline constexpr int kMaxActiveChatsLimit = 100;
+inline constexpr std::size_t kMaxFaqKeywordsChars = 1000; // Unicode code points
 inline constexpr const char* kQueuedMessage = "All agents are busy. You are in queue.";
 
 } // namespace parley::protocol

@@ -1,0 +1,159 @@
+#include "gui/SettingsEditor.h"
+
+#include "core/ApiClient.h"
+#include "core/Session.h"
+#include "core/Util.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+using nlohmann::json;
+
+namespace parley::console::gui {
+namespace {
+
+struct TextField {
+    const char* name;       // the setting's name in "bot"
+    const char* label;      // the form's label
+    const char* objectName; // of the text edit; its error label is objectName + "Error"
+    const char* hint;
+};
+constexpr TextField kFields[] = {
+    {"greeting", "&Greeting:", "greetingEdit", "The first message of every chat, and the answer to \"hi\"."},
+    {"fallback", "&Not sure:", "fallbackEdit",
+     "When no FAQ entry fits well enough. Shown with the closest topics and the way to a person."},
+    {"handoff_offer", "&Person asked for:", "handoffOfferEdit",
+     "The answer to \"can I talk to a person?\". The chat window shows its \"Talk to agent\" button."},
+    {"thanks", "&Thanks:", "thanksEdit", "The answer to \"thanks\" and \"bye\"."},
+};
+constexpr const char* kLanguages[] = {"english", "german", "french", "spanish"};
+
+} // namespace
+
+SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
+    : QDialog(parent)
+    , m_session(session)
+    , m_errors(QStringLiteral("settingsStatusLabel")) {
+    setObjectName(QStringLiteral("settingsEditor"));
+    setWindowTitle(QStringLiteral("Bot settings \u2014 Parley Console"));
+    resize(640, 560);
+
+    auto* form = new QFormLayout;
+    for (const auto& f : kFields) {
+        auto* edit = new QPlainTextEdit;
+        edit->setObjectName(QString::fromLatin1(f.objectName));
+        edit->setTabChangesFocus(true);
+        edit->setToolTip(QString::fromUtf8(f.hint));
+        edit->setFixedHeight(edit->fontMetrics().lineSpacing() * 4);
+        m_texts[QString::fromLatin1(f.name)] = edit;
+        form->addRow(QString::fromUtf8(f.label), edit);
+        form->addRow(QString(), m_errors.add(QString::fromLatin1(f.name),
+                                             QString::fromLatin1(f.objectName) + QStringLiteral("Error")));
+    }
+    m_language = new QComboBox;
+    m_language->setObjectName(QStringLiteral("languageCombo"));
+    for (const char* l : kLanguages) {
+        QString name = QString::fromLatin1(l);
+        name[0] = name[0].toUpper();
+        m_language->addItem(name, QString::fromLatin1(l));
+    }
+    m_language->setToolTip(
+        QStringLiteral("The language of the FAQ: word endings, common words and requests for a "
+                       "person are read in it (other scripts are always understood)."));
+    form->addRow(QStringLiteral("&Language:"), m_language);
+    form->addRow(QString(), m_errors.add(QStringLiteral("language"), QStringLiteral("languageError")));
+
+    m_save = new QPushButton(QStringLiteral("&Save"));
+    m_save->setObjectName(QStringLiteral("saveSettingsButton"));
+    m_save->setDefault(true);
+    connect(m_save, &QPushButton::clicked, this, &SettingsEditor::save);
+    auto* close = new QDialogButtonBox(QDialogButtonBox::Close);
+    connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form, 1);
+    layout->addWidget(m_save, 0, Qt::AlignRight);
+    layout->addWidget(m_errors.status());
+    layout->addWidget(close);
+
+    reload();
+}
+
+QString SettingsEditor::statusText() const {
+    return m_errors.status()->text();
+}
+
+void SettingsEditor::setBusy(bool busy) {
+    m_pending = std::max(0, m_pending + (busy ? 1 : -1));
+    m_save->setEnabled(m_pending == 0);
+}
+
+void SettingsEditor::reload() {
+    setBusy(true);
+    m_session->api()->adminSettings([self = QPointer<SettingsEditor>(this)](const ApiResult<json>& r) {
+        if (!self)
+            return;
+        self->setBusy(false);
+        if (!r.ok()) {
+            self->m_errors.setStatus(
+                QStringLiteral("Could not load the settings: %1").arg(r.error->describe()));
+            emit self->loaded();
+            return;
+        }
+        const json bot = r.value.value("bot", json::object());
+        for (auto& [name, edit] : self->m_texts)
+            edit->setPlainText(qs(bot.value(ss(name), std::string())));
+        const int index = self->m_language->findData(qs(bot.value("language", std::string("english"))));
+        self->m_language->setCurrentIndex(std::max(0, index));
+        self->m_errors.setStatus(QString());
+        emit self->loaded();
+    });
+}
+
+void SettingsEditor::save() {
+    m_errors.clear();
+    json bot = json::object();
+    bool ok = true;
+    for (auto& [name, edit] : m_texts) {
+        const QString text = edit->toPlainText().trimmed();
+        if (text.isEmpty()) {
+            m_errors.set(name, QStringLiteral("Enter a text."));
+            ok = false;
+        } else if (text.toUcs4().size() > kMaxText) {
+            m_errors.set(
+                name,
+                QStringLiteral("At most %1 characters (now %2).").arg(kMaxText).arg(text.toUcs4().size()));
+            ok = false;
+        }
+        bot[ss(name)] = ss(text);
+    }
+    bot["language"] = ss(m_language->currentData().toString());
+    if (!ok) {
+        m_errors.setStatus(QStringLiteral("Not saved: see the marked fields."));
+        return;
+    }
+    setBusy(true);
+    m_session->api()->updateSettings(
+        json{{"bot", bot}}, [self = QPointer<SettingsEditor>(this)](const ApiResult<json>& r) {
+            if (!self)
+                return;
+            self->setBusy(false);
+            if (!r.ok()) {
+                self->m_errors.show(*r.error, QString(), QString());
+                if (self->statusText().isEmpty())
+                    self->m_errors.setStatus(QStringLiteral("Not saved: %1").arg(r.error->describe()));
+                return;
+            }
+            self->m_errors.setStatus(
+                QStringLiteral("Saved. The bot uses the new texts from the next message on."));
+            emit self->saved();
+        });
+}
+
+} // namespace parley::console::gui

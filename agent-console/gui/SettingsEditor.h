@@ -1,0 +1,52 @@
+#pragma once
+// Admin settings of the bot: the greeting, the "I'm not sure" fallback, the offer of a person,
+// the answer to thanks, in the shop's own words, and the shop's language (which stemmer and word
+// lists the bot uses). Loads GET /admin/settings, saves with PUT {"bot":{...}}; errors are shown
+// under the field they concern.
+
+#include "gui/EditorForm.h"
+
+#include <QDialog>
+
+#include <map>
+
+class QComboBox;
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+
+namespace parley::console {
+class Session;
+} // namespace parley::console
+
+namespace parley::console::gui {
+
+class SettingsEditor : public QDialog {
+    Q_OBJECT
+public:
+    explicit SettingsEditor(Session* session, QWidget* parent = nullptr);
+
+    void reload();
+    bool isBusy() const { return m_pending > 0; }
+    QString fieldError(const QString& field) const { return m_errors.text(field); }
+    QString statusText() const;
+
+    static constexpr int kMaxText = 1000; // characters, as the server counts them
+
+signals:
+    void loaded();
+    void saved();
+
+private:
+    void save();
+    void setBusy(bool busy);
+
+    Session* m_session;
+    FieldErrors m_errors;
+    std::map<QString, QPlainTextEdit*> m_texts; // by the setting's name: "greeting", ...
+    QComboBox* m_language;
+    QPushButton* m_save;
+    int m_pending = 0;
+};
+
+} // namespace parley::console::gui

@@ -1,0 +1,381 @@
+#include "domain/FaqIndex.h"
+
+#include "domain/BotLexicon.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace parley::server {
+namespace {
+
+constexpr float kAnswerField = 0.3f;        // answer text: supports a topic, rarely makes one
+constexpr float kWeakWord = 0.35f;          // "when", "where": they tell hours from refunds, but only just
+constexpr float kTypo = 0.8f;               // "retrun" for "return"
+constexpr float kPrefix = 0.7f;             // "deliv" (deliver) for "deliveri" (delivery)
+constexpr float kUnknownWord = 0.8f;        // a word nowhere in the FAQ, relative to the rarest FAQ word
+constexpr float kUnknownGram = 0.3f;        // a bigram nowhere in the FAQ mostly straddles two words
+constexpr float kPartialPhrase = 0.5f;      // a fragment of a phrase: "number" of "tracking number"
+constexpr float kCollapsedKeyword = 0.6f;   // see the constructor
+constexpr double kCoverageExponent = 0.7;   // words around the question cost less than in proportion
+constexpr double kPhraseBase = 0.5;         // confidence = coverage^0.7 x (0.5 + 0.5 x phrase)
+constexpr std::size_t kMinFuzzy = 4;        // shorter words only match exactly
+constexpr std::size_t kMinSubstitution = 5; // "ordr" is "order", but "shop" is no "ship"
+constexpr std::size_t kMinPrefix = 5;       // and shorter stems are no word-form prefix
+constexpr std::size_t kMaxPrefixGap = 4;
+
+bool startsWith(std::string_view s, std::string_view prefix) {
+    return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+} // namespace
+
+FaqIndex::FaqIndex(std::vector<protocol::FaqEntry> entries, text::Language language)
+    : m_entries(std::move(entries))
+    , m_language(language) {
+    const auto n = static_cast<std::uint32_t>(m_entries.size());
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const auto& e = m_entries[i];
+        addPhrases(i, e.question, "?!.\n", Phrase::Question);
+        std::string slugWords = e.slug;
+        std::replace(slugWords.begin(), slugWords.end(), '-', ' ');
+        addText(i, slugWords, 1.0f, Phrase::Whole);
+        addPhrases(i, e.keywords, ",;\n", Phrase::Keyword);
+        addText(i, e.answer, kAnswerField, Phrase::None);
+    }
+    for (auto phrase : lexicon::handoffPhrases(m_language))
+        addText(n, phrase, 1.0f, Phrase::Keyword);
+
+    // Rarer terms weigh more. Document frequency over the real entries only.
+    for (auto& t : m_terms) {
+        std::uint32_t df = 0, last = n, lastTopic = n;
+        for (const auto& p : t.postings) {
+            if (p.candidate < n && p.candidate != last) {
+                ++df;
+                last = p.candidate;
+            }
+            if (p.candidate < n && p.phrase != kNoPhrase && p.candidate != lastTopic) {
+                ++t.topicDf;
+                lastTopic = p.candidate;
+            }
+        }
+        t.idf = 1.0f + static_cast<float>(std::log((n + 1.0) / (df + 0.5)));
+    }
+    m_unknownWeight = kUnknownWord * (1.0f + static_cast<float>(std::log((n + 1.0) / 1.5)));
+    m_phraseTotal.assign(m_phraseTerms.size(), 0.0f);
+    m_phraseCap.assign(m_phraseTerms.size(), 1.0f);
+    for (std::size_t p = 0; p < m_phraseTerms.size(); ++p) {
+        for (auto id : m_phraseTerms[p])
+            m_phraseTotal[p] += m_terms[id].cls * m_terms[id].idf;
+        // A keyword of several words that keeps only one ("same day" -> "day", "which countries"
+        // -> "countries") is a full keyword only when that word belongs to this entry alone.
+        if (m_phraseCollapsed[p] && m_terms[m_phraseTerms[p].front()].topicDf > 1)
+            m_phraseCap[p] = kCollapsedKeyword;
+    }
+    m_phraseCollapsed.clear();
+    m_phraseTerms.clear();
+    m_phraseTerms.shrink_to_fit();
+
+    m_sorted.resize(m_terms.size());
+    for (std::uint32_t i = 0; i < m_sorted.size(); ++i)
+        m_sorted[i] = i;
+    std::sort(m_sorted.begin(), m_sorted.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return m_terms[a].text < m_terms[b].text; });
+}
+
+std::uint32_t FaqIndex::termId(const text::Token& token, float cls) {
+    auto [it, inserted] = m_ids.try_emplace(token.stem, static_cast<std::uint32_t>(m_terms.size()));
+    if (inserted) {
+        Term t;
+        t.text = token.stem;
+        t.cls = cls;
+        t.gram = token.gram;
+        m_terms.push_back(std::move(t));
+    }
+    if (!token.gram) {
+        addSpelling(token.stem, it->second, true);
+        addSpelling(token.word, it->second, false);
+    }
+    return it->second;
+}
+
+void FaqIndex::addSpelling(const std::string& spelling, std::uint32_t term, bool isStem) {
+    auto [it, inserted] = m_spellingIds.try_emplace(spelling, static_cast<std::uint32_t>(m_spellings.size()));
+    if (!inserted) {
+        (isStem ? m_spellings[it->second].stem : m_spellings[it->second].word) = true;
+        return;
+    }
+    Spelling s{text::toUtf32(spelling), term, !isStem, isStem};
+    if (s.chars.size() >= kMinFuzzy)
+        for (std::size_t i = 0; i < s.chars.size(); ++i) {
+            std::u32string shorter = s.chars;
+            shorter.erase(i, 1);
+            auto& ids = m_deletes[text::toUtf8(shorter)];
+            if (std::find(ids.begin(), ids.end(), it->second) == ids.end())
+                ids.push_back(it->second);
+        }
+    m_spellings.push_back(std::move(s));
+}
+
+std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* greeting, bool* thanks) const {
+    auto tokens = text::tokenize(text, m_language);
+    lexicon::rewrite(tokens, m_language);
+    std::vector<TextTerm> out;
+    for (auto& token : tokens) {
+        float cls = 1.0f;
+        bool content = true;
+        if (!token.gram) {
+            switch (lexicon::classify(token.word, m_language)) {
+            case lexicon::WordClass::Greeting:
+                if (greeting)
+                    *greeting = true;
+                continue;
+            case lexicon::WordClass::Thanks:
+                if (thanks)
+                    *thanks = true;
+                continue;
+            case lexicon::WordClass::Stop:
+                continue;
+            case lexicon::WordClass::Negation:
+                // In full weight: "doesn't work" is not "how do returns work".
+                token.word = token.stem = "not";
+                content = false;
+                break;
+            case lexicon::WordClass::Weak:
+                cls = kWeakWord;
+                content = false;
+                break;
+            case lexicon::WordClass::Content:
+                break;
+            }
+        }
+        if (std::none_of(out.begin(), out.end(), [&](auto& t) { return t.token.stem == token.stem; }))
+            out.push_back({std::move(token), cls, content});
+    }
+    return out;
+}
+
+void FaqIndex::addText(std::uint32_t candidate, std::string_view text, float field, Phrase kind) {
+    const auto textTerms = terms(text);
+    // A phrase of question words and negations only ("What now?", "don't like it") is no topic.
+    if (kind != Phrase::None &&
+        std::none_of(textTerms.begin(), textTerms.end(), [](auto& t) { return t.content; }))
+        return;
+    std::vector<std::uint32_t> ids;
+    for (const auto& t : textTerms)
+        ids.push_back(termId(t.token, t.cls));
+    if (ids.empty())
+        return;
+    auto phrase = kNoPhrase;
+    if (kind != Phrase::None) {
+        phrase = static_cast<std::uint32_t>(m_phraseTerms.size());
+        m_phraseTerms.push_back(ids);
+        m_phraseCandidate.push_back(candidate);
+        m_phraseCollapsed.push_back(kind == Phrase::Keyword && ids.size() == 1 &&
+                                    text::tokenize(text, m_language).size() > 1);
+        m_phraseNegated.push_back(
+            std::any_of(ids.begin(), ids.end(), [&](auto id) { return m_terms[id].text == "not"; }));
+        m_phraseQuestion.push_back(kind == Phrase::Question);
+        m_phraseSize.push_back(static_cast<std::uint32_t>(ids.size()));
+    }
+    for (auto id : ids)
+        m_terms[id].postings.push_back(Posting{candidate, phrase, field});
+}
+
+void FaqIndex::addPhrases(std::uint32_t candidate, std::string_view text, std::string_view separators,
+                          Phrase kind) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto end = std::min(text.find_first_of(separators, start), text.size());
+        addText(candidate, text.substr(start, end - start), 1.0f, kind);
+        start = end + 1;
+    }
+}
+
+std::vector<FaqIndex::TermMatch> FaqIndex::match(const text::Token& token) const {
+    std::vector<TermMatch> out;
+    const auto exact = m_ids.find(token.stem);
+    if (exact != m_ids.end())
+        out.push_back({exact->second, 1.0f});
+    if (token.gram)
+        return out;
+    auto consider = [&](std::uint32_t term, float similarity) {
+        for (auto& m : out)
+            if (m.term == term) {
+                m.similarity = std::max(m.similarity, similarity);
+                return;
+            }
+        out.push_back({term, similarity});
+    };
+
+    // Typos: the word as written against the FAQ's words, its stem against their stems;
+    // symmetric delete finds the candidates, the edit distance confirms them.
+    for (const bool stems : {false, true}) {
+        if (exact != m_ids.end())
+            break; // spelled right
+        const auto& written = stems ? token.stem : token.word;
+        const auto chars = text::toUtf32(written);
+        if (chars.size() < kMinFuzzy)
+            continue;
+        const int allowed = chars.size() >= 8 ? 2 : 1;
+        auto check = [&](std::uint32_t spelling) {
+            const auto& s = m_spellings[spelling];
+            if (!(stems ? s.stem : s.word) || s.chars.size() < kMinFuzzy ||
+                text::editDistance(chars, s.chars, allowed) > allowed)
+                return;
+            // Short words: a letter left out, added or swapped, never one replaced by another.
+            if (std::min(s.chars.size(), chars.size()) < kMinSubstitution && s.chars.size() == chars.size() &&
+                !std::is_permutation(s.chars.begin(), s.chars.end(), chars.begin()))
+                return;
+            consider(s.term, kTypo);
+        };
+        if (auto it = m_deletes.find(written); it != m_deletes.end())
+            for (auto s : it->second)
+                check(s);
+        for (std::size_t i = 0; i < chars.size(); ++i) {
+            std::u32string shorter = chars;
+            shorter.erase(i, 1);
+            const auto key = text::toUtf8(shorter);
+            if (auto it = m_spellingIds.find(key); it != m_spellingIds.end())
+                check(it->second);
+            if (auto it = m_deletes.find(key); it != m_deletes.end())
+                for (auto s : it->second)
+                    check(s);
+        }
+    }
+
+    // Word forms the stemmer did not bring together: "deliv" (deliver) and "deliveri" (delivery).
+    const auto stemChars = text::toUtf32(token.stem);
+    if (stemChars.size() >= kMinPrefix) {
+        auto it =
+            std::lower_bound(m_sorted.begin(), m_sorted.end(), token.stem,
+                             [&](std::uint32_t id, const std::string& s) { return m_terms[id].text < s; });
+        for (; it != m_sorted.end() && startsWith(m_terms[*it].text, token.stem); ++it)
+            if (!m_terms[*it].gram && text::codePoints(m_terms[*it].text) <= stemChars.size() + kMaxPrefixGap)
+                consider(*it, kPrefix);
+        for (std::size_t len =
+                 std::max(kMinPrefix, stemChars.size() - std::min(stemChars.size(), kMaxPrefixGap));
+             len < stemChars.size(); ++len)
+            if (auto found = m_ids.find(text::toUtf8(stemChars.substr(0, len))); found != m_ids.end())
+                consider(found->second, kPrefix);
+    }
+    return out;
+}
+
+FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
+    Analysis a;
+    const auto query = terms(message, &a.greeting, &a.thanks);
+    a.contentTerms = static_cast<int>(query.size());
+    if (query.empty())
+        return a;
+
+    const std::size_t candidates = m_entries.size() + 1;
+    // First how completely the message covers each phrase, then what each term is worth to each
+    // candidate: a term that completes a phrase counts in full, one that is a fragment of a phrase
+    // ("number" of "tracking number") counts less.
+    struct Matched {
+        float weight;
+        bool content;
+        std::vector<TermMatch> matches;
+    };
+    std::vector<Matched> matchedTerms;
+    std::vector<float> phraseCovered(m_phraseTotal.size(), 0.0f);
+    std::vector<float> termPhrase(m_phraseTotal.size(), 0.0f); // this term's best contribution per phrase
+    std::vector<std::uint32_t> touchedPhrases, termPhrases;
+    float total = 0;
+    for (const auto& [token, cls, content] : query) {
+        auto matches = match(token);
+        if (matches.empty()) {
+            total += cls * m_unknownWeight * (token.gram ? kUnknownGram : 1.0f);
+            continue;
+        }
+        const auto best = *std::max_element(matches.begin(), matches.end(), [&](auto& x, auto& y) {
+            return x.similarity != y.similarity ? x.similarity < y.similarity
+                                                : m_terms[x.term].idf < m_terms[y.term].idf;
+        });
+        const float weight = cls * m_terms[best.term].idf;
+        total += weight;
+        for (const auto& m : matches) {
+            const auto& term = m_terms[m.term];
+            for (const auto& p : term.postings) {
+                if (p.phrase == kNoPhrase)
+                    continue;
+                const float covered = m.similarity * term.cls * term.idf;
+                if (termPhrase[p.phrase] == 0.0f)
+                    termPhrases.push_back(p.phrase);
+                termPhrase[p.phrase] = std::max(termPhrase[p.phrase], covered);
+            }
+        }
+        for (auto phrase : termPhrases) {
+            if (phraseCovered[phrase] == 0.0f)
+                touchedPhrases.push_back(phrase);
+            phraseCovered[phrase] += termPhrase[phrase];
+            termPhrase[phrase] = 0.0f;
+        }
+        termPhrases.clear();
+        matchedTerms.push_back({weight, content, std::move(matches)});
+    }
+    // A negated keyword ("didn't receive my order") describes the opposite of a message without
+    // a negation ("when will I receive my order").
+    const bool negated =
+        std::any_of(query.begin(), query.end(), [](auto& t) { return t.token.stem == "not"; });
+    // Scripts written without spaces have no phrases to speak of (a question's bigrams include
+    // the ones across word boundaries): there the confidence rests on coverage alone.
+    const bool unsegmented =
+        2 * std::count_if(query.begin(), query.end(), [](auto& t) { return t.token.gram; }) >=
+        std::ptrdiff_t(query.size());
+    std::vector<float> phraseBest(candidates, unsegmented ? 1.0f : 0.0f);
+    for (auto p : touchedPhrases) {
+        if (m_phraseNegated[p] && !negated) {
+            phraseCovered[p] = -1.0f; // its terms do not count at all
+            continue;
+        }
+        phraseCovered[p] = std::min(m_phraseCap[p], phraseCovered[p] / m_phraseTotal[p]); // now a share
+        auto& best = phraseBest[m_phraseCandidate[p]];
+        best = std::max(best, phraseCovered[p]);
+    }
+
+    std::vector<float> matched(candidates, 0.0f), termBest(candidates, 0.0f);
+    std::vector<char> strong(candidates, 0);
+    std::vector<std::uint32_t> touched, termTouched;
+    for (const auto& [weight, content, matches] : matchedTerms) {
+        for (const auto& m : matches)
+            for (const auto& p : m_terms[m.term].postings) {
+                if (p.phrase != kNoPhrase && phraseCovered[p.phrase] < 0.0f)
+                    continue;
+                const float phrase = p.phrase == kNoPhrase
+                                         ? 1.0f
+                                         : kPartialPhrase + (1.0f - kPartialPhrase) * phraseCovered[p.phrase];
+                const float s = m.similarity * p.field * phrase;
+                if (termBest[p.candidate] == 0.0f)
+                    termTouched.push_back(p.candidate);
+                termBest[p.candidate] = std::max(termBest[p.candidate], s);
+                if (content && p.field == 1.0f)
+                    strong[p.candidate] = 1;
+            }
+        for (auto c : termTouched) {
+            if (matched[c] == 0.0f)
+                touched.push_back(c);
+            matched[c] += weight * termBest[c];
+            termBest[c] = 0.0f;
+        }
+        termTouched.clear();
+    }
+    std::vector<char> exact(candidates, 0);
+    for (auto p : touchedPhrases)
+        if (m_phraseQuestion[p] && phraseCovered[p] >= 0.999f && m_phraseSize[p] == query.size())
+            exact[m_phraseCandidate[p]] = 1;
+    for (auto c : touched) {
+        const double coverage = std::pow(matched[c] / total, kCoverageExponent);
+        const double confidence = coverage * (kPhraseBase + (1.0 - kPhraseBase) * phraseBest[c]);
+        if (confidence > 0)
+            a.ranked.push_back({c == m_entries.size() ? kHandoff : c, confidence, strong[c] != 0,
+                                phraseBest[c], exact[c] != 0});
+    }
+    // Best first; equal ones in the shop's order, the request for a person after them.
+    std::sort(a.ranked.begin(), a.ranked.end(), [](const Candidate& x, const Candidate& y) {
+        return x.confidence != y.confidence ? x.confidence > y.confidence : x.entry < y.entry;
+    });
+    return a;
+}
+
+} // namespace parley::server

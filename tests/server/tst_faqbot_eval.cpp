@@ -1,0 +1,124 @@
+// The FAQ bot against shopper messages (tests/server/faqbot-eval) on the default FAQ: of the FAQ
+// answers it gives at least 95 % are right (precision), and it answers at least 85 % of the
+// messages the FAQ does answer (recall), over the whole set. The figures of each half are printed
+// as well: tune.tsv is what the thresholds and the default keywords were tuned on, check.tsv was
+// not, so its figures are the ones to expect on messages nobody tuned for. Also prints every
+// message the bot got wrong.
+#include "domain/DefaultFaq.h"
+#include "domain/FaqBot.h"
+
+#include <QFile>
+#include <QTest>
+
+using namespace parley::server;
+
+namespace {
+
+struct Figures {
+    Figures& operator+=(const Figures& o) {
+        answers += o.answers;
+        rightAnswers += o.rightAnswers;
+        inScope += o.inScope;
+        handoffs += o.handoffs;
+        handoffsRight += o.handoffsRight;
+        smalltalk += o.smalltalk;
+        smalltalkRight += o.smalltalkRight;
+        none += o.none;
+        noneRight += o.noneRight;
+        wrong += o.wrong;
+        return *this;
+    }
+    int answers = 0, rightAnswers = 0, inScope = 0;
+    int handoffs = 0, handoffsRight = 0, smalltalk = 0, smalltalkRight = 0, none = 0, noneRight = 0;
+    QStringList wrong;
+    double precision() const { return answers ? double(rightAnswers) / answers : 1.0; }
+    double recall() const { return inScope ? double(rightAnswers) / inScope : 1.0; }
+};
+
+Figures evaluate(const QString& path) {
+    Figures f;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Text))
+        qFatal("cannot read %s", qPrintable(path));
+    const FaqIndex index(defaultFaq());
+    const auto texts = BotTexts::defaults();
+    while (!file.atEnd()) {
+        const QString line = QString::fromUtf8(file.readLine()).trimmed();
+        if (line.isEmpty() || line.startsWith(QLatin1Char('#')))
+            continue;
+        const auto tab = line.indexOf(QLatin1Char('\t'));
+        const QString expected = line.left(tab), message = line.mid(tab + 1);
+        const auto reply = FaqBot::reply(message.toStdString(), index, texts);
+        const QString slug = QString::fromStdString(reply.metadata.value("faq_slug", ""));
+        const QString intent = QString::fromStdString(reply.metadata.value("intent", ""));
+        QString got = reply.kind == BotReplyKind::Answer         ? slug
+                      : reply.kind == BotReplyKind::HandoffOffer ? QStringLiteral("handoff")
+                      : reply.kind == BotReplyKind::Smalltalk    ? intent
+                                                                 : QStringLiteral("none");
+        const bool inScope = expected != QLatin1String("none") && expected != QLatin1String("handoff") &&
+                             expected != QLatin1String("greeting") && expected != QLatin1String("thanks");
+        f.inScope += inScope;
+        if (reply.kind == BotReplyKind::Answer) {
+            ++f.answers;
+            f.rightAnswers += got == expected;
+        }
+        if (expected == QLatin1String("handoff")) {
+            ++f.handoffs;
+            f.handoffsRight += got == expected;
+        } else if (expected == QLatin1String("greeting") || expected == QLatin1String("thanks")) {
+            ++f.smalltalk;
+            f.smalltalkRight += got == expected;
+        } else if (expected == QLatin1String("none")) {
+            ++f.none;
+            f.noneRight += reply.kind != BotReplyKind::Answer;
+        }
+        if (got != expected)
+            f.wrong << QStringLiteral("  %1 -> %2 (expected %3)").arg(message, got, expected);
+    }
+    return f;
+}
+
+} // namespace
+
+QString describe(const QString& name, const Figures& f) {
+    return QStringLiteral("%1: precision %2 (%3 of %4 answers right), recall %5 (%3 of %6 in scope); person "
+                          "requests %7/%8, greetings and thanks %9/%10, off-topic left unanswered %11/%12")
+        .arg(name)
+        .arg(f.precision(), 0, 'f', 3)
+        .arg(f.rightAnswers)
+        .arg(f.answers)
+        .arg(f.recall(), 0, 'f', 3)
+        .arg(f.inScope)
+        .arg(f.handoffsRight)
+        .arg(f.handoffs)
+        .arg(f.smalltalkRight)
+        .arg(f.smalltalk)
+        .arg(f.noneRight)
+        .arg(f.none);
+}
+
+class TestFaqBotEval : public QObject {
+    Q_OBJECT
+private slots:
+    void precisionAndRecall() {
+        Figures all;
+        for (const char* half : {"tune", "check"}) {
+            const auto f =
+                evaluate(QStringLiteral(PARLEY_FAQBOT_EVAL_DIR "/%1.tsv").arg(QLatin1String(half)));
+            qInfo().noquote() << describe(QLatin1String(half), f);
+            if (!f.wrong.isEmpty())
+                qInfo().noquote() << QStringLiteral("%1, not as expected:\n").arg(QLatin1String(half)) +
+                                         f.wrong.join(QLatin1Char('\n'));
+            all += f;
+        }
+        qInfo().noquote() << describe(QStringLiteral("both halves"), all);
+        QVERIFY2(all.precision() >= 0.95, "precision below 0.95");
+        QVERIFY2(all.recall() >= 0.85, "recall below 0.85");
+        // Person requests, greetings and thanks are recognised too (not part of the two figures).
+        QVERIFY(all.handoffsRight >= all.handoffs * 9 / 10);
+        QVERIFY(all.smalltalkRight >= all.smalltalk * 9 / 10);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFaqBotEval)
+#include "tst_faqbot_eval.moc"
