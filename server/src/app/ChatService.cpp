@@ -9,8 +9,8 @@
 #include "util/Text.h"
 
 #include <algorithm>
-#include <map>
 #include <regex>
+#include <unordered_map>
 
 namespace parley::server {
 
@@ -100,14 +100,6 @@ Message newMessage(const Conversation& c, SenderType sender, MessageKind kind, s
     return m;
 }
 
-std::vector<std::string> onlineAgents(ReadTx& tx) {
-    std::vector<std::string> ids;
-    for (const auto& a : tx.agents())
-        if (a.agent.presence == Presence::Online)
-            ids.push_back(a.agent.id);
-    return ids;
-}
-
 // --- event builders: the contract's "who receives it" column, in one place -------------------
 
 void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
@@ -119,12 +111,36 @@ void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
     tx.publishAfterCommit(Event{events::kMessageCreated, json{{"message", m}}, std::move(a), c.id, m.seq});
 }
 
+} // namespace
+
+// Who is online, as a write job's events need it: read at most once per job (a queue change can
+// address every waiting conversation to every online agent), and again only after the job itself
+// changed a presence.
+class ChatService::OnlineAgents {
+public:
+    explicit OnlineAgents(ReadTx& tx)
+        : m_tx(tx) {}
+    const std::vector<std::string>& ids() {
+        if (!m_ids)
+            m_ids = m_tx.onlineAgentIds();
+        return *m_ids;
+    }
+    void presenceChanged() { m_ids.reset(); }
+
+private:
+    ReadTx& m_tx;
+    std::optional<std::vector<std::string>> m_ids;
+};
+
+namespace {
+
 // To the customer; and to every online agent while it is queued or when it leaves the queue.
-void emitConversationUpdated(WriteTx& tx, const Conversation& c, bool toOnlineAgents) {
+void emitConversationUpdated(WriteTx& tx, const Conversation& c,
+                             const std::vector<std::string>* onlineAgents) {
     Audience a;
     a.customerSessionId = c.customerSessionId;
-    if (toOnlineAgents)
-        a.agentIds = onlineAgents(tx);
+    if (onlineAgents)
+        a.agentIds = *onlineAgents;
     tx.publishAfterCommit(
         Event{events::kConversationUpdated, json{{"conversation", c}}, std::move(a), c.id, 0});
 }
@@ -202,7 +218,40 @@ ChatService::NewSession ChatService::createCustomerSession() const {
 }
 
 std::vector<FaqEntry> ChatService::activeFaq() const {
-    return m_store.readResult([](ReadTx& tx) { return tx.faq(true); });
+    return faqIndex()->entries();
+}
+
+std::shared_ptr<const FaqIndex> ChatService::faqIndex() const {
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(m_faqMutex);
+        if (m_faqIndex)
+            return m_faqIndex;
+        generation = m_faqGeneration;
+    }
+    auto built =
+        std::make_shared<const FaqIndex>(m_store.readResult([](ReadTx& tx) { return tx.faq(true); }));
+    // Kept only if no FAQ change committed since the generation was read: a change that committed
+    // after our snapshot bumps the generation, so a stale index is never cached.
+    std::lock_guard lock(m_faqMutex);
+    if (m_faqGeneration == generation && !m_faqIndex)
+        m_faqIndex = built;
+    return built;
+}
+
+// After an FAQ write has committed (or failed: a rebuild too many is harmless).
+void ChatService::faqChanged() {
+    std::lock_guard lock(m_faqMutex);
+    ++m_faqGeneration;
+    m_faqIndex.reset();
+}
+
+void ChatService::write(const std::function<void(WriteTx&)>& job, Admission admission) {
+    try {
+        m_store.write(job, admission);
+    } catch (const StoreOverloaded& e) {
+        throw ApiError::overloaded(e.retryAfterSeconds());
+    }
 }
 
 ChatService::ConversationWithMessages ChatService::openConversation(const CustomerIdentity& who) {
@@ -215,7 +264,14 @@ ChatService::ConversationWithMessages ChatService::openConversation(const Custom
         }))
         return *existing;
 
-    return m_store.writeResult([&](WriteTx& tx) {
+    // The greeting's topics, from the cached FAQ: nothing to look up inside the writer.
+    json suggestions = json::array();
+    for (const auto& e : faqIndex()->entries()) {
+        if (suggestions.size() >= 4)
+            break;
+        suggestions.push_back({{"slug", e.slug}, {"question", e.question}});
+    }
+    return writeResult([&](WriteTx& tx) {
         // Re-checked inside the writer: two racing calls create one conversation.
         if (auto c = tx.openConversationOfSession(who.sessionId))
             return ConversationWithMessages{*c, tx.messages(c->id, 0), false};
@@ -226,12 +282,6 @@ ChatService::ConversationWithMessages ChatService::openConversation(const Custom
         c.status = ConversationStatus::Automated;
         c.createdAt = c.updatedAt = now;
         tx.insertConversation(c);
-        json suggestions = json::array();
-        for (const auto& e : tx.faq(true)) {
-            if (suggestions.size() >= 4)
-                break;
-            suggestions.push_back({{"slug", e.slug}, {"question", e.question}});
-        }
         auto greeting = newMessage(c, SenderType::Bot, MessageKind::Text, FaqBot::greeting(), now,
                                    {{"suggestions", suggestions}, {"offer_handoff", true}});
         tx.appendMessage(greeting);
@@ -290,7 +340,22 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
         (req.clientMsgId->empty() || req.clientMsgId->size() > 128 || !isValidUtf8(*req.clientMsgId)))
         throw ApiError::invalid("client_msg_id must be 1 to 128 characters.");
 
-    return m_store.writeResult([&](WriteTx& tx) {
+    // Before the writer, without a lock: the quick reply's entry and the bot's answer, both from
+    // the cached FAQ. The answer is worked out only while the conversation is automated (read on
+    // a snapshot); inside the job the conversation's status alone decides whether it is posted.
+    std::optional<FaqEntry> quickEntry;
+    std::optional<BotReply> botReply;
+    if (isCustomer) {
+        const auto faq = faqIndex();
+        if (quickReply) {
+            if (const auto* e = faq->find(*req.faqSlug))
+                quickEntry = *e;
+        } else if (botWouldAnswer(std::get<CustomerIdentity>(who), conversationId)) {
+            botReply = botReplyTo(req.content, *faq);
+        }
+    }
+
+    return writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, who, conversationId);
         if (req.clientMsgId) {
             if (auto first = tx.messageByClientId(c.id, *req.clientMsgId))
@@ -301,13 +366,9 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
 
         const auto now = formatRfc3339(m_clock.now());
         Message m;
-        std::optional<FaqEntry> quickEntry;
         if (isCustomer) {
-            if (quickReply) {
-                quickEntry = tx.faqEntry(*req.faqSlug);
-                if (!quickEntry || !quickEntry->isActive)
-                    throw ApiError::notFound("No such FAQ entry.");
-            }
+            if (quickReply && !quickEntry)
+                throw ApiError::notFound("No such FAQ entry.");
             if (auto wait = m_customerRate.tryConsume(c.customerSessionId))
                 throw ApiError(429, errors::kRateLimited,
                                "You're sending messages too fast. Please wait a moment.", *wait);
@@ -332,18 +393,12 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
                 reply = newMessage(c, SenderType::Bot, MessageKind::Text, quickEntry->answer, now,
                                    {{"faq_slug", quickEntry->slug}, {"matched", true}});
             } else {
-                const auto answer = m_bot.answer(m.content, tx.faq(true));
-                if (answer.entry) {
-                    reply = newMessage(c, SenderType::Bot, MessageKind::Text, answer.entry->answer, now,
-                                       {{"faq_slug", answer.entry->slug}, {"matched", true}});
-                } else {
-                    json suggestions = json::array();
-                    for (const auto& s : answer.suggestions)
-                        suggestions.push_back({{"slug", s.slug}, {"question", s.question}});
-                    reply = newMessage(
-                        c, SenderType::Bot, MessageKind::Text, FaqBot::notUnderstood(), now,
-                        {{"matched", false}, {"suggestions", suggestions}, {"offer_handoff", true}});
-                }
+                // The snapshot saw it automated, as the writer does now (a conversation never goes
+                // back to automated). Worked out here only if that snapshot could not be read.
+                if (!botReply)
+                    botReply = botReplyTo(m.content, *faqIndex());
+                reply = newMessage(c, SenderType::Bot, MessageKind::Text, botReply->content, now,
+                                   botReply->metadata);
             }
             tx.appendMessage(reply);
             emitMessage(tx, c, reply);
@@ -353,8 +408,30 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
     });
 }
 
+ChatService::BotReply ChatService::botReplyTo(const std::string& text, const FaqIndex& faq) const {
+    const auto answer = m_bot.answer(text, faq);
+    if (answer.entry)
+        return {answer.entry->answer, {{"faq_slug", answer.entry->slug}, {"matched", true}}};
+    json suggestions = json::array();
+    for (const auto& s : answer.suggestions)
+        suggestions.push_back({{"slug", s.slug}, {"question", s.question}});
+    return {FaqBot::notUnderstood(),
+            {{"matched", false}, {"suggestions", suggestions}, {"offer_handoff", true}}};
+}
+
+// Whether the bot would answer a message in the conversation now: it exists, is the customer's
+// own and is automated. A snapshot read, off the writer.
+bool ChatService::botWouldAnswer(const CustomerIdentity& who, const std::string& conversationId) const {
+    if (!isUuid(conversationId))
+        return false;
+    return m_store.readResult([&](ReadTx& tx) {
+        const auto c = tx.conversation(conversationId);
+        return c && c->customerSessionId == who.sessionId && lifecycle::botAnswers(c->status);
+    });
+}
+
 Conversation ChatService::handoff(const CustomerIdentity& who, const std::string& conversationId) {
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, Caller{who}, conversationId);
         if (c.status == ConversationStatus::Closed)
             throw ApiError(409, errors::kConversationClosed, "This conversation is closed.");
@@ -366,20 +443,21 @@ Conversation ChatService::handoff(const CustomerIdentity& who, const std::string
         c.requestedAgentAt = now;
         c.updatedAt = now;
         tx.updateConversation(c);
-        serveQueue(tx, now);
+        OnlineAgents online(tx);
+        serveQueue(tx, online, now);
         c = *tx.conversation(c.id);
         if (c.isQueued()) {
             appendSystemEvent(tx, c, protocol::kQueuedMessage, {{"event", "queued"}}, now);
             c = *tx.conversation(c.id);
         }
-        emitQueueChanges(tx, queueBefore);
+        emitQueueChanges(tx, online, queueBefore);
         return c;
     });
 }
 
 // --- assignment ------------------------------------------------------------------------------------
 
-void ChatService::serveQueue(WriteTx& tx, const std::string& now) {
+void ChatService::serveQueue(WriteTx& tx, OnlineAgents& online, const std::string& now) {
     auto waiting = tx.queue();
     if (waiting.empty())
         return;
@@ -419,20 +497,25 @@ void ChatService::serveQueue(WriteTx& tx, const std::string& now) {
         tx.publishAfterCommit(Event{events::kAgentAssigned,
                                     json{{"conversation", fresh}, {"agent", agentJson(agentNow)}}, both, c.id,
                                     0});
-        emitConversationUpdated(tx, fresh, true); // it leaves the queue
-        emitAgentChanged(tx, record.agent.id);    // its load changed
+        emitConversationUpdated(tx, fresh, &online.ids()); // it leaves the queue
+        emitAgentChanged(tx, record.agent.id);             // its load changed
     }
 }
 
 // Every conversation still waiting whose place changed (or that just joined) hears its new place.
-void ChatService::emitQueueChanges(WriteTx& tx, const std::vector<Conversation>& queueBefore) {
-    std::map<std::string, int> before;
+// One read of the queue, and nothing else when it is empty.
+void ChatService::emitQueueChanges(WriteTx& tx, OnlineAgents& online,
+                                   const std::vector<Conversation>& queueBefore) {
+    const auto queue = tx.queue();
+    if (queue.empty())
+        return;
+    std::unordered_map<std::string, int> before;
     for (const auto& c : queueBefore)
-        before[c.id] = c.queuePosition.value_or(0);
-    for (const auto& c : tx.queue()) {
+        before.emplace(c.id, c.queuePosition.value_or(0));
+    for (const auto& c : queue) {
         auto it = before.find(c.id);
         if (it == before.end() || it->second != c.queuePosition.value_or(0))
-            emitConversationUpdated(tx, c, true);
+            emitConversationUpdated(tx, c, &online.ids());
     }
 }
 
@@ -473,7 +556,7 @@ ChatService::LoginResult ChatService::login(const std::string& username, const s
 }
 
 Agent ChatService::setPresence(const AgentIdentity& who, Presence presence) {
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         auto record = tx.agentById(who.agentId);
         if (!record)
             throw ApiError::unauthorized("This agent no longer exists.");
@@ -494,8 +577,9 @@ Agent ChatService::setPresence(const AgentIdentity& who, Presence presence) {
                 tx.publishAfterCommit(
                     Event{events::kConversationUpdated, json{{"conversation", c}}, a, c.id, 0});
             }
-            serveQueue(tx, now);
-            emitQueueChanges(tx, queueBefore);
+            OnlineAgents online(tx); // read after this agent's change
+            serveQueue(tx, online, now);
+            emitQueueChanges(tx, online, queueBefore);
         }
         return tx.agentById(who.agentId)->agent;
     });
@@ -526,7 +610,7 @@ std::vector<Agent> ChatService::agents() const {
 }
 
 Conversation ChatService::close(const AgentIdentity& who, const std::string& conversationId) {
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, Caller{who}, conversationId);
         if (!who.isAdmin() && c.assignedAgentId != who.agentId)
             throw ApiError::forbidden("Only the assigned agent or an admin can close this conversation.");
@@ -556,47 +640,52 @@ Conversation ChatService::close(const AgentIdentity& who, const std::string& con
         if (c.assignedAgentId != who.agentId)
             both.agentIds.push_back(who.agentId);
         tx.publishAfterCommit(Event{events::kChatClosed, json{{"conversation", fresh}}, both, c.id, 0});
+        OnlineAgents online(tx);
         if (wasQueued)
-            emitConversationUpdated(tx, fresh, true);
+            emitConversationUpdated(tx, fresh, &online.ids());
         if (c.assignedAgentId)
             emitAgentChanged(tx, *c.assignedAgentId);
-        serveQueue(tx, now);
-        emitQueueChanges(tx, queueBefore);
+        serveQueue(tx, online, now);
+        emitQueueChanges(tx, online, queueBefore);
         return fresh;
     });
 }
 
 void ChatService::markAgentLost(const std::string& agentId) {
-    m_store.write([&](WriteTx& tx) {
-        auto record = tx.agentById(agentId);
-        if (!record || record->agent.presence == Presence::Offline)
-            return;
-        const auto queueBefore = tx.queue();
-        const auto now = formatRfc3339(m_clock.now());
-        record->agent.presence = Presence::Offline;
-        record->updatedAt = now;
-        tx.updateAgent(*record);
-        for (auto c : tx.conversationsAssignedTo(agentId)) {
-            c.assignedAgentId.reset();
-            c.updatedAt = now;
-            tx.updateConversation(c);
-            appendSystemEvent(
-                tx, c,
-                record->agent.displayName +
-                    " lost the connection. You are back in the queue; the next free agent will take over.",
-                {{"event", "unassigned"},
-                 {"agent_id", agentId},
-                 {"agent_display_name", record->agent.displayName}},
-                now);
-        }
-        emitAgentChanged(tx, agentId);
-        serveQueue(tx, now);
-        emitQueueChanges(tx, queueBefore);
-    });
+    // The server's own maintenance, not a client's request: admission never refuses it (nobody
+    // would retry it, and the lost agent's conversations would wait for an absent agent).
+    m_store.write(
+        [&](WriteTx& tx) {
+            auto record = tx.agentById(agentId);
+            if (!record || record->agent.presence == Presence::Offline)
+                return;
+            const auto queueBefore = tx.queue();
+            const auto now = formatRfc3339(m_clock.now());
+            record->agent.presence = Presence::Offline;
+            record->updatedAt = now;
+            tx.updateAgent(*record);
+            for (auto c : tx.conversationsAssignedTo(agentId)) {
+                c.assignedAgentId.reset();
+                c.updatedAt = now;
+                tx.updateConversation(c);
+                appendSystemEvent(tx, c,
+                                  record->agent.displayName + " lost the connection. You are back in the "
+                                                              "queue; the next free agent will take over.",
+                                  {{"event", "unassigned"},
+                                   {"agent_id", agentId},
+                                   {"agent_display_name", record->agent.displayName}},
+                                  now);
+            }
+            emitAgentChanged(tx, agentId);
+            OnlineAgents online(tx); // read after this agent went offline
+            serveQueue(tx, online, now);
+            emitQueueChanges(tx, online, queueBefore);
+        },
+        Admission::Always);
 }
 
 std::vector<std::string> ChatService::onlineAgentIds() const {
-    return m_store.readResult([](ReadTx& tx) { return onlineAgents(tx); });
+    return m_store.readResult([](ReadTx& tx) { return tx.onlineAgentIds(); });
 }
 
 // --- admins ----------------------------------------------------------------------------------------
@@ -607,31 +696,34 @@ std::vector<FaqEntry> ChatService::allFaq() const {
 
 FaqEntry ChatService::createFaq(const FaqEntry& entry) {
     validateFaq(entry);
-    m_store.write([&](WriteTx& tx) {
+    write([&](WriteTx& tx) {
         if (tx.faqEntry(entry.slug))
             throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
         tx.insertFaq(entry, formatRfc3339(m_clock.now()));
     });
+    faqChanged();
     return entry;
 }
 
 FaqEntry ChatService::updateFaq(const std::string& slug, const FaqEntry& entry) {
     validateFaq(entry);
-    m_store.write([&](WriteTx& tx) {
+    write([&](WriteTx& tx) {
         if (!tx.faqEntry(slug))
             throw ApiError::notFound("No such FAQ entry.");
         if (entry.slug != slug && tx.faqEntry(entry.slug))
             throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
         tx.updateFaq(slug, entry, formatRfc3339(m_clock.now()));
     });
+    faqChanged();
     return entry;
 }
 
 void ChatService::deleteFaq(const std::string& slug) {
-    m_store.write([&](WriteTx& tx) {
+    write([&](WriteTx& tx) {
         if (!tx.deleteFaq(slug))
             throw ApiError::notFound("No such FAQ entry.");
     });
+    faqChanged();
 }
 
 Agent ChatService::createAgent(const NewAgent& a) {
@@ -642,7 +734,7 @@ Agent ChatService::createAgent(const NewAgent& a) {
     validatePassword(a.password);
     validateMaxChats(a.maxActiveChats);
     const auto hash = passwords::hash(a.password); // slow: outside the writer
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         if (tx.agentByUsername(a.username))
             throw ApiError::conflict("An agent with username \"" + a.username + "\" already exists.");
         const auto now = formatRfc3339(m_clock.now());
@@ -665,7 +757,7 @@ Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u)
     if (u.maxActiveChats)
         validateMaxChats(*u.maxActiveChats);
     const auto hash = u.password ? std::optional(passwords::hash(*u.password)) : std::nullopt;
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         auto record = isUuid(agentId) ? tx.agentById(agentId) : std::nullopt;
         if (!record)
             throw ApiError::notFound("No such agent.");
@@ -692,8 +784,9 @@ Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u)
         emitAgentChanged(tx, agentId);
         // A raised maximum is capacity appearing: serve the queue at once. A lowered one unassigns nothing.
         if (raised) {
-            serveQueue(tx, now);
-            emitQueueChanges(tx, queueBefore);
+            OnlineAgents online(tx);
+            serveQueue(tx, online, now);
+            emitQueueChanges(tx, online, queueBefore);
         }
         return tx.agentById(agentId)->agent;
     });
@@ -701,20 +794,24 @@ Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u)
 
 bool ChatService::bootstrap(const std::string& adminPassword) {
     const auto hash = passwords::hash(adminPassword);
-    return m_store.writeResult([&](WriteTx& tx) {
-        if (!tx.agents().empty())
-            return false;
-        const auto now = formatRfc3339(m_clock.now());
-        AgentRecord admin;
-        admin.agent = Agent{newUuid(), "admin", "Administrator", Role::Admin, Presence::Offline, 5, 0};
-        admin.passwordHash = hash;
-        admin.createdAt = admin.updatedAt = now;
-        tx.insertAgent(admin);
-        if (tx.faq(false).empty())
-            for (const auto& e : defaultFaq())
-                tx.insertFaq(e, now);
-        return true;
-    });
+    const bool created = m_store.writeResult(
+        [&](WriteTx& tx) {
+            if (!tx.agents().empty())
+                return false;
+            const auto now = formatRfc3339(m_clock.now());
+            AgentRecord admin;
+            admin.agent = Agent{newUuid(), "admin", "Administrator", Role::Admin, Presence::Offline, 5, 0};
+            admin.passwordHash = hash;
+            admin.createdAt = admin.updatedAt = now;
+            tx.insertAgent(admin);
+            if (tx.faq(false).empty())
+                for (const auto& e : defaultFaq())
+                    tx.insertFaq(e, now);
+            return true;
+        },
+        Admission::Always); // start-up, before any client
+    faqChanged();
+    return created;
 }
 
 } // namespace parley::server

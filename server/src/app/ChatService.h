@@ -13,6 +13,8 @@
 #include "util/Clock.h"
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -120,10 +122,36 @@ public:
     // store already has agents (nothing done).
     bool bootstrap(const std::string& adminPassword);
 
+    // The active FAQ prepared for the bot: built from the store on first use and again after each
+    // FAQ change, shared by every message meanwhile.
+    std::shared_ptr<const FaqIndex> faqIndex() const;
+
 private:
-    void serveQueue(WriteTx& tx, const std::string& now);
-    void emitQueueChanges(WriteTx& tx, const std::vector<protocol::Conversation>& queueBefore);
+    class OnlineAgents;
+    struct BotReply {
+        std::string content;
+        nlohmann::json metadata;
+    };
+
+    // Every write of the use cases goes through these: a store whose write queue is full refuses
+    // the write at once, and the client gets 503 overloaded with Retry-After (nothing changed).
+    void write(const std::function<void(WriteTx&)>& job, Admission admission = Admission::Bounded);
+    template <typename F>
+    auto writeResult(F&& f, Admission admission = Admission::Bounded) {
+        try {
+            return m_store.writeResult(std::forward<F>(f), admission);
+        } catch (const StoreOverloaded& e) {
+            throw ApiError::overloaded(e.retryAfterSeconds());
+        }
+    }
+
+    void serveQueue(WriteTx& tx, OnlineAgents& online, const std::string& now);
+    void emitQueueChanges(WriteTx& tx, OnlineAgents& online,
+                          const std::vector<protocol::Conversation>& queueBefore);
     protocol::Conversation visibleConversation(ReadTx& tx, const Caller& who, const std::string& id) const;
+    BotReply botReplyTo(const std::string& text, const FaqIndex& faq) const;
+    bool botWouldAnswer(const CustomerIdentity& who, const std::string& conversationId) const;
+    void faqChanged();
 
     Store& m_store;
     const TokenSigner& m_tokens;
@@ -138,6 +166,10 @@ private:
     };
     mutable std::mutex m_loginMutex;
     std::unordered_map<std::string, LoginFailures> m_loginFailures;
+
+    mutable std::mutex m_faqMutex;
+    mutable std::shared_ptr<const FaqIndex> m_faqIndex; // null: rebuild on next use
+    std::uint64_t m_faqGeneration = 0;                  // bumped by every FAQ change
 };
 
 } // namespace parley::server

@@ -10,10 +10,6 @@
 namespace parley::server {
 namespace {
 
-struct EntryTerms {
-    std::map<std::string, double> weight; // term -> field weight (question/slug 1, answer 0.5)
-};
-
 double similarity(const std::string& q, const std::string& t) {
     if (q == t)
         return 1.0;
@@ -30,40 +26,67 @@ double similarity(const std::string& q, const std::string& t) {
 
 } // namespace
 
-std::vector<std::pair<std::size_t, double>> FaqBot::rank(std::string_view text,
-                                                         const std::vector<protocol::FaqEntry>& entries) {
-    std::vector<EntryTerms> index(entries.size());
+// Per entry: each term with its field weight (question/slug 1, answer 0.5) times its rarity
+// across the entries (1 + ln(N/df)).
+struct FaqIndex::Prepared {
+    std::vector<std::vector<std::pair<std::string, double>>> terms;
+};
+
+FaqIndex::FaqIndex()
+    : FaqIndex(std::vector<protocol::FaqEntry>{}) {}
+
+FaqIndex::~FaqIndex() = default;
+
+FaqIndex::FaqIndex(std::vector<protocol::FaqEntry> entries)
+    : m_entries(std::move(entries)) {
+    std::vector<std::map<std::string, double>> weights(m_entries.size());
     std::map<std::string, int> df;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
+    for (std::size_t i = 0; i < m_entries.size(); ++i) {
         auto add = [&](std::string_view s, double w) {
             for (auto& t : text::terms(s)) {
-                auto& slot = index[i].weight[t];
+                auto& slot = weights[i][t];
                 slot = std::max(slot, w);
             }
         };
-        add(entries[i].answer, 0.5);
-        add(entries[i].question, 1.0);
-        std::string slugWords = entries[i].slug;
+        add(m_entries[i].answer, 0.5);
+        add(m_entries[i].question, 1.0);
+        std::string slugWords = m_entries[i].slug;
         std::replace(slugWords.begin(), slugWords.end(), '-', ' ');
         add(slugWords, 1.0);
-        for (const auto& [t, w] : index[i].weight)
+        for (const auto& [t, w] : weights[i])
             ++df[t];
     }
-    const double n = static_cast<double>(std::max<std::size_t>(entries.size(), 1));
+    const double n = static_cast<double>(std::max<std::size_t>(m_entries.size(), 1));
+    auto prepared = std::make_unique<Prepared>();
+    prepared->terms.resize(m_entries.size());
+    for (std::size_t i = 0; i < m_entries.size(); ++i)
+        for (const auto& [t, w] : weights[i])
+            prepared->terms[i].emplace_back(t, w * (1.0 + std::log(n / df[t])));
+    m_prepared = std::move(prepared);
+}
 
+const protocol::FaqEntry* FaqIndex::find(std::string_view slug) const {
+    for (const auto& e : m_entries)
+        if (e.slug == slug)
+            return &e;
+    return nullptr;
+}
+
+std::vector<std::pair<std::size_t, double>> FaqBot::rank(std::string_view text, const FaqIndex& index) {
     std::set<std::string> query;
     for (auto& t : text::terms(text))
         query.insert(std::move(t));
 
+    const auto& terms = index.prepared().terms;
     std::vector<std::pair<std::size_t, double>> scores;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
+    for (std::size_t i = 0; i < terms.size(); ++i) {
         double score = 0;
         for (const auto& q : query) {
             double best = 0;
-            for (const auto& [t, w] : index[i].weight) {
+            for (const auto& [t, weight] : terms[i]) {
                 const double sim = similarity(q, t);
                 if (sim > 0)
-                    best = std::max(best, sim * w * (1.0 + std::log(n / df[t])));
+                    best = std::max(best, sim * weight);
             }
             score += best;
         }
@@ -73,9 +96,10 @@ std::vector<std::pair<std::size_t, double>> FaqBot::rank(std::string_view text,
     return scores;
 }
 
-FaqBot::Answer FaqBot::answer(std::string_view text, const std::vector<protocol::FaqEntry>& entries) const {
+FaqBot::Answer FaqBot::answer(std::string_view text, const FaqIndex& index) const {
+    const auto& entries = index.entries();
     Answer out;
-    const auto ranked = rank(text, entries);
+    const auto ranked = rank(text, index);
     if (!ranked.empty() && ranked.front().second >= kThreshold) {
         out.entry = entries[ranked.front().first];
         out.score = ranked.front().second;

@@ -7,11 +7,33 @@
 
 #include "parley/protocol/Types.h"
 
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
 namespace parley::server {
+
+// The active entries, prepared for matching once (their terms and weights) instead of on every
+// customer message. Immutable: build a new one when the FAQ changes.
+class FaqIndex {
+public:
+    FaqIndex(); // no entries
+    // The active entries, in display order. Implicit, so answer(text, entries) prepares them for
+    // that one answer.
+    FaqIndex(std::vector<protocol::FaqEntry> entries);
+    ~FaqIndex();
+
+    const std::vector<protocol::FaqEntry>& entries() const { return m_entries; }
+    const protocol::FaqEntry* find(std::string_view slug) const;
+
+    struct Prepared; // FaqBot's own representation (FaqBot.cpp)
+    const Prepared& prepared() const { return *m_prepared; }
+
+private:
+    std::vector<protocol::FaqEntry> m_entries;
+    std::unique_ptr<const Prepared> m_prepared;
+};
 
 class FaqBot {
 public:
@@ -24,11 +46,10 @@ public:
         double score = 0;
     };
 
-    // `entries` are the active entries in display order.
-    Answer answer(std::string_view text, const std::vector<protocol::FaqEntry>& entries) const;
+    Answer answer(std::string_view text, const FaqIndex& index) const;
 
-    static std::vector<std::pair<std::size_t, double>> rank(std::string_view text,
-                                                            const std::vector<protocol::FaqEntry>& entries);
+    // (entry index, score), best first.
+    static std::vector<std::pair<std::size_t, double>> rank(std::string_view text, const FaqIndex& index);
 
     // The messages the bot speaks.
     static std::string greeting();
