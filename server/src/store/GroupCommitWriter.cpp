@@ -196,4 +196,9 @@ GroupCommitWriter::Stats GroupCommitWriter::stats() const {
     return m_stats;
 }
 
+std::size_t GroupCommitWriter::queued() const {
+    std::lock_guard lock(m_mutex);
+    return m_queue.size();
+}
+
 } // namespace parley::server

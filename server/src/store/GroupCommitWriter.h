@@ -98,6 +98,7 @@ public:
     void close();
 
     Stats stats() const;
+    std::size_t queued() const; // jobs waiting, not counting the group being run
     const Options& options() const { return m_options; }
 
 private:

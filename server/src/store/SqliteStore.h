@@ -64,6 +64,7 @@ public:
     // How often a checkpoint has held the writer to start the WAL over.
     int walRestarts() const;
     GroupCommitWriter::Stats writerStats() const { return m_writer->stats(); }
+    std::size_t writesQueued() const { return m_writer->queued(); }
 
 private:
     void runGroup(std::span<GroupCommitWriter::Job* const> group);
