@@ -114,8 +114,8 @@ void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
 } // namespace
 
 // Who is online, as a write job's events need it: read at most once per job (a queue change can
-// address every waiting conversation to every online agent), and again only after the job itself
-// changed a presence.
+// address every waiting conversation to every online agent). Made after the job's own presence
+// change, if it makes one.
 class ChatService::OnlineAgents {
 public:
     explicit OnlineAgents(ReadTx& tx)
@@ -125,7 +125,6 @@ public:
             m_ids = m_tx.onlineAgentIds();
         return *m_ids;
     }
-    void presenceChanged() { m_ids.reset(); }
 
 private:
     ReadTx& m_tx;

@@ -26,16 +26,17 @@ public:
         if (!m_state.compare_exchange_strong(expected, kWaiting, std::memory_order_acquire))
             return; // already posted
         while (m_state.load(std::memory_order_acquire) == kWaiting)
-            futex(FUTEX_WAIT_PRIVATE, kWaiting);
+            futex(word(), FUTEX_WAIT_PRIVATE, kWaiting);
     }
 
     // Releases the waiter. Call once. The waiter may return (and destroy this object) as soon as
-    // the state changes, so nothing of it is touched after the exchange but the futex address:
-    // a wake on a word that no longer holds a waiter is harmless (futex users expect spurious
-    // wake-ups).
+    // the state changes, so nothing of it is touched after the exchange: the wake goes to the
+    // address taken before. A wake on a word that no longer holds a waiter is harmless (futex
+    // users expect spurious wake-ups).
     void post() {
+        auto* const address = word();
         if (m_state.exchange(kPosted, std::memory_order_release) == kWaiting)
-            futex(FUTEX_WAKE_PRIVATE, 1);
+            futex(address, FUTEX_WAKE_PRIVATE, 1);
     }
 
 private:
@@ -43,8 +44,9 @@ private:
     static constexpr std::uint32_t kPosted = 1;
     static constexpr std::uint32_t kWaiting = 2;
 
-    void futex(int op, std::uint32_t value) {
-        ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&m_state), op, value, nullptr, nullptr, 0);
+    std::uint32_t* word() { return reinterpret_cast<std::uint32_t*>(&m_state); }
+    static void futex(std::uint32_t* address, int op, std::uint32_t value) {
+        ::syscall(SYS_futex, address, op, value, nullptr, nullptr, 0);
     }
 
     std::atomic<std::uint32_t> m_state{kIdle};
