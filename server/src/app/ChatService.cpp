@@ -419,14 +419,29 @@ ChatService::BotReply ChatService::botReplyTo(const std::string& text, const Faq
 }
 
 // Whether the bot would answer a message in the conversation now: it exists, is the customer's
-// own and is automated. A snapshot read, off the writer.
+// own and is automated. A snapshot read, off the writer, unless the conversation is already known
+// to be past the bot.
 bool ChatService::botWouldAnswer(const CustomerIdentity& who, const std::string& conversationId) const {
     if (!isUuid(conversationId))
         return false;
-    return m_store.readResult([&](ReadTx& tx) {
+    {
+        std::lock_guard lock(m_pastBotMutex);
+        if (m_pastBot.count(conversationId))
+            return false;
+    }
+    const auto status = m_store.readResult([&](ReadTx& tx) -> std::optional<ConversationStatus> {
         const auto c = tx.conversation(conversationId);
-        return c && c->customerSessionId == who.sessionId && lifecycle::botAnswers(c->status);
+        if (!c || c->customerSessionId != who.sessionId)
+            return std::nullopt;
+        return c->status;
     });
+    if (status && !lifecycle::botAnswers(*status)) {
+        std::lock_guard lock(m_pastBotMutex);
+        if (m_pastBot.size() >= kPastBotLimit)
+            m_pastBot.clear();
+        m_pastBot.insert(conversationId);
+    }
+    return status && lifecycle::botAnswers(*status);
 }
 
 Conversation ChatService::handoff(const CustomerIdentity& who, const std::string& conversationId) {

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace parley::server {
@@ -166,6 +167,12 @@ private:
     };
     mutable std::mutex m_loginMutex;
     std::unordered_map<std::string, LoginFailures> m_loginFailures;
+
+    // Conversations seen past `automated` (the lifecycle never goes back), so that a customer's
+    // message there needs no snapshot read to know the bot stays silent. Starts over when full.
+    static constexpr std::size_t kPastBotLimit = 65536;
+    mutable std::mutex m_pastBotMutex;
+    mutable std::unordered_set<std::string> m_pastBot;
 
     mutable std::mutex m_faqMutex;
     mutable std::shared_ptr<const FaqIndex> m_faqIndex; // null: rebuild on next use

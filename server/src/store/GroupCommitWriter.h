@@ -50,6 +50,8 @@ public:
     // of the group without an error gets that exception.
     using GroupRunner = std::function<void(std::span<Job* const> group)>;
 
+    // The server runs Hybrid. The other two are kept to measure against it (parley-bench-store
+    // --mode; docs/ARCHITECTURE.md says what they cost) and are tested like it.
     enum class Mode {
         // Idle writer: the caller runs its own job at once (no thread switch). Jobs queued
         // meanwhile go to the writer thread, which runs groups until the queue is empty.
