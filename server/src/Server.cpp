@@ -25,6 +25,7 @@ std::string Server::start() {
     m_dataDir = std::make_unique<DataDir>(m_config.dataDir);
     SqliteStore::Options storeOptions;
     storeOptions.sync = m_config.dbSyncFull ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal;
+    storeOptions.writer.queueLimit = static_cast<std::size_t>(m_config.dbWriteQueue);
     m_store = std::make_unique<SqliteStore>(m_dataDir->databasePath(), nullptr, storeOptions);
     m_tokens = std::make_unique<TokenSigner>(m_dataDir->secret(), *m_clock);
 

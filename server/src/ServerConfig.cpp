@@ -73,6 +73,9 @@ Tuning:
                                  loss can undo the last second or so of commits; full: every commit
                                  is fsynced before it is answered or delivered, and survives a power
                                  loss too, at a disk flush per commit (default normal)
+  --db-write-queue N             writes that may wait for the database's writer; past it a request
+                                 is answered 503 overloaded with Retry-After at once and changes
+                                 nothing (default 256: about two groups of commits, a few ms)
   --cpu-scheduling batch|normal
                                  batch: the server's threads run under SCHED_BATCH, so a thread that
                                  hands work to another is not preempted by it mid-request; they still
@@ -136,7 +139,9 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             if (v != "normal" && v != "full")
                 throw std::invalid_argument("--db-sync must be normal or full");
             c.dbSyncFull = v == "full";
-        } else if (flag == "--cpu-scheduling") {
+        } else if (flag == "--db-write-queue")
+            c.dbWriteQueue = static_cast<int>(toNumber(flag, value(), 1, 1000000));
+        else if (flag == "--cpu-scheduling") {
             const auto v = value();
             if (v == "batch")
                 c.cpuScheduling = CpuScheduling::Batch;

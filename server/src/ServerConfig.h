@@ -21,6 +21,7 @@ struct ServerConfig {
     int httpThreads = 64;
     int httpKeepAliveSeconds = 10;
     bool dbSyncFull = false; // --db-sync full: fsync every commit (survives power loss); else normal
+    int dbWriteQueue = 256;  // --db-write-queue: writes waiting for the writer before 503 overloaded
     CpuScheduling cpuScheduling = CpuScheduling::Batch; // --cpu-scheduling
     std::string webRoot;                                // default: defaultWebRoot()
     std::string publicWsUrl;                            // what the widget should connect to, behind a proxy

@@ -49,10 +49,17 @@ private slots:
         QVERIFY(errorOf({"--db-sync"}).find("needs a value") != std::string::npos);
     }
 
+    void dbWriteQueue() {
+        QCOMPARE(parse({}).dbWriteQueue, 256);
+        QCOMPARE(parse({"--db-write-queue", "32"}).dbWriteQueue, 32);
+        QVERIFY(!errorOf({"--db-write-queue", "0"}).empty());
+    }
+
     void cpuScheduling() {
         QVERIFY(parse({"--cpu-scheduling", "normal"}).cpuScheduling == CpuScheduling::Normal);
         QVERIFY(parse({"--cpu-scheduling=batch"}).cpuScheduling == CpuScheduling::Batch);
-        QCOMPARE(errorOf({"--cpu-scheduling", "fifo"}), std::string("--cpu-scheduling must be batch or normal"));
+        QCOMPARE(errorOf({"--cpu-scheduling", "fifo"}),
+                 std::string("--cpu-scheduling must be batch or normal"));
     }
 
     void httpTuning() {

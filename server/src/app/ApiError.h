@@ -38,6 +38,11 @@ public:
     static ApiError conflict(const std::string& message) {
         return {409, protocol::errors::kConflict, message};
     }
+    // The server cannot take more work now without unbounded queueing; nothing was changed.
+    static ApiError overloaded(int retryAfterSeconds) {
+        return {503, protocol::errors::kOverloaded, "The server is busy. Please try again in a moment.",
+                retryAfterSeconds};
+    }
 
 private:
     int m_status;

@@ -9,8 +9,8 @@
 #include "util/Text.h"
 
 #include <algorithm>
-#include <map>
 #include <regex>
+#include <unordered_map>
 
 namespace parley::server {
 
@@ -103,14 +103,6 @@ Message newMessage(const Conversation& c, SenderType sender, MessageKind kind, s
     return m;
 }
 
-std::vector<std::string> onlineAgents(ReadTx& tx) {
-    std::vector<std::string> ids;
-    for (const auto& a : tx.agents())
-        if (a.agent.presence == Presence::Online)
-            ids.push_back(a.agent.id);
-    return ids;
-}
-
 // --- event builders: the contract's "who receives it" column, in one place -------------------
 
 void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
@@ -122,12 +114,35 @@ void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
     tx.publishAfterCommit(Event{events::kMessageCreated, json{{"message", m}}, std::move(a), c.id, m.seq});
 }
 
+} // namespace
+
+// Who is online, as a write job's events need it: read at most once per job (a queue change can
+// address every waiting conversation to every online agent). Made after the job's own presence
+// change, if it makes one.
+class ChatService::OnlineAgents {
+public:
+    explicit OnlineAgents(ReadTx& tx)
+        : m_tx(tx) {}
+    const std::vector<std::string>& ids() {
+        if (!m_ids)
+            m_ids = m_tx.onlineAgentIds();
+        return *m_ids;
+    }
+
+private:
+    ReadTx& m_tx;
+    std::optional<std::vector<std::string>> m_ids;
+};
+
+namespace {
+
 // To the customer; and to every online agent while it is queued or when it leaves the queue.
-void emitConversationUpdated(WriteTx& tx, const Conversation& c, bool toOnlineAgents) {
+void emitConversationUpdated(WriteTx& tx, const Conversation& c,
+                             const std::vector<std::string>* onlineAgents) {
     Audience a;
     a.customerSessionId = c.customerSessionId;
-    if (toOnlineAgents)
-        a.agentIds = onlineAgents(tx);
+    if (onlineAgents)
+        a.agentIds = *onlineAgents;
     tx.publishAfterCommit(
         Event{events::kConversationUpdated, json{{"conversation", c}}, std::move(a), c.id, 0});
 }
@@ -205,7 +220,19 @@ ChatService::NewSession ChatService::createCustomerSession() const {
 }
 
 std::vector<FaqEntry> ChatService::activeFaq() const {
-    return m_store.readResult([](ReadTx& tx) { return tx.faq(true); });
+    std::vector<FaqEntry> active;
+    for (const auto& e : botState()->index.entries())
+        if (e.isActive)
+            active.push_back(e);
+    return active;
+}
+
+void ChatService::write(const std::function<void(WriteTx&)>& job, Admission admission) {
+    try {
+        m_store.write(job, admission);
+    } catch (const StoreOverloaded& e) {
+        throw ApiError::overloaded(e.retryAfterSeconds());
+    }
 }
 
 ChatService::ConversationWithMessages ChatService::openConversation(const CustomerIdentity& who) {
@@ -220,7 +247,7 @@ ChatService::ConversationWithMessages ChatService::openConversation(const Custom
 
     const auto bot = botState();
     const auto opening = FaqBot::greeting(bot->index, bot->texts);
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         // Re-checked inside the writer: two racing calls create one conversation.
         if (auto c = tx.openConversationOfSession(who.sessionId))
             return ConversationWithMessages{*c, tx.messages(c->id, 0), false};
@@ -289,14 +316,24 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
         (req.clientMsgId->empty() || req.clientMsgId->size() > 128 || !isValidUtf8(*req.clientMsgId)))
         throw ApiError::invalid("client_msg_id must be 1 to 128 characters.");
 
-    // The bot's answer to free text depends on nothing the write job changes: decide it before.
+    // Before the writer, without a lock: the quick reply's entry and the bot's answer, both from
+    // the cached bot state. The answer is worked out only while the conversation is automated (read
+    // on a snapshot); inside the job the conversation's status alone decides whether it is posted.
+    std::optional<FaqEntry> quickEntry;
     std::optional<BotReply> botReply;
-    if (isCustomer && !quickReply) {
-        const auto bot = botState();
-        botReply = FaqBot::reply(req.content, bot->index, bot->texts);
+    std::shared_ptr<const BotState> bot;
+    if (isCustomer) {
+        bot = botState();
+        if (quickReply) {
+            for (const auto& e : bot->index.entries())
+                if (e.slug == *req.faqSlug && e.isActive)
+                    quickEntry = e;
+        } else if (botWouldAnswer(std::get<CustomerIdentity>(who), conversationId)) {
+            botReply = FaqBot::reply(req.content, bot->index, bot->texts);
+        }
     }
 
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, who, conversationId);
         if (req.clientMsgId) {
             if (auto first = tx.messageByClientId(c.id, *req.clientMsgId))
@@ -307,13 +344,9 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
 
         const auto now = formatRfc3339(m_clock.now());
         Message m;
-        std::optional<FaqEntry> quickEntry;
         if (isCustomer) {
-            if (quickReply) {
-                quickEntry = tx.faqEntry(*req.faqSlug);
-                if (!quickEntry || !quickEntry->isActive)
-                    throw ApiError::notFound("No such FAQ entry.");
-            }
+            if (quickReply && !quickEntry)
+                throw ApiError::notFound("No such FAQ entry.");
             if (auto wait = m_customerRate.tryConsume(c.customerSessionId))
                 throw ApiError(429, errors::kRateLimited,
                                "You're sending messages too fast. Please wait a moment.", *wait);
@@ -333,6 +366,10 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
 
         SendResult result{m, {}, true};
         if (isCustomer && lifecycle::botAnswers(c.status)) {
+            // The snapshot saw it automated, as the writer does now (a conversation never goes back
+            // to automated). Worked out here only if that snapshot could not be read.
+            if (!quickEntry && !botReply)
+                botReply = FaqBot::reply(m.content, bot->index, bot->texts);
             const BotReply answer = quickEntry ? FaqBot::answer(*quickEntry) : *botReply;
             Message reply =
                 newMessage(c, SenderType::Bot, MessageKind::Text, answer.text, now, answer.metadata);
@@ -344,8 +381,34 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
     });
 }
 
+// Whether the bot would answer a message in the conversation now: it exists, is the customer's
+// own and is automated. A snapshot read, off the writer, unless the conversation is already known
+// to be past the bot.
+bool ChatService::botWouldAnswer(const CustomerIdentity& who, const std::string& conversationId) const {
+    if (!isUuid(conversationId))
+        return false;
+    {
+        std::lock_guard lock(m_pastBotMutex);
+        if (m_pastBot.count(conversationId))
+            return false;
+    }
+    const auto status = m_store.readResult([&](ReadTx& tx) -> std::optional<ConversationStatus> {
+        const auto c = tx.conversation(conversationId);
+        if (!c || c->customerSessionId != who.sessionId)
+            return std::nullopt;
+        return c->status;
+    });
+    if (status && !lifecycle::botAnswers(*status)) {
+        std::lock_guard lock(m_pastBotMutex);
+        if (m_pastBot.size() >= kPastBotLimit)
+            m_pastBot.clear();
+        m_pastBot.insert(conversationId);
+    }
+    return status && lifecycle::botAnswers(*status);
+}
+
 Conversation ChatService::handoff(const CustomerIdentity& who, const std::string& conversationId) {
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, Caller{who}, conversationId);
         if (c.status == ConversationStatus::Closed)
             throw ApiError(409, errors::kConversationClosed, "This conversation is closed.");
@@ -357,20 +420,21 @@ Conversation ChatService::handoff(const CustomerIdentity& who, const std::string
         c.requestedAgentAt = now;
         c.updatedAt = now;
         tx.updateConversation(c);
-        serveQueue(tx, now);
+        OnlineAgents online(tx);
+        serveQueue(tx, online, now);
         c = *tx.conversation(c.id);
         if (c.isQueued()) {
             appendSystemEvent(tx, c, protocol::kQueuedMessage, {{"event", "queued"}}, now);
             c = *tx.conversation(c.id);
         }
-        emitQueueChanges(tx, queueBefore);
+        emitQueueChanges(tx, online, queueBefore);
         return c;
     });
 }
 
 // --- assignment ------------------------------------------------------------------------------------
 
-void ChatService::serveQueue(WriteTx& tx, const std::string& now) {
+void ChatService::serveQueue(WriteTx& tx, OnlineAgents& online, const std::string& now) {
     auto waiting = tx.queue();
     if (waiting.empty())
         return;
@@ -410,20 +474,25 @@ void ChatService::serveQueue(WriteTx& tx, const std::string& now) {
         tx.publishAfterCommit(Event{events::kAgentAssigned,
                                     json{{"conversation", fresh}, {"agent", agentJson(agentNow)}}, both, c.id,
                                     0});
-        emitConversationUpdated(tx, fresh, true); // it leaves the queue
-        emitAgentChanged(tx, record.agent.id);    // its load changed
+        emitConversationUpdated(tx, fresh, &online.ids()); // it leaves the queue
+        emitAgentChanged(tx, record.agent.id);             // its load changed
     }
 }
 
 // Every conversation still waiting whose place changed (or that just joined) hears its new place.
-void ChatService::emitQueueChanges(WriteTx& tx, const std::vector<Conversation>& queueBefore) {
-    std::map<std::string, int> before;
+// One read of the queue, and nothing else when it is empty.
+void ChatService::emitQueueChanges(WriteTx& tx, OnlineAgents& online,
+                                   const std::vector<Conversation>& queueBefore) {
+    const auto queue = tx.queue();
+    if (queue.empty())
+        return;
+    std::unordered_map<std::string, int> before;
     for (const auto& c : queueBefore)
-        before[c.id] = c.queuePosition.value_or(0);
-    for (const auto& c : tx.queue()) {
+        before.emplace(c.id, c.queuePosition.value_or(0));
+    for (const auto& c : queue) {
         auto it = before.find(c.id);
         if (it == before.end() || it->second != c.queuePosition.value_or(0))
-            emitConversationUpdated(tx, c, true);
+            emitConversationUpdated(tx, c, &online.ids());
     }
 }
 
@@ -464,7 +533,7 @@ ChatService::LoginResult ChatService::login(const std::string& username, const s
 }
 
 Agent ChatService::setPresence(const AgentIdentity& who, Presence presence) {
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         auto record = tx.agentById(who.agentId);
         if (!record)
             throw ApiError::unauthorized("This agent no longer exists.");
@@ -485,8 +554,9 @@ Agent ChatService::setPresence(const AgentIdentity& who, Presence presence) {
                 tx.publishAfterCommit(
                     Event{events::kConversationUpdated, json{{"conversation", c}}, a, c.id, 0});
             }
-            serveQueue(tx, now);
-            emitQueueChanges(tx, queueBefore);
+            OnlineAgents online(tx); // read after this agent's change
+            serveQueue(tx, online, now);
+            emitQueueChanges(tx, online, queueBefore);
         }
         return tx.agentById(who.agentId)->agent;
     });
@@ -517,7 +587,7 @@ std::vector<Agent> ChatService::agents() const {
 }
 
 Conversation ChatService::close(const AgentIdentity& who, const std::string& conversationId) {
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, Caller{who}, conversationId);
         if (!who.isAdmin() && c.assignedAgentId != who.agentId)
             throw ApiError::forbidden("Only the assigned agent or an admin can close this conversation.");
@@ -547,47 +617,52 @@ Conversation ChatService::close(const AgentIdentity& who, const std::string& con
         if (c.assignedAgentId != who.agentId)
             both.agentIds.push_back(who.agentId);
         tx.publishAfterCommit(Event{events::kChatClosed, json{{"conversation", fresh}}, both, c.id, 0});
+        OnlineAgents online(tx);
         if (wasQueued)
-            emitConversationUpdated(tx, fresh, true);
+            emitConversationUpdated(tx, fresh, &online.ids());
         if (c.assignedAgentId)
             emitAgentChanged(tx, *c.assignedAgentId);
-        serveQueue(tx, now);
-        emitQueueChanges(tx, queueBefore);
+        serveQueue(tx, online, now);
+        emitQueueChanges(tx, online, queueBefore);
         return fresh;
     });
 }
 
 void ChatService::markAgentLost(const std::string& agentId) {
-    m_store.write([&](WriteTx& tx) {
-        auto record = tx.agentById(agentId);
-        if (!record || record->agent.presence == Presence::Offline)
-            return;
-        const auto queueBefore = tx.queue();
-        const auto now = formatRfc3339(m_clock.now());
-        record->agent.presence = Presence::Offline;
-        record->updatedAt = now;
-        tx.updateAgent(*record);
-        for (auto c : tx.conversationsAssignedTo(agentId)) {
-            c.assignedAgentId.reset();
-            c.updatedAt = now;
-            tx.updateConversation(c);
-            appendSystemEvent(
-                tx, c,
-                record->agent.displayName +
-                    " lost the connection. You are back in the queue; the next free agent will take over.",
-                {{"event", "unassigned"},
-                 {"agent_id", agentId},
-                 {"agent_display_name", record->agent.displayName}},
-                now);
-        }
-        emitAgentChanged(tx, agentId);
-        serveQueue(tx, now);
-        emitQueueChanges(tx, queueBefore);
-    });
+    // The server's own maintenance, not a client's request: admission never refuses it (nobody
+    // would retry it, and the lost agent's conversations would wait for an absent agent).
+    m_store.write(
+        [&](WriteTx& tx) {
+            auto record = tx.agentById(agentId);
+            if (!record || record->agent.presence == Presence::Offline)
+                return;
+            const auto queueBefore = tx.queue();
+            const auto now = formatRfc3339(m_clock.now());
+            record->agent.presence = Presence::Offline;
+            record->updatedAt = now;
+            tx.updateAgent(*record);
+            for (auto c : tx.conversationsAssignedTo(agentId)) {
+                c.assignedAgentId.reset();
+                c.updatedAt = now;
+                tx.updateConversation(c);
+                appendSystemEvent(tx, c,
+                                  record->agent.displayName + " lost the connection. You are back in the "
+                                                              "queue; the next free agent will take over.",
+                                  {{"event", "unassigned"},
+                                   {"agent_id", agentId},
+                                   {"agent_display_name", record->agent.displayName}},
+                                  now);
+            }
+            emitAgentChanged(tx, agentId);
+            OnlineAgents online(tx); // read after this agent went offline
+            serveQueue(tx, online, now);
+            emitQueueChanges(tx, online, queueBefore);
+        },
+        Admission::Always);
 }
 
 std::vector<std::string> ChatService::onlineAgentIds() const {
-    return m_store.readResult([](ReadTx& tx) { return onlineAgents(tx); });
+    return m_store.readResult([](ReadTx& tx) { return tx.onlineAgentIds(); });
 }
 
 // --- admins ----------------------------------------------------------------------------------------
@@ -598,7 +673,7 @@ std::vector<FaqEntry> ChatService::allFaq() const {
 
 FaqEntry ChatService::createFaq(const FaqEntry& entry) {
     validateFaq(entry);
-    m_store.write([&](WriteTx& tx) {
+    write([&](WriteTx& tx) {
         if (tx.faqEntry(entry.slug))
             throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
         tx.insertFaq(entry, formatRfc3339(m_clock.now()));
@@ -609,7 +684,7 @@ FaqEntry ChatService::createFaq(const FaqEntry& entry) {
 
 FaqEntry ChatService::updateFaq(const std::string& slug, const FaqEntry& entry) {
     validateFaq(entry);
-    m_store.write([&](WriteTx& tx) {
+    write([&](WriteTx& tx) {
         if (!tx.faqEntry(slug))
             throw ApiError::notFound("No such FAQ entry.");
         if (entry.slug != slug && tx.faqEntry(entry.slug))
@@ -621,7 +696,7 @@ FaqEntry ChatService::updateFaq(const std::string& slug, const FaqEntry& entry) 
 }
 
 void ChatService::deleteFaq(const std::string& slug) {
-    m_store.write([&](WriteTx& tx) {
+    write([&](WriteTx& tx) {
         if (!tx.deleteFaq(slug))
             throw ApiError::notFound("No such FAQ entry.");
     });
@@ -699,7 +774,7 @@ Agent ChatService::createAgent(const NewAgent& a) {
     validatePassword(a.password);
     validateMaxChats(a.maxActiveChats);
     const auto hash = passwords::hash(a.password); // slow: outside the writer
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         if (tx.agentByUsername(a.username))
             throw ApiError::conflict("An agent with username \"" + a.username + "\" already exists.");
         const auto now = formatRfc3339(m_clock.now());
@@ -722,7 +797,7 @@ Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u)
     if (u.maxActiveChats)
         validateMaxChats(*u.maxActiveChats);
     const auto hash = u.password ? std::optional(passwords::hash(*u.password)) : std::nullopt;
-    return m_store.writeResult([&](WriteTx& tx) {
+    return writeResult([&](WriteTx& tx) {
         auto record = isUuid(agentId) ? tx.agentById(agentId) : std::nullopt;
         if (!record)
             throw ApiError::notFound("No such agent.");
@@ -749,8 +824,9 @@ Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u)
         emitAgentChanged(tx, agentId);
         // A raised maximum is capacity appearing: serve the queue at once. A lowered one unassigns nothing.
         if (raised) {
-            serveQueue(tx, now);
-            emitQueueChanges(tx, queueBefore);
+            OnlineAgents online(tx);
+            serveQueue(tx, online, now);
+            emitQueueChanges(tx, online, queueBefore);
         }
         return tx.agentById(agentId)->agent;
     });
@@ -758,20 +834,22 @@ Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u)
 
 bool ChatService::bootstrap(const std::string& adminPassword) {
     const auto hash = passwords::hash(adminPassword);
-    const bool created = m_store.writeResult([&](WriteTx& tx) {
-        if (!tx.agents().empty())
-            return false;
-        const auto now = formatRfc3339(m_clock.now());
-        AgentRecord admin;
-        admin.agent = Agent{newUuid(), "admin", "Administrator", Role::Admin, Presence::Offline, 5, 0};
-        admin.passwordHash = hash;
-        admin.createdAt = admin.updatedAt = now;
-        tx.insertAgent(admin);
-        if (tx.faq(false).empty())
-            for (const auto& e : defaultFaq())
-                tx.insertFaq(e, now);
-        return true;
-    });
+    const bool created = m_store.writeResult(
+        [&](WriteTx& tx) {
+            if (!tx.agents().empty())
+                return false;
+            const auto now = formatRfc3339(m_clock.now());
+            AgentRecord admin;
+            admin.agent = Agent{newUuid(), "admin", "Administrator", Role::Admin, Presence::Offline, 5, 0};
+            admin.passwordHash = hash;
+            admin.createdAt = admin.updatedAt = now;
+            tx.insertAgent(admin);
+            if (tx.faq(false).empty())
+                for (const auto& e : defaultFaq())
+                    tx.insertFaq(e, now);
+            return true;
+        },
+        Admission::Always); // start-up, before any client
     botChanged();
     return created;
 }

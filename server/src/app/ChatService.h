@@ -15,11 +15,13 @@
 #include "util/Clock.h"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace parley::server {
@@ -129,9 +131,25 @@ public:
     bool bootstrap(const std::string& adminPassword);
 
 private:
-    void serveQueue(WriteTx& tx, const std::string& now);
-    void emitQueueChanges(WriteTx& tx, const std::vector<protocol::Conversation>& queueBefore);
+    class OnlineAgents;
+
+    // Every write of the use cases goes through these: a store whose write queue is full refuses
+    // the write at once, and the client gets 503 overloaded with Retry-After (nothing changed).
+    void write(const std::function<void(WriteTx&)>& job, Admission admission = Admission::Bounded);
+    template <typename F>
+    auto writeResult(F&& f, Admission admission = Admission::Bounded) {
+        try {
+            return m_store.writeResult(std::forward<F>(f), admission);
+        } catch (const StoreOverloaded& e) {
+            throw ApiError::overloaded(e.retryAfterSeconds());
+        }
+    }
+
+    void serveQueue(WriteTx& tx, OnlineAgents& online, const std::string& now);
+    void emitQueueChanges(WriteTx& tx, OnlineAgents& online,
+                          const std::vector<protocol::Conversation>& queueBefore);
     protocol::Conversation visibleConversation(ReadTx& tx, const Caller& who, const std::string& id) const;
+    bool botWouldAnswer(const CustomerIdentity& who, const std::string& conversationId) const;
 
     // What the bot answers from: the FAQ index and the shop's bot texts, built on first use after
     // a change of the FAQ or the settings, then shared by every request.
@@ -157,6 +175,12 @@ private:
     };
     mutable std::mutex m_loginMutex;
     std::unordered_map<std::string, LoginFailures> m_loginFailures;
+
+    // Conversations seen past `automated` (the lifecycle never goes back), so that a customer's
+    // message there needs no snapshot read to know the bot stays silent. Starts over when full.
+    static constexpr std::size_t kPastBotLimit = 65536;
+    mutable std::mutex m_pastBotMutex;
+    mutable std::unordered_set<std::string> m_pastBot;
 };
 
 } // namespace parley::server

@@ -4,20 +4,43 @@ namespace parley::server {
 
 namespace net = boost::asio;
 
+namespace {
+
+class AsioGraceTimer final : public AgentPresenceTracker::GraceTimer {
+public:
+    AsioGraceTimer(AgentPresenceTracker::Executor executor, std::chrono::steady_clock::duration after,
+                   std::function<void()> onExpiry)
+        : m_timer(executor, after) {
+        m_timer.async_wait([onExpiry = std::move(onExpiry)](const boost::system::error_code& ec) {
+            if (!ec)
+                onExpiry();
+        });
+    }
+    ~AsioGraceTimer() override { m_timer.cancel(); }
+
+private:
+    net::steady_timer m_timer;
+};
+
+} // namespace
+
 AgentPresenceTracker::AgentPresenceTracker(Executor executor, std::chrono::steady_clock::duration grace,
-                                           LostHandler onLost)
+                                           LostHandler onLost, TimerFactory timers)
     : m_executor(std::move(executor))
     , m_grace(grace)
-    , m_onLost(std::move(onLost)) {}
+    , m_onLost(std::move(onLost))
+    , m_timers(std::move(timers)) {
+    if (!m_timers)
+        m_timers = [this](std::chrono::steady_clock::duration after, std::function<void()> onExpiry) {
+            return std::make_unique<AsioGraceTimer>(m_executor, after, std::move(onExpiry));
+        };
+}
 
 void AgentPresenceTracker::connected(const std::string& agentId) {
     auto& state = m_agents[agentId];
     ++state.connections;
-    if (state.grace) {
-        // Back within the grace period: the agent was never reported lost.
-        state.grace->cancel();
+    if (state.grace) // back within the grace period: the agent was never reported lost
         state.grace.reset();
-    }
 }
 
 void AgentPresenceTracker::disconnected(const std::string& agentId) {
@@ -38,10 +61,7 @@ void AgentPresenceTracker::startGrace(const std::vector<std::string>& agentIds) 
 
 void AgentPresenceTracker::stop() {
     m_stopped = true;
-    for (auto& [id, state] : m_agents)
-        if (state.grace)
-            state.grace->cancel();
-    m_agents.clear();
+    m_agents.clear(); // cancels every grace timer
 }
 
 int AgentPresenceTracker::connectionCount(const std::string& agentId) const {
@@ -57,21 +77,22 @@ bool AgentPresenceTracker::graceRunning(const std::string& agentId) const {
 void AgentPresenceTracker::armGrace(const std::string& agentId, State& state) {
     if (m_stopped)
         return;
-    state.grace = std::make_unique<net::steady_timer>(m_executor, m_grace);
-    // An expiry already queued when a reconnect cancelled the timer still completes without an
-    // error; the generation tells such a stale expiry from the current grace period.
+    // An expiry already queued when a reconnect cancelled the timer may still arrive; the
+    // generation tells such a stale expiry from the current grace period.
     const auto generation = m_nextGeneration++;
     state.generation = generation;
-    state.grace->async_wait([this, agentId, generation](const boost::system::error_code& ec) {
-        if (ec || m_stopped)
-            return;
-        auto it = m_agents.find(agentId);
-        if (it == m_agents.end() || !it->second.grace || it->second.generation != generation ||
-            it->second.connections > 0)
-            return;
-        m_agents.erase(it);
-        m_onLost(agentId);
-    });
+    state.grace = m_timers(m_grace, [this, agentId, generation] { graceExpired(agentId, generation); });
+}
+
+void AgentPresenceTracker::graceExpired(const std::string& agentId, std::uint64_t generation) {
+    if (m_stopped)
+        return;
+    auto it = m_agents.find(agentId);
+    if (it == m_agents.end() || !it->second.grace || it->second.generation != generation ||
+        it->second.connections > 0)
+        return;
+    m_agents.erase(it);
+    m_onLost(agentId);
 }
 
 } // namespace parley::server

@@ -28,7 +28,19 @@ public:
     // not block: the handler hands the store write (ChatService::markAgentLost) to another thread.
     using LostHandler = std::function<void(const std::string& agentId)>;
 
-    AgentPresenceTracker(Executor executor, std::chrono::steady_clock::duration grace, LostHandler onLost);
+    // A running grace period; destroying it cancels it (its expiry may still arrive, and is then
+    // ignored).
+    class GraceTimer {
+    public:
+        virtual ~GraceTimer() = default;
+    };
+    // Starts a grace period that calls onExpiry on the executor after `after`. The default runs an
+    // Asio steady_timer; tests pass one driven by a manual clock.
+    using TimerFactory = std::function<std::unique_ptr<GraceTimer>(std::chrono::steady_clock::duration after,
+                                                                   std::function<void()> onExpiry)>;
+
+    AgentPresenceTracker(Executor executor, std::chrono::steady_clock::duration grace, LostHandler onLost,
+                         TimerFactory timers = {});
 
     void connected(const std::string& agentId);
     void disconnected(const std::string& agentId);
@@ -44,14 +56,16 @@ public:
 private:
     struct State {
         int connections = 0;
-        std::unique_ptr<boost::asio::steady_timer> grace; // set while the grace period runs
-        std::uint64_t generation = 0;                     // identifies the running grace period
+        std::unique_ptr<GraceTimer> grace; // set while the grace period runs
+        std::uint64_t generation = 0;      // identifies the running grace period
     };
     void armGrace(const std::string& agentId, State& state);
+    void graceExpired(const std::string& agentId, std::uint64_t generation);
 
     Executor m_executor;
     std::chrono::steady_clock::duration m_grace;
     LostHandler m_onLost;
+    TimerFactory m_timers;
     std::unordered_map<std::string, State> m_agents;
     std::uint64_t m_nextGeneration = 1;
     bool m_stopped = false;

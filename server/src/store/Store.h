@@ -2,12 +2,15 @@
 // The persistence boundary. Use cases talk to ReadTx / WriteTx only, so a PostgreSQL store can
 // replace SqliteStore without touching them. Every write job runs inside one transaction on the
 // single writer; events it emits are published only after that transaction has committed.
+// Writes pass an admission bound: a store that cannot take more without unbounded queueing
+// refuses a write at once (StoreOverloaded) rather than letting every caller wait longer.
 
 #include "parley/protocol/Types.h"
 #include "store/Event.h"
 
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -52,6 +55,8 @@ public:
     virtual std::optional<protocol::Role> agentRole(const std::string& id) = 0;
     virtual std::optional<AgentRecord> agentByUsername(const std::string& username) = 0;
     virtual std::vector<AgentRecord> agents() = 0; // ordered by username; active_chats filled
+    // Ids of the agents whose presence is online, without loading or counting anything else.
+    virtual std::vector<std::string> onlineAgentIds() = 0;
 };
 
 class WriteTx : public virtual ReadTx {
@@ -75,21 +80,43 @@ public:
     virtual void publishAfterCommit(Event e) = 0;
 };
 
+// Which writes admission may refuse.
+enum class Admission {
+    Bounded, // a client's request: refused with StoreOverloaded while the write queue is full
+    Always,  // the server's own maintenance (a lost agent's chats, start-up): never refused
+};
+
+// Thrown by Store::write, at once, when the write queue is full. The job did not run: nothing of
+// it was written. The caller may try again after retryAfterSeconds.
+class StoreOverloaded : public std::runtime_error {
+public:
+    explicit StoreOverloaded(int retryAfterSeconds = 1)
+        : std::runtime_error("the store's write queue is full")
+        , m_retryAfter(retryAfterSeconds) {}
+    int retryAfterSeconds() const { return m_retryAfter; }
+
+private:
+    int m_retryAfter;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
 
     // Runs job in a write transaction and returns once it has committed (or rethrows what the job
-    // threw, after rolling its changes back). Safe to call from any thread.
-    virtual void write(const std::function<void(WriteTx&)>& job) = 0;
+    // threw, after rolling its changes back). Safe to call from any thread. Throws StoreOverloaded
+    // without running the job when admission refuses it.
+    virtual void write(const std::function<void(WriteTx&)>& job, Admission admission) = 0;
+    void write(const std::function<void(WriteTx&)>& job) { write(job, Admission::Bounded); }
     // Runs job on a consistent snapshot; never blocks the writer.
     virtual void read(const std::function<void(ReadTx&)>& job) = 0;
 
     template <typename F>
-    auto writeResult(F&& f) -> decltype(f(std::declval<WriteTx&>())) {
+    auto writeResult(F&& f, Admission admission = Admission::Bounded)
+        -> decltype(f(std::declval<WriteTx&>())) {
         using R = decltype(f(std::declval<WriteTx&>()));
         std::optional<R> out;
-        write([&](WriteTx& tx) { out.emplace(f(tx)); });
+        write([&](WriteTx& tx) { out.emplace(f(tx)); }, admission);
         return std::move(*out);
     }
     template <typename F>

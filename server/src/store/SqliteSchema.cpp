@@ -1,0 +1,109 @@
+#include "store/SqliteSchema.h"
+
+#include "store/SqliteDb.h"
+#include "util/Log.h"
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+namespace parley::server::sqlite {
+
+namespace {
+
+// Forward-only migrations; entry i takes the schema from version i to i + 1.
+const std::array<const char*, kSchemaVersion> kMigrations = {R"sql(
+CREATE TABLE agents (
+  id               TEXT PRIMARY KEY,
+  username         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  display_name     TEXT NOT NULL,
+  role             TEXT NOT NULL CHECK (role IN ('agent', 'admin')),
+  password_hash    TEXT NOT NULL,
+  presence         TEXT NOT NULL DEFAULT 'offline' CHECK (presence IN ('online', 'offline')),
+  max_active_chats INTEGER NOT NULL CHECK (max_active_chats BETWEEN 0 AND 100),
+  last_assignment_no INTEGER,
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL
+);
+CREATE TABLE conversations (
+  id                  TEXT PRIMARY KEY,
+  customer_session_id TEXT NOT NULL,
+  status              TEXT NOT NULL CHECK (status IN ('automated', 'agent', 'closed')),
+  assigned_agent_id   TEXT REFERENCES agents (id),
+  requested_agent_at  TEXT,
+  queue_ticket        INTEGER,
+  closed_at           TEXT,
+  created_at          TEXT NOT NULL,
+  updated_at          TEXT NOT NULL,
+  last_seq            INTEGER NOT NULL DEFAULT 0
+);
+-- A customer session has at most one open conversation.
+CREATE UNIQUE INDEX conversations_open_per_session ON conversations (customer_session_id)
+  WHERE status <> 'closed';
+CREATE INDEX conversations_queue ON conversations (requested_agent_at, queue_ticket)
+  WHERE status = 'agent' AND assigned_agent_id IS NULL;
+CREATE INDEX conversations_by_agent ON conversations (assigned_agent_id) WHERE status = 'agent';
+CREATE INDEX conversations_ticket ON conversations (queue_ticket);
+CREATE TABLE messages (
+  id              TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id),
+  seq             INTEGER NOT NULL,
+  sender_type     TEXT NOT NULL CHECK (sender_type IN ('customer', 'bot', 'agent', 'system')),
+  sender_agent_id TEXT,
+  kind            TEXT NOT NULL CHECK (kind IN ('text', 'quick_reply', 'event')),
+  content         TEXT NOT NULL,
+  metadata        TEXT NOT NULL DEFAULT '{}',
+  client_msg_id   TEXT,
+  created_at      TEXT NOT NULL,
+  UNIQUE (conversation_id, seq)
+);
+CREATE UNIQUE INDEX messages_client_msg_id ON messages (conversation_id, client_msg_id)
+  WHERE client_msg_id IS NOT NULL;
+CREATE TABLE faq_entries (
+  slug          TEXT PRIMARY KEY,
+  question      TEXT NOT NULL,
+  answer        TEXT NOT NULL,
+  display_order INTEGER NOT NULL,
+  is_active     INTEGER NOT NULL,
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL
+);
+)sql",
+                                                           R"sql(
+-- v1.1: FAQ keywords, and admin settings as one JSON document per key.
+ALTER TABLE faq_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT '';
+CREATE TABLE settings (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+)sql"};
+
+} // namespace
+
+int schemaVersion(Connection& c) {
+    auto s = c.prepare("PRAGMA user_version");
+    return s.step() ? static_cast<int>(s.int64(0)) : 0;
+}
+
+void migrate(Connection& c) {
+    int version = schemaVersion(c);
+    if (version > kSchemaVersion)
+        throw std::runtime_error("database schema version " + std::to_string(version) +
+                                 " is newer than this parley-server understands (" +
+                                 std::to_string(kSchemaVersion) + ")");
+    for (; version < kSchemaVersion; ++version) {
+        c.exec("BEGIN IMMEDIATE");
+        try {
+            c.exec(kMigrations[static_cast<std::size_t>(version)]);
+            c.exec("PRAGMA user_version = " + std::to_string(version + 1));
+            c.exec("COMMIT");
+        } catch (...) {
+            c.exec("ROLLBACK");
+            throw;
+        }
+        log::info("database migrated to schema version " + std::to_string(version + 1));
+    }
+}
+
+} // namespace parley::server::sqlite

@@ -1,0 +1,450 @@
+#include "store/SqliteTx.h"
+
+#include "store/SqliteDb.h"
+#include "util/Log.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iterator>
+#include <utility>
+
+namespace parley::server::sqlite {
+
+using protocol::Conversation;
+using protocol::FaqEntry;
+using protocol::Message;
+
+namespace {
+
+constexpr const char* kConversationColumns = "id, customer_session_id, status, assigned_agent_id, "
+                                             "requested_agent_at, closed_at, created_at, updated_at";
+constexpr const char* kMessageColumns = "id, conversation_id, seq, sender_type, sender_agent_id, kind, "
+                                        "content, metadata, client_msg_id, created_at";
+constexpr const char* kAgentSelect =
+    "SELECT a.id, a.username, a.display_name, a.role, a.presence, a.max_active_chats, "
+    "(SELECT COUNT(*) FROM conversations c WHERE c.status = 'agent' AND c.assigned_agent_id = a.id), "
+    "a.password_hash, a.last_assignment_no, a.created_at, a.updated_at FROM agents a ";
+// The queue is read through its own partial index, which holds exactly the waiting conversations
+// in queue order. Without statistics SQLite preferred conversations_by_agent (assigned_agent_id
+// IS NULL) and sorted the queue in a temporary b-tree on every read.
+constexpr const char* kQueueWhere = "status = 'agent' AND assigned_agent_id IS NULL";
+
+Conversation conversationFrom(const Statement& s) {
+    Conversation c;
+    c.id = s.text(0);
+    c.customerSessionId = s.text(1);
+    c.status = protocol::parseConversationStatus(s.text(2)).value_or(protocol::ConversationStatus::Closed);
+    c.assignedAgentId = s.optText(3);
+    c.requestedAgentAt = s.optText(4);
+    c.closedAt = s.optText(5);
+    c.createdAt = s.text(6);
+    c.updatedAt = s.text(7);
+    return c;
+}
+
+Message messageFrom(const Statement& s) {
+    Message m;
+    m.id = s.text(0);
+    m.conversationId = s.text(1);
+    m.seq = s.int64(2);
+    m.senderType = protocol::parseSenderType(s.text(3)).value_or(protocol::SenderType::System);
+    m.senderAgentId = s.optText(4);
+    m.kind = protocol::parseMessageKind(s.text(5)).value_or(protocol::MessageKind::Text);
+    m.content = s.text(6);
+    m.metadata = nlohmann::json::parse(s.text(7), nullptr, false);
+    if (m.metadata.is_discarded())
+        m.metadata = nlohmann::json::object();
+    m.clientMsgId = s.optText(8);
+    m.createdAt = s.text(9);
+    return m;
+}
+
+AgentRecord agentFrom(const Statement& s) {
+    AgentRecord r;
+    r.agent.id = s.text(0);
+    r.agent.username = s.text(1);
+    r.agent.displayName = s.text(2);
+    r.agent.role = protocol::parseRole(s.text(3)).value_or(protocol::Role::Agent);
+    r.agent.presence = protocol::parsePresence(s.text(4)).value_or(protocol::Presence::Offline);
+    r.agent.maxActiveChats = static_cast<int>(s.int64(5));
+    r.agent.activeChats = static_cast<int>(s.int64(6));
+    r.passwordHash = s.text(7);
+    if (!s.isNull(8))
+        r.lastAssignmentNo = s.int64(8);
+    r.createdAt = s.text(9);
+    r.updatedAt = s.text(10);
+    return r;
+}
+
+constexpr const char* kFaqSelect =
+    "SELECT slug, question, answer, display_order, is_active, keywords FROM faq_entries ";
+
+FaqEntry faqFrom(const Statement& s) {
+    return FaqEntry{s.text(0),       s.text(1), s.text(2), static_cast<int>(s.int64(3)),
+                    s.int64(4) != 0, s.text(5)};
+}
+
+class SqliteReadTx : public virtual ReadTx {
+public:
+    explicit SqliteReadTx(Connection& c)
+        : m_c(c) {}
+
+    std::optional<Conversation> conversation(const std::string& id) override {
+        static const std::string sql =
+            std::string("SELECT ") + kConversationColumns + " FROM conversations WHERE id = ?";
+        auto s = m_c.prepare(sql);
+        s.bind(1, id);
+        if (!s.step())
+            return std::nullopt;
+        auto c = conversationFrom(s);
+        fillQueuePosition(c);
+        return c;
+    }
+
+    std::optional<Conversation> openConversationOfSession(const std::string& sessionId) override {
+        static const std::string sql =
+            std::string("SELECT ") + kConversationColumns +
+            " FROM conversations WHERE customer_session_id = ? AND status <> 'closed'";
+        auto s = m_c.prepare(sql);
+        s.bind(1, sessionId);
+        if (!s.step())
+            return std::nullopt;
+        auto c = conversationFrom(s);
+        fillQueuePosition(c);
+        return c;
+    }
+
+    std::vector<Message> messages(const std::string& conversationId, std::int64_t afterSeq,
+                                  int limit) override {
+        static const std::string sql =
+            std::string("SELECT ") + kMessageColumns +
+            " FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+        auto s = m_c.prepare(sql);
+        s.bind(1, conversationId)
+            .bind(2, afterSeq)
+            .bind(3, limit > 0 ? std::int64_t(limit) : std::int64_t(-1));
+        std::vector<Message> out;
+        while (s.step())
+            out.push_back(messageFrom(s));
+        return out;
+    }
+
+    std::optional<Message> messageByClientId(const std::string& conversationId,
+                                             const std::string& clientMsgId) override {
+        static const std::string sql = std::string("SELECT ") + kMessageColumns +
+                                       " FROM messages WHERE conversation_id = ? AND client_msg_id = ?";
+        auto s = m_c.prepare(sql);
+        s.bind(1, conversationId).bind(2, clientMsgId);
+        if (!s.step())
+            return std::nullopt;
+        return messageFrom(s);
+    }
+
+    std::int64_t lastSeq(const std::string& conversationId) override {
+        auto s = m_c.prepare("SELECT last_seq FROM conversations WHERE id = ?");
+        s.bind(1, conversationId);
+        return s.step() ? s.int64(0) : 0;
+    }
+
+    std::vector<Conversation> queue() override {
+        static const std::string sql = std::string("SELECT ") + kConversationColumns +
+                                       " FROM conversations INDEXED BY conversations_queue WHERE " +
+                                       kQueueWhere + " ORDER BY requested_agent_at, queue_ticket";
+        auto s = m_c.prepare(sql);
+        std::vector<Conversation> out;
+        while (s.step()) {
+            out.push_back(conversationFrom(s));
+            out.back().queuePosition = static_cast<int>(out.size());
+        }
+        return out;
+    }
+
+    std::vector<Conversation> conversationsAssignedTo(const std::string& agentId) override {
+        static const std::string sql = std::string("SELECT ") + kConversationColumns +
+                                       " FROM conversations WHERE status = 'agent' AND assigned_agent_id = ?"
+                                       " ORDER BY updated_at DESC, id";
+        auto s = m_c.prepare(sql);
+        s.bind(1, agentId);
+        std::vector<Conversation> out;
+        while (s.step())
+            out.push_back(conversationFrom(s));
+        return out;
+    }
+
+    std::vector<FaqEntry> faq(bool activeOnly) override {
+        auto s = m_c.prepare(std::string(kFaqSelect) + (activeOnly ? "WHERE is_active = 1 " : "") +
+                             "ORDER BY display_order, slug");
+        std::vector<FaqEntry> out;
+        while (s.step())
+            out.push_back(faqFrom(s));
+        return out;
+    }
+
+    std::optional<FaqEntry> faqEntry(const std::string& slug) override {
+        auto s = m_c.prepare(std::string(kFaqSelect) + "WHERE slug = ?");
+        s.bind(1, slug);
+        if (!s.step())
+            return std::nullopt;
+        return faqFrom(s);
+    }
+
+    std::optional<std::string> setting(const std::string& key) override {
+        auto s = m_c.prepare("SELECT value FROM settings WHERE key = ?");
+        s.bind(1, key);
+        if (!s.step())
+            return std::nullopt;
+        return s.text(0);
+    }
+
+    std::optional<AgentRecord> agentById(const std::string& id) override {
+        static const std::string sql = std::string(kAgentSelect) + "WHERE a.id = ?";
+        auto s = m_c.prepare(sql);
+        s.bind(1, id);
+        if (!s.step())
+            return std::nullopt;
+        return agentFrom(s);
+    }
+
+    std::optional<protocol::Role> agentRole(const std::string& id) override {
+        auto s = m_c.prepare("SELECT role FROM agents WHERE id = ?");
+        s.bind(1, id);
+        if (!s.step())
+            return std::nullopt;
+        return protocol::parseRole(s.text(0)).value_or(protocol::Role::Agent);
+    }
+
+    std::optional<AgentRecord> agentByUsername(const std::string& username) override {
+        static const std::string sql = std::string(kAgentSelect) + "WHERE a.username = ?";
+        auto s = m_c.prepare(sql);
+        s.bind(1, username);
+        if (!s.step())
+            return std::nullopt;
+        return agentFrom(s);
+    }
+
+    std::vector<AgentRecord> agents() override {
+        static const std::string sql = std::string(kAgentSelect) + "ORDER BY a.username";
+        auto s = m_c.prepare(sql);
+        std::vector<AgentRecord> out;
+        while (s.step())
+            out.push_back(agentFrom(s));
+        return out;
+    }
+
+    std::vector<std::string> onlineAgentIds() override {
+        auto s = m_c.prepare("SELECT id FROM agents WHERE presence = 'online' ORDER BY username");
+        std::vector<std::string> out;
+        while (s.step())
+            out.push_back(s.text(0));
+        return out;
+    }
+
+protected:
+    void fillQueuePosition(Conversation& c) {
+        if (!c.isQueued())
+            return;
+        auto s = m_c.prepare(
+            "SELECT COUNT(*) FROM conversations me, conversations o INDEXED BY conversations_queue "
+            "WHERE me.id = ? AND o.status = 'agent' AND o.assigned_agent_id IS NULL AND "
+            "o.requested_agent_at <= me.requested_agent_at AND (o.requested_agent_at < me.requested_agent_at "
+            "OR o.queue_ticket < me.queue_ticket)");
+        s.bind(1, c.id);
+        c.queuePosition = s.step() ? static_cast<int>(s.int64(0)) + 1 : 1;
+    }
+
+    Connection& m_c;
+};
+
+class SqliteWriteTx final : public WriteTx, public SqliteReadTx {
+public:
+    explicit SqliteWriteTx(Connection& c)
+        : SqliteReadTx(c) {}
+
+    void insertConversation(const Conversation& c) override {
+        auto s = m_c.prepare(
+            "INSERT INTO conversations (id, customer_session_id, status, assigned_agent_id, "
+            "requested_agent_at, closed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        s.bind(1, c.id)
+            .bind(2, c.customerSessionId)
+            .bind(3, protocol::toString(c.status))
+            .bind(4, c.assignedAgentId);
+        s.bind(5, c.requestedAgentAt).bind(6, c.closedAt).bind(7, c.createdAt).bind(8, c.updatedAt);
+        s.run();
+    }
+
+    void updateConversation(const Conversation& c) override {
+        // A conversation takes a queue ticket the first time it asks for an agent; it keeps it, so a
+        // conversation that comes back to the queue keeps its place by age.
+        auto s = m_c.prepare(
+            "UPDATE conversations SET status = ?1, assigned_agent_id = ?2, requested_agent_at = ?3, "
+            "closed_at = ?4, "
+            "updated_at = ?5, queue_ticket = CASE WHEN ?3 IS NOT NULL AND queue_ticket IS NULL THEN "
+            "(SELECT COALESCE(MAX(queue_ticket), 0) + 1 FROM conversations) ELSE queue_ticket END WHERE id = "
+            "?6");
+        s.bind(1, protocol::toString(c.status)).bind(2, c.assignedAgentId).bind(3, c.requestedAgentAt);
+        s.bind(4, c.closedAt).bind(5, c.updatedAt).bind(6, c.id);
+        s.run();
+    }
+
+    void appendMessage(Message& m) override {
+        {
+            auto s =
+                m_c.prepare("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? "
+                            "RETURNING last_seq");
+            s.bind(1, m.createdAt).bind(2, m.conversationId);
+            if (!s.step())
+                throw sqlite::SqliteError(SQLITE_NOTFOUND,
+                                          "appendMessage: no conversation " + m.conversationId);
+            m.seq = s.int64(0);
+            s.run();
+        }
+        static const std::string sql = std::string("INSERT INTO messages (") + kMessageColumns +
+                                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        auto s = m_c.prepare(sql);
+        s.bind(1, m.id).bind(2, m.conversationId).bind(3, m.seq).bind(4, protocol::toString(m.senderType));
+        s.bind(5, m.senderAgentId).bind(6, protocol::toString(m.kind)).bind(7, m.content);
+        s.bind(8, (m.metadata.is_null() ? nlohmann::json::object() : m.metadata).dump());
+        s.bind(9, m.clientMsgId).bind(10, m.createdAt);
+        s.run();
+    }
+
+    void insertFaq(const FaqEntry& e, const std::string& now) override {
+        auto s = m_c.prepare(
+            "INSERT INTO faq_entries (slug, question, answer, display_order, is_active, created_at, "
+            "updated_at, keywords) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        s.bind(1, e.slug)
+            .bind(2, e.question)
+            .bind(3, e.answer)
+            .bind(4, e.displayOrder)
+            .bind(5, e.isActive ? 1 : 0);
+        s.bind(6, now).bind(7, now).bind(8, e.keywords);
+        s.run();
+    }
+
+    void updateFaq(const std::string& slug, const FaqEntry& e, const std::string& now) override {
+        auto s = m_c.prepare("UPDATE faq_entries SET slug = ?, question = ?, answer = ?, display_order = ?, "
+                             "is_active = ?, updated_at = ?, keywords = ? WHERE slug = ?");
+        s.bind(1, e.slug)
+            .bind(2, e.question)
+            .bind(3, e.answer)
+            .bind(4, e.displayOrder)
+            .bind(5, e.isActive ? 1 : 0);
+        s.bind(6, now).bind(7, e.keywords).bind(8, slug);
+        s.run();
+    }
+
+    void putSetting(const std::string& key, const std::string& json, const std::string& now) override {
+        auto s = m_c.prepare(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at");
+        s.bind(1, key).bind(2, json).bind(3, now);
+        s.run();
+    }
+
+    bool deleteFaq(const std::string& slug) override {
+        auto s = m_c.prepare("DELETE FROM faq_entries WHERE slug = ?");
+        s.bind(1, slug);
+        s.run();
+        return m_c.changes() > 0;
+    }
+
+    void insertAgent(const AgentRecord& a) override {
+        auto s = m_c.prepare("INSERT INTO agents (id, username, display_name, role, password_hash, presence, "
+                             "max_active_chats, last_assignment_no, created_at, updated_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        s.bind(1, a.agent.id).bind(2, a.agent.username).bind(3, a.agent.displayName);
+        s.bind(4, protocol::toString(a.agent.role))
+            .bind(5, a.passwordHash)
+            .bind(6, protocol::toString(a.agent.presence));
+        s.bind(7, a.agent.maxActiveChats);
+        a.lastAssignmentNo ? s.bind(8, *a.lastAssignmentNo) : s.bindNull(8);
+        s.bind(9, a.createdAt).bind(10, a.updatedAt);
+        s.run();
+    }
+
+    void updateAgent(const AgentRecord& a) override {
+        auto s = m_c.prepare(
+            "UPDATE agents SET username = ?, display_name = ?, role = ?, password_hash = ?, "
+            "presence = ?, max_active_chats = ?, last_assignment_no = ?, updated_at = ? WHERE id = ?");
+        s.bind(1, a.agent.username).bind(2, a.agent.displayName).bind(3, protocol::toString(a.agent.role));
+        s.bind(4, a.passwordHash)
+            .bind(5, protocol::toString(a.agent.presence))
+            .bind(6, a.agent.maxActiveChats);
+        a.lastAssignmentNo ? s.bind(7, *a.lastAssignmentNo) : s.bindNull(7);
+        s.bind(8, a.updatedAt).bind(9, a.agent.id);
+        s.run();
+    }
+
+    void publishAfterCommit(Event e) override { m_events.push_back(std::move(e)); }
+
+    std::vector<Event> takeEvents() { return std::exchange(m_events, {}); }
+
+private:
+    std::vector<Event> m_events;
+};
+
+} // namespace
+
+// Transaction statements are prepared once per connection (Connection caches them) rather than
+// parsed on every exec.
+void readTransaction(Connection& c, const std::function<void(ReadTx&)>& job) {
+    c.prepare("BEGIN").run();
+    try {
+        SqliteReadTx tx(c);
+        job(tx);
+        c.prepare("COMMIT").run();
+    } catch (...) {
+        try {
+            c.exec("ROLLBACK");
+        } catch (...) { // the job's error is the one to report
+        }
+        throw;
+    }
+}
+
+std::vector<Event> writeGroupTransaction(Connection& c, std::span<GroupCommitWriter::Job* const> group) {
+    std::vector<std::exception_ptr> errors(group.size());
+    std::vector<Event> events;
+    try {
+        c.prepare("BEGIN IMMEDIATE").run();
+    } catch (...) {
+        for (auto* job : group)
+            job->error = std::current_exception();
+        return {};
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        SqliteWriteTx tx(c);
+        try {
+            c.prepare("SAVEPOINT job").run();
+            group[i]->fn()(tx);
+            c.prepare("RELEASE job").run();
+            auto jobEvents = tx.takeEvents();
+            std::move(jobEvents.begin(), jobEvents.end(), std::back_inserter(events));
+        } catch (...) {
+            errors[i] = std::current_exception();
+            try {
+                c.exec("ROLLBACK TO job");
+                c.prepare("RELEASE job").run();
+            } catch (const std::exception& e) {
+                log::error(std::string("rollback to savepoint failed: ") + e.what());
+            }
+        }
+    }
+    try {
+        c.prepare("COMMIT").run();
+    } catch (...) {
+        const auto commitError = std::current_exception();
+        try {
+            c.exec("ROLLBACK");
+        } catch (...) { // the commit's error is the one to report
+        }
+        for (auto* job : group)
+            job->error = commitError;
+        return {};
+    }
+    for (std::size_t i = 0; i < group.size(); ++i)
+        group[i]->error = errors[i];
+    return events;
+}
+
+} // namespace parley::server::sqlite
