@@ -11,6 +11,8 @@
 // thread only drives the set-up calls (blocking cpp-httplib) and waits for the phases.
 // See bench/README.md for how to run it and for the latest figures.
 
+#include "ServerLauncher.h"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -361,27 +363,13 @@ rlim_t raiseFileLimit() {
     return lim.rlim_cur;
 }
 
-int freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    ::close(fd);
-    if (port == 0)
-        throw std::runtime_error("no free loopback port");
-    return port;
-}
-
 // The server this benchmark starts: its own temp dir, killed with the benchmark (PDEATHSIG).
 class ServerProcess {
 public:
     ~ServerProcess() { stop(); }
 
+    // Through the launcher the tests use (tests/support/ServerLauncher): on ports the server picks
+    // itself, read back from its --ports-file; one port serves REST and /ws.
     void start(const Options& o) {
         std::string pattern = o.dataParent + "/parley-bench-XXXXXX";
         if (!mkdtemp(pattern.data()))
@@ -389,77 +377,30 @@ public:
                                      std::strerror(errno));
         m_root = pattern;
         m_keep = o.keep;
-        httpPort = freePort();
-        do
-            wsPort = freePort();
-        while (wsPort == httpPort);
         const std::string dataDir = m_root + "/data";
-        m_log = m_root + "/server.log";
+        m_launcher = std::make_unique<parley::test::ServerLauncher>(o.serverBinary, m_root);
+        m_log = m_launcher->logPath();
         std::vector<std::string> args = {
-            o.serverBinary, "--host", "127.0.0.1", "--http-port", std::to_string(httpPort), "--ws-port",
-            std::to_string(wsPort), "--data-dir", dataDir, "--admin-password", o.adminPassword,
+            "--host", "127.0.0.1", "--data-dir", dataDir, "--admin-password", o.adminPassword,
             // Each bench customer sends rate/2/conversations messages a second.
             "--customer-rate-burst", "1000000", "--customer-rate-per-minute", "1000000"};
         if (o.realtime) // before the flags after "--", which may override it
             args.insert(args.end(), {"--cpu-scheduling", "fifo"});
         args.insert(args.end(), o.serverArgs.begin(), o.serverArgs.end());
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        const pid_t parent = getpid();
-        pid = fork();
-        if (pid < 0)
-            throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-        if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGTERM); // never outlive the benchmark
-            if (getppid() != parent)
-                _exit(1);
-            const int fd = ::open(m_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            if (fd >= 0) {
-                dup2(fd, 1);
-                dup2(fd, 2);
-            }
-            execv(argv[0], argv.data());
-            std::fprintf(stderr, "cannot run %s: %s\n", argv[0], std::strerror(errno));
-            _exit(127);
-        }
         dataDirPath = dataDir;
-        const auto deadline = SteadyClock::now() + 30s;
-        httplib::Client probe("127.0.0.1", httpPort);
-        probe.set_connection_timeout(1);
-        while (SteadyClock::now() < deadline) {
-            int status = 0;
-            if (waitpid(pid, &status, WNOHANG) == pid) {
-                pid = 0;
-                throw std::runtime_error("parley-server exited during start-up:\n" + logTail());
-            }
-            if (auto r = probe.Get("/healthz"); r && r->status == 200)
-                return;
-            std::this_thread::sleep_for(50ms);
-        }
-        throw std::runtime_error("parley-server did not become healthy:\n" + logTail());
+        if (!m_launcher->start(args))
+            throw std::runtime_error(m_launcher->error());
+        pid = m_launcher->pid();
+        httpPort = m_launcher->httpPort();
+        wsPort = m_launcher->wsPort();
     }
 
     // SIGTERM, then SIGKILL after 20 s. Returns the exit description.
     std::string stop() {
         std::string result;
-        if (pid > 0) {
-            kill(pid, SIGTERM);
-            int status = 0;
-            const auto deadline = SteadyClock::now() + 20s;
-            pid_t r = 0;
-            while ((r = waitpid(pid, &status, WNOHANG)) == 0 && SteadyClock::now() < deadline)
-                std::this_thread::sleep_for(20ms);
-            if (r == 0) {
-                kill(pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                result = "killed after 20 s without exiting on SIGTERM";
-            } else if (WIFEXITED(status)) {
-                result = "exit code " + std::to_string(WEXITSTATUS(status));
-            } else {
-                result = "signal " + std::to_string(WTERMSIG(status));
-            }
+        if (m_launcher && pid > 0) {
+            const int code = m_launcher->stop(20s);
+            result = code >= 0 ? "exit code " + std::to_string(code) : "killed, or died of a signal";
             pid = 0;
         }
         if (!m_root.empty()) {
@@ -504,6 +445,7 @@ public:
     std::string dataDirPath;
 
 private:
+    std::unique_ptr<parley::test::ServerLauncher> m_launcher;
     std::string m_root;
     std::string m_log;
     bool m_keep = false;

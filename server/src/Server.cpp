@@ -101,6 +101,7 @@ std::string Server::start() {
     http.queueCapacity = static_cast<std::size_t>(m_config.httpQueue);
     http.maxConnections = static_cast<std::size_t>(m_config.httpMaxConnections);
     http.keepAlive = std::chrono::seconds(m_config.httpKeepAliveSeconds);
+    http.requestTimeout = std::chrono::seconds(m_config.httpRequestTimeoutSeconds);
     http.maxBodyBytes = m_config.maxBodyBytes;
     m_http = std::make_unique<HttpServer>(m_io->io, http);
     m_httpPort = m_http->listen(m_config.host, m_config.httpPort, HttpServer::Serves::Everything); // throws

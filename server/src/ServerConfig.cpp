@@ -81,8 +81,11 @@ Tuning:
                                  answered 503 "overloaded" with Retry-After at once (default 1024)
   --http-max-connections N       HTTP connections open at once; beyond it accepting pauses and new
                                  clients wait in the listen backlog (default 10000)
-  --http-keep-alive-seconds N    an idle HTTP connection is closed after this long (default 10);
-                                 a request must arrive whole within 10 s of its first byte
+  --http-keep-alive-seconds N    an idle HTTP connection is closed after this long (default 10)
+  --http-request-timeout-seconds N
+                                 a request (head and body) must arrive whole within this long of its
+                                 first byte, however fast its bytes come, or the connection is
+                                 closed (default 10)
   --db-sync normal|full          normal: a commit survives a crash or kill of the server, and a power
                                  loss can undo the last second or so of commits; full: every commit
                                  is fsynced before it is answered or delivered, and survives a power
@@ -152,6 +155,8 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             c.agentTokenHours = static_cast<int>(toNumber(flag, value(), 1, 24 * 365));
         else if (flag == "--http-threads")
             c.httpThreads = static_cast<int>(toNumber(flag, value(), 1, 10000));
+        else if (flag == "--http-request-timeout-seconds")
+            c.httpRequestTimeoutSeconds = static_cast<int>(toNumber(flag, value(), 1, 3600));
         else if (flag == "--http-keep-alive-seconds")
             c.httpKeepAliveSeconds = static_cast<int>(toNumber(flag, value(), 1, 3600));
         else if (flag == "--db-sync") {

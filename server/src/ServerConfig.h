@@ -23,6 +23,7 @@ struct ServerConfig {
     int httpQueue = 1024;           // requests waiting for a handler thread; more get 503 overloaded
     int httpMaxConnections = 10000; // HTTP connections open at once; accepting pauses beyond
     int httpKeepAliveSeconds = 10;
+    int httpRequestTimeoutSeconds = 10; // a whole request (head and body), from its first byte
     int ioThreads = 0;       // network I/O and parsing; 0: the number of CPUs the process may run on
     bool dbSyncFull = false; // --db-sync full: fsync every commit (survives power loss); else normal
     CpuScheduling cpuScheduling = CpuScheduling::Batch; // --cpu-scheduling

@@ -423,9 +423,13 @@ private:
             respond(std::move(busy));
             return;
         }
+        ++m_waitGeneration;
+        if (m_buffer.size() > 0) { // the next request is here already (pipelined)
+            wantConnection();
+            return;
+        }
         // While the worker has the connection: notice the next request or the peer closing, and
         // keep the keep-alive time (counted from the answer) without touching the socket's I/O.
-        ++m_waitGeneration;
         m_stream.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(),
                                                               gen = m_waitGeneration](beast::error_code ec) {
             if (gen == self->m_waitGeneration && !ec)
