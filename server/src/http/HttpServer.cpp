@@ -189,8 +189,9 @@ class Session final : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket&& socket, std::shared_ptr<HttpServerState> server, HttpServer::Serves serves)
         : m_stream(std::move(socket))
+        , m_executor(m_stream.get_executor())
         , m_buffer(kReadBufferLimit)
-        , m_idleTimer(m_stream.get_executor())
+        , m_idleTimer(m_executor)
         , m_server(std::move(server))
         , m_serves(serves) {}
 
@@ -450,11 +451,11 @@ private:
             m_respondedAt = SteadyClock::now().time_since_epoch().count();
             m_workerOwns = false;
             if (m_wanted.exchange(false))
-                net::post(m_stream.get_executor(), [self = shared_from_this()] { self->resume(); });
+                net::post(m_executor, [self = shared_from_this()] { self->resume(); });
             return;
         }
         // The rest (or the close) on the strand; the worker keeps nothing.
-        net::post(m_stream.get_executor(), [self = shared_from_this(), out, keepAlive, failed] {
+        net::post(m_executor, [self = shared_from_this(), out, keepAlive, failed] {
             self->takeBack();
             if (failed)
                 return self->close();
@@ -637,6 +638,7 @@ private:
     }
 
     beast::tcp_stream m_stream;
+    const net::any_io_executor m_executor; // the connection's strand; workers post to it
     beast::flat_buffer m_buffer;
     net::steady_timer m_idleTimer; // keep-alive while a worker has the connection
     std::shared_ptr<HttpServerState> m_server;
