@@ -202,13 +202,13 @@ public:
         beast::error_code ignored;
         // Without TCP_NODELAY every response waits ~40 ms (Nagle + delayed ACK).
         m_stream.socket().set_option(tcp::no_delay(true), ignored);
-        net::post(m_stream.get_executor(), [self = shared_from_this()] { self->awaitRequest(); });
+        net::post(m_executor, [self = shared_from_this()] { self->awaitRequest(); });
     }
 
     // On stop: an idle connection, or one whose request is still arriving, closes now; one with a
     // request in a worker or a response being written finishes it first (with Connection: close).
     void stop() {
-        net::post(m_stream.get_executor(), [self = shared_from_this()] {
+        net::post(m_executor, [self = shared_from_this()] {
             if (self->m_state == State::Idle || self->m_state == State::Reading)
                 self->close();
             else if (self->m_state == State::Handling)
