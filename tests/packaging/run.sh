@@ -109,8 +109,11 @@ console_version="$(QT_QPA_PLATFORM=offscreen "$root/usr/bin/parley-console" --ve
 
 # --- The unpacked server, run from the fresh root.
 step "run the unpacked server"
-"$root/usr/bin/parley-server" --help | grep -qF "now $root/usr/share/parley/web)" ||
-  fail "the unpacked server does not default to its own widget files: $("$root/usr/bin/parley-server" --help | grep -A2 -- --web-root)"
+# (--help into a variable first: `grep -q` stops reading at its match, and with pipefail the
+# server's SIGPIPE on the rest of a help text longer than one stdio buffer would fail the test.)
+help="$("$root/usr/bin/parley-server" --help)"
+grep -qF "now $root/usr/share/parley/web)" <<<"$help" ||
+  fail "the unpacked server does not default to its own widget files: $(grep -A2 -- --web-root <<<"$help")"
 data="$tmp/data"
 # The server picks its own port (--http-port 0) and names it in --ports-file once it listens, as
 # for every other test (tests/support/ServerLauncher): nothing here guesses a free port.
@@ -177,7 +180,8 @@ for f in usr/bin/parley-server usr/bin/parley-console usr/share/parley/web/widge
   "$unit" usr/share/applications/parley-console.desktop; do
   [ -f "$top/$f" ] || fail "$(basename "$tgz") has no $f"
 done
-"$top/usr/bin/parley-server" --help | grep -qF "now $top/usr/share/parley/web)" ||
+help="$("$top/usr/bin/parley-server" --help)"
+grep -qF "now $top/usr/share/parley/web)" <<<"$help" ||
   fail "the server from the .tar.gz does not default to its own widget files"
 
 # --- The systemd unit, where systemd-analyze exists: it checks the unit with ExecStart pointing
