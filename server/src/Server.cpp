@@ -42,24 +42,36 @@ int allowedCpus() {
 
 } // namespace
 
-// One io_context for the HTTP listener and the WebSocket sessions, run by --io-threads threads:
-// sessions and the hub have strands, so delivery scales with cores as the requests do.
+// The io threads of the HTTP listener and the WebSocket sessions (--io-threads), each running an
+// io_context of its own: a connection stays on one, so its handlers never take a lock or wake
+// another io thread (one io_context shared by N threads made every hand-over cost futex calls).
+// Delivery scales with cores as requests do; the realtime hub runs on the first one's strand.
 struct Server::IoThreads {
-    net::io_context io;
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::vector<std::unique_ptr<net::io_context>> contexts;
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
     std::vector<std::thread> threads;
 
-    explicit IoThreads(int n)
-        : io(n) {}
-
-    void start(int n) {
-        work.emplace(io.get_executor());
+    explicit IoThreads(int n) {
         for (int i = 0; i < n; ++i)
-            threads.emplace_back([this] {
+            contexts.push_back(std::make_unique<net::io_context>(1));
+    }
+
+    std::vector<net::io_context*> all() const {
+        std::vector<net::io_context*> out;
+        for (const auto& c : contexts)
+            out.push_back(c.get());
+        return out;
+    }
+    net::io_context& first() { return *contexts.front(); }
+
+    void start() {
+        for (auto& c : contexts) {
+            work.push_back(net::make_work_guard(*c));
+            threads.emplace_back([io = c.get()] {
                 threads::nameThisThread("io");
                 for (;;) {
                     try {
-                        io.run();
+                        io->run();
                         return;
                     } catch (const std::exception& e) {
                         // A handler must not take every connection down with it.
@@ -67,11 +79,13 @@ struct Server::IoThreads {
                     }
                 }
             });
+        }
     }
 
     void stop() {
-        work.reset();
-        io.stop();
+        work.clear();
+        for (auto& c : contexts)
+            c->stop();
         for (auto& t : threads)
             t.join();
         threads.clear();
@@ -103,7 +117,7 @@ std::string Server::start() {
     http.keepAlive = std::chrono::seconds(m_config.httpKeepAliveSeconds);
     http.requestTimeout = std::chrono::seconds(m_config.httpRequestTimeoutSeconds);
     http.maxBodyBytes = m_config.maxBodyBytes;
-    m_http = std::make_unique<HttpServer>(m_io->io, http);
+    m_http = std::make_unique<HttpServer>(m_io->all(), http);
     m_httpPort = m_http->listen(m_config.host, m_config.httpPort, HttpServer::Serves::Everything); // throws
     if (m_config.wsPort)
         m_wsPort = m_http->listen(m_config.host, *m_config.wsPort, HttpServer::Serves::WebSocketOnly);
@@ -130,7 +144,7 @@ std::string Server::start() {
     rt.agentGrace = std::chrono::seconds(m_config.agentGraceSeconds);
     rt.helloTimeout = std::chrono::seconds(m_config.wsHelloTimeoutSeconds);
     rt.idleTimeout = std::chrono::seconds(m_config.wsIdleTimeoutSeconds);
-    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->io);
+    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->first());
     m_store->setEventSink(&m_realtime->eventSink());
 
     HttpApiOptions api;
@@ -147,7 +161,7 @@ std::string Server::start() {
                   [rt = m_realtime.get()](net::ip::tcp::socket&& socket, UpgradeRequest&& req) {
                       rt->acceptUpgrade(std::move(socket), std::move(req));
                   });
-    m_io->start(ioThreads);
+    m_io->start();
     // Listening and served: connections queue in the backlog from here on, so the file may go out.
     if (!m_config.portsFile.empty())
         writePortsFile();

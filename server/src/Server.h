@@ -47,7 +47,7 @@ private:
     std::unique_ptr<SqliteStore> m_store;
     std::unique_ptr<TokenSigner> m_tokens;
     std::unique_ptr<ChatService> m_chat;
-    // Declared before what runs on it: the io_context is destroyed after them.
+    // Declared before what runs on it: the io_contexts are destroyed after them.
     std::unique_ptr<IoThreads> m_io;
     std::unique_ptr<RealtimeServer> m_realtime;
     std::unique_ptr<HttpApi> m_api;

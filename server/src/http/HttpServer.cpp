@@ -13,7 +13,6 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -42,6 +41,7 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+using SteadyClock = std::chrono::steady_clock;
 using BeastRequest = bhttp::request<bhttp::string_body>;
 using BeastResponse = bhttp::response<bhttp::string_body>;
 
@@ -53,8 +53,6 @@ constexpr std::chrono::seconds kStopTimeout{15};    // stop() waits this long fo
 constexpr std::chrono::milliseconds kAcceptRetry{100};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view kWsPath = "/ws";
-
-using SteadyClock = std::chrono::steady_clock;
 
 HttpMethod methodOf(bhttp::verb v) {
     switch (v) {
@@ -101,12 +99,36 @@ Request headOf(const BeastRequest& msg) {
 class Session;
 class Listener;
 
-struct HttpServerState {
-    HttpServerState(net::io_context& io, HttpServerOptions o)
-        : io(io)
-        , options(std::move(o)) {}
+// Deadlines are steady-clock nanoseconds in an atomic per connection (0: none), checked by one
+// sweep every kSweepEvery for all connections: setting one costs a store, not a timer, so a
+// request arms and cancels no timer at all (with a timer per read and write, as Beast's
+// tcp_stream has, the timer queue and the handlers of cancelled waits cost more than parsing).
+constexpr std::chrono::milliseconds kSweepEvery{250};
 
-    net::io_context& io;
+std::int64_t nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
+        .count();
+}
+std::int64_t fromNowNs(SteadyClock::duration d) {
+    return nowNs() + std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+struct HttpServerState : std::enable_shared_from_this<HttpServerState> {
+    HttpServerState(std::vector<net::io_context*> contexts, HttpServerOptions o)
+        : contexts(std::move(contexts))
+        , io(*this->contexts.front())
+        , options(std::move(o))
+        , sweepTimer(net::make_strand(io)) {}
+
+    // Where the next connection goes: each io thread runs an io_context of its own, so a
+    // connection's handlers never wait for a lock or a wake-up of another io thread.
+    net::io_context& nextContext() {
+        return *contexts[nextContextIndex.fetch_add(1, std::memory_order_relaxed) % contexts.size()];
+    }
+
+    const std::vector<net::io_context*> contexts;
+    std::atomic<std::size_t> nextContextIndex{0};
+    net::io_context& io; // the listeners' and the sweep's
     const Router* router = nullptr;
     const HttpServerOptions options;
     std::unique_ptr<WorkerPool> pool;
@@ -115,15 +137,24 @@ struct HttpServerState {
     std::atomic<bool> started{false};
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> connections{0};
+    net::steady_timer sweepTimer; // on its own strand
+    std::atomic<bool> sweeping{true};
 
-    // Every open connection, so that stop() can close the idle ones and wait for the rest.
+    // Every open connection, so that the sweep can close the overdue ones and stop() the idle
+    // ones, and wait for the rest. The raw pointer is valid while the entry exists: a session
+    // leaves (finish(), under the mutex) before any of its members is destroyed.
+    struct Entry {
+        Session* session;
+        std::weak_ptr<Session> weak;
+    };
     std::mutex mutex;
     std::condition_variable emptied;
-    std::unordered_map<std::uint64_t, std::weak_ptr<Session>> sessions;
+    std::unordered_map<std::uint64_t, Entry> sessions;
     std::uint64_t nextId = 1;
 
     std::uint64_t add(const std::shared_ptr<Session>& s);
     void remove(std::uint64_t id);
+    void sweep();
 };
 
 // --- responses ---------------------------------------------------------------------------------
@@ -180,18 +211,16 @@ struct Outgoing {
 // A connection's life runs on its strand: waiting for a request, reading and parsing it, and
 // writing the answers made on the io thread. A handler on the worker pool writes its answer itself
 // (a non-blocking send on the socket's descriptor, no Asio object touched), so a request costs one
-// hand-over to a worker and none back. Meanwhile the strand only waits for the socket to become
-// readable (the next request, or the peer closing) and for the keep-alive time: `m_workerOwns`
-// says the worker may still use the descriptor, so nothing on the strand closes it or reads from
-// it until the worker lets go (or hands the connection back with a post, when it could not send
-// everything at once or the connection must close).
+// hand-over to a worker and none back. Meanwhile the strand reads ahead (the next request, or the
+// peer closing): `m_workerOwns` says the worker may still use the descriptor, so nothing on the
+// strand closes it until the worker lets go, or hands the connection back with a post when it
+// could not send everything at once or the connection must close.
 class Session final : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket&& socket, std::shared_ptr<HttpServerState> server, HttpServer::Serves serves)
-        : m_stream(std::move(socket))
-        , m_executor(m_stream.get_executor())
+        : m_socket(std::move(socket))
+        , m_executor(m_socket.get_executor())
         , m_buffer(kReadBufferLimit)
-        , m_idleTimer(m_executor)
         , m_server(std::move(server))
         , m_serves(serves) {}
 
@@ -201,7 +230,7 @@ public:
         m_id = m_server->add(shared_from_this());
         beast::error_code ignored;
         // Without TCP_NODELAY every response waits ~40 ms (Nagle + delayed ACK).
-        m_stream.socket().set_option(tcp::no_delay(true), ignored);
+        m_socket.set_option(tcp::no_delay(true), ignored);
         net::post(m_executor, [self = shared_from_this()] { self->awaitRequest(); });
     }
 
@@ -216,8 +245,31 @@ public:
         });
     }
 
+    const net::any_io_executor& executor() const { return m_executor; }
+
+    // For the sweep (any thread): the deadline if it has passed, claimed (reset to none), else 0.
+    std::int64_t claimOverdue(std::int64_t now) {
+        auto d = m_deadline.load();
+        if (d == 0 || d > now || !m_deadline.compare_exchange_strong(d, 0))
+            return 0;
+        return d;
+    }
+
+    // On the strand, after the sweep claimed the deadline.
+    void overdue() {
+        if (m_state == State::Closed || m_deadline.load() != 0)
+            return; // closed meanwhile, or a new deadline was set after the claim
+        if (m_state == State::Handling && m_workerOwns)
+            return; // the handler runs: nothing is overdue
+        // Idle past the keep-alive time, a request not whole in time, a response not taken in
+        // time, or the end of a lingering close.
+        close();
+    }
+
 private:
     enum class State { Idle, Reading, Handling, Writing, Closing, Closed };
+
+    void setDeadline(SteadyClock::duration d) { m_deadline = fromNowNs(d); }
 
     // --- reading ---------------------------------------------------------------------------
 
@@ -226,7 +278,7 @@ private:
     void awaitRequest() {
         if (m_state == State::Closed)
             return;
-        if (m_server->stopping) {
+        if (m_server->stopping || m_readError) {
             close();
             return;
         }
@@ -234,21 +286,42 @@ private:
             readRequest();
             return;
         }
-        if (m_buffer.capacity() > kKeepBufferBytes)
+        if (m_buffer.capacity() > kKeepBufferBytes && !m_readPending)
             m_buffer.shrink_to_fit(); // an idle connection holds no large buffer
         m_state = State::Idle;
-        m_stream.expires_after(m_server->options.keepAlive);
-        m_stream.async_read_some(m_buffer.prepare(kFirstReadBytes),
-                                 beast::bind_front_handler(&Session::onFirstBytes, shared_from_this()));
+        setDeadline(m_server->options.keepAlive);
+        readAhead();
     }
 
-    void onFirstBytes(beast::error_code ec, std::size_t n) {
-        if (ec) { // idle past the keep-alive time, the peer closed, or stop() closed the socket
-            close();
+    // A read of whatever comes next, while idle or while a worker answers the last request. Only
+    // with an empty buffer, one at a time.
+    void readAhead() {
+        if (m_readPending)
             return;
+        m_readPending = true;
+        m_socket.async_read_some(m_buffer.prepare(kFirstReadBytes),
+                                 beast::bind_front_handler(&Session::onReadAhead, shared_from_this()));
+    }
+
+    void onReadAhead(beast::error_code ec, std::size_t n) {
+        m_readPending = false;
+        if (ec)
+            m_readError = true; // the peer closed, or close() did
+        else
+            m_buffer.commit(n);
+        switch (m_state) {
+        case State::Idle:
+            if (m_readError)
+                close();
+            else
+                readRequest();
+            break;
+        case State::Handling: // a worker has the last request: take over once it is done
+            wantConnection();
+            break;
+        default: // writing: awaitRequest() takes it from the buffer afterwards
+            break;
         }
-        m_buffer.commit(n);
-        readRequest();
     }
 
     void readRequest() {
@@ -257,8 +330,8 @@ private:
         m_parser.emplace();
         m_parser->header_limit(static_cast<std::uint32_t>(o.maxHeaderBytes));
         m_parser->body_limit(o.maxBodyBytes); // chunked bodies count too
-        m_stream.expires_after(o.requestTimeout);
-        bhttp::async_read_header(m_stream, m_buffer, *m_parser,
+        setDeadline(o.requestTimeout);        // for the whole request, however its bytes come
+        bhttp::async_read_header(m_socket, m_buffer, *m_parser,
                                  beast::bind_front_handler(&Session::onHeader, shared_from_this()));
     }
 
@@ -292,7 +365,7 @@ private:
         if (!m_parser->is_done()) {
             if (msg.version() >= 11 && beast::iequals(msg[bhttp::field::expect], "100-continue")) {
                 // The client waits for this before it sends the body.
-                net::async_write(m_stream, net::buffer(kContinue.data(), kContinue.size()),
+                net::async_write(m_socket, net::buffer(kContinue.data(), kContinue.size()),
                                  [self = shared_from_this()](beast::error_code e, std::size_t) {
                                      if (e)
                                          return self->close();
@@ -307,7 +380,7 @@ private:
     }
 
     void readBody() {
-        bhttp::async_read(m_stream, m_buffer, *m_parser,
+        bhttp::async_read(m_socket, m_buffer, *m_parser,
                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               if (ec)
                                   return self->readFailed(ec);
@@ -316,7 +389,9 @@ private:
     }
 
     void readFailed(beast::error_code ec) {
-        if (ec == bhttp::error::body_limit) {
+        if (m_state == State::Closed) {
+            return; // the deadline passed, or stop(): closed already, no answer
+        } else if (ec == bhttp::error::body_limit) {
             auto head = headOf(m_parser->get());
             refuse(413, errors::kPayloadTooLarge, "The request body is too large.", &head);
         } else if (ec == bhttp::error::header_limit) {
@@ -327,12 +402,10 @@ private:
                 refuse(414, errors::kInvalidRequest, "The request target is too long.");
             else
                 refuse(431, errors::kInvalidRequest, "The request header is too large.");
-        } else if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-                   ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-                   ec == bhttp::error::partial_message || ec == net::error::eof) {
-            // Gone, or too slow: a request that has not arrived whole within its deadline gets no
-            // answer (a slow client reads none either).
-            close();
+        } else if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+                   ec == net::error::connection_reset || ec == bhttp::error::partial_message ||
+                   ec == net::error::eof) {
+            close(); // gone
         } else {
             // Malformed: bad characters in a field value, a bad or repeated Content-Length,
             // Content-Length with chunked, a bad chunk, a bad request line...
@@ -364,14 +437,11 @@ private:
         }
         // The realtime module takes the socket and the request it already read. Bytes after the
         // request are not expected: a client sends frames only after the 101.
-        m_stream.expires_never();
+        m_deadline = 0;
         auto request = m_parser->release();
         m_parser.reset();
         m_state = State::Closed;
-        beast::error_code ignored;
-        m_idleTimer.cancel(ignored);
-        auto socket = m_stream.release_socket();
-        m_server->upgrade(std::move(socket), std::move(request));
+        m_server->upgrade(std::move(m_socket), std::move(request));
         finish();
     }
 
@@ -406,7 +476,8 @@ private:
             return;
         }
         m_state = State::Handling;
-        m_fd = m_stream.socket().native_handle();
+        m_deadline = 0; // a handler takes what it takes; the keep-alive time starts with its answer
+        m_fd = m_socket.native_handle();
         m_workerOwns = true;
         std::function<void()> job = [self = shared_from_this(), handler = match.handler,
                                      req = std::move(req)] { self->handleOnWorker(*handler, req); };
@@ -418,29 +489,19 @@ private:
             busy.error(503, errors::kOverloaded, "The server is busy. Please try again shortly.");
             busy.setHeader("Retry-After", std::to_string(m_server->options.overloadRetryAfterSeconds));
             Request head;
-            head.method = HttpMethod::Get;
             head.target = std::string(msg.target());
             router.decorate(head, busy);
             respond(std::move(busy));
             return;
         }
-        ++m_waitGeneration;
-        if (m_buffer.size() > 0) { // the next request is here already (pipelined)
+        if (m_buffer.size() > 0) // the next request is here already (pipelined)
             wantConnection();
-            return;
-        }
-        // While the worker has the connection: notice the next request or the peer closing, and
-        // keep the keep-alive time (counted from the answer) without touching the socket's I/O.
-        m_stream.socket().async_wait(tcp::socket::wait_read, [self = shared_from_this(),
-                                                              gen = m_waitGeneration](beast::error_code ec) {
-            if (gen == self->m_waitGeneration && !ec)
-                self->wantConnection();
-        });
-        armIdleTimer(m_server->options.keepAlive);
+        else
+            readAhead(); // the next request, or the peer closing
     }
 
-    // On a worker thread. Only this thread uses the socket until it lets go of m_workerOwns or
-    // posts the connection back to the strand.
+    // On a worker thread. Only this thread uses the socket's descriptor until it lets go of
+    // m_workerOwns or posts the connection back to the strand.
     void handleOnWorker(const Router::Handler& handler, const Request& req) {
         Response res;
         m_server->router->run(handler, req, res);
@@ -448,7 +509,7 @@ private:
         auto out = std::make_shared<Outgoing>(prepare(std::move(res), keepAlive));
         const bool failed = !sendNow(m_fd, *out);
         if (!failed && out->sent == out->size() && keepAlive) {
-            m_respondedAt = SteadyClock::now().time_since_epoch().count();
+            setDeadline(m_server->options.keepAlive);
             m_workerOwns = false;
             if (m_wanted.exchange(false))
                 net::post(m_executor, [self = shared_from_this()] { self->resume(); });
@@ -502,33 +563,10 @@ private:
         awaitRequest();
     }
 
-    // The strand has the connection again: the readable wait and the idle timer are done with.
+    // The strand has the connection again.
     void takeBack() {
         m_workerOwns = false;
         m_wanted = false;
-        ++m_waitGeneration;
-        beast::error_code ignored;
-        m_stream.socket().cancel(ignored);
-        m_idleTimer.cancel(ignored);
-    }
-
-    void armIdleTimer(SteadyClock::duration after) {
-        m_idleTimer.expires_after(after);
-        m_idleTimer.async_wait([self = shared_from_this(), gen = m_waitGeneration](beast::error_code ec) {
-            if (ec || gen != self->m_waitGeneration || self->m_state != State::Handling)
-                return;
-            if (self->m_workerOwns) { // still handling: not idle yet
-                self->armIdleTimer(self->m_server->options.keepAlive);
-                return;
-            }
-            const auto idleUntil =
-                SteadyClock::time_point(SteadyClock::duration(self->m_respondedAt.load())) +
-                self->m_server->options.keepAlive;
-            if (SteadyClock::now() >= idleUntil)
-                self->close(); // the worker is done with the socket: closing is ours
-            else
-                self->armIdleTimer(idleUntil - SteadyClock::now());
-        });
     }
 
     // --- writing ---------------------------------------------------------------------------
@@ -550,14 +588,14 @@ private:
 
     void write(std::shared_ptr<Outgoing> out, bool keepAlive, bool linger) {
         m_state = State::Writing;
-        m_stream.expires_after(m_server->options.writeTimeout);
+        setDeadline(m_server->options.writeTimeout);
         std::array<net::const_buffer, 2> parts{};
         if (out->sent < out->head.size())
             parts[0] = net::buffer(out->head.data() + out->sent, out->head.size() - out->sent);
         const std::size_t bodyFrom = out->sent > out->head.size() ? out->sent - out->head.size() : 0;
         parts[1] = net::buffer(out->body.data() + bodyFrom, out->body.size() - bodyFrom);
         net::async_write(
-            m_stream, parts,
+            m_socket, parts,
             [self = shared_from_this(), out, keepAlive, linger](beast::error_code ec, std::size_t) {
                 if (ec)
                     return self->close();
@@ -594,21 +632,21 @@ private:
 
     void closeAfterSend() {
         beast::error_code ignored;
-        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_socket.shutdown(tcp::socket::shutdown_send, ignored);
         close();
     }
 
     void linger() {
         m_state = State::Closing;
         beast::error_code ignored;
-        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_socket.shutdown(tcp::socket::shutdown_send, ignored);
         m_buffer.consume(m_buffer.size());
-        m_stream.expires_after(kLingerTimeout);
+        setDeadline(kLingerTimeout);
         drain();
     }
 
     void drain() {
-        m_stream.async_read_some(net::buffer(m_discard),
+        m_socket.async_read_some(net::buffer(m_discard),
                                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                      if (ec)
                                          return self->close();
@@ -622,10 +660,10 @@ private:
         if (m_state == State::Closed)
             return;
         m_state = State::Closed;
+        m_deadline = 0;
         beast::error_code ignored;
-        m_idleTimer.cancel(ignored);
-        m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        m_stream.close();
+        m_socket.shutdown(tcp::socket::shutdown_both, ignored);
+        m_socket.close(ignored); // pending reads and writes end with operation_aborted
         finish();
     }
 
@@ -637,21 +675,21 @@ private:
         m_server->remove(m_id);
     }
 
-    beast::tcp_stream m_stream;
+    tcp::socket m_socket;
     const net::any_io_executor m_executor; // the connection's strand; workers post to it
     beast::flat_buffer m_buffer;
-    net::steady_timer m_idleTimer; // keep-alive while a worker has the connection
     std::shared_ptr<HttpServerState> m_server;
     HttpServer::Serves m_serves;
     std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
     std::array<char, 4096> m_discard{};
     std::uint64_t m_id = 0;
-    int m_fd = -1;                      // the socket's descriptor, for the worker's send
-    std::uint64_t m_waitGeneration = 0; // ignores a readable wait or idle timer from before
+    int m_fd = -1; // the socket's descriptor, for the worker's send
     State m_state = State::Idle;
-    std::atomic<bool> m_workerOwns{false}; // a worker may be sending on the descriptor
-    std::atomic<bool> m_wanted{false};     // the strand wants the connection back from the worker
-    std::atomic<SteadyClock::rep> m_respondedAt{0};
+    std::atomic<std::int64_t> m_deadline{0}; // see kSweepEvery
+    std::atomic<bool> m_workerOwns{false};   // a worker may be sending on the descriptor
+    std::atomic<bool> m_wanted{false};       // the strand wants the connection back from the worker
+    bool m_readPending = false;
+    bool m_readError = false;
     bool m_keepAlive = true;
     bool m_head = false;
     bool m_finished = false;
@@ -661,7 +699,7 @@ private:
 std::uint64_t HttpServerState::add(const std::shared_ptr<Session>& s) {
     std::lock_guard lock(mutex);
     const auto id = nextId++;
-    sessions.emplace(id, s);
+    sessions.emplace(id, Entry{s.get(), s});
     return id;
 }
 
@@ -670,6 +708,30 @@ void HttpServerState::remove(std::uint64_t id) {
     std::lock_guard lock(mutex);
     if (sessions.erase(id) > 0 && sessions.empty())
         emptied.notify_all();
+}
+
+// Every kSweepEvery: connections past their deadline are closed on their strand. Only those are
+// locked (weak_ptr), so a sweep of many idle connections is a loop of atomic loads.
+void HttpServerState::sweep() {
+    const auto now = nowNs();
+    {
+        std::lock_guard lock(mutex);
+        for (auto& [id, entry] : sessions) {
+            if (entry.session->claimOverdue(now) == 0)
+                continue;
+            if (auto s = entry.weak.lock()) {
+                const auto strand = s->executor();
+                net::post(strand, [s = std::move(s)] { s->overdue(); });
+            }
+        }
+    }
+    if (!sweeping)
+        return;
+    sweepTimer.expires_after(kSweepEvery);
+    sweepTimer.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec)
+            self->sweep();
+    });
 }
 
 // --- accepting -------------------------------------------------------------------------------
@@ -739,8 +801,8 @@ private:
             return;
         }
         m_paused = false;
-        // Each connection gets its own strand on the shared io_context.
-        m_acceptor.async_accept(net::make_strand(m_server->io),
+        // A connection lives on one io_context, run by one thread: that is its strand.
+        m_acceptor.async_accept(m_server->nextContext(),
                                 beast::bind_front_handler(&Listener::onAccept, shared_from_this()));
     }
 
@@ -782,8 +844,8 @@ private:
 
 // --- the server ------------------------------------------------------------------------------
 
-HttpServer::HttpServer(net::io_context& io, HttpServerOptions options)
-    : m_impl(std::make_shared<HttpServerState>(io, std::move(options))) {}
+HttpServer::HttpServer(std::vector<net::io_context*> contexts, HttpServerOptions options)
+    : m_impl(std::make_shared<HttpServerState>(std::move(contexts), std::move(options))) {}
 
 HttpServer::~HttpServer() {
     stop();
@@ -805,6 +867,7 @@ void HttpServer::start(const Router& router, UpgradeHandler upgrade) {
     d.upgrade = std::move(upgrade);
     d.pool = std::make_unique<WorkerPool>(d.options.workerThreads, d.options.queueCapacity);
     d.started = true;
+    net::post(d.sweepTimer.get_executor(), [state = m_impl] { state->sweep(); });
     for (auto& l : d.listeners)
         l->run();
 }
@@ -818,8 +881,8 @@ void HttpServer::stop() {
     std::vector<std::shared_ptr<Session>> open;
     {
         std::lock_guard lock(d.mutex);
-        for (auto& [id, weak] : d.sessions)
-            if (auto s = weak.lock())
+        for (auto& [id, entry] : d.sessions)
+            if (auto s = entry.weak.lock())
                 open.push_back(std::move(s));
     }
     for (auto& s : open)
@@ -832,6 +895,8 @@ void HttpServer::stop() {
     }
     // Jobs still queued run to the end (their responses may no longer be written).
     d.pool->stop();
+    d.sweeping = false;
+    net::post(d.sweepTimer.get_executor(), [state = m_impl] { state->sweepTimer.cancel(); });
 }
 
 bool HttpServer::accepting() const {

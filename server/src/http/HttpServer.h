@@ -1,6 +1,6 @@
 #pragma once
 // The HTTP listener on Boost.Beast: REST, the widget's files and the WebSocket upgrade at /ws on
-// one port. io threads (the shared io_context) only accept, read, parse and write; handlers that
+// one port. io threads (an io_context each) only accept, read, parse and write; handlers that
 // may block on the store run on the worker pool behind a bounded queue, and a request that finds
 // the queue full is answered 503 "overloaded" at once. A request (head and body) must arrive
 // within a bounded time from its first byte, whatever the byte rate, so a slow client holds no
@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace parley::server {
 
@@ -50,7 +51,9 @@ public:
     // /ws (--ws-port).
     enum class Serves { Everything, WebSocketOnly };
 
-    HttpServer(boost::asio::io_context& io, HttpServerOptions options);
+    // contexts: one per io thread (at least one); connections are spread over them in turn, and
+    // the listeners run on the first.
+    HttpServer(std::vector<boost::asio::io_context*> contexts, HttpServerOptions options);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

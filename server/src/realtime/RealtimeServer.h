@@ -34,7 +34,8 @@ struct RealtimeOptions {
 
 class RealtimeServer {
 public:
-    // Sessions, timers and the hub run on io (shared with the HTTP listener, on its threads).
+    // The hub and the presence timers run on a strand of io (an io thread's, shared with the HTTP
+    // listener); each session on the io_context its socket came from.
     RealtimeServer(ChatService& chat, const Clock& clock, RealtimeOptions options,
                    boost::asio::io_context& io);
     ~RealtimeServer();
