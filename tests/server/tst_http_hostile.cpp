@@ -314,6 +314,28 @@ private slots:
         QVERIFY(stillServes());
     }
 
+    // At --http-max-connections accepting pauses: a new client waits in the backlog (it is not
+    // refused, and nothing crashes) and is served as soon as a connection closes.
+    void connectionCapPausesAccepting() {
+        ServerProcess capped;
+        QVERIFY(capped.start({QStringLiteral("--http-max-connections"), QStringLiteral("4")}));
+        std::vector<std::unique_ptr<RawHttp>> open;
+        for (int i = 0; i < 4; ++i) {
+            auto c = std::make_unique<RawHttp>();
+            QVERIFY(c->connect(capped.httpPort()));
+            QVERIFY(c->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+            QCOMPARE(c->read().status, 200); // accepted and kept alive
+            open.push_back(std::move(c));
+        }
+        RawHttp waiting;
+        QVERIFY(waiting.connect(capped.httpPort())); // the kernel completes it in the backlog
+        QVERIFY(waiting.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+        QCOMPARE(waiting.read(1500ms).status, 0); // not served while four are open
+        open.front()->close();
+        QCOMPARE(waiting.read(5s).status, 200);
+        QVERIFY(capped.stop());
+    }
+
     void http10ClosesUnlessAskedToKeepAlive() {
         RawHttp c;
         QVERIFY(c.connect(port()));
