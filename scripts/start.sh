@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds Parley and starts it: the server (REST, WebSocket, widget and
 # demo store) and, where a display exists, the agent console. Ctrl+C stops everything.
-# Environment: PARLEY_HOST (127.0.0.1), PARLEY_HTTP_PORT (8080), PARLEY_WS_PORT (8081),
-# PARLEY_DATA_DIR (./parley-data), PARLEY_ADMIN_PASSWORD (generated and printed on first start).
+# Environment: PARLEY_HOST (127.0.0.1), PARLEY_HTTP_PORT (8080; it serves the WebSocket at /ws too),
+# PARLEY_WS_PORT (unset: no separate WebSocket port), PARLEY_DATA_DIR (./parley-data),
+# PARLEY_ADMIN_PASSWORD (generated and printed on first start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh build
@@ -13,8 +14,8 @@ cmake --build "$build" -j"$(nproc)" --target parley-server parley-console
 
 host="${PARLEY_HOST:-127.0.0.1}"
 http_port="${PARLEY_HTTP_PORT:-8080}"
-ws_port="${PARLEY_WS_PORT:-8081}"
-"$build/server/parley-server" --host "$host" --http-port "$http_port" --ws-port "$ws_port" \
+ws_args=(); [ -z "${PARLEY_WS_PORT:-}" ] || ws_args=(--ws-port "$PARLEY_WS_PORT")
+"$build/server/parley-server" --host "$host" --http-port "$http_port" "${ws_args[@]}" \
   --data-dir "${PARLEY_DATA_DIR:-./parley-data}" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT INT TERM

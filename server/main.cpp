@@ -93,6 +93,8 @@ int main(int argc, char** argv) {
                         generated.c_str());
         }
         std::printf("Parley is running. Demo store: http://%s:%u/\n", config.host.c_str(), server.httpPort());
+        // One parseable line with the ports it got (useful with --http-port 0).
+        std::printf("%s\n", parley::server::listeningLine(server.httpPort(), server.wsPort()).c_str());
         std::fflush(stdout);
     } catch (const std::exception& e) {
         parley::server::log::error(std::string("cannot start: ") + e.what());

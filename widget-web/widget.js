@@ -48,7 +48,7 @@
     message_too_long: 'That message is too long (4,000 characters at most).',
     empty_message: 'Please type a message first.',
   };
-  async function api(method, path, body) {
+  async function api(method, path, body, tries = 0) {
     const headers = {};
     if (body) headers['Content-Type'] = 'application/json';
     if (store.t) headers.Authorization = 'Bearer ' + store.t;
@@ -62,6 +62,10 @@
     if (res.ok) return data || {};
     const e = (data && data.error) || {};
     const wait = Math.max(1, Math.ceil(+res.headers.get('Retry-After') || 5));
+    if (res.status === 503 && e.code === 'overloaded' && tries < 4) { // nothing was done: the same request again, a little later
+      await new Promise((r) => setTimeout(r, wait * 1000 * (1 + Math.random() / 2)));
+      return api(method, path, body, tries + 1);
+    }
     const msg = res.status === 429 ? `You're sending messages quickly. Please wait ${wait} seconds.`
       : FRIENDLY[e.code] || FRIENDLY[res.status] ||
         (res.status >= 500 ? 'Something went wrong on our side. Please try again in a moment.' : e.message || 'Request failed.');

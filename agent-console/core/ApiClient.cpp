@@ -3,9 +3,12 @@
 #include "core/Util.h"
 
 #include <parley/protocol/Codec.h>
+#include <parley/protocol/Errors.h>
 
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QRandomGenerator>
+#include <QTimer>
 #include <QUrlQuery>
 
 using nlohmann::json;
@@ -32,13 +35,19 @@ QString pathId(const QString& id) {
     return QString::fromLatin1(QUrl::toPercentEncoding(id));
 }
 
+// Retry-After, plus up to half of it again at random (250 ms when the server said 0).
+int overloadDelayMs(int retryAfterSeconds) {
+    const int base = retryAfterSeconds > 0 ? retryAfterSeconds * 1000 : 250;
+    return base + QRandomGenerator::global()->bounded(base / 2 + 1);
+}
+
 } // namespace
 
 ApiClient::ApiClient(QObject* parent)
     : QObject(parent) {}
 
 void ApiClient::send(const QByteArray& verb, const QString& path, const std::optional<json>& body,
-                     RawHandler handler) {
+                     RawHandler handler, Retrying retrying, int attempt) {
     QString base = m_baseUrl.toString(QUrl::StripTrailingSlash);
     while (base.endsWith(QLatin1Char('/'))) // StripTrailingSlash keeps a root path's lone "/"
         base.chop(1);
@@ -53,60 +62,76 @@ void ApiClient::send(const QByteArray& verb, const QString& path, const std::opt
         data = QByteArray::fromStdString(body->dump());
     QNetworkReply* reply = m_nam.sendCustomRequest(req, verb, data);
     const bool isLogin = path.endsWith(QLatin1String("/agent/login"));
-    connect(reply, &QNetworkReply::finished, this, [this, reply, handler = std::move(handler), isLogin] {
-        reply->deleteLater();
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status == 0) {
-            ApiError e = ApiError::network(reply->errorString());
-            handler(json(), &e);
-            return;
-        }
-        const QByteArray bytes = reply->readAll();
-        json parsed = bytes.isEmpty() ? json() : json::parse(bytes.toStdString(), nullptr, false);
-        if (status >= 400) {
-            ApiError e;
-            e.status = status;
-            if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
-                const json& err = parsed["error"];
-                e.code = qs(err.value("code", std::string()));
-                e.message = qs(err.value("message", std::string()));
-                // Not in the contract, but if a server names the offending field we show it there.
-                if (err.contains("field") && err["field"].is_string())
-                    e.field = qs(err["field"].get<std::string>());
-            }
-            e.retryAfterSeconds = reply->rawHeader("Retry-After").toInt();
-            handler(parsed, &e);
-            if (status == 401 && !isLogin)
-                emit sessionExpired();
-            return;
-        }
-        if (parsed.is_discarded()) {
-            ApiError e = ApiError::invalidResponse(QStringLiteral("not JSON"));
-            handler(json(), &e);
-            return;
-        }
-        handler(parsed, nullptr);
-    });
+    connect(reply, &QNetworkReply::finished, this,
+            [this, reply, handler = std::move(handler), retrying = std::move(retrying), isLogin, verb, path,
+             body, attempt]() mutable {
+                reply->deleteLater();
+                const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                if (status == 0) {
+                    ApiError e = ApiError::network(reply->errorString());
+                    handler(json(), &e);
+                    return;
+                }
+                const QByteArray bytes = reply->readAll();
+                json parsed = bytes.isEmpty() ? json() : json::parse(bytes.toStdString(), nullptr, false);
+                if (status >= 400) {
+                    ApiError e;
+                    e.status = status;
+                    if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
+                        const json& err = parsed["error"];
+                        e.code = qs(err.value("code", std::string()));
+                        e.message = qs(err.value("message", std::string()));
+                        // Not in the contract, but if a server names the offending field we show it there.
+                        if (err.contains("field") && err["field"].is_string())
+                            e.field = qs(err["field"].get<std::string>());
+                    }
+                    e.retryAfterSeconds = reply->rawHeader("Retry-After").toInt();
+                    if (status == 503 && e.is(protocol::errors::kOverloaded) && attempt < kOverloadRetries) {
+                        const int delayMs = overloadDelayMs(e.retryAfterSeconds);
+                        if (retrying)
+                            retrying(delayMs);
+                        QTimer::singleShot(delayMs, this,
+                                           [this, verb, path, body, handler = std::move(handler),
+                                            retrying = std::move(retrying), attempt]() mutable {
+                                               send(verb, path, body, std::move(handler), std::move(retrying),
+                                                    attempt + 1);
+                                           });
+                        return;
+                    }
+                    handler(parsed, &e);
+                    if (status == 401 && !isLogin)
+                        emit sessionExpired();
+                    return;
+                }
+                if (parsed.is_discarded()) {
+                    ApiError e = ApiError::invalidResponse(QStringLiteral("not JSON"));
+                    handler(json(), &e);
+                    return;
+                }
+                handler(parsed, nullptr);
+            });
 }
 
 template <typename T>
 void ApiClient::call(const QByteArray& verb, const QString& path, const std::optional<json>& body,
-                     std::function<T(const json&)> decode, Callback<T> done) {
-    send(verb, path, body,
-         [decode = std::move(decode), done = std::move(done)](const json& reply, const ApiError* err) {
-             ApiResult<T> r;
-             if (err) {
-                 r.error = *err;
-             } else {
-                 try {
-                     r.value = decode(reply);
-                 } catch (const std::exception& e) {
-                     r.error = ApiError::invalidResponse(QString::fromUtf8(e.what()));
-                 }
-             }
-             if (done)
-                 done(r);
-         });
+                     std::function<T(const json&)> decode, Callback<T> done, Retrying retrying) {
+    send(
+        verb, path, body,
+        [decode = std::move(decode), done = std::move(done)](const json& reply, const ApiError* err) {
+            ApiResult<T> r;
+            if (err) {
+                r.error = *err;
+            } else {
+                try {
+                    r.value = decode(reply);
+                } catch (const std::exception& e) {
+                    r.error = ApiError::invalidResponse(QString::fromUtf8(e.what()));
+                }
+            }
+            if (done)
+                done(r);
+        },
+        std::move(retrying));
 }
 
 void ApiClient::login(const QString& username, const QString& password, Callback<LoginResult> done) {
@@ -174,13 +199,14 @@ void ApiClient::messagesAfter(const QString& id, qint64 afterSeq,
 }
 
 void ApiClient::sendMessage(const QString& conversationId, const QString& content, const QString& clientMsgId,
-                            Callback<proto::Message> done) {
+                            Callback<proto::Message> done, Retrying retrying) {
     json body{{"content", ss(content)}};
     if (!clientMsgId.isEmpty())
         body["client_msg_id"] = ss(clientMsgId);
     call<proto::Message>(
         "POST", QStringLiteral("/api/v1/conversations/%1/messages").arg(pathId(conversationId)), body,
-        [](const json& b) { return b.at("message").get<proto::Message>(); }, std::move(done));
+        [](const json& b) { return b.at("message").get<proto::Message>(); }, std::move(done),
+        std::move(retrying));
 }
 
 void ApiClient::closeConversation(const QString& id, Callback<proto::Conversation> done) {

@@ -49,6 +49,13 @@ public:
     template <typename T>
     using Callback = std::function<void(const ApiResult<T>&)>;
     using Done = Callback<std::monostate>;
+    // Told before a call answered 503 "overloaded" goes out again, with the wait in ms.
+    using Retrying = std::function<void(int delayMs)>;
+
+    // A call answered 503 "overloaded" (the server refused it at once and did nothing) is sent
+    // again after the answer's Retry-After, plus up to half of it at random so that clients refused
+    // together do not come back together, at most this often; then its callback gets the 503.
+    static constexpr int kOverloadRetries = 4;
 
     explicit ApiClient(QObject* parent = nullptr);
 
@@ -68,8 +75,10 @@ public:
     void agents(Callback<std::vector<protocol::Agent>> done);
     void conversation(const QString& id, Callback<ConversationWithMessages> done);
     void messagesAfter(const QString& id, qint64 afterSeq, Callback<std::vector<protocol::Message>> done);
+    // Sent again unchanged (the same clientMsgId) while the server is overloaded; retrying, if
+    // given, hears of each new attempt.
     void sendMessage(const QString& conversationId, const QString& content, const QString& clientMsgId,
-                     Callback<protocol::Message> done);
+                     Callback<protocol::Message> done, Retrying retrying = {});
     void closeConversation(const QString& id, Callback<protocol::Conversation> done);
     void publicFaq(Callback<std::vector<protocol::FaqEntry>> done);
 
@@ -92,10 +101,10 @@ signals:
 private:
     using RawHandler = std::function<void(const nlohmann::json& body, const ApiError* error)>;
     void send(const QByteArray& verb, const QString& path, const std::optional<nlohmann::json>& body,
-              RawHandler handler);
+              RawHandler handler, Retrying retrying = {}, int attempt = 0);
     template <typename T>
     void call(const QByteArray& verb, const QString& path, const std::optional<nlohmann::json>& body,
-              std::function<T(const nlohmann::json&)> decode, Callback<T> done);
+              std::function<T(const nlohmann::json&)> decode, Callback<T> done, Retrying retrying = {});
 
     QNetworkAccessManager m_nam;
     QUrl m_baseUrl;

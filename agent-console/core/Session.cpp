@@ -103,12 +103,13 @@ void Session::connectRealtime() {
             return;
         QUrl url = r.value;
         if (!r.ok()) {
-            // Without the config call, assume the default layout: WebSocket port = HTTP port + 1.
+            // Without the config call: the server serves /ws on its HTTP port (contract v1.1).
             const QUrl http = m_api.baseUrl();
+            url = QUrl();
             url.setScheme(http.scheme() == QLatin1String("https") ? QStringLiteral("wss")
                                                                   : QStringLiteral("ws"));
             url.setHost(http.host());
-            url.setPort(http.port(80) + 1);
+            url.setPort(http.port());
             url.setPath(QStringLiteral("/ws"));
         }
         m_realtime.open(url, m_api.token());
@@ -323,26 +324,34 @@ void Session::sendMessage(const QString& conversationId, const QString& text) {
     // answers with the first message instead of creating a second one.
     auto attempt = std::make_shared<std::function<void(int)>>();
     *attempt = [this, gen, conversationId, text, clientMsgId, attempt](int n) {
-        m_api.sendMessage(conversationId, text, clientMsgId,
-                          [this, gen, conversationId, text, attempt, n](const ApiResult<proto::Message>& r) {
-                              if (gen != m_generation) {
-                                  *attempt = nullptr;
-                                  return;
-                              }
-                              if (!r.ok()) {
-                                  if (r.error->kind == ApiError::Kind::Network && n < kSendRetries) {
-                                      QTimer::singleShot(500 << n, this, [attempt, n] { (*attempt)(n + 1); });
-                                      return;
-                                  }
-                                  emit sendFailed(conversationId, text, *r.error);
-                                  *attempt = nullptr; // break the self-reference
-                                  return;
-                              }
-                              messages(conversationId)->addMessage(r.value);
-                              m_mine.noteMessage(r.value, true);
-                              emit messageSent(conversationId);
-                              *attempt = nullptr;
-                          });
+        // While the server is overloaded the ApiClient sends it again itself (same client_msg_id);
+        // the agent sees that it is still on its way.
+        auto retrying = [this, gen, conversationId, text](int delayMs) {
+            if (gen == m_generation)
+                emit sendRetrying(conversationId, text, delayMs);
+        };
+        m_api.sendMessage(
+            conversationId, text, clientMsgId,
+            [this, gen, conversationId, text, attempt, n](const ApiResult<proto::Message>& r) {
+                if (gen != m_generation) {
+                    *attempt = nullptr;
+                    return;
+                }
+                if (!r.ok()) {
+                    if (r.error->kind == ApiError::Kind::Network && n < kSendRetries) {
+                        QTimer::singleShot(500 << n, this, [attempt, n] { (*attempt)(n + 1); });
+                        return;
+                    }
+                    emit sendFailed(conversationId, text, *r.error);
+                    *attempt = nullptr; // break the self-reference
+                    return;
+                }
+                messages(conversationId)->addMessage(r.value);
+                m_mine.noteMessage(r.value, true);
+                emit messageSent(conversationId);
+                *attempt = nullptr;
+            },
+            retrying);
     };
     (*attempt)(0);
 }

@@ -69,6 +69,8 @@ signals:
     // A customer wrote in a chat of mine that is not in front.
     void customerMessage(const QString& conversationId, const QString& text);
     void messageSent(const QString& conversationId);
+    // The server is overloaded: the message (text) goes out again in delayMs, unchanged.
+    void sendRetrying(const QString& conversationId, const QString& text, int delayMs);
     void sendFailed(const QString& conversationId, const QString& text,
                     const parley::console::ApiError& error);
     void operationFailed(const QString& what, const parley::console::ApiError& error);

@@ -112,6 +112,18 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
                 if (m_composer->toPlainText().isEmpty())
                     m_composer->setPlainText(text);
             });
+    connect(m_session, &Session::sendRetrying, this,
+            [this](const QString& id, const QString& text, int delayMs) {
+                if (id != m_id)
+                    return;
+                // Still on its way: the text stays in view until it is sent (or given back as not sent).
+                const QString shown = text.size() > 80 ? text.left(79) + QChar(0x2026) : text;
+                m_sendError->setText(
+                    QStringLiteral("Sending \u201c%1\u201d\u2026 The server is busy; trying again in %2 s.")
+                        .arg(shown)
+                        .arg((delayMs + 999) / 1000));
+                m_sendError->show();
+            });
     connect(m_session, &Session::messageSent, this, [this](const QString& id) {
         if (id == m_id)
             m_sendError->hide();

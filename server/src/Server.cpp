@@ -4,6 +4,7 @@
 #include "app/ChatService.h"
 #include "auth/TokenSigner.h"
 #include "http/HttpApi.h"
+#include "http/HttpServer.h"
 #include "realtime/RealtimeServer.h"
 #include "store/SqliteStore.h"
 #include "util/Clock.h"
@@ -11,7 +12,90 @@
 #include "util/Text.h"
 #include "util/Threads.h"
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sched.h>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
 namespace parley::server {
+
+namespace net = boost::asio;
+
+namespace {
+
+// The CPUs this process may run on (its affinity mask, e.g. under taskset or a cgroup cpuset).
+int allowedCpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    const auto n = std::thread::hardware_concurrency();
+    return n > 0 ? static_cast<int>(n) : 1;
+}
+
+} // namespace
+
+// The io threads of the HTTP listener and the WebSocket sessions (--io-threads), each running an
+// io_context of its own: a connection stays on one, so its handlers never take a lock or wake
+// another io thread (one io_context shared by N threads made every hand-over cost futex calls).
+// Delivery scales with cores as requests do; the realtime hub runs on the first one's strand.
+struct Server::IoThreads {
+    std::vector<std::unique_ptr<net::io_context>> contexts;
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::vector<std::thread> threads;
+
+    explicit IoThreads(int n) {
+        for (int i = 0; i < n; ++i)
+            contexts.push_back(std::make_unique<net::io_context>(1));
+    }
+
+    std::vector<net::io_context*> all() const {
+        std::vector<net::io_context*> out;
+        for (const auto& c : contexts)
+            out.push_back(c.get());
+        return out;
+    }
+    net::io_context& first() { return *contexts.front(); }
+
+    void start() {
+        for (auto& c : contexts) {
+            work.push_back(net::make_work_guard(*c));
+            threads.emplace_back([io = c.get()] {
+                threads::nameThisThread("io");
+                for (;;) {
+                    try {
+                        io->run();
+                        return;
+                    } catch (const std::exception& e) {
+                        // A handler must not take every connection down with it.
+                        log::error(std::string("unexpected exception on an io thread: ") + e.what());
+                    }
+                }
+            });
+        }
+    }
+
+    void stop() {
+        work.clear();
+        for (auto& c : contexts)
+            c->stop();
+        for (auto& t : threads)
+            t.join();
+        threads.clear();
+    }
+};
+
+std::string listeningLine(std::uint16_t httpPort, std::optional<std::uint16_t> wsPort) {
+    return "parley-server listening http=" + std::to_string(httpPort) +
+           " ws=" + std::to_string(wsPort.value_or(httpPort));
+}
 
 Server::Server(ServerConfig config)
     : m_config(std::move(config))
@@ -22,6 +106,22 @@ Server::~Server() {
 }
 
 std::string Server::start() {
+    // The ports first: a server that cannot listen (another one has the port) stops before it
+    // touches the data dir, so a new one's generated admin password is never lost unseen.
+    const int ioThreads = m_config.ioThreads > 0 ? m_config.ioThreads : allowedCpus();
+    m_io = std::make_unique<IoThreads>(ioThreads);
+    HttpServerOptions http;
+    http.workerThreads = static_cast<std::size_t>(m_config.httpThreads);
+    http.queueCapacity = static_cast<std::size_t>(m_config.httpQueue);
+    http.maxConnections = static_cast<std::size_t>(m_config.httpMaxConnections);
+    http.keepAlive = std::chrono::seconds(m_config.httpKeepAliveSeconds);
+    http.requestTimeout = std::chrono::seconds(m_config.httpRequestTimeoutSeconds);
+    http.maxBodyBytes = m_config.maxBodyBytes;
+    m_http = std::make_unique<HttpServer>(m_io->all(), http);
+    m_httpPort = m_http->listen(m_config.host, m_config.httpPort, HttpServer::Serves::Everything); // throws
+    if (m_config.wsPort)
+        m_wsPort = m_http->listen(m_config.host, *m_config.wsPort, HttpServer::Serves::WebSocketOnly);
+
     m_dataDir = std::make_unique<DataDir>(m_config.dataDir);
     SqliteStore::Options storeOptions;
     storeOptions.sync = m_config.dbSyncFull ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal;
@@ -42,54 +142,70 @@ std::string Server::start() {
         generatedPassword.clear(); // an existing data dir keeps its agents and passwords
 
     RealtimeOptions rt;
-    rt.host = m_config.host;
-    rt.port = m_config.wsPort;
     rt.agentGrace = std::chrono::seconds(m_config.agentGraceSeconds);
     rt.helloTimeout = std::chrono::seconds(m_config.wsHelloTimeoutSeconds);
     rt.idleTimeout = std::chrono::seconds(m_config.wsIdleTimeoutSeconds);
-    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt);
+    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->first());
     m_store->setEventSink(&m_realtime->eventSink());
-    m_realtime->start();
 
-    HttpOptions http;
-    http.host = m_config.host;
-    http.port = m_config.httpPort;
-    http.wsPort = m_realtime->port();
-    http.publicWsUrl = m_config.publicWsUrl;
-    http.webRoot = m_config.webRoot;
-    http.allowedOrigin = m_config.allowedOrigin;
-    http.threads = m_config.httpThreads;
-    http.keepAliveSeconds = m_config.httpKeepAliveSeconds;
-    http.maxBodyBytes = m_config.maxBodyBytes;
-    m_http = std::make_unique<HttpApi>(*m_chat, http, [rt = m_realtime.get()] { return rt->accepting(); });
-    m_http->bind();
-    m_httpThread = std::thread([this] {
-        threads::nameThisThread("http-accept");
-        m_http->serve();
-    });
+    HttpApiOptions api;
+    api.host = m_config.host;
+    api.publicWsUrl = m_config.publicWsUrl;
+    api.webRoot = m_config.webRoot;
+    api.allowedOrigin = m_config.allowedOrigin;
+    m_api = std::make_unique<HttpApi>(*m_chat, api, [rt = m_realtime.get()] { return rt->accepting(); });
+    m_api->setPorts(m_httpPort, m_wsPort);
+
+    m_realtime->start();
+    // The realtime module behind /ws: http does not link it, this is the one place they meet.
+    m_http->start(m_api->router(),
+                  [rt = m_realtime.get()](net::ip::tcp::socket&& socket, UpgradeRequest&& req) {
+                      rt->acceptUpgrade(std::move(socket), std::move(req));
+                  });
+    m_io->start();
+    // Listening and served: connections queue in the backlog from here on, so the file may go out.
+    if (!m_config.portsFile.empty())
+        writePortsFile();
     log::info("parley-server " PARLEY_VERSION " listening: http://" + m_config.host + ":" +
-              std::to_string(m_http->port()) + "/ and ws://" + m_config.host + ":" +
-              std::to_string(m_realtime->port()) + "/ws, data dir " + m_dataDir->path());
+              std::to_string(m_httpPort) + "/ (WebSocket at /ws" +
+              (m_wsPort ? ", and at ws://" + m_config.host + ":" + std::to_string(*m_wsPort) + "/ws"
+                        : std::string()) +
+              "), " + std::to_string(ioThreads) + " io threads, data dir " + m_dataDir->path());
     return generatedPassword;
 }
 
-std::uint16_t Server::httpPort() const {
-    return m_http ? m_http->port() : m_config.httpPort;
+// Written whole under a temporary name and renamed: a reader sees no file or the complete one.
+void Server::writePortsFile() const {
+    const std::string& path = m_config.portsFile;
+    const std::string temp = path + ".tmp." + std::to_string(::getpid());
+    std::FILE* f = std::fopen(temp.c_str(), "w");
+    if (!f)
+        throw std::runtime_error("cannot write --ports-file " + temp + ": " + std::strerror(errno));
+    const std::string line = listeningLine(m_httpPort, m_wsPort) + "\n";
+    const bool written = std::fwrite(line.data(), 1, line.size(), f) == line.size();
+    if (std::fclose(f) != 0 || !written || std::rename(temp.c_str(), path.c_str()) != 0) {
+        const std::string why = std::strerror(errno);
+        std::remove(temp.c_str());
+        throw std::runtime_error("cannot write --ports-file " + path + ": " + why);
+    }
 }
 
 void Server::stop() {
-    // Listeners first: in-flight requests finish and publish their events; then the database.
-    if (m_http) {
+    // The listener first: requests in flight finish and publish their events; idle connections
+    // close. Then the WebSockets, then the io threads, then the database.
+    if (m_http)
         m_http->stop();
-        if (m_httpThread.joinable())
-            m_httpThread.join();
-        m_http.reset();
-    }
     if (m_realtime) {
         m_store->setEventSink(nullptr);
         m_realtime->stop();
-        m_realtime.reset();
     }
+    if (m_io)
+        m_io->stop();
+    // Nothing runs on the io_context any more: what was queued on it is destroyed with it.
+    m_http.reset();
+    m_api.reset();
+    m_realtime.reset();
+    m_io.reset();
     if (m_store) {
         m_store->close();
         m_store.reset();

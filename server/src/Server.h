@@ -1,14 +1,14 @@
 #pragma once
-// The composition root: data dir, store, use cases, and the two listeners, started and
-// stopped in the right order (listeners stop first so in-flight work finishes before the
-// database closes).
+// The composition root: data dir, store, use cases, the io threads, and the HTTP listener with
+// the realtime module behind its /ws upgrade, started and stopped in the right order (the
+// listener stops first so in-flight work finishes before the database closes).
 
 #include "ServerConfig.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 
 namespace parley::server {
 
@@ -17,6 +17,7 @@ class SqliteStore;
 class TokenSigner;
 class ChatService;
 class HttpApi;
+class HttpServer;
 class RealtimeServer;
 class SystemClock;
 
@@ -25,23 +26,38 @@ public:
     explicit Server(ServerConfig config);
     ~Server();
 
-    // Opens everything and starts both listeners. Returns the admin password when it was
-    // generated for a new data dir (to print once), else an empty string. Throws on failure.
+    // Opens everything and starts listening. Returns the admin password when it was generated
+    // for a new data dir (to print once), else an empty string. Throws on failure (e.g. a port
+    // in use). With --ports-file, the file is written once the listeners accept.
     std::string start();
     void stop();
 
-    std::uint16_t httpPort() const; // the bound port (also when --http-port 0 let the system pick)
+    // The bound ports (also when port 0 let the system pick); wsPort only with --ws-port.
+    std::uint16_t httpPort() const { return m_httpPort; }
+    std::optional<std::uint16_t> wsPort() const { return m_wsPort; }
 
 private:
+    struct IoThreads;
+
+    void writePortsFile() const;
+
     ServerConfig m_config;
     std::unique_ptr<SystemClock> m_clock;
     std::unique_ptr<DataDir> m_dataDir;
     std::unique_ptr<SqliteStore> m_store;
     std::unique_ptr<TokenSigner> m_tokens;
     std::unique_ptr<ChatService> m_chat;
+    // Declared before what runs on it: the io_contexts are destroyed after them.
+    std::unique_ptr<IoThreads> m_io;
     std::unique_ptr<RealtimeServer> m_realtime;
-    std::unique_ptr<HttpApi> m_http;
-    std::thread m_httpThread;
+    std::unique_ptr<HttpApi> m_api;
+    std::unique_ptr<HttpServer> m_http;
+    std::uint16_t m_httpPort = 0;
+    std::optional<std::uint16_t> m_wsPort;
 };
+
+// "parley-server listening http=PORT ws=PORT": the line main prints on stdout and --ports-file
+// holds. ws is the --ws-port when there is one, else the HTTP port (which serves /ws too).
+std::string listeningLine(std::uint16_t httpPort, std::optional<std::uint16_t> wsPort);
 
 } // namespace parley::server

@@ -43,11 +43,17 @@ std::string ServerConfig::help() {
 Parley's server: the REST API, the WebSocket listener, the FAQ bot and the web widget.
 
 Listeners:
-  --host ADDR                    address both listeners bind to (default 127.0.0.1)
-  --http-port N                  REST API, /widget.js and the demo store (default 8080)
-  --ws-port N                    WebSocket listener, path /ws (default 8081)
-  --public-ws-url URL            WebSocket URL the widget is told to use, e.g. wss://chat.example.com/ws
-                                 (default: ws://<host the page was loaded from>:<ws-port>/ws)
+  --host ADDR                    address to listen on (default 127.0.0.1)
+  --http-port N                  REST API, WebSocket at /ws, /widget.js and the demo store on one port
+                                 (default 8080; 0: a free port, see --ports-file)
+  --ws-port N                    also serve the WebSocket (/ws only) on this port (default: none;
+                                 0: a free port)
+  --ports-file FILE              once listening, write the bound ports to FILE (replaced atomically) as
+                                 "parley-server listening http=PORT ws=PORT", the line also printed
+                                 on stdout; ws is the --ws-port, else the HTTP port
+  --public-ws-url URL            WebSocket URL the widget and console are told to use, e.g.
+                                 wss://chat.example.com/ws (default: /ws on the host and port the
+                                 request came to, or on --ws-port; wss when X-Forwarded-Proto: https)
   --allowed-origin ORIGIN        CORS origin allowed to call the API (default *)
   --web-root DIR                 where widget.js and index.html are (default: ../share/parley/web
                                  from the binary's directory if it exists, else the source tree's
@@ -67,8 +73,19 @@ Behaviour:
   --customer-rate-per-minute N   sustained customer message rate (default 60)
 
 Tuning:
-  --http-threads N               HTTP requests handled at once; idle keep-alive connections hold no thread (default 64)
+  --io-threads N                 threads for network I/O and parsing, HTTP and WebSocket alike
+                                 (default: the number of CPUs the server may run on)
+  --http-threads N               HTTP requests handled at once; connections that are idle or still
+                                 sending their request hold no thread (default 64)
+  --http-queue N                 requests waiting for one of those threads; beyond it a request is
+                                 answered 503 "overloaded" with Retry-After at once (default 1024)
+  --http-max-connections N       HTTP connections open at once; beyond it accepting pauses and new
+                                 clients wait in the listen backlog (default 10000)
   --http-keep-alive-seconds N    an idle HTTP connection is closed after this long (default 10)
+  --http-request-timeout-seconds N
+                                 a request (head and body) must arrive whole within this long of its
+                                 first byte, however fast its bytes come, or the connection is
+                                 closed (default 10)
   --db-sync normal|full          normal: a commit survives a crash or kill of the server, and a power
                                  loss can undo the last second or so of commits; full: every commit
                                  is fsynced before it is answered or delivered, and survives a power
@@ -81,7 +98,8 @@ Tuning:
                                  hands work to another is not preempted by it mid-request; they still
                                  get their fair share of the CPU; normal: the server keeps the policy
                                  it was started with, SCHED_OTHER as a rule (default batch)
-  --max-body-bytes N             largest request body accepted (default 65536)
+  --max-body-bytes N             largest request body accepted, chunked or not; a larger one is
+                                 answered 413 before it is read (default 65536)
   --ws-hello-timeout-seconds N   time a new WebSocket has to say hello (default 10)
   --ws-idle-timeout-seconds N    a WebSocket that answers no ping this long is dropped (default 30);
                                  pings go out after half of it; the first, after hello, up to half
@@ -122,6 +140,14 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             c.httpPort = static_cast<std::uint16_t>(toNumber(flag, value(), 0, 65535));
         else if (flag == "--ws-port")
             c.wsPort = static_cast<std::uint16_t>(toNumber(flag, value(), 0, 65535));
+        else if (flag == "--ports-file")
+            c.portsFile = value();
+        else if (flag == "--io-threads")
+            c.ioThreads = static_cast<int>(toNumber(flag, value(), 1, 1024));
+        else if (flag == "--http-queue")
+            c.httpQueue = static_cast<int>(toNumber(flag, value(), 1, 1000000));
+        else if (flag == "--http-max-connections")
+            c.httpMaxConnections = static_cast<int>(toNumber(flag, value(), 1, 10000000));
         else if (flag == "--data-dir")
             c.dataDir = value();
         else if (flag == "--admin-password")
@@ -131,7 +157,9 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
         else if (flag == "--agent-token-hours")
             c.agentTokenHours = static_cast<int>(toNumber(flag, value(), 1, 24 * 365));
         else if (flag == "--http-threads")
-            c.httpThreads = static_cast<int>(toNumber(flag, value(), 8, 10000));
+            c.httpThreads = static_cast<int>(toNumber(flag, value(), 1, 10000));
+        else if (flag == "--http-request-timeout-seconds")
+            c.httpRequestTimeoutSeconds = static_cast<int>(toNumber(flag, value(), 1, 3600));
         else if (flag == "--http-keep-alive-seconds")
             c.httpKeepAliveSeconds = static_cast<int>(toNumber(flag, value(), 1, 3600));
         else if (flag == "--db-sync") {

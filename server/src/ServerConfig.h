@@ -12,14 +12,19 @@ namespace parley::server {
 
 struct ServerConfig {
     std::string host = "127.0.0.1";
-    std::uint16_t httpPort = 8080;
-    std::uint16_t wsPort = 8081;
+    std::uint16_t httpPort = 8080;       // 0: a free port, chosen by the system
+    std::optional<std::uint16_t> wsPort; // a second port for /ws only; the HTTP port serves /ws anyway
+    std::string portsFile;               // --ports-file: the bound ports, written once listening
     std::string dataDir = "./parley-data";
     std::optional<std::string> adminPassword; // --admin-password or PARLEY_ADMIN_PASSWORD
     int agentGraceSeconds = 60;
     int agentTokenHours = 12;
-    int httpThreads = 64;
+    int httpThreads = 64;           // handlers running at once
+    int httpQueue = 1024;           // requests waiting for a handler thread; more get 503 overloaded
+    int httpMaxConnections = 10000; // HTTP connections open at once; accepting pauses beyond
     int httpKeepAliveSeconds = 10;
+    int httpRequestTimeoutSeconds = 10; // a whole request (head and body), from its first byte
+    int ioThreads = 0;       // network I/O and parsing; 0: the number of CPUs the process may run on
     bool dbSyncFull = false; // --db-sync full: fsync every commit (survives power loss); else normal
     int dbWriteQueue = 256;  // --db-write-queue: writes waiting for the writer before 503 overloaded
     CpuScheduling cpuScheduling = CpuScheduling::Batch; // --cpu-scheduling

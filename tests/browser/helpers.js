@@ -15,7 +15,8 @@ const ARTIFACTS = process.env.PARLEY_TEST_ARTIFACTS || path.join(__dirname, 'art
 const ADMIN_PASSWORD = 'admin-secret-1';
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
-// Two distinct free loopback ports (both held open while picking so they differ).
+// Distinct loopback ports with nothing listening on them (for a WebSocket URL that must fail; the
+// server itself always picks its own ports).
 async function freePorts(n) {
   const servers = [];
   for (let i = 0; i < n; i++) {
@@ -38,34 +39,40 @@ const until = async (what, fn, timeoutMs = 20000, everyMs = 100) => {
   }
 };
 
-// Starts the server binary named by PARLEY_SERVER_BINARY on free ports with a temp data dir.
-// restart() stops it and starts it again on the same ports and data dir.
+// Starts the server binary named by PARLEY_SERVER_BINARY with a temp data dir, on ports it picks
+// itself (--http-port 0), read back from its --ports-file as the C++ tests' launcher does
+// (tests/support/ServerLauncher): no port is chosen here, so parallel runs cannot race for one.
+// One port serves REST, the widget and /ws. restart() stops it and starts it again on the same
+// port and data dir.
 async function startServer(extraArgs = []) {
   const bin = process.env.PARLEY_SERVER_BINARY;
   if (!bin) throw new Error('PARLEY_SERVER_BINARY must name the parley-server binary (CTest sets it)');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-browser-'));
-  const [httpPort, wsPort] = await freePorts(2);
-  const args = ['--host', '127.0.0.1', '--http-port', String(httpPort), '--ws-port', String(wsPort),
-    '--data-dir', dataDir, '--admin-password', ADMIN_PASSWORD, '--web-root', WEB_ROOT, ...extraArgs];
-  const base = `http://127.0.0.1:${httpPort}`;
+  const portsFile = path.join(dataDir, 'ports');
+  const args = ['--host', '127.0.0.1', '--data-dir', path.join(dataDir, 'data'), '--admin-password', ADMIN_PASSWORD,
+    '--web-root', WEB_ROOT, '--ports-file', portsFile, ...extraArgs];
+  let httpPort = 0, wsPort = 0;
   let output = '';
   let run = null; // {exited, gone, proc}
 
   async function spawnOnce() {
-    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    fs.rmSync(portsFile, { force: true });
+    const proc = spawn(bin, ['--http-port', String(httpPort), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const r = { proc, exited: null };
     r.gone = new Promise((res) => proc.once('exit', (code, sig) => { r.exited = { code, sig }; res(); }));
     proc.stdout.on('data', (d) => { output += d; });
     proc.stderr.on('data', (d) => { output += d; });
     run = r;
     try {
-      await until('/healthz', async () => {
-        if (r.exited) throw new Error('exited');
-        return (await request(base, 'GET', '/healthz', null, undefined, 1000)).status === 200;
-      }, 30000);
+      // The file appears (renamed into place, whole) once the server listens.
+      const line = await until('the ports file', async () =>
+        r.exited || (fs.existsSync(portsFile) && fs.readFileSync(portsFile, 'utf8')), 30000, 50);
+      if (r.exited) throw new Error('exited');
+      httpPort = Number(/http=(\d+)/.exec(line)[1]);
+      wsPort = Number(/ws=(\d+)/.exec(line)[1]);
     } catch (e) {
       proc.kill('SIGKILL');
-      throw new Error(`parley-server did not become healthy (${r.exited ? 'exit ' + JSON.stringify(r.exited) : e.message}):\n${output}`);
+      throw new Error(`parley-server did not start listening (${r.exited ? 'exit ' + JSON.stringify(r.exited) : e.message}):\n${output}`);
     }
   }
   async function stopOnce() {
@@ -79,6 +86,7 @@ async function startServer(extraArgs = []) {
   }
 
   await spawnOnce();
+  const base = `http://127.0.0.1:${httpPort}`;
   return {
     base, httpPort, wsPort, dataDir,
     output: () => output,

@@ -419,3 +419,33 @@ scenario('429 shows a friendly wait and the widget stays usable',
     await page.locator(`${W} .banner`).waitFor({ state: 'hidden' });
     assert.equal(await logOf(page).locator('.me', { hasText: 'three' }).count(), 1);
   });
+
+scenario('503 overloaded: the message stays Sending and goes again with the same client_msg_id', async ({ srv, page }) => {
+  await openWidget(page, srv.base + '/');
+  const bodies = [];
+  let refused = 0;
+  await page.route('**/api/v1/conversations/*/messages', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    bodies.push(route.request().postDataJSON());
+    if (refused < 2) { // what the server answers when its queue is full: nothing was done
+      refused++;
+      return route.fulfill({ status: 503, headers: { 'Retry-After': '1', 'Content-Type': 'application/json', 'Access-Control-Expose-Headers': 'Retry-After' },
+        body: JSON.stringify({ error: { code: 'overloaded', message: 'The server is busy. Please try again shortly.' } }) });
+    }
+    return route.continue();
+  });
+  await input(page).fill('Do you ship to Norway?');
+  await input(page).press('Enter');
+  const mine = logOf(page).locator('.me', { hasText: 'Do you ship to Norway?' });
+  await logOf(page).locator('.me[data-state=sending]', { hasText: 'Do you ship to Norway?' }).waitFor();
+  await H.shot(page, '12-overloaded-sending');
+  await H.until('both refusals', async () => refused === 2, 10000, 20);
+  assert.equal(await mine.getAttribute('data-state'), 'sending', 'still on its way, not failed');
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'Do you ship to Norway?' }).waitFor({ timeout: 15000 });
+  assert.equal(bodies.length, 3);
+  assert.ok(bodies.every((b) => b.client_msg_id && b.client_msg_id === bodies[0].client_msg_id), 'the same client_msg_id each time');
+  assert.equal(await page.locator(`${W} .banner`).isVisible(), false, 'no error shown');
+  const c = await customerOf(page);
+  const { messages } = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}/messages?after_seq=0`, c.token);
+  assert.equal(messages.filter((m) => m.content === 'Do you ship to Norway?').length, 1, 'one message on the server');
+});

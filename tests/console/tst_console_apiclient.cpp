@@ -1,13 +1,77 @@
-// ApiClient against the real server: every call's decoding and the typed contract errors.
+// ApiClient against the real server: every call's decoding and the typed contract errors; and
+// against a scripted server, the retries of a call answered 503 overloaded.
 #include "ConsoleTestUtil.h"
 
 #include <parley/protocol/Errors.h>
+
+#include <QTcpServer>
+#include <QTcpSocket>
 
 using namespace parley::test;
 using namespace parley::test::console;
 using namespace parley::console;
 namespace proto = parley::protocol;
 namespace errors = parley::protocol::errors;
+
+namespace {
+
+QByteArray answer(const QByteArray& status, const QByteArray& extra, const QByteArray& body) {
+    return "HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\n" + extra +
+           "Content-Length: " + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+QByteArray overloaded() {
+    return answer(
+        "503 Service Unavailable", "Retry-After: 0\r\n",
+        R"({"error":{"code":"overloaded","message":"The server is busy. Please try again shortly."}})");
+}
+
+QByteArray created() {
+    return answer("201 Created", {},
+                  R"({"message":{"id":"m1","conversation_id":"c1","seq":2,"sender_type":"agent",)"
+                  R"("sender_agent_id":"a1","kind":"text","content":"hello","metadata":{},)"
+                  R"("client_msg_id":"cid-1","created_at":"2026-01-01T00:00:00Z"},"replies":[]})");
+}
+
+// Answers each request it reads with the next scripted response (one connection per request:
+// Connection: close), and records the bodies it got.
+class ScriptedServer : public QObject {
+public:
+    explicit ScriptedServer(QList<QByteArray> answers)
+        : m_answers(std::move(answers)) {
+        m_server.listen(QHostAddress::LocalHost, 0);
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (auto* socket = m_server.nextPendingConnection()) {
+                auto buffer = std::make_shared<QByteArray>();
+                connect(socket, &QTcpSocket::readyRead, socket, [this, socket, buffer] {
+                    *buffer += socket->readAll();
+                    const auto end = buffer->indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    qsizetype length = 0;
+                    for (const auto& line : buffer->left(end).split('\n'))
+                        if (line.toLower().startsWith("content-length:"))
+                            length = line.mid(15).trimmed().toLongLong();
+                    if (buffer->size() < end + 4 + length)
+                        return;
+                    m_bodies.append(buffer->mid(end + 4, length));
+                    socket->write(m_answers.isEmpty() ? overloaded() : m_answers.takeFirst());
+                    socket->disconnectFromHost();
+                });
+                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort())); }
+    const QList<QByteArray>& bodies() const { return m_bodies; }
+
+private:
+    QTcpServer m_server;
+    QList<QByteArray> m_answers;
+    QList<QByteArray> m_bodies;
+};
+
+} // namespace
 
 class TestApiClient : public QObject, private ServerFixture {
     Q_OBJECT
@@ -58,7 +122,8 @@ private slots:
     }
 
     void unreachableServerIsANetworkError() {
-        m_api->setBaseUrl(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(ServerProcess::freePort())));
+        // Port 1: nothing listens there (a privileged port no test server can have).
+        m_api->setBaseUrl(QUrl(QStringLiteral("http://127.0.0.1:1")));
         auto r = await<std::vector<proto::Conversation>>([&](auto cb) { m_api->queue(cb); });
         QVERIFY(r && !r->ok());
         QCOMPARE(r->error->kind, ApiError::Kind::Network);
@@ -77,8 +142,49 @@ private slots:
     void wsUrlComesFromTheWidgetConfig() {
         auto r = await<QUrl>([&](auto cb) { m_api->fetchWsUrl(cb); });
         QVERIFY(r && r->ok());
-        QCOMPARE(r->value.port(), int(m_server.wsPort()));
+        QCOMPARE(r->value.port(), int(m_server.httpPort())); // one port: /ws on the HTTP port
+        QCOMPARE(r->value.path(), QStringLiteral("/ws"));
         QCOMPARE(r->value.scheme(), QStringLiteral("ws"));
+    }
+
+    // 503 "overloaded" means the server did nothing: the same request goes again after
+    // Retry-After (with jitter), the same client_msg_id each time, and the caller hears of each
+    // new attempt; only the answer after that reaches the callback.
+    void overloadedSendIsRetriedUnchanged() {
+        ScriptedServer fake({overloaded(), overloaded(), created()});
+        ApiClient api;
+        api.setBaseUrl(fake.url());
+        api.setToken(QStringLiteral("token"));
+        QList<int> retries;
+        auto r = await<proto::Message>([&](auto cb) {
+            api.sendMessage(QStringLiteral("c1"), QStringLiteral("hello"), QStringLiteral("cid-1"), cb,
+                            [&](int delayMs) { retries.append(delayMs); });
+        });
+        QVERIFY(r);
+        QVERIFY(r->ok());
+        QCOMPARE(r->value.content, std::string("hello"));
+        QCOMPARE(retries.size(), 2);
+        for (int ms : retries)
+            QVERIFY2(ms >= 250 && ms <= 375,
+                     qPrintable(QString::number(ms))); // Retry-After 0: 250 ms + jitter
+        QCOMPARE(fake.bodies().size(), 3);
+        for (const auto& body : fake.bodies())
+            QCOMPARE(body, fake.bodies().front()); // unchanged: the same client_msg_id
+        QVERIFY(fake.bodies().front().contains("\"client_msg_id\":\"cid-1\""));
+    }
+
+    void overloadedForeverGivesUpWithTheError() {
+        QList<QByteArray> answers;
+        for (int i = 0; i <= ApiClient::kOverloadRetries; ++i)
+            answers.append(overloaded());
+        ScriptedServer fake(answers);
+        ApiClient api;
+        api.setBaseUrl(fake.url());
+        auto r = await<std::vector<proto::FaqEntry>>([&](auto cb) { api.publicFaq(cb); });
+        QVERIFY(r && !r->ok());
+        QCOMPARE(r->error->status, 503);
+        QVERIFY(r->error->is(errors::kOverloaded));
+        QCOMPARE(fake.bodies().size(), ApiClient::kOverloadRetries + 1);
     }
 
     void presenceQueueAndMyConversations() {

@@ -109,34 +109,30 @@ console_version="$(QT_QPA_PLATFORM=offscreen "$root/usr/bin/parley-console" --ve
 
 # --- The unpacked server, run from the fresh root.
 step "run the unpacked server"
-"$root/usr/bin/parley-server" --help | grep -qF "now $root/usr/share/parley/web)" ||
-  fail "the unpacked server does not default to its own widget files: $("$root/usr/bin/parley-server" --help | grep -A2 -- --web-root)"
+# (--help into a variable first: `grep -q` stops reading at its match, and with pipefail the
+# server's SIGPIPE on the rest of a help text longer than one stdio buffer would fail the test.)
+help="$("$root/usr/bin/parley-server" --help)"
+grep -qF "now $root/usr/share/parley/web)" <<<"$help" ||
+  fail "the unpacked server does not default to its own widget files: $(grep -A2 -- --web-root <<<"$help")"
 data="$tmp/data"
-# Free ports: random ones below the kernel's ephemeral range (outgoing connections take those),
-# not accepting connections now; if one is taken meanwhile the server exits and we try others.
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-ephemeral_low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
-start_server() { # log file, "new" if the data dir must be new; sets server_pid, http_port, ws_port
-  local log="$1" new="${2:-}" attempt i
-  for attempt in 1 2 3 4 5 6 7 8; do
-    http_port=$((10000 + RANDOM % (ephemeral_low - 10002)))
-    ws_port=$((http_port + 1))
-    if port_busy "$http_port" || port_busy "$ws_port"; then continue; fi
-    env -u PARLEY_ADMIN_PASSWORD "$root/usr/bin/parley-server" --host 127.0.0.1 --http-port "$http_port" \
-      --ws-port "$ws_port" --data-dir "$data" >"$log" 2>&1 &
-    server_pid=$!
-    for i in $(seq 300); do # it prints this line once both listeners are bound
-      grep -q "^Parley is running" "$log" && return 0
-      kill -0 "$server_pid" 2>/dev/null || break
-      sleep 0.05
-    done
-    kill -0 "$server_pid" 2>/dev/null && { cat "$log"; fail "the server did not start within 15 s"; }
-    wait "$server_pid" || true # could not bind (a port was taken meanwhile): try others
-    server_pid=""
-    [ "$new" != new ] || rm -rf "$data"
-    echo "attempt $attempt on ports $http_port/$ws_port failed: $(tail -1 "$log")"
+# The server picks its own port (--http-port 0) and names it in --ports-file once it listens, as
+# for every other test (tests/support/ServerLauncher): nothing here guesses a free port.
+start_server() { # log file; sets server_pid, http_port, ws_port
+  local log="$1" ports="$tmp/ports" i
+  rm -f "$ports"
+  env -u PARLEY_ADMIN_PASSWORD "$root/usr/bin/parley-server" --host 127.0.0.1 --http-port 0 \
+    --ports-file "$ports" --data-dir "$data" >"$log" 2>&1 &
+  server_pid=$!
+  for i in $(seq 300); do # written (renamed into place) once the server listens
+    [ -f "$ports" ] && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$log"; fail "the unpacked server exited during start-up"; }
+    sleep 0.05
   done
-  fail "the unpacked server did not start"
+  [ -f "$ports" ] || { cat "$log"; fail "the server did not start within 15 s"; }
+  http_port="$(sed -n 's/.*http=\([0-9]*\).*/\1/p' "$ports")"
+  ws_port="$(sed -n 's/.*ws=\([0-9]*\).*/\1/p' "$ports")"
+  grep -q "^parley-server listening http=$http_port ws=$ws_port$" "$log" ||
+    { cat "$log"; fail "the server did not print its ports on stdout"; }
 }
 stop_server() {
   kill -TERM "$server_pid"
@@ -151,7 +147,7 @@ http() { # method path [json body]; prints the status, the body goes to $tmp/bod
   curl "${args[@]}"
 }
 
-start_server "$tmp/server1.log" new
+start_server "$tmp/server1.log"
 echo "server on 127.0.0.1:$http_port (ws $ws_port)"
 [ "$(http GET /healthz)" = 200 ] && [ "$(tr -d ' \n' <"$tmp/body")" = '{"status":"ok"}' ] ||
   fail "/healthz: $(cat "$tmp/body")"
@@ -184,7 +180,8 @@ for f in usr/bin/parley-server usr/bin/parley-console usr/share/parley/web/widge
   "$unit" usr/share/applications/parley-console.desktop; do
   [ -f "$top/$f" ] || fail "$(basename "$tgz") has no $f"
 done
-"$top/usr/bin/parley-server" --help | grep -qF "now $top/usr/share/parley/web)" ||
+help="$("$top/usr/bin/parley-server" --help)"
+grep -qF "now $top/usr/share/parley/web)" <<<"$help" ||
   fail "the server from the .tar.gz does not default to its own widget files"
 
 # --- The systemd unit, where systemd-analyze exists: it checks the unit with ExecStart pointing

@@ -191,6 +191,58 @@ private slots:
         QVERIFY(!ws.open(5000));
     }
 
+    // One port: the HTTP port serves /ws (every test above used it), and the widget config says so.
+    void oneServerPortServesRestAndWebSocket() {
+        QCOMPARE(m_server.wsPort(), m_server.httpPort());
+        QCOMPARE(m_server.wsUrl().port(), int(m_server.httpPort()));
+        const auto config = m_rest->http().get("/api/v1/widget/config");
+        QCOMPARE(config.status, 200);
+        QCOMPARE(config.body.value("ws_url", ""),
+                 "ws://127.0.0.1:" + std::to_string(m_server.httpPort()) + "/ws");
+        // Behind a TLS proxy that says so: wss on the host the client used.
+        const auto proxied =
+            m_rest->http().raw("GET", "/api/v1/widget/config", {}, {}, {},
+                               {{"Host", "chat.example.com"}, {"X-Forwarded-Proto", "https"}});
+        QCOMPARE(proxied.body.value("ws_url", ""), std::string("wss://chat.example.com/ws"));
+        // /ws without an upgrade is refused; the REST port's other paths are not WebSocket.
+        const auto plain = m_rest->http().get("/ws");
+        QCOMPARE(plain.status, 426);
+    }
+
+    // --ws-port still works: the same hello and resume there, and the config names that port.
+    void separateWebSocketPortServesWsToo() {
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--ws-port"), QStringLiteral("0")}));
+        QVERIFY(server.wsPort() != server.httpPort());
+        Rest rest(server.httpPort());
+        auto chat = rest.customerWithConversation();
+        const QUrl onHttpPort(QStringLiteral("ws://127.0.0.1:%1/ws").arg(server.httpPort()));
+        for (const QUrl& url : {server.wsUrl(), onHttpPort}) {
+            WsTestClient ws(url);
+            QCOMPARE(ws.hello(chat.customer.token).value("type", ""), std::string("hello.ok"));
+            ws.resume(chat.conversationId, 0);
+            QVERIFY(ws.waitForType("message.created")); // the greeting
+        }
+        const auto config = rest.http().get("/api/v1/widget/config");
+        QCOMPARE(config.body.value("ws_url", ""),
+                 "ws://127.0.0.1:" + std::to_string(server.wsPort()) + "/ws");
+        // That port serves the WebSocket only.
+        HttpClient wsPortHttp(server.wsPort());
+        QCOMPARE(wsPortHttp.get("/healthz").status, 404);
+        QCOMPARE(wsPortHttp.get("/ws").status, 426);
+        QVERIFY(server.stop());
+    }
+
+    void publicWsUrlOverridesTheConfig() {
+        ServerProcess server;
+        QVERIFY(
+            server.start({QStringLiteral("--public-ws-url"), QStringLiteral("wss://chat.example.com/ws")}));
+        HttpClient http(server.httpPort());
+        QCOMPARE(http.get("/api/v1/widget/config").body.value("ws_url", ""),
+                 std::string("wss://chat.example.com/ws"));
+        QVERIFY(server.stop());
+    }
+
     void customerCannotResumeAForeignConversation() {
         auto mine = m_rest->customerWithConversation();
         auto theirs = m_rest->customerWithConversation();

@@ -1,5 +1,5 @@
 // The widget and the demo storefront as the real server serves them: types, caching, the one-line
-// embed snippet, safe paths, and the widget's size budget (15 KB gzipped).
+// embed snippet, safe paths, only web files, and the widget's size budget (15 KB gzipped).
 #include "ApiTestBase.h"
 
 #include <QByteArray>
@@ -60,6 +60,10 @@ private slots:
         QTest::newRow("encoded dot-dot") << QStringLiteral("/%2e%2e/%2e%2e/CMakeLists.txt");
         QTest::newRow("directory") << QStringLiteral("/assets");
         QTest::newRow("unknown api") << QStringLiteral("/api/v1/nothing-here");
+        // The default web root of a developer build is the source tree's widget-web: its README
+        // and anything else the widget does not use are not served.
+        QTest::newRow("readme") << QStringLiteral("/README.md");
+        QTest::newRow("not a web file") << QStringLiteral("/widget.js.orig");
     }
     void unsafeOrUnknownPathsAreNotFound() {
         QFETCH(QString, path);

@@ -35,7 +35,13 @@ class TestServerConfig : public QObject {
 private slots:
     void defaults() {
         const auto c = parse({});
+        QCOMPARE(c.httpPort, std::uint16_t(8080));
+        QVERIFY(!c.wsPort); // one port: the HTTP port serves /ws
+        QVERIFY(c.portsFile.empty());
+        QCOMPARE(c.ioThreads, 0); // the CPUs the server may run on
         QCOMPARE(c.httpThreads, 64);
+        QCOMPARE(c.httpQueue, 1024);
+        QCOMPARE(c.httpRequestTimeoutSeconds, 10);
         QCOMPARE(c.httpKeepAliveSeconds, 10);
         QVERIFY(!c.dbSyncFull); // normal: survives crashes and restarts, see the README
         QVERIFY(c.cpuScheduling == CpuScheduling::Batch);
@@ -68,7 +74,24 @@ private slots:
         QCOMPARE(c.httpKeepAliveSeconds, 1);
         QVERIFY(!errorOf({"--http-keep-alive-seconds", "0"}).empty());
         QVERIFY(!errorOf({"--http-keep-alive-seconds", "ten"}).empty());
-        QVERIFY(!errorOf({"--http-threads", "2"}).empty());
+        QVERIFY(!errorOf({"--http-threads", "0"}).empty());
+    }
+
+    void listenerFlags() {
+        const auto c = parse({"--http-port", "0", "--ws-port=0", "--ports-file", "/tmp/p", "--io-threads",
+                              "3", "--http-queue", "5", "--http-request-timeout-seconds", "2",
+                              "--http-max-connections", "100"});
+        QCOMPARE(c.httpPort, std::uint16_t(0));
+        QVERIFY(c.wsPort && *c.wsPort == 0);
+        QCOMPARE(c.portsFile, std::string("/tmp/p"));
+        QCOMPARE(c.ioThreads, 3);
+        QCOMPARE(c.httpQueue, 5);
+        QCOMPARE(c.httpRequestTimeoutSeconds, 2);
+        QCOMPARE(c.httpMaxConnections, 100);
+        QCOMPARE(parse({"--http-threads", "1"}).httpThreads, 1);
+        QVERIFY(!errorOf({"--http-queue", "0"}).empty());
+        QVERIFY(!errorOf({"--io-threads", "0"}).empty());
+        QVERIFY(!errorOf({"--ws-port", "65536"}).empty());
     }
 
     void unknownFlagIsNamed() {
@@ -80,6 +103,9 @@ private slots:
         QVERIFY(help.find("--db-sync normal|full") != std::string::npos);
         QVERIFY(help.find("--http-keep-alive-seconds N") != std::string::npos);
         QVERIFY(help.find("--cpu-scheduling batch|normal") != std::string::npos);
+        QVERIFY(help.find("--ports-file FILE") != std::string::npos);
+        QVERIFY(help.find("--io-threads N") != std::string::npos);
+        QVERIFY(help.find("--http-queue N") != std::string::npos);
     }
 };
 

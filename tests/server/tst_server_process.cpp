@@ -70,7 +70,7 @@ private slots:
     void everyThreadRunsBatchByDefault() {
         ServerProcess server;
         QVERIFY(server.start());
-        const auto policies = threadPolicies(server.process().processId());
+        const auto policies = threadPolicies(server.pid());
         QVERIFY2(policies.size() > 10, "the HTTP workers and the WebSocket thread are running");
         for (int policy : policies)
             QCOMPARE(policy, SCHED_BATCH);
@@ -80,7 +80,7 @@ private slots:
     void normalSchedulingOnRequest() {
         ServerProcess server;
         QVERIFY(server.start({QStringLiteral("--cpu-scheduling"), QStringLiteral("normal")}));
-        const auto policies = threadPolicies(server.process().processId());
+        const auto policies = threadPolicies(server.pid());
         QVERIFY(policies.size() > 10);
         for (int policy : policies)
             QCOMPARE(policy, SCHED_OTHER);
@@ -90,7 +90,7 @@ private slots:
     void openFileLimitRaisedToTheHardLimit() {
         ServerProcess server;
         QVERIFY(server.start());
-        const auto [soft, hard] = openFileLimits(server.process().processId());
+        const auto [soft, hard] = openFileLimits(server.pid());
         QVERIFY(!soft.isEmpty());
         if (hard == "unlimited") // the kernel's fs.nr_open is used instead, a number
             QVERIFY(soft.toLongLong() > 1024);

@@ -1,39 +1,18 @@
 #include "ServerProcess.h"
 
-#include "HttpClient.h"
+#include <QtTest>
 
-#include <QDeadlineTimer>
-#include <QTcpServer>
-#include <QThread>
-
-#include <csignal>
-#include <sys/prctl.h>
+#include <string>
+#include <vector>
 
 namespace parley::test {
 
 ServerProcess::ServerProcess()
-    : m_dataDir(std::make_unique<QTemporaryDir>()) {
-    m_process.setProcessChannelMode(QProcess::MergedChannels);
-    // A test that aborts (a crash, an uncaught exception) never runs this destructor: the server
-    // is then stopped by the kernel instead of living on with its port and temporary data dir.
-    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
-    QObject::connect(&m_process, &QProcess::readyRead,
-                     [this] { m_output += QString::fromUtf8(m_process.readAll()); });
-}
+    : m_dataDir(std::make_unique<QTemporaryDir>())
+    , m_launcher(std::make_unique<ServerLauncher>(PARLEY_SERVER_BINARY, m_dataDir->path().toStdString())) {}
 
 ServerProcess::~ServerProcess() {
-    if (m_process.state() != QProcess::NotRunning) {
-        m_process.terminate();
-        if (!m_process.waitForFinished(10000))
-            m_process.kill();
-        m_process.waitForFinished(5000);
-    }
-}
-
-quint16 ServerProcess::freePort() {
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
+    m_launcher->stop(std::chrono::seconds(10));
 }
 
 QUrl ServerProcess::httpUrl() const {
@@ -43,62 +22,56 @@ QUrl ServerProcess::wsUrl() const {
     return QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_wsPort));
 }
 
+QString ServerProcess::output() const {
+    return QString::fromStdString(m_launcher->output());
+}
+
 bool ServerProcess::start(const QStringList& extraArgs) {
     if (!extraArgs.isEmpty() || m_extraArgs.isEmpty())
         m_extraArgs = extraArgs;
-    if (m_httpPort == 0) {
-        m_httpPort = freePort();
-        do {
-            m_wsPort = freePort();
-        } while (m_wsPort == m_httpPort);
+    QStringList args = m_extraArgs;
+    if (m_httpPort != 0) {
+        // Again on the ports it had (clients keep their URLs); a port just released can be bound
+        // again at once (SO_REUSEADDR). A separate WebSocket port asked for as 0 keeps its number too.
+        args.prepend(QString::number(m_httpPort));
+        args.prepend(QStringLiteral("--http-port"));
+        const auto ws = args.indexOf(QStringLiteral("--ws-port"));
+        if (ws >= 0 && ws + 1 < args.size() && args[ws + 1] == QStringLiteral("0") && m_wsPort != m_httpPort)
+            args[ws + 1] = QString::number(m_wsPort);
+        if (launch(args))
+            return true;
+        // Taken meanwhile by another process (rare: the system hands out free ports at random):
+        // new ports, which the test reads from httpPort()/wsPort().
+        if (!m_launcher->error().empty() && m_launcher->error().find("in use") == std::string::npos)
+            return false;
+        qWarning("the previous ports are taken; starting on new ones");
     }
-    QStringList args{QStringLiteral("--host"),           QStringLiteral("127.0.0.1"),
-                     QStringLiteral("--http-port"),      QString::number(m_httpPort),
-                     QStringLiteral("--ws-port"),        QString::number(m_wsPort),
-                     QStringLiteral("--data-dir"),       m_dataDir->path(),
-                     QStringLiteral("--admin-password"), QString::fromLatin1(kAdminPassword)};
-    args += m_extraArgs;
-    m_process.start(QStringLiteral(PARLEY_SERVER_BINARY), args);
-    if (!m_process.waitForStarted(10000))
-        return false;
-    return waitHealthy(20000);
+    return launch(m_extraArgs);
 }
 
-bool ServerProcess::waitHealthy(int timeoutMs) {
-    HttpClient http(m_httpPort);
-    QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired()) {
-        if (m_process.state() == QProcess::NotRunning) {
-            m_output += QString::fromUtf8(m_process.readAll());
-            qWarning("parley-server exited during start-up:\n%s", qPrintable(m_output));
-            return false;
-        }
-        auto r = http.get("/healthz");
-        if (r.status == 200)
-            return true;
-        // Polling a port that is not open yet: there is no event to wait for.
-        m_process.waitForReadyRead(50);
+bool ServerProcess::launch(const QStringList& extra) {
+    QStringList args{QStringLiteral("--host"),           QStringLiteral("127.0.0.1"),
+                     QStringLiteral("--data-dir"),       dataDir(),
+                     QStringLiteral("--admin-password"), QString::fromLatin1(kAdminPassword)};
+    args += extra;
+    std::vector<std::string> argv;
+    for (const auto& a : args)
+        argv.push_back(a.toStdString());
+    if (!m_launcher->start(argv)) {
+        qWarning("%s", m_launcher->error().c_str());
+        return false;
     }
-    qWarning("parley-server did not become healthy:\n%s", qPrintable(m_output));
-    return false;
+    m_httpPort = m_launcher->httpPort();
+    m_wsPort = m_launcher->wsPort();
+    return true;
 }
 
 bool ServerProcess::stop() {
-    if (m_process.state() == QProcess::NotRunning)
-        return true;
-    m_process.terminate();
-    if (!m_process.waitForFinished(20000)) {
-        m_process.kill();
-        m_process.waitForFinished(5000);
-        return false;
-    }
-    m_output += QString::fromUtf8(m_process.readAll());
-    return m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
+    return m_launcher->stop() == 0;
 }
 
 void ServerProcess::kill() {
-    m_process.kill();
-    m_process.waitForFinished(5000);
+    m_launcher->kill();
 }
 
 bool ServerProcess::restart() {

@@ -1,8 +1,12 @@
 #pragma once
-// Starts the real parley-server binary on free loopback ports with a temporary data dir,
-// waits until /healthz answers, and stops it with SIGTERM. restart() keeps data dir and ports.
+// The real parley-server binary for a Qt test: a temporary data dir, started through the shared
+// ServerLauncher on ports the server picks itself (--http-port 0, read back from --ports-file),
+// so parallel tests never race for a port. restart() keeps the data dir and the ports.
+// One port serves REST and the WebSocket (/ws); a test that passes "--ws-port 0" gets a second,
+// WebSocket-only port as well (wsPort()).
 
-#include <QProcess>
+#include "ServerLauncher.h"
+
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
@@ -26,22 +30,19 @@ public:
     bool restart(); // stop + start with the same data dir, ports and arguments
 
     quint16 httpPort() const { return m_httpPort; }
-    quint16 wsPort() const { return m_wsPort; }
-    QString dataDir() const { return m_dataDir->path(); }
+    quint16 wsPort() const { return m_wsPort; } // the HTTP port unless --ws-port was given
+    QString dataDir() const { return m_dataDir->path() + QStringLiteral("/data"); }
     QUrl httpUrl() const;
-    QUrl wsUrl() const;
-    QString output() const { return m_output; } // everything the server printed so far
-    QProcess& process() { return m_process; }
-
-    static quint16 freePort();
+    QUrl wsUrl() const;     // ws://127.0.0.1:wsPort()/ws
+    QString output() const; // everything the server printed so far
+    qint64 pid() const { return m_launcher->pid(); }
 
 private:
-    bool waitHealthy(int timeoutMs);
+    bool launch(const QStringList& args);
 
     std::unique_ptr<QTemporaryDir> m_dataDir;
-    QProcess m_process;
+    std::unique_ptr<ServerLauncher> m_launcher;
     QStringList m_extraArgs;
-    QString m_output;
     quint16 m_httpPort = 0;
     quint16 m_wsPort = 0;
 };

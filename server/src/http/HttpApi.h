@@ -1,49 +1,50 @@
 #pragma once
-// The REST listener (cpp-httplib): the contract's routes, /healthz, the widget config, and the
-// widget and storefront files from the web root. Handlers parse and validate the request, call
-// ChatService, and serialize; ApiError becomes the contract's error body in exactly one place.
+// The REST API's routes: the contract's calls, /healthz, the widget config, and the widget and
+// storefront files from the web root. Handlers parse and validate the request, call ChatService,
+// and serialize; Router::run turns ApiError into the contract's error body in one place. The
+// transport (HttpServer) is separate: this class only fills a Router.
+
+#include "http/Router.h"
+#include "http/StaticFiles.h"
 
 #include <cstdint>
 #include <functional>
-#include <memory>
+#include <optional>
 #include <string>
-
-namespace httplib {
-class Server;
-}
 
 namespace parley::server {
 
 class ChatService;
 
-struct HttpOptions {
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;
-    std::uint16_t wsPort = 8081;
+struct HttpApiOptions {
+    std::string host = "127.0.0.1";  // where the listeners are (for the widget config's fallback)
     std::string publicWsUrl;         // overrides the ws URL the widget config reports
     std::string webRoot;             // widget.js, index.html, assets/
     std::string allowedOrigin = "*"; // CORS for the widget on shop pages (tokens, not cookies)
-    int threads = 64;                // requests handled at once; idle connections hold none
-    std::size_t maxBodyBytes = 64 * 1024;
-    int keepAliveSeconds = 10;
 };
 
 class HttpApi {
 public:
-    // realtimeAccepting: whether the WebSocket listener accepts connections (for /healthz).
-    HttpApi(ChatService& chat, HttpOptions options, std::function<bool()> realtimeAccepting);
-    ~HttpApi();
+    // realtimeAccepting: whether the realtime side takes WebSocket upgrades (for /healthz).
+    HttpApi(ChatService& chat, HttpApiOptions options, std::function<bool()> realtimeAccepting);
 
-    void bind();  // throws std::runtime_error when the address cannot be bound
-    void serve(); // blocks until stop(); in-flight requests finish before it returns
-    void stop();
-    bool accepting() const;
-    std::uint16_t port() const;
+    // The bound ports, once known: the widget config names /ws on the HTTP port unless a separate
+    // WebSocket port (--ws-port) or --public-ws-url says otherwise.
+    void setPorts(std::uint16_t httpPort, std::optional<std::uint16_t> wsPort);
+
+    const Router& router() const { return m_router; }
 
 private:
-    void routes();
-    struct Impl;
-    std::unique_ptr<Impl> m_impl;
+    void addServerRoutes();
+    std::string wsUrlFor(const Request& req) const;
+
+    ChatService& m_chat;
+    HttpApiOptions m_options;
+    std::function<bool()> m_realtimeAccepting;
+    StaticFiles m_files;
+    Router m_router;
+    std::uint16_t m_httpPort = 0;
+    std::optional<std::uint16_t> m_wsPort;
 };
 
 } // namespace parley::server

@@ -3,27 +3,22 @@
 #include "app/ChatService.h"
 #include "realtime/AgentPresenceTracker.h"
 #include "realtime/RealtimeHub.h"
-#include "realtime/WsListener.h"
 #include "realtime/WsSession.h"
 #include "util/Log.h"
-#include "util/Threads.h"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
-#include <thread>
-#include <vector>
 
 namespace parley::server {
 
 namespace net = boost::asio;
 
 namespace {
-// Store calls of the realtime side (hello, resume backlogs, lost agents) run here, never on the io
+// Store calls of the realtime side (hello, resume backlogs, lost agents) run here, never on an io
 // thread. Two threads: enough for short snapshot reads, and a markAgentLost waiting for the store's
 // writer does not hold up the others.
 constexpr int kBlockingThreads = 2;
@@ -32,10 +27,10 @@ constexpr std::chrono::milliseconds kCloseGrace{1000};
 } // namespace
 
 struct RealtimeServer::Impl {
-    Impl(ChatService& chat, RealtimeOptions opts)
+    Impl(ChatService& chat, RealtimeOptions opts, net::io_context& io)
         : chat(chat)
         , options(std::move(opts))
-        , io(options.ioThreads > 0 ? options.ioThreads : 1)
+        , io(io)
         , hubStrand(net::make_strand(io))
         , presence(hubStrand, options.agentGrace, [this](const std::string& agentId) { agentLost(agentId); })
         , hub(hubStrand, presence)
@@ -54,26 +49,20 @@ struct RealtimeServer::Impl {
 
     ChatService& chat;
     RealtimeOptions options;
-    // Declaration order is destruction order in reverse: the io_context outlives everything that
-    // holds sockets or timers, and the pool dies first so its pending jobs release sessions while
-    // their io_context still exists.
-    net::io_context io;
+    net::io_context& io; // outlives this: the composition root destroys it after us
     net::strand<net::io_context::executor_type> hubStrand;
     AgentPresenceTracker presence;
     RealtimeHub hub;
     SessionRegistry registry;
     net::thread_pool blocking{kBlockingThreads};
     SessionContext ctx;
-    std::shared_ptr<WsListener> listener;
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
-    std::vector<std::thread> threads;
     std::atomic<bool> accepting{false};
     bool started = false;
     bool stopped = false;
 };
 
-RealtimeServer::RealtimeServer(ChatService& chat, const Clock&, RealtimeOptions options)
-    : m_impl(std::make_unique<Impl>(chat, std::move(options))) {}
+RealtimeServer::RealtimeServer(ChatService& chat, const Clock&, RealtimeOptions options, net::io_context& io)
+    : m_impl(std::make_unique<Impl>(chat, std::move(options), io)) {}
 
 RealtimeServer::~RealtimeServer() {
     stop();
@@ -83,33 +72,22 @@ void RealtimeServer::start() {
     auto& d = *m_impl;
     if (d.started)
         return;
-    d.listener = std::make_shared<WsListener>(d.io, d.ctx);
-    d.listener->listen(d.options.host, d.options.port, d.options.listenBacklog); // throws
     d.started = true;
-
     // After a restart nobody is connected: online agents get the grace period to come back.
     auto online = d.chat.onlineAgentIds();
     d.hub.post([&d, online = std::move(online)] { d.presence.startGrace(online); });
+    d.accepting = true;
+}
 
-    d.listener->run();
-    d.work.emplace(d.io.get_executor());
-    const int n = d.options.ioThreads > 0 ? d.options.ioThreads : 1;
-    for (int i = 0; i < n; ++i)
-        d.threads.emplace_back([&d] {
-            threads::nameThisThread("ws-io");
-            for (;;) {
-                try {
-                    d.io.run();
-                    return;
-                } catch (const std::exception& e) {
-                    // A handler must not take the whole listener down with it.
-                    log::error(std::string("realtime: unexpected exception on the io thread: ") + e.what());
-                }
-            }
-        });
-    d.accepting = true; // bound and listening: connections queue in the backlog from now on
-    log::info("realtime: WebSocket listener on ws://" + d.options.host + ":" + std::to_string(port()) +
-              "/ws");
+void RealtimeServer::acceptUpgrade(net::ip::tcp::socket&& socket,
+                                   boost::beast::http::request<boost::beast::http::string_body>&& upgrade) {
+    auto& d = *m_impl;
+    if (!d.accepting) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        return;
+    }
+    std::make_shared<WsSession>(std::move(socket), d.ctx)->start(std::move(upgrade));
 }
 
 void RealtimeServer::stop() {
@@ -118,26 +96,16 @@ void RealtimeServer::stop() {
         return;
     d.stopped = true;
     d.accepting = false;
-    d.listener->stop();
     d.hub.post([&d] { d.presence.stop(); }); // stopping is not losing anybody
     for (auto& session : d.registry.snapshot())
         session->shutdown();
     if (!d.registry.waitEmpty(kCloseGrace))
         log::warn("realtime: " + std::to_string(d.registry.size()) + " connection(s) did not close in time");
-    d.work.reset();
-    d.io.stop();
-    for (auto& t : d.threads)
-        t.join();
-    d.threads.clear();
     d.blocking.join();
 }
 
 bool RealtimeServer::accepting() const {
     return m_impl->accepting.load();
-}
-
-std::uint16_t RealtimeServer::port() const {
-    return m_impl->listener ? m_impl->listener->port() : 0;
 }
 
 EventSink& RealtimeServer::eventSink() {

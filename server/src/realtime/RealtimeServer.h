@@ -1,10 +1,16 @@
 #pragma once
-// The WebSocket side of parley-server: a Boost.Beast listener on Asio (epoll) at --ws-port,
-// path /ws, a hub that routes committed events to connections, and the agent presence tracker
-// that gives a lost agent's chats back to the queue after the grace period.
-// The HTTP side publishes into eventSink(); nothing here runs inside a store transaction.
+// The WebSocket side of parley-server: sessions on Boost.Beast, a hub that routes committed events
+// to connections, and the agent presence tracker that gives a lost agent's chats back to the queue
+// after the grace period. It has no listener of its own: the HTTP listener reads the upgrade
+// request at /ws and hands the socket over (acceptUpgrade), on the HTTP port and on --ws-port.
+// The store publishes into eventSink(); nothing here runs inside a store transaction.
 
 #include "store/Event.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -17,8 +23,6 @@ class ChatService;
 class Clock;
 
 struct RealtimeOptions {
-    std::string host = "127.0.0.1";
-    std::uint16_t port = 8081;
     std::chrono::seconds agentGrace{60};
     std::chrono::seconds helloTimeout{10}; // contract: first frame within 10 s
     std::chrono::seconds handshakeTimeout{10};
@@ -26,25 +30,29 @@ struct RealtimeOptions {
     std::chrono::seconds idleTimeout{30};
     std::size_t maxMessageBytes = 64 * 1024;
     std::size_t maxSendQueueBytes = 4 * 1024 * 1024; // a slower reader is dropped; it resumes
-    int listenBacklog = 4096;
-    int ioThreads = 1;
 };
 
 class RealtimeServer {
 public:
-    RealtimeServer(ChatService& chat, const Clock& clock, RealtimeOptions options);
+    // The hub and the presence timers run on a strand of io (an io thread's, shared with the HTTP
+    // listener); each session on the io_context its socket came from.
+    RealtimeServer(ChatService& chat, const Clock& clock, RealtimeOptions options,
+                   boost::asio::io_context& io);
     ~RealtimeServer();
     RealtimeServer(const RealtimeServer&) = delete;
     RealtimeServer& operator=(const RealtimeServer&) = delete;
 
-    // Binds and starts accepting on its own io threads; throws std::runtime_error when the
-    // port cannot be bound. Starts grace timers for agents that are online but not connected
+    // Starts taking upgrades, and grace timers for agents that are online but not connected
     // (after a restart nobody is connected yet).
     void start();
-    // Closes the listener and every connection, joins the io threads.
+    // Takes a WebSocket whose upgrade request the HTTP listener has read (path /ws). Called on
+    // the socket's strand; does not block. After stop() the socket is closed.
+    void acceptUpgrade(boost::asio::ip::tcp::socket&& socket,
+                       boost::beast::http::request<boost::beast::http::string_body>&& upgrade);
+    // Closes every connection (going away) and waits for them, a second at most; joins the
+    // blocking pool. The io_context's threads keep running (they are not ours).
     void stop();
     bool accepting() const;
-    std::uint16_t port() const; // the bound port (useful with port 0)
 
     // Thread-safe; called by the store's writer after each commit, in commit order.
     EventSink& eventSink();

@@ -10,9 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/field.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 namespace parley::server {
@@ -27,7 +25,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kMaxUpgradeHeaderBytes = 8 * 1024;
 constexpr std::size_t kKeepReadBufferBytes = 16 * 1024; // larger read buffers are given back
 constexpr std::size_t kMaxConversationIdChars = 128;
 
@@ -106,62 +103,25 @@ void WsSession::postToSelf(F&& f) {
     net::post(m_ws.get_executor(), std::forward<F>(f));
 }
 
-void WsSession::start() {
+void WsSession::start(UpgradeRequest upgrade) {
     m_id = m_ctx.registry.add(shared_from_this());
-    postToSelf([self = shared_from_this()] {
+    postToSelf([self = shared_from_this(), upgrade = std::move(upgrade)]() mutable {
+        if (self->m_state != State::Upgrading) // shut down meanwhile
+            return;
         auto& stream = beast::get_lowest_layer(self->m_ws);
         beast::error_code ec;
         // Small interactive frames: never wait for Nagle.
         stream.socket().set_option(net::ip::tcp::no_delay(true), ec);
-        self->m_upgrade.emplace();
-        self->m_upgrade->header_limit(kMaxUpgradeHeaderBytes);
-        self->m_upgrade->body_limit(0);
-        stream.expires_after(self->m_ctx.options.handshakeTimeout);
-        http::async_read(stream, self->m_buffer, *self->m_upgrade,
-                         beast::bind_front_handler(&WsSession::onUpgradeRequest, self));
+        stream.expires_never(); // the websocket stream's own timeouts take over
+        self->m_ws.set_option(idleTimeouts(self->m_ctx.options));
+        self->m_ws.set_option(websocket::stream_base::decorator(
+            [](websocket::response_type& res) { res.set(http::field::server, "parley-server"); }));
+        self->m_ws.read_message_max(self->m_ctx.options.maxMessageBytes);
+        self->m_ws.auto_fragment(false);
+        self->m_upgrade.emplace(std::move(upgrade));
+        self->m_ws.async_accept(*self->m_upgrade,
+                                beast::bind_front_handler(&WsSession::onAccepted, self->shared_from_this()));
     });
-}
-
-void WsSession::onUpgradeRequest(beast::error_code ec, std::size_t) {
-    if (ec || m_state != State::Upgrading) {
-        finish();
-        return;
-    }
-    const auto& req = m_upgrade->get();
-    auto target = req.target();
-    auto path = target.substr(0, target.find('?'));
-    if (path != "/ws") {
-        rejectUpgrade(404, "Not found. The WebSocket endpoint is /ws.\n");
-        return;
-    }
-    if (!websocket::is_upgrade(req)) {
-        rejectUpgrade(426, "This endpoint speaks WebSocket only.\n");
-        return;
-    }
-    beast::get_lowest_layer(m_ws).expires_never(); // the websocket stream's own timeouts take over
-    m_ws.set_option(idleTimeouts(m_ctx.options));
-    m_ws.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "parley-server"); }));
-    m_ws.read_message_max(m_ctx.options.maxMessageBytes);
-    m_ws.auto_fragment(false);
-    m_ws.async_accept(req, beast::bind_front_handler(&WsSession::onAccepted, shared_from_this()));
-}
-
-void WsSession::rejectUpgrade(unsigned status, std::string body) {
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
-    res->set(http::field::server, "parley-server");
-    res->set(http::field::content_type, "text/plain; charset=utf-8");
-    res->keep_alive(false);
-    res->body() = std::move(body);
-    res->prepare_payload();
-    m_state = State::Closing;
-    http::async_write(
-        beast::get_lowest_layer(m_ws), *res,
-        [self = shared_from_this(), res](beast::error_code, std::size_t) {
-            beast::error_code ignored;
-            beast::get_lowest_layer(self->m_ws).socket().shutdown(net::socket_base::shutdown_send, ignored);
-            self->finish();
-        });
 }
 
 void WsSession::onAccepted(beast::error_code ec) {

@@ -1,22 +1,22 @@
 #pragma once
-// One WebSocket connection: the HTTP upgrade on /ws, the hello handshake, resume, and a bounded
-// send queue. Everything of a session runs on its own strand; store calls (authenticate, the
-// hello snapshot, the resume backlog) run on the blocking pool so that a slow store read never
-// stalls the io thread that serves every other connection.
+// One WebSocket connection: the upgrade (whose request the HTTP listener has read), the hello
+// handshake, resume, and a bounded send queue. Everything of a session runs on its own strand; store calls
+// (authenticate, the hello snapshot, the resume backlog) run on the blocking pool so that a slow store read
+// never stalls the io thread that serves every other connection.
 
-#include "store/Event.h"
 #include "auth/Identity.h"
 #include "realtime/RealtimeHub.h"
 #include "realtime/RealtimeServer.h"
 #include "realtime/SentSeqs.h"
+#include "store/Event.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
 #include <atomic>
@@ -65,7 +65,10 @@ public:
     WsSession(boost::asio::ip::tcp::socket&& socket, SessionContext& ctx);
     ~WsSession() override;
 
-    void start(); // registers itself and reads the HTTP upgrade request
+    using UpgradeRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+    // Registers itself and answers the upgrade (already read, path /ws) with 101.
+    void start(UpgradeRequest upgrade);
     // Thread-safe: a going-away close (server shutdown).
     void shutdown();
 
@@ -76,8 +79,6 @@ private:
     enum class State { Upgrading, AwaitHello, Authenticating, Ready, Closing, Closed };
 
     // Upgrade.
-    void onUpgradeRequest(boost::beast::error_code ec, std::size_t);
-    void rejectUpgrade(unsigned status, std::string body);
     void onAccepted(boost::beast::error_code ec);
 
     // Reading and client frames.
@@ -120,7 +121,7 @@ private:
     std::uint64_t m_id = 0;
     boost::beast::websocket::stream<boost::beast::tcp_stream> m_ws;
     boost::beast::flat_buffer m_buffer;
-    std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> m_upgrade;
+    std::optional<UpgradeRequest> m_upgrade; // kept until the 101 has gone out
     boost::asio::steady_timer m_helloTimer;
 
     State m_state = State::Upgrading;

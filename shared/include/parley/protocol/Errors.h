@@ -15,6 +15,6 @@ inline constexpr const char* kConflict = "conflict";                      // 409
 inline constexpr const char* kPayloadTooLarge = "payload_too_large";      // 413
 inline constexpr const char* kRateLimited = "rate_limited";               // 429
 inline constexpr const char* kInternal = "internal_error";                // 500
-inline constexpr const char* kOverloaded = "overloaded";                  // 503, with Retry-After
+inline constexpr const char* kOverloaded = "overloaded";                  // 503 (v1.1), with Retry-After
 
 } // namespace parley::protocol::errors

@@ -1,0 +1,34 @@
+#pragma once
+// The contract's REST calls by area, and the request parsing they share: every failure is an
+// ApiError 400 with a message that names the field. Adding a call is one router line and a
+// lambda in the file of its area.
+
+#include "auth/Identity.h"
+#include "http/Router.h"
+#include "parley/protocol/Types.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace parley::server {
+
+class ChatService;
+
+void addCustomerRoutes(Router& router, ChatService& chat); // customer sessions and conversations
+void addAgentRoutes(Router& router, ChatService& chat);    // sign-in, presence, queue, team
+void addAdminRoutes(Router& router, ChatService& chat);    // FAQ and agents
+
+// The caller named by the bearer token (401 when there is none or it is not valid).
+Caller callerOf(ChatService& chat, const Request& req);
+
+// The body as a JSON object ({} when empty); 400 when it is not JSON (UTF-8) or not an object.
+nlohmann::json jsonBody(const Request& req);
+std::string requireString(const nlohmann::json& body, const char* field);
+std::optional<std::string> optionalString(const nlohmann::json& body, const char* field);
+std::optional<int> optionalInt(const nlohmann::json& body, const char* field);
+std::optional<bool> optionalBool(const nlohmann::json& body, const char* field);
+std::optional<protocol::Role> optionalRole(const nlohmann::json& body);
+
+} // namespace parley::server

@@ -1,0 +1,96 @@
+#include "http/WorkerPool.h"
+
+#include "util/Log.h"
+#include "util/Threads.h"
+
+#include <algorithm>
+
+namespace parley::server {
+
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queueCapacity)
+    : m_capacity(std::max<std::size_t>(queueCapacity, 1)) {
+    threads = std::max<std::size_t>(threads, 1);
+    m_workers.reserve(threads);
+    m_threads.reserve(threads);
+    for (std::size_t i = 0; i < threads; ++i) {
+        m_workers.push_back(std::make_unique<Worker>());
+        m_threads.emplace_back([this, w = m_workers.back().get()] {
+            threads::nameThisThread("http-worker");
+            run(*w);
+        });
+    }
+}
+
+WorkerPool::~WorkerPool() {
+    stop();
+}
+
+bool WorkerPool::tryPost(std::function<void()>& job) {
+    Worker* idle = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopping)
+            return false;
+        if (!m_idle.empty()) {
+            idle = m_idle.back();
+            m_idle.pop_back();
+            idle->job = std::move(job);
+        } else if (m_jobs.size() < m_capacity) {
+            m_jobs.push_back(std::move(job));
+        } else {
+            return false;
+        }
+    }
+    if (idle)
+        idle->wake.release();
+    return true;
+}
+
+void WorkerPool::stop() {
+    std::vector<Worker*> idle;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopping && m_threads.empty())
+            return;
+        m_stopping = true;
+        idle.swap(m_idle);
+        for (auto* w : idle)
+            w->quit = true;
+    }
+    // Busy workers finish the queue first and quit when they find it empty.
+    for (auto* w : idle)
+        w->wake.release();
+    for (auto& t : m_threads)
+        t.join();
+    m_threads.clear();
+}
+
+void WorkerPool::run(Worker& me) {
+    for (;;) {
+        std::function<void()> job;
+        {
+            std::lock_guard lock(m_mutex);
+            if (!m_jobs.empty()) {
+                job = std::move(m_jobs.front());
+                m_jobs.pop_front();
+            } else if (m_stopping) {
+                return;
+            } else {
+                m_idle.push_back(&me);
+            }
+        }
+        if (!job) {
+            me.wake.acquire(); // a job was handed over, or stop(); both set before the release
+            if (me.quit)
+                return;
+            job = std::move(me.job);
+        }
+        try {
+            job();
+        } catch (const std::exception& e) { // jobs catch their own; this keeps the thread alive
+            log::error(std::string("HTTP worker: unexpected exception: ") + e.what());
+        }
+    }
+}
+
+} // namespace parley::server

@@ -1,0 +1,51 @@
+#pragma once
+// The threads that run handlers which may block on the store (--http-threads), behind a bounded
+// queue (--http-queue). A job that finds the queue full is refused at once, so the io threads never
+// wait and a burst beyond what the pool can work off becomes 503s instead of unbounded latency.
+// An idle worker is woken by name, the most recently idle first: the threads that are busy anyway
+// stay warm (caches, the store's connections) and the others sleep.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <semaphore>
+#include <thread>
+#include <vector>
+
+namespace parley::server {
+
+class WorkerPool {
+public:
+    WorkerPool(std::size_t threads, std::size_t queueCapacity);
+    ~WorkerPool();
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    // Takes the job (moves from it) and hands it to an idle worker or queues it, unless
+    // queueCapacity jobs are waiting already: then the job is left as it was and the answer is
+    // false. Thread-safe.
+    bool tryPost(std::function<void()>& job);
+    // Runs every queued job, then joins the threads. Jobs posted afterwards are refused.
+    void stop();
+
+private:
+    struct Worker {
+        std::binary_semaphore wake{0};
+        std::function<void()> job; // handed over under m_mutex, run after wake
+        bool quit = false;
+    };
+    void run(Worker& me);
+
+    const std::size_t m_capacity;
+    std::mutex m_mutex;
+    std::deque<std::function<void()>> m_jobs; // waiting for a worker
+    std::vector<Worker*> m_idle;              // a stack: the last to become idle is woken first
+    bool m_stopping = false;
+    std::vector<std::unique_ptr<Worker>> m_workers;
+    std::vector<std::thread> m_threads;
+};
+
+} // namespace parley::server
