@@ -29,7 +29,7 @@ struct OutFrame {
     std::shared_ptr<const std::string> text;
     std::string conversationId;      // message.created: for per-conversation de-duplication
     std::int64_t seq = 0;            // message.created: the message's seq; 0 for every other event
-    bool closesConversation = false; // chat.closed: the connection may forget the conversation
+    bool closesConversation = false; // chat.closed: no message of it follows (see WsSession)
 };
 
 // A connection as the hub sees it.

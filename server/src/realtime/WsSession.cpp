@@ -15,6 +15,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
+
 namespace parley::server {
 
 namespace net = boost::asio;
@@ -451,7 +453,21 @@ void WsSession::sendLive(const OutFrame& f) {
     if (!enqueue(f.text, true))
         return;
     if (f.closesConversation)
-        m_seqs.erase(f.conversationId); // closed is terminal: no message.created follows
+        rememberClosed(f.conversationId);
+}
+
+// A closed conversation gets no new message, but a resume of it on this connection must still
+// send nothing twice, so its record stays. Only the last kMaxClosedRemembered closed conversations
+// are kept, so a connection that lives for a whole shift does not grow without bound; a resume of
+// an older one sends its history again.
+void WsSession::rememberClosed(const std::string& conversationId) {
+    if (std::find(m_closedOrder.begin(), m_closedOrder.end(), conversationId) != m_closedOrder.end())
+        return;
+    m_closedOrder.push_back(conversationId);
+    if (m_closedOrder.size() > kMaxClosedRemembered) {
+        m_seqs.erase(m_closedOrder.front());
+        m_closedOrder.pop_front();
+    }
 }
 
 void WsSession::flushHeld() {
@@ -573,6 +589,7 @@ void WsSession::finish() {
     m_held.clear();
     m_heldBytes = 0;
     m_seqs.clear();
+    m_closedOrder.clear();
     // m_out stays until a pending write completes: it references the front buffer.
     if (!m_writing)
         m_out.clear();

@@ -4,11 +4,11 @@
 // hello snapshot, the resume backlog) run on the blocking pool so that a slow store read never
 // stalls the io thread that serves every other connection.
 
-#include "store/Event.h"
 #include "auth/Identity.h"
 #include "realtime/RealtimeHub.h"
 #include "realtime/RealtimeServer.h"
 #include "realtime/SentSeqs.h"
+#include "store/Event.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -99,6 +99,7 @@ private:
     void onFrames(std::vector<OutFrame> frames);
     void sendLive(const OutFrame& frame);
     void flushHeld();
+    void rememberClosed(const std::string& conversationId);
     void sendError(const std::string& code, const std::string& message);
     void fail(const std::string& code, const std::string& message); // error frame, then close
     bool enqueue(std::shared_ptr<const std::string> text, bool counted);
@@ -139,6 +140,8 @@ private:
     std::vector<OutFrame> m_held;
     std::size_t m_heldBytes = 0;
     std::unordered_map<std::string, SentSeqs> m_seqs; // per conversation: never send a seq twice
+    static constexpr std::size_t kMaxClosedRemembered = 256;
+    std::deque<std::string> m_closedOrder; // closed conversations in m_seqs, oldest first
 };
 
 } // namespace parley::server
