@@ -83,6 +83,21 @@ void validatePassword(const std::string& password) {
         throw ApiError::invalid("password must be 8 to 1024 characters.");
 }
 
+// Whether a send repeats the one that stored `first` under the same client_msg_id: the same kind,
+// FAQ entry and text (a quick reply without text took its entry's question as its content).
+bool isSameSend(const Message& first, const ChatService::SendRequest& req) {
+    if (first.kind != req.kind)
+        return false;
+    if (req.kind == MessageKind::QuickReply) {
+        const auto slug = first.metadata.is_object() ? first.metadata.value("faq_slug", "") : std::string();
+        if (slug != req.faqSlug.value_or(""))
+            return false;
+        if (trim(req.content).empty())
+            return true;
+    }
+    return first.content == req.content;
+}
+
 json agentJson(const AgentRecord& r) {
     return r.agent;
 }
@@ -293,8 +308,18 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
     return m_store.writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, who, conversationId);
         if (req.clientMsgId) {
-            if (auto first = tx.messageByClientId(c.id, *req.clientMsgId))
+            // The key is (conversation, sender, client_msg_id): the customer and each agent have
+            // their own ids. A repeat answers with the first message even once the conversation is
+            // closed (that send did happen); the same key for other content is a client's bug.
+            const auto* agent = std::get_if<AgentIdentity>(&who);
+            if (auto first = tx.messageByClientId(c.id, agent ? SenderType::Agent : SenderType::Customer,
+                                                  agent ? agent->agentId : std::string(), *req.clientMsgId)) {
+                if (!isSameSend(*first, req))
+                    throw ApiError::conflict(
+                        "This client_msg_id was already used for a different message in this "
+                        "conversation. Use a new client_msg_id for a new message.");
                 return SendResult{*first, {}, false};
+            }
         }
         if (c.status == ConversationStatus::Closed)
             throw ApiError(409, errors::kConversationClosed, "This conversation is closed.");

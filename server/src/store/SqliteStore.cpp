@@ -42,6 +42,17 @@ int pollForReaders(void*, int attempts) {
     return 1;
 }
 
+// 1 -> 2
+constexpr const char* kClientMsgIdPerSender = R"sql(
+-- client_msg_id is an idempotency key per sender (issue 16): an agent's id must not collide with
+-- the customer's. The old key (conversation, client_msg_id) was stricter, so every stored row
+-- already satisfies the new one and the index builds on any existing database.
+DROP INDEX messages_client_msg_id;
+CREATE UNIQUE INDEX messages_client_msg_id ON messages
+  (conversation_id, sender_type, IFNULL(sender_agent_id, ''), client_msg_id)
+  WHERE client_msg_id IS NOT NULL;
+)sql";
+
 // Forward-only migrations; entry i takes the schema from version i to i + 1.
 const std::array<const char*, SqliteStore::kSchemaVersion> kMigrations = {R"sql(
 CREATE TABLE agents (
@@ -99,7 +110,8 @@ CREATE TABLE faq_entries (
   created_at    TEXT NOT NULL,
   updated_at    TEXT NOT NULL
 );
-)sql"};
+)sql",
+                                                                          kClientMsgIdPerSender};
 
 constexpr const char* kConversationColumns = "id, customer_session_id, status, assigned_agent_id, "
                                              "requested_agent_at, closed_at, created_at, updated_at";
@@ -202,11 +214,15 @@ public:
         return out;
     }
 
-    std::optional<Message> messageByClientId(const std::string& conversationId,
+    std::optional<Message> messageByClientId(const std::string& conversationId, protocol::SenderType sender,
+                                             const std::string& senderAgentId,
                                              const std::string& clientMsgId) override {
+        // The same expressions as the unique index messages_client_msg_id, so that it is used.
         auto s = m_c.prepare(std::string("SELECT ") + kMessageColumns +
-                             " FROM messages WHERE conversation_id = ? AND client_msg_id = ?");
-        s.bind(1, conversationId).bind(2, clientMsgId);
+                             " FROM messages WHERE conversation_id = ? AND sender_type = ? AND "
+                             "IFNULL(sender_agent_id, '') = ? AND client_msg_id = ?");
+        s.bind(1, conversationId).bind(2, protocol::toString(sender)).bind(3, senderAgentId);
+        s.bind(4, clientMsgId);
         if (!s.step())
             return std::nullopt;
         return messageFrom(s);

@@ -3,8 +3,8 @@
 // replace SqliteStore without touching them. Every write job runs inside one transaction on the
 // single writer; events it emits are published only after that transaction has committed.
 
-#include "store/Event.h"
 #include "parley/protocol/Types.h"
+#include "store/Event.h"
 
 #include <functional>
 #include <optional>
@@ -32,7 +32,11 @@ public:
     // Messages with seq > afterSeq, ascending; limit <= 0 means all.
     virtual std::vector<protocol::Message> messages(const std::string& conversationId, std::int64_t afterSeq,
                                                     int limit = 0) = 0;
+    // The message a sender sent with this client_msg_id: the idempotency key is (conversation,
+    // sender, client_msg_id); the sender is the customer, or the agent senderAgentId.
     virtual std::optional<protocol::Message> messageByClientId(const std::string& conversationId,
+                                                               protocol::SenderType sender,
+                                                               const std::string& senderAgentId,
                                                                const std::string& clientMsgId) = 0;
     virtual std::int64_t lastSeq(const std::string& conversationId) = 0;
 
