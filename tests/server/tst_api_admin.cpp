@@ -82,6 +82,35 @@ private slots:
         QCOMPARE(http().del("/api/v1/admin/faq/vouchers", f.adminToken).status, 404);
     }
 
+    // Issue 16: the handler read the entry, merged the body and had it written in a second
+    // transaction, so two admins editing different fields at once lost one of the edits.
+    void concurrentPartialFaqEditsKeepEveryField() {
+        const json entry{
+            {"slug", "race-entry"}, {"question", "Q0?"}, {"answer", "A0."}, {"display_order", 0}};
+        QCOMPARE(http().post("/api/v1/admin/faq", entry, f.adminToken).status, 201);
+        for (int round = 1; round <= 100; ++round) {
+            const auto n = std::to_string(round);
+            const std::vector<json> edits{
+                {{"question", "Q" + n + "?"}}, {{"answer", "A" + n + "."}}, {{"display_order", round}}};
+            std::vector<int> statuses(edits.size());
+            race(int(edits.size()), [&](int i) {
+                statuses[std::size_t(i)] =
+                    http().put("/api/v1/admin/faq/race-entry", edits[std::size_t(i)], f.adminToken).status;
+            });
+            for (int s : statuses)
+                QCOMPARE(s, 200);
+            const auto all = http().get("/api/v1/admin/faq", f.adminToken).body["faq"];
+            json stored;
+            for (const auto& e : all)
+                if (e["slug"] == "race-entry")
+                    stored = e;
+            QCOMPARE_JSON(stored["question"], json("Q" + n + "?"));
+            QCOMPARE_JSON(stored["answer"], json("A" + n + "."));
+            QCOMPARE_JSON(stored["display_order"], json(round));
+        }
+        QCOMPARE(http().del("/api/v1/admin/faq/race-entry", f.adminToken).status, 204);
+    }
+
     void faqValidation_data() {
         QTest::addColumn<QByteArray>("body");
         const QByteArray ok = "\"question\":\"Q?\",\"answer\":\"A.\"";

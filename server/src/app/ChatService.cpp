@@ -640,16 +640,27 @@ FaqEntry ChatService::createFaq(const FaqEntry& entry) {
     return entry;
 }
 
-FaqEntry ChatService::updateFaq(const std::string& slug, const FaqEntry& entry) {
-    validateFaq(entry);
-    m_store.write([&](WriteTx& tx) {
-        if (!tx.faqEntry(slug))
+FaqEntry ChatService::updateFaq(const std::string& slug, const FaqPatch& patch) {
+    return m_store.writeResult([&](WriteTx& tx) {
+        auto entry = tx.faqEntry(slug);
+        if (!entry)
             throw ApiError::notFound("No such FAQ entry.");
-        if (entry.slug != slug && tx.faqEntry(entry.slug))
-            throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
-        tx.updateFaq(slug, entry, formatRfc3339(m_clock.now()));
+        if (patch.slug)
+            entry->slug = *patch.slug;
+        if (patch.question)
+            entry->question = *patch.question;
+        if (patch.answer)
+            entry->answer = *patch.answer;
+        if (patch.displayOrder)
+            entry->displayOrder = *patch.displayOrder;
+        if (patch.isActive)
+            entry->isActive = *patch.isActive;
+        validateFaq(*entry);
+        if (entry->slug != slug && tx.faqEntry(entry->slug))
+            throw ApiError::conflict("An FAQ entry with slug \"" + entry->slug + "\" already exists.");
+        tx.updateFaq(slug, *entry, formatRfc3339(m_clock.now()));
+        return *entry;
     });
-    return entry;
 }
 
 void ChatService::deleteFaq(const std::string& slug) {

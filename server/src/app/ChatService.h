@@ -97,7 +97,16 @@ public:
     // --- admins -------------------------------------------------------------------------------
     std::vector<protocol::FaqEntry> allFaq() const;
     protocol::FaqEntry createFaq(const protocol::FaqEntry& entry);
-    protocol::FaqEntry updateFaq(const std::string& slug, const protocol::FaqEntry& entry);
+    // The fields an edit names; the others keep their stored values. Merged inside the write, so
+    // concurrent edits of different fields all survive.
+    struct FaqPatch {
+        std::optional<std::string> slug;
+        std::optional<std::string> question;
+        std::optional<std::string> answer;
+        std::optional<int> displayOrder;
+        std::optional<bool> isActive;
+    };
+    protocol::FaqEntry updateFaq(const std::string& slug, const FaqPatch& patch);
     void deleteFaq(const std::string& slug);
 
     struct NewAgent {

@@ -100,19 +100,9 @@ std::string bearer(const httplib::Request& req) {
     return header.substr(prefix.size());
 }
 
-protocol::FaqEntry faqFromBody(const json& body, const protocol::FaqEntry& base) {
-    protocol::FaqEntry e = base;
-    if (auto v = optionalString(body, "slug"))
-        e.slug = *v;
-    if (auto v = optionalString(body, "question"))
-        e.question = *v;
-    if (auto v = optionalString(body, "answer"))
-        e.answer = *v;
-    if (auto v = optionalInt(body, "display_order"))
-        e.displayOrder = *v;
-    if (auto v = optionalBool(body, "is_active"))
-        e.isActive = *v;
-    return e;
+ChatService::FaqPatch faqPatchFromBody(const json& body) {
+    return {optionalString(body, "slug"), optionalString(body, "question"), optionalString(body, "answer"),
+            optionalInt(body, "display_order"), optionalBool(body, "is_active")};
 }
 
 } // namespace
@@ -405,12 +395,7 @@ void HttpApi::routes() {
     s.Put(R"(/api/v1/admin/faq/([^/]+))", g([&impl, &chat](const Req& req, Res& res) {
               chat.requireAdmin(impl.caller(req));
               const auto body = parseBody(req);
-              const std::string slug = req.matches[1];
-              const auto all = chat.allFaq();
-              auto it = std::find_if(all.begin(), all.end(), [&](auto& e) { return e.slug == slug; });
-              if (it == all.end())
-                  throw ApiError::notFound("No such FAQ entry.");
-              writeJson(res, 200, json(chat.updateFaq(slug, faqFromBody(body, *it))));
+              writeJson(res, 200, json(chat.updateFaq(req.matches[1], faqPatchFromBody(body))));
           }));
 
     s.Delete(R"(/api/v1/admin/faq/([^/]+))", g([&impl, &chat](const Req& req, Res& res) {
