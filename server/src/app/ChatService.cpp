@@ -171,7 +171,8 @@ ChatService::ChatService(Store& store, const TokenSigner& tokens, const Clock& c
     , m_tokens(tokens)
     , m_clock(clock)
     , m_options(options)
-    , m_customerRate(clock, options.customerRate) {}
+    , m_customerRate(clock, options.customerRate)
+    , m_loginThrottle(clock, options.loginThrottle) {}
 
 // --- authentication ------------------------------------------------------------------------------
 
@@ -464,36 +465,18 @@ void ChatService::emitQueueChanges(WriteTx& tx, const std::vector<Conversation>&
 // --- agents ----------------------------------------------------------------------------------------
 
 ChatService::LoginResult ChatService::login(const std::string& username, const std::string& password) {
-    std::string key = username;
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    const auto now = m_clock.steadyNow();
-    {
-        std::lock_guard lock(m_loginMutex);
-        auto it = m_loginFailures.find(key);
-        if (it != m_loginFailures.end() && it->second.lockedUntil > now) {
-            const auto wait = std::chrono::ceil<std::chrono::seconds>(it->second.lockedUntil - now).count();
-            throw ApiError(429, errors::kRateLimited,
-                           "Too many failed sign-ins for this user. Try again later.",
-                           static_cast<int>(std::max<long long>(1, wait)));
-        }
-    }
+    if (const auto wait = m_loginThrottle.lockedFor(username))
+        throw ApiError(429, errors::kRateLimited, "Too many failed sign-ins for this user. Try again later.",
+                       *wait);
     auto record = m_store.readResult([&](ReadTx& tx) { return tx.agentByUsername(username); });
     // Hash even for an unknown user, so timing does not reveal which usernames exist.
     static const std::string dummy = passwords::hash("parley-dummy-password");
     const bool ok = passwords::verify(password, record ? record->passwordHash : dummy) && record;
     if (!ok) {
-        std::lock_guard lock(m_loginMutex);
-        auto& f = m_loginFailures[key];
-        if (++f.count >= m_options.loginFailuresBeforeThrottle) {
-            const int exponent = std::min(f.count - m_options.loginFailuresBeforeThrottle, 8);
-            f.lockedUntil = now + std::chrono::seconds(1 << exponent);
-        }
+        m_loginThrottle.failed(username, record.has_value());
         throw ApiError::unauthorized("Wrong username or password.");
     }
-    {
-        std::lock_guard lock(m_loginMutex);
-        m_loginFailures.erase(key);
-    }
+    m_loginThrottle.succeeded(username);
     return {m_tokens.issueAgent(record->agent.id, m_options.agentTokenLifetime), record->agent};
 }
 

@@ -7,6 +7,7 @@
 #include "auth/Identity.h"
 #include "auth/TokenSigner.h"
 #include "domain/FaqBot.h"
+#include "domain/LoginThrottle.h"
 #include "domain/RateLimiter.h"
 #include "parley/protocol/Types.h"
 #include "store/Store.h"
@@ -24,7 +25,7 @@ namespace parley::server {
 struct ChatServiceOptions {
     std::chrono::seconds agentTokenLifetime{12 * 3600};
     RateLimiter::Options customerRate{};
-    int loginFailuresBeforeThrottle = 5;
+    LoginThrottle::Options loginThrottle{};
 };
 
 class ChatService {
@@ -140,13 +141,7 @@ private:
     ChatServiceOptions m_options;
     FaqBot m_bot;
     RateLimiter m_customerRate;
-
-    struct LoginFailures {
-        int count = 0;
-        std::chrono::steady_clock::time_point lockedUntil{};
-    };
-    mutable std::mutex m_loginMutex;
-    std::unordered_map<std::string, LoginFailures> m_loginFailures;
+    LoginThrottle m_loginThrottle;
 };
 
 } // namespace parley::server
