@@ -198,6 +198,50 @@ private slots:
         QCOMPARE(r.errorCode(), std::string("invalid_request"));
     }
 
+    // Issue 16: a token stayed valid for up to 12 h after its agent's password was changed.
+    // Contract v1.1: a password or role change ends the agent's other tokens; the caller's own
+    // survives a password change it makes for itself.
+    void passwordOrRoleChangeEndsTheAgentsOtherTokens() {
+        auto carol = f.createAgent("carol", 2, false);
+        const auto carolSecond = http().login("carol", "password-carol");
+        const auto path = "/api/v1/admin/agents/" + carol.id;
+        auto works = [&](const std::string& token) { return http().get("/api/v1/queue", token).status; };
+        QCOMPARE(works(carol.token), 200);
+        QCOMPARE(works(carolSecond), 200);
+
+        // Other edits keep every token.
+        QCOMPARE(
+            http().put(path, {{"display_name", "Carol C."}, {"max_active_chats", 3}}, f.adminToken).status,
+            200);
+        QCOMPARE(works(carol.token), 200);
+
+        // An admin sets a new password: every token of that agent ends at once.
+        QCOMPARE(http().put(path, {{"password", "carol-new-password"}}, f.adminToken).status, 200);
+        const auto ended = http().get("/api/v1/queue", carol.token);
+        QCOMPARE(ended.status, 401);
+        QCOMPARE(ended.errorCode(), std::string("unauthorized"));
+        QCOMPARE(works(carolSecond), 401);
+        QCOMPARE(works(f.adminToken), 200); // the admin's own token is another agent's
+        auto carolNew = http().login("carol", "carol-new-password");
+        QCOMPARE(works(carolNew), 200);
+
+        // A role change ends them too; the agent signs in again and has the new role.
+        QCOMPARE(http().put(path, {{"role", "admin"}}, f.adminToken).status, 200);
+        QCOMPARE(works(carolNew), 401);
+        carolNew = http().login("carol", "carol-new-password");
+        QCOMPARE(http().get("/api/v1/admin/faq", carolNew).status, 200);
+        // The same role again is no change.
+        QCOMPARE(http().put(path, {{"role", "admin"}}, f.adminToken).status, 200);
+        QCOMPARE(works(carolNew), 200);
+
+        // An admin changing its own password keeps the token it used and ends its others.
+        const auto carolOther = http().login("carol", "carol-new-password");
+        QCOMPARE(http().put(path, {{"password", "carol-third-password"}}, carolNew).status, 200);
+        QCOMPARE(works(carolNew), 200);
+        QCOMPARE(works(carolOther), 401);
+        QCOMPARE(http().put(path, {{"role", "agent"}}, f.adminToken).status, 200);
+    }
+
     void theLastAdminKeepsItsRole() {
         // Demote every admin but "admin" itself, then try to demote "admin".
         std::string adminId;

@@ -29,6 +29,9 @@ namespace errors = protocol::errors;
 
 namespace {
 
+constexpr const char* kSessionEnded =
+    "This sign-in has ended (the password or the role changed). Sign in again.";
+
 bool hasControlChars(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
@@ -181,9 +184,11 @@ Caller ChatService::authenticate(std::string_view bearerToken) const {
     if (!verified)
         throw ApiError::unauthorized();
     if (auto* agent = std::get_if<AgentIdentity>(&verified->caller)) {
-        auto role = m_store.readResult([&](ReadTx& tx) { return tx.agentRole(agent->agentId); });
+        auto role = m_store.readResult(
+            [&](ReadTx& tx) { return tx.agentSessionRole(agent->sessionId, agent->agentId); });
         if (!role)
-            throw ApiError::unauthorized("This agent no longer exists.");
+            throw ApiError::unauthorized(
+                "This sign-in has ended (the password or the role changed). Sign in again.");
         agent->role = *role;
     }
     return verified->caller;
@@ -477,7 +482,20 @@ ChatService::LoginResult ChatService::login(const std::string& username, const s
         throw ApiError::unauthorized("Wrong username or password.");
     }
     m_loginThrottle.succeeded(username);
-    return {m_tokens.issueAgent(record->agent.id, m_options.agentTokenLifetime), record->agent};
+    const auto now = m_clock.now();
+    const auto expires = now + m_options.agentTokenLifetime;
+    const auto expiresAt =
+        std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count();
+    const auto sessionId = newUuid();
+    m_store.write([&](WriteTx& tx) {
+        if (!tx.agentById(record->agent.id))
+            throw ApiError::unauthorized("Wrong username or password.");
+        tx.deleteExpiredAgentSessions(
+            record->agent.id,
+            std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+        tx.insertAgentSession(sessionId, record->agent.id, formatRfc3339(now), expiresAt);
+    });
+    return {m_tokens.issueAgent(record->agent.id, sessionId, expires), record->agent};
 }
 
 Agent ChatService::setPresence(const AgentIdentity& who, Presence presence) {
@@ -513,6 +531,17 @@ Agent ChatService::agent(const std::string& agentId) const {
     auto r = m_store.readResult([&](ReadTx& tx) { return tx.agentById(agentId); });
     if (!r)
         throw ApiError::notFound("No such agent.");
+    return r->agent;
+}
+
+Agent ChatService::agentOfSession(const AgentIdentity& who) const {
+    auto r = m_store.readResult([&](ReadTx& tx) -> std::optional<AgentRecord> {
+        if (!tx.agentSessionRole(who.sessionId, who.agentId))
+            return std::nullopt;
+        return tx.agentById(who.agentId);
+    });
+    if (!r)
+        throw ApiError::unauthorized(kSessionEnded);
     return r->agent;
 }
 
@@ -676,7 +705,21 @@ Agent ChatService::createAgent(const NewAgent& a) {
     });
 }
 
-Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u) {
+void ChatService::endAgentSessions(WriteTx& tx, const std::string& agentId,
+                                   const std::optional<std::string>& keepSessionId) {
+    tx.deleteAgentSessions(agentId, keepSessionId);
+    Audience a;
+    a.agentIds = {agentId};
+    tx.publishAfterCommit(
+        Event{kAgentSessionsEnded,
+              json{{"agent_id", agentId},
+                   {"keep_session_id", keepSessionId ? json(*keepSessionId) : json(nullptr)}},
+              std::move(a),
+              {},
+              0});
+}
+
+Agent ChatService::updateAgent(const AgentIdentity& by, const std::string& agentId, const AgentUpdate& u) {
     if (u.displayName)
         validateField(*u.displayName, "display_name", 100);
     if (u.password)
@@ -698,6 +741,10 @@ Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u)
         const auto queueBefore = tx.queue();
         const auto now = formatRfc3339(m_clock.now());
         const bool raised = u.maxActiveChats && *u.maxActiveChats > record->agent.maxActiveChats;
+        // Contract v1.1: a password or role change ends the agent's other tokens; the caller keeps
+        // the one it used when it changes itself (its role is re-read on every request anyway).
+        if (hash || (u.role && *u.role != record->agent.role))
+            endAgentSessions(tx, agentId, by.agentId == agentId ? std::optional(by.sessionId) : std::nullopt);
         if (u.displayName)
             record->agent.displayName = trim(*u.displayName);
         if (hash)

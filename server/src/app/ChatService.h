@@ -84,6 +84,9 @@ public:
     LoginResult login(const std::string& username, const std::string& password);
     protocol::Agent setPresence(const AgentIdentity& who, protocol::Presence presence);
     protocol::Agent agent(const std::string& agentId) const; // 404 when unknown
+    // The caller's Agent object, read with its session: 401 once that session has ended (the
+    // WebSocket hello reads it after subscribing, so an ending it misses is routed to it).
+    protocol::Agent agentOfSession(const AgentIdentity& who) const;
     std::vector<protocol::Conversation> myConversations(const AgentIdentity& who) const;
     std::vector<protocol::Conversation> queue() const;
     std::vector<protocol::Agent> agents() const;
@@ -124,13 +127,20 @@ public:
         std::optional<int> maxActiveChats;
         std::optional<protocol::Role> role;
     };
-    protocol::Agent updateAgent(const std::string& agentId, const AgentUpdate& u);
+    // A new password or a new role ends the agent's sessions (its tokens stop working), except
+    // the session `by` used when an agent changes itself.
+    protocol::Agent updateAgent(const AgentIdentity& by, const std::string& agentId, const AgentUpdate& u);
 
     // First start of a data dir: the admin agent and the default FAQ. Returns false when the
     // store already has agents (nothing done).
     bool bootstrap(const std::string& adminPassword);
 
 private:
+    // Ends every session of the agent but keepSessionId: its tokens stop working at once and its
+    // connections that said hello with one of them are closed. The one call for every feature
+    // that ends an agent's access (password or role change, and later disabling an agent).
+    void endAgentSessions(WriteTx& tx, const std::string& agentId,
+                          const std::optional<std::string>& keepSessionId);
     void serveQueue(WriteTx& tx, const std::string& now);
     void emitQueueChanges(WriteTx& tx, const std::vector<protocol::Conversation>& queueBefore);
     protocol::Conversation visibleConversation(ReadTx& tx, const Caller& who, const std::string& id) const;

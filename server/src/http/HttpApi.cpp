@@ -422,14 +422,14 @@ void HttpApi::routes() {
            }));
 
     s.Put(R"(/api/v1/admin/agents/([^/]+))", g([&impl, &chat](const Req& req, Res& res) {
-              chat.requireAdmin(impl.caller(req));
+              const auto by = chat.requireAdmin(impl.caller(req));
               const auto body = parseBody(req);
               ChatService::AgentUpdate u;
               u.displayName = optionalString(body, "display_name");
               u.password = optionalString(body, "password");
               u.maxActiveChats = optionalInt(body, "max_active_chats");
               u.role = optionalRole(body);
-              writeJson(res, 200, {{"agent", chat.updateAgent(req.matches[1], u)}});
+              writeJson(res, 200, {{"agent", chat.updateAgent(by, req.matches[1], u)}});
           }));
 
     // --- the widget and the demo storefront ---

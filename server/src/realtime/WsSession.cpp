@@ -262,7 +262,7 @@ void WsSession::loadHello(Caller caller) {
                     {"customer_session_id", customer->sessionId},
                     {"conversation", conversation ? json(*conversation) : json(nullptr)}};
         } else {
-            auto agent = m_ctx.chat.agent(std::get<AgentIdentity>(caller).agentId);
+            auto agent = m_ctx.chat.agentOfSession(std::get<AgentIdentity>(caller));
             data = {{"role", std::string(protocol::toString(agent.role))}, {"agent", agent}};
         }
         auto text = RealtimeHub::serialize({{"type", events::kHelloOk}, {"data", std::move(data)}});
@@ -430,6 +430,13 @@ void WsSession::onFrames(std::vector<OutFrame> frames) {
     for (auto& f : frames) {
         if (m_state == State::Closing || m_state == State::Closed)
             return;
+        if (f.endsAgentSessions) {
+            const auto* agent = m_caller ? std::get_if<AgentIdentity>(&*m_caller) : nullptr;
+            if (agent && agent->sessionId != f.keepSessionId)
+                fail(errors::kUnauthorized,
+                     "This sign-in has ended (the password or the role changed). Sign in again.");
+            continue;
+        }
         if (m_state != State::Ready || m_resuming) {
             m_heldBytes += f.text->size();
             if (m_heldBytes + m_queuedBytes > m_ctx.options.maxSendQueueBytes) {

@@ -53,6 +53,20 @@ CREATE UNIQUE INDEX messages_client_msg_id ON messages
   WHERE client_msg_id IS NOT NULL;
 )sql";
 
+// 2 -> 3
+constexpr const char* kAgentSessions = R"sql(
+-- Agent tokens name a session (issue 16): a password or role change ends the agent's sessions,
+-- so their tokens stop working before they expire. Tokens issued before this step carry no
+-- session and are refused: their agents sign in again.
+CREATE TABLE agent_sessions (
+  id         TEXT PRIMARY KEY,
+  agent_id   TEXT NOT NULL REFERENCES agents (id),
+  created_at TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX agent_sessions_by_agent ON agent_sessions (agent_id, expires_at);
+)sql";
+
 // Forward-only migrations; entry i takes the schema from version i to i + 1.
 const std::array<const char*, SqliteStore::kSchemaVersion> kMigrations = {R"sql(
 CREATE TABLE agents (
@@ -111,7 +125,8 @@ CREATE TABLE faq_entries (
   updated_at    TEXT NOT NULL
 );
 )sql",
-                                                                          kClientMsgIdPerSender};
+                                                                          kClientMsgIdPerSender,
+                                                                          kAgentSessions};
 
 constexpr const char* kConversationColumns = "id, customer_session_id, status, assigned_agent_id, "
                                              "requested_agent_at, closed_at, created_at, updated_at";
@@ -285,9 +300,11 @@ public:
         return agentFrom(s);
     }
 
-    std::optional<protocol::Role> agentRole(const std::string& id) override {
-        auto s = m_c.prepare("SELECT role FROM agents WHERE id = ?");
-        s.bind(1, id);
+    std::optional<protocol::Role> agentSessionRole(const std::string& sessionId,
+                                                   const std::string& agentId) override {
+        auto s = m_c.prepare("SELECT a.role FROM agent_sessions s JOIN agents a ON a.id = s.agent_id "
+                             "WHERE s.id = ? AND s.agent_id = ?");
+        s.bind(1, sessionId).bind(2, agentId);
         if (!s.step())
             return std::nullopt;
         return protocol::parseRole(s.text(0)).value_or(protocol::Role::Agent);
@@ -433,6 +450,28 @@ public:
             .bind(6, a.agent.maxActiveChats);
         a.lastAssignmentNo ? s.bind(7, *a.lastAssignmentNo) : s.bindNull(7);
         s.bind(8, a.updatedAt).bind(9, a.agent.id);
+        s.run();
+    }
+
+    void insertAgentSession(const std::string& sessionId, const std::string& agentId,
+                            const std::string& createdAt, std::int64_t expiresAt) override {
+        auto s = m_c.prepare(
+            "INSERT INTO agent_sessions (id, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)");
+        s.bind(1, sessionId).bind(2, agentId).bind(3, createdAt).bind(4, expiresAt);
+        s.run();
+    }
+
+    int deleteAgentSessions(const std::string& agentId,
+                            const std::optional<std::string>& keepSessionId) override {
+        auto s = m_c.prepare("DELETE FROM agent_sessions WHERE agent_id = ?1 AND (?2 IS NULL OR id <> ?2)");
+        s.bind(1, agentId).bind(2, keepSessionId);
+        s.run();
+        return static_cast<int>(m_c.changes());
+    }
+
+    void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) override {
+        auto s = m_c.prepare("DELETE FROM agent_sessions WHERE agent_id = ? AND expires_at <= ?");
+        s.bind(1, agentId).bind(2, now);
         s.run();
     }
 

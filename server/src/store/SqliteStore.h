@@ -28,7 +28,7 @@ class Connection;
 
 class SqliteStore final : public Store {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // When a commit reaches the disk (PRAGMA synchronous, WAL mode). Either way a commit is
     // atomic and survives a crash or kill of the server; they differ on a power loss.

@@ -49,8 +49,10 @@ public:
     virtual std::optional<protocol::FaqEntry> faqEntry(const std::string& slug) = 0;
 
     virtual std::optional<AgentRecord> agentById(const std::string& id) = 0;
-    // Just the role: what authenticating an agent's request needs, without counting its chats.
-    virtual std::optional<protocol::Role> agentRole(const std::string& id) = 0;
+    // The role of the agent whose session this is, if the session exists: what authenticating an
+    // agent's request needs, in one indexed read, without counting its chats.
+    virtual std::optional<protocol::Role> agentSessionRole(const std::string& sessionId,
+                                                           const std::string& agentId) = 0;
     virtual std::optional<AgentRecord> agentByUsername(const std::string& username) = 0;
     virtual std::vector<AgentRecord> agents() = 0; // ordered by username; active_chats filled
 };
@@ -69,6 +71,16 @@ public:
 
     virtual void insertAgent(const AgentRecord& a) = 0;
     virtual void updateAgent(const AgentRecord& a) = 0; // everything but id and active_chats
+
+    // Agent sessions: one per sign-in; a token is valid while its session exists.
+    // expiresAt: Unix seconds, the token's own expiry (expired rows are only clean-up).
+    virtual void insertAgentSession(const std::string& sessionId, const std::string& agentId,
+                                    const std::string& createdAt, std::int64_t expiresAt) = 0;
+    // Ends every session of the agent but keepSessionId (if given): its tokens stop working at
+    // once. Returns how many ended.
+    virtual int deleteAgentSessions(const std::string& agentId,
+                                    const std::optional<std::string>& keepSessionId) = 0;
+    virtual void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) = 0;
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;
