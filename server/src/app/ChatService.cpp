@@ -36,10 +36,23 @@ bool hasControlChars(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
+// Text with line breaks (messages, FAQ answers) may hold tabs and line breaks, but no other C0
+// control character or DEL: a NUL cuts the text short in C strings, the others show as nothing
+// or as garbage in a browser or the console.
+bool hasControlCharsBesideLineBreaks(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f;
+    });
+}
+
 // Text a person typed: valid UTF-8 (also guaranteed by the JSON parser), not blank, bounded.
 void validateContent(const std::string& content) {
     if (!isValidUtf8(content))
         throw ApiError(400, errors::kInvalidRequest, "content is not valid UTF-8.");
+    if (hasControlCharsBesideLineBreaks(content))
+        throw ApiError::invalid(
+            "content must not contain control characters other than tabs and line breaks.");
     if (trim(content).empty())
         throw ApiError(400, errors::kEmptyMessage, "The message is empty.");
     if (utf8Length(content) > protocol::kMaxMessageChars)
@@ -59,6 +72,17 @@ void validateField(const std::string& value, const char* name, std::size_t maxCh
                                 " characters.");
     if (!allowNewlines && hasControlChars(value))
         throw ApiError::invalid(std::string(name) + " must not contain control characters.");
+    if (allowNewlines && hasControlCharsBesideLineBreaks(value))
+        throw ApiError::invalid(std::string(name) +
+                                " must not contain control characters other than tabs and line breaks.");
+}
+
+bool isValidUsername(const std::string& username) {
+    return !username.empty() && username.size() <= 64 &&
+           std::all_of(username.begin(), username.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-';
+           });
 }
 
 void validateSlug(const std::string& slug) {
@@ -470,6 +494,10 @@ void ChatService::emitQueueChanges(WriteTx& tx, const std::vector<Conversation>&
 // --- agents ----------------------------------------------------------------------------------------
 
 ChatService::LoginResult ChatService::login(const std::string& username, const std::string& password) {
+    // No agent can have such a name (see createAgent), so nothing is learnt from a quick answer,
+    // and the throttle keeps no record of names of any length.
+    if (!isValidUsername(username))
+        throw ApiError::unauthorized("Wrong username or password.");
     if (const auto wait = m_loginThrottle.lockedFor(username))
         throw ApiError(429, errors::kRateLimited, "Too many failed sign-ins for this user. Try again later.",
                        *wait);
@@ -683,8 +711,7 @@ void ChatService::deleteFaq(const std::string& slug) {
 }
 
 Agent ChatService::createAgent(const NewAgent& a) {
-    static const std::regex usernameRe("^[A-Za-z0-9._-]{1,64}$");
-    if (!std::regex_match(a.username, usernameRe))
+    if (!isValidUsername(a.username))
         throw ApiError::invalid("username must be 1-64 letters, digits, dots, dashes or underscores.");
     validateField(a.displayName, "display_name", 100);
     validatePassword(a.password);

@@ -5,6 +5,7 @@
 #include "http/KeepAliveServer.h"
 #include "http/StaticFiles.h"
 #include "parley/protocol/Codec.h"
+#include "util/Json.h"
 #include "util/Log.h"
 #include "util/Text.h"
 
@@ -34,10 +35,11 @@ void writeError(httplib::Response& res, int status, const std::string& code, con
 json parseBody(const httplib::Request& req) {
     if (req.body.empty())
         return json::object();
-    // nlohmann's parser rejects invalid UTF-8 inside strings, so nothing invalid gets stored.
-    auto body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded())
-        throw ApiError::invalid("The request body is not valid JSON (UTF-8).");
+    // Rejects invalid UTF-8, duplicate keys and deep nesting, so nothing invalid gets stored.
+    auto parsed = parseJsonInput(req.body);
+    if (!parsed.ok())
+        throw ApiError::invalid("The request body " + parsed.error);
+    auto body = std::move(parsed.value);
     if (!body.is_object())
         throw ApiError::invalid("The request body must be a JSON object.");
     return body;
@@ -93,11 +95,17 @@ std::optional<protocol::Role> optionalRole(const json& body) {
 }
 
 std::string bearer(const httplib::Request& req) {
+    // RFC 9110: the scheme is case-insensitive and one or more spaces separate it from the token.
     const auto header = req.get_header_value("Authorization");
-    constexpr std::string_view prefix = "Bearer ";
-    if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0)
+    constexpr std::string_view scheme = "bearer";
+    if (header.size() <= scheme.size() || header[scheme.size()] != ' ' ||
+        !std::equal(scheme.begin(), scheme.end(), header.begin(),
+                    [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }))
         throw ApiError::unauthorized("Missing bearer token.");
-    return header.substr(prefix.size());
+    const auto token = header.find_first_not_of(' ', scheme.size());
+    if (token == std::string::npos)
+        throw ApiError::unauthorized("Missing bearer token.");
+    return header.substr(token);
 }
 
 ChatService::FaqPatch faqPatchFromBody(const json& body) {
@@ -306,6 +314,8 @@ void HttpApi::routes() {
               const auto who = impl.caller(req);
               std::int64_t afterSeq = 0;
               if (req.has_param("after_seq")) {
+                  if (req.get_param_value_count("after_seq") > 1)
+                      throw ApiError::invalid("after_seq must be given once.");
                   const auto text = req.get_param_value("after_seq");
                   const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), afterSeq);
                   if (ec != std::errc{} || p != text.data() + text.size() || afterSeq < 0)

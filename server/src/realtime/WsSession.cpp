@@ -5,6 +5,7 @@
 #include "parley/protocol/Codec.h"
 #include "parley/protocol/Errors.h"
 #include "parley/protocol/Events.h"
+#include "util/Json.h"
 #include "util/Log.h"
 
 #include <boost/asio/post.hpp>
@@ -213,7 +214,7 @@ void WsSession::onRead(beast::error_code ec, std::size_t) {
 }
 
 void WsSession::handleHello(std::string_view text, bool isText) {
-    json frame = isText ? json::parse(text, nullptr, false) : json();
+    json frame = isText ? parseJsonInput(text).value : json();
     if (!frame.is_object() || frame.value("type", json()) != events::kHello || !frame.contains("token") ||
         !frame["token"].is_string()) {
         fail(errors::kInvalidRequest, "The first frame must be {\"type\":\"hello\",\"token\":TOKEN}.");
@@ -310,7 +311,12 @@ void WsSession::handleFrame(std::string_view text, bool isText) {
         sendError(errors::kInvalidRequest, "Frames must be JSON text.");
         return;
     }
-    json frame = json::parse(text, nullptr, false);
+    auto parsed = parseJsonInput(text);
+    if (!parsed.ok()) {
+        sendError(errors::kInvalidRequest, "The frame " + parsed.error);
+        return;
+    }
+    json frame = std::move(parsed.value);
     if (!frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
         sendError(errors::kInvalidRequest, "Malformed frame: expected a JSON object with a \"type\".");
         return;
