@@ -278,10 +278,14 @@ void RawWsClient::drain() {
         case 0x1: // text (the server sends whole messages)
             m_texts.append(payload);
             break;
-        case 0x8: // close
+        case 0x8: // close: answered as RFC 6455 asks, so the server need not wait for its timeout
             if (payload.size() >= 2)
                 m_closeCode =
                     (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]);
+            if (!m_closeAnswered) {
+                m_closeAnswered = true;
+                sendFrame(0x88, payload.left(2));
+            }
             break;
         case 0x9: // ping
             if (m_pings++ == 0)

@@ -108,6 +108,7 @@ private:
     int m_pongs = 0;
     QList<QByteArray> m_texts;
     int m_closeCode = 0;
+    bool m_closeAnswered = false;
     std::optional<std::chrono::steady_clock::time_point> m_firstPingAt;
     std::optional<std::chrono::steady_clock::time_point> m_disconnectedAt;
 };
