@@ -211,8 +211,7 @@ Caller ChatService::authenticate(std::string_view bearerToken) const {
         auto role = m_store.readResult(
             [&](ReadTx& tx) { return tx.agentSessionRole(agent->sessionId, agent->agentId); });
         if (!role)
-            throw ApiError::unauthorized(
-                "This sign-in has ended (the password or the role changed). Sign in again.");
+            throw ApiError::unauthorized(kSessionEnded);
         agent->role = *role;
     }
     return verified->caller;
