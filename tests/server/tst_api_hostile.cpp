@@ -420,6 +420,11 @@ private slots:
                              "{\"slug\":\"ctl\",\"question\":\"Q?\",\"answer\":\"" + text + "\"}", "admin"),
                         400, "invalid_request");
         }
+        for (const std::string& id :
+             {std::string("\\u0000"), std::string("a\\nb"), std::string(129, 'k'), std::string()})
+            expectError(call("POST", "/api/v1/conversations/{conv}/messages",
+                             "{\"content\":\"x\",\"client_msg_id\":\"" + id + "\"}", "owner"),
+                        400, "invalid_request");
         QCOMPARE(messageCount(), before);
         const auto ok = call("POST", "/api/v1/conversations/{conv}/messages",
                              R"({"content":"tab\tand\nlines\r\n"})", "owner");

@@ -330,9 +330,9 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
     // A quick reply may leave content empty: the entry's question stands in for it.
     if (!quickReply || !trim(req.content).empty())
         validateContent(req.content);
-    if (req.clientMsgId &&
-        (req.clientMsgId->empty() || req.clientMsgId->size() > 128 || !isValidUtf8(*req.clientMsgId)))
-        throw ApiError::invalid("client_msg_id must be 1 to 128 characters.");
+    if (req.clientMsgId && (req.clientMsgId->empty() || req.clientMsgId->size() > 128 ||
+                            !isValidUtf8(*req.clientMsgId) || hasControlChars(*req.clientMsgId)))
+        throw ApiError::invalid("client_msg_id must be 1 to 128 bytes of text without control characters.");
 
     return m_store.writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, who, conversationId);
