@@ -197,7 +197,7 @@ int main(int argc, char** argv) try {
                     try {
                         store.write([&](WriteTx& tx) {
                             auto c = tx.conversation(id);
-                            if (!c || tx.messageByClientId(id, clientMsgId))
+                            if (!c || tx.messageByClientId(id, m.senderType, "", clientMsgId))
                                 return;
                             tx.appendMessage(m);
                             tx.publishAfterCommit(Event{"message.created", {}, {}, id, m.seq});

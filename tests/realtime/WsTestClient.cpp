@@ -193,26 +193,50 @@ bool RawWsClient::upgrade(int timeoutMs) {
     return ok;
 }
 
-void RawWsClient::sendText(const QByteArray& payload) {
-    QByteArray frame;
-    frame.append(char(0x81)); // FIN + text
-    const auto n = payload.size();
+namespace {
+void appendLength(QByteArray& frame, bool masked, quint64 n) {
+    const char maskBit = masked ? char(0x80) : char(0);
     if (n < 126) {
-        frame.append(char(0x80 | n));
+        frame.append(char(maskBit | char(n)));
     } else if (n < 65536) {
-        frame.append(char(0x80 | 126));
+        frame.append(char(maskBit | 126));
         frame.append(char((n >> 8) & 0xff));
         frame.append(char(n & 0xff));
     } else {
-        frame.append(char(0x80 | 127));
+        frame.append(char(maskBit | 127));
         for (int i = 7; i >= 0; --i)
-            frame.append(char((quint64(n) >> (8 * i)) & 0xff));
+            frame.append(char((n >> (8 * i)) & 0xff));
     }
-    const quint32 key = QRandomGenerator::global()->generate();
-    const char mask[4] = {char(key >> 24), char(key >> 16), char(key >> 8), char(key)};
-    frame.append(mask, 4);
-    for (qsizetype i = 0; i < n; ++i)
-        frame.append(char(payload[i] ^ mask[i % 4]));
+}
+} // namespace
+
+void RawWsClient::sendText(const QByteArray& payload) {
+    sendFrame(0x81, payload); // FIN + text
+}
+
+void RawWsClient::sendFrame(quint8 firstByte, const QByteArray& payload, bool masked) {
+    QByteArray frame;
+    frame.append(char(firstByte));
+    const auto n = payload.size();
+    appendLength(frame, masked, quint64(n));
+    if (masked) {
+        const quint32 key = QRandomGenerator::global()->generate();
+        const char mask[4] = {char(key >> 24), char(key >> 16), char(key >> 8), char(key)};
+        frame.append(mask, 4);
+        for (qsizetype i = 0; i < n; ++i)
+            frame.append(char(payload[i] ^ mask[i % 4]));
+    } else {
+        frame.append(payload);
+    }
+    m_socket.write(frame);
+    m_socket.flush();
+}
+
+void RawWsClient::sendHeaderOnly(quint8 firstByte, quint64 length) {
+    QByteArray frame;
+    frame.append(char(firstByte));
+    appendLength(frame, true, length);
+    frame.append("\x01\x02\x03\x04", 4); // the mask key
     m_socket.write(frame);
     m_socket.flush();
 }
@@ -249,9 +273,29 @@ void RawWsClient::drain() {
         }
         if (static_cast<quint64>(m_received.size() - header) < length)
             return;
-        if ((b0 & 0x0f) == 0x9) { // ping
+        const auto payload = m_received.mid(header, static_cast<qsizetype>(length));
+        switch (b0 & 0x0f) {
+        case 0x1: // text (the server sends whole messages)
+            m_texts.append(payload);
+            break;
+        case 0x8: // close: answered as RFC 6455 asks, so the server need not wait for its timeout
+            if (payload.size() >= 2)
+                m_closeCode =
+                    (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]);
+            if (!m_closeAnswered) {
+                m_closeAnswered = true;
+                sendFrame(0x88, payload.left(2));
+            }
+            break;
+        case 0x9: // ping
             if (m_pings++ == 0)
                 m_firstPingAt = std::chrono::steady_clock::now();
+            break;
+        case 0xA:
+            ++m_pongs;
+            break;
+        default:
+            break;
         }
         m_received.remove(0, header + static_cast<qsizetype>(length));
     }

@@ -79,6 +79,11 @@ public:
     explicit RawWsClient(quint16 port, QObject* parent = nullptr);
     bool upgrade(int timeoutMs = 10000); // true once "101 Switching Protocols" came back
     void sendText(const QByteArray& payload);
+    // One frame exactly as given: firstByte is FIN, RSV1-3 and the opcode; masked unless told not
+    // to (a client must mask). For fragments, control frames and protocol violations.
+    void sendFrame(quint8 firstByte, const QByteArray& payload, bool masked = true);
+    // A frame header that announces `length` payload bytes, and no payload.
+    void sendHeaderOnly(quint8 firstByte, quint64 length);
     // Stops reading from the socket (data stays in the kernel buffers, the window closes).
     void stopReading();
     void startDraining(); // reads and discards everything, answering no ping
@@ -86,6 +91,9 @@ public:
     QTcpSocket& socket() { return m_socket; }
     // While draining: the pings received, and when the first one came.
     int pings() const { return m_pings; }
+    int pongs() const { return m_pongs; }
+    const QList<QByteArray>& texts() const { return m_texts; } // text frames received while draining
+    int closeCode() const { return m_closeCode; }              // from the server's close frame, 0: none
     std::optional<std::chrono::steady_clock::time_point> firstPingAt() const { return m_firstPingAt; }
     std::optional<std::chrono::steady_clock::time_point> disconnectedAt() const { return m_disconnectedAt; }
 
@@ -97,6 +105,10 @@ private:
     QByteArray m_received;
     bool m_disconnected = false;
     int m_pings = 0;
+    int m_pongs = 0;
+    QList<QByteArray> m_texts;
+    int m_closeCode = 0;
+    bool m_closeAnswered = false;
     std::optional<std::chrono::steady_clock::time_point> m_firstPingAt;
     std::optional<std::chrono::steady_clock::time_point> m_disconnectedAt;
 };

@@ -83,6 +83,10 @@ private slots:
 
         auto wsCustomer = connectAs(chatLost.customer.token);
         QVERIFY(wsCustomer->fence());
+        // Marks the moment the grace periods started below have run out (see onlineWitness).
+        std::unique_ptr<WsTestClient> wsDropWitness;
+        const auto dropWitness = onlineWitness("grace-witness-0", wsDropWitness);
+        QVERIFY(m_wsBackup->fence());
         m_wsBackup->clear();
         wsCustomer->clear();
 
@@ -95,6 +99,7 @@ private slots:
         QVERIFY(wsTwoA->waitDisconnected());
         auto wsBackAgain = connectAs(back.token);
         QVERIFY(wsBackAgain->isConnected());
+        wsDropWitness->abort(); // after every drop above: its grace period ends last
 
         // Past the grace period the lost agent's chat goes to the backup agent.
         QVERIFY(m_wsBackup->waitFor(
@@ -123,8 +128,8 @@ private slots:
         QCOMPARE(m_rest->agentInfo(lost.id).value("presence", ""), std::string("offline"));
 
         // `back` and `two` had the same timers running (or would have): nothing happened to them.
-        // There is no event to await for "nothing happens"; give the server a margin past the grace.
-        QTest::qWait(1000);
+        // Once the witness, dropped after them, is reported lost, their grace periods are over.
+        QVERIFY(m_wsBackup->waitFor([&](const json& f) { return isLost(f, dropWitness); }, 20000));
         QCOMPARE(m_rest->agentInfo(back.id).value("presence", ""), std::string("online"));
         QCOMPARE(m_rest->agentInfo(twoWindows.id).value("presence", ""), std::string("online"));
         QCOMPARE(assigneeOf(chatBack), back.id);

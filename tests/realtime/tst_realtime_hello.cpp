@@ -243,6 +243,47 @@ private slots:
         QVERIFY(server.stop());
     }
 
+    // Issue 16 / contract v1.1: a password change ends the agent's other tokens, and with them the
+    // connections that said hello with them; the caller's own survives a change of its own password.
+    void aPasswordChangeClosesTheConnectionsOfEndedTokens() {
+        auto& http = m_rest->http();
+        const auto created = http.post("/api/v1/admin/agents",
+                                       {{"username", "rotating-admin"},
+                                        {"display_name", "Rotating"},
+                                        {"password", "rotating-password-1"},
+                                        {"role", "admin"}},
+                                       m_rest->adminToken());
+        QCOMPARE(created.status, 201);
+        const auto id = created.body["agent"]["id"].get<std::string>();
+        const auto mine = http.login("rotating-admin", "rotating-password-1");
+        const auto other = http.login("rotating-admin", "rotating-password-1");
+        WsTestClient wsMine(m_server.wsUrl());
+        WsTestClient wsOther(m_server.wsUrl());
+        QCOMPARE(wsMine.hello(mine).value("type", ""), std::string("hello.ok"));
+        QCOMPARE(wsOther.hello(other).value("type", ""), std::string("hello.ok"));
+
+        QCOMPARE(http.put("/api/v1/admin/agents/" + id, {{"password", "rotating-password-2"}}, mine).status,
+                 200);
+        QVERIFY(wsOther.waitForType("error"));
+        QCOMPARE(wsOther.framesOfType("error").front()["data"].value("code", ""),
+                 std::string("unauthorized"));
+        QVERIFY(wsOther.waitDisconnected());
+        QVERIFY(wsMine.fence());
+        QVERIFY(wsMine.isConnected());
+        QCOMPARE(wsMine.count("error"), 0);
+
+        // An admin resetting it ends them all, and a hello with an ended token is refused.
+        QCOMPARE(http.put("/api/v1/admin/agents/" + id, {{"password", "rotating-password-3"}},
+                          m_rest->adminToken())
+                     .status,
+                 200);
+        QVERIFY(wsMine.waitForType("error"));
+        QVERIFY(wsMine.waitDisconnected());
+        WsTestClient again(m_server.wsUrl());
+        QCOMPARE(again.hello(mine)["data"].value("code", ""), std::string("unauthorized"));
+        QVERIFY(again.waitDisconnected());
+    }
+
     void customerCannotResumeAForeignConversation() {
         auto mine = m_rest->customerWithConversation();
         auto theirs = m_rest->customerWithConversation();

@@ -45,6 +45,10 @@ class TestRealtimeResume : public QObject {
         auto c = m_rest->conversation(m_agent.token, m_chat.conversationId);
         return c["messages"].back()["seq"].get<std::int64_t>();
     }
+    std::int64_t lastSeqOf(const std::string& conversationId) {
+        auto c = m_rest->conversation(m_agent.token, conversationId);
+        return c["messages"].back()["seq"].get<std::int64_t>();
+    }
 
 private slots:
     void initTestCase() {
@@ -198,6 +202,44 @@ private slots:
         QVERIFY(ws.fence());
         seqs = ws.seqsOf(m_chat.conversationId);
         QVERIFY2(isRun(seqs, last - 4, last - 3), dump(seqs).c_str());
+    }
+
+    // Issue 16: chat.closed made the connection forget what it had sent, so a resume on the same
+    // connection sent the whole history again.
+    void resumeAfterChatClosedRepeatsNothing() {
+        auto chat = m_rest->customerWithConversation();
+        QCOMPARE(m_rest->handoff(chat).value("assigned_agent_id", ""), m_agent.id);
+        WsTestClient customer(m_server.wsUrl());
+        WsTestClient agent(m_server.wsUrl());
+        QCOMPARE(customer.hello(chat.customer.token).value("type", ""), std::string("hello.ok"));
+        QCOMPARE(agent.hello(m_agent.token).value("type", ""), std::string("hello.ok"));
+        customer.resume(chat.conversationId, 0);
+        QVERIFY(QTest::qWaitFor([&] { return !customer.seqsOf(chat.conversationId).empty(); }, 15000));
+        agent.resume(chat.conversationId, 0); // the assigned agent also watches, as a console does
+        QCOMPARE(m_rest->agentSend(m_agent, chat.conversationId, "anything else?").status, 201);
+        auto closed = m_rest->http().post("/api/v1/conversations/" + chat.conversationId + "/close",
+                                          json::object(), m_agent.token);
+        QCOMPARE(closed.status, 200);
+        for (auto* ws : {&customer, &agent}) {
+            QVERIFY(ws->waitForType("chat.closed"));
+            QVERIFY(ws->fence());
+        }
+        const auto last = lastSeqOf(chat.conversationId);
+        for (auto* ws : {&customer, &agent}) {
+            auto seqs = ws->seqsOf(chat.conversationId);
+            QVERIFY2(isRun(seqs, 1, last), dump(seqs).c_str());
+            // A resume of the closed conversation on the same connection: everything is there.
+            ws->resume(chat.conversationId, 0);
+            QVERIFY(ws->fence());
+            seqs = ws->seqsOf(chat.conversationId);
+            QVERIFY2(isRun(seqs, 1, last), dump(seqs).c_str());
+        }
+        // A new connection is a new reader: it gets the history of the closed conversation.
+        WsTestClient fresh(m_server.wsUrl());
+        QCOMPARE(fresh.hello(chat.customer.token).value("type", ""), std::string("hello.ok"));
+        fresh.resume(chat.conversationId, 0);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return std::int64_t(fresh.seqsOf(chat.conversationId).size()) >= last; }, 15000));
     }
 
     void agentResumeOfAnUnknownConversationIsNotFound() {

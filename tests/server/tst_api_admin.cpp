@@ -83,6 +83,35 @@ private slots:
         QCOMPARE(http().del("/api/v1/admin/faq/vouchers", f.adminToken).status, 404);
     }
 
+    // Issue 16: the handler read the entry, merged the body and had it written in a second
+    // transaction, so two admins editing different fields at once lost one of the edits.
+    void concurrentPartialFaqEditsKeepEveryField() {
+        const json entry{
+            {"slug", "race-entry"}, {"question", "Q0?"}, {"answer", "A0."}, {"display_order", 0}};
+        QCOMPARE(http().post("/api/v1/admin/faq", entry, f.adminToken).status, 201);
+        for (int round = 1; round <= 100; ++round) {
+            const auto n = std::to_string(round);
+            const std::vector<json> edits{
+                {{"question", "Q" + n + "?"}}, {{"answer", "A" + n + "."}}, {{"display_order", round}}};
+            std::vector<int> statuses(edits.size());
+            race(int(edits.size()), [&](int i) {
+                statuses[std::size_t(i)] =
+                    http().put("/api/v1/admin/faq/race-entry", edits[std::size_t(i)], f.adminToken).status;
+            });
+            for (int s : statuses)
+                QCOMPARE(s, 200);
+            const auto all = http().get("/api/v1/admin/faq", f.adminToken).body["faq"];
+            json stored;
+            for (const auto& e : all)
+                if (e["slug"] == "race-entry")
+                    stored = e;
+            QCOMPARE_JSON(stored["question"], json("Q" + n + "?"));
+            QCOMPARE_JSON(stored["answer"], json("A" + n + "."));
+            QCOMPARE_JSON(stored["display_order"], json(round));
+        }
+        QCOMPARE(http().del("/api/v1/admin/faq/race-entry", f.adminToken).status, 204);
+    }
+
     void faqValidation_data() {
         QTest::addColumn<QByteArray>("body");
         const QByteArray ok = "\"question\":\"Q?\",\"answer\":\"A.\"";
@@ -168,6 +197,50 @@ private slots:
         const auto r = http().raw("POST", "/api/v1/admin/agents", body.toStdString(), f.adminToken);
         QCOMPARE(r.status, 400);
         QCOMPARE(r.errorCode(), std::string("invalid_request"));
+    }
+
+    // Issue 16: a token stayed valid for up to 12 h after its agent's password was changed.
+    // Contract v1.1: a password or role change ends the agent's other tokens; the caller's own
+    // survives a password change it makes for itself.
+    void passwordOrRoleChangeEndsTheAgentsOtherTokens() {
+        auto carol = f.createAgent("carol", 2, false);
+        const auto carolSecond = http().login("carol", "password-carol");
+        const auto path = "/api/v1/admin/agents/" + carol.id;
+        auto works = [&](const std::string& token) { return http().get("/api/v1/queue", token).status; };
+        QCOMPARE(works(carol.token), 200);
+        QCOMPARE(works(carolSecond), 200);
+
+        // Other edits keep every token.
+        QCOMPARE(
+            http().put(path, {{"display_name", "Carol C."}, {"max_active_chats", 3}}, f.adminToken).status,
+            200);
+        QCOMPARE(works(carol.token), 200);
+
+        // An admin sets a new password: every token of that agent ends at once.
+        QCOMPARE(http().put(path, {{"password", "carol-new-password"}}, f.adminToken).status, 200);
+        const auto ended = http().get("/api/v1/queue", carol.token);
+        QCOMPARE(ended.status, 401);
+        QCOMPARE(ended.errorCode(), std::string("unauthorized"));
+        QCOMPARE(works(carolSecond), 401);
+        QCOMPARE(works(f.adminToken), 200); // the admin's own token is another agent's
+        auto carolNew = http().login("carol", "carol-new-password");
+        QCOMPARE(works(carolNew), 200);
+
+        // A role change ends them too; the agent signs in again and has the new role.
+        QCOMPARE(http().put(path, {{"role", "admin"}}, f.adminToken).status, 200);
+        QCOMPARE(works(carolNew), 401);
+        carolNew = http().login("carol", "carol-new-password");
+        QCOMPARE(http().get("/api/v1/admin/faq", carolNew).status, 200);
+        // The same role again is no change.
+        QCOMPARE(http().put(path, {{"role", "admin"}}, f.adminToken).status, 200);
+        QCOMPARE(works(carolNew), 200);
+
+        // An admin changing its own password keeps the token it used and ends its others.
+        const auto carolOther = http().login("carol", "carol-new-password");
+        QCOMPARE(http().put(path, {{"password", "carol-third-password"}}, carolNew).status, 200);
+        QCOMPARE(works(carolNew), 200);
+        QCOMPARE(works(carolOther), 401);
+        QCOMPARE(http().put(path, {{"role", "agent"}}, f.adminToken).status, 200);
     }
 
     void theLastAdminKeepsItsRole() {

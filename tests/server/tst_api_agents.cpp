@@ -210,6 +210,59 @@ private slots:
             QVERIFY(c["id"] != json(id));
     }
 
+    // Issue 16: client_msg_id was unique per conversation, so an agent that happened to use the
+    // customer's id got the customer's message back and its own text was dropped; and the same id
+    // with other content answered 200 silently. The key is (conversation, sender, client_msg_id).
+    void clientMsgIdIsPerSenderAndBoundToItsContent() {
+        quiesce();
+        auto a = f.createAgent(unique("idem"), 1, true);
+        auto [token, id] = f.customerWithConversation();
+        handoff(token, id);
+        QCOMPARE_JSON(assignedAgentOf(id), json(a.id));
+        const auto path = "/api/v1/conversations/" + id + "/messages";
+
+        const auto fromCustomer =
+            http().post(path, {{"content", "my parcel"}, {"client_msg_id", "k-1"}}, token);
+        QCOMPARE(fromCustomer.status, 201);
+        const auto fromAgent =
+            http().post(path, {{"content", "let me look"}, {"client_msg_id", "k-1"}}, a.token);
+        QCOMPARE(fromAgent.status, 201);
+        QCOMPARE_JSON(fromAgent.body["message"]["content"], json("let me look"));
+        QCOMPARE_JSON(fromAgent.body["message"]["sender_type"], json("agent"));
+        QCOMPARE_JSON(fromAgent.body["message"]["client_msg_id"], json("k-1"));
+
+        // The same key and content again: 200 with the first message, nothing new.
+        const auto againCustomer =
+            http().post(path, {{"content", "my parcel"}, {"client_msg_id", "k-1"}}, token);
+        QCOMPARE(againCustomer.status, 200);
+        QCOMPARE_JSON(againCustomer.body["message"], fromCustomer.body["message"]);
+        const auto againAgent =
+            http().post(path, {{"content", "let me look"}, {"client_msg_id", "k-1"}}, a.token);
+        QCOMPARE(againAgent.status, 200);
+        QCOMPARE_JSON(againAgent.body["message"], fromAgent.body["message"]);
+
+        // The same key with other content is a client bug: 409, and nothing is stored.
+        for (const auto& [who, text] : {std::pair{token, std::string("something else")},
+                                        std::pair{a.token, std::string("other words")}}) {
+            const auto clash = http().post(path, {{"content", text}, {"client_msg_id", "k-1"}}, who);
+            QCOMPARE(clash.status, 409);
+            QCOMPARE(clash.errorCode(), std::string("conflict"));
+            QVERIFY(clash.body["error"].value("message", "").find("client_msg_id") != std::string::npos);
+        }
+        const auto messages = f.conversation(id, token)["messages"];
+        QCOMPARE(countContent(messages, "my parcel"), 1);
+        QCOMPARE(countContent(messages, "let me look"), 1);
+        QCOMPARE(countContent(messages, "something else"), 0);
+        QCOMPARE(countContent(messages, "other words"), 0);
+
+        // A repeat still answers 200 once the conversation is closed (the first send did happen).
+        QCOMPARE(http().post("/api/v1/conversations/" + id + "/close", json::object(), a.token).status, 200);
+        QCOMPARE(http().post(path, {{"content", "my parcel"}, {"client_msg_id", "k-1"}}, token).status, 200);
+        QCOMPARE(http().post(path, {{"content", "let me look"}, {"client_msg_id", "k-1"}}, a.token).status,
+                 200);
+        http().put("/api/v1/agent/presence", {{"presence", "offline"}}, a.token);
+    }
+
     void queueIsServedOldestFirstWhenAnAgentComesOnline() {
         quiesce();
         auto a = f.createAgent(unique("late"), 2, false);

@@ -46,10 +46,11 @@ private slots:
     void agentTokensExpire() {
         ManualClock clock;
         TokenSigner signer("secret", clock);
-        const auto token = signer.issueAgent("agent-1", std::chrono::hours(12));
+        const auto token = signer.issueAgent("agent-1", "session-9", clock.now() + std::chrono::hours(12));
         auto v = signer.verify(token);
         QVERIFY(v);
         QCOMPARE(std::get<AgentIdentity>(v->caller).agentId, std::string("agent-1"));
+        QCOMPARE(std::get<AgentIdentity>(v->caller).sessionId, std::string("session-9"));
         clock.advance(std::chrono::hours(11));
         QVERIFY(signer.verify(token));
         clock.advance(std::chrono::hours(2));

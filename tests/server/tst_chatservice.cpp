@@ -152,15 +152,15 @@ private:
         m_tokens = std::make_unique<TokenSigner>(std::string(32, 's'), m_clock);
         m_chat = std::make_unique<ChatService>(*m_store, *m_tokens, m_clock, chatOptions);
         QVERIFY(m_chat->bootstrap("admin-password"));
-        m_admin =
-            AgentIdentity{m_chat->login("admin", "admin-password").agent.id, parley::protocol::Role::Admin};
+        m_admin = AgentIdentity{m_chat->login("admin", "admin-password").agent.id,
+                                parley::protocol::Role::Admin, ""};
     }
 
     CustomerIdentity newCustomer() { return CustomerIdentity{m_chat->createCustomerSession().sessionId}; }
 
     AgentIdentity newAgent(const std::string& name, int maxChats, bool online = true) {
         const auto a = m_chat->createAgent({name, name + " Display", "password-" + name, maxChats});
-        AgentIdentity who{a.id};
+        AgentIdentity who{a.id, parley::protocol::Role::Agent, ""};
         if (online)
             m_chat->setPresence(who, Presence::Online);
         return who;

@@ -68,6 +68,8 @@ public:
         unused();
     }
     std::optional<parley::protocol::Message> messageByClientId(const std::string&,
+                                                               parley::protocol::SenderType,
+                                                               const std::string&,
                                                                const std::string&) override {
         unused();
     }
@@ -80,7 +82,9 @@ public:
     std::optional<parley::protocol::FaqEntry> faqEntry(const std::string&) override { unused(); }
     std::optional<std::string> setting(const std::string&) override { unused(); }
     std::optional<AgentRecord> agentById(const std::string&) override { unused(); }
-    std::optional<parley::protocol::Role> agentRole(const std::string&) override { unused(); }
+    std::optional<parley::protocol::Role> agentSessionRole(const std::string&, const std::string&) override {
+        unused();
+    }
     std::optional<AgentRecord> agentByUsername(const std::string&) override { unused(); }
     std::vector<AgentRecord> agents() override { unused(); }
     std::vector<std::string> onlineAgentIds() override { unused(); }
@@ -95,6 +99,12 @@ public:
     void putSetting(const std::string&, const std::string&, const std::string&) override { unused(); }
     void insertAgent(const AgentRecord&) override { unused(); }
     void updateAgent(const AgentRecord&) override { unused(); }
+    void insertAgentSession(const std::string&, const std::string&, const std::string&,
+                            std::int64_t) override {
+        unused();
+    }
+    int deleteAgentSessions(const std::string&, const std::optional<std::string>&) override { unused(); }
+    void deleteExpiredAgentSessions(const std::string&, std::int64_t) override { unused(); }
     void publishAfterCommit(Event) override { unused(); }
 };
 

@@ -65,6 +65,25 @@ private slots:
         QVERIFY(!limiter.tryConsume("s"));
         QVERIFY(limiter.tryConsume("s"));
     }
+
+    // Issue 16 (found on the way): past 100,000 buckets every call swept the whole map while the
+    // buckets were still draining, so each customer message cost O(sessions) under the lock.
+    void rateLimiterSweepsRarelyAndStaysBounded() {
+        ManualClock clock;
+        RateLimiter limiter(clock, {20, 60});
+        const int sessions = int(RateLimiter::kSweepThreshold) + 50000;
+        for (int i = 0; i < sessions; ++i)
+            QVERIFY(!limiter.tryConsume("s" + std::to_string(i)));
+        QVERIFY2(limiter.sweeps() == 1, std::to_string(limiter.sweeps()).c_str()); // found nothing to drop
+        QCOMPARE(limiter.buckets(), std::size_t(sessions));
+        // Once they are full again, the next sweep (when the map has doubled) forgets them all.
+        clock.advance(std::chrono::seconds(2));
+        int added = 0;
+        while (limiter.sweeps() == 1)
+            QVERIFY(!limiter.tryConsume("t" + std::to_string(added++)));
+        QCOMPARE(limiter.buckets(), std::size_t(added));
+        QVERIFY(added <= sessions);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLifecycleAssignment)

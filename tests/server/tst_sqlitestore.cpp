@@ -2,6 +2,7 @@
 // job rolling back only itself inside a group commit, events published only after commit, and a
 // WAL that starts over under writes back to back.
 #include "store/Event.h"
+#include "store/SqliteDb.h"
 #include "store/SqliteStore.h"
 #include "util/Text.h"
 
@@ -56,6 +57,65 @@ public:
         }
     }
 };
+
+// The schema as version 1 shipped it, to check that later steps migrate a database in use.
+constexpr const char* kSchemaVersion1 = R"sql(
+CREATE TABLE agents (
+  id               TEXT PRIMARY KEY,
+  username         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  display_name     TEXT NOT NULL,
+  role             TEXT NOT NULL CHECK (role IN ('agent', 'admin')),
+  password_hash    TEXT NOT NULL,
+  presence         TEXT NOT NULL DEFAULT 'offline' CHECK (presence IN ('online', 'offline')),
+  max_active_chats INTEGER NOT NULL CHECK (max_active_chats BETWEEN 0 AND 100),
+  last_assignment_no INTEGER,
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL
+);
+CREATE TABLE conversations (
+  id                  TEXT PRIMARY KEY,
+  customer_session_id TEXT NOT NULL,
+  status              TEXT NOT NULL CHECK (status IN ('automated', 'agent', 'closed')),
+  assigned_agent_id   TEXT REFERENCES agents (id),
+  requested_agent_at  TEXT,
+  queue_ticket        INTEGER,
+  closed_at           TEXT,
+  created_at          TEXT NOT NULL,
+  updated_at          TEXT NOT NULL,
+  last_seq            INTEGER NOT NULL DEFAULT 0
+);
+-- A customer session has at most one open conversation.
+CREATE UNIQUE INDEX conversations_open_per_session ON conversations (customer_session_id)
+  WHERE status <> 'closed';
+CREATE INDEX conversations_queue ON conversations (requested_agent_at, queue_ticket)
+  WHERE status = 'agent' AND assigned_agent_id IS NULL;
+CREATE INDEX conversations_by_agent ON conversations (assigned_agent_id) WHERE status = 'agent';
+CREATE INDEX conversations_ticket ON conversations (queue_ticket);
+CREATE TABLE messages (
+  id              TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id),
+  seq             INTEGER NOT NULL,
+  sender_type     TEXT NOT NULL CHECK (sender_type IN ('customer', 'bot', 'agent', 'system')),
+  sender_agent_id TEXT,
+  kind            TEXT NOT NULL CHECK (kind IN ('text', 'quick_reply', 'event')),
+  content         TEXT NOT NULL,
+  metadata        TEXT NOT NULL DEFAULT '{}',
+  client_msg_id   TEXT,
+  created_at      TEXT NOT NULL,
+  UNIQUE (conversation_id, seq)
+);
+CREATE UNIQUE INDEX messages_client_msg_id ON messages (conversation_id, client_msg_id)
+  WHERE client_msg_id IS NOT NULL;
+CREATE TABLE faq_entries (
+  slug          TEXT PRIMARY KEY,
+  question      TEXT NOT NULL,
+  answer        TEXT NOT NULL,
+  display_order INTEGER NOT NULL,
+  is_active     INTEGER NOT NULL,
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL
+);
+)sql";
 
 } // namespace
 
@@ -206,6 +266,101 @@ private slots:
         store.write([&](WriteTx& tx) { tx.insertConversation(newConversation("s1")); });
         QVERIFY_THROWS_EXCEPTION(
             std::exception, store.write([&](WriteTx& tx) { tx.insertConversation(newConversation("s1")); }));
+    }
+
+    // Schema step 2 (issue 16): client_msg_id becomes unique per sender on a database with rows.
+    void aVersionOneDatabaseMigratesWithItsRows() {
+        const auto c = newConversation("s1");
+        {
+            sqlite::Connection db(path(), false);
+            db.exec(kSchemaVersion1);
+            db.exec("PRAGMA user_version = 1");
+            db.exec(
+                "INSERT INTO agents VALUES ('a1', 'ann', 'Ann', 'agent', 'x', 'online', 5, NULL, 't', 't')");
+            auto s = db.prepare("INSERT INTO conversations (id, customer_session_id, status, created_at, "
+                                "updated_at, last_seq) VALUES (?, 's1', 'agent', 't', 't', 2)");
+            s.bind(1, c.id);
+            s.run();
+            const std::string insertMessage =
+                "INSERT INTO messages (id, conversation_id, seq, sender_type, sender_agent_id, kind, "
+                "content, "
+                "client_msg_id, created_at) VALUES (?, ?, ?, ?, ?, 'text', ?, ?, 't')";
+            {
+                auto m = db.prepare(insertMessage);
+                m.bind(1, "m1").bind(2, c.id).bind(3, 1).bind(4, "customer").bindNull(5);
+                m.bind(6, "hi").bind(7, "k").run();
+            }
+            auto m = db.prepare(insertMessage);
+            m.bind(1, "m2").bind(2, c.id).bind(3, 2).bind(4, "agent").bind(5, "a1");
+            m.bind(6, "hello").bind(7, "k2").run();
+        }
+        SqliteStore store(path());
+        QCOMPARE(store.schemaVersion(), SqliteStore::kSchemaVersion);
+        using parley::protocol::SenderType;
+        auto found = [&](SenderType sender, const std::string& agent, const std::string& key) {
+            return store.readResult(
+                [&](ReadTx& tx) { return tx.messageByClientId(c.id, sender, agent, key); });
+        };
+        QCOMPARE(found(SenderType::Customer, "", "k").value_or(Message{}).id, std::string("m1"));
+        QCOMPARE(found(SenderType::Agent, "a1", "k2").value_or(Message{}).id, std::string("m2"));
+        QVERIFY(!found(SenderType::Agent, "a1", "k"));
+        QVERIFY(!found(SenderType::Customer, "", "k2"));
+        // The agent may now use the customer's key; a sender may not use its own twice.
+        auto append = [&](SenderType sender, std::optional<std::string> agent, const std::string& key) {
+            store.write([&](WriteTx& tx) {
+                auto m = newMessage(c.id, "again");
+                m.senderType = sender;
+                m.senderAgentId = agent;
+                m.clientMsgId = key;
+                tx.appendMessage(m);
+            });
+        };
+        append(SenderType::Agent, "a1", "k");
+        QCOMPARE(found(SenderType::Agent, "a1", "k").value_or(Message{}).seq, std::int64_t(3));
+        QVERIFY_THROWS_EXCEPTION(std::exception, append(SenderType::Customer, std::nullopt, "k"));
+        QVERIFY_THROWS_EXCEPTION(std::exception, append(SenderType::Agent, "a1", "k2"));
+    }
+
+    // Schema step 3 (issue 16): a token is valid while its agent session exists.
+    void agentSessionsEndTogetherButTheKeptOne() {
+        SqliteStore store(path());
+        AgentRecord a;
+        a.agent.id = "a1";
+        a.agent.username = "ann";
+        a.agent.displayName = "Ann";
+        a.passwordHash = "x";
+        a.createdAt = a.updatedAt = "t";
+        auto b = a;
+        b.agent.id = "b1";
+        b.agent.username = "bob";
+        store.write([&](WriteTx& tx) {
+            tx.insertAgent(a);
+            tx.insertAgent(b);
+            tx.insertAgentSession("s1", "a1", "t", 100);
+            tx.insertAgentSession("s2", "a1", "t", 200);
+            tx.insertAgentSession("s3", "a1", "t", 300);
+            tx.insertAgentSession("s4", "b1", "t", 300);
+        });
+        auto role = [&](const std::string& session, const std::string& agent) {
+            return store.readResult([&](ReadTx& tx) { return tx.agentSessionRole(session, agent); })
+                .has_value();
+        };
+        QVERIFY(role("s1", "a1"));
+        QVERIFY(!role("s1", "b1")); // a session names its agent
+        QVERIFY(!role("nope", "a1"));
+        store.write([&](WriteTx& tx) { tx.deleteExpiredAgentSessions("a1", 150); });
+        QVERIFY(!role("s1", "a1"));
+        QVERIFY(role("s2", "a1"));
+        QCOMPARE(
+            store.writeResult([&](WriteTx& tx) { return tx.deleteAgentSessions("a1", std::string("s3")); }),
+            1);
+        QVERIFY(!role("s2", "a1"));
+        QVERIFY(role("s3", "a1"));
+        QVERIFY(role("s4", "b1"));
+        QCOMPARE(store.writeResult([&](WriteTx& tx) { return tx.deleteAgentSessions("a1", std::nullopt); }),
+                 1);
+        QVERIFY(!role("s3", "a1"));
+        QVERIFY(role("s4", "b1"));
     }
 };
 

@@ -36,6 +36,7 @@ public:
     QUrl wsUrl() const;     // ws://127.0.0.1:wsPort()/ws
     QString output() const; // everything the server printed so far
     qint64 pid() const { return m_launcher->pid(); }
+    bool running() const { return m_launcher->running(); } // started and not exited since
 
 private:
     bool launch(const QStringList& args);

@@ -29,14 +29,30 @@ namespace errors = protocol::errors;
 
 namespace {
 
+constexpr const char* kSessionEnded =
+    "This sign-in has ended (the password or the role changed). Sign in again.";
+
 bool hasControlChars(std::string_view s) {
     return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+// Text with line breaks (messages, FAQ answers) may hold tabs and line breaks, but no other C0
+// control character or DEL: a NUL cuts the text short in C strings, the others show as nothing
+// or as garbage in a browser or the console.
+bool hasControlCharsBesideLineBreaks(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f;
+    });
 }
 
 // Text a person typed: valid UTF-8 (also guaranteed by the JSON parser), not blank, bounded.
 void validateContent(const std::string& content) {
     if (!isValidUtf8(content))
         throw ApiError(400, errors::kInvalidRequest, "content is not valid UTF-8.");
+    if (hasControlCharsBesideLineBreaks(content))
+        throw ApiError::invalid(
+            "content must not contain control characters other than tabs and line breaks.");
     if (trim(content).empty())
         throw ApiError(400, errors::kEmptyMessage, "The message is empty.");
     if (utf8Length(content) > protocol::kMaxMessageChars)
@@ -56,6 +72,17 @@ void validateField(const std::string& value, const char* name, std::size_t maxCh
                                 " characters.");
     if (!allowNewlines && hasControlChars(value))
         throw ApiError::invalid(std::string(name) + " must not contain control characters.");
+    if (allowNewlines && hasControlCharsBesideLineBreaks(value))
+        throw ApiError::invalid(std::string(name) +
+                                " must not contain control characters other than tabs and line breaks.");
+}
+
+bool isValidUsername(const std::string& username) {
+    return !username.empty() && username.size() <= 64 &&
+           std::all_of(username.begin(), username.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-';
+           });
 }
 
 void validateSlug(const std::string& slug) {
@@ -84,6 +111,21 @@ void validateMaxChats(int max) {
 void validatePassword(const std::string& password) {
     if (utf8Length(password) < 8 || password.size() > 1024 || !isValidUtf8(password))
         throw ApiError::invalid("password must be 8 to 1024 characters.");
+}
+
+// Whether a send repeats the one that stored `first` under the same client_msg_id: the same kind,
+// FAQ entry and text (a quick reply without text took its entry's question as its content).
+bool isSameSend(const Message& first, const ChatService::SendRequest& req) {
+    if (first.kind != req.kind)
+        return false;
+    if (req.kind == MessageKind::QuickReply) {
+        const auto slug = first.metadata.is_object() ? first.metadata.value("faq_slug", "") : std::string();
+        if (slug != req.faqSlug.value_or(""))
+            return false;
+        if (trim(req.content).empty())
+            return true;
+    }
+    return first.content == req.content;
 }
 
 json agentJson(const AgentRecord& r) {
@@ -174,7 +216,8 @@ ChatService::ChatService(Store& store, const TokenSigner& tokens, const Clock& c
     , m_tokens(tokens)
     , m_clock(clock)
     , m_options(options)
-    , m_customerRate(clock, options.customerRate) {}
+    , m_customerRate(clock, options.customerRate)
+    , m_loginThrottle(clock, options.loginThrottle) {}
 
 // --- authentication ------------------------------------------------------------------------------
 
@@ -183,9 +226,10 @@ Caller ChatService::authenticate(std::string_view bearerToken) const {
     if (!verified)
         throw ApiError::unauthorized();
     if (auto* agent = std::get_if<AgentIdentity>(&verified->caller)) {
-        auto role = m_store.readResult([&](ReadTx& tx) { return tx.agentRole(agent->agentId); });
+        auto role = m_store.readResult(
+            [&](ReadTx& tx) { return tx.agentSessionRole(agent->sessionId, agent->agentId); });
         if (!role)
-            throw ApiError::unauthorized("This agent no longer exists.");
+            throw ApiError::unauthorized(kSessionEnded);
         agent->role = *role;
     }
     return verified->caller;
@@ -312,9 +356,9 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
     // A quick reply may leave content empty: the entry's question stands in for it.
     if (!quickReply || !trim(req.content).empty())
         validateContent(req.content);
-    if (req.clientMsgId &&
-        (req.clientMsgId->empty() || req.clientMsgId->size() > 128 || !isValidUtf8(*req.clientMsgId)))
-        throw ApiError::invalid("client_msg_id must be 1 to 128 characters.");
+    if (req.clientMsgId && (req.clientMsgId->empty() || req.clientMsgId->size() > 128 ||
+                            !isValidUtf8(*req.clientMsgId) || hasControlChars(*req.clientMsgId)))
+        throw ApiError::invalid("client_msg_id must be 1 to 128 bytes of text without control characters.");
 
     // Before the writer, without a lock: the quick reply's entry and the bot's answer, both from
     // the cached bot state. The answer is worked out only while the conversation is automated (read
@@ -336,8 +380,18 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
     return writeResult([&](WriteTx& tx) {
         auto c = visibleConversation(tx, who, conversationId);
         if (req.clientMsgId) {
-            if (auto first = tx.messageByClientId(c.id, *req.clientMsgId))
+            // The key is (conversation, sender, client_msg_id): the customer and each agent have
+            // their own ids. A repeat answers with the first message even once the conversation is
+            // closed (that send did happen); the same key for other content is a client's bug.
+            const auto* agent = std::get_if<AgentIdentity>(&who);
+            if (auto first = tx.messageByClientId(c.id, agent ? SenderType::Agent : SenderType::Customer,
+                                                  agent ? agent->agentId : std::string(), *req.clientMsgId)) {
+                if (!isSameSend(*first, req))
+                    throw ApiError::conflict(
+                        "This client_msg_id was already used for a different message in this "
+                        "conversation. Use a new client_msg_id for a new message.");
                 return SendResult{*first, {}, false};
+            }
         }
         if (c.status == ConversationStatus::Closed)
             throw ApiError(409, errors::kConversationClosed, "This conversation is closed.");
@@ -499,37 +553,36 @@ void ChatService::emitQueueChanges(WriteTx& tx, OnlineAgents& online,
 // --- agents ----------------------------------------------------------------------------------------
 
 ChatService::LoginResult ChatService::login(const std::string& username, const std::string& password) {
-    std::string key = username;
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    const auto now = m_clock.steadyNow();
-    {
-        std::lock_guard lock(m_loginMutex);
-        auto it = m_loginFailures.find(key);
-        if (it != m_loginFailures.end() && it->second.lockedUntil > now) {
-            const auto wait = std::chrono::ceil<std::chrono::seconds>(it->second.lockedUntil - now).count();
-            throw ApiError(429, errors::kRateLimited,
-                           "Too many failed sign-ins for this user. Try again later.",
-                           static_cast<int>(std::max<long long>(1, wait)));
-        }
-    }
+    // No agent can have such a name (see createAgent), so nothing is learnt from a quick answer,
+    // and the throttle keeps no record of names of any length.
+    if (!isValidUsername(username))
+        throw ApiError::unauthorized("Wrong username or password.");
+    if (const auto wait = m_loginThrottle.lockedFor(username))
+        throw ApiError(429, errors::kRateLimited, "Too many failed sign-ins for this user. Try again later.",
+                       *wait);
     auto record = m_store.readResult([&](ReadTx& tx) { return tx.agentByUsername(username); });
     // Hash even for an unknown user, so timing does not reveal which usernames exist.
     static const std::string dummy = passwords::hash("parley-dummy-password");
     const bool ok = passwords::verify(password, record ? record->passwordHash : dummy) && record;
     if (!ok) {
-        std::lock_guard lock(m_loginMutex);
-        auto& f = m_loginFailures[key];
-        if (++f.count >= m_options.loginFailuresBeforeThrottle) {
-            const int exponent = std::min(f.count - m_options.loginFailuresBeforeThrottle, 8);
-            f.lockedUntil = now + std::chrono::seconds(1 << exponent);
-        }
+        m_loginThrottle.failed(username, record.has_value());
         throw ApiError::unauthorized("Wrong username or password.");
     }
-    {
-        std::lock_guard lock(m_loginMutex);
-        m_loginFailures.erase(key);
-    }
-    return {m_tokens.issueAgent(record->agent.id, m_options.agentTokenLifetime), record->agent};
+    m_loginThrottle.succeeded(username);
+    const auto now = m_clock.now();
+    const auto expires = now + m_options.agentTokenLifetime;
+    const auto expiresAt =
+        std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count();
+    const auto sessionId = newUuid();
+    write([&](WriteTx& tx) {
+        if (!tx.agentById(record->agent.id))
+            throw ApiError::unauthorized("Wrong username or password.");
+        tx.deleteExpiredAgentSessions(
+            record->agent.id,
+            std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+        tx.insertAgentSession(sessionId, record->agent.id, formatRfc3339(now), expiresAt);
+    });
+    return {m_tokens.issueAgent(record->agent.id, sessionId, expires), record->agent};
 }
 
 Agent ChatService::setPresence(const AgentIdentity& who, Presence presence) {
@@ -566,6 +619,17 @@ Agent ChatService::agent(const std::string& agentId) const {
     auto r = m_store.readResult([&](ReadTx& tx) { return tx.agentById(agentId); });
     if (!r)
         throw ApiError::notFound("No such agent.");
+    return r->agent;
+}
+
+Agent ChatService::agentOfSession(const AgentIdentity& who) const {
+    auto r = m_store.readResult([&](ReadTx& tx) -> std::optional<AgentRecord> {
+        if (!tx.agentSessionRole(who.sessionId, who.agentId))
+            return std::nullopt;
+        return tx.agentById(who.agentId);
+    });
+    if (!r)
+        throw ApiError::unauthorized(kSessionEnded);
     return r->agent;
 }
 
@@ -682,17 +746,31 @@ FaqEntry ChatService::createFaq(const FaqEntry& entry) {
     return entry;
 }
 
-FaqEntry ChatService::updateFaq(const std::string& slug, const FaqEntry& entry) {
-    validateFaq(entry);
-    write([&](WriteTx& tx) {
-        if (!tx.faqEntry(slug))
+FaqEntry ChatService::updateFaq(const std::string& slug, const FaqPatch& patch) {
+    auto updated = writeResult([&](WriteTx& tx) {
+        auto entry = tx.faqEntry(slug);
+        if (!entry)
             throw ApiError::notFound("No such FAQ entry.");
-        if (entry.slug != slug && tx.faqEntry(entry.slug))
-            throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
-        tx.updateFaq(slug, entry, formatRfc3339(m_clock.now()));
+        if (patch.slug)
+            entry->slug = *patch.slug;
+        if (patch.question)
+            entry->question = *patch.question;
+        if (patch.answer)
+            entry->answer = *patch.answer;
+        if (patch.displayOrder)
+            entry->displayOrder = *patch.displayOrder;
+        if (patch.isActive)
+            entry->isActive = *patch.isActive;
+        if (patch.keywords)
+            entry->keywords = *patch.keywords;
+        validateFaq(*entry);
+        if (entry->slug != slug && tx.faqEntry(entry->slug))
+            throw ApiError::conflict("An FAQ entry with slug \"" + entry->slug + "\" already exists.");
+        tx.updateFaq(slug, *entry, formatRfc3339(m_clock.now()));
+        return *entry;
     });
     botChanged();
-    return entry;
+    return updated;
 }
 
 void ChatService::deleteFaq(const std::string& slug) {
@@ -724,7 +802,7 @@ json ChatService::settings() const {
 json ChatService::updateSettings(const json& patch) {
     if (!patch.is_object())
         throw ApiError::invalid("The settings must be a JSON object.");
-    const auto result = m_store.writeResult([&](WriteTx& tx) {
+    const auto result = writeResult([&](WriteTx& tx) {
         // Unknown keys are ignored, as every unknown request field is.
         if (auto bot = patch.find("bot"); bot != patch.end()) {
             json merged;
@@ -767,8 +845,7 @@ void ChatService::botChanged() {
 }
 
 Agent ChatService::createAgent(const NewAgent& a) {
-    static const std::regex usernameRe("^[A-Za-z0-9._-]{1,64}$");
-    if (!std::regex_match(a.username, usernameRe))
+    if (!isValidUsername(a.username))
         throw ApiError::invalid("username must be 1-64 letters, digits, dots, dashes or underscores.");
     validateField(a.displayName, "display_name", 100);
     validatePassword(a.password);
@@ -789,7 +866,21 @@ Agent ChatService::createAgent(const NewAgent& a) {
     });
 }
 
-Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u) {
+void ChatService::endAgentSessions(WriteTx& tx, const std::string& agentId,
+                                   const std::optional<std::string>& keepSessionId) {
+    tx.deleteAgentSessions(agentId, keepSessionId);
+    Audience a;
+    a.agentIds = {agentId};
+    tx.publishAfterCommit(
+        Event{kAgentSessionsEnded,
+              json{{"agent_id", agentId},
+                   {"keep_session_id", keepSessionId ? json(*keepSessionId) : json(nullptr)}},
+              std::move(a),
+              {},
+              0});
+}
+
+Agent ChatService::updateAgent(const AgentIdentity& by, const std::string& agentId, const AgentUpdate& u) {
     if (u.displayName)
         validateField(*u.displayName, "display_name", 100);
     if (u.password)
@@ -811,6 +902,10 @@ Agent ChatService::updateAgent(const std::string& agentId, const AgentUpdate& u)
         const auto queueBefore = tx.queue();
         const auto now = formatRfc3339(m_clock.now());
         const bool raised = u.maxActiveChats && *u.maxActiveChats > record->agent.maxActiveChats;
+        // Contract v1.1: a password or role change ends the agent's other tokens; the caller keeps
+        // the one it used when it changes itself (its role is re-read on every request anyway).
+        if (hash || (u.role && *u.role != record->agent.role))
+            endAgentSessions(tx, agentId, by.agentId == agentId ? std::optional(by.sessionId) : std::nullopt);
         if (u.displayName)
             record->agent.displayName = trim(*u.displayName);
         if (hash)

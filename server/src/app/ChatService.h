@@ -9,6 +9,7 @@
 #include "domain/BotSettings.h"
 #include "domain/FaqBot.h"
 #include "domain/FaqIndex.h"
+#include "domain/LoginThrottle.h"
 #include "domain/RateLimiter.h"
 #include "parley/protocol/Types.h"
 #include "store/Store.h"
@@ -29,7 +30,7 @@ namespace parley::server {
 struct ChatServiceOptions {
     std::chrono::seconds agentTokenLifetime{12 * 3600};
     RateLimiter::Options customerRate{};
-    int loginFailuresBeforeThrottle = 5;
+    LoginThrottle::Options loginThrottle{};
 };
 
 class ChatService {
@@ -88,6 +89,9 @@ public:
     LoginResult login(const std::string& username, const std::string& password);
     protocol::Agent setPresence(const AgentIdentity& who, protocol::Presence presence);
     protocol::Agent agent(const std::string& agentId) const; // 404 when unknown
+    // The caller's Agent object, read with its session: 401 once that session has ended (the
+    // WebSocket hello reads it after subscribing, so an ending it misses is routed to it).
+    protocol::Agent agentOfSession(const AgentIdentity& who) const;
     std::vector<protocol::Conversation> myConversations(const AgentIdentity& who) const;
     std::vector<protocol::Conversation> queue() const;
     std::vector<protocol::Agent> agents() const;
@@ -102,7 +106,17 @@ public:
     // --- admins -------------------------------------------------------------------------------
     std::vector<protocol::FaqEntry> allFaq() const;
     protocol::FaqEntry createFaq(const protocol::FaqEntry& entry);
-    protocol::FaqEntry updateFaq(const std::string& slug, const protocol::FaqEntry& entry);
+    // The fields an edit names; the others keep their stored values. Merged inside the write, so
+    // concurrent edits of different fields all survive.
+    struct FaqPatch {
+        std::optional<std::string> slug;
+        std::optional<std::string> question;
+        std::optional<std::string> answer;
+        std::optional<int> displayOrder;
+        std::optional<bool> isActive;
+        std::optional<std::string> keywords;
+    };
+    protocol::FaqEntry updateFaq(const std::string& slug, const FaqPatch& patch);
     void deleteFaq(const std::string& slug);
 
     // GET/PUT /admin/settings: {"bot":{...}}. updateSettings applies the keys the patch names
@@ -124,7 +138,9 @@ public:
         std::optional<int> maxActiveChats;
         std::optional<protocol::Role> role;
     };
-    protocol::Agent updateAgent(const std::string& agentId, const AgentUpdate& u);
+    // A new password or a new role ends the agent's sessions (its tokens stop working), except
+    // the session `by` used when an agent changes itself.
+    protocol::Agent updateAgent(const AgentIdentity& by, const std::string& agentId, const AgentUpdate& u);
 
     // First start of a data dir: the admin agent and the default FAQ. Returns false when the
     // store already has agents (nothing done).
@@ -145,6 +161,11 @@ private:
         }
     }
 
+    // Ends every session of the agent but keepSessionId: its tokens stop working at once and its
+    // connections that said hello with one of them are closed. The one call for every feature
+    // that ends an agent's access (password or role change, and later disabling an agent).
+    void endAgentSessions(WriteTx& tx, const std::string& agentId,
+                          const std::optional<std::string>& keepSessionId);
     void serveQueue(WriteTx& tx, OnlineAgents& online, const std::string& now);
     void emitQueueChanges(WriteTx& tx, OnlineAgents& online,
                           const std::vector<protocol::Conversation>& queueBefore);
@@ -169,12 +190,7 @@ private:
     mutable std::shared_ptr<const BotState> m_botState;
     std::uint64_t m_botGeneration = 0; // counts changes, so a state built from older data is not kept
 
-    struct LoginFailures {
-        int count = 0;
-        std::chrono::steady_clock::time_point lockedUntil{};
-    };
-    mutable std::mutex m_loginMutex;
-    std::unordered_map<std::string, LoginFailures> m_loginFailures;
+    LoginThrottle m_loginThrottle;
 
     // Conversations seen past `automated` (the lifecycle never goes back), so that a customer's
     // message there needs no snapshot read to know the bot stays silent. Starts over when full.

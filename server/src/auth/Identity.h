@@ -15,6 +15,8 @@ struct CustomerIdentity {
 struct AgentIdentity {
     std::string agentId;
     protocol::Role role = protocol::Role::Agent;
+    // The server-side session the token names (created at sign-in): ending it ends the token.
+    std::string sessionId;
     bool isAdmin() const { return role == protocol::Role::Admin; }
 };
 

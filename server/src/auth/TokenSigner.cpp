@@ -26,11 +26,11 @@ std::string TokenSigner::issueCustomer(const std::string& sessionId) const {
     return payload + "." + sign(payload);
 }
 
-std::string TokenSigner::issueAgent(const std::string& agentId, std::chrono::seconds lifetime) const {
-    const auto exp =
-        std::chrono::duration_cast<std::chrono::seconds>((m_clock.now() + lifetime).time_since_epoch());
-    const auto payload =
-        base64UrlEncode(nlohmann::json{{"typ", "a"}, {"aid", agentId}, {"exp", exp.count()}}.dump());
+std::string TokenSigner::issueAgent(const std::string& agentId, const std::string& sessionId,
+                                    Clock::time_point expires) const {
+    const auto exp = std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch());
+    const auto payload = base64UrlEncode(
+        nlohmann::json{{"typ", "a"}, {"aid", agentId}, {"sid", sessionId}, {"exp", exp.count()}}.dump());
     return payload + "." + sign(payload);
 }
 
@@ -49,16 +49,18 @@ std::optional<TokenSigner::Verified> TokenSigner::verify(std::string_view token)
     const auto j = nlohmann::json::parse(*decoded, nullptr, false);
     if (!j.is_object())
         return std::nullopt;
-    const auto typ = j.value("typ", "");
+    const auto typ = j.contains("typ") && j["typ"].is_string() ? j["typ"].get<std::string>() : std::string();
     if (typ == "c" && j.contains("sid") && j["sid"].is_string())
         return Verified{CustomerIdentity{j["sid"].get<std::string>()}};
-    if (typ == "a" && j.contains("aid") && j["aid"].is_string() && j.contains("exp") &&
-        j["exp"].is_number_integer()) {
+    // Agent tokens from before server-side sessions (no "sid") are refused: their agents sign in again.
+    if (typ == "a" && j.contains("aid") && j["aid"].is_string() && j.contains("sid") &&
+        j["sid"].is_string() && j.contains("exp") && j["exp"].is_number_integer()) {
         const auto now =
             std::chrono::duration_cast<std::chrono::seconds>(m_clock.now().time_since_epoch()).count();
         if (j["exp"].get<long long>() <= now)
             return std::nullopt;
-        return Verified{AgentIdentity{j["aid"].get<std::string>(), protocol::Role::Agent}};
+        return Verified{
+            AgentIdentity{j["aid"].get<std::string>(), protocol::Role::Agent, j["sid"].get<std::string>()}};
     }
     return std::nullopt;
 }

@@ -18,12 +18,17 @@ void RateLimiter::refill(Bucket& b, std::chrono::steady_clock::time_point now) c
 std::optional<int> RateLimiter::tryConsume(const std::string& key) {
     const auto now = m_clock.steadyNow();
     std::lock_guard lock(m_mutex);
-    // Keep memory bounded: full buckets carry no information and can be forgotten.
-    if (m_buckets.size() > 100000) {
+    // Keep memory bounded: full buckets carry no information and can be forgotten. The next sweep
+    // waits until the map has doubled again: sweeping on every call while more than the threshold
+    // were still draining made each call O(n) under the lock (100,000 sessions that had just sent
+    // a message slowed every customer's send until their buckets were full again).
+    if (m_buckets.size() > m_sweepAt) {
         for (auto it = m_buckets.begin(); it != m_buckets.end();) {
             refill(it->second, now);
             it = it->second.tokens >= m_options.burst ? m_buckets.erase(it) : std::next(it);
         }
+        m_sweepAt = std::max(kSweepThreshold, 2 * m_buckets.size());
+        ++m_sweeps;
     }
     auto [it, inserted] = m_buckets.try_emplace(key, Bucket{m_options.burst, now});
     Bucket& b = it->second;

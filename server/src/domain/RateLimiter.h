@@ -22,6 +22,16 @@ public:
     // nullopt: allowed (one token taken). Otherwise the whole seconds to wait before retrying.
     std::optional<int> tryConsume(const std::string& key);
 
+    static constexpr std::size_t kSweepThreshold = 100000; // buckets before full ones are dropped
+    std::size_t buckets() const {
+        std::lock_guard lock(m_mutex);
+        return m_buckets.size();
+    }
+    int sweeps() const {
+        std::lock_guard lock(m_mutex);
+        return m_sweeps;
+    }
+
 private:
     struct Bucket {
         double tokens;
@@ -31,8 +41,10 @@ private:
 
     const Clock& m_clock;
     Options m_options;
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     std::unordered_map<std::string, Bucket> m_buckets;
+    std::size_t m_sweepAt = kSweepThreshold;
+    int m_sweeps = 0;
 };
 
 } // namespace parley::server

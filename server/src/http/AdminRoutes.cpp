@@ -12,21 +12,10 @@ using nlohmann::json;
 
 namespace {
 
-protocol::FaqEntry faqFromBody(const json& body, const protocol::FaqEntry& base) {
-    protocol::FaqEntry e = base;
-    if (auto v = optionalString(body, "slug"))
-        e.slug = *v;
-    if (auto v = optionalString(body, "question"))
-        e.question = *v;
-    if (auto v = optionalString(body, "answer"))
-        e.answer = *v;
-    if (auto v = optionalInt(body, "display_order"))
-        e.displayOrder = *v;
-    if (auto v = optionalBool(body, "is_active"))
-        e.isActive = *v;
-    if (auto v = optionalString(body, "keywords"))
-        e.keywords = *v;
-    return e;
+ChatService::FaqPatch faqPatchFromBody(const json& body) {
+    return {optionalString(body, "slug"),    optionalString(body, "question"),
+            optionalString(body, "answer"),  optionalInt(body, "display_order"),
+            optionalBool(body, "is_active"), optionalString(body, "keywords")};
 }
 
 } // namespace
@@ -53,12 +42,7 @@ void addAdminRoutes(Router& r, ChatService& chat) {
     r.put("/api/v1/admin/faq/{slug}", [&chat](const Request& req, Response& res) {
         chat.requireAdmin(callerOf(chat, req));
         const auto body = jsonBody(req);
-        const auto& slug = req.param("slug");
-        const auto all = chat.allFaq();
-        const auto it = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.slug == slug; });
-        if (it == all.end())
-            throw ApiError::notFound("No such FAQ entry.");
-        res.json(200, json(chat.updateFaq(slug, faqFromBody(body, *it))));
+        res.json(200, json(chat.updateFaq(req.param("slug"), faqPatchFromBody(body))));
     });
 
     r.del("/api/v1/admin/faq/{slug}", [&chat](const Request& req, Response& res) {
@@ -94,14 +78,14 @@ void addAdminRoutes(Router& r, ChatService& chat) {
     });
 
     r.put("/api/v1/admin/agents/{id}", [&chat](const Request& req, Response& res) {
-        chat.requireAdmin(callerOf(chat, req));
+        const auto by = chat.requireAdmin(callerOf(chat, req));
         const auto body = jsonBody(req);
         ChatService::AgentUpdate u;
         u.displayName = optionalString(body, "display_name");
         u.password = optionalString(body, "password");
         u.maxActiveChats = optionalInt(body, "max_active_chats");
         u.role = optionalRole(body);
-        res.json(200, {{"agent", chat.updateAgent(req.param("id"), u)}});
+        res.json(200, {{"agent", chat.updateAgent(by, req.param("id"), u)}});
     });
 }
 

@@ -83,6 +83,7 @@ const std::string& Request::param(std::string_view name) const {
 }
 
 std::optional<std::string> Request::queryParam(std::string_view name) const {
+    std::optional<std::string> found;
     std::string_view rest = query();
     while (!rest.empty()) {
         const auto amp = rest.find('&');
@@ -94,13 +95,16 @@ std::optional<std::string> Request::queryParam(std::string_view name) const {
             throw ApiError::invalid("The query string is not correctly percent-encoded.");
         if (*key != name)
             continue;
+        // Two values would leave it to chance which one counts.
+        if (found)
+            throw ApiError::invalid(std::string(name) + " must be given once.");
         auto value =
             percentDecode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
         if (!value)
             throw ApiError::invalid("The query string is not correctly percent-encoded.");
-        return value;
+        found = std::move(value);
     }
-    return std::nullopt;
+    return found;
 }
 
 void Response::setHeader(std::string name, std::string value) {

@@ -1,6 +1,10 @@
 #include "app/ApiError.h"
 #include "app/ChatService.h"
 #include "http/Routes.h"
+#include "util/Json.h"
+
+#include <algorithm>
+#include <cctype>
 
 #include <climits>
 
@@ -9,20 +13,27 @@ namespace parley::server {
 using nlohmann::json;
 
 Caller callerOf(ChatService& chat, const Request& req) {
-    const auto header = req.header("Authorization");
-    constexpr std::string_view prefix = "Bearer ";
-    if (header.size() <= prefix.size() || header.substr(0, prefix.size()) != prefix)
+    // RFC 9110: the scheme is case-insensitive and one or more spaces separate it from the token.
+    const std::string_view header = req.header("Authorization");
+    constexpr std::string_view scheme = "bearer";
+    if (header.size() <= scheme.size() || header[scheme.size()] != ' ' ||
+        !std::equal(scheme.begin(), scheme.end(), header.begin(),
+                    [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }))
         throw ApiError::unauthorized("Missing bearer token.");
-    return chat.authenticate(std::string(header.substr(prefix.size())));
+    const auto token = header.find_first_not_of(' ', scheme.size());
+    if (token == std::string_view::npos)
+        throw ApiError::unauthorized("Missing bearer token.");
+    return chat.authenticate(std::string(header.substr(token)));
 }
 
 json jsonBody(const Request& req) {
     if (req.body.empty())
         return json::object();
-    // nlohmann's parser rejects invalid UTF-8 inside strings, so nothing invalid gets stored.
-    auto body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded())
-        throw ApiError::invalid("The request body is not valid JSON (UTF-8).");
+    // Rejects invalid UTF-8, duplicate keys and deep nesting, so nothing invalid gets stored.
+    auto parsed = parseJsonInput(req.body);
+    if (!parsed.ok())
+        throw ApiError::invalid("The request body " + parsed.error);
+    auto body = std::move(parsed.value);
     if (!body.is_object())
         throw ApiError::invalid("The request body must be a JSON object.");
     return body;

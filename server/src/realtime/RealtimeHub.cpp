@@ -211,6 +211,15 @@ void RealtimeHub::route(const std::vector<Event>& events) {
         recipients.erase(std::unique(recipients.begin(), recipients.end()), recipients.end());
 
         OutFrame frame;
+        if (event.type == kAgentSessionsEnded) {
+            frame.endsAgentSessions = true;
+            if (const auto keep = event.data.find("keep_session_id");
+                keep != event.data.end() && keep->is_string())
+                frame.keepSessionId = keep->get<std::string>();
+            for (auto id : recipients)
+                out[id].push_back(frame);
+            continue;
+        }
         try {
             frame.text = serialize(event.frame());
         } catch (const std::exception& e) {

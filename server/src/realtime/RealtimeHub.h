@@ -5,8 +5,8 @@
 // network, and since every hub operation goes through that inbox in order, every connection sees
 // its events in commit order. Each event is serialised once and shared by all of its recipients.
 
-#include "store/Event.h"
 #include "realtime/AgentPresenceTracker.h"
+#include "store/Event.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -29,7 +29,11 @@ struct OutFrame {
     std::shared_ptr<const std::string> text;
     std::string conversationId;      // message.created: for per-conversation de-duplication
     std::int64_t seq = 0;            // message.created: the message's seq; 0 for every other event
-    bool closesConversation = false; // chat.closed: the connection may forget the conversation
+    bool closesConversation = false; // chat.closed: no message of it follows (see WsSession)
+    // Not sent: the agent's sessions but keepSessionId ended (kAgentSessionsEnded); a connection
+    // that said hello with one of them closes. text is null.
+    bool endsAgentSessions = false;
+    std::string keepSessionId;
 };
 
 // A connection as the hub sees it.

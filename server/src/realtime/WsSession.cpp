@@ -5,6 +5,7 @@
 #include "parley/protocol/Codec.h"
 #include "parley/protocol/Errors.h"
 #include "parley/protocol/Events.h"
+#include "util/Json.h"
 #include "util/Log.h"
 
 #include <boost/asio/post.hpp>
@@ -12,6 +13,8 @@
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+
+#include <algorithm>
 
 namespace parley::server {
 
@@ -171,7 +174,7 @@ void WsSession::onRead(beast::error_code ec, std::size_t) {
 }
 
 void WsSession::handleHello(std::string_view text, bool isText) {
-    json frame = isText ? json::parse(text, nullptr, false) : json();
+    json frame = isText ? parseJsonInput(text).value : json();
     if (!frame.is_object() || frame.value("type", json()) != events::kHello || !frame.contains("token") ||
         !frame["token"].is_string()) {
         fail(errors::kInvalidRequest, "The first frame must be {\"type\":\"hello\",\"token\":TOKEN}.");
@@ -220,7 +223,7 @@ void WsSession::loadHello(Caller caller) {
                     {"customer_session_id", customer->sessionId},
                     {"conversation", conversation ? json(*conversation) : json(nullptr)}};
         } else {
-            auto agent = m_ctx.chat.agent(std::get<AgentIdentity>(caller).agentId);
+            auto agent = m_ctx.chat.agentOfSession(std::get<AgentIdentity>(caller));
             data = {{"role", std::string(protocol::toString(agent.role))}, {"agent", agent}};
         }
         auto text = RealtimeHub::serialize({{"type", events::kHelloOk}, {"data", std::move(data)}});
@@ -268,7 +271,12 @@ void WsSession::handleFrame(std::string_view text, bool isText) {
         sendError(errors::kInvalidRequest, "Frames must be JSON text.");
         return;
     }
-    json frame = json::parse(text, nullptr, false);
+    auto parsed = parseJsonInput(text);
+    if (!parsed.ok()) {
+        sendError(errors::kInvalidRequest, "The frame " + parsed.error);
+        return;
+    }
+    json frame = std::move(parsed.value);
     if (!frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
         sendError(errors::kInvalidRequest, "Malformed frame: expected a JSON object with a \"type\".");
         return;
@@ -388,6 +396,13 @@ void WsSession::onFrames(std::vector<OutFrame> frames) {
     for (auto& f : frames) {
         if (m_state == State::Closing || m_state == State::Closed)
             return;
+        if (f.endsAgentSessions) {
+            const auto* agent = m_caller ? std::get_if<AgentIdentity>(&*m_caller) : nullptr;
+            if (agent && agent->sessionId != f.keepSessionId)
+                fail(errors::kUnauthorized,
+                     "This sign-in has ended (the password or the role changed). Sign in again.");
+            continue;
+        }
         if (m_state != State::Ready || m_resuming) {
             m_heldBytes += f.text->size();
             if (m_heldBytes + m_queuedBytes > m_ctx.options.maxSendQueueBytes) {
@@ -411,7 +426,21 @@ void WsSession::sendLive(const OutFrame& f) {
     if (!enqueue(f.text, true))
         return;
     if (f.closesConversation)
-        m_seqs.erase(f.conversationId); // closed is terminal: no message.created follows
+        rememberClosed(f.conversationId);
+}
+
+// A closed conversation gets no new message, but a resume of it on this connection must still
+// send nothing twice, so its record stays. Only the last kMaxClosedRemembered closed conversations
+// are kept, so a connection that lives for a whole shift does not grow without bound; a resume of
+// an older one sends its history again.
+void WsSession::rememberClosed(const std::string& conversationId) {
+    if (std::find(m_closedOrder.begin(), m_closedOrder.end(), conversationId) != m_closedOrder.end())
+        return;
+    m_closedOrder.push_back(conversationId);
+    if (m_closedOrder.size() > kMaxClosedRemembered) {
+        m_seqs.erase(m_closedOrder.front());
+        m_closedOrder.pop_front();
+    }
 }
 
 void WsSession::flushHeld() {
@@ -533,6 +562,7 @@ void WsSession::finish() {
     m_held.clear();
     m_heldBytes = 0;
     m_seqs.clear();
+    m_closedOrder.clear();
     // m_out stays until a pending write completes: it references the front buffer.
     if (!m_writing)
         m_out.clear();

@@ -100,6 +100,7 @@ private:
     void onFrames(std::vector<OutFrame> frames);
     void sendLive(const OutFrame& frame);
     void flushHeld();
+    void rememberClosed(const std::string& conversationId);
     void sendError(const std::string& code, const std::string& message);
     void fail(const std::string& code, const std::string& message); // error frame, then close
     bool enqueue(std::shared_ptr<const std::string> text, bool counted);
@@ -140,6 +141,8 @@ private:
     std::vector<OutFrame> m_held;
     std::size_t m_heldBytes = 0;
     std::unordered_map<std::string, SentSeqs> m_seqs; // per conversation: never send a seq twice
+    static constexpr std::size_t kMaxClosedRemembered = 256;
+    std::deque<std::string> m_closedOrder; // closed conversations in m_seqs, oldest first
 };
 
 } // namespace parley::server

@@ -19,6 +19,11 @@ struct Audience {
     std::optional<std::string> watchersOf;        // agents watching this conversation (resume)
 };
 
+// Not sent to anyone: tells the realtime side that an agent's sessions ended, so that the
+// connections that said hello with one of them are closed. data: {"agent_id", "keep_session_id"
+// (string or null)}; audience: that agent.
+inline constexpr const char* kAgentSessionsEnded = "internal.agent_sessions_ended";
+
 struct Event {
     std::string type;    // protocol::events::k...
     nlohmann::json data; // the frame's "data"

@@ -77,6 +77,27 @@ CREATE TABLE settings (
   value      TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
+)sql",
+                                                           R"sql(
+-- client_msg_id is an idempotency key per sender (issue 16): an agent's id must not collide with
+-- the customer's. The old key (conversation, client_msg_id) was stricter, so every stored row
+-- already satisfies the new one and the index builds on any existing database.
+DROP INDEX messages_client_msg_id;
+CREATE UNIQUE INDEX messages_client_msg_id ON messages
+  (conversation_id, sender_type, IFNULL(sender_agent_id, ''), client_msg_id)
+  WHERE client_msg_id IS NOT NULL;
+)sql",
+                                                           R"sql(
+-- Agent tokens name a session (issue 16): a password or role change ends the agent's sessions,
+-- so their tokens stop working before they expire. Tokens issued before this step carry no
+-- session and are refused: their agents sign in again.
+CREATE TABLE agent_sessions (
+  id         TEXT PRIMARY KEY,
+  agent_id   TEXT NOT NULL REFERENCES agents (id),
+  created_at TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX agent_sessions_by_agent ON agent_sessions (agent_id, expires_at);
 )sql"};
 
 } // namespace

@@ -129,12 +129,16 @@ public:
         return out;
     }
 
-    std::optional<Message> messageByClientId(const std::string& conversationId,
+    std::optional<Message> messageByClientId(const std::string& conversationId, protocol::SenderType sender,
+                                             const std::string& senderAgentId,
                                              const std::string& clientMsgId) override {
+        // The same expressions as the unique index messages_client_msg_id, so that it is used.
         static const std::string sql = std::string("SELECT ") + kMessageColumns +
-                                       " FROM messages WHERE conversation_id = ? AND client_msg_id = ?";
+                                       " FROM messages WHERE conversation_id = ? AND sender_type = ? AND "
+                                       "IFNULL(sender_agent_id, '') = ? AND client_msg_id = ?";
         auto s = m_c.prepare(sql);
-        s.bind(1, conversationId).bind(2, clientMsgId);
+        s.bind(1, conversationId).bind(2, protocol::toString(sender)).bind(3, senderAgentId);
+        s.bind(4, clientMsgId);
         if (!s.step())
             return std::nullopt;
         return messageFrom(s);
@@ -205,9 +209,11 @@ public:
         return agentFrom(s);
     }
 
-    std::optional<protocol::Role> agentRole(const std::string& id) override {
-        auto s = m_c.prepare("SELECT role FROM agents WHERE id = ?");
-        s.bind(1, id);
+    std::optional<protocol::Role> agentSessionRole(const std::string& sessionId,
+                                                   const std::string& agentId) override {
+        auto s = m_c.prepare("SELECT a.role FROM agent_sessions s JOIN agents a ON a.id = s.agent_id "
+                             "WHERE s.id = ? AND s.agent_id = ?");
+        s.bind(1, sessionId).bind(2, agentId);
         if (!s.step())
             return std::nullopt;
         return protocol::parseRole(s.text(0)).value_or(protocol::Role::Agent);
@@ -372,6 +378,28 @@ public:
             .bind(6, a.agent.maxActiveChats);
         a.lastAssignmentNo ? s.bind(7, *a.lastAssignmentNo) : s.bindNull(7);
         s.bind(8, a.updatedAt).bind(9, a.agent.id);
+        s.run();
+    }
+
+    void insertAgentSession(const std::string& sessionId, const std::string& agentId,
+                            const std::string& createdAt, std::int64_t expiresAt) override {
+        auto s = m_c.prepare(
+            "INSERT INTO agent_sessions (id, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)");
+        s.bind(1, sessionId).bind(2, agentId).bind(3, createdAt).bind(4, expiresAt);
+        s.run();
+    }
+
+    int deleteAgentSessions(const std::string& agentId,
+                            const std::optional<std::string>& keepSessionId) override {
+        auto s = m_c.prepare("DELETE FROM agent_sessions WHERE agent_id = ?1 AND (?2 IS NULL OR id <> ?2)");
+        s.bind(1, agentId).bind(2, keepSessionId);
+        s.run();
+        return static_cast<int>(m_c.changes());
+    }
+
+    void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) override {
+        auto s = m_c.prepare("DELETE FROM agent_sessions WHERE agent_id = ? AND expires_at <= ?");
+        s.bind(1, agentId).bind(2, now);
         s.run();
     }
 

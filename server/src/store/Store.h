@@ -35,7 +35,11 @@ public:
     // Messages with seq > afterSeq, ascending; limit <= 0 means all.
     virtual std::vector<protocol::Message> messages(const std::string& conversationId, std::int64_t afterSeq,
                                                     int limit = 0) = 0;
+    // The message a sender sent with this client_msg_id: the idempotency key is (conversation,
+    // sender, client_msg_id); the sender is the customer, or the agent senderAgentId.
     virtual std::optional<protocol::Message> messageByClientId(const std::string& conversationId,
+                                                               protocol::SenderType sender,
+                                                               const std::string& senderAgentId,
                                                                const std::string& clientMsgId) = 0;
     virtual std::int64_t lastSeq(const std::string& conversationId) = 0;
 
@@ -51,8 +55,10 @@ public:
     virtual std::optional<std::string> setting(const std::string& key) = 0;
 
     virtual std::optional<AgentRecord> agentById(const std::string& id) = 0;
-    // Just the role: what authenticating an agent's request needs, without counting its chats.
-    virtual std::optional<protocol::Role> agentRole(const std::string& id) = 0;
+    // The role of the agent whose session this is, if the session exists: what authenticating an
+    // agent's request needs, in one indexed read, without counting its chats.
+    virtual std::optional<protocol::Role> agentSessionRole(const std::string& sessionId,
+                                                           const std::string& agentId) = 0;
     virtual std::optional<AgentRecord> agentByUsername(const std::string& username) = 0;
     virtual std::vector<AgentRecord> agents() = 0; // ordered by username; active_chats filled
     // Ids of the agents whose presence is online, without loading or counting anything else.
@@ -75,6 +81,16 @@ public:
 
     virtual void insertAgent(const AgentRecord& a) = 0;
     virtual void updateAgent(const AgentRecord& a) = 0; // everything but id and active_chats
+
+    // Agent sessions: one per sign-in; a token is valid while its session exists.
+    // expiresAt: Unix seconds, the token's own expiry (expired rows are only clean-up).
+    virtual void insertAgentSession(const std::string& sessionId, const std::string& agentId,
+                                    const std::string& createdAt, std::int64_t expiresAt) = 0;
+    // Ends every session of the agent but keepSessionId (if given): its tokens stop working at
+    // once. Returns how many ended.
+    virtual int deleteAgentSessions(const std::string& agentId,
+                                    const std::optional<std::string>& keepSessionId) = 0;
+    virtual void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) = 0;
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;
