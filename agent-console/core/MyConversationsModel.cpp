@@ -240,31 +240,38 @@ void MyConversationsModel::noteMessage(const protocol::Message& m) {
     if (row < 0)
         return;
     Item& it = m_items[std::size_t(row)];
-    // Replays of older messages (a history loading after live ones) must not move it backwards.
-    if (m.seq <= it.lastSeq)
-        return;
-    it.lastSeq = m.seq;
-    const QDateTime t = parseTime(m.createdAt);
-    if (t.isValid() && (!it.lastActivity.isValid() || t > it.lastActivity))
-        it.lastActivity = t;
-    // "X joined the conversation" says nothing about what the shopper wants: the preview keeps
-    // the last words of a person (or the bot).
-    switch (m.senderType) {
-    case protocol::SenderType::System:
-        break;
-    case protocol::SenderType::Customer:
-        it.preview = qs(m.content);
-        break;
-    case protocol::SenderType::Bot:
-        it.preview = QStringLiteral("Bot: ") + qs(m.content);
-        break;
-    case protocol::SenderType::Agent:
-        it.preview = (m.senderAgentId && *m.senderAgentId == m_me ? QStringLiteral("You: ")
-                                                                  : QStringLiteral("Agent: ")) +
-                     qs(m.content);
-        break;
+    bool touched = false;
+    if (m.seq > it.lastSeq) {
+        it.lastSeq = m.seq;
+        const QDateTime t = parseTime(m.createdAt);
+        if (t.isValid() && (!it.lastActivity.isValid() || t > it.lastActivity))
+            it.lastActivity = t;
+        touched = true;
     }
-    changed(row);
+    // The preview keeps the newest words of a person (or the bot): "X joined the conversation"
+    // says nothing about what the shopper wants. It is judged apart from the newest seq, because
+    // a history can arrive after a newer system message came live.
+    if (m.senderType != protocol::SenderType::System && m.seq > it.previewSeq) {
+        it.previewSeq = m.seq;
+        switch (m.senderType) {
+        case protocol::SenderType::Customer:
+            it.preview = qs(m.content);
+            break;
+        case protocol::SenderType::Bot:
+            it.preview = QStringLiteral("Bot: ") + qs(m.content);
+            break;
+        case protocol::SenderType::Agent:
+            it.preview = (m.senderAgentId && *m.senderAgentId == m_me ? QStringLiteral("You: ")
+                                                                      : QStringLiteral("Agent: ")) +
+                         qs(m.content);
+            break;
+        case protocol::SenderType::System:
+            break;
+        }
+        touched = true;
+    }
+    if (touched)
+        changed(row);
 }
 
 void MyConversationsModel::addUnread(const QString& conversationId) {

@@ -77,7 +77,8 @@ private:
         bool fresh = false;
         QString preview;
         QDateTime lastActivity;
-        qint64 lastSeq = 0; // the newest message noted (older ones do not change the preview)
+        qint64 lastSeq = 0;    // the newest message noted
+        qint64 previewSeq = 0; // the message the preview shows
     };
     State stateOf(const protocol::Conversation& c) const;
     int attention(const Item& it) const;

@@ -170,6 +170,38 @@ private slots:
         QCOMPARE(m_session->myConversations()->unread(qs(c.conversationId)), 2);
     }
 
+    // Issue 19: an offline console saw "Queue (0)" while a shopper waited, and later a shopper who
+    // had already been assigned. Whatever its presence, each reconnect brings the queue up to date,
+    // and whoever left it meanwhile is looked up (here: now with Bob).
+    void queueIsRightAfterAReconnectWhileOffline() {
+        m_session->setPresence(proto::Presence::Offline);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->me().presence, proto::Presence::Offline, 10000);
+        const std::string bobId = createAgent(*m_http, m_adminToken, "queue-bob", "Queue Bob", 1);
+        QVERIFY(!bobId.empty());
+        const std::string bob = m_http->login("queue-bob", "agent-pass-1");
+        const Customer first = customerWantingAgent(*m_http); // nobody online: it waits
+        m_session->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->queueModel()->contains(qs(first.conversationId)), 10000);
+
+        m_wsProxy->setRefusing(true);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_session->realtime()->isConnected(), 10000);
+        const int reconnects = m_session->realtime()->reconnectCount();
+        const Customer second = customerWantingAgent(*m_http);
+        QVERIFY(setPresence(*m_http, bob, "online")); // takes the first, the oldest
+        QCOMPARE(js(m_http->get("/api/v1/conversations/" + first.conversationId, first.token)
+                        .body["conversation"]["assigned_agent_id"]),
+                 qs(bobId));
+        m_wsProxy->setRefusing(false);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->realtime()->reconnectCount() > reconnects, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->queueModel()->contains(qs(second.conversationId)), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_session->queueModel()->contains(qs(first.conversationId)), 10000);
+        QCOMPARE(m_session->queueModel()->rowCount(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->teamChats()->contains(qs(first.conversationId)), 10000);
+        QCOMPARE(m_session->teamChats()->countFor(qs(bobId)), 1);
+        QVERIFY(setPresence(*m_http, bob, "offline"));
+        closeOpenChats(*m_http, bob);
+    }
+
     // What the shopper wrote to the bot before the handoff is context, not news.
     void historyBeforeTheAssignmentIsNotNews() {
         auto s = m_http->newCustomer();

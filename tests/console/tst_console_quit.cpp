@@ -4,6 +4,7 @@
 #include "GuiTestUtil.h"
 
 #include "gui/MainWindow.h"
+#include "gui/Notifier.h"
 
 #include <QMessageBox>
 #include <QPushButton>
@@ -113,6 +114,48 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(chatsOf(bob), 0, 15000);
         QCOMPARE(presenceOf(m_bobId), QStringLiteral("offline"));
         QCOMPARE(chatsOf(m_adminToken), 2);
+    }
+
+    // Issue 19: a chat reassigned after another agent was lost arrived silently: no unread mark,
+    // no preview, below closed chats, no sound. Now it is announced once, marked new, with the
+    // shopper's last words, after the last open chat.
+    void chatOfALostAgentArrivesLoud() {
+        QVERIFY(setMaxChats(*m_http, m_adminToken, m_adminId, 0)); // online, but nothing comes yet
+        auto admin =
+            onlineWithChats(QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword), 0);
+        QVERIFY(admin);
+        // A closed chat in admin's list first.
+        QVERIFY(setMaxChats(*m_http, m_adminToken, m_adminId, 1));
+        const Customer done = customerWantingAgent(*m_http);
+        QTRY_VERIFY_WITH_TIMEOUT(admin->session->canWrite(qs(done.conversationId)), 10000);
+        admin->session->closeConversation(qs(done.conversationId));
+        QTRY_VERIFY_WITH_TIMEOUT(!admin->session->canClose(qs(done.conversationId)), 10000);
+        QVERIFY(setMaxChats(*m_http, m_adminToken, m_adminId, 0));
+
+        // Bob has the shopper's chat, then his console is lost (no goodbye).
+        auto bobs = onlineWithChats(QStringLiteral("bob"), QStringLiteral("agent-pass-1"), 0);
+        QVERIFY(bobs);
+        const Customer c = customerWantingAgent(*m_http);
+        const QString id = qs(c.conversationId);
+        QTRY_VERIFY_WITH_TIMEOUT(bobs->session->canWrite(id), 10000);
+        QCOMPARE(customerSays(*m_http, c, "Where is my parcel?"), 201);
+        const int sounds = admin->window->notifier()->soundsPlayed();
+        QSignalSpy assigned(admin->session.get(), &Session::newAssignment);
+        QVERIFY(setMaxChats(*m_http, m_adminToken, m_adminId, 2)); // room, for when Bob's chat comes back
+        bobs.reset();
+        QTRY_COMPARE_WITH_TIMEOUT(assigned.count(), 1, 15000);
+        QCOMPARE(assigned.at(0).at(0).toString(), id);
+        auto* mine = admin->session->myConversations();
+        QCOMPARE(mine->rowCount(), 2);
+        QCOMPARE(mine->index(0).data(MyConversationsModel::ConversationIdRole).toString(),
+                 id); // above the closed
+        QVERIFY(mine->index(0).data(MyConversationsModel::FreshRole).toBool() ||
+                admin->session->currentConversation() == id);
+        QTRY_COMPARE_WITH_TIMEOUT(mine->index(0).data(MyConversationsModel::PreviewRole).toString(),
+                                  QStringLiteral("Where is my parcel?"), 10000);
+        QCOMPARE(admin->window->notifier()->soundsPlayed(), sounds + 1);
+        QVERIFY(admin->window->lastNotification().startsWith(QLatin1String("New chat assigned")));
+        QCOMPARE(assigned.count(), 1);
     }
 
     void cancelKeepsWorking() {
