@@ -145,6 +145,15 @@ private slots:
         QCOMPARE(order(&model), (QStringList{"a", "b", "d", "c"}));
         QCOMPARE(model.index(2).data(MyConversationsModel::PreviewRole).toString(),
                  QStringLiteral("You: mine"));
+        // A chat that arrives with its "joined" message live and its history after: the preview is
+        // still the shopper's last words (issue 19: a reassigned chat came without one).
+        QVERIFY(model.upsert(conv("e", "me")));
+        model.noteMessage(msg("e", 7, proto::SenderType::System, "Admin joined the conversation."));
+        model.noteMessage(msg("e", 5, proto::SenderType::Customer, "Where is my parcel?"));
+        model.noteMessage(msg("e", 6, proto::SenderType::System, "Bob lost the connection."));
+        QCOMPARE(model.index(model.rowOf("e")).data(MyConversationsModel::PreviewRole).toString(),
+                 QStringLiteral("Where is my parcel?"));
+        model.remove("e");
 
         // Given to someone else: it stays, greyed, until cleared; back to me: announced again.
         QVERIFY(!model.upsert(conv("b", "someone-else")));
