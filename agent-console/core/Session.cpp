@@ -165,9 +165,15 @@ void Session::refreshQueue() {
             if (std::none_of(r.value.begin(), r.value.end(), [&](const auto& c) { return c.id == id; }))
                 left.push_back(qs(id));
         }
-        for (const auto& c : r.value)
+        // A snapshot can be older than an event already applied (it left the queue meanwhile).
+        std::vector<proto::Conversation> queued;
+        for (const auto& c : r.value) {
+            if (isStale(c))
+                continue;
             remember(c);
-        m_queue.setConversations(r.value);
+            queued.push_back(c);
+        }
+        m_queue.setConversations(queued);
         for (const auto& id : left)
             recheck(id);
     });
@@ -182,7 +188,10 @@ void Session::refreshMine() {
         // snapshot after signing in is not.
         const bool announce = m_mineKnown;
         m_mineKnown = true;
-        std::vector<proto::Conversation> mine = r.value;
+        std::vector<proto::Conversation> mine;
+        for (const auto& c : r.value)
+            if (!isStale(c)) // closed or given away since the snapshot was taken: the event knows
+                mine.push_back(c);
         std::stable_sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) {
             return parseTime(a.requestedAgentAt.value_or(a.createdAt)) <
                    parseTime(b.requestedAgentAt.value_or(b.createdAt));
@@ -253,6 +262,13 @@ void Session::remember(const proto::Conversation& c) {
     m_teamChats.apply(c);
 }
 
+bool Session::isStale(const proto::Conversation& c) const {
+    // A REST answer can be older than an event already applied (the request left before the
+    // change): the newer state wins.
+    auto known = conversation(qs(c.id));
+    return known && parseTime(c.updatedAt) < parseTime(known->updatedAt);
+}
+
 std::optional<proto::Conversation> Session::conversation(const QString& id) const {
     auto it = m_conversations.constFind(id);
     if (it == m_conversations.cend())
@@ -262,22 +278,6 @@ std::optional<proto::Conversation> Session::conversation(const QString& id) cons
 
 QList<proto::Conversation> Session::knownConversations() const {
     return m_conversations.values();
-}
-
-QList<proto::Conversation> Session::findConversations(const QString& text) const {
-    QString t = text.trimmed();
-    QList<proto::Conversation> out;
-    if (t.isEmpty())
-        return out;
-    const QString lower = t.toLower();
-    for (const auto& c : m_conversations) {
-        const QString id = qs(c.id);
-        if (id == lower || (lower.size() >= 4 && id.startsWith(lower)) ||
-            shopperLabel(c).compare(t, Qt::CaseInsensitive) == 0 ||
-            shopperCode(c.customerSessionId).compare(t, Qt::CaseInsensitive) == 0)
-            out.push_back(c);
-    }
-    return out;
 }
 
 bool Session::isMine(const QString& id) const {
@@ -319,9 +319,7 @@ void Session::adoptMine(const proto::Conversation& c, bool announce) {
 
 void Session::applyConversation(const proto::Conversation& c) {
     const QString id = qs(c.id);
-    // A REST answer can be older than an event already applied (the request left before the
-    // change): the newer state wins.
-    if (auto known = conversation(id); known && parseTime(c.updatedAt) < parseTime(known->updatedAt))
+    if (isStale(c))
         return;
     remember(c);
     m_queue.apply(c);

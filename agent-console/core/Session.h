@@ -66,9 +66,6 @@ public:
     std::optional<protocol::Conversation> conversation(const QString& id) const;
     // Every conversation the console knows of (mine, queued, the team's, watched ones).
     QList<protocol::Conversation> knownConversations() const;
-    // What a person can type to name a conversation: the full id, the first characters of it as
-    // the console shows them, or the shopper's label. Every known conversation that matches.
-    QList<protocol::Conversation> findConversations(const QString& text) const;
     bool isMine(const QString& id) const;
     bool canWrite(const QString& id) const; // mine and not closed
     // Mine and with an agent, or any conversation with an agent for an admin (the server allows it).
@@ -102,6 +99,8 @@ signals:
 private:
     void connectRealtime();
     void remember(const protocol::Conversation& c);
+    // Older than what the console already knows of that conversation.
+    bool isStale(const protocol::Conversation& c) const;
     void applyConversation(const protocol::Conversation& c);
     void onAssigned(const protocol::Conversation& c, const protocol::Agent& agent);
     void onPresence(const protocol::Agent& agent);
