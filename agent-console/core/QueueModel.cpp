@@ -1,5 +1,6 @@
 #include "core/QueueModel.h"
 
+#include "core/Shopper.h"
 #include "core/Util.h"
 
 #include <algorithm>
@@ -54,16 +55,25 @@ QVariant QueueModel::data(const QModelIndex& index, int role) const {
         case PositionColumn:
             return c.queuePosition.value_or(index.row() + 1); // kept equal to row + 1 by renumber()
         case CustomerColumn:
-            return QStringLiteral("Customer %1").arg(shortId(c.customerSessionId));
+            return shopperLabel(c);
         case WaitingColumn:
             return formatDuration(waitingSeconds(index.row()));
+        case PageColumn:
+            return pageLabel(c);
         }
         return {};
-    case Qt::ToolTipRole:
-        return QStringLiteral("Conversation %1\nwaiting since %2")
-            .arg(qs(c.id), parseTime(c.requestedAgentAt.value_or(c.createdAt)).toLocalTime().toString());
+    case Qt::ToolTipRole: {
+        QString tip = QStringLiteral("%1\nwaiting since %2")
+                          .arg(shopperDetail(c),
+                               parseTime(c.requestedAgentAt.value_or(c.createdAt)).toLocalTime().toString());
+        if (const QUrl url = pageUrl(c); url.isValid())
+            tip += QStringLiteral("\non %1").arg(url.toString());
+        return QString(tip + QStringLiteral("\nDouble-click to watch."));
+    }
     case Qt::TextAlignmentRole:
-        return index.column() == CustomerColumn ? QVariant() : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return index.column() == CustomerColumn || index.column() == PageColumn
+                   ? QVariant()
+                   : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     case ConversationIdRole:
         return qs(c.id);
     case WaitingSecondsRole:
@@ -81,9 +91,11 @@ QVariant QueueModel::headerData(int section, Qt::Orientation orientation, int ro
     case PositionColumn:
         return QStringLiteral("#");
     case CustomerColumn:
-        return QStringLiteral("Customer");
+        return QStringLiteral("Shopper");
     case WaitingColumn:
         return QStringLiteral("Waiting");
+    case PageColumn:
+        return QStringLiteral("Page");
     }
     return {};
 }

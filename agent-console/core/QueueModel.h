@@ -1,6 +1,8 @@
 #pragma once
-// Conversations waiting for an agent, oldest request first, with their waiting time. A one-second
-// tick refreshes the "Waiting" column locally; the queue itself changes only on server events.
+// Conversations waiting for an agent, oldest request first, with their waiting time and the page
+// the shopper is on. A one-second tick refreshes the "Waiting" column locally; the queue itself
+// changes on server events (every connected agent gets them, online or not) and on the REST
+// snapshot taken after each (re)connect.
 
 #include <parley/protocol/Types.h>
 
@@ -16,7 +18,7 @@ namespace parley::console {
 class QueueModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { PositionColumn, CustomerColumn, WaitingColumn, ColumnCount };
+    enum Column { PositionColumn, CustomerColumn, WaitingColumn, PageColumn, ColumnCount };
     enum Roles {
         ConversationIdRole = Qt::UserRole + 1,
         WaitingSecondsRole,

@@ -126,6 +126,7 @@ void RealtimeClient::sendResume(const QString& conversationId) {
 
 void RealtimeClient::follow(const QString& conversationId, qint64 afterSeq) {
     Follow& f = m_follows[conversationId];
+    f.followed = true;
     if (afterSeq > f.watermark) {
         f.watermark = afterSeq;
         f.above.erase(f.above.begin(), f.above.upper_bound(afterSeq));
@@ -196,9 +197,9 @@ void RealtimeClient::onText(const QString& text) {
                 me = data["agent"].get<proto::Agent>();
             setState(State::Connected);
             // Ask for everything missed while away before anyone else talks on the socket.
-            const QList<QString> ids = m_follows.keys();
-            for (const QString& id : ids)
-                sendResume(id);
+            for (auto it = m_follows.cbegin(); it != m_follows.cend(); ++it)
+                if (it->followed)
+                    sendResume(it.key());
             emit ready(me, qs(data.value("role", std::string("agent"))), reconnected);
         } else if (type == ev::kMessageCreated) {
             auto msg = data.at("message").get<proto::Message>();

@@ -41,7 +41,10 @@ public:
     // not assigned to us, this is how an agent watches it read-only.
     void follow(const QString& conversationId, qint64 afterSeq);
     void unfollow(const QString& conversationId);
-    bool isFollowing(const QString& conversationId) const { return m_follows.contains(conversationId); }
+    bool isFollowing(const QString& conversationId) const {
+        auto it = m_follows.constFind(conversationId);
+        return it != m_follows.cend() && it->followed;
+    }
     // Highest seq of the conversation up to which every message has been seen.
     qint64 contiguousSeq(const QString& conversationId) const;
 
@@ -70,6 +73,10 @@ private:
     struct Follow {
         qint64 watermark = 0;   // every seq <= watermark has been delivered
         std::set<qint64> above; // delivered seqs above the watermark (out of order arrivals)
+        // follow() was called: resumed after reconnects. A conversation whose live events came
+        // before it was followed is only deduplicated: resuming it from 0 would replay its whole
+        // history as if it were new.
+        bool followed = false;
     };
 
     void setState(State s);

@@ -1,23 +1,28 @@
 #include "core/Session.h"
 
+#include "core/Shopper.h"
 #include "core/Util.h"
 
+#include <QCryptographicHash>
 #include <QUuid>
 
 #include <algorithm>
-#include <iterator>
 
 namespace proto = parley::protocol;
 
 namespace parley::console {
 namespace {
 
-constexpr int kSendRetries = 5;
+bool isOpenAgentChat(const proto::Conversation& c) {
+    return c.status == proto::ConversationStatus::Agent;
+}
 
 } // namespace
 
 Session::Session(QObject* parent)
-    : QObject(parent) {
+    : QObject(parent)
+    , m_teamChats(&m_team)
+    , m_outbox(&m_api) {
     m_teamRefresh.setSingleShot(true);
     m_teamRefresh.setInterval(250);
     connect(&m_teamRefresh, &QTimer::timeout, this, &Session::refreshTeam);
@@ -25,13 +30,24 @@ Session::Session(QObject* parent)
     connect(&m_realtime, &RealtimeClient::stateChanged, this, &Session::connectionStateChanged);
     connect(&m_realtime, &RealtimeClient::ready, this,
             [this](const proto::Agent& me, const QString&, bool reconnected) { onReady(me, reconnected); });
-    connect(&m_realtime, &RealtimeClient::messageCreated, this, &Session::onMessage);
+    connect(&m_realtime, &RealtimeClient::messageCreated, this,
+            [this](const proto::Message& m) { ingest(m, -1); });
     connect(&m_realtime, &RealtimeClient::conversationUpdated, this, &Session::applyConversation);
     connect(&m_realtime, &RealtimeClient::chatClosed, this, &Session::applyConversation);
     connect(&m_realtime, &RealtimeClient::agentAssigned, this, &Session::onAssigned);
     connect(&m_realtime, &RealtimeClient::presenceChanged, this, &Session::onPresence);
     connect(&m_realtime, &RealtimeClient::authenticationFailed, this, &Session::sessionExpired);
     connect(&m_api, &ApiClient::sessionExpired, this, &Session::sessionExpired);
+
+    connect(&m_outbox, &Outbox::sent, this, [this](const proto::Message& m) {
+        ingest(m, -1);
+        emit messageSent(qs(m.conversationId));
+    });
+    connect(&m_outbox, &Outbox::failed, this, &Session::sendFailed);
+}
+
+Session::~Session() {
+    m_outbox.close(); // saves what is still pending
 }
 
 MessagesModel* Session::messages(const QString& conversationId) {
@@ -45,6 +61,15 @@ MessagesModel* Session::messages(const QString& conversationId) {
 
 QString Session::myId() const {
     return qs(m_me.id);
+}
+
+void Session::setMe(const proto::Agent& me) {
+    if (me == m_me)
+        return;
+    m_me = me;
+    m_mine.setMyAgentId(me.id);
+    m_team.upsert(me);
+    emit meChanged();
 }
 
 void Session::signIn(const QUrl& server, const QString& username, const QString& password) {
@@ -62,7 +87,12 @@ void Session::signIn(const QUrl& server, const QString& username, const QString&
         }
         m_api.setToken(r.value.token);
         m_me = r.value.agent;
+        m_mine.setMyAgentId(m_me.id);
         m_team.upsert(m_me);
+        // Replies left unsent by an earlier run for this agent on this server go out now.
+        const QByteArray key = m_api.baseUrl().toString(QUrl::StripTrailingSlash).toUtf8() + '|' +
+                               QByteArray::fromStdString(m_me.id);
+        m_outbox.open(QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha1).toHex()));
         connectRealtime();
         refresh();
         emit signedIn();
@@ -74,19 +104,21 @@ void Session::signOut() {
     if (isSignedIn() && m_me.presence == proto::Presence::Online)
         m_api.setPresence(proto::Presence::Offline, nullptr); // best effort: stop getting new chats
     ++m_generation;
+    m_outbox.close();
     m_realtime.close();
     m_api.setToken({});
     m_me = {};
     m_current.clear();
     m_queue.setConversations({});
-    m_mine.setConversations({});
-    for (int row = m_mine.rowCount() - 1; row >= 0; --row)
-        m_mine.remove(qs(m_mine.at(row).id));
+    m_mine.clear();
     m_team.setAgents({});
+    m_teamChats.clear();
     qDeleteAll(m_messages);
     m_messages.clear();
     m_conversations.clear();
     m_loading.clear();
+    m_rechecking.clear();
+    m_considered.clear();
     m_assignedHere.clear();
     m_mineKnown = false;
     emit signedOut();
@@ -127,9 +159,24 @@ void Session::refreshQueue() {
     m_api.queue([this, gen](const ApiResult<std::vector<proto::Conversation>>& r) {
         if (gen != m_generation || !r.ok())
             return;
-        for (const auto& c : r.value)
+        // Whoever left the queue while we did not hear it: ask about them (assigned or closed?).
+        std::vector<QString> left;
+        for (int row = 0; row < m_queue.rowCount(); ++row) {
+            const std::string& id = m_queue.at(row).id;
+            if (std::none_of(r.value.begin(), r.value.end(), [&](const auto& c) { return c.id == id; }))
+                left.push_back(qs(id));
+        }
+        // A snapshot can be older than an event already applied (it left the queue meanwhile).
+        std::vector<proto::Conversation> queued;
+        for (const auto& c : r.value) {
+            if (isStale(c))
+                continue;
             remember(c);
-        m_queue.setConversations(r.value);
+            queued.push_back(c);
+        }
+        m_queue.setConversations(queued);
+        for (const auto& id : left)
+            recheck(id);
     });
 }
 
@@ -142,11 +189,22 @@ void Session::refreshMine() {
         // snapshot after signing in is not.
         const bool announce = m_mineKnown;
         m_mineKnown = true;
-        for (const auto& c : r.value) {
+        std::vector<proto::Conversation> mine;
+        for (const auto& c : r.value)
+            if (!isStale(c)) // closed or given away since the snapshot was taken: the event knows
+                mine.push_back(c);
+        std::stable_sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) {
+            return parseTime(a.requestedAgentAt.value_or(a.createdAt)) <
+                   parseTime(b.requestedAgentAt.value_or(b.createdAt));
+        });
+        for (const auto& c : mine) {
             remember(c);
+            m_queue.apply(c);
             adoptMine(c, announce);
         }
-        m_mine.setConversations(r.value);
+        // Open chats the snapshot no longer lists went elsewhere or were closed: find out which.
+        for (const QString& id : m_mine.setConversations(mine))
+            recheck(id);
     });
 }
 
@@ -157,28 +215,59 @@ void Session::refreshTeam() {
             return;
         m_team.setAgents(r.value);
         for (const auto& a : r.value) {
-            if (a.id == m_me.id && !(a == m_me)) {
-                m_me = a;
-                emit meChanged();
-            }
+            if (a.id == m_me.id)
+                setMe(a);
+            recheckTeamChats(a);
         }
     });
 }
 
+void Session::recheck(const QString& id) {
+    if (m_rechecking.contains(id))
+        return;
+    m_rechecking.insert(id);
+    const int gen = m_generation;
+    m_api.conversation(id, [this, gen, id](const ApiResult<ConversationWithMessages>& r) {
+        if (gen != m_generation)
+            return;
+        m_rechecking.remove(id);
+        if (r.ok())
+            applyConversation(r.value.conversation);
+    });
+}
+
+void Session::recheckTeamChats(const proto::Agent& agent) {
+    // Chats end without telling the rest of the team (chat.closed goes to the customer and the
+    // agent): when an agent holds fewer chats than we list for it, some of ours are stale.
+    const QString agentId = qs(agent.id);
+    if (agent.id == m_me.id || m_teamChats.countFor(agentId) <= agent.activeChats)
+        return;
+    for (int row = 0; row < m_teamChats.rowCount(); ++row)
+        if (m_teamChats.at(row).assignedAgentId == agent.id)
+            recheck(qs(m_teamChats.at(row).id));
+}
+
 void Session::onReady(const proto::Agent& me, bool reconnected) {
     Q_UNUSED(reconnected);
-    if (!me.id.empty() && !(me == m_me)) {
-        m_me = me;
-        m_team.upsert(me);
-        emit meChanged();
-    }
+    if (!me.id.empty())
+        setMe(me);
     // Messages are resumed by seq; queue, assignments and presence are not, so take a snapshot
     // of them once the channel is up (also the first time: events before it would be lost).
     refresh();
+    // The connection is back: replies waiting for it go now rather than at their next attempt.
+    m_outbox.retryAll();
 }
 
 void Session::remember(const proto::Conversation& c) {
     m_conversations.insert(qs(c.id), c);
+    m_teamChats.apply(c);
+}
+
+bool Session::isStale(const proto::Conversation& c) const {
+    // A REST answer can be older than an event already applied (the request left before the
+    // change): the newer state wins.
+    auto known = conversation(qs(c.id));
+    return known && parseTime(c.updatedAt) < parseTime(known->updatedAt);
 }
 
 std::optional<proto::Conversation> Session::conversation(const QString& id) const {
@@ -186,6 +275,10 @@ std::optional<proto::Conversation> Session::conversation(const QString& id) cons
     if (it == m_conversations.cend())
         return std::nullopt;
     return *it;
+}
+
+QList<proto::Conversation> Session::knownConversations() const {
+    return m_conversations.values();
 }
 
 bool Session::isMine(const QString& id) const {
@@ -198,59 +291,98 @@ bool Session::canWrite(const QString& id) const {
     return c && c->status == proto::ConversationStatus::Agent && isMine(id);
 }
 
+bool Session::canClose(const QString& id) const {
+    auto c = conversation(id);
+    return c && c->status == proto::ConversationStatus::Agent && (isMine(id) || isAdmin());
+}
+
 void Session::adoptMine(const proto::Conversation& c, bool announce) {
     const QString id = qs(c.id);
-    const bool isNew = m_mine.upsert(c);
-    if (isNew && announce)
+    const bool arrived = m_mine.upsert(c);
+    MessagesModel* model = messages(id);
+    if (arrived) {
+        // What the console already holds of it: preview; and when it was loaded (watched), the
+        // agent could read it, so it is context rather than news.
+        for (const auto& m : model->messages()) {
+            m_mine.noteMessage(m);
+            if (model->isLoaded() && m.senderType == proto::SenderType::Customer)
+                m_considered[id].insert(m.seq);
+        }
+    }
+    if (arrived && announce) {
         m_assignedHere.insert(id);
+        m_mine.setFresh(id, id != m_current);
+    }
     openConversation(id);
-    if (isNew && announce)
+    if (arrived && announce)
         emit newAssignment(id);
 }
 
 void Session::applyConversation(const proto::Conversation& c) {
     const QString id = qs(c.id);
+    if (isStale(c))
+        return;
     remember(c);
     m_queue.apply(c);
-    const bool mineNow = c.assignedAgentId && *c.assignedAgentId == m_me.id;
-    if (c.status == proto::ConversationStatus::Closed) {
-        if (m_mine.contains(id))
-            m_mine.upsert(c); // stays listed, read-only
-    } else if (mineNow) {
+    const bool mineNow = isOpenAgentChat(c) && c.assignedAgentId && *c.assignedAgentId == m_me.id;
+    if (mineNow)
         adoptMine(c, true);
-    } else {
-        m_mine.remove(id); // unassigned (grace period) or given to someone else
-    }
+    else if (m_mine.contains(id))
+        m_mine.upsert(c); // closed, or no longer mine: stays listed, read-only, in its place
     m_teamRefresh.start();
     emit conversationChanged(id);
 }
 
 void Session::onAssigned(const proto::Conversation& c, const proto::Agent& agent) {
     m_team.upsert(agent);
-    if (agent.id == m_me.id && !(agent == m_me)) {
-        m_me = agent;
-        emit meChanged();
-    }
+    if (agent.id == m_me.id)
+        setMe(agent);
     applyConversation(c);
 }
 
 void Session::onPresence(const proto::Agent& agent) {
     m_team.upsert(agent);
-    if (agent.id == m_me.id && !(agent == m_me)) {
-        m_me = agent;
-        emit meChanged();
-    }
+    if (agent.id == m_me.id)
+        setMe(agent);
+    recheckTeamChats(agent);
 }
 
-void Session::onMessage(const proto::Message& m) {
+void Session::ingest(const proto::Message& m, qint64 contextUpTo) {
     const QString id = qs(m.conversationId);
+    m_outbox.resolve(m);
     messages(id)->addMessage(m);
-    const bool inFront = id == m_current;
-    if (m_mine.contains(id)) {
-        m_mine.noteMessage(m, inFront);
-        if (m.senderType == proto::SenderType::Customer)
-            emit customerMessage(id, qs(m.content));
+    if (!m_mine.contains(id))
+        return; // watched, or not mine (yet): if it becomes mine, its history decides
+    m_mine.noteMessage(m);
+    if (m.senderType != proto::SenderType::Customer || !canWrite(id))
+        return;
+    if (m_considered[id].contains(m.seq))
+        return; // already announced (or judged context) when it first came
+    m_considered[id].insert(m.seq);
+    if (m.seq <= contextUpTo)
+        return;
+    if (id != m_current)
+        m_mine.addUnread(id);
+    emit customerMessage(id, qs(m.content));
+}
+
+qint64 Session::contextEnd(const QString& id, const std::vector<proto::Message>& history) const {
+    if (history.empty())
+        return 0;
+    // A chat that was mine before signing in starts read: the console keeps no read marks across
+    // runs. One that became mine while signed in: what the shopper wrote since it became mine is
+    // news, what came before (to the bot, to an agent who lost the connection) is context.
+    if (!m_assignedHere.contains(id))
+        return history.back().seq;
+    qint64 marker = 0;
+    for (const auto& m : history) {
+        const auto& meta = m.metadata;
+        if (m.senderType == proto::SenderType::System && meta.is_object() &&
+            meta.value("event", nlohmann::json()) == "assigned" &&
+            meta.value("agent_id", nlohmann::json()) == m_me.id)
+            marker = m.seq;
     }
+    return marker > 0 ? marker : history.back().seq; // no marker (an older server): nothing is news
 }
 
 void Session::openConversation(const QString& id) {
@@ -262,53 +394,27 @@ void Session::openConversation(const QString& id) {
     m_api.conversation(id, [this, gen, id](const ApiResult<ConversationWithMessages>& r) {
         if (gen != m_generation)
             return;
-        m_loading.remove(id);
         if (!r.ok()) {
+            m_loading.remove(id);
             emit operationFailed(QStringLiteral("Opening the conversation"), *r.error);
             return;
         }
-        const auto& c = r.value.conversation;
-        remember(c);
+        const auto& history = r.value.messages;
         MessagesModel* model = messages(id);
-        model->addMessages(r.value.messages);
+        // The conversation first (a row of mine exists before its messages are judged), still
+        // marked loading so that adopting it does not ask for the history a second time.
+        applyConversation(r.value.conversation);
+        const qint64 contextUpTo = contextEnd(id, history);
+        for (const auto& m : history)
+            ingest(m, contextUpTo);
         model->setLoaded(true);
-        const qint64 restMax = r.value.messages.empty() ? 0 : r.value.messages.back().seq;
+        m_loading.remove(id);
+        const qint64 restMax = history.empty() ? 0 : history.back().seq;
         // From here on the realtime channel delivers seq > restMax (resume), deduplicated.
         m_realtime.follow(id, restMax);
-        if (m_mine.contains(id))
-            noteHistory(id, c, r.value.messages);
         emit conversationLoaded(id);
         emit conversationChanged(id);
     });
-}
-
-void Session::noteHistory(const QString& id, const proto::Conversation& c,
-                          const std::vector<proto::Message>& history) {
-    m_mine.upsert(c);
-    if (history.empty())
-        return;
-    // What the customer wrote since the chat became mine is unread, whether it came live or in
-    // this history (which of the two comes first is a race); what came before is context. Chats
-    // that were mine before signing in start read: the console keeps no read marks across runs.
-    qint64 readUpTo = history.back().seq;
-    if (m_assignedHere.contains(id) && id != m_current) {
-        readUpTo = 0;
-        for (const auto& m : history) {
-            const auto& meta = m.metadata;
-            if (m.senderType == proto::SenderType::System && meta.is_object() &&
-                meta.value("event", nlohmann::json()) == "assigned" &&
-                meta.value("agent_id", nlohmann::json()) == m_me.id)
-                readUpTo = m.seq;
-        }
-        if (readUpTo == 0) // no marker (an older server): count nothing rather than everything
-            readUpTo = history.back().seq;
-    }
-    auto firstUnread = std::find_if(history.begin(), history.end(),
-                                    [readUpTo](const proto::Message& m) { return m.seq > readUpTo; });
-    if (firstUnread != history.begin())
-        m_mine.noteMessage(*std::prev(firstUnread), true);
-    for (auto it = firstUnread; it != history.end(); ++it)
-        m_mine.noteMessage(*it, false);
 }
 
 void Session::setCurrentConversation(const QString& id) {
@@ -317,43 +423,8 @@ void Session::setCurrentConversation(const QString& id) {
         m_mine.markRead(id);
 }
 
-void Session::sendMessage(const QString& conversationId, const QString& text) {
-    const QString clientMsgId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    const int gen = m_generation;
-    // The same client_msg_id on a retry makes a retry after a network failure safe: the server
-    // answers with the first message instead of creating a second one.
-    auto attempt = std::make_shared<std::function<void(int)>>();
-    *attempt = [this, gen, conversationId, text, clientMsgId, attempt](int n) {
-        // While the server is overloaded the ApiClient sends it again itself (same client_msg_id);
-        // the agent sees that it is still on its way.
-        auto retrying = [this, gen, conversationId, text](int delayMs) {
-            if (gen == m_generation)
-                emit sendRetrying(conversationId, text, delayMs);
-        };
-        m_api.sendMessage(
-            conversationId, text, clientMsgId,
-            [this, gen, conversationId, text, attempt, n](const ApiResult<proto::Message>& r) {
-                if (gen != m_generation) {
-                    *attempt = nullptr;
-                    return;
-                }
-                if (!r.ok()) {
-                    if (r.error->kind == ApiError::Kind::Network && n < kSendRetries) {
-                        QTimer::singleShot(500 << n, this, [attempt, n] { (*attempt)(n + 1); });
-                        return;
-                    }
-                    emit sendFailed(conversationId, text, *r.error);
-                    *attempt = nullptr; // break the self-reference
-                    return;
-                }
-                messages(conversationId)->addMessage(r.value);
-                m_mine.noteMessage(r.value, true);
-                emit messageSent(conversationId);
-                *attempt = nullptr;
-            },
-            retrying);
-    };
-    (*attempt)(0);
+QString Session::sendMessage(const QString& conversationId, const QString& text) {
+    return m_outbox.add(conversationId, text);
 }
 
 void Session::closeConversation(const QString& conversationId) {
@@ -365,32 +436,34 @@ void Session::closeConversation(const QString& conversationId) {
             if (!r.ok()) {
                 emit operationFailed(QStringLiteral("Closing the conversation"), *r.error);
                 // Our picture of it is stale (already closed elsewhere?): fetch the truth.
-                m_api.conversation(conversationId, [this, gen](const ApiResult<ConversationWithMessages>& c) {
-                    if (gen == m_generation && c.ok())
-                        applyConversation(c.value.conversation);
-                });
+                recheck(conversationId);
                 return;
             }
             applyConversation(r.value);
         });
 }
 
-void Session::setPresence(proto::Presence presence) {
+void Session::setPresence(proto::Presence presence, std::function<void(bool ok)> done) {
     const int gen = m_generation;
-    m_api.setPresence(presence, [this, gen](const ApiResult<proto::Agent>& r) {
-        if (gen != m_generation)
+    m_api.setPresence(presence, [this, gen, done = std::move(done)](const ApiResult<proto::Agent>& r) {
+        if (gen != m_generation) {
+            if (done)
+                done(false);
             return;
+        }
         if (!r.ok()) {
             emit operationFailed(QStringLiteral("Changing presence"), *r.error);
             emit meChanged(); // let the switch show the real state again
+            if (done)
+                done(false);
             return;
         }
-        m_me = r.value;
-        m_team.upsert(m_me);
-        emit meChanged();
+        setMe(r.value);
         // Going online assigns queued chats at once; the events do too, but not if the channel is down.
         refreshMine();
         refreshQueue();
+        if (done)
+            done(true);
     });
 }
 

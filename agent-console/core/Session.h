@@ -1,19 +1,27 @@
 #pragma once
 // One signed-in agent: the REST and realtime clients and the models, kept up to date by events.
 // Widgets only read the models and call these methods; no view talks to the network itself.
+//
+// Arrivals are announced exactly once, whatever way they come: every message the console gets
+// (a live event, a resume backlog, a REST history when a chat is opened or after a reconnect)
+// goes through one place, which remembers the shopper messages of my chats it has already
+// considered. A chat that becomes mine is announced once per time it becomes mine.
 
 #include "core/AgentListModel.h"
 #include "core/ApiClient.h"
 #include "core/MessagesModel.h"
 #include "core/MyConversationsModel.h"
+#include "core/Outbox.h"
 #include "core/QueueModel.h"
 #include "core/RealtimeClient.h"
+#include "core/TeamChatsModel.h"
 
 #include <QHash>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
 
+#include <functional>
 #include <optional>
 
 namespace parley::console {
@@ -22,12 +30,15 @@ class Session : public QObject {
     Q_OBJECT
 public:
     explicit Session(QObject* parent = nullptr);
+    ~Session() override;
 
     ApiClient* api() { return &m_api; }
     RealtimeClient* realtime() { return &m_realtime; }
     QueueModel* queueModel() { return &m_queue; }
     MyConversationsModel* myConversations() { return &m_mine; }
     TeamModel* teamModel() { return &m_team; }
+    TeamChatsModel* teamChats() { return &m_teamChats; }
+    Outbox* outbox() { return &m_outbox; }
     // The history model of a conversation (created empty on first use; load it with openConversation).
     MessagesModel* messages(const QString& conversationId);
 
@@ -40,9 +51,11 @@ public:
     const protocol::Agent& me() const { return m_me; }
     QString myId() const;
     bool isAdmin() const { return m_me.role == protocol::Role::Admin; }
+    bool isOnline() const { return m_me.presence == protocol::Presence::Online; }
     QUrl serverUrl() const { return m_api.baseUrl(); }
 
-    void setPresence(protocol::Presence presence);
+    // done (optional) learns whether the server agreed.
+    void setPresence(protocol::Presence presence, std::function<void(bool ok)> done = {});
     void refresh(); // REST snapshots of queue, my conversations and team
 
     // Loads the full history once and follows the conversation live. Not assigned to me: watch.
@@ -51,10 +64,17 @@ public:
     void setCurrentConversation(const QString& id);
     QString currentConversation() const { return m_current; }
     std::optional<protocol::Conversation> conversation(const QString& id) const;
+    // Every conversation the console knows of (mine, queued, the team's, watched ones).
+    QList<protocol::Conversation> knownConversations() const;
     bool isMine(const QString& id) const;
     bool canWrite(const QString& id) const; // mine and not closed
-    void sendMessage(const QString& conversationId, const QString& text);
+    // Mine and with an agent, or any conversation with an agent for an admin (the server allows it).
+    bool canClose(const QString& id) const;
+    // Queues the reply (see Outbox): sent in order, retried until it is sent. Its client_msg_id.
+    QString sendMessage(const QString& conversationId, const QString& text);
     void closeConversation(const QString& conversationId);
+    // Takes closed and no-longer-mine chats off my list.
+    int clearFinishedConversations() { return m_mine.removeFinished(); }
 
 signals:
     void signedIn();
@@ -65,12 +85,13 @@ signals:
     void connectionStateChanged(parley::console::RealtimeClient::State state);
     void conversationChanged(const QString& conversationId); // status or assignment changed
     void conversationLoaded(const QString& conversationId);
+    // A chat became mine (once each time it does). The first snapshot after signing in is not news.
     void newAssignment(const QString& conversationId);
-    // A customer wrote in a chat of mine that is not in front.
+    // A shopper wrote in a chat of mine: once per message, whichever way it arrived (the chat in
+    // front included; the window decides what to make of that).
     void customerMessage(const QString& conversationId, const QString& text);
     void messageSent(const QString& conversationId);
-    // The server is overloaded: the message (text) goes out again in delayMs, unchanged.
-    void sendRetrying(const QString& conversationId, const QString& text, int delayMs);
+    // The server refused a reply for good; it stays in the outbox, marked, until deleted.
     void sendFailed(const QString& conversationId, const QString& text,
                     const parley::console::ApiError& error);
     void operationFailed(const QString& what, const parley::console::ApiError& error);
@@ -78,27 +99,39 @@ signals:
 private:
     void connectRealtime();
     void remember(const protocol::Conversation& c);
+    // Older than what the console already knows of that conversation.
+    bool isStale(const protocol::Conversation& c) const;
     void applyConversation(const protocol::Conversation& c);
-    void onMessage(const protocol::Message& m);
     void onAssigned(const protocol::Conversation& c, const protocol::Agent& agent);
     void onPresence(const protocol::Agent& agent);
     void onReady(const protocol::Agent& me, bool reconnected);
+    void setMe(const protocol::Agent& me);
     void refreshMine();
     void refreshQueue();
     void refreshTeam();
+    // Asks the server about conversations whose state this console may have missed.
+    void recheck(const QString& id);
+    void recheckTeamChats(const protocol::Agent& agent);
     void adoptMine(const protocol::Conversation& c, bool announce);
-    // A loaded history of one of my chats: preview, activity and unread marks.
-    void noteHistory(const QString& id, const protocol::Conversation& c,
-                     const std::vector<protocol::Message>& history);
+    // The one way in for messages. contextUpTo: shopper messages with seq <= it are context (a
+    // history's part from before the chat became mine), not news; -1 for live and resumed ones.
+    void ingest(const protocol::Message& m, qint64 contextUpTo);
+    // Up to which seq a freshly loaded history of a chat is context, not news.
+    qint64 contextEnd(const QString& id, const std::vector<protocol::Message>& history) const;
 
     ApiClient m_api;
     RealtimeClient m_realtime;
     QueueModel m_queue;
     MyConversationsModel m_mine;
     TeamModel m_team;
+    TeamChatsModel m_teamChats;
+    Outbox m_outbox;
     QHash<QString, MessagesModel*> m_messages;
     QHash<QString, protocol::Conversation> m_conversations;
     QHash<QString, bool> m_loading;
+    QSet<QString> m_rechecking;
+    // Shopper messages of my chats already considered for an announcement, per conversation.
+    QHash<QString, QSet<qint64>> m_considered;
     QSet<QString> m_assignedHere; // became mine while signed in (not in the first snapshot)
     protocol::Agent m_me;
     QString m_current;

@@ -3,9 +3,11 @@
 
 #include <QDateTime>
 #include <QString>
+#include <QUrl>
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::console {
 
@@ -25,5 +27,13 @@ QDateTime parseTime(const std::string& rfc3339);
 QString formatDuration(qint64 seconds);
 // The first characters of a UUID: enough for people to tell chats apart.
 QString shortId(const std::string& id);
+
+// A message's text cut into plain runs and links (http(s) URLs, www. addresses, e-mail
+// addresses), so that a view can make the links clickable without interpreting anything else.
+struct TextRun {
+    QString text;
+    QUrl link; // empty for plain text
+};
+std::vector<TextRun> linkRuns(const QString& text);
 
 } // namespace parley::console

@@ -12,9 +12,12 @@
 #include <QLineEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace proto = parley::protocol;
 
@@ -63,6 +66,7 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
     m_role->setObjectName(QStringLiteral("roleCombo"));
     m_role->addItem(QStringLiteral("Agent"), QStringLiteral("agent"));
     m_role->addItem(QStringLiteral("Administrator"), QStringLiteral("admin"));
+    QLabel* roleError = m_errors.add(QStringLiteral("role"), QStringLiteral("roleError"));
     // Added in the order show() searches a server message for the fields' names.
     QLabel* displayNameError =
         m_errors.add(QStringLiteral("display_name"), QStringLiteral("displayNameError"));
@@ -84,6 +88,7 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
     form->addRow(QStringLiteral("&Maximum chats:"), m_maxChats);
     form->addRow(QString(), maxChatsError);
     form->addRow(QStringLiteral("&Role:"), m_role);
+    form->addRow(QString(), roleError);
     auto* rightLayout = new QVBoxLayout;
     rightLayout->addWidget(m_formTitle);
     rightLayout->addLayout(form);
@@ -108,7 +113,9 @@ void AgentsEditor::reload() {
                 const int row = self->m_model->rowOf(self->m_editingId);
                 if (row >= 0)
                     self->m_table->selectRow(row);
-                self->m_errors.setStatus(QStringLiteral("%1 agents.").arg(self->m_model->rowCount()));
+                const int n = self->m_model->rowCount();
+                self->m_errors.setStatus(n == 1 ? QStringLiteral("1 agent.")
+                                                : QStringLiteral("%1 agents.").arg(n));
             } else {
                 self->showError(*r.error);
             }
@@ -168,25 +175,41 @@ void AgentsEditor::save() {
     const QString password = m_password->text();
     const auto role =
         m_role->currentData().toString() == QLatin1String("admin") ? proto::Role::Admin : proto::Role::Agent;
-    bool ok = true;
-    if (m_editingId.isEmpty() && username.isEmpty()) {
-        m_errors.set(QStringLiteral("username"), QStringLiteral("Enter a username."));
-        ok = false;
+    // Every rule the server checks, checked here first and all at once: one save shows every
+    // problem, not the first of them.
+    static const QRegularExpression usernameRule(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
+    if (m_editingId.isEmpty()) {
+        if (username.isEmpty())
+            m_errors.set(QStringLiteral("username"), QStringLiteral("Enter a username."));
+        else if (!usernameRule.match(username).hasMatch())
+            m_errors.set(
+                QStringLiteral("username"),
+                QStringLiteral("Use 1 to 64 letters, digits, dots, dashes or underscores (no spaces)."));
+        else if (std::any_of(m_model->agents().begin(), m_model->agents().end(),
+                             [&](const proto::Agent& a) { return qs(a.username) == username; }))
+            m_errors.set(QStringLiteral("username"), QStringLiteral("This username is already taken."));
     }
-    if (displayName.isEmpty()) {
+    if (displayName.isEmpty())
         m_errors.set(QStringLiteral("display_name"),
                      QStringLiteral("Enter the name customers and colleagues see."));
-        ok = false;
-    }
-    if (m_editingId.isEmpty() && password.isEmpty()) {
+    else if (displayName.toUcs4().size() > 100)
+        m_errors.set(QStringLiteral("display_name"), QStringLiteral("Use at most 100 characters."));
+    const qsizetype passwordChars = password.toUcs4().size();
+    if (m_editingId.isEmpty() && password.isEmpty())
         m_errors.set(QStringLiteral("password"), QStringLiteral("Enter an initial password."));
-        ok = false;
-    } else if (!password.isEmpty() && password.size() < 8) {
+    else if (!password.isEmpty() && passwordChars < 8)
         m_errors.set(QStringLiteral("password"), QStringLiteral("Use at least 8 characters."));
-        ok = false;
+    else if (password.toUtf8().size() > 1024)
+        m_errors.set(QStringLiteral("password"), QStringLiteral("Use at most 1,024 characters."));
+    if (!m_editingId.isEmpty() && role != proto::Role::Admin) {
+        const auto& current = m_model->at(m_model->rowOf(m_editingId));
+        const auto admins = std::count_if(m_model->agents().begin(), m_model->agents().end(),
+                                          [](const proto::Agent& a) { return a.role == proto::Role::Admin; });
+        if (current.role == proto::Role::Admin && admins <= 1)
+            m_errors.set(QStringLiteral("role"), QStringLiteral("The last administrator must stay one."));
     }
-    if (!ok) {
-        m_errors.setStatus(QStringLiteral("Not saved: see the marked fields."));
+    if (m_errors.count() > 0) {
+        m_errors.summarize();
         return;
     }
     ++m_pending;

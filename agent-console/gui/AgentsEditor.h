@@ -1,6 +1,7 @@
 #pragma once
 // Admin agents editor: create agents, change display name, maximum chats and role, reset a
-// password. Validation errors, ours or the server's, are shown under the field they concern.
+// password. Validation errors, ours or the server's, are shown under the field they concern, all of
+// them at once.
 
 #include "gui/EditorForm.h"
 
@@ -29,8 +30,8 @@ public:
     AgentsModel* model() const { return m_model; }
     void reload();
     bool isBusy() const { return m_pending > 0; }
-    QString
-    fieldError(const QString& field) const; // "username", "display_name", "password", "max_active_chats"
+    QString fieldError(
+        const QString& field) const; // "username", "display_name", "password", "max_active_chats", "role"
     QString statusText() const;
 
 signals:

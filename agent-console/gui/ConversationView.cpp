@@ -1,10 +1,15 @@
 #include "gui/ConversationView.h"
 
 #include "core/MessagesModel.h"
+#include "core/Outbox.h"
 #include "core/Session.h"
+#include "core/Shopper.h"
 #include "core/Util.h"
+#include "gui/ShopperPanel.h"
 #include "gui/Style.h"
 
+#include <QDesktopServices>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
@@ -13,7 +18,11 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSplitter>
 #include <QTextBrowser>
+#include <QTextFrame>
+#include <QTextTable>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace proto = parley::protocol;
@@ -21,8 +30,44 @@ namespace proto = parley::protocol;
 namespace parley::console::gui {
 namespace {
 
-QString htmlText(const std::string& content) {
-    return qs(content).toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br/>"));
+QTextFrameFormat plainFrame() {
+    QTextFrameFormat f;
+    f.setBorder(0);
+    f.setMargin(0);
+    f.setPadding(0);
+    return f;
+}
+
+QTextTableFormat bubbleFormat(Qt::Alignment align, const QColor& background) {
+    QTextTableFormat tf;
+    tf.setBorder(0);
+    tf.setCellSpacing(0);
+    tf.setCellPadding(7);
+    tf.setTopMargin(3);
+    tf.setBottomMargin(3);
+    tf.setLeftMargin(4);
+    tf.setRightMargin(4);
+    tf.setAlignment(align);
+    if (background.isValid())
+        tf.setBackground(background);
+    return tf;
+}
+
+// Text with its links as anchors in the palette's link colour.
+void insertLinked(QTextCursor& cursor, const QString& text, const QTextCharFormat& body,
+                  const QPalette& pal) {
+    for (const TextRun& run : linkRuns(text)) {
+        if (run.link.isEmpty()) {
+            cursor.insertText(run.text, body);
+            continue;
+        }
+        QTextCharFormat link = body;
+        link.setAnchor(true);
+        link.setAnchorHref(QString::fromUtf8(run.link.toEncoded()));
+        link.setForeground(pal.color(QPalette::Link));
+        link.setFontUnderline(true);
+        cursor.insertText(run.text, link);
+    }
 }
 
 } // namespace
@@ -34,13 +79,22 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
 
     m_title = new QLabel(QStringLiteral("No conversation selected"));
     m_title->setObjectName(QStringLiteral("conversationTitle"));
+    m_title->setTextFormat(Qt::PlainText);
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
     QFont tf = m_title->font();
     tf.setPointSizeF(tf.pointSizeF() * 1.25);
     tf.setBold(true);
     m_title->setFont(tf);
     m_subtitle = new QLabel;
     m_subtitle->setObjectName(QStringLiteral("conversationSubtitle"));
-    m_subtitle->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    m_subtitle->setTextFormat(Qt::RichText);
+    m_subtitle->setOpenExternalLinks(true);
+    m_subtitle->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    followPalette(m_subtitle, [this] {
+        QPalette p = m_subtitle->palette();
+        p.setColor(QPalette::WindowText, theme::mutedText(p));
+        m_subtitle->setPalette(p);
+    });
 
     m_close = new QPushButton(QStringLiteral("&Close chat"));
     m_close->setObjectName(QStringLiteral("closeChatButton"));
@@ -53,19 +107,20 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
     titles->addWidget(m_title);
     titles->addWidget(m_subtitle);
     header->addLayout(titles, 1);
-    header->addWidget(m_close);
+    header->addWidget(m_close, 0, Qt::AlignTop);
 
-    m_readOnlyBanner = new QLabel;
+    m_readOnlyBanner = new NoticeBar(theme::Tone::Info);
     m_readOnlyBanner->setObjectName(QStringLiteral("readOnlyBanner"));
-    m_readOnlyBanner->setWordWrap(true);
-    m_readOnlyBanner->setStyleSheet(QStringLiteral(
-        "background: #eef1f5; color: #3c4650; border: 1px solid #d5dbe1; border-radius: 4px; padding: 6px;"));
+    QFont bf = m_readOnlyBanner->label()->font();
+    bf.setBold(false);
+    m_readOnlyBanner->label()->setFont(bf);
     m_readOnlyBanner->hide();
 
     m_transcript = new QTextBrowser;
     m_transcript->setObjectName(QStringLiteral("transcript"));
-    m_transcript->setOpenExternalLinks(true);
+    m_transcript->setOpenLinks(false); // ours: pending-reply actions, and the browser for the rest
     m_transcript->setFocusPolicy(Qt::ClickFocus);
+    connect(m_transcript, &QTextBrowser::anchorClicked, this, &ConversationView::openLink);
 
     m_composer = new QPlainTextEdit;
     m_composer->setObjectName(QStringLiteral("composer"));
@@ -81,55 +136,64 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
 
     m_sendError = new QLabel;
     m_sendError->setObjectName(QStringLiteral("sendError"));
-    m_sendError->setStyleSheet(QStringLiteral("color: #b3261e;"));
     m_sendError->setWordWrap(true);
+    setToneText(m_sendError, theme::Tone::Error);
     m_sendError->hide();
 
     auto* composerRow = new QHBoxLayout;
     composerRow->addWidget(m_composer, 1);
     composerRow->addWidget(m_send, 0, Qt::AlignBottom);
 
+    auto* chat = new QWidget;
+    auto* chatLayout = new QVBoxLayout(chat);
+    chatLayout->setContentsMargins(0, 0, 0, 0);
+    chatLayout->addWidget(m_readOnlyBanner);
+    chatLayout->addWidget(m_transcript, 1);
+    chatLayout->addWidget(m_sendError);
+    chatLayout->addLayout(composerRow);
+
+    m_panel = new ShopperPanel(m_session);
+    m_split = new QSplitter(Qt::Horizontal);
+    m_split->setObjectName(QStringLiteral("conversationSplitter"));
+    m_split->addWidget(chat);
+    m_split->addWidget(m_panel);
+    m_split->setStretchFactor(0, 3);
+    m_split->setStretchFactor(1, 1);
+    m_split->setChildrenCollapsible(true);
+    m_split->setSizes({700, 230});
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(8, 8, 8, 8);
     layout->addLayout(header);
-    layout->addWidget(m_readOnlyBanner);
-    layout->addWidget(m_transcript, 1);
-    layout->addWidget(m_sendError);
-    layout->addLayout(composerRow);
+    layout->addWidget(m_split, 1);
 
     connect(m_session, &Session::conversationChanged, this, [this](const QString& id) {
-        if (id == m_id)
-            updateState();
+        if (id != m_id)
+            return;
+        updateState();
+        if (m_messagesFrame && namesSignature() != m_namesDrawn)
+            renderAll(); // the shopper's name became known: the transcript says it
     });
     connect(m_session, &Session::meChanged, this, &ConversationView::updateState);
-    connect(m_session, &Session::sendFailed, this,
-            [this](const QString& id, const QString& text, const ApiError& e) {
-                if (id != m_id)
-                    return;
-                m_sendError->setText(QStringLiteral("Not sent: %1").arg(e.describe()));
-                m_sendError->show();
-                // Give the text back so nothing typed is lost.
-                if (m_composer->toPlainText().isEmpty())
-                    m_composer->setPlainText(text);
-            });
-    connect(m_session, &Session::sendRetrying, this,
-            [this](const QString& id, const QString& text, int delayMs) {
-                if (id != m_id)
-                    return;
-                // Still on its way: the text stays in view until it is sent (or given back as not sent).
-                const QString shown = text.size() > 80 ? text.left(79) + QChar(0x2026) : text;
-                m_sendError->setText(
-                    QStringLiteral("Sending \u201c%1\u201d\u2026 The server is busy; trying again in %2 s.")
-                        .arg(shown)
-                        .arg((delayMs + 999) / 1000));
-                m_sendError->show();
-            });
-    connect(m_session, &Session::messageSent, this, [this](const QString& id) {
-        if (id == m_id)
-            m_sendError->hide();
+    connect(m_session, &Session::conversationLoaded, this, [this](const QString& id) {
+        if (id == m_id && m_rendered == 0)
+            renderAll(); // "Loading…" becomes "No messages yet."
     });
-    // Names of agents in the transcript follow the team list.
-    connect(m_session->teamModel(), &QAbstractItemModel::modelReset, this, &ConversationView::render);
+    connect(m_session, &Session::sendFailed, this,
+            [this](const QString& id, const QString&, const ApiError&) {
+                if (id == m_id)
+                    m_transcript->verticalScrollBar()->setValue(m_transcript->verticalScrollBar()->maximum());
+            });
+    connect(m_session->outbox(), &Outbox::changed, this, [this](const QString& id) {
+        if (id == m_id)
+            renderPending();
+    });
+    // Agent names in the transcript follow the team list; redrawn only when a name it shows changed.
+    connect(m_session->teamModel(), &QAbstractItemModel::modelReset, this, [this] {
+        if (m_messagesFrame && namesSignature() != m_namesDrawn)
+            renderAll();
+        updateState();
+    });
     setConversation({});
 }
 
@@ -143,12 +207,21 @@ void ConversationView::setConversation(const QString& conversationId) {
     m_model = conversationId.isEmpty() ? nullptr : m_session->messages(conversationId);
     if (m_model) {
         m_modelConnections << connect(m_model, &QAbstractItemModel::rowsInserted, this,
-                                      &ConversationView::render)
+                                      [this](const QModelIndex&, int first, int last) {
+                                          // New at the end: appended. Anything else (a history
+                                          // loading before live messages) means drawing it anew.
+                                          if (first == m_rendered && m_rendered > 0)
+                                              appendMessages(first, last);
+                                          else
+                                              renderAll();
+                                      })
                            << connect(m_model, &QAbstractItemModel::modelReset, this,
-                                      &ConversationView::render);
+                                      &ConversationView::renderAll);
         m_session->openConversation(conversationId);
     }
-    render();
+    m_panel->setConversation(conversationId);
+    renderAll();
+    m_transcript->verticalScrollBar()->setValue(m_transcript->verticalScrollBar()->maximum());
     updateState();
 }
 
@@ -156,30 +229,54 @@ bool ConversationView::isReadOnly() const {
     return m_id.isEmpty() || !m_session->canWrite(m_id);
 }
 
+QString ConversationView::agentName(const std::string& agentId) const {
+    const int r = m_session->teamModel()->rowOf(qs(agentId));
+    return r >= 0 ? qs(m_session->teamModel()->at(r).displayName) : QString();
+}
+
 void ConversationView::updateState() {
     const auto c = m_id.isEmpty() ? std::nullopt : m_session->conversation(m_id);
+    QString withWhom;
     if (m_id.isEmpty()) {
         m_title->setText(QStringLiteral("No conversation selected"));
         m_subtitle->setText(QStringLiteral("Pick a chat on the left, or go online to receive chats."));
     } else if (c) {
-        m_title->setText(QStringLiteral("Customer %1").arg(shortId(c->customerSessionId)));
+        m_title->setText(shopperLabel(*c));
+        m_title->setToolTip(shopperDetail(*c));
         QString status;
         switch (c->status) {
         case proto::ConversationStatus::Automated:
             status = QStringLiteral("with the bot");
             break;
         case proto::ConversationStatus::Agent:
-            status =
-                c->assignedAgentId ? QStringLiteral("with an agent") : QStringLiteral("waiting in the queue");
+            if (!c->assignedAgentId) {
+                status = QStringLiteral("waiting in the queue");
+            } else if (*c->assignedAgentId == m_session->me().id) {
+                status = QStringLiteral("with you");
+            } else {
+                withWhom = agentName(*c->assignedAgentId);
+                if (withWhom.isEmpty())
+                    withWhom = QStringLiteral("another agent");
+                status = QStringLiteral("with ") + withWhom;
+            }
             break;
         case proto::ConversationStatus::Closed:
             status = QStringLiteral("closed");
             break;
         }
-        m_subtitle->setText(
-            QStringLiteral("Conversation %1 \u00b7 %2 \u00b7 started %3")
-                .arg(shortId(c->id), status,
-                     QLocale().toString(parseTime(c->createdAt).toLocalTime(), QLocale::ShortFormat)));
+        QStringList parts;
+        const QString page = pageLabel(*c);
+        if (const QUrl url = pageUrl(*c); url.isValid())
+            parts << QStringLiteral("on <a href=\"%1\">%2</a>")
+                         .arg(QString::fromUtf8(url.toEncoded()).toHtmlEscaped(), page.toHtmlEscaped());
+        else if (!page.isEmpty())
+            parts << QStringLiteral("on ") + page.toHtmlEscaped();
+        parts << status.toHtmlEscaped();
+        parts << QStringLiteral("started %1")
+                     .arg(QLocale()
+                              .toString(parseTime(c->createdAt).toLocalTime(), QLocale::ShortFormat)
+                              .toHtmlEscaped());
+        m_subtitle->setText(parts.join(QStringLiteral(" \u00b7 ")));
     } else {
         m_title->setText(QStringLiteral("Loading\u2026"));
         m_subtitle->clear();
@@ -187,18 +284,29 @@ void ConversationView::updateState() {
 
     const bool readOnly = isReadOnly();
     const bool closed = c && c->status == proto::ConversationStatus::Closed;
+    const bool canClose = !m_id.isEmpty() && m_session->canClose(m_id);
     m_composer->setEnabled(!readOnly);
     m_send->setEnabled(!readOnly);
-    m_close->setEnabled(!readOnly);
+    m_close->setEnabled(canClose);
     m_close->setVisible(!m_id.isEmpty());
+    m_close->setToolTip(readOnly && canClose
+                            ? QStringLiteral("End this chat for its agent and the shopper (admins may close "
+                                             "any chat; Ctrl+Shift+W)")
+                            : QStringLiteral("End this conversation (Ctrl+Shift+W)"));
     if (m_id.isEmpty() || !c) {
         m_readOnlyBanner->hide();
     } else if (closed) {
         m_readOnlyBanner->setText(QStringLiteral("This conversation is closed. It is read-only."));
         m_readOnlyBanner->show();
     } else if (readOnly) {
-        m_readOnlyBanner->setText(QStringLiteral(
-            "Watching: this conversation is not assigned to you, so you can read but not write."));
+        QString text =
+            withWhom.isEmpty()
+                ? QStringLiteral("Watching: this conversation is not assigned to you, so you can "
+                                 "read but not write.")
+                : QStringLiteral("Watching %1\u2019s chat: you can read but not write.").arg(withWhom);
+        if (canClose)
+            text += QStringLiteral(" As an admin you can close it.");
+        m_readOnlyBanner->setText(text);
         m_readOnlyBanner->show();
     } else {
         m_readOnlyBanner->hide();
@@ -207,11 +315,12 @@ void ConversationView::updateState() {
         m_composer->clear();
 }
 
-QString ConversationView::senderLabel(int row) const {
-    const auto& m = m_model->at(row);
+QString ConversationView::senderLabel(const proto::Message& m) const {
     switch (m.senderType) {
-    case proto::SenderType::Customer:
-        return QStringLiteral("Customer");
+    case proto::SenderType::Customer: {
+        const auto c = m_session->conversation(m_id);
+        return c ? shopperLabel(*c) : QStringLiteral("Shopper");
+    }
     case proto::SenderType::Bot:
         return QStringLiteral("Bot");
     case proto::SenderType::System:
@@ -222,54 +331,208 @@ QString ConversationView::senderLabel(int row) const {
     if (m.senderAgentId && *m.senderAgentId == m_session->me().id)
         return QStringLiteral("You");
     if (m.senderAgentId) {
-        const int r = m_session->teamModel()->rowOf(qs(*m.senderAgentId));
-        if (r >= 0)
-            return qs(m_session->teamModel()->at(r).displayName);
+        const QString name = agentName(*m.senderAgentId);
+        if (!name.isEmpty())
+            return name;
     }
     return QStringLiteral("Agent");
 }
 
-void ConversationView::render() {
+QString ConversationView::namesSignature() const {
+    QStringList names;
+    if (const auto c = m_id.isEmpty() ? std::nullopt : m_session->conversation(m_id))
+        names << shopperLabel(*c);
+    if (m_model) {
+        QSet<QString> seen;
+        for (const auto& m : m_model->messages())
+            if (m.senderType == proto::SenderType::Agent && m.senderAgentId &&
+                !seen.contains(qs(*m.senderAgentId))) {
+                seen.insert(qs(*m.senderAgentId));
+                names << senderLabel(m);
+            }
+    }
+    return names.join(QLatin1Char('\n'));
+}
+
+void ConversationView::insertMessage(const proto::Message& m) {
+    const QPalette pal = m_transcript->palette();
+    QTextCursor c = m_messagesFrame->lastCursorPosition();
+    const QString time =
+        QLocale().toString(parseTime(m.createdAt).toLocalTime().time(), QLocale::ShortFormat);
+    QTextCharFormat meta;
+    meta.setForeground(theme::mutedText(pal));
+    meta.setFontPointSize(m_transcript->font().pointSizeF() * 0.88);
+    if (m.senderType == proto::SenderType::System) {
+        QTextTable* t = c.insertTable(1, 1, bubbleFormat(Qt::AlignHCenter, QColor()));
+        QTextCursor cell = t->cellAt(0, 0).firstCursorPosition();
+        meta.setFontItalic(true);
+        cell.insertText(QStringLiteral("\u2014 %1 \u00b7 %2 \u2014").arg(qs(m.content), time), meta);
+        return;
+    }
+    const bool mine = m.senderType == proto::SenderType::Agent;
+    QTextTable* t = c.insertTable(
+        1, 1, bubbleFormat(mine ? Qt::AlignRight : Qt::AlignLeft, theme::bubble(pal, m.senderType)));
+    QTextCursor cell = t->cellAt(0, 0).firstCursorPosition();
+    QTextCharFormat who = meta;
+    who.setFontWeight(QFont::Bold);
+    cell.insertText(senderLabel(m), who);
+    cell.insertText(QStringLiteral(" \u00b7 ") + time, meta);
+    if (m.kind == proto::MessageKind::QuickReply) {
+        QTextCharFormat tag = meta;
+        tag.setForeground(theme::toneText(pal, theme::Tone::Accent));
+        cell.insertText(QStringLiteral("  [quick reply]"), tag);
+    }
+    cell.insertBlock();
+    QTextCharFormat body;
+    body.setForeground(pal.color(QPalette::Text));
+    insertLinked(cell, qs(m.content), body, pal);
+}
+
+void ConversationView::insertPending(const PendingReply& r) {
+    const QPalette pal = m_transcript->palette();
+    QTextCursor c = m_pendingFrame->lastCursorPosition();
+    QTextTableFormat tf = bubbleFormat(Qt::AlignRight, theme::pendingBubble(pal));
+    tf.setBorder(1);
+    tf.setBorderStyle(QTextFrameFormat::BorderStyle_Dashed);
+    const bool failed = r.state == PendingReply::State::Failed;
+    tf.setBorderBrush(failed ? theme::toneText(pal, theme::Tone::Error) : theme::mutedText(pal));
+    QTextTable* t = c.insertTable(1, 1, tf);
+    QTextCursor cell = t->cellAt(0, 0).firstCursorPosition();
+    QTextCharFormat meta;
+    meta.setForeground(theme::mutedText(pal));
+    meta.setFontPointSize(m_transcript->font().pointSizeF() * 0.88);
+    QTextCharFormat who = meta;
+    who.setFontWeight(QFont::Bold);
+    cell.insertText(QStringLiteral("You \u00b7 "), who);
+    QTextCharFormat state = meta;
+    QString stateText;
+    switch (r.state) {
+    case PendingReply::State::Sending:
+        stateText = QStringLiteral("Sending\u2026");
+        break;
+    case PendingReply::State::Waiting:
+        stateText = r.attempts == 0
+                        ? QStringLiteral("Waiting to send")
+                        : QStringLiteral("Not sent yet (%1) \u2014 will be sent automatically").arg(r.error);
+        state.setForeground(theme::toneText(pal, theme::Tone::Warning));
+        break;
+    case PendingReply::State::Failed:
+        stateText = QStringLiteral("Not sent: %1").arg(r.error);
+        state.setForeground(theme::toneText(pal, theme::Tone::Error));
+        break;
+    }
+    cell.insertText(stateText, state);
+    cell.insertBlock();
+    QTextCharFormat body;
+    body.setForeground(theme::mix(pal.color(QPalette::Text), pal.color(QPalette::Base), 0.2));
+    cell.insertText(r.text, body);
+    if (r.state == PendingReply::State::Sending)
+        return;
+    cell.insertBlock();
+    QTextCharFormat action = meta;
+    action.setAnchor(true);
+    action.setForeground(pal.color(QPalette::Link));
+    action.setFontUnderline(true);
+    const std::pair<const char*, const char*> actions[] = {
+        {"retry", "Send now"}, {"edit", "Edit"}, {"delete", "Delete"}};
+    bool first = true;
+    for (const auto& [verb, label] : actions) {
+        if (!first)
+            cell.insertText(QStringLiteral("   "), meta);
+        first = false;
+        action.setAnchorHref(QStringLiteral("parley:%1/%2").arg(QLatin1String(verb), r.clientMsgId));
+        cell.insertText(QString::fromLatin1(label), action);
+    }
+}
+
+void ConversationView::scrollAfterInsert(bool wasAtBottom) {
+    if (!wasAtBottom)
+        return; // reading further up: the place stays (inserting at the end does not move it)
+    QScrollBar* bar = m_transcript->verticalScrollBar();
+    bar->setValue(bar->maximum());
+}
+
+void ConversationView::renderAll() {
+    ++m_fullRenders;
     QScrollBar* bar = m_transcript->verticalScrollBar();
     const bool atBottom = bar->value() >= bar->maximum() - 4;
     const int oldValue = bar->value();
-    QString html;
-    html += QStringLiteral("<html><body style=\"margin:0\">");
+    m_transcript->clear();
+    QTextDocument* doc = m_transcript->document();
+    doc->setDocumentMargin(6);
+    QTextCursor root(doc);
+    m_messagesFrame = root.insertFrame(plainFrame());
+    root.setPosition(m_messagesFrame->lastPosition() + 1);
+    m_pendingFrame = root.insertFrame(plainFrame());
+    m_namesDrawn = namesSignature();
     const int n = m_model ? m_model->rowCount() : 0;
-    if (!m_id.isEmpty() && n == 0)
-        html += QStringLiteral("<p align=\"center\" style=\"color:#8a939c\">No messages yet.</p>");
-    for (int row = 0; row < n; ++row) {
-        const auto& m = m_model->at(row);
-        const QString time =
-            QLocale().toString(parseTime(m.createdAt).toLocalTime().time(), QLocale::ShortFormat);
-        if (m.senderType == proto::SenderType::System) {
-            html += QStringLiteral(
-                        "<p align=\"center\" style=\"margin:10px 0; color:#6b747d; font-style:italic;\">"
-                        "\u2014 %1 \u00b7 %2 \u2014</p>")
-                        .arg(htmlText(m.content), time);
-            continue;
-        }
-        QColor bubble = kCustomerBubble;
-        QString align = QStringLiteral("left");
-        if (m.senderType == proto::SenderType::Bot)
-            bubble = kBotBubble;
-        if (m.senderType == proto::SenderType::Agent) {
-            bubble = kAgentBubble;
-            align = QStringLiteral("right");
-        }
-        QString extra;
-        if (m.kind == proto::MessageKind::QuickReply)
-            extra = QStringLiteral(" <span style=\"color:#7a5bc7\">[quick reply]</span>");
-        html += QStringLiteral("<table align=\"%1\" cellspacing=\"0\" cellpadding=\"8\" bgcolor=\"%2\" "
-                               "style=\"margin:4px 6px;\"><tr><td>"
-                               "<span style=\"color:#5b6670; font-size:small;\"><b>%3</b> \u00b7 %4</span>%5"
-                               "<br/>%6</td></tr></table><br clear=\"all\"/>")
-                    .arg(align, bubble.name(), senderLabel(row), time, extra, htmlText(m.content));
+    for (int row = 0; row < n; ++row)
+        insertMessage(m_model->at(row));
+    m_rendered = n;
+    if (!m_id.isEmpty() && n == 0) {
+        QTextCursor c = m_messagesFrame->lastCursorPosition();
+        QTextBlockFormat centred;
+        centred.setAlignment(Qt::AlignHCenter);
+        c.setBlockFormat(centred);
+        QTextCharFormat note;
+        note.setForeground(theme::mutedText(m_transcript->palette()));
+        c.insertText(m_model && m_model->isLoaded() ? QStringLiteral("No messages yet.")
+                                                    : QStringLiteral("Loading\u2026"),
+                     note);
     }
-    html += QStringLiteral("</body></html>");
-    m_transcript->setHtml(html);
-    // Follow new messages when the agent is at the bottom; keep the place when reading back.
+    renderPending();
     bar->setValue(atBottom ? bar->maximum() : oldValue);
+}
+
+void ConversationView::appendMessages(int first, int last) {
+    QScrollBar* bar = m_transcript->verticalScrollBar();
+    const bool atBottom = bar->value() >= bar->maximum() - 4;
+    for (int row = first; row <= last; ++row)
+        insertMessage(m_model->at(row));
+    m_rendered = last + 1;
+    scrollAfterInsert(atBottom);
+}
+
+void ConversationView::renderPending() {
+    if (!m_pendingFrame)
+        return;
+    QScrollBar* bar = m_transcript->verticalScrollBar();
+    const bool atBottom = bar->value() >= bar->maximum() - 4;
+    QTextCursor c = m_pendingFrame->firstCursorPosition();
+    c.setPosition(m_pendingFrame->lastPosition(), QTextCursor::KeepAnchor);
+    c.removeSelectedText();
+    if (!m_id.isEmpty())
+        for (const PendingReply& r : m_session->outbox()->pending(m_id))
+            insertPending(r);
+    scrollAfterInsert(atBottom);
+}
+
+void ConversationView::openLink(const QUrl& url) {
+    if (url.scheme() == QLatin1String("parley")) {
+        const QString verb = url.path().section(QLatin1Char('/'), 0, 0);
+        const QString id = url.path().section(QLatin1Char('/'), 1);
+        Outbox* outbox = m_session->outbox();
+        if (verb == QLatin1String("retry")) {
+            outbox->retry(id);
+        } else if (verb == QLatin1String("delete")) {
+            outbox->remove(id);
+        } else if (verb == QLatin1String("edit")) {
+            for (const PendingReply& r : outbox->pending(m_id))
+                if (r.clientMsgId == id && outbox->remove(id)) {
+                    if (m_composer->toPlainText().trimmed().isEmpty())
+                        m_composer->setPlainText(r.text);
+                    else
+                        m_composer->appendPlainText(r.text);
+                    focusComposer();
+                }
+        }
+        return;
+    }
+    if (url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https") ||
+        url.scheme() == QLatin1String("mailto")) {
+        QDesktopServices::openUrl(url);
+        emit linkOpened(url);
+    }
 }
 
 QString ConversationView::transcriptText() const {
@@ -293,6 +556,13 @@ bool ConversationView::eventFilter(QObject* watched, QEvent* event) {
     return QWidget::eventFilter(watched, event);
 }
 
+void ConversationView::changeEvent(QEvent* event) {
+    // The colours of the bubbles come from the palette: a theme switch draws them anew.
+    if (event->type() == QEvent::PaletteChange && m_messagesFrame)
+        QTimer::singleShot(0, this, [this] { renderAll(); });
+    QWidget::changeEvent(event);
+}
+
 void ConversationView::send() {
     if (isReadOnly())
         return;
@@ -306,17 +576,26 @@ void ConversationView::send() {
     }
     m_composer->clear();
     m_sendError->hide();
+    // Queued at once, shown as a pending bubble until the server has it: also while disconnected.
     m_session->sendMessage(m_id, text);
+    QScrollBar* bar = m_transcript->verticalScrollBar();
+    bar->setValue(bar->maximum());
 }
 
 void ConversationView::requestClose() {
-    if (isReadOnly() || m_confirm)
+    if (m_id.isEmpty() || !m_session->canClose(m_id) || m_confirm)
         return;
-    auto* box =
-        new QMessageBox(QMessageBox::Question, QStringLiteral("Close conversation"),
-                        QStringLiteral("Close this conversation? The customer can no longer write in it, "
-                                       "and it becomes read-only."),
-                        QMessageBox::Yes | QMessageBox::Cancel, window());
+    const auto c = m_session->conversation(m_id);
+    QString text = QStringLiteral("Close this conversation? The shopper can no longer write in it, and it "
+                                  "becomes read-only.");
+    if (!m_session->isMine(m_id) && c && c->assignedAgentId) {
+        const QString name = agentName(*c->assignedAgentId);
+        text = QStringLiteral("Close %1\u2019s chat with %2? The shopper can no longer write in it, and it "
+                              "becomes read-only for everyone.")
+                   .arg(name.isEmpty() ? QStringLiteral("another agent") : name, shopperLabel(*c));
+    }
+    auto* box = new QMessageBox(QMessageBox::Question, QStringLiteral("Close conversation"), text,
+                                QMessageBox::Yes | QMessageBox::Cancel, window());
     box->setObjectName(QStringLiteral("confirmCloseBox"));
     box->button(QMessageBox::Yes)->setText(QStringLiteral("Close chat"));
     box->button(QMessageBox::Yes)->setObjectName(QStringLiteral("confirmCloseYes"));

@@ -1,7 +1,10 @@
 #pragma once
-// One conversation: header, full history (customer, bot, agent and system messages styled apart),
-// and a composer (Enter sends, Shift+Enter new line) with Close. Read-only when the chat is closed
-// or not assigned to me (watching).
+// One conversation: a header naming the shopper and the page it is on, the history (customer, bot,
+// agent and system messages styled apart, links clickable), the replies still on their way as
+// pending bubbles, a composer (Enter sends, Shift+Enter new line) with Close, and the shopper panel
+// beside it. Read-only when the chat is closed or not assigned to me (watching); an admin may
+// still close a watched chat. New messages are appended to the transcript, never by redrawing it,
+// so a selection and the place the agent reads at survive them.
 
 #include <QPointer>
 #include <QWidget>
@@ -10,14 +13,25 @@ class QLabel;
 class QMessageBox;
 class QPlainTextEdit;
 class QPushButton;
+class QSplitter;
 class QTextBrowser;
+class QTextFrame;
+class QUrl;
+
+namespace parley::protocol {
+struct Message;
+} // namespace parley::protocol
 
 namespace parley::console {
 class MessagesModel;
 class Session;
+struct PendingReply;
 } // namespace parley::console
 
 namespace parley::console::gui {
+
+class NoticeBar;
+class ShopperPanel;
 
 class ConversationView : public QWidget {
     Q_OBJECT
@@ -31,29 +45,53 @@ public:
     void requestClose();
     void focusComposer();
     QString transcriptText() const; // plain text of the history, for tests and copying
+    ShopperPanel* shopperPanel() const { return m_panel; }
+    // How often the whole transcript was drawn anew (opening a chat, a theme change): for tests
+    // that new messages do not.
+    int fullRenderCount() const { return m_fullRenders; }
+
+signals:
+    // A link in a message was opened (after it was handed to the desktop).
+    void linkOpened(const QUrl& url);
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
     void send();
-    void render();
+    void renderAll();
+    void appendMessages(int first, int last);
+    void renderPending();
+    void insertMessage(const protocol::Message& m);
+    void insertPending(const PendingReply& r);
+    void scrollAfterInsert(bool wasAtBottom);
     void updateState();
-    QString senderLabel(int row) const;
+    void openLink(const QUrl& url);
+    QString senderLabel(const protocol::Message& m) const;
+    QString agentName(const std::string& agentId) const;
+    QString namesSignature() const;
 
     Session* m_session;
     QString m_id;
     QPointer<MessagesModel> m_model;
     QLabel* m_title;
     QLabel* m_subtitle;
-    QLabel* m_readOnlyBanner;
+    NoticeBar* m_readOnlyBanner;
     QTextBrowser* m_transcript;
     QPlainTextEdit* m_composer;
     QPushButton* m_send;
     QPushButton* m_close;
     QLabel* m_sendError;
+    ShopperPanel* m_panel;
+    QSplitter* m_split;
     QPointer<QMessageBox> m_confirm;
     QList<QMetaObject::Connection> m_modelConnections;
+    QTextFrame* m_messagesFrame = nullptr;
+    QTextFrame* m_pendingFrame = nullptr;
+    int m_rendered = 0;   // rows of the model that are in the transcript
+    QString m_namesDrawn; // the agent names the transcript was drawn with
+    int m_fullRenders = 0;
 };
 
 } // namespace parley::console::gui

@@ -1,6 +1,7 @@
 #include "gui/EditorForm.h"
 
 #include "core/ApiError.h"
+#include "gui/Style.h"
 
 #include <parley/protocol/Errors.h>
 
@@ -62,6 +63,11 @@ void layOutEditor(QDialog* dialog, QLayout* list, QLayout* form, QLabel* status)
     auto* close = new QDialogButtonBox(QDialogButtonBox::Close);
     QObject::connect(close, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
 
+    // The status line always takes the room of two lines, empty or not: a message appearing or
+    // clearing must not move the buttons under the agent's pointer.
+    status->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    status->setMinimumHeight(2 * status->fontMetrics().lineSpacing() + 4);
+
     auto* layout = new QVBoxLayout(dialog);
     layout->addWidget(splitter, 1);
     layout->addWidget(status);
@@ -77,7 +83,7 @@ FieldErrors::FieldErrors(const QString& statusObjectName)
 QLabel* FieldErrors::add(const QString& field, const QString& objectName) {
     auto* l = new QLabel;
     l->setObjectName(objectName);
-    l->setStyleSheet(QStringLiteral("color: #b3261e;"));
+    setToneText(l, theme::Tone::Error);
     l->setWordWrap(true);
     l->hide();
     m_fields.emplace_back(field, l);
@@ -105,9 +111,26 @@ void FieldErrors::set(const QString& field, const QString& text) {
     if (QLabel* l = labelFor(field)) {
         l->setText(text);
         l->show();
-    } else {
+    } else if (m_status->text().isEmpty()) {
         m_status->setText(text);
+    } else {
+        m_status->setText(m_status->text() + QLatin1Char(' ') + text); // several: all of them
     }
+}
+
+int FieldErrors::count() const {
+    int n = 0;
+    for (const auto& f : m_fields)
+        n += f.second->isHidden() ? 0 : 1;
+    return n;
+}
+
+void FieldErrors::summarize() {
+    const int n = count();
+    if (n == 1)
+        m_status->setText(QStringLiteral("Not saved: see the marked field."));
+    else if (n > 1)
+        m_status->setText(QStringLiteral("Not saved: %1 problems, see the marked fields.").arg(n));
 }
 
 QString FieldErrors::text(const QString& field) const {

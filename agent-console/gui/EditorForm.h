@@ -46,10 +46,15 @@ public:
 
     // Hides every field's error and clears the status line.
     void clear();
-    // The error under `field`; a field without a label gets it in the status line.
+    // The error under `field`; a field without a label gets it in the status line (added to what
+    // is there, so several are all shown).
     void set(const QString& field, const QString& text);
     // The error shown under `field`, "" when none is.
     QString text(const QString& field) const;
+    // How many fields show an error.
+    int count() const;
+    // After a form's own checks marked every problem at once: the status line says how many.
+    void summarize();
     // A server error under the field it concerns: error.field if the server said, else
     // `conflictField` for a conflict naming it (shown as `conflictText`), else the first field
     // the message names. Without a field it goes to the status line.

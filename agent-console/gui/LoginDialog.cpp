@@ -46,7 +46,7 @@ LoginDialog::LoginDialog(Session* session, QWidget* parent)
     m_error = new QLabel;
     m_error->setObjectName(QStringLiteral("errorLabel"));
     m_error->setWordWrap(true);
-    m_error->setStyleSheet(QStringLiteral("color: #b3261e;"));
+    setToneText(m_error, theme::Tone::Error);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_error->hide();
 

@@ -1,31 +1,36 @@
 #include "gui/MainWindow.h"
 
 #include "core/Session.h"
+#include "core/Shopper.h"
 #include "core/Util.h"
 #include "gui/AgentsEditor.h"
 #include "gui/ConversationView.h"
 #include "gui/FaqEditor.h"
 #include "gui/SettingsEditor.h"
+#include "gui/Notifier.h"
 #include "gui/Style.h"
+#include "gui/WatchDialog.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
 #include <QListView>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTableView>
+#include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
-#include <QUuid>
 #include <QVBoxLayout>
 
 namespace proto = parley::protocol;
@@ -43,7 +48,9 @@ QTableView* makeTable(const QString& name) {
     t->setShowGrid(false);
     t->setAlternatingRowColors(true);
     t->setWordWrap(false);
+    t->setTextElideMode(Qt::ElideRight);
     t->horizontalHeader()->setHighlightSections(false);
+    t->horizontalHeader()->setMinimumSectionSize(24);
     return t;
 }
 
@@ -57,14 +64,15 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks |
                    QMainWindow::AllowTabbedDocks);
 
-    m_banner =
-        new QLabel(QStringLiteral("Connection lost \u2014 reconnecting\u2026 Messages sent meanwhile will "
-                                  "appear as soon as the connection is back."));
+    m_banner = new NoticeBar(theme::Tone::Warning);
     m_banner->setObjectName(QStringLiteral("connectionBanner"));
-    m_banner->setWordWrap(true);
-    m_banner->setStyleSheet(QStringLiteral("background: #fff4ce; color: #5c4400; border-bottom: 1px solid "
-                                           "#e8d48a; padding: 6px 10px; font-weight: bold;"));
+    m_banner->setText(
+        QStringLiteral("Connection lost \u2014 reconnecting\u2026 Replies you write meanwhile are "
+                       "kept and sent as soon as the connection is back."));
     m_banner->hide();
+    m_notifier = new Notifier(this);
+    connect(m_notifier, &Notifier::openRequested, this, &MainWindow::showConversation);
+    connect(m_notifier, &Notifier::notified, this, &MainWindow::notified);
 
     m_conversation = new ConversationView(m_session);
     auto* central = new QWidget;
@@ -72,6 +80,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_banner);
+    layout->addWidget(m_notifier->banner());
     layout->addWidget(m_conversation, 1);
     setCentralWidget(central);
 
@@ -84,21 +93,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     m_statusConnection->setObjectName(QStringLiteral("statusConnection"));
     statusBar()->addPermanentWidget(m_statusConnection);
     statusBar()->addPermanentWidget(m_statusIdentity);
-
-    m_tray = new QSystemTrayIcon(appIcon(), this);
-    m_tray->setToolTip(QStringLiteral("Parley Console"));
-    connect(m_tray, &QSystemTrayIcon::activated, this, [this] {
-        showNormal();
-        raise();
-        activateWindow();
-    });
-    connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
-        showNormal();
-        raise();
-        activateWindow();
-    });
-    if (QSystemTrayIcon::isSystemTrayAvailable())
-        m_tray->show();
+    followPalette(m_statusConnection, [this] { onConnectionState(); });
 
     connect(m_session, &Session::signedIn, this, &MainWindow::onSignedIn);
     connect(m_session, &Session::meChanged, this, &MainWindow::onMeChanged);
@@ -106,20 +101,21 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     connect(m_session, &Session::operationFailed, this, &MainWindow::showError);
     connect(m_session, &Session::newAssignment, this, [this](const QString& id) {
         auto c = m_session->conversation(id);
-        notify(
-            QStringLiteral("New chat assigned"),
-            c ? QStringLiteral("Customer %1 is waiting for your answer.").arg(shortId(c->customerSessionId))
-              : QStringLiteral("A customer is waiting for your answer."));
+        QString text = c ? QStringLiteral("%1 is waiting for your answer").arg(shopperLabel(*c))
+                         : QStringLiteral("A shopper is waiting for your answer");
+        if (c && !pageLabel(*c).isEmpty())
+            text += QStringLiteral(" (on %1)").arg(pageLabel(*c));
+        // Brought to the front when nothing else is, and announced all the same (the agent may
+        // be looking elsewhere): the banner stays until the agent acts on it.
         if (m_conversation->conversationId().isEmpty())
             showConversation(id);
+        notify(id, QStringLiteral("New chat assigned"), text + QLatin1Char('.'));
     });
     connect(m_session, &Session::customerMessage, this, [this](const QString& id, const QString& text) {
         if (id == m_session->currentConversation() && isActiveWindow())
-            return;
+            return; // the agent is looking at it
         auto c = m_session->conversation(id);
-        notify(c ? QStringLiteral("Customer %1").arg(shortId(c->customerSessionId))
-                 : QStringLiteral("Customer"),
-               text.left(200));
+        notify(id, c ? shopperLabel(*c) : QStringLiteral("Shopper"), text.left(200));
     });
     connect(m_session, &Session::sessionExpired, this, [this] {
         statusBar()->showMessage(QStringLiteral("Your session has expired. Please sign in again."));
@@ -128,6 +124,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     connect(mine, &QAbstractItemModel::dataChanged, this, &MainWindow::updateTitle);
     connect(mine, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateTitle);
     connect(mine, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateTitle);
+    connect(mine, &QAbstractItemModel::modelReset, this, &MainWindow::updateTitle);
 
     restoreLayout();
     onMeChanged();
@@ -137,20 +134,27 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
+QString MainWindow::lastNotification() const {
+    return m_notifier->last();
+}
+
+int MainWindow::notificationCount() const {
+    return m_notifier->count();
+}
+
 void MainWindow::buildDocks() {
     m_mineView = new QListView;
     m_mineView->setObjectName(QStringLiteral("myConversationsView"));
     auto* mineProxy = makeMyConversationsProxy(this);
     mineProxy->setSourceModel(m_session->myConversations());
     m_mineView->setModel(mineProxy);
-    m_mineView->setSpacing(2);
     m_mineView->setUniformItemSizes(false);
-    m_mineView->setItemDelegate(new FitWidthDelegate(m_mineView));
-    m_mineView->setTextElideMode(Qt::ElideRight);
+    m_mineView->setItemDelegate(new ConversationRowDelegate(m_mineView));
     m_mineView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_mineView->setResizeMode(QListView::Adjust); // re-lay out (and re-elide) when the dock is resized
     m_mineView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_mineView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_mineView->setMouseTracking(true);
     connect(m_mineView->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this](const QModelIndex& current) {
                 if (current.isValid())
@@ -159,25 +163,90 @@ void MainWindow::buildDocks() {
 
     m_queueView = makeTable(QStringLiteral("queueView"));
     m_queueView->setModel(m_session->queueModel());
-    m_queueView->setToolTip(QStringLiteral("Customers waiting for an agent. Double-click to watch one."));
-    m_queueView->horizontalHeader()->setSectionResizeMode(QueueModel::PositionColumn,
-                                                          QHeaderView::ResizeToContents);
-    m_queueView->horizontalHeader()->setSectionResizeMode(QueueModel::CustomerColumn, QHeaderView::Stretch);
-    m_queueView->horizontalHeader()->setSectionResizeMode(QueueModel::WaitingColumn,
-                                                          QHeaderView::ResizeToContents);
+    m_queueView->setToolTip(QStringLiteral("Shoppers waiting for an agent. Double-click to watch one."));
+    auto* qh = m_queueView->horizontalHeader();
+    qh->setSectionResizeMode(QueueModel::PositionColumn, QHeaderView::ResizeToContents);
+    // A shopper column as wide as a usual label: ResizeToContents measures only the rows in view
+    // when it runs, which is none while the dock is still being laid out.
+    const int shopperWidth =
+        m_queueView->fontMetrics().horizontalAdvance(QStringLiteral("Shopper MMMM")) + 24;
+    qh->setSectionResizeMode(QueueModel::CustomerColumn, QHeaderView::Interactive);
+    qh->resizeSection(QueueModel::CustomerColumn, shopperWidth);
+    qh->setSectionResizeMode(QueueModel::WaitingColumn, QHeaderView::ResizeToContents);
+    qh->setSectionResizeMode(QueueModel::PageColumn, QHeaderView::Stretch);
     connect(m_queueView, &QAbstractItemView::activated, this, [this](const QModelIndex& index) {
         showConversation(index.data(QueueModel::ConversationIdRole).toString());
     });
 
+    // The team, and below it the chats of the agent picked above (all when none is): clicking a
+    // chat watches it.
     m_teamView = makeTable(QStringLiteral("teamView"));
     auto* team = makeTeamProxy(this);
     team->setSourceModel(m_session->teamModel());
     m_teamView->setModel(team);
-    m_teamView->horizontalHeader()->setSectionResizeMode(TeamModel::NameColumn, QHeaderView::Stretch);
-    m_teamView->horizontalHeader()->setSectionResizeMode(TeamModel::PresenceColumn,
-                                                         QHeaderView::ResizeToContents);
-    m_teamView->horizontalHeader()->setSectionResizeMode(TeamModel::LoadColumn,
-                                                         QHeaderView::ResizeToContents);
+    m_teamView->setToolTip(QStringLiteral("Click an agent to see the chats it has."));
+    auto* th = m_teamView->horizontalHeader();
+    th->setSectionResizeMode(TeamModel::NameColumn, QHeaderView::Stretch);
+    th->setSectionResizeMode(TeamModel::PresenceColumn, QHeaderView::ResizeToContents);
+    th->setSectionResizeMode(TeamModel::LoadColumn, QHeaderView::ResizeToContents);
+
+    m_teamChatsProxy = new QSortFilterProxyModel(this);
+    m_teamChatsProxy->setSourceModel(m_session->teamChats());
+    m_teamChatsProxy->setFilterRole(TeamChatsModel::AgentIdRole);
+    m_teamChatsView = makeTable(QStringLiteral("teamChatsView"));
+    m_teamChatsView->setModel(m_teamChatsProxy);
+    auto* ch = m_teamChatsView->horizontalHeader();
+    ch->setSectionResizeMode(TeamChatsModel::ShopperColumn, QHeaderView::Interactive);
+    ch->resizeSection(TeamChatsModel::ShopperColumn, shopperWidth);
+    ch->setSectionResizeMode(TeamChatsModel::AgentColumn, QHeaderView::Interactive);
+    ch->resizeSection(TeamChatsModel::AgentColumn, shopperWidth);
+    ch->setSectionResizeMode(TeamChatsModel::PageColumn, QHeaderView::Stretch);
+    connect(m_teamChatsView, &QAbstractItemView::clicked, this, [this](const QModelIndex& index) {
+        showConversation(index.data(TeamChatsModel::ConversationIdRole).toString());
+    });
+    connect(m_teamChatsView, &QAbstractItemView::activated, this, [this](const QModelIndex& index) {
+        showConversation(index.data(TeamChatsModel::ConversationIdRole).toString());
+    });
+    m_teamChatsView->setToolTip(QStringLiteral("Click a chat to watch it."));
+    m_teamChatsLabel = new QLabel;
+    m_teamChatsLabel->setObjectName(QStringLiteral("teamChatsLabel"));
+    m_teamChatsLabel->setToolTip(
+        QStringLiteral("The chats the console has heard of: those that left the queue while you were "
+                       "connected, and those you opened. Click one to watch it."));
+    m_teamChatsAll = new QToolButton;
+    m_teamChatsAll->setObjectName(QStringLiteral("teamChatsAllButton"));
+    m_teamChatsAll->setText(QStringLiteral("All agents"));
+    m_teamChatsAll->setAutoRaise(true);
+    connect(m_teamChatsAll, &QToolButton::clicked, this, [this] { filterTeamChats(QString()); });
+    // Only a person picks the agent: the team list re-sorts and resets itself on presence and
+    // load changes, and its current row must not pick for them.
+    for (auto signal : {&QAbstractItemView::clicked, &QAbstractItemView::activated})
+        connect(m_teamView, signal, this, [this](const QModelIndex& index) {
+            filterTeamChats(index.data(AgentListModel::AgentIdRole).toString());
+        });
+    connect(team, &QAbstractItemModel::modelReset, this, [this] { filterTeamChats(m_teamChatsAgent); });
+    connect(team, &QAbstractItemModel::rowsInserted, this, [this] { filterTeamChats(m_teamChatsAgent); });
+    connect(team, &QAbstractItemModel::rowsRemoved, this, [this] { filterTeamChats(m_teamChatsAgent); });
+    for (QAbstractItemModel* m : {static_cast<QAbstractItemModel*>(m_session->teamChats()),
+                                  static_cast<QAbstractItemModel*>(m_session->teamModel())}) {
+        connect(m, &QAbstractItemModel::rowsInserted, this, &MainWindow::updateTeamChatsLabel);
+        connect(m, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateTeamChatsLabel);
+        connect(m, &QAbstractItemModel::modelReset, this, &MainWindow::updateTeamChatsLabel);
+    }
+    auto* chatsHeader = new QHBoxLayout;
+    chatsHeader->setContentsMargins(4, 0, 0, 0);
+    chatsHeader->addWidget(m_teamChatsLabel, 1);
+    chatsHeader->addWidget(m_teamChatsAll, 0, Qt::AlignTop);
+    auto* chatsPane = new QWidget;
+    auto* chatsLayout = new QVBoxLayout(chatsPane);
+    chatsLayout->setContentsMargins(0, 4, 0, 0);
+    chatsLayout->addLayout(chatsHeader);
+    chatsLayout->addWidget(m_teamChatsView, 1);
+    auto* teamSplit = new QSplitter(Qt::Vertical);
+    teamSplit->setObjectName(QStringLiteral("teamSplitter"));
+    teamSplit->addWidget(m_teamView);
+    teamSplit->addWidget(chatsPane);
+    teamSplit->setSizes({220, 260});
 
     auto dock = [this](const QString& title, const QString& name, QWidget* w, Qt::DockWidgetArea area) {
         auto* d = new QDockWidget(title, this);
@@ -192,20 +261,15 @@ void MainWindow::buildDocks() {
                       Qt::LeftDockWidgetArea);
     m_queueDock =
         dock(QStringLiteral("Queue"), QStringLiteral("queueDock"), m_queueView, Qt::LeftDockWidgetArea);
-    m_teamDock =
-        dock(QStringLiteral("Team"), QStringLiteral("teamDock"), m_teamView, Qt::RightDockWidgetArea);
+    m_teamDock = dock(QStringLiteral("Team"), QStringLiteral("teamDock"), teamSplit, Qt::RightDockWidgetArea);
     splitDockWidget(m_mineDock, m_queueDock, Qt::Vertical);
-    resizeDocks({m_mineDock, m_teamDock}, {300, 260}, Qt::Horizontal);
-    resizeDocks({m_mineDock, m_queueDock}, {420, 220}, Qt::Vertical);
+    resizeDocks({m_mineDock, m_teamDock}, {300, 300}, Qt::Horizontal);
+    resizeDocks({m_mineDock, m_queueDock}, {440, 200}, Qt::Vertical);
 
-    // Dock titles carry live counts.
+    // Dock titles carry live counts. The queue is live whatever the presence: the server tells
+    // every connected agent, and each (re)connect takes a fresh snapshot.
     auto retitle = [this] {
-        // The server sends queue changes to online agents only: offline, the list is a snapshot.
-        const int waiting = m_session->queueModel()->rowCount();
-        m_queueDock->setWindowTitle(
-            m_session->me().presence == proto::Presence::Online
-                ? QStringLiteral("Queue (%1)").arg(waiting)
-                : QStringLiteral("Queue (%1, live when you are online)").arg(waiting));
+        m_queueDock->setWindowTitle(QStringLiteral("Queue (%1)").arg(m_session->queueModel()->rowCount()));
         int online = 0;
         for (const auto& a : m_session->teamModel()->agents())
             online += a.presence == proto::Presence::Online ? 1 : 0;
@@ -220,6 +284,38 @@ void MainWindow::buildDocks() {
     }
     connect(m_session, &Session::meChanged, this, retitle);
     retitle();
+    updateTeamChatsLabel();
+}
+
+void MainWindow::filterTeamChats(const QString& agentId) {
+    m_teamChatsAgent = m_session->teamModel()->rowOf(agentId) >= 0 ? agentId : QString();
+    m_teamChatsProxy->setFilterFixedString(m_teamChatsAgent);
+    // The picked agent stays highlighted whatever the list did meanwhile.
+    QSignalBlocker block(m_teamView->selectionModel());
+    m_teamView->selectionModel()->clear();
+    const QAbstractItemModel* team = m_teamView->model();
+    for (int row = 0; row < team->rowCount() && !m_teamChatsAgent.isEmpty(); ++row)
+        if (team->index(row, 0).data(AgentListModel::AgentIdRole).toString() == m_teamChatsAgent)
+            m_teamView->selectionModel()->setCurrentIndex(
+                team->index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_teamView->viewport()->update();
+    updateTeamChatsLabel();
+}
+
+void MainWindow::updateTeamChatsLabel() {
+    m_teamChatsAll->setVisible(!m_teamChatsAgent.isEmpty());
+    const int row = m_session->teamModel()->rowOf(m_teamChatsAgent);
+    if (m_teamChatsAgent.isEmpty() || row < 0) {
+        m_teamChatsLabel->setText(QStringLiteral("Team chats (%1)").arg(m_session->teamChats()->rowCount()));
+        return;
+    }
+    const auto& a = m_session->teamModel()->at(row);
+    const int known = m_session->teamChats()->countFor(m_teamChatsAgent);
+    QString text = QStringLiteral("Chats of %1: %2").arg(qs(a.displayName)).arg(known);
+    // Those assigned before this console connected are not known until the server mentions them.
+    if (a.activeChats > known)
+        text += QStringLiteral(" of %1").arg(a.activeChats);
+    m_teamChatsLabel->setText(text);
 }
 
 void MainWindow::buildActions() {
@@ -245,8 +341,8 @@ void MainWindow::buildActions() {
     auto* watch = new QAction(QStringLiteral("&Watch conversation\u2026"), this);
     watch->setObjectName(QStringLiteral("watchAction"));
     watch->setShortcut(QKeySequence::Open);
-    watch->setToolTip(QStringLiteral("Open any conversation read-only by its id"));
-    connect(watch, &QAction::triggered, this, &MainWindow::watchById);
+    watch->setToolTip(QStringLiteral("Read along in any conversation: pick it by shopper, page or id"));
+    connect(watch, &QAction::triggered, this, &MainWindow::watchConversation);
 
     auto* refresh = new QAction(QStringLiteral("&Refresh"), this);
     refresh->setShortcut(QKeySequence::Refresh);
@@ -256,6 +352,16 @@ void MainWindow::buildActions() {
     m_closeChatAction->setObjectName(QStringLiteral("closeChatAction"));
     m_closeChatAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+W")));
     connect(m_closeChatAction, &QAction::triggered, m_conversation, &ConversationView::requestClose);
+
+    auto* clearFinished = new QAction(QStringLiteral("Clear &finished chats"), this);
+    clearFinished->setObjectName(QStringLiteral("clearFinishedAction"));
+    clearFinished->setToolTip(QStringLiteral("Take closed chats and chats no longer yours off the list"));
+    connect(clearFinished, &QAction::triggered, this, [this] {
+        const int n = m_session->clearFinishedConversations();
+        statusBar()->showMessage(n == 1 ? QStringLiteral("1 finished chat cleared.")
+                                        : QStringLiteral("%1 finished chats cleared.").arg(n),
+                                 5000);
+    });
 
     auto* next = new QAction(QStringLiteral("&Next chat"), this);
     next->setShortcut(QKeySequence(QStringLiteral("Ctrl+PgDown")));
@@ -271,7 +377,12 @@ void MainWindow::buildActions() {
     signOut->setObjectName(QStringLiteral("signOutAction"));
     connect(signOut, &QAction::triggered, this, &MainWindow::signOutRequested);
     auto* quit = new QAction(QStringLiteral("&Quit"), this);
-    quit->setShortcut(QKeySequence::Quit);
+    quit->setObjectName(QStringLiteral("quitAction"));
+    // Ctrl+Q also where the platform names no quit key (some desktops and platform plugins).
+    QList<QKeySequence> quitKeys = QKeySequence::keyBindings(QKeySequence::Quit);
+    if (!quitKeys.contains(QKeySequence(QStringLiteral("Ctrl+Q"))))
+        quitKeys << QKeySequence(QStringLiteral("Ctrl+Q"));
+    quit->setShortcuts(quitKeys);
     quit->setMenuRole(QAction::QuitRole);
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
@@ -293,6 +404,7 @@ void MainWindow::buildActions() {
     chat->addAction(prev);
     chat->addSeparator();
     chat->addAction(m_closeChatAction);
+    chat->addAction(clearFinished);
 
     auto* view = menuBar()->addMenu(QStringLiteral("&View"));
     const std::pair<QDockWidget*, const char*> docks[] = {
@@ -307,6 +419,12 @@ void MainWindow::buildActions() {
                 w->setFocus();
         });
     }
+    view->addSeparator();
+    m_soundAction = view->addAction(QStringLiteral("Play a &sound for new chats and messages"));
+    m_soundAction->setObjectName(QStringLiteral("soundAction"));
+    m_soundAction->setCheckable(true);
+    m_soundAction->setChecked(m_notifier->soundEnabled());
+    connect(m_soundAction, &QAction::toggled, m_notifier, &Notifier::setSoundEnabled);
 
     m_adminMenu = menuBar()->addMenu(QStringLiteral("&Administration"));
     m_adminMenu->setObjectName(QStringLiteral("adminMenu"));
@@ -342,6 +460,7 @@ void MainWindow::onSignedIn() {
     m_agentsAction->setEnabled(admin);
     m_settingsAction->setEnabled(admin);
     m_conversation->setConversation({});
+    m_notifier->dismiss();
     onMeChanged();
     updateTitle();
 }
@@ -369,30 +488,35 @@ void MainWindow::onConnectionState() {
     using State = RealtimeClient::State;
     const State s = m_session->realtime()->state();
     m_banner->setVisible(m_session->isSignedIn() && s == State::Reconnecting);
+    theme::Tone tone = theme::Tone::Info;
     switch (s) {
     case State::Connected:
         m_statusConnection->setText(QStringLiteral("\u25cf Live"));
-        m_statusConnection->setStyleSheet(QStringLiteral("color: #1e8a44;"));
+        tone = theme::Tone::Success;
         break;
     case State::Connecting:
         m_statusConnection->setText(QStringLiteral("\u25cb Connecting\u2026"));
-        m_statusConnection->setStyleSheet(QStringLiteral("color: #8a6d00;"));
+        tone = theme::Tone::Warning;
         break;
     case State::Reconnecting:
         m_statusConnection->setText(QStringLiteral("\u25cb Reconnecting\u2026"));
-        m_statusConnection->setStyleSheet(QStringLiteral("color: #b3261e;"));
+        tone = theme::Tone::Error;
         break;
     case State::Disconnected:
         m_statusConnection->setText(QStringLiteral("\u25cb Not connected"));
-        m_statusConnection->setStyleSheet(QStringLiteral("color: #6b747d;"));
         break;
     }
+    QPalette p = m_statusConnection->palette();
+    p.setColor(QPalette::WindowText,
+               s == State::Disconnected ? theme::mutedText(p) : theme::toneText(p, tone));
+    m_statusConnection->setPalette(p);
 }
 
 void MainWindow::showConversation(const QString& id) {
     if (id.isEmpty())
         return;
     m_session->setCurrentConversation(id);
+    m_notifier->seen(id);
     if (m_conversation->conversationId() != id)
         m_conversation->setConversation(id);
     // Keep the list selection in step without re-entering through currentChanged.
@@ -417,41 +541,32 @@ void MainWindow::selectRelative(int delta) {
     showConversation(qs(m_session->myConversations()->at(row).id));
 }
 
-void MainWindow::watchById() {
-    bool ok = false;
-    const QString id = QInputDialog::getText(this, QStringLiteral("Watch conversation"),
-                                             QStringLiteral("Conversation id:"), QLineEdit::Normal, {}, &ok)
-                           .trimmed();
-    if (!ok || id.isEmpty())
-        return;
-    if (QUuid::fromString(id).isNull()) {
-        statusBar()->showMessage(QStringLiteral("\u201c%1\u201d is not a conversation id.").arg(id), 8000);
-        return;
-    }
-    showConversation(id);
+void MainWindow::watchConversation() {
+    auto* dialog = new WatchDialog(m_session, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this,
+            [this, dialog] { showConversation(dialog->selectedConversation()); });
+    dialog->open();
 }
 
 void MainWindow::updateTitle() {
+    const int attention = m_session->myConversations()->totalAttention();
     const int unread = m_session->myConversations()->totalUnread();
     QString title = QStringLiteral("Parley Console");
     if (m_session->isSignedIn())
         title += QStringLiteral(" \u2014 ") + qs(m_session->me().displayName);
-    if (unread > 0)
-        title = QStringLiteral("(%1) ").arg(unread) + title;
+    if (attention > 0)
+        title = QStringLiteral("(%1) ").arg(attention) + title;
     setWindowTitle(title);
-    m_tray->setToolTip(unread > 0 ? QStringLiteral("Parley Console: %1 unread").arg(unread)
-                                  : QStringLiteral("Parley Console"));
+    m_notifier->setTrayToolTip(attention > 0
+                                   ? QStringLiteral("Parley Console: %1 waiting for you").arg(attention)
+                                   : QStringLiteral("Parley Console"));
     m_mineDock->setWindowTitle(unread > 0 ? QStringLiteral("My conversations (%1 unread)").arg(unread)
                                           : QStringLiteral("My conversations"));
 }
 
-void MainWindow::notify(const QString& title, const QString& text) {
-    m_lastNotification = title + QStringLiteral(": ") + text;
-    ++m_notifications;
-    if (m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
-        m_tray->showMessage(title, text, appIcon(), 6000);
-    QApplication::alert(this);
-    emit notified(title, text);
+void MainWindow::notify(const QString& conversationId, const QString& title, const QString& text) {
+    m_notifier->notify(conversationId, title, text);
 }
 
 void MainWindow::showError(const QString& what, const ApiError& error) {
@@ -511,16 +626,115 @@ void MainWindow::saveLayout() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!m_quitting && m_session->isSignedIn() && m_session->isOnline()) {
+        event->ignore();
+        if (m_leaving || m_quitBox)
+            return; // already on its way
+        const int open = int(m_session->myConversations()->openIds().size());
+        if (open > 0)
+            askBeforeQuitting(open);
+        else
+            goOfflineThenQuit(false); // nothing to lose: just do not leave a ghost online
+        return;
+    }
     saveLayout();
     event->accept();
     emit closed();
 }
 
+void MainWindow::askBeforeQuitting(int openChats) {
+    QString text = openChats == 1 ? QStringLiteral("You are online and have an open chat.")
+                                  : QStringLiteral("You are online and have %1 open chats.").arg(openChats);
+    text += QStringLiteral(
+        "\n\nGo offline before quitting? Your chats stay yours: you can answer them when you are back, and "
+        "no new ones come to you meanwhile.\n\nIf you quit while online, your chats go back to the queue "
+        "about a minute after you leave, for the next free agent.");
+    if (const int pending = m_session->outbox()->count(); pending > 0)
+        text +=
+            pending == 1
+                ? QStringLiteral("\n\n1 reply is not sent yet; it is kept and sent when you next sign in.")
+                : QStringLiteral("\n\n%1 replies are not sent yet; they are kept and sent when you "
+                                 "next sign in.")
+                      .arg(pending);
+    auto* box = new QMessageBox(QMessageBox::Question, QStringLiteral("Quit Parley Console"), text,
+                                QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("quitConfirmBox"));
+    QPushButton* offline = box->addButton(QStringLiteral("Go offline and quit"), QMessageBox::AcceptRole);
+    offline->setObjectName(QStringLiteral("quitGoOfflineButton"));
+    QPushButton* online =
+        box->addButton(QStringLiteral("Quit, chats back to the queue"), QMessageBox::DestructiveRole);
+    online->setObjectName(QStringLiteral("quitStayOnlineButton"));
+    QPushButton* cancel = box->addButton(QMessageBox::Cancel);
+    cancel->setObjectName(QStringLiteral("quitCancelButton"));
+    box->setDefaultButton(offline);
+    box->setEscapeButton(cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, offline, online](int) {
+        if (box->clickedButton() == offline)
+            goOfflineThenQuit(true);
+        else if (box->clickedButton() == online)
+            quitNow();
+    });
+    m_quitBox = box;
+    box->open();
+}
+
+void MainWindow::goOfflineThenQuit(bool askOnFailure) {
+    m_leaving = true;
+    statusBar()->showMessage(QStringLiteral("Going offline\u2026"));
+    auto done = std::make_shared<bool>(false);
+    // A server that does not answer must not keep the console from quitting for long.
+    QTimer::singleShot(8000, this, [this, done, askOnFailure] {
+        if (*done)
+            return;
+        *done = true;
+        m_leaving = false;
+        if (!askOnFailure)
+            quitNow();
+        else
+            statusBar()->showMessage(QStringLiteral("The server did not answer: you are still online."),
+                                     10000);
+    });
+    m_session->setPresence(proto::Presence::Offline, [this, done, askOnFailure](bool ok) {
+        if (*done)
+            return;
+        *done = true;
+        m_leaving = false;
+        if (ok || !askOnFailure) {
+            quitNow();
+            return;
+        }
+        auto* box = new QMessageBox(
+            QMessageBox::Warning, QStringLiteral("Quit Parley Console"),
+            QStringLiteral(
+                "Going offline failed, so you are still online. If you quit now, your chats go back "
+                "to the queue about a minute after you leave."),
+            QMessageBox::NoButton, this);
+        box->setObjectName(QStringLiteral("quitFailedBox"));
+        QPushButton* anyway = box->addButton(QStringLiteral("Quit anyway"), QMessageBox::DestructiveRole);
+        box->addButton(QMessageBox::Cancel);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [this, box, anyway](int) {
+            if (box->clickedButton() == anyway)
+                quitNow();
+        });
+        box->open();
+    });
+}
+
+void MainWindow::quitNow() {
+    m_quitting = true;
+    close();
+    m_quitting = false; // the window may be shown again (a test, or signing in anew)
+}
+
 void MainWindow::changeEvent(QEvent* event) {
     // Coming back to the window counts as reading the chat in front.
     if (event->type() == QEvent::ActivationChange && isActiveWindow() &&
-        !m_conversation->conversationId().isEmpty())
+        !m_conversation->conversationId().isEmpty()) {
         m_session->setCurrentConversation(m_conversation->conversationId());
+        m_notifier->seen(m_conversation->conversationId());
+    }
     QMainWindow::changeEvent(event);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The agent's workplace: presence switch, my conversations, the queue, the conversation in front,
-// the team; admin tools for admins. Everything is fed by the Session's models and events.
+// the team and its chats; admin tools for admins. Everything is fed by the Session's models and
+// events. Arrivals are announced through the Notifier (banner, tray, sound, taskbar flag).
 
 #include <QMainWindow>
 #include <QPointer>
@@ -9,7 +10,8 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QListView;
-class QSystemTrayIcon;
+class QMessageBox;
+class QSortFilterProxyModel;
 class QTableView;
 class QToolButton;
 
@@ -20,10 +22,13 @@ struct ApiError;
 
 namespace parley::console::gui {
 
+class AgentsEditor;
 class ConversationView;
 class FaqEditor;
 class AgentsEditor;
 class SettingsEditor;
+class NoticeBar;
+class Notifier;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -32,13 +37,16 @@ public:
     ~MainWindow() override;
 
     ConversationView* conversationView() const { return m_conversation; }
+    Notifier* notifier() const { return m_notifier; }
     // Brings a conversation to the front (watching it read-only when it is not mine).
     void showConversation(const QString& conversationId);
-    QString lastNotification() const { return m_lastNotification; }
-    int notificationCount() const { return m_notifications; }
+    QString lastNotification() const;
+    int notificationCount() const;
     FaqEditor* openFaqEditor();
     AgentsEditor* openAgentsEditor();
     SettingsEditor* openSettingsEditor();
+    // Opens the "Watch a conversation" picker (objectName "watchDialog").
+    void watchConversation();
 
 signals:
     void notified(const QString& title, const QString& text);
@@ -55,20 +63,32 @@ private:
     void onMeChanged();
     void onConnectionState();
     void onSignedIn();
-    void notify(const QString& title, const QString& text);
+    void notify(const QString& conversationId, const QString& title, const QString& text);
     void updateTitle();
-    void watchById();
+    void updateTeamChatsLabel();
+    // Shows the chats of one agent ("" : of everyone) below the team list.
+    void filterTeamChats(const QString& agentId);
     void selectRelative(int delta);
     void showError(const QString& what, const ApiError& error);
     void restoreLayout();
     void saveLayout();
+    // Quitting while online with chats: asks whether to go offline first (objectName "quitConfirmBox").
+    void askBeforeQuitting(int openChats);
+    void goOfflineThenQuit(bool askOnFailure);
+    void quitNow();
 
     Session* m_session;
     ConversationView* m_conversation;
-    QLabel* m_banner;
+    NoticeBar* m_banner;
+    Notifier* m_notifier;
     QListView* m_mineView;
     QTableView* m_queueView;
     QTableView* m_teamView;
+    QTableView* m_teamChatsView;
+    QSortFilterProxyModel* m_teamChatsProxy;
+    QLabel* m_teamChatsLabel;
+    QToolButton* m_teamChatsAll;
+    QString m_teamChatsAgent; // whose chats the team view shows ("" : everyone's)
     QDockWidget* m_mineDock;
     QDockWidget* m_queueDock;
     QDockWidget* m_teamDock;
@@ -76,16 +96,17 @@ private:
     QAction* m_closeChatAction;
     QAction* m_faqAction;
     QAction* m_agentsAction;
+    QAction* m_soundAction;
     QMenu* m_adminMenu = nullptr;
     QLabel* m_statusIdentity;
     QLabel* m_statusConnection;
-    QSystemTrayIcon* m_tray;
-    QString m_lastNotification;
-    int m_notifications = 0;
     QPointer<FaqEditor> m_faqEditor;
     QPointer<AgentsEditor> m_agentsEditor;
     QPointer<SettingsEditor> m_settingsEditor;
     QAction* m_settingsAction;
+    QPointer<QMessageBox> m_quitBox;
+    bool m_quitting = false; // the close is decided: the next closeEvent goes through
+    bool m_leaving = false;  // going offline before quitting
 };
 
 } // namespace parley::console::gui

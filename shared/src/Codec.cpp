@@ -38,6 +38,25 @@ void to_json(json& j, const Conversation& v) {
              {"created_at", v.createdAt},
              {"updated_at", v.updatedAt},
              {"queue_position", v.queuePosition ? json(*v.queuePosition) : json(nullptr)}};
+    // v1.1 fields only when there is something to say, so a v1 answer stays exactly as it was.
+    if (v.contact) {
+        j["contact"] = json{{"email", v.contact->email}};
+        if (v.contact->name)
+            j["contact"]["name"] = *v.contact->name;
+    }
+    if (!v.context.empty()) {
+        json ctx = json::object();
+        const std::pair<const char*, const std::optional<std::string>*> fields[] = {
+            {"page_url", &v.context.pageUrl},
+            {"page_title", &v.context.pageTitle},
+            {"referrer", &v.context.referrer},
+            {"locale", &v.context.locale},
+            {"user_agent", &v.context.userAgent}};
+        for (const auto& [key, value] : fields)
+            if (*value)
+                ctx[key] = **value;
+        j["context"] = std::move(ctx);
+    }
 }
 
 void from_json(const json& j, Conversation& v) {
@@ -51,6 +70,26 @@ void from_json(const json& j, Conversation& v) {
     v.updatedAt = j.at("updated_at").get<std::string>();
     auto qp = j.find("queue_position");
     v.queuePosition = (qp == j.end() || qp->is_null()) ? std::nullopt : std::optional<int>(qp->get<int>());
+    // v1.1: optional, and tolerant (clients ignore what they do not understand).
+    v.contact.reset();
+    if (auto ct = j.find("contact"); ct != j.end() && ct->is_object()) {
+        auto email = ct->find("email");
+        if (email != ct->end() && email->is_string()) {
+            Contact contact{email->get<std::string>(), std::nullopt};
+            if (auto name = ct->find("name"); name != ct->end() && name->is_string())
+                contact.name = name->get<std::string>();
+            v.contact = std::move(contact);
+        }
+    }
+    v.context = {};
+    if (auto cx = j.find("context"); cx != j.end() && cx->is_object()) {
+        auto text = [&cx](const char* key) -> std::optional<std::string> {
+            auto it = cx->find(key);
+            return it != cx->end() && it->is_string() ? std::optional(it->get<std::string>()) : std::nullopt;
+        };
+        v.context = PageContext{text("page_url"), text("page_title"), text("referrer"), text("locale"),
+                                text("user_agent")};
+    }
 }
 
 void to_json(json& j, const Message& v) {

@@ -13,6 +13,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
+#include <QLayout>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -77,6 +78,64 @@ private slots:
     void cleanup() {
         m_window.reset();
         m_session.reset();
+    }
+
+    // Issue 19: "1 agents"; one validation error per save; buttons that jump when the status line
+    // appears or clears. (First in this suite: the server knows only admin yet.)
+    void agentsEditorValidatesEverythingAtOnce() {
+        AgentsEditor* editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowCount() == 1, 10000);
+        QCOMPARE(editor->statusText(), QStringLiteral("1 agent."));
+        QVERIFY(QTest::qWaitForWindowExposed(editor));
+        auto* save = find<QPushButton>(editor, "saveAgentButton");
+        auto* newButton = find<QPushButton>(editor, "newAgentButton");
+        // Where a button is once every pending layout request has been carried out.
+        auto at = [editor](QWidget* w) {
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+            editor->layout()->activate();
+            return w->mapTo(editor, QPoint(0, 0));
+        };
+        const QPoint saveAt = at(save);
+        const QPoint newAt = at(newButton);
+
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        typeInto(find<QLineEdit>(editor, "usernameEdit"), QStringLiteral("frank smith"));
+        typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("short"));
+        QTest::mouseClick(save, Qt::LeftButton);
+        // Every problem at once, each at its field, and nothing sent.
+        QCOMPARE(editor->fieldError(QStringLiteral("username")),
+                 QStringLiteral("Use 1 to 64 letters, digits, dots, dashes or underscores (no spaces)."));
+        QCOMPARE(editor->fieldError(QStringLiteral("display_name")),
+                 QStringLiteral("Enter the name customers and colleagues see."));
+        QCOMPARE(editor->fieldError(QStringLiteral("password")),
+                 QStringLiteral("Use at least 8 characters."));
+        QCOMPARE(editor->statusText(), QStringLiteral("Not saved: 3 problems, see the marked fields."));
+        QVERIFY(!editor->isBusy());
+        QCOMPARE(editor->model()->rowCount(), 1);
+        QCOMPARE(at(save), saveAt);
+        QCOMPARE(at(newButton), newAt);
+
+        // A taken username is caught before asking the server, with the rest.
+        typeInto(find<QLineEdit>(editor, "usernameEdit"), QStringLiteral("admin"));
+        QTest::mouseClick(save, Qt::LeftButton);
+        QCOMPARE(editor->fieldError(QStringLiteral("username")),
+                 QStringLiteral("This username is already taken."));
+        QCOMPARE(editor->statusText(), QStringLiteral("Not saved: 3 problems, see the marked fields."));
+
+        // The last admin keeps the role.
+        clickRow(find<QTableView>(editor, "agentsTable"), 0, AgentsModel::UsernameColumn);
+        QCOMPARE(find<QLineEdit>(editor, "usernameEdit")->text(), QStringLiteral("admin"));
+        QCOMPARE(editor->statusText(), QString());
+        QCOMPARE(at(save), saveAt);
+        find<QComboBox>(editor, "roleCombo")->setCurrentIndex(0);
+        QTest::mouseClick(save, Qt::LeftButton);
+        QCOMPARE(editor->fieldError(QStringLiteral("role")),
+                 QStringLiteral("The last administrator must stay one."));
+        QCOMPARE(editor->statusText(), QStringLiteral("Not saved: see the marked field."));
+        QCOMPARE(at(save), saveAt);
+        QCOMPARE(at(newButton), newAt);
+        editor->close();
     }
 
     void adminMenuOnlyForAdmins() {

@@ -2,6 +2,7 @@
 #include "ConsoleTestUtil.h"
 
 #include "core/QueueModel.h"
+#include "core/Shopper.h"
 
 #include <QAbstractItemModelTester>
 
@@ -39,10 +40,10 @@ private slots:
                  qs(second.conversationId));
         QCOMPARE(model.index(0, QueueModel::PositionColumn).data().toInt(), 1);
         QCOMPARE(model.index(1, QueueModel::PositionColumn).data().toInt(), 2);
-        QVERIFY(model.index(0, QueueModel::CustomerColumn)
-                    .data()
-                    .toString()
-                    .startsWith(QLatin1String("Customer ")));
+        // The shopper as every other view names it.
+        QCOMPARE(model.index(0, QueueModel::CustomerColumn).data().toString(),
+                 QStringLiteral("Shopper ") + parley::console::shopperCode(first.sessionId));
+        QCOMPARE(model.index(0, QueueModel::PageColumn).data().toString(), QString()); // not told yet
 
         // Waiting time follows the clock, not the server.
         const QDateTime requested = model.index(0, 0).data(QueueModel::RequestedAtRole).toDateTime();

@@ -11,6 +11,7 @@ namespace proto = parley::protocol;
 class TestSession : public QObject, private ServerFixture {
     Q_OBJECT
 private:
+    QTemporaryDir m_settingsDir; // replies waiting to be sent are saved there
     std::string m_adminId;
     std::unique_ptr<Session> m_session;
 
@@ -29,9 +30,11 @@ private:
 
 private slots:
     void initTestCase() {
+        isolateSettings(m_settingsDir);
         QVERIFY(startServerAsAdmin());
         m_adminId = agentIdOf(*m_http, m_adminToken, "admin");
         QVERIFY(!m_adminId.empty());
+        QVERIFY(!createAgent(*m_http, m_adminToken, "carol", "Carol", 2).empty());
     }
 
     void init() {
@@ -176,6 +179,58 @@ private slots:
         QCOMPARE(customerSays(*m_http, c, "after too"), 201);
         QTRY_COMPARE_WITH_TIMEOUT(seqs(m_session->messages(id)), serverSeqs(c), 10000);
         QCOMPARE(m_session->messages(id)->messages().back().content, std::string("after too"));
+    }
+
+    // A reply typed while the server is down and the console closed before it could be sent is
+    // not lost: it is saved, and sent (once) when the agent signs in again.
+    void unsentReplySurvivesTheConsole() {
+        m_session->setPresence(proto::Presence::Online);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->me().presence, proto::Presence::Online, 10000);
+        const Customer c = customerWantingAgent(*m_http);
+        const QString id = qs(c.conversationId);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->canWrite(id), 10000);
+        m_session->outbox()->setBackoff(100, 200);
+        QVERIFY(m_server.stop());
+        const QString clientMsgId = m_session->sendMessage(id, QStringLiteral("Your refund is on its way."));
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->outbox()->attemptCount() >= 2, 10000);
+        m_session.reset(); // the console closes (or crashes) with the reply still pending
+        QVERIFY(m_server.start());
+
+        m_session = std::make_unique<Session>();
+        QVERIFY(signIn(*m_session, m_server, QStringLiteral("admin"),
+                       QString::fromLatin1(ServerProcess::kAdminPassword)));
+        // (A reply refused earlier in this suite stays listed, failed, for the agent to see.)
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->outbox()->pending(id).isEmpty(), 15000);
+        int found = 0;
+        for (const auto& m : messagesOf(*m_http, c.token, c.conversationId))
+            if (m["content"] == "Your refund is on its way.") {
+                ++found;
+                QCOMPARE(js(m["client_msg_id"]), clientMsgId);
+            }
+        QCOMPARE(found, 1);
+    }
+
+    // An admin may close any chat with an agent (the server allows it); an agent only its own.
+    void adminMayCloseAnyChat() {
+        const std::string bob = m_http->login("bob", "agent-pass-1");
+        QVERIFY(!bob.empty());
+        QVERIFY(setPresence(*m_http, bob, "online"));
+        const Customer c = customerWantingAgent(*m_http); // goes to bob
+        const QString id = qs(c.conversationId);
+        m_session->openConversation(id);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->messages(id)->isLoaded(), 10000);
+        QVERIFY(!m_session->canWrite(id));
+        QVERIFY(m_session->canClose(id));
+        Session agent;
+        QVERIFY(signIn(agent, m_server, QStringLiteral("carol"), QStringLiteral("agent-pass-1")));
+        agent.openConversation(id);
+        QTRY_VERIFY_WITH_TIMEOUT(agent.messages(id)->isLoaded(), 10000);
+        QVERIFY(!agent.canClose(id));
+        m_session->closeConversation(id);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->conversation(id)->status, proto::ConversationStatus::Closed,
+                                  10000);
+        QVERIFY(!m_session->canClose(id));
+        QVERIFY(setPresence(*m_http, bob, "offline"));
     }
 
     void signOutClearsEverything() {

@@ -29,6 +29,26 @@ std::optional<MessageKind> parseMessageKind(std::string_view s);
 std::optional<Role> parseRole(std::string_view s);
 std::optional<Presence> parsePresence(std::string_view s);
 
+// v1.1 "Agents at work": what the shopper told us (reply address) and where it is in the shop.
+// Optional on the wire: a v1 server sends neither, and then these stay empty.
+struct Contact {
+    std::string email;
+    std::optional<std::string> name;
+
+    bool operator==(const Contact&) const = default;
+};
+
+struct PageContext {
+    std::optional<std::string> pageUrl;
+    std::optional<std::string> pageTitle;
+    std::optional<std::string> referrer;
+    std::optional<std::string> locale;
+    std::optional<std::string> userAgent;
+
+    bool empty() const { return !pageUrl && !pageTitle && !referrer && !locale && !userAgent; }
+    bool operator==(const PageContext&) const = default;
+};
+
 struct Conversation {
     std::string id;
     std::string customerSessionId;
@@ -39,6 +59,8 @@ struct Conversation {
     std::string createdAt;
     std::string updatedAt;
     std::optional<int> queuePosition; // 1-based place while waiting in the queue, else null
+    std::optional<Contact> contact;   // v1.1; written as null/omitted when unknown
+    PageContext context;              // v1.1; omitted when empty
 
     bool isQueued() const { return status == ConversationStatus::Agent && !assignedAgentId; }
     bool operator==(const Conversation&) const = default;
