@@ -203,11 +203,18 @@ bool misspelledFunctionWord(std::string_view word, text::Language language) {
 }
 
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
-    for (std::size_t i = 1; i < tokens.size(); ++i)
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
         if (tokens[i].word == "us" && tokens[i - 1].word == "the") {
             tokens[i].word = "usa";
             tokens[i].stem = text::stem("usa", language);
         }
+        // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
+        const auto& before = tokens[i - 1].word;
+        if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id")) {
+            tokens[i].word = "want";
+            tokens[i].stem = text::stem("want", language);
+        }
+    }
 }
 
 std::vector<std::string_view> handoffPhrases() {

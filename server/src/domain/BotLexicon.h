@@ -38,7 +38,7 @@ bool startsClause(std::string_view foldedWord);
 // letter swapped with the next, left out or (from five letters) doubled. ASCII words only.
 bool misspelledFunctionWord(std::string_view foldedWord, text::Language language);
 
-// Reads what single words cannot tell: "the US" is the country, not "us".
+// Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want".
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
 
 // Phrases that ask for a person, in English, German, French and Spanish whatever the
