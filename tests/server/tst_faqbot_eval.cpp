@@ -2,8 +2,9 @@
 // answers it gives at least 95 % are right (precision), and it answers at least 85 % of the
 // messages the FAQ does answer (recall), over the whole set. The figures of each half are printed
 // as well: tune.tsv is what the thresholds and the default keywords were tuned on, check.tsv was
-// not, so its figures are the ones to expect on messages nobody tuned for. Also prints every
-// message the bot got wrong.
+// not; heldout.tsv was written later and is only printed, never part of the two figures, so its
+// figures are the ones to expect on messages nobody tuned for. Also prints every message the bot
+// got wrong.
 #include "domain/DefaultFaq.h"
 #include "domain/FaqBot.h"
 
@@ -102,14 +103,17 @@ class TestFaqBotEval : public QObject {
 private slots:
     void precisionAndRecall() {
         Figures all;
-        for (const char* half : {"tune", "check"}) {
+        for (const char* half : {"tune", "check", "heldout"}) {
             const auto f =
                 evaluate(QStringLiteral(PARLEY_FAQBOT_EVAL_DIR "/%1.tsv").arg(QLatin1String(half)));
             qInfo().noquote() << describe(QLatin1String(half), f);
             if (!f.wrong.isEmpty())
                 qInfo().noquote() << QStringLiteral("%1, not as expected:\n").arg(QLatin1String(half)) +
                                          f.wrong.join(QLatin1Char('\n'));
-            all += f;
+            // The third set is measured, not gated on: it is the figure to expect on messages
+            // nobody tuned for, and a bar on it would invite tuning for it.
+            if (QLatin1String(half) != QLatin1String("heldout"))
+                all += f;
         }
         qInfo().noquote() << describe(QStringLiteral("both halves"), all);
         QVERIFY2(all.precision() >= 0.95, "precision below 0.95");

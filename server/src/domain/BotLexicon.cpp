@@ -1,5 +1,7 @@
 #include "domain/BotLexicon.h"
 
+#include <algorithm>
+#include <iterator>
 #include <unordered_set>
 
 namespace parley::server::lexicon {
@@ -53,7 +55,8 @@ constexpr std::string_view kGermanStop =
     "fur gibt hab habe haben hat hatte hier ich ihr ihre im in ist ja jetzt kann kannst konnen konnte "
     "man mein meine meinem meinen meiner mich mir mit muss nach nein nicht noch nur ob oder ohne sein "
     "seine sich sie sind so soll sollte um und uns unser unsere vom von vor war waren was weil wenn wer "
-    "wie wieder will wir wird wurde zu zum zur kein keine morgen abend tag gut okay frage";
+    "wie wieder will wir wird wurde zu zum zur kein keine morgen abend tag gut okay frage mochte moechte "
+    "gerne gern brauche";
 constexpr std::string_view kFrenchStop =
     "a au aux avec ce ces cet cette c d de des du elle en est et etre il ils j je l la le les leur lui m "
     "ma mais me mes moi mon n ne nous on ou par pas pour qu que qui s sa se ses si son sont sur t ta te "
@@ -63,7 +66,8 @@ constexpr std::string_view kFrenchStop =
 constexpr std::string_view kSpanishStop =
     "a al algo como con cual de del el ella en es esta estan este esto ha han hay la las le les lo los me "
     "mi mis muy no nos o para pero por porque puedo puede pueden que quiero se si sin su sus te tengo "
-    "tiene un una uno unos y ya yo usted ustedes favor hola bien pregunta";
+    "tiene un una uno unos y ya yo usted ustedes favor hola bien pregunta necesito quisiera gustaria "
+    "podria";
 
 // Negations: "hasn't arrived yet" is not "when will it arrive"; each of them reads as "not".
 constexpr std::string_view kNegations =
@@ -115,76 +119,120 @@ const Lists& lists() {
     return l;
 }
 
+constexpr text::Language kLatinLanguages[] = {text::Language::English, text::Language::German,
+                                              text::Language::French, text::Language::Spanish};
+
 } // namespace
 
-WordClass classify(std::string_view word, text::Language language) {
+std::optional<text::Language> writtenIn(const std::vector<text::Token>& tokens, text::Language shop) {
+    const Lists& l = lists();
+    // Function words of one language that are none of English's: "ich", "voudrais", "quiero".
+    int hits[4] = {}, english = 0;
+    for (const auto& t : tokens) {
+        if (t.gram)
+            continue;
+        const bool isEnglish = l.stop[0].contains(t.word) || l.weak[0].contains(t.word);
+        for (std::size_t i = 1; i < 4; ++i)
+            if (!isEnglish && (l.stop[i].contains(t.word) || l.weak[i].contains(t.word)))
+                ++hits[i];
+        if (isEnglish && std::none_of(std::begin(l.stop) + 1, std::end(l.stop),
+                                      [&](const WordSet& s) { return s.contains(t.word); }))
+            ++english;
+    }
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < 4; ++i)
+        if (hits[i] > english && hits[i] > hits[best])
+            best = i;
+    if (best == 0 || kLatinLanguages[best] == shop)
+        return std::nullopt;
+    return kLatinLanguages[best];
+}
+
+WordClass classify(std::string_view word, text::Language language, std::optional<text::Language> also) {
     const Lists& l = lists();
     const auto lang = static_cast<std::size_t>(language);
+    const auto other = static_cast<std::size_t>(also.value_or(language));
     if (l.greetings.contains(word))
         return WordClass::Greeting;
     if (l.thanks.contains(word))
         return WordClass::Thanks;
     if (l.negations.contains(word))
         return WordClass::Negation;
-    if (l.weak[0].contains(word) || l.weak[lang].contains(word))
+    if (l.weak[0].contains(word) || l.weak[lang].contains(word) || l.weak[other].contains(word))
         return WordClass::Weak;
-    if (l.stop[0].contains(word) || l.stop[lang].contains(word) || l.russianStop.contains(word) ||
-        l.greekStop.contains(word))
+    if (l.stop[0].contains(word) || l.stop[lang].contains(word) || l.stop[other].contains(word) ||
+        l.russianStop.contains(word) || l.greekStop.contains(word))
         return WordClass::Stop;
     return WordClass::Content;
 }
 
+bool startsClause(std::string_view word) {
+    static const WordSet conjunctions =
+        words("but and so because cause since though although however also then "
+              "plus btw anyway aber und weil denn mais et parce pero porque");
+    return conjunctions.contains(word);
+}
+
+bool misspelledFunctionWord(std::string_view word, text::Language language) {
+    const Lists& l = lists();
+    const auto lang = static_cast<std::size_t>(language);
+    auto known = [&](const std::string& w) {
+        return l.stop[0].contains(w) || l.weak[0].contains(w) || l.stop[lang].contains(w) ||
+               l.weak[lang].contains(w);
+    };
+    if (word.size() < 3 || word.size() > 7 ||
+        !std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+        return false;
+    std::string w(word);
+    for (std::size_t i = 0; i + 1 < w.size(); ++i) { // two letters swapped: "dose", "teh"
+        std::swap(w[i], w[i + 1]);
+        const bool hit = w != word && known(w);
+        std::swap(w[i], w[i + 1]);
+        if (hit)
+            return true;
+    }
+    for (std::size_t i = 0; i <= w.size(); ++i) // a letter left out: "wat", "becuse"
+        for (char c = 'a'; c <= 'z'; ++c)
+            if (known(std::string(word.substr(0, i)) + c + std::string(word.substr(i))))
+                return true;
+    if (word.size() >= 5) // a letter too many: "youur", "pleasse"
+        for (std::size_t i = 0; i < w.size(); ++i)
+            if (known(std::string(word.substr(0, i)) + std::string(word.substr(i + 1))))
+                return true;
+    return false;
+}
+
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
-    for (std::size_t i = 1; i < tokens.size(); ++i)
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
         if (tokens[i].word == "us" && tokens[i - 1].word == "the") {
             tokens[i].word = "usa";
             tokens[i].stem = text::stem("usa", language);
         }
+        // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
+        const auto& before = tokens[i - 1].word;
+        if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id")) {
+            tokens[i].word = "want";
+            tokens[i].stem = text::stem("want", language);
+        }
+    }
 }
 
-std::vector<std::string_view> handoffPhrases(text::Language language) {
-    std::vector<std::string_view> out = {"agent",
-                                         "live agent",
-                                         "human",
-                                         "real human",
-                                         "human being",
-                                         "person",
-                                         "real person",
-                                         "actual person",
-                                         "someone",
-                                         "somebody",
-                                         "anyone",
-                                         "representative",
-                                         "operator",
-                                         "staff",
-                                         "employee",
-                                         "live chat",
-                                         "customer service",
-                                         "talk to someone",
-                                         "speak to someone",
-                                         "talk to a person",
-                                         "speak to a human",
-                                         "talk",
-                                         "speak",
-                                         "call me"};
-    switch (language) {
-    case text::Language::German:
-        out.insert(out.end(), {"mitarbeiter", "mitarbeiterin", "mensch", "echter mensch", "person",
-                               "echte person", "jemand", "jemandem", "berater", "beraterin", "kundendienst",
-                               "kundenservice", "sprechen", "reden", "mit jemandem sprechen"});
-        break;
-    case text::Language::French:
-        out.insert(out.end(), {"agent", "humain", "personne", "vraie personne", "conseiller", "conseillere",
-                               "quelqu un", "operateur", "service client", "parler", "parler a quelqu un"});
-        break;
-    case text::Language::Spanish:
-        out.insert(out.end(), {"agente", "humano", "persona", "persona real", "alguien", "asesor", "operador",
-                               "representante", "atencion al cliente", "hablar", "hablar con alguien"});
-        break;
-    case text::Language::English:
-        break;
-    }
-    return out;
+std::vector<std::string_view> handoffPhrases() {
+    // Shoppers ask for a person in their own language, whatever the shop's: all of them apply.
+    return {// English
+            "agent", "live agent", "human", "real human", "human being", "person", "real person",
+            "actual person", "someone", "somebody", "anyone", "representative", "operator", "staff",
+            "employee", "live chat", "customer service", "talk to someone", "speak to someone",
+            "talk to a person", "speak to a human", "talk", "speak", "call me", "manager", "supervisor",
+            // German
+            "mitarbeiter", "mitarbeiterin", "mensch", "echter mensch", "echte person", "jemand", "jemandem",
+            "berater", "beraterin", "kundendienst", "kundenservice", "kundenbetreuung", "sprechen", "reden",
+            // French
+            "humain", "personne", "vraie personne", "conseiller", "conseillere", "quelqu un", "operateur",
+            "service client", "parler", "joindre quelqu un",
+            // Spanish
+            "agente", "humano", "persona", "persona real", "alguien", "asesor", "operador", "representante",
+            "atencion al cliente", "servicio al cliente", "hablar"};
 }
 
 } // namespace parley::server::lexicon

@@ -62,7 +62,8 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "tracking page lets you redirect it to a pickup point.",
               "change address, wrong address, incorrect address, edit address, update address, update my "
               "address, new address, different address, another address, correct my address, typo in my "
-              "address, misspelled address, I moved, send it somewhere else, address change, redirect, "
+              "address, misspelled address, I moved, send it somewhere else, somewhere else, elsewhere, "
+              "address change, redirect, "
               "redirect parcel, pickup point, parcel shop, delivery address, shipping address"),
         entry("cancel-order", "How do I cancel my order?",
               "Orders can be cancelled free of charge until they ship: open My account > Orders and choose "

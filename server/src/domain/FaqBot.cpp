@@ -77,16 +77,23 @@ BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const Bo
             return answer(index.entries()[c.entry]);
     }
 
-    // A request for a person wins unless an entry beats it clearly ("When can I reach a person?").
+    auto passes = [](const FaqIndex::Candidate& c) {
+        return c.confidence >= kThreshold && c.strong && c.phrase >= kMinPhrase;
+    };
+    // A request for a person wins unless an entry beats it clearly, or beats it at all with the
+    // person words among its own ("When can I talk to someone?" is about the opening hours).
     for (const auto& c : ranked)
-        if (c.entry == FaqIndex::kHandoff && c.strong && c.phrase >= kMinPhrase &&
-            c.confidence >= kThreshold && c.confidence > kMargin * top)
+        if (c.entry == FaqIndex::kHandoff && passes(c) && c.confidence > kMargin * top &&
+            !(ranked.front().person && ranked.front().confidence > c.confidence && passes(ranked.front())))
             return BotReply{BotReplyKind::HandoffOffer, texts.handoffOffer,
                             json{{"matched", false}, {"offer_handoff", true}, {"intent", "handoff"}}};
 
-    if (top >= kThreshold && ranked.front().strong && ranked.front().phrase >= kMinPhrase &&
-        ranked.front().entry != FaqIndex::kHandoff) {
-        const double second = ranked.size() > 1 ? ranked[1].confidence : 0.0;
+    if (!ranked.empty() && passes(ranked.front()) && ranked.front().entry != FaqIndex::kHandoff) {
+        // The runner-up: the next entry, or the request for a person unless the entry has its words.
+        double second = 0.0;
+        for (std::size_t i = 1; i < ranked.size() && second == 0.0; ++i)
+            if (ranked[i].entry != FaqIndex::kHandoff || !ranked.front().person)
+                second = ranked[i].confidence;
         const auto& best = index.entries()[ranked.front().entry];
         // A deactivated best entry answers nothing, and nobody answers in its place.
         if (second <= kMargin * top && best.isActive)

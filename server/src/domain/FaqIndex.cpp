@@ -3,6 +3,7 @@
 #include "domain/BotLexicon.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace parley::server {
@@ -22,6 +23,10 @@ constexpr std::size_t kMinFuzzy = 4;        // shorter words only match exactly
 constexpr std::size_t kMinSubstitution = 5; // "ordr" is "order", but "shop" is no "ship"
 constexpr std::size_t kMinPrefix = 5;       // and shorter stems are no word-form prefix
 constexpr std::size_t kMaxPrefixGap = 4;
+constexpr std::uint32_t kMaxClauses = 16; // the rest of a longer message is the last clause
+constexpr float kOutsideWindow = 0.3f;    // the rest of a long message, when one clause is scored
+constexpr float kSpecificWord = 0.0f;     // phrase share of a word that is one entry's alone
+constexpr std::string_view kClauseMarks = ".!?;:,()\n\r";
 
 bool startsWith(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
@@ -42,7 +47,7 @@ FaqIndex::FaqIndex(std::vector<protocol::FaqEntry> entries, text::Language langu
         addPhrases(i, e.keywords, ",;\n", Phrase::Keyword);
         addText(i, e.answer, kAnswerField, Phrase::None);
     }
-    for (auto phrase : lexicon::handoffPhrases(m_language))
+    for (auto phrase : lexicon::handoffPhrases())
         addText(n, phrase, 1.0f, Phrase::Keyword);
 
     // Rarer terms weigh more. Document frequency over the real entries only.
@@ -57,8 +62,10 @@ FaqIndex::FaqIndex(std::vector<protocol::FaqEntry> entries, text::Language langu
                 ++t.topicDf;
                 lastTopic = p.candidate;
             }
+            t.person = t.person || p.candidate == n;
         }
-        t.idf = 1.0f + static_cast<float>(std::log((n + 1.0) / (df + 0.5)));
+        // A word only a request for a person uses weighs as much as the rarest FAQ word, no more.
+        t.idf = 1.0f + static_cast<float>(std::log((n + 1.0) / (std::max<std::uint32_t>(df, 1) + 0.5)));
     }
     m_unknownWeight = kUnknownWord * (1.0f + static_cast<float>(std::log((n + 1.0) / 1.5)));
     m_phraseTotal.assign(m_phraseTerms.size(), 0.0f);
@@ -116,15 +123,38 @@ void FaqIndex::addSpelling(const std::string& spelling, std::uint32_t term, bool
     m_spellings.push_back(std::move(s));
 }
 
-std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* greeting, bool* thanks) const {
-    auto tokens = text::tokenize(text, m_language);
+std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* greeting, bool* thanks,
+                                                bool clauses) const {
+    // The tokens with the clause each is in: a new clause at sentence punctuation, at a comma and
+    // at a conjunction ("but", "because").
+    std::vector<text::Token> tokens;
+    std::vector<std::uint32_t> clauseOf;
+    std::uint32_t clause = 0;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto end =
+            clauses ? std::min(text.find_first_of(kClauseMarks, start), text.size()) : text.size();
+        auto piece = text::tokenize(text.substr(start, end - start), m_language);
+        if (!piece.empty() && !tokens.empty())
+            ++clause;
+        for (std::size_t i = 0; i < piece.size(); ++i) {
+            if (clauses && i > 0 && !piece[i].gram && lexicon::startsClause(piece[i].word))
+                ++clause;
+            clauseOf.push_back(std::min(clause, kMaxClauses - 1));
+            tokens.push_back(std::move(piece[i]));
+        }
+        start = end + 1;
+    }
     lexicon::rewrite(tokens, m_language);
+    const auto also = lexicon::writtenIn(tokens, m_language);
+
     std::vector<TextTerm> out;
-    for (auto& token : tokens) {
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        auto& token = tokens[i];
         float cls = 1.0f;
         bool content = true;
         if (!token.gram) {
-            switch (lexicon::classify(token.word, m_language)) {
+            switch (lexicon::classify(token.word, m_language, also)) {
             case lexicon::WordClass::Greeting:
                 if (greeting)
                     *greeting = true;
@@ -148,8 +178,12 @@ std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* gre
                 break;
             }
         }
-        if (std::none_of(out.begin(), out.end(), [&](auto& t) { return t.token.stem == token.stem; }))
-            out.push_back({std::move(token), cls, content});
+        const std::uint32_t mask = 1u << clauseOf[i];
+        auto same = std::find_if(out.begin(), out.end(), [&](auto& t) { return t.token.stem == token.stem; });
+        if (same == out.end())
+            out.push_back({std::move(token), cls, content, mask});
+        else
+            same->clauses |= mask;
     }
     return out;
 }
@@ -263,114 +297,202 @@ std::vector<FaqIndex::TermMatch> FaqIndex::match(const text::Token& token) const
 
 FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
     Analysis a;
-    const auto query = terms(message, &a.greeting, &a.thanks);
+    const auto query = terms(message, &a.greeting, &a.thanks, true);
     a.contentTerms = static_cast<int>(query.size());
     if (query.empty())
         return a;
 
-    const std::size_t candidates = m_entries.size() + 1;
-    // First how completely the message covers each phrase, then what each term is worth to each
-    // candidate: a term that completes a phrase counts in full, one that is a fragment of a phrase
-    // ("number" of "tracking number") counts less.
+    // What each term of the message matches, once.
     struct Matched {
         float weight;
         bool content;
+        bool negation;
+        bool gram;
+        std::uint32_t clauses;
         std::vector<TermMatch> matches;
     };
     std::vector<Matched> matchedTerms;
-    std::vector<float> phraseCovered(m_phraseTotal.size(), 0.0f);
-    std::vector<float> termPhrase(m_phraseTotal.size(), 0.0f); // this term's best contribution per phrase
-    std::vector<std::uint32_t> touchedPhrases, termPhrases;
-    float total = 0;
-    for (const auto& [token, cls, content] : query) {
+    std::uint32_t allClauses = 0;
+    for (const auto& [token, cls, content, clauses] : query) {
+        allClauses |= clauses;
         auto matches = match(token);
+        float weight = 0;
         if (matches.empty()) {
-            total += cls * m_unknownWeight * (token.gram ? kUnknownGram : 1.0f);
-            continue;
+            // A function word with a typo ("dose") says nothing; any other word the FAQ does
+            // not know may well be what the message is about.
+            if (!token.gram && lexicon::misspelledFunctionWord(token.word, m_language))
+                continue;
+            weight = cls * m_unknownWeight * (token.gram ? kUnknownGram : 1.0f);
+        } else {
+            const auto best = *std::max_element(matches.begin(), matches.end(), [&](auto& x, auto& y) {
+                return x.similarity != y.similarity ? x.similarity < y.similarity
+                                                    : m_terms[x.term].idf < m_terms[y.term].idf;
+            });
+            weight = cls * m_terms[best.term].idf;
         }
-        const auto best = *std::max_element(matches.begin(), matches.end(), [&](auto& x, auto& y) {
-            return x.similarity != y.similarity ? x.similarity < y.similarity
-                                                : m_terms[x.term].idf < m_terms[y.term].idf;
-        });
-        const float weight = cls * m_terms[best.term].idf;
-        total += weight;
-        for (const auto& m : matches) {
-            const auto& term = m_terms[m.term];
-            for (const auto& p : term.postings) {
-                if (p.phrase == kNoPhrase)
-                    continue;
-                const float covered = m.similarity * term.cls * term.idf;
-                if (termPhrase[p.phrase] == 0.0f)
-                    termPhrases.push_back(p.phrase);
-                termPhrase[p.phrase] = std::max(termPhrase[p.phrase], covered);
-            }
-        }
-        for (auto phrase : termPhrases) {
-            if (phraseCovered[phrase] == 0.0f)
-                touchedPhrases.push_back(phrase);
-            phraseCovered[phrase] += termPhrase[phrase];
-            termPhrase[phrase] = 0.0f;
-        }
-        termPhrases.clear();
-        matchedTerms.push_back({weight, content, std::move(matches)});
+        matchedTerms.push_back(
+            {weight, content, token.stem == "not", token.gram, clauses, std::move(matches)});
     }
-    // A negated keyword ("didn't receive my order") describes the opposite of a message without
-    // a negation ("when will I receive my order").
-    const bool negated =
-        std::any_of(query.begin(), query.end(), [](auto& t) { return t.token.stem == "not"; });
-    // Scripts written without spaces have no phrases to speak of (a question's bigrams include
-    // the ones across word boundaries): there the confidence rests on coverage alone.
-    const bool unsegmented =
-        2 * std::count_if(query.begin(), query.end(), [](auto& t) { return t.token.gram; }) >=
-        std::ptrdiff_t(query.size());
-    std::vector<float> phraseBest(candidates, unsegmented ? 1.0f : 0.0f);
-    for (auto p : touchedPhrases) {
-        if (m_phraseNegated[p] && !negated) {
-            phraseCovered[p] = -1.0f; // its terms do not count at all
-            continue;
-        }
-        phraseCovered[p] = std::min(m_phraseCap[p], phraseCovered[p] / m_phraseTotal[p]); // now a share
-        auto& best = phraseBest[m_phraseCandidate[p]];
-        best = std::max(best, phraseCovered[p]);
-    }
+    float total = 0;
+    for (const auto& t : matchedTerms)
+        total += t.weight;
+    if (total <= 0)
+        return a;
 
-    std::vector<float> matched(candidates, 0.0f), termBest(candidates, 0.0f);
-    std::vector<char> strong(candidates, 0);
-    std::vector<std::uint32_t> touched, termTouched;
-    for (const auto& [weight, content, matches] : matchedTerms) {
-        for (const auto& m : matches)
-            for (const auto& p : m_terms[m.term].postings) {
-                if (p.phrase != kNoPhrase && phraseCovered[p.phrase] < 0.0f)
-                    continue;
-                const float phrase = p.phrase == kNoPhrase
-                                         ? 1.0f
-                                         : kPartialPhrase + (1.0f - kPartialPhrase) * phraseCovered[p.phrase];
-                const float s = m.similarity * p.field * phrase;
-                if (termBest[p.candidate] == 0.0f)
-                    termTouched.push_back(p.candidate);
-                termBest[p.candidate] = std::max(termBest[p.candidate], s);
-                if (content && p.field == 1.0f)
-                    strong[p.candidate] = 1;
-            }
-        for (auto c : termTouched) {
-            if (matched[c] == 0.0f)
-                touched.push_back(c);
-            matched[c] += weight * termBest[c];
-            termBest[c] = 0.0f;
-        }
-        termTouched.clear();
-    }
+    const std::size_t candidates = m_entries.size() + 1;
+    const auto handoff = static_cast<std::uint32_t>(m_entries.size());
+    struct Best {
+        double confidence = 0;
+        double phrase = 0;
+        bool strong = false;
+        bool person = false;
+    };
+    std::vector<Best> best(candidates);
+    std::vector<std::uint32_t> ranked; // candidates with a confidence, in no order
     std::vector<char> exact(candidates, 0);
-    for (auto p : touchedPhrases)
-        if (m_phraseQuestion[p] && phraseCovered[p] >= 0.999f && m_phraseSize[p] == query.size())
-            exact[m_phraseCandidate[p]] = 1;
-    for (auto c : touched) {
-        const double coverage = std::pow(matched[c] / total, kCoverageExponent);
-        const double confidence = coverage * (kPhraseBase + (1.0 - kPhraseBase) * phraseBest[c]);
-        if (confidence > 0)
-            a.ranked.push_back({c == m_entries.size() ? kHandoff : c, confidence, strong[c] != 0,
-                                phraseBest[c], exact[c] != 0});
-    }
+
+    // Scratch space, cleared after each window through the lists of what was touched.
+    std::vector<float> phraseCovered(m_phraseTotal.size(), 0.0f);
+    std::vector<float> termPhrase(m_phraseTotal.size(), 0.0f); // one term's best contribution per phrase
+    std::vector<char> phraseSpecific(m_phraseTotal.size(), 0);
+    std::vector<std::uint32_t> touchedPhrases, termPhrases;
+    std::vector<float> phraseBest(candidates, 0.0f), matched(candidates, 0.0f), termBest(candidates, 0.0f);
+    std::vector<char> strong(candidates, 0), person(candidates, 0);
+    std::vector<std::uint32_t> touched, termTouched;
+
+    // One window of the message: the clauses in `window`, read as if the rest were there only in
+    // part (kOutsideWindow), so that a long message is judged by the part that asks the question.
+    auto score = [&](std::uint32_t window) {
+        const bool whole = window == allClauses;
+        float inside = 0;
+        bool negated = false;
+        std::ptrdiff_t terms = 0, grams = 0;
+        for (const auto& t : matchedTerms)
+            if (t.clauses & window) {
+                inside += t.weight;
+                negated = negated || t.negation;
+                ++terms;
+                grams += t.gram;
+            }
+        const float denominator = inside + kOutsideWindow * (total - inside);
+        if (inside <= 0 || denominator <= 0)
+            return;
+
+        // First how completely the window covers each phrase, then what each term is worth to
+        // each candidate: a term that completes a phrase counts in full, one that is a fragment
+        // of a phrase ("number" of "tracking number") counts less.
+        for (const auto& t : matchedTerms) {
+            if (!(t.clauses & window))
+                continue;
+            for (const auto& m : t.matches) {
+                const auto& term = m_terms[m.term];
+                const bool specific = t.content && term.topicDf == 1;
+                for (const auto& p : term.postings) {
+                    if (p.phrase == kNoPhrase)
+                        continue;
+                    const float covered = m.similarity * term.cls * term.idf;
+                    if (termPhrase[p.phrase] == 0.0f)
+                        termPhrases.push_back(p.phrase);
+                    termPhrase[p.phrase] = std::max(termPhrase[p.phrase], covered);
+                    if (specific)
+                        phraseSpecific[p.phrase] = 1;
+                }
+            }
+            for (auto phrase : termPhrases) {
+                if (phraseCovered[phrase] == 0.0f)
+                    touchedPhrases.push_back(phrase);
+                phraseCovered[phrase] += termPhrase[phrase];
+                termPhrase[phrase] = 0.0f;
+            }
+            termPhrases.clear();
+        }
+        // Scripts written without spaces have no phrases to speak of (a question's bigrams
+        // include the ones across word boundaries): there the confidence rests on coverage alone.
+        const bool unsegmented = 2 * grams >= terms;
+        for (auto p : touchedPhrases) {
+            // A negated keyword ("didn't receive my order") describes the opposite of a message
+            // without a negation ("when will I receive my order").
+            if (m_phraseNegated[p] && !negated) {
+                phraseCovered[p] = -1.0f; // its terms do not count at all
+                continue;
+            }
+            float share = std::min(m_phraseCap[p], phraseCovered[p] / m_phraseTotal[p]);
+            // A word that is this entry's alone ("money" of "get my money back") says most of
+            // what the phrase says.
+            if (phraseSpecific[p])
+                share = std::max(share, std::min(1.0f, kSpecificWord));
+            phraseCovered[p] = share;
+            auto& b = phraseBest[m_phraseCandidate[p]];
+            b = std::max(b, share);
+            if (whole && m_phraseQuestion[p] && share >= 0.999f && m_phraseSize[p] == matchedTerms.size())
+                exact[m_phraseCandidate[p]] = 1;
+        }
+
+        for (const auto& t : matchedTerms) {
+            if (!(t.clauses & window))
+                continue;
+            for (const auto& m : t.matches) {
+                const bool personWord = m_terms[m.term].person;
+                for (const auto& p : m_terms[m.term].postings) {
+                    if (p.phrase != kNoPhrase && phraseCovered[p.phrase] < 0.0f)
+                        continue;
+                    const float phrase = p.phrase == kNoPhrase ? 1.0f
+                                                               : kPartialPhrase + (1.0f - kPartialPhrase) *
+                                                                                      phraseCovered[p.phrase];
+                    const float s = m.similarity * p.field * phrase;
+                    if (termBest[p.candidate] == 0.0f)
+                        termTouched.push_back(p.candidate);
+                    termBest[p.candidate] = std::max(termBest[p.candidate], s);
+                    if (t.content && p.field == 1.0f) {
+                        strong[p.candidate] = 1;
+                        person[p.candidate] |= personWord;
+                    }
+                }
+            }
+            for (auto c : termTouched) {
+                if (matched[c] == 0.0f)
+                    touched.push_back(c);
+                matched[c] += t.weight * termBest[c];
+                termBest[c] = 0.0f;
+            }
+            termTouched.clear();
+        }
+
+        for (auto c : touched) {
+            const double phrase = unsegmented ? 1.0 : phraseBest[c];
+            const double coverage = std::pow(std::min(1.0f, matched[c] / denominator), kCoverageExponent);
+            const double confidence = coverage * (kPhraseBase + (1.0 - kPhraseBase) * phrase);
+            auto& b = best[c];
+            if (confidence > b.confidence) {
+                if (b.confidence == 0)
+                    ranked.push_back(c);
+                b = Best{confidence, phrase, strong[c] != 0, person[c] != 0 && c != handoff};
+            }
+            matched[c] = 0.0f;
+            phraseBest[c] = 0.0f;
+            strong[c] = person[c] = 0;
+        }
+        touched.clear();
+        for (auto p : touchedPhrases)
+            phraseCovered[p] = 0.0f, phraseSpecific[p] = 0;
+        touchedPhrases.clear();
+    };
+
+    // The whole message, and each clause alone and with the next one.
+    score(allClauses);
+    if (std::popcount(allClauses) > 1)
+        for (std::uint32_t c = 0; c < kMaxClauses; ++c) {
+            const std::uint32_t one = 1u << c, two = one | (one << 1);
+            if (allClauses & one) {
+                score(one);
+                if ((allClauses & two) == two && two != allClauses)
+                    score(two);
+            }
+        }
+
+    for (auto c : ranked)
+        a.ranked.push_back({c == handoff ? kHandoff : c, best[c].confidence, best[c].strong, best[c].phrase,
+                            exact[c] != 0, best[c].person});
     // Best first; equal ones in the shop's order, the request for a person after them.
     std::sort(a.ranked.begin(), a.ranked.end(), [](const Candidate& x, const Candidate& y) {
         return x.confidence != y.confidence ? x.confidence > y.confidence : x.entry < y.entry;

@@ -43,6 +43,7 @@ public:
         bool strong;
         double phrase; // how completely the message holds the best of the candidate's phrases, 0..1
         bool exactQuestion = false; // the message is one of the entry's question sentences, word for word
+        bool person = false;        // a word that asks for a person also matched the entry ("reach a person")
     };
     struct Analysis {
         std::vector<Candidate> ranked; // confidence > 0 only, best first
@@ -69,6 +70,7 @@ private:
         float idf = 1;
         std::uint32_t topicDf = 0; // how many entries have it in their question, slug or keywords
         bool gram = false;
+        bool person = false; // a phrase asking for a person has it
         std::vector<Posting> postings;
     };
     // A way a term is written (its stem, or a word that stems to it), for typo matching.
@@ -87,11 +89,13 @@ private:
     // dropped (and reported through the flags when given).
     struct TextTerm {
         text::Token token;
-        float cls;    // class weight: 1, or less for question words
-        bool content; // about something: not a question word, not "not"
+        float cls;                 // class weight: 1, or less for question words
+        bool content;              // about something: not a question word, not "not"
+        std::uint32_t clauses = 1; // the clauses it occurs in, one bit each
     };
-    std::vector<TextTerm> terms(std::string_view text, bool* greeting = nullptr,
-                                bool* thanks = nullptr) const;
+    // clauses: split the text into clauses (a message); otherwise it is one.
+    std::vector<TextTerm> terms(std::string_view text, bool* greeting = nullptr, bool* thanks = nullptr,
+                                bool clauses = false) const;
     std::uint32_t termId(const text::Token& token, float cls);
     void addSpelling(const std::string& spelling, std::uint32_t term, bool isStem);
     enum class Phrase { None, Question, Whole, Keyword };
