@@ -1,10 +1,12 @@
 #include "Server.h"
 
 #include "DataDir.h"
+#include "app/AfterHoursService.h"
 #include "app/ChatService.h"
 #include "auth/TokenSigner.h"
 #include "http/HttpApi.h"
 #include "http/HttpServer.h"
+#include "http/Routes.h"
 #include "realtime/RealtimeServer.h"
 #include "store/SqliteStore.h"
 #include "util/Clock.h"
@@ -133,6 +135,13 @@ std::string Server::start() {
     options.agentTokenLifetime = std::chrono::hours(m_config.agentTokenHours);
     options.customerRate = {m_config.customerRateBurst, m_config.customerRatePerMinute};
     m_chat = std::make_unique<ChatService>(*m_store, *m_tokens, *m_clock, options);
+    AfterHoursOptions afterHours;
+    if (m_config.idleCloseUnitSeconds) {
+        afterHours.idleCloseUnit = std::chrono::seconds(1);
+        afterHours.idleCheckInterval = std::chrono::milliseconds(250);
+    }
+    m_afterHours = std::make_unique<AfterHoursService>(*m_store, *m_chat, *m_clock, afterHours);
+    m_chat->addSettingsSection(*m_afterHours);
 
     std::string generatedPassword;
     std::string adminPassword = m_config.adminPassword.value_or("");
@@ -153,7 +162,9 @@ std::string Server::start() {
     api.publicWsUrl = m_config.publicWsUrl;
     api.webRoot = m_config.webRoot;
     api.allowedOrigin = m_config.allowedOrigin;
+    api.widgetStatus = [ah = m_afterHours.get()] { return ah->widgetStatus(); };
     m_api = std::make_unique<HttpApi>(*m_chat, api, [rt = m_realtime.get()] { return rt->accepting(); });
+    addAfterHoursRoutes(m_api->routes(), *m_chat, *m_afterHours);
     m_api->setPorts(m_httpPort, m_wsPort);
 
     m_realtime->start();
@@ -163,6 +174,7 @@ std::string Server::start() {
                       rt->acceptUpgrade(std::move(socket), std::move(req));
                   });
     m_io->start();
+    m_afterHours->start(); // after the event sink is set: its closes reach the connections
     // Listening and served: connections queue in the backlog from here on, so the file may go out.
     if (!m_config.portsFile.empty())
         writePortsFile();
@@ -193,6 +205,8 @@ void Server::writePortsFile() const {
 void Server::stop() {
     // The listener first: requests in flight finish and publish their events; idle connections
     // close. Then the WebSockets, then the io threads, then the database.
+    if (m_afterHours)
+        m_afterHours->stop();
     if (m_http)
         m_http->stop();
     if (m_realtime) {
@@ -206,6 +220,7 @@ void Server::stop() {
     m_api.reset();
     m_realtime.reset();
     m_io.reset();
+    m_afterHours.reset();
     if (m_store) {
         m_store->close();
         m_store.reset();

@@ -71,6 +71,8 @@ Behaviour:
   --agent-token-hours N          lifetime of an agent's sign-in (default 12)
   --customer-rate-burst N        messages a customer may send at once (default 20)
   --customer-rate-per-minute N   sustained customer message rate (default 60)
+  --idle-close-unit-seconds      for tests only: the idle_close_minutes admin setting counts
+                                 seconds instead of minutes
 
 Tuning:
   --io-threads N                 threads for network I/O and parsing, HTTP and WebSocket alike
@@ -154,6 +156,8 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             c.adminPassword = value();
         else if (flag == "--agent-grace-seconds")
             c.agentGraceSeconds = static_cast<int>(toNumber(flag, value(), 0, 86400));
+        else if (flag == "--idle-close-unit-seconds")
+            c.idleCloseUnitSeconds = true;
         else if (flag == "--agent-token-hours")
             c.agentTokenHours = static_cast<int>(toNumber(flag, value(), 1, 24 * 365));
         else if (flag == "--http-threads")

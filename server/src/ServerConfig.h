@@ -19,6 +19,7 @@ struct ServerConfig {
     std::optional<std::string> adminPassword; // --admin-password or PARLEY_ADMIN_PASSWORD
     int agentGraceSeconds = 60;
     int agentTokenHours = 12;
+    bool idleCloseUnitSeconds = false; // tests: idle_close_minutes counts seconds
     int httpThreads = 64;           // handlers running at once
     int httpQueue = 1024;           // requests waiting for a handler thread; more get 503 overloaded
     int httpMaxConnections = 10000; // HTTP connections open at once; accepting pauses beyond

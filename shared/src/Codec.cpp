@@ -44,6 +44,11 @@ void to_json(json& j, const Conversation& v) {
         if (v.contact->name)
             j["contact"]["name"] = *v.contact->name;
     }
+    if (v.rating) {
+        j["rating"] = json{{"score", v.rating->score}, {"created_at", v.rating->createdAt}};
+        if (v.rating->comment)
+            j["rating"]["comment"] = *v.rating->comment;
+    }
     if (!v.context.empty()) {
         json ctx = json::object();
         const std::pair<const char*, const std::optional<std::string>*> fields[] = {
@@ -79,6 +84,18 @@ void from_json(const json& j, Conversation& v) {
             if (auto name = ct->find("name"); name != ct->end() && name->is_string())
                 contact.name = name->get<std::string>();
             v.contact = std::move(contact);
+        }
+    }
+    v.rating.reset();
+    if (auto rt = j.find("rating"); rt != j.end() && rt->is_object()) {
+        auto score = rt->find("score");
+        if (score != rt->end() && score->is_number_integer()) {
+            Rating rating{score->get<int>(), std::nullopt, {}};
+            if (auto comment = rt->find("comment"); comment != rt->end() && comment->is_string())
+                rating.comment = comment->get<std::string>();
+            if (auto at = rt->find("created_at"); at != rt->end() && at->is_string())
+                rating.createdAt = at->get<std::string>();
+            v.rating = std::move(rating);
         }
     }
     v.context = {};

@@ -105,6 +105,10 @@ public:
     }
     int deleteAgentSessions(const std::string&, const std::optional<std::string>&) override { unused(); }
     void deleteExpiredAgentSessions(const std::string&, std::int64_t) override { unused(); }
+    // shoppers after hours and after the chat (issue 21)
+    std::vector<std::string> idleConversationIds(const std::string&, int) override { unused(); }
+    void setContact(const std::string&, const parley::protocol::Contact&) override { unused(); }
+    void setRating(const std::string&, const parley::protocol::Rating&) override { unused(); }
     void publishAfterCommit(Event) override { unused(); }
 };
 

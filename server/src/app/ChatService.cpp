@@ -692,6 +692,52 @@ Conversation ChatService::close(const AgentIdentity& who, const std::string& con
     });
 }
 
+int ChatService::closeIdle(std::chrono::system_clock::time_point cutoff, const std::string& reason) {
+    // Found and closed in one transaction: a customer message committed before it keeps its chat
+    // open, one after it finds the chat closed. Bounded per call; the caller calls again.
+    constexpr int kBatch = 100;
+    int closed = 0;
+    m_store.write(
+        [&](WriteTx& tx) {
+            closed = 0;
+            const auto ids = tx.idleConversationIds(formatRfc3339(cutoff), kBatch);
+            if (ids.empty())
+                return;
+            const auto queueBefore = tx.queue();
+            const auto now = formatRfc3339(m_clock.now());
+            for (const auto& id : ids) {
+                auto c = *tx.conversation(id);
+                const auto agentId = c.assignedAgentId.value_or("");
+                const auto agent = tx.agentById(agentId);
+                const auto name = agent ? agent->agent.displayName : std::string("an agent");
+                c.status = ConversationStatus::Closed;
+                c.closedAt = now;
+                c.updatedAt = now;
+                c.queuePosition.reset();
+                tx.updateConversation(c);
+                appendSystemEvent(tx, c, reason,
+                                  {{"event", "closed"},
+                                   {"reason", "idle"},
+                                   {"agent_id", agentId},
+                                   {"agent_display_name", name}},
+                                  now);
+                const auto fresh = *tx.conversation(c.id);
+                Audience both;
+                both.customerSessionId = c.customerSessionId;
+                both.agentIds = {agentId};
+                tx.publishAfterCommit(
+                    Event{events::kChatClosed, json{{"conversation", fresh}}, both, c.id, 0});
+                emitAgentChanged(tx, agentId);
+                ++closed;
+            }
+            OnlineAgents online(tx);
+            serveQueue(tx, online, now);
+            emitQueueChanges(tx, online, queueBefore);
+        },
+        Admission::Always);
+    return closed;
+}
+
 void ChatService::markAgentLost(const std::string& agentId) {
     // The server's own maintenance, not a client's request: admission never refuses it (nobody
     // would retry it, and the lost agent's conversations would wait for an absent agent).
@@ -794,8 +840,11 @@ json storedSetting(ReadTx& tx, const std::string& key) {
 } // namespace
 
 json ChatService::settings() const {
-    return m_store.readResult([](ReadTx& tx) {
-        return json{{"bot", BotSettings::fromOverrides(storedSetting(tx, "bot")).toJson()}};
+    return m_store.readResult([this](ReadTx& tx) {
+        json out{{"bot", BotSettings::fromOverrides(storedSetting(tx, "bot")).toJson()}};
+        for (const auto* section : m_settingsSections)
+            section->read(tx, out);
+        return out;
     });
 }
 
@@ -813,9 +862,17 @@ json ChatService::updateSettings(const json& patch) {
             }
             tx.putSetting("bot", merged.dump(), formatRfc3339(m_clock.now()));
         }
-        return json{{"bot", BotSettings::fromOverrides(storedSetting(tx, "bot")).toJson()}};
+        const auto now = formatRfc3339(m_clock.now());
+        for (auto* section : m_settingsSections)
+            section->apply(tx, patch, now);
+        json out{{"bot", BotSettings::fromOverrides(storedSetting(tx, "bot")).toJson()}};
+        for (const auto* section : m_settingsSections)
+            section->read(tx, out);
+        return out;
     });
     botChanged();
+    for (auto* section : m_settingsSections)
+        section->committed();
     return result;
 }
 

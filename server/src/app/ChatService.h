@@ -4,6 +4,7 @@
 // domain rules live in domain/ (Lifecycle, AssignmentPolicy, FaqBot) and are applied here.
 
 #include "app/ApiError.h"
+#include "app/SettingsSection.h"
 #include "auth/Identity.h"
 #include "auth/TokenSigner.h"
 #include "domain/BotSettings.h"
@@ -123,6 +124,15 @@ public:
     // (each validated by its own rules, ApiError 400 naming the field) and keeps the others.
     nlohmann::json settings() const;
     nlohmann::json updateSettings(const nlohmann::json& patch);
+    // Keys owned by another use-case class, read and written in the same transactions. Register
+    // before serving; the section must outlive this service.
+    void addSettingsSection(SettingsSection& section) { m_settingsSections.push_back(&section); }
+
+    // Idle auto-close (issue 21): closes, like an agent's close, the assigned `agent`
+    // conversations whose newest customer-or-agent message is the agent's and was written at or
+    // before cutoff, with a system message that says why. The server's own maintenance (never
+    // refused by admission). Returns how many it closed.
+    int closeIdle(std::chrono::system_clock::time_point cutoff, const std::string& reason);
 
     struct NewAgent {
         std::string username;
@@ -191,6 +201,7 @@ private:
     std::uint64_t m_botGeneration = 0; // counts changes, so a state built from older data is not kept
 
     LoginThrottle m_loginThrottle;
+    std::vector<SettingsSection*> m_settingsSections;
 
     // Conversations seen past `automated` (the lifecycle never goes back), so that a customer's
     // message there needs no snapshot read to know the bot stays silent. Starts over when full.

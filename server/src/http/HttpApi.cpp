@@ -102,9 +102,12 @@ void HttpApi::addServerRoutes() {
     r.get(
         "/api/v1/widget/config",
         [this](const Request& req, Response& res) {
-            res.json(200, {{"ws_url", wsUrlFor(req)}});
+            json config{{"ws_url", wsUrlFor(req)}};
+            if (m_options.widgetStatus)
+                config.update(m_options.widgetStatus());
+            res.json(200, config);
         },
-        Router::Run::Inline);
+        m_options.widgetStatus ? Router::Run::Worker : Router::Run::Inline);
 
     // The widget and the demo storefront: small files, read on the io thread.
     r.setFallback(

@@ -7,6 +7,8 @@
 #include "http/Router.h"
 #include "http/StaticFiles.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -21,6 +23,9 @@ struct HttpApiOptions {
     std::string publicWsUrl;         // overrides the ws URL the widget config reports
     std::string webRoot;             // widget.js, index.html, assets/
     std::string allowedOrigin = "*"; // CORS for the widget on shop pages (tokens, not cookies)
+    // More fields for GET /api/v1/widget/config (open_now, ...); read from the store, so the
+    // call then runs on a worker.
+    std::function<nlohmann::json()> widgetStatus;
 };
 
 class HttpApi {
@@ -33,6 +38,8 @@ public:
     void setPorts(std::uint16_t httpPort, std::optional<std::uint16_t> wsPort);
 
     const Router& router() const { return m_router; }
+    // For routes the composition root adds before serving (features with services of their own).
+    Router& routes() { return m_router; }
 
 private:
     void addServerRoutes();

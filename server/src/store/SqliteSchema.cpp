@@ -98,6 +98,23 @@ CREATE TABLE agent_sessions (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX agent_sessions_by_agent ON agent_sessions (agent_id, expires_at);
+)sql",
+                                                           R"sql(
+-- step 5: reserved for agents at work A
+SELECT 1;
+)sql",
+                                                           R"sql(
+-- step 6: reserved for agents at work B
+SELECT 1;
+)sql",
+                                                           R"sql(
+-- step 7: shoppers after hours and after the chat (issue 21): the reply address a shopper left
+-- and its rating of the closed chat, on the conversation they belong to.
+ALTER TABLE conversations ADD COLUMN contact_email TEXT;
+ALTER TABLE conversations ADD COLUMN contact_name TEXT;
+ALTER TABLE conversations ADD COLUMN rating_score INTEGER CHECK (rating_score BETWEEN 1 AND 5);
+ALTER TABLE conversations ADD COLUMN rating_comment TEXT;
+ALTER TABLE conversations ADD COLUMN rated_at TEXT;
 )sql"};
 
 } // namespace

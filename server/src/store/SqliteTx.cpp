@@ -17,7 +17,9 @@ using protocol::Message;
 namespace {
 
 constexpr const char* kConversationColumns = "id, customer_session_id, status, assigned_agent_id, "
-                                             "requested_agent_at, closed_at, created_at, updated_at";
+                                             "requested_agent_at, closed_at, created_at, updated_at, "
+                                             "contact_email, contact_name, rating_score, rating_comment, "
+                                             "rated_at";
 constexpr const char* kMessageColumns = "id, conversation_id, seq, sender_type, sender_agent_id, kind, "
                                         "content, metadata, client_msg_id, created_at";
 constexpr const char* kAgentSelect =
@@ -39,6 +41,11 @@ Conversation conversationFrom(const Statement& s) {
     c.closedAt = s.optText(5);
     c.createdAt = s.text(6);
     c.updatedAt = s.text(7);
+    // Shoppers after the chat (issue 21): the reply address and the rating, when given.
+    if (!s.isNull(8))
+        c.contact = protocol::Contact{s.text(8), s.optText(9)};
+    if (!s.isNull(10))
+        c.rating = protocol::Rating{static_cast<int>(s.int64(10)), s.optText(11), s.text(12)};
     return c;
 }
 
@@ -245,6 +252,23 @@ public:
         return out;
     }
 
+    // --- shoppers after hours and after the chat (issue 21) ---------------------------------
+    std::vector<std::string> idleConversationIds(const std::string& cutoff, int limit) override {
+        // The newest customer-or-agent message of each assigned open chat, through the
+        // (conversation_id, seq) key; idle when it is the agent's and old enough.
+        auto s = m_c.prepare(
+            "SELECT c.id FROM conversations c "
+            "JOIN messages m ON m.conversation_id = c.id AND m.seq = (SELECT MAX(x.seq) FROM messages x "
+            "WHERE x.conversation_id = c.id AND x.sender_type IN ('customer', 'agent')) "
+            "WHERE c.status = 'agent' AND c.assigned_agent_id IS NOT NULL AND m.sender_type = 'agent' "
+            "AND m.created_at <= ? ORDER BY m.created_at LIMIT ?");
+        s.bind(1, cutoff).bind(2, std::int64_t(limit));
+        std::vector<std::string> out;
+        while (s.step())
+            out.push_back(s.text(0));
+        return out;
+    }
+
 protected:
     void fillQueuePosition(Conversation& c) {
         if (!c.isQueued())
@@ -400,6 +424,20 @@ public:
     void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) override {
         auto s = m_c.prepare("DELETE FROM agent_sessions WHERE agent_id = ? AND expires_at <= ?");
         s.bind(1, agentId).bind(2, now);
+        s.run();
+    }
+
+    // --- shoppers after hours and after the chat (issue 21) ---------------------------------
+    void setContact(const std::string& conversationId, const protocol::Contact& contact) override {
+        auto s = m_c.prepare("UPDATE conversations SET contact_email = ?, contact_name = ? WHERE id = ?");
+        s.bind(1, contact.email).bind(2, contact.name).bind(3, conversationId);
+        s.run();
+    }
+
+    void setRating(const std::string& conversationId, const protocol::Rating& rating) override {
+        auto s = m_c.prepare(
+            "UPDATE conversations SET rating_score = ?, rating_comment = ?, rated_at = ? WHERE id = ?");
+        s.bind(1, rating.score).bind(2, rating.comment).bind(3, rating.createdAt).bind(4, conversationId);
         s.run();
     }
 

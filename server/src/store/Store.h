@@ -63,6 +63,12 @@ public:
     virtual std::vector<AgentRecord> agents() = 0; // ordered by username; active_chats filled
     // Ids of the agents whose presence is online, without loading or counting anything else.
     virtual std::vector<std::string> onlineAgentIds() = 0;
+
+    // --- shoppers after hours and after the chat (issue 21) -------------------------------------
+    // Assigned `agent` conversations whose newest customer-or-agent message is the agent's and was
+    // written at or before cutoff (RFC 3339 UTC, as stored): the customer has not answered since.
+    // Longest idle first, at most limit.
+    virtual std::vector<std::string> idleConversationIds(const std::string& cutoff, int limit) = 0;
 };
 
 class WriteTx : public virtual ReadTx {
@@ -91,6 +97,10 @@ public:
     virtual int deleteAgentSessions(const std::string& agentId,
                                     const std::optional<std::string>& keepSessionId) = 0;
     virtual void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) = 0;
+
+    // --- shoppers after hours and after the chat (issue 21) -------------------------------------
+    virtual void setContact(const std::string& conversationId, const protocol::Contact& contact) = 0;
+    virtual void setRating(const std::string& conversationId, const protocol::Rating& rating) = 0;
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;

@@ -38,6 +38,15 @@ struct Contact {
     bool operator==(const Contact&) const = default;
 };
 
+// v1.1 "Shoppers after the chat": the shopper's rating of a closed conversation, given once.
+struct Rating {
+    int score = 0; // 1..5
+    std::optional<std::string> comment;
+    std::string createdAt;
+
+    bool operator==(const Rating&) const = default;
+};
+
 struct PageContext {
     std::optional<std::string> pageUrl;
     std::optional<std::string> pageTitle;
@@ -61,6 +70,7 @@ struct Conversation {
     std::optional<int> queuePosition; // 1-based place while waiting in the queue, else null
     std::optional<Contact> contact;   // v1.1; written as null/omitted when unknown
     PageContext context;              // v1.1; omitted when empty
+    std::optional<Rating> rating;     // v1.1; written as null/omitted when not rated
 
     bool isQueued() const { return status == ConversationStatus::Agent && !assignedAgentId; }
     bool operator==(const Conversation&) const = default;
