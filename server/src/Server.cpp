@@ -1,10 +1,12 @@
 #include "Server.h"
 
 #include "DataDir.h"
+#include "app/AgentsAtWorkService.h"
 #include "app/ChatService.h"
 #include "auth/TokenSigner.h"
 #include "http/HttpApi.h"
 #include "http/HttpServer.h"
+#include "http/Routes.h"
 #include "realtime/RealtimeServer.h"
 #include "store/SqliteStore.h"
 #include "util/Clock.h"
@@ -133,6 +135,7 @@ std::string Server::start() {
     options.agentTokenLifetime = std::chrono::hours(m_config.agentTokenHours);
     options.customerRate = {m_config.customerRateBurst, m_config.customerRatePerMinute};
     m_chat = std::make_unique<ChatService>(*m_store, *m_tokens, *m_clock, options);
+    m_agentsAtWork = std::make_unique<AgentsAtWorkService>(*m_store, *m_clock);
 
     std::string generatedPassword;
     std::string adminPassword = m_config.adminPassword.value_or("");
@@ -155,6 +158,7 @@ std::string Server::start() {
     api.allowedOrigin = m_config.allowedOrigin;
     m_api = std::make_unique<HttpApi>(*m_chat, api, [rt = m_realtime.get()] { return rt->accepting(); });
     m_api->setPorts(m_httpPort, m_wsPort);
+    m_api->addRoutes([this](Router& r) { addAgentsAtWorkRoutes(r, *m_chat, *m_agentsAtWork); });
 
     m_realtime->start();
     // The realtime module behind /ws: http does not link it, this is the one place they meet.

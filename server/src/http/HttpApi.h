@@ -33,6 +33,8 @@ public:
     void setPorts(std::uint16_t httpPort, std::optional<std::uint16_t> wsPort);
 
     const Router& router() const { return m_router; }
+    // Routes of a feature whose use cases live beside ChatService (added by the composition root).
+    void addRoutes(const std::function<void(Router&)>& add) { add(m_router); }
 
 private:
     void addServerRoutes();

@@ -15,10 +15,13 @@
 namespace parley::server {
 
 class ChatService;
+class AgentsAtWorkService;
 
 void addCustomerRoutes(Router& router, ChatService& chat); // customer sessions and conversations
 void addAgentRoutes(Router& router, ChatService& chat);    // sign-in, presence, queue, team
 void addAdminRoutes(Router& router, ChatService& chat);    // FAQ and agents
+// Issue 19: internal notes, transfers, canned replies.
+void addAgentsAtWorkRoutes(Router& router, ChatService& chat, AgentsAtWorkService& work);
 
 // The caller named by the bearer token (401 when there is none or it is not valid).
 Caller callerOf(ChatService& chat, const Request& req);

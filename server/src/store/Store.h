@@ -63,6 +63,12 @@ public:
     virtual std::vector<AgentRecord> agents() = 0; // ordered by username; active_chats filled
     // Ids of the agents whose presence is online, without loading or counting anything else.
     virtual std::vector<std::string> onlineAgentIds() = 0;
+
+    // --- agents at work (issue 19): internal notes and canned replies ---
+    virtual std::vector<protocol::Note> notes(const std::string& conversationId) = 0; // oldest first
+    virtual std::vector<protocol::CannedReply> cannedReplies() = 0;                   // by shortcut
+    virtual std::optional<protocol::CannedReply> cannedReply(const std::string& id) = 0;
+    virtual std::optional<protocol::CannedReply> cannedReplyByShortcut(const std::string& shortcut) = 0;
 };
 
 class WriteTx : public virtual ReadTx {
@@ -91,6 +97,12 @@ public:
     virtual int deleteAgentSessions(const std::string& agentId,
                                     const std::optional<std::string>& keepSessionId) = 0;
     virtual void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) = 0;
+
+    // --- agents at work (issue 19): internal notes and canned replies ---
+    virtual void insertNote(const protocol::Note& n) = 0;
+    virtual void insertCannedReply(const protocol::CannedReply& r, const std::string& now) = 0;
+    virtual void updateCannedReply(const protocol::CannedReply& r, const std::string& now) = 0;
+    virtual bool deleteCannedReply(const std::string& id) = 0; // false: no such reply
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;
