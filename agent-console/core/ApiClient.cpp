@@ -284,6 +284,8 @@ void ApiClient::updateAgent(const QString& id, const AgentPatch& p, Callback<pro
         body["max_active_chats"] = *p.maxActiveChats;
     if (p.role)
         body["role"] = proto::toString(*p.role);
+    if (p.disabled)
+        body["disabled"] = *p.disabled;
     call<proto::Agent>(
         "PUT", QStringLiteral("/api/v1/admin/agents/") + pathId(id), body,
         [](const json& b) { return unwrap(b, "agent").get<proto::Agent>(); }, std::move(done));

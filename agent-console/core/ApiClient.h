@@ -41,6 +41,7 @@ struct AgentPatch {
     std::optional<QString> password;
     std::optional<int> maxActiveChats;
     std::optional<protocol::Role> role;
+    std::optional<bool> disabled; // issue 19
 };
 
 class ApiClient : public QObject {

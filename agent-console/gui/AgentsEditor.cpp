@@ -5,6 +5,7 @@
 #include "core/Util.h"
 #include "gui/EditorForm.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHeaderView>
@@ -66,6 +67,8 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
     m_role->setObjectName(QStringLiteral("roleCombo"));
     m_role->addItem(QStringLiteral("Agent"), QStringLiteral("agent"));
     m_role->addItem(QStringLiteral("Administrator"), QStringLiteral("admin"));
+    m_disabled = new QCheckBox(QStringLiteral("Disabled (cannot sign in, gets no chats)"));
+    m_disabled->setObjectName(QStringLiteral("disabledCheck"));
     QLabel* roleError = m_errors.add(QStringLiteral("role"), QStringLiteral("roleError"));
     // Added in the order show() searches a server message for the fields' names.
     QLabel* displayNameError =
@@ -89,6 +92,7 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
     form->addRow(QString(), maxChatsError);
     form->addRow(QStringLiteral("&Role:"), m_role);
     form->addRow(QString(), roleError);
+    form->addRow(QString(), m_disabled);
     auto* rightLayout = new QVBoxLayout;
     rightLayout->addWidget(m_formTitle);
     rightLayout->addLayout(form);
@@ -150,6 +154,8 @@ void AgentsEditor::newAgent() {
     m_password->setPlaceholderText(QString());
     m_maxChats->setValue(3);
     m_role->setCurrentIndex(0);
+    m_disabled->setChecked(false);
+    m_disabled->setEnabled(false); // a new agent starts enabled; disabling is an edit
     m_username->setFocus();
 }
 
@@ -166,6 +172,8 @@ void AgentsEditor::editRow(int row) {
     m_password->setPlaceholderText(QStringLiteral("leave empty to keep the current password"));
     m_maxChats->setValue(a.maxActiveChats);
     m_role->setCurrentIndex(a.role == proto::Role::Admin ? 1 : 0);
+    m_disabled->setEnabled(true);
+    m_disabled->setChecked(a.disabled);
 }
 
 void AgentsEditor::save() {
@@ -244,6 +252,8 @@ void AgentsEditor::save() {
             patch.maxActiveChats = m_maxChats->value();
         if (role != current.role)
             patch.role = role;
+        if (m_disabled->isChecked() != current.disabled)
+            patch.disabled = m_disabled->isChecked();
         m_session->api()->updateAgent(m_editingId, patch, handle);
     }
 }

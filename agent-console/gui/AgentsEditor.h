@@ -7,6 +7,7 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -54,6 +55,7 @@ private:
     QLabel* m_passwordLabel;
     QSpinBox* m_maxChats;
     QComboBox* m_role;
+    QCheckBox* m_disabled;
     FieldErrors m_errors;
     QPushButton* m_save;
     QString m_editingId; // empty: creating

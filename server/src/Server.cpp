@@ -2,6 +2,7 @@
 
 #include "DataDir.h"
 #include "app/AfterHoursService.h"
+#include "app/AgentsAtWorkService.h"
 #include "app/ChatService.h"
 #include "auth/TokenSigner.h"
 #include "http/HttpApi.h"
@@ -142,6 +143,7 @@ std::string Server::start() {
     }
     m_afterHours = std::make_unique<AfterHoursService>(*m_store, *m_chat, *m_clock, afterHours);
     m_chat->addSettingsSection(*m_afterHours);
+    m_agentsAtWork = std::make_unique<AgentsAtWorkService>(*m_store, *m_clock);
 
     std::string generatedPassword;
     std::string adminPassword = m_config.adminPassword.value_or("");
@@ -166,6 +168,7 @@ std::string Server::start() {
     m_api = std::make_unique<HttpApi>(*m_chat, api, [rt = m_realtime.get()] { return rt->accepting(); });
     addAfterHoursRoutes(m_api->routes(), *m_chat, *m_afterHours);
     m_api->setPorts(m_httpPort, m_wsPort);
+    addAgentsAtWorkRoutes(m_api->routes(), *m_chat, *m_agentsAtWork);
 
     m_realtime->start();
     // The realtime module behind /ws: http does not link it, this is the one place they meet.

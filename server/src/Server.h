@@ -17,6 +17,7 @@ class SqliteStore;
 class TokenSigner;
 class ChatService;
 class AfterHoursService;
+class AgentsAtWorkService;
 class HttpApi;
 class HttpServer;
 class RealtimeServer;
@@ -49,6 +50,7 @@ private:
     std::unique_ptr<TokenSigner> m_tokens;
     std::unique_ptr<ChatService> m_chat;
     std::unique_ptr<AfterHoursService> m_afterHours; // issue 21: hours, contact, rating, idle close
+    std::unique_ptr<AgentsAtWorkService> m_agentsAtWork;
     // Declared before what runs on it: the io_contexts are destroyed after them.
     std::unique_ptr<IoThreads> m_io;
     std::unique_ptr<RealtimeServer> m_realtime;

@@ -143,7 +143,8 @@ void to_json(json& j, const Agent& v) {
              {"role", toString(v.role)},
              {"presence", toString(v.presence)},
              {"max_active_chats", v.maxActiveChats},
-             {"active_chats", v.activeChats}};
+             {"active_chats", v.activeChats},
+             {"disabled", v.disabled}};
 }
 
 void from_json(const json& j, Agent& v) {
@@ -154,6 +155,36 @@ void from_json(const json& j, Agent& v) {
     v.presence = parseEnum(j, "presence", &parsePresence);
     v.maxActiveChats = j.at("max_active_chats").get<int>();
     v.activeChats = j.value("active_chats", 0);
+    v.disabled = j.value("disabled", false);
+}
+
+void to_json(json& j, const Note& v) {
+    j = json{{"id", v.id},
+             {"conversation_id", v.conversationId},
+             {"agent_id", v.agentId},
+             {"agent_display_name", v.agentDisplayName},
+             {"content", v.content},
+             {"created_at", v.createdAt}};
+}
+
+void from_json(const json& j, Note& v) {
+    v.id = j.at("id").get<std::string>();
+    v.conversationId = j.at("conversation_id").get<std::string>();
+    v.agentId = j.at("agent_id").get<std::string>();
+    v.agentDisplayName = j.value("agent_display_name", "");
+    v.content = j.at("content").get<std::string>();
+    v.createdAt = j.at("created_at").get<std::string>();
+}
+
+void to_json(json& j, const CannedReply& v) {
+    j = json{{"id", v.id}, {"shortcut", v.shortcut}, {"title", v.title}, {"content", v.content}};
+}
+
+void from_json(const json& j, CannedReply& v) {
+    v.id = j.at("id").get<std::string>();
+    v.shortcut = j.at("shortcut").get<std::string>();
+    v.title = j.at("title").get<std::string>();
+    v.content = j.at("content").get<std::string>();
 }
 
 void to_json(json& j, const FaqEntry& v) {

@@ -307,6 +307,18 @@ private slots:
         QCOMPARE(js(frank["display_name"]), QStringLiteral("Franklin"));
         QCOMPARE(js(frank["max_active_chats"]), QStringLiteral("2"));
         QCOMPARE(js(frank["role"]), QStringLiteral("admin"));
+
+        // Disabled (issue 19): the box shows the agent's state and a save disables it.
+        QVERIFY(!find<QCheckBox>(editor, "disabledCheck")->isChecked());
+        find<QCheckBox>(editor, "disabledCheck")->setChecked(true);
+        QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 3, 10000);
+        QVERIFY(m_http->login("frank", "frank-pass-2").empty());
+        for (const auto& a : getBody(*m_http, "/api/v1/admin/agents", m_adminToken, "agents"))
+            if (a["username"] == "frank")
+                QCOMPARE(js(a["disabled"]), QStringLiteral("true"));
+        QTest::mouseClick(find<QPushButton>(editor, "newAgentButton"), Qt::LeftButton);
+        QVERIFY(!find<QCheckBox>(editor, "disabledCheck")->isEnabled());
     }
 
     // Keywords: typed in the editor, stored by the server, answered by the bot, kept on edits.

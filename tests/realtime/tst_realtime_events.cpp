@@ -110,7 +110,7 @@ private slots:
         QVERIFY(expectOnly("agent.presence.changed", "", {m_wsA.get(), m_wsB.get(), m_wsC.get()}));
     }
 
-    void handoffTellsCustomerAssigneeAndOnlineAgents() {
+    void handoffTellsCustomerAssigneeAndConnectedAgents() {
         auto conv = m_rest->handoff(m_x);
         QCOMPARE(conv.value("status", ""), std::string("agent"));
         m_assignee = conv.value("assigned_agent_id", "");
@@ -120,9 +120,10 @@ private slots:
 
         QVERIFY(expectOnly("agent.assigned", m_x.conversationId, {m_wsX.get(), assignee}));
         QCOMPARE(m_wsX->framesOfType("agent.assigned").front()["data"]["agent"].value("id", ""), m_assignee);
-        // It left the queue (straight away): the customer and every online agent; not the offline C.
-        QVERIFY(
-            expectOnly("conversation.updated", m_x.conversationId, {m_wsX.get(), m_wsA.get(), m_wsB.get()}));
+        // It left the queue (straight away): the customer and every connected agent, the offline C
+        // too (v1.1: every console's queue view is live).
+        QVERIFY(expectOnly("conversation.updated", m_x.conversationId,
+                           {m_wsX.get(), m_wsA.get(), m_wsB.get(), m_wsC.get()}));
         // The "joined" system message: customer and assignee only.
         QVERIFY(expectOnly("message.created", m_x.conversationId, {m_wsX.get(), assignee}));
         QCOMPARE(assignee->framesFor("message.created", m_x.conversationId)
@@ -131,7 +132,7 @@ private slots:
                  std::string("assigned"));
     }
 
-    void queuedConversationIsAnnouncedToEveryOnlineAgent() {
+    void queuedConversationIsAnnouncedToEveryConnectedAgent() {
         // No capacity left: the assignee is full at 1, the other takes none.
         QVERIFY(m_rest->setMaxChats(m_assignee == m_a.id ? m_a : m_b, 1));
         QVERIFY(m_rest->setMaxChats(m_other == m_a.id ? m_a : m_b, 0));
@@ -141,7 +142,7 @@ private slots:
         QVERIFY(conv["assigned_agent_id"].is_null());
         QCOMPARE(conv.value("queue_position", 0), 1);
         QVERIFY(expectOnly(
-            "conversation.updated", m_y.conversationId, {m_wsY.get(), m_wsA.get(), m_wsB.get()},
+            "conversation.updated", m_y.conversationId, {m_wsY.get(), m_wsA.get(), m_wsB.get(), m_wsC.get()},
             [](const json& f) { return f["data"]["conversation"].value("queue_position", 0) == 1; }));
         // The queued system message goes to the customer only (nobody is assigned, nobody watches).
         QVERIFY(expectOnly("message.created", m_y.conversationId, {m_wsY.get()}));
@@ -154,8 +155,8 @@ private slots:
         // Z queues behind Y; Y's place does not change, so Y hears nothing new.
         clearAll();
         QCOMPARE(m_rest->handoff(m_z).value("queue_position", 0), 2);
-        QVERIFY(
-            expectOnly("conversation.updated", m_z.conversationId, {m_wsZ.get(), m_wsA.get(), m_wsB.get()}));
+        QVERIFY(expectOnly("conversation.updated", m_z.conversationId,
+                           {m_wsZ.get(), m_wsA.get(), m_wsB.get(), m_wsC.get()}));
         QVERIFY(expectOnly("conversation.updated", m_y.conversationId, {}));
 
         // Capacity appears: Y leaves the queue to the other agent, Z moves up to place 1.
@@ -164,10 +165,10 @@ private slots:
         auto* other = wsOf(m_other);
         QVERIFY(expectOnly("agent.assigned", m_y.conversationId, {m_wsY.get(), other}));
         QVERIFY(expectOnly(
-            "conversation.updated", m_y.conversationId, {m_wsY.get(), m_wsA.get(), m_wsB.get()},
+            "conversation.updated", m_y.conversationId, {m_wsY.get(), m_wsA.get(), m_wsB.get(), m_wsC.get()},
             [](const json& f) { return !f["data"]["conversation"]["assigned_agent_id"].is_null(); }));
         QVERIFY(expectOnly(
-            "conversation.updated", m_z.conversationId, {m_wsZ.get(), m_wsA.get(), m_wsB.get()},
+            "conversation.updated", m_z.conversationId, {m_wsZ.get(), m_wsA.get(), m_wsB.get(), m_wsC.get()},
             [](const json& f) { return f["data"]["conversation"].value("queue_position", 0) == 1; }));
         // The load change is an agent.presence.changed to every agent.
         QVERIFY(expectOnly("agent.presence.changed", "", {m_wsA.get(), m_wsB.get(), m_wsC.get()}));

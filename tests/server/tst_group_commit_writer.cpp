@@ -109,6 +109,17 @@ public:
     std::vector<std::string> idleConversationIds(const std::string&, int) override { unused(); }
     void setContact(const std::string&, const parley::protocol::Contact&) override { unused(); }
     void setRating(const std::string&, const parley::protocol::Rating&) override { unused(); }
+    // agents at work (issue 19)
+    std::vector<parley::protocol::Note> notes(const std::string&) override { unused(); }
+    std::vector<parley::protocol::CannedReply> cannedReplies() override { unused(); }
+    std::optional<parley::protocol::CannedReply> cannedReply(const std::string&) override { unused(); }
+    std::optional<parley::protocol::CannedReply> cannedReplyByShortcut(const std::string&) override {
+        unused();
+    }
+    void insertNote(const parley::protocol::Note&) override { unused(); }
+    void insertCannedReply(const parley::protocol::CannedReply&, const std::string&) override { unused(); }
+    void updateCannedReply(const parley::protocol::CannedReply&, const std::string&) override { unused(); }
+    bool deleteCannedReply(const std::string&) override { unused(); }
     void publishAfterCommit(Event) override { unused(); }
 };
 

@@ -1,5 +1,7 @@
 #include "app/ChatService.h"
 
+#include "app/AgentsAtWorkService.h"
+
 #include "auth/PasswordHasher.h"
 #include "domain/AssignmentPolicy.h"
 #include "domain/DefaultFaq.h"
@@ -76,6 +78,14 @@ void validateField(const std::string& value, const char* name, std::size_t maxCh
         throw ApiError::invalid(std::string(name) +
                                 " must not contain control characters other than tabs and line breaks.");
 }
+
+} // namespace
+
+void validateMessageContent(const std::string& content) {
+    validateContent(content);
+}
+
+namespace {
 
 bool isValidUsername(const std::string& username) {
     return !username.empty() && username.size() <= 64 &&
@@ -158,6 +168,8 @@ void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
 
 } // namespace
 
+// Issue 19: queue events now go to every connected agent, so no event reads this any more; the
+// jobs still pass it (the lead may drop it at merge once no branch uses it).
 // Who is online, as a write job's events need it: read at most once per job (a queue change can
 // address every waiting conversation to every online agent). Made after the job's own presence
 // change, if it makes one.
@@ -178,13 +190,12 @@ private:
 
 namespace {
 
-// To the customer; and to every online agent while it is queued or when it leaves the queue.
-void emitConversationUpdated(WriteTx& tx, const Conversation& c,
-                             const std::vector<std::string>* onlineAgents) {
+// To the customer; and, while it is queued or when it leaves the queue, to every connected agent,
+// online or not (issue 19: every console's queue view is live).
+void emitConversationUpdated(WriteTx& tx, const Conversation& c, bool concernsQueue) {
     Audience a;
     a.customerSessionId = c.customerSessionId;
-    if (onlineAgents)
-        a.agentIds = *onlineAgents;
+    a.allAgents = concernsQueue;
     tx.publishAfterCommit(
         Event{events::kConversationUpdated, json{{"conversation", c}}, std::move(a), c.id, 0});
 }
@@ -488,7 +499,8 @@ Conversation ChatService::handoff(const CustomerIdentity& who, const std::string
 
 // --- assignment ------------------------------------------------------------------------------------
 
-void ChatService::serveQueue(WriteTx& tx, OnlineAgents& online, const std::string& now) {
+void ChatService::serveQueue(WriteTx& tx, [[maybe_unused]] OnlineAgents& online, const std::string& now,
+                             const std::optional<std::string>& excludeAgentId) {
     auto waiting = tx.queue();
     if (waiting.empty())
         return;
@@ -496,8 +508,10 @@ void ChatService::serveQueue(WriteTx& tx, OnlineAgents& online, const std::strin
     std::vector<AssignmentCandidate> candidates;
     std::int64_t lastNo = 0;
     for (const auto& r : records) {
-        candidates.push_back({r.agent.id, r.agent.presence == Presence::Online, r.agent.activeChats,
-                              r.agent.maxActiveChats, r.lastAssignmentNo});
+        const bool takes =
+            r.agent.presence == Presence::Online && !r.agent.disabled && r.agent.id != excludeAgentId;
+        candidates.push_back(
+            {r.agent.id, takes, r.agent.activeChats, r.agent.maxActiveChats, r.lastAssignmentNo});
         lastNo = std::max(lastNo, r.lastAssignmentNo.value_or(0));
     }
     for (auto& c : waiting) {
@@ -528,14 +542,14 @@ void ChatService::serveQueue(WriteTx& tx, OnlineAgents& online, const std::strin
         tx.publishAfterCommit(Event{events::kAgentAssigned,
                                     json{{"conversation", fresh}, {"agent", agentJson(agentNow)}}, both, c.id,
                                     0});
-        emitConversationUpdated(tx, fresh, &online.ids()); // it leaves the queue
-        emitAgentChanged(tx, record.agent.id);             // its load changed
+        emitConversationUpdated(tx, fresh, true); // it leaves the queue
+        emitAgentChanged(tx, record.agent.id);    // its load changed
     }
 }
 
 // Every conversation still waiting whose place changed (or that just joined) hears its new place.
 // One read of the queue, and nothing else when it is empty.
-void ChatService::emitQueueChanges(WriteTx& tx, OnlineAgents& online,
+void ChatService::emitQueueChanges(WriteTx& tx, [[maybe_unused]] OnlineAgents& online,
                                    const std::vector<Conversation>& queueBefore) {
     const auto queue = tx.queue();
     if (queue.empty())
@@ -546,7 +560,7 @@ void ChatService::emitQueueChanges(WriteTx& tx, OnlineAgents& online,
     for (const auto& c : queue) {
         auto it = before.find(c.id);
         if (it == before.end() || it->second != c.queuePosition.value_or(0))
-            emitConversationUpdated(tx, c, &online.ids());
+            emitConversationUpdated(tx, c, true);
     }
 }
 
@@ -569,14 +583,19 @@ ChatService::LoginResult ChatService::login(const std::string& username, const s
         throw ApiError::unauthorized("Wrong username or password.");
     }
     m_loginThrottle.succeeded(username);
+    if (record->agent.disabled)
+        throw ApiError::unauthorized("This agent has been disabled. Ask an admin.");
     const auto now = m_clock.now();
     const auto expires = now + m_options.agentTokenLifetime;
     const auto expiresAt =
         std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch()).count();
     const auto sessionId = newUuid();
     write([&](WriteTx& tx) {
-        if (!tx.agentById(record->agent.id))
+        const auto current = tx.agentById(record->agent.id);
+        if (!current)
             throw ApiError::unauthorized("Wrong username or password.");
+        if (current->agent.disabled) // disabled since the read above
+            throw ApiError::unauthorized("This agent has been disabled. Ask an admin.");
         tx.deleteExpiredAgentSessions(
             record->agent.id,
             std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
@@ -683,7 +702,7 @@ Conversation ChatService::close(const AgentIdentity& who, const std::string& con
         tx.publishAfterCommit(Event{events::kChatClosed, json{{"conversation", fresh}}, both, c.id, 0});
         OnlineAgents online(tx);
         if (wasQueued)
-            emitConversationUpdated(tx, fresh, &online.ids());
+            emitConversationUpdated(tx, fresh, true);
         if (c.assignedAgentId)
             emitAgentChanged(tx, *c.assignedAgentId);
         serveQueue(tx, online, now);
@@ -736,6 +755,105 @@ int ChatService::closeIdle(std::chrono::system_clock::time_point cutoff, const s
         },
         Admission::Always);
     return closed;
+Conversation ChatService::transfer(const AgentIdentity& who, const std::string& conversationId,
+                                   const std::optional<std::string>& toAgentId,
+                                   const std::optional<std::string>& note) {
+    if (note)
+        validateContent(*note);
+    return writeResult([&](WriteTx& tx) {
+        auto c = visibleConversation(tx, Caller{who}, conversationId);
+        if (!who.isAdmin() && c.assignedAgentId != who.agentId)
+            throw ApiError::forbidden("Only the assigned agent or an admin can transfer this conversation.");
+        if (c.status == ConversationStatus::Closed)
+            throw ApiError(409, errors::kConversationClosed, "This conversation is closed.");
+        if (c.status != ConversationStatus::Agent)
+            throw ApiError(409, errors::kInvalidTransition,
+                           "Only a conversation that asked for an agent can be transferred.");
+        const auto by = tx.agentById(who.agentId);
+        const auto byName = by ? by->agent.displayName : std::string("an agent");
+        const auto from = c.assignedAgentId;
+        const auto fromRecord = from ? tx.agentById(*from) : std::nullopt;
+        const auto queueBefore = tx.queue();
+        const bool wasQueued = c.isQueued();
+        const auto now = formatRfc3339(m_clock.now());
+        OnlineAgents online(tx);
+
+        if (toAgentId) {
+            auto target = isUuid(*toAgentId) ? tx.agentById(*toAgentId) : std::nullopt;
+            if (!target)
+                throw ApiError::notFound("No such agent.");
+            if (from == target->agent.id)
+                throw ApiError::invalid("This conversation is already assigned to that agent.");
+            // Checked in the writer, so concurrent transfers never take an agent past its maximum.
+            if (target->agent.disabled || target->agent.presence != Presence::Online ||
+                target->agent.activeChats >= target->agent.maxActiveChats)
+                throw ApiError(409, errors::kAgentUnavailable,
+                               target->agent.displayName +
+                                   " is not online or has no room for another conversation.");
+            c.assignedAgentId = target->agent.id;
+            c.queuePosition.reset();
+            c.updatedAt = now;
+            tx.updateConversation(c);
+            appendSystemEvent(tx, c,
+                              byName + " transferred the conversation to " + target->agent.displayName + ".",
+                              {{"event", "transferred"},
+                               {"agent_id", target->agent.id},
+                               {"agent_display_name", target->agent.displayName},
+                               {"from_agent_id", from ? json(*from) : json(nullptr)},
+                               {"by_agent_id", who.agentId}},
+                              now);
+            const auto fresh = *tx.conversation(c.id);
+            Audience both;
+            both.customerSessionId = c.customerSessionId;
+            both.agentIds = {target->agent.id};
+            tx.publishAfterCommit(
+                Event{events::kAgentAssigned,
+                      json{{"conversation", fresh}, {"agent", agentJson(*tx.agentById(target->agent.id))}},
+                      both, c.id, 0});
+            if (from) {
+                Audience old;
+                old.agentIds = {*from};
+                tx.publishAfterCommit(
+                    Event{events::kConversationUpdated, json{{"conversation", fresh}}, old, c.id, 0});
+                emitAgentChanged(tx, *from);
+            }
+            if (wasQueued)
+                emitConversationUpdated(tx, fresh, true); // it leaves the queue
+            emitAgentChanged(tx, target->agent.id);
+            if (note)
+                appendNote(tx, fresh, who.agentId, byName, *note, now);
+            emitQueueChanges(tx, online, queueBefore);
+            return fresh;
+        }
+
+        if (wasQueued) { // already waiting: nothing to do but keep the note
+            if (note)
+                appendNote(tx, c, who.agentId, byName, *note, now);
+            return c;
+        }
+        const auto fromName = fromRecord ? fromRecord->agent.displayName : std::string("an agent");
+        c.assignedAgentId.reset();
+        c.updatedAt = now;
+        tx.updateConversation(c);
+        appendSystemEvent(tx, c,
+                          byName + " transferred the conversation. You are back in the queue; the next free "
+                                   "agent will take over.",
+                          {{"event", "unassigned"},
+                           {"agent_id", from ? json(*from) : json(nullptr)},
+                           {"agent_display_name", fromName},
+                           {"by_agent_id", who.agentId}},
+                          now);
+        if (from)
+            emitAgentChanged(tx, *from);
+        // The old agent sits this pass out; every connected agent hears the queue change (the old
+        // one included), whether the conversation waits or is served at once.
+        serveQueue(tx, online, now, from);
+        emitQueueChanges(tx, online, queueBefore);
+        const auto fresh = *tx.conversation(c.id);
+        if (note)
+            appendNote(tx, fresh, who.agentId, byName, *note, now);
+        return fresh;
+    });
 }
 
 void ChatService::markAgentLost(const std::string& agentId) {
@@ -751,24 +869,30 @@ void ChatService::markAgentLost(const std::string& agentId) {
             record->agent.presence = Presence::Offline;
             record->updatedAt = now;
             tx.updateAgent(*record);
-            for (auto c : tx.conversationsAssignedTo(agentId)) {
-                c.assignedAgentId.reset();
-                c.updatedAt = now;
-                tx.updateConversation(c);
-                appendSystemEvent(tx, c,
-                                  record->agent.displayName + " lost the connection. You are back in the "
-                                                              "queue; the next free agent will take over.",
-                                  {{"event", "unassigned"},
-                                   {"agent_id", agentId},
-                                   {"agent_display_name", record->agent.displayName}},
-                                  now);
-            }
+            unassignConversationsOf(tx, *record,
+                                    record->agent.displayName + " lost the connection. You are back in the "
+                                                                "queue; the next free agent will take over.",
+                                    now);
             emitAgentChanged(tx, agentId);
             OnlineAgents online(tx); // read after this agent went offline
             serveQueue(tx, online, now);
             emitQueueChanges(tx, online, queueBefore);
         },
         Admission::Always);
+}
+
+void ChatService::unassignConversationsOf(WriteTx& tx, const AgentRecord& agent, const std::string& text,
+                                          const std::string& now) {
+    for (auto c : tx.conversationsAssignedTo(agent.agent.id)) {
+        c.assignedAgentId.reset();
+        c.updatedAt = now;
+        tx.updateConversation(c);
+        appendSystemEvent(tx, c, text,
+                          {{"event", "unassigned"},
+                           {"agent_id", agent.agent.id},
+                           {"agent_display_name", agent.agent.displayName}},
+                          now);
+    }
 }
 
 std::vector<std::string> ChatService::onlineAgentIds() const {
@@ -914,7 +1038,8 @@ Agent ChatService::createAgent(const NewAgent& a) {
         const auto now = formatRfc3339(m_clock.now());
         AgentRecord r;
         r.agent =
-            Agent{newUuid(), a.username, trim(a.displayName), a.role, Presence::Offline, a.maxActiveChats, 0};
+            Agent{newUuid(), a.username, trim(a.displayName), a.role, Presence::Offline, a.maxActiveChats,
+                  0,         false};
         r.passwordHash = hash;
         r.createdAt = r.updatedAt = now;
         tx.insertAgent(r);
@@ -949,19 +1074,26 @@ Agent ChatService::updateAgent(const AgentIdentity& by, const std::string& agent
         auto record = isUuid(agentId) ? tx.agentById(agentId) : std::nullopt;
         if (!record)
             throw ApiError::notFound("No such agent.");
-        if (u.role && *u.role != Role::Admin && record->agent.role == Role::Admin) {
+        const bool disabling = u.disabled && *u.disabled && !record->agent.disabled;
+        const bool demoting = u.role && *u.role != Role::Admin;
+        // Some enabled admin must remain: a disabled admin cannot sign in to administer anything.
+        if ((demoting || disabling) && record->agent.role == Role::Admin && !record->agent.disabled) {
             const auto all = tx.agents();
-            const auto admins =
-                std::count_if(all.begin(), all.end(), [](auto& r) { return r.agent.role == Role::Admin; });
-            if (admins <= 1)
-                throw ApiError::conflict("The last admin cannot lose the admin role.");
+            const auto otherAdmins = std::count_if(all.begin(), all.end(), [&](auto& r) {
+                return r.agent.role == Role::Admin && !r.agent.disabled && r.agent.id != agentId;
+            });
+            if (otherAdmins == 0)
+                throw ApiError::conflict(disabling ? "The last admin cannot be disabled."
+                                                   : "The last admin cannot lose the admin role.");
         }
         const auto queueBefore = tx.queue();
         const auto now = formatRfc3339(m_clock.now());
         const bool raised = u.maxActiveChats && *u.maxActiveChats > record->agent.maxActiveChats;
         // Contract v1.1: a password or role change ends the agent's other tokens; the caller keeps
         // the one it used when it changes itself (its role is re-read on every request anyway).
-        if (hash || (u.role && *u.role != record->agent.role))
+        if (disabling)
+            endAgentSessions(tx, agentId, std::nullopt); // every token, the caller's own included
+        else if (hash || (u.role && *u.role != record->agent.role))
             endAgentSessions(tx, agentId, by.agentId == agentId ? std::optional(by.sessionId) : std::nullopt);
         if (u.displayName)
             record->agent.displayName = trim(*u.displayName);
@@ -971,11 +1103,22 @@ Agent ChatService::updateAgent(const AgentIdentity& by, const std::string& agent
             record->agent.maxActiveChats = *u.maxActiveChats;
         if (u.role)
             record->agent.role = *u.role;
+        if (u.disabled)
+            record->agent.disabled = *u.disabled;
+        if (disabling)
+            record->agent.presence = Presence::Offline;
         record->updatedAt = now;
         tx.updateAgent(*record);
+        if (disabling)
+            unassignConversationsOf(tx, *record,
+                                    record->agent.displayName +
+                                        " is no longer available. You are back in the queue; the next free "
+                                        "agent will take over.",
+                                    now);
         emitAgentChanged(tx, agentId);
-        // A raised maximum is capacity appearing: serve the queue at once. A lowered one unassigns nothing.
-        if (raised) {
+        // A raised maximum is capacity appearing: serve the queue at once. A lowered one unassigns
+        // nothing. A disabled agent's conversations are waiting again: serve them.
+        if (raised || disabling) {
             OnlineAgents online(tx);
             serveQueue(tx, online, now);
             emitQueueChanges(tx, online, queueBefore);
@@ -992,7 +1135,8 @@ bool ChatService::bootstrap(const std::string& adminPassword) {
                 return false;
             const auto now = formatRfc3339(m_clock.now());
             AgentRecord admin;
-            admin.agent = Agent{newUuid(), "admin", "Administrator", Role::Admin, Presence::Offline, 5, 0};
+            admin.agent =
+                Agent{newUuid(), "admin", "Administrator", Role::Admin, Presence::Offline, 5, 0, false};
             admin.passwordHash = hash;
             admin.createdAt = admin.updatedAt = now;
             tx.insertAgent(admin);

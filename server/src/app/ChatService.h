@@ -28,6 +28,10 @@
 
 namespace parley::server {
 
+// The rules of text a person typed (a message, a note, a canned reply's content): ApiError 400
+// (invalid_request, empty_message or message_too_long) when it breaks one.
+void validateMessageContent(const std::string& content);
+
 struct ChatServiceOptions {
     std::chrono::seconds agentTokenLifetime{12 * 3600};
     RateLimiter::Options customerRate{};
@@ -97,6 +101,12 @@ public:
     std::vector<protocol::Conversation> queue() const;
     std::vector<protocol::Agent> agents() const;
     protocol::Conversation close(const AgentIdentity& who, const std::string& conversationId);
+    // Issue 19: by the assigned agent or an admin. To an agent (online, enabled, below its maximum,
+    // else 409 agent_unavailable), or with no agent back to the queue, served at once with the old
+    // agent left out of that pass. A note becomes an internal note, in the same transaction.
+    protocol::Conversation transfer(const AgentIdentity& who, const std::string& conversationId,
+                                    const std::optional<std::string>& toAgentId,
+                                    const std::optional<std::string>& note);
 
     // Realtime: an online agent whose connections have all been gone past the grace period.
     // Marks it offline, unassigns its open conversations (with a system message each) and
@@ -147,7 +157,10 @@ public:
         std::optional<std::string> password;
         std::optional<int> maxActiveChats;
         std::optional<protocol::Role> role;
+        std::optional<bool> disabled; // issue 19
     };
+    // Disabling an agent ends its sessions, sets it offline and serves its open conversations
+    // again from the queue; the last enabled admin cannot be disabled (409 conflict).
     // A new password or a new role ends the agent's sessions (its tokens stop working), except
     // the session `by` used when an agent changes itself.
     protocol::Agent updateAgent(const AgentIdentity& by, const std::string& agentId, const AgentUpdate& u);
@@ -176,7 +189,13 @@ private:
     // that ends an agent's access (password or role change, and later disabling an agent).
     void endAgentSessions(WriteTx& tx, const std::string& agentId,
                           const std::optional<std::string>& keepSessionId);
-    void serveQueue(WriteTx& tx, OnlineAgents& online, const std::string& now);
+    // excludeAgentId: an agent that takes nothing in this pass (the one a transfer came from).
+    void serveQueue(WriteTx& tx, OnlineAgents& online, const std::string& now,
+                    const std::optional<std::string>& excludeAgentId = std::nullopt);
+    // Unassigns the agent's open conversations, each with a system message `text` (event
+    // "unassigned"); the caller serves the queue afterwards.
+    void unassignConversationsOf(WriteTx& tx, const AgentRecord& agent, const std::string& text,
+                                 const std::string& now);
     void emitQueueChanges(WriteTx& tx, OnlineAgents& online,
                           const std::vector<protocol::Conversation>& queueBefore);
     protocol::Conversation visibleConversation(ReadTx& tx, const Caller& who, const std::string& id) const;

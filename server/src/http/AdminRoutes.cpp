@@ -85,6 +85,7 @@ void addAdminRoutes(Router& r, ChatService& chat) {
         u.password = optionalString(body, "password");
         u.maxActiveChats = optionalInt(body, "max_active_chats");
         u.role = optionalRole(body);
+        u.disabled = optionalBool(body, "disabled");
         res.json(200, {{"agent", chat.updateAgent(by, req.param("id"), u)}});
     });
 }

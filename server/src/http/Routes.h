@@ -16,12 +16,15 @@ namespace parley::server {
 
 class ChatService;
 class AfterHoursService;
+class AgentsAtWorkService;
 
 void addCustomerRoutes(Router& router, ChatService& chat); // customer sessions and conversations
 void addAgentRoutes(Router& router, ChatService& chat);    // sign-in, presence, queue, team
 void addAdminRoutes(Router& router, ChatService& chat);    // FAQ and agents
 // Contact and rating (issue 21); registered by the composition root.
 void addAfterHoursRoutes(Router& router, ChatService& chat, AfterHoursService& afterHours);
+// Issue 19: internal notes, transfers, canned replies.
+void addAgentsAtWorkRoutes(Router& router, ChatService& chat, AgentsAtWorkService& work);
 
 // The caller named by the bearer token (401 when there is none or it is not valid).
 Caller callerOf(ChatService& chat, const Request& req);

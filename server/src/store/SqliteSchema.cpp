@@ -100,8 +100,26 @@ CREATE TABLE agent_sessions (
 CREATE INDEX agent_sessions_by_agent ON agent_sessions (agent_id, expires_at);
 )sql",
                                                            R"sql(
--- step 5: reserved for agents at work A
-SELECT 1;
+-- Agents at work (issue 19): disabled agents, internal notes (never messages: no seq, never sent
+-- to a customer) and the team's canned replies.
+ALTER TABLE agents ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE notes (
+  id                 TEXT PRIMARY KEY,
+  conversation_id    TEXT NOT NULL REFERENCES conversations (id),
+  agent_id           TEXT NOT NULL REFERENCES agents (id),
+  agent_display_name TEXT NOT NULL,
+  content            TEXT NOT NULL,
+  created_at         TEXT NOT NULL
+);
+CREATE INDEX notes_by_conversation ON notes (conversation_id, created_at);
+CREATE TABLE canned_replies (
+  id         TEXT PRIMARY KEY,
+  shortcut   TEXT NOT NULL UNIQUE,
+  title      TEXT NOT NULL,
+  content    TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
 )sql",
                                                            R"sql(
 -- step 6: reserved for agents at work B

@@ -25,7 +25,7 @@ constexpr const char* kMessageColumns = "id, conversation_id, seq, sender_type, 
 constexpr const char* kAgentSelect =
     "SELECT a.id, a.username, a.display_name, a.role, a.presence, a.max_active_chats, "
     "(SELECT COUNT(*) FROM conversations c WHERE c.status = 'agent' AND c.assigned_agent_id = a.id), "
-    "a.password_hash, a.last_assignment_no, a.created_at, a.updated_at FROM agents a ";
+    "a.password_hash, a.last_assignment_no, a.created_at, a.updated_at, a.disabled FROM agents a ";
 // The queue is read through its own partial index, which holds exactly the waiting conversations
 // in queue order. Without statistics SQLite preferred conversations_by_agent (assigned_agent_id
 // IS NULL) and sorted the queue in a temporary b-tree on every read.
@@ -80,6 +80,7 @@ AgentRecord agentFrom(const Statement& s) {
         r.lastAssignmentNo = s.int64(8);
     r.createdAt = s.text(9);
     r.updatedAt = s.text(10);
+    r.agent.disabled = s.int64(11) != 0;
     return r;
 }
 
@@ -269,6 +270,41 @@ public:
         return out;
     }
 
+    // --- agents at work (issue 19): internal notes and canned replies ---
+    std::vector<protocol::Note> notes(const std::string& conversationId) override {
+        auto s = m_c.prepare("SELECT id, conversation_id, agent_id, agent_display_name, content, created_at "
+                             "FROM notes WHERE conversation_id = ? ORDER BY created_at, rowid");
+        s.bind(1, conversationId);
+        std::vector<protocol::Note> out;
+        while (s.step())
+            out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+        return out;
+    }
+
+    std::vector<protocol::CannedReply> cannedReplies() override {
+        auto s = m_c.prepare("SELECT id, shortcut, title, content FROM canned_replies ORDER BY shortcut");
+        std::vector<protocol::CannedReply> out;
+        while (s.step())
+            out.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+        return out;
+    }
+
+    std::optional<protocol::CannedReply> cannedReply(const std::string& id) override {
+        auto s = m_c.prepare("SELECT id, shortcut, title, content FROM canned_replies WHERE id = ?");
+        s.bind(1, id);
+        if (!s.step())
+            return std::nullopt;
+        return protocol::CannedReply{s.text(0), s.text(1), s.text(2), s.text(3)};
+    }
+
+    std::optional<protocol::CannedReply> cannedReplyByShortcut(const std::string& shortcut) override {
+        auto s = m_c.prepare("SELECT id, shortcut, title, content FROM canned_replies WHERE shortcut = ?");
+        s.bind(1, shortcut);
+        if (!s.step())
+            return std::nullopt;
+        return protocol::CannedReply{s.text(0), s.text(1), s.text(2), s.text(3)};
+    }
+
 protected:
     void fillQueuePosition(Conversation& c) {
         if (!c.isQueued())
@@ -380,28 +416,28 @@ public:
 
     void insertAgent(const AgentRecord& a) override {
         auto s = m_c.prepare("INSERT INTO agents (id, username, display_name, role, password_hash, presence, "
-                             "max_active_chats, last_assignment_no, created_at, updated_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                             "max_active_chats, last_assignment_no, created_at, updated_at, disabled) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         s.bind(1, a.agent.id).bind(2, a.agent.username).bind(3, a.agent.displayName);
         s.bind(4, protocol::toString(a.agent.role))
             .bind(5, a.passwordHash)
             .bind(6, protocol::toString(a.agent.presence));
         s.bind(7, a.agent.maxActiveChats);
         a.lastAssignmentNo ? s.bind(8, *a.lastAssignmentNo) : s.bindNull(8);
-        s.bind(9, a.createdAt).bind(10, a.updatedAt);
+        s.bind(9, a.createdAt).bind(10, a.updatedAt).bind(11, a.agent.disabled ? 1 : 0);
         s.run();
     }
 
     void updateAgent(const AgentRecord& a) override {
-        auto s = m_c.prepare(
-            "UPDATE agents SET username = ?, display_name = ?, role = ?, password_hash = ?, "
-            "presence = ?, max_active_chats = ?, last_assignment_no = ?, updated_at = ? WHERE id = ?");
+        auto s = m_c.prepare("UPDATE agents SET username = ?, display_name = ?, role = ?, password_hash = ?, "
+                             "presence = ?, max_active_chats = ?, last_assignment_no = ?, updated_at = ?, "
+                             "disabled = ? WHERE id = ?");
         s.bind(1, a.agent.username).bind(2, a.agent.displayName).bind(3, protocol::toString(a.agent.role));
         s.bind(4, a.passwordHash)
             .bind(5, protocol::toString(a.agent.presence))
             .bind(6, a.agent.maxActiveChats);
         a.lastAssignmentNo ? s.bind(7, *a.lastAssignmentNo) : s.bindNull(7);
-        s.bind(8, a.updatedAt).bind(9, a.agent.id);
+        s.bind(8, a.updatedAt).bind(9, a.agent.disabled ? 1 : 0).bind(10, a.agent.id);
         s.run();
     }
 
@@ -439,6 +475,37 @@ public:
             "UPDATE conversations SET rating_score = ?, rating_comment = ?, rated_at = ? WHERE id = ?");
         s.bind(1, rating.score).bind(2, rating.comment).bind(3, rating.createdAt).bind(4, conversationId);
         s.run();
+    }
+
+    // --- agents at work (issue 19): internal notes and canned replies ---
+    void insertNote(const protocol::Note& n) override {
+        auto s = m_c.prepare("INSERT INTO notes (id, conversation_id, agent_id, agent_display_name, content, "
+                             "created_at) VALUES (?, ?, ?, ?, ?, ?)");
+        s.bind(1, n.id).bind(2, n.conversationId).bind(3, n.agentId).bind(4, n.agentDisplayName);
+        s.bind(5, n.content).bind(6, n.createdAt);
+        s.run();
+    }
+
+    void insertCannedReply(const protocol::CannedReply& r, const std::string& now) override {
+        auto s =
+            m_c.prepare("INSERT INTO canned_replies (id, shortcut, title, content, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)");
+        s.bind(1, r.id).bind(2, r.shortcut).bind(3, r.title).bind(4, r.content).bind(5, now).bind(6, now);
+        s.run();
+    }
+
+    void updateCannedReply(const protocol::CannedReply& r, const std::string& now) override {
+        auto s = m_c.prepare(
+            "UPDATE canned_replies SET shortcut = ?, title = ?, content = ?, updated_at = ? WHERE id = ?");
+        s.bind(1, r.shortcut).bind(2, r.title).bind(3, r.content).bind(4, now).bind(5, r.id);
+        s.run();
+    }
+
+    bool deleteCannedReply(const std::string& id) override {
+        auto s = m_c.prepare("DELETE FROM canned_replies WHERE id = ?");
+        s.bind(1, id);
+        s.run();
+        return m_c.changes() > 0;
     }
 
     void publishAfterCommit(Event e) override { m_events.push_back(std::move(e)); }

@@ -69,6 +69,11 @@ public:
     // written at or before cutoff (RFC 3339 UTC, as stored): the customer has not answered since.
     // Longest idle first, at most limit.
     virtual std::vector<std::string> idleConversationIds(const std::string& cutoff, int limit) = 0;
+    // --- agents at work (issue 19): internal notes and canned replies ---
+    virtual std::vector<protocol::Note> notes(const std::string& conversationId) = 0; // oldest first
+    virtual std::vector<protocol::CannedReply> cannedReplies() = 0;                   // by shortcut
+    virtual std::optional<protocol::CannedReply> cannedReply(const std::string& id) = 0;
+    virtual std::optional<protocol::CannedReply> cannedReplyByShortcut(const std::string& shortcut) = 0;
 };
 
 class WriteTx : public virtual ReadTx {
@@ -101,6 +106,11 @@ public:
     // --- shoppers after hours and after the chat (issue 21) -------------------------------------
     virtual void setContact(const std::string& conversationId, const protocol::Contact& contact) = 0;
     virtual void setRating(const std::string& conversationId, const protocol::Rating& rating) = 0;
+    // --- agents at work (issue 19): internal notes and canned replies ---
+    virtual void insertNote(const protocol::Note& n) = 0;
+    virtual void insertCannedReply(const protocol::CannedReply& r, const std::string& now) = 0;
+    virtual void updateCannedReply(const protocol::CannedReply& r, const std::string& now) = 0;
+    virtual bool deleteCannedReply(const std::string& id) = 0; // false: no such reply
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;

@@ -16,5 +16,9 @@ void to_json(nlohmann::json& j, const Agent& v);
 void from_json(const nlohmann::json& j, Agent& v);
 void to_json(nlohmann::json& j, const FaqEntry& v);
 void from_json(const nlohmann::json& j, FaqEntry& v);
+void to_json(nlohmann::json& j, const Note& v);
+void from_json(const nlohmann::json& j, Note& v);
+void to_json(nlohmann::json& j, const CannedReply& v);
+void from_json(const nlohmann::json& j, CannedReply& v);
 
 } // namespace parley::protocol

@@ -12,6 +12,7 @@ inline constexpr const char* kNotFound = "not_found";                     // 404
 inline constexpr const char* kConversationClosed = "conversation_closed"; // 409
 inline constexpr const char* kInvalidTransition = "invalid_transition";   // 409
 inline constexpr const char* kConflict = "conflict";                      // 409
+inline constexpr const char* kAgentUnavailable = "agent_unavailable";     // 409 (v1.1): transfer target
 inline constexpr const char* kPayloadTooLarge = "payload_too_large";      // 413
 inline constexpr const char* kRateLimited = "rate_limited";               // 429
 inline constexpr const char* kInternal = "internal_error";                // 500

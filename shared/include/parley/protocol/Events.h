@@ -9,6 +9,7 @@ inline constexpr const char* kConversationUpdated = "conversation.updated";
 inline constexpr const char* kAgentAssigned = "agent.assigned";
 inline constexpr const char* kChatClosed = "chat.closed";
 inline constexpr const char* kAgentPresenceChanged = "agent.presence.changed";
+inline constexpr const char* kNoteCreated = "note.created"; // v1.1: agents only
 
 // Control frames.
 inline constexpr const char* kHello = "hello";      // client -> server, first frame

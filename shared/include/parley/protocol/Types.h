@@ -99,8 +99,31 @@ struct Agent {
     Presence presence = Presence::Offline;
     int maxActiveChats = 0;
     int activeChats = 0;
+    bool disabled = false; // v1.1: cannot sign in, takes no chats
 
     bool operator==(const Agent&) const = default;
+};
+
+// v1.1: an agent's internal note on a conversation; never part of its messages or seq.
+struct Note {
+    std::string id;
+    std::string conversationId;
+    std::string agentId;
+    std::string agentDisplayName;
+    std::string content;
+    std::string createdAt;
+
+    bool operator==(const Note&) const = default;
+};
+
+// v1.1: a reply the team keeps ready; agents find it by shortcut, title or content.
+struct CannedReply {
+    std::string id;
+    std::string shortcut;
+    std::string title;
+    std::string content;
+
+    bool operator==(const CannedReply&) const = default;
 };
 
 struct FaqEntry {
@@ -117,6 +140,8 @@ struct FaqEntry {
 // Limits the contract fixes.
 inline constexpr std::size_t kMaxMessageChars = 4000; // Unicode code points
 inline constexpr int kMaxActiveChatsLimit = 100;
+inline constexpr std::size_t kMaxCannedShortcutChars = 32;
+inline constexpr std::size_t kMaxCannedTitleChars = 200;
 inline constexpr std::size_t kMaxFaqKeywordsChars = 1000; // Unicode code points
 inline constexpr const char* kQueuedMessage = "All agents are busy. You are in queue.";
 
