@@ -2,9 +2,11 @@
 
 #include "DataDir.h"
 #include "app/ChatService.h"
+#include "app/InsightService.h"
 #include "auth/TokenSigner.h"
 #include "http/HttpApi.h"
 #include "http/HttpServer.h"
+#include "http/Routes.h"
 #include "realtime/RealtimeServer.h"
 #include "store/SqliteStore.h"
 #include "util/Clock.h"
@@ -133,6 +135,7 @@ std::string Server::start() {
     options.agentTokenLifetime = std::chrono::hours(m_config.agentTokenHours);
     options.customerRate = {m_config.customerRateBurst, m_config.customerRatePerMinute};
     m_chat = std::make_unique<ChatService>(*m_store, *m_tokens, *m_clock, options);
+    m_insights = std::make_unique<InsightService>(*m_store, *m_clock);
 
     std::string generatedPassword;
     std::string adminPassword = m_config.adminPassword.value_or("");
@@ -145,7 +148,7 @@ std::string Server::start() {
     rt.agentGrace = std::chrono::seconds(m_config.agentGraceSeconds);
     rt.helloTimeout = std::chrono::seconds(m_config.wsHelloTimeoutSeconds);
     rt.idleTimeout = std::chrono::seconds(m_config.wsIdleTimeoutSeconds);
-    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->first());
+    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->first(), m_insights.get());
     m_store->setEventSink(&m_realtime->eventSink());
 
     HttpApiOptions api;
@@ -155,6 +158,7 @@ std::string Server::start() {
     api.allowedOrigin = m_config.allowedOrigin;
     m_api = std::make_unique<HttpApi>(*m_chat, api, [rt = m_realtime.get()] { return rt->accepting(); });
     m_api->setPorts(m_httpPort, m_wsPort);
+    addInsightRoutes(m_api->routes(), *m_chat, *m_insights);
 
     m_realtime->start();
     // The realtime module behind /ws: http does not link it, this is the one place they meet.
@@ -206,6 +210,7 @@ void Server::stop() {
     m_api.reset();
     m_realtime.reset();
     m_io.reset();
+    m_insights.reset();
     if (m_store) {
         m_store->close();
         m_store.reset();

@@ -16,6 +16,7 @@ class DataDir;
 class SqliteStore;
 class TokenSigner;
 class ChatService;
+class InsightService;
 class HttpApi;
 class HttpServer;
 class RealtimeServer;
@@ -47,6 +48,7 @@ private:
     std::unique_ptr<SqliteStore> m_store;
     std::unique_ptr<TokenSigner> m_tokens;
     std::unique_ptr<ChatService> m_chat;
+    std::unique_ptr<InsightService> m_insights;
     // Declared before what runs on it: the io_contexts are destroyed after them.
     std::unique_ptr<IoThreads> m_io;
     std::unique_ptr<RealtimeServer> m_realtime;

@@ -15,10 +15,13 @@
 namespace parley::server {
 
 class ChatService;
+class InsightService;
 
 void addCustomerRoutes(Router& router, ChatService& chat); // customer sessions and conversations
 void addAgentRoutes(Router& router, ChatService& chat);    // sign-in, presence, queue, team
 void addAdminRoutes(Router& router, ChatService& chat);    // FAQ and agents
+// Agents at work B: page context, read marks, past chats, search.
+void addInsightRoutes(Router& router, ChatService& chat, InsightService& insights);
 
 // The caller named by the bearer token (401 when there is none or it is not valid).
 Caller callerOf(ChatService& chat, const Request& req);

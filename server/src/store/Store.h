@@ -26,6 +26,12 @@ struct AgentRecord {
     std::string updatedAt;
 };
 
+// Agents at work B: one search result, the message and its conversation.
+struct MessageHit {
+    protocol::Conversation conversation;
+    protocol::Message message;
+};
+
 class ReadTx {
 public:
     virtual ~ReadTx() = default;
@@ -63,6 +69,13 @@ public:
     virtual std::vector<AgentRecord> agents() = 0; // ordered by username; active_chats filled
     // Ids of the agents whose presence is online, without loading or counting anything else.
     virtual std::vector<std::string> onlineAgentIds() = 0;
+
+    // --- Agents at work B: past chats and search ---------------------------------------------
+    // Every conversation of a customer session, newest first.
+    virtual std::vector<protocol::Conversation> conversationsOfSession(const std::string& sessionId) = 0;
+    // Text messages of customers, agents and the bot matching an FTS5 query (terms already quoted
+    // by the caller), best first; at most limit.
+    virtual std::vector<MessageHit> searchMessages(const std::string& ftsQuery, int limit) = 0;
 };
 
 class WriteTx : public virtual ReadTx {
@@ -91,6 +104,14 @@ public:
     virtual int deleteAgentSessions(const std::string& agentId,
                                     const std::optional<std::string>& keepSessionId) = 0;
     virtual void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) = 0;
+
+    // --- Agents at work B: page context and read marks ----------------------------------------
+    virtual void setConversationContext(const std::string& conversationId,
+                                        const protocol::PageContext& ctx) = 0;
+    // Raises the reader's last read seq (reader: Customer or Agent) to min(seq, last seq); never
+    // lowers it. Returns whether it rose.
+    virtual bool raiseLastReadSeq(const std::string& conversationId, protocol::SenderType reader,
+                                  std::int64_t seq) = 0;
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;

@@ -9,6 +9,9 @@ inline constexpr const char* kConversationUpdated = "conversation.updated";
 inline constexpr const char* kAgentAssigned = "agent.assigned";
 inline constexpr const char* kChatClosed = "chat.closed";
 inline constexpr const char* kAgentPresenceChanged = "agent.presence.changed";
+// v1.1 "Agents at work": read marks and typing, to the other side of the conversation.
+inline constexpr const char* kConversationRead = "conversation.read";
+inline constexpr const char* kTyping = "typing"; // also the client frame that asks for it
 
 // Control frames.
 inline constexpr const char* kHello = "hello";      // client -> server, first frame
