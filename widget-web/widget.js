@@ -108,6 +108,8 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .me[data-state=failed] .bub{background:#fff;color:#b42318;border-color:#f1a9a0}
 .meta{font-size:11.5px;color:var(--mu);margin:2px 4px 0}
 .me[data-state=failed] .meta{color:#b42318}
+.me[data-seen] .meta:not(.seen){display:none}
+.typing{padding:2px 16px 6px;font-size:12.5px;color:var(--mu);font-style:italic;background:#f7f7fa}
 .sys{align-self:center;max-width:92%;text-align:center;font-size:12.5px;color:var(--mu);background:#eceef3;border-radius:10px;padding:6px 12px}
 .sugg{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
 .quick{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 4px;border-top:1px solid var(--bd);max-height:140px;overflow-y:auto}
@@ -154,6 +156,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const closeBtn = h('button', { class: 'x', type: 'button', 'aria-label': 'Close chat', title: 'Close (Esc)' }, '\u00d7');
   const state = h('div', { class: 'state', 'aria-live': 'polite', hidden: true });
   const log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation', tabindex: '0' });
+  const typingEl = h('div', { class: 'typing', 'aria-live': 'polite', hidden: true }, 'Agent is typing\u2026');
   const bannerText = h('span');
   const banner = h('div', { class: 'banner', role: 'alert', hidden: true }, bannerText,
     h('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss', onclick: () => hideBanner() }, '\u00d7'));
@@ -167,7 +170,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const ended = h('div', { class: 'ended', hidden: true }, h('p', null, 'This conversation has ended. Thanks for chatting with us!'), newBtn);
   const panel = h('section', { class: 'panel', id: 'parley-panel', role: 'dialog', 'aria-label': TITLE + ' chat', tabindex: '-1', hidden: true },
     h('header', null, h('div', { class: 'ttl' }, h('strong', null, TITLE), sub), closeBtn),
-    state, log, banner, quick, talkRow, composer, ended);
+    state, log, typingEl, banner, quick, talkRow, composer, ended);
   root.append(panel, launcher);
   shadow.append(style, root);
 
@@ -180,6 +183,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const names = new Map(); // agent id -> display name
   let lastName = '';
   let lastSent = null; // only the newest sent message says "Sent"
+  let seenEl = null; // the shopper's own message marked "Seen" (the newest the agent has read)
+  let typingTimer = 0, typedAt = 0, readTimer = 0, readSent = 0, ctxSent = '';
 
   let faq = [];
   let isOpen = false, unread = 0, handing = false, starting = null, rateUntil = 0;
@@ -188,6 +193,60 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const phase = () => !conv ? 'none' : conv.status === 'closed' ? 'closed' : conv.status === 'agent'
     ? (conv.assigned_agent_id ? 'assigned' : 'queued') : 'automated';
   const agentName = () => (conv && names.get(conv.assigned_agent_id)) || lastName || 'an agent';
+
+  // ---- page context, typing, read marks (contract v1.1 "Agents at work") -------------------
+  const clip = (v) => (v ? String(v).slice(0, 2000) : undefined); // the server takes 2,000 characters a field
+  const pageContext = () => ({ page_url: clip(location.href), page_title: clip(document.title),
+    referrer: clip(document.referrer), locale: clip(navigator.language), user_agent: clip(navigator.userAgent) });
+  // The shopper moved to another page (a new load, or a single-page shop's navigation): tell the agent.
+  function noteContext() {
+    if (!conv || conv.status === 'closed') return;
+    const ctx = pageContext();
+    const key = ctx.page_url + '\n' + (ctx.page_title || '');
+    const had = conv.context || {};
+    if (key === ctxSent || key === had.page_url + '\n' + (had.page_title || '')) { ctxSent = key; return; }
+    ctxSent = key;
+    api('PUT', `conversations/${conv.id}/context`, ctx).then((r) => setConv(r.conversation), () => { ctxSent = ''; });
+  }
+  // Sent at most once a second while the shopper types, and only when a person may be reading.
+  function noteTyping() {
+    const ph = phase();
+    if (!wsReady || (ph !== 'assigned' && ph !== 'queued') || !input.value.trim()) return;
+    const now = Date.now();
+    if (now - typedAt < 1000) return;
+    typedAt = now;
+    wsSend({ type: 'typing', conversation_id: conv.id });
+  }
+  function showTyping(on) {
+    clearTimeout(typingTimer);
+    const stick = nearBottom();
+    typingEl.hidden = !on;
+    if (on) typingTimer = setTimeout(() => showTyping(false), 3000);
+    if (stick) toBottom();
+  }
+  // "Seen" under the shopper's newest own message that the agent's read mark covers.
+  function updateSeen() {
+    const upTo = (conv && conv.agent_last_read_seq) || 0;
+    let el = null;
+    for (const c of log.children) {
+      if (c.classList.contains('me') && c.dataset.seq != null && +c.dataset.seq <= upTo) el = c;
+    }
+    if (el === seenEl) return;
+    if (seenEl) { delete seenEl.dataset.seen; const old = seenEl.querySelector('.seen'); if (old) old.remove(); }
+    seenEl = el;
+    if (el) { el.dataset.seen = ''; el.append(h('div', { class: 'meta seen' }, 'Seen')); }
+  }
+  // Tells the server what the shopper has seen: everything up to hw while the chat is open in view.
+  function noteRead() {
+    if (!conv || !isOpen || document.hidden || hw <= Math.max(readSent, conv.customer_last_read_seq || 0)) return;
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => {
+      if (!conv || hw <= readSent) return;
+      const seq = hw, id = conv.id;
+      readSent = seq;
+      api('POST', `conversations/${id}/read`, { seq }).then((r) => setConv(r.conversation), () => { if (readSent === seq) readSent = 0; });
+    }, 300);
+  }
 
   // ---- rendering ------------------------------------------------------------------------
   function rich(el, text) { // text with http(s) links made clickable; never HTML
@@ -275,6 +334,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     }
     place(el, m.seq);
     if (live && m.sender_type !== 'customer' && (!isOpen || document.hidden)) { unread++; showBadge(); }
+    if (m.sender_type === 'agent') showTyping(false);
     if (stick || p || m.sender_type === 'customer') toBottom();
     return true;
   }
@@ -282,7 +342,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   function mergeAll(list, live) {
     let n = 0;
     for (const m of [...(list || [])].sort((a, b) => a.seq - b.seq)) n += merge(m, live);
-    if (n) sync();
+    if (n) { sync(); noteRead(); }
     if (n && Math.max(...bySeq.keys()) > hw) catchUp(); // a gap: fetch what we missed
     return n;
   }
@@ -291,6 +351,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (!c || !conv || c.id !== conv.id) return;
     if (RANK[c.status] < RANK[conv.status]) return; // stale: the lifecycle only moves forward
     if (c.status === conv.status && c.updated_at && conv.updated_at && Date.parse(c.updated_at) < Date.parse(conv.updated_at)) return;
+    c.agent_last_read_seq = Math.max(c.agent_last_read_seq || 0, conv.agent_last_read_seq || 0);
+    c.customer_last_read_seq = Math.max(c.customer_last_read_seq || 0, conv.customer_last_read_seq || 0);
     conv = c;
     sync();
   }
@@ -300,6 +362,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (!conv || conv.id !== c.id) {
       conv = c;
       bySeq = new Map(); ids = new Set(); hw = 0; handing = false;
+      seenEl = null; readSent = 0; ctxSent = '';
+      showTyping(false);
       log.replaceChildren();
       for (const p of pend.values()) p.el.remove();
       pend.clear();
@@ -312,6 +376,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     toBottom();
     if (wsReady) wsSend({ type: 'resume', conversation_id: conv.id, after_seq: hw });
     schedulePoll();
+    noteContext(); // a conversation restored on another page than it was started on
+    noteRead();
   }
 
   let lastPhase = '';
@@ -340,6 +406,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     } else if (ph === 'assigned') st = `You are chatting with ${agentName()}`;
     state.textContent = st;
     state.hidden = !st;
+    if (ph === 'closed') showTyping(false);
+    updateSeen();
     sub.textContent = { none: 'We usually reply in a few minutes', automated: 'Instant answers, or talk to a person',
       queued: 'Connecting you to an agent', assigned: agentName() + ' \u00b7 support agent', closed: 'Conversation ended' }[ph];
     if (ph !== lastPhase) {
@@ -444,7 +512,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   async function newConversation() {
     newBtn.disabled = true;
     try {
-      useConversation(await api('POST', 'conversations'));
+      useConversation(await api('POST', 'conversations', { context: pageContext() }));
       hideBanner();
       input.focus();
     } catch (e) {
@@ -482,7 +550,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
           if (!faq.length) api('GET', 'faq').then((r) => { faq = (r.faq || []).filter((f) => f.is_active !== false); sync(); }, () => {});
           let r = null;
           if (store.c) r = await api('GET', `conversations/${store.c}`).catch((e) => { if (e.status === 404) return null; throw e; });
-          useConversation(r || await api('POST', 'conversations'));
+          useConversation(r || await api('POST', 'conversations', { context: pageContext() }));
           const f = shadow.activeElement;
           if (isOpen && (!f || f === panel || f === launcher)) focusMain();
           connect();
@@ -530,6 +598,14 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
         if (d.agent) { names.set(d.agent.id, d.agent.display_name); lastName = d.agent.display_name; }
         setConv(d.conversation);
       } else if (f.type === 'conversation.updated' || f.type === 'chat.closed') setConv(d.conversation);
+      else if (f.type === 'typing') {
+        if (conv && d.conversation_id === conv.id && d.sender_type === 'agent') showTyping(true);
+      } else if (f.type === 'conversation.read') {
+        if (conv && d.conversation_id === conv.id && d.reader === 'agent' && d.seq > (conv.agent_last_read_seq || 0)) {
+          conv.agent_last_read_seq = d.seq;
+          updateSeen();
+        }
+      }
     };
     s.onclose = () => {
       if (ws !== s) return;
@@ -575,6 +651,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
       start();
       toBottom();
       focusMain();
+      noteRead();
     }
   }
   function focusMain() { (phase() === 'closed' ? newBtn : composer.hidden ? panel : input).focus(); }
@@ -587,15 +664,19 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   });
-  input.addEventListener('input', grow);
+  input.addEventListener('input', () => { grow(); noteTyping(); });
   const wake = () => { // back online or back in view: don't sit out a long reconnect backoff
     if (!ws && wsTimer && wsUrl) { clearTimeout(wsTimer); wsTries = 0; openWs(); }
     if (!wsReady && conv) schedulePoll(10);
   };
   window.addEventListener('online', wake);
+  // Single-page shops change the page without a load: notice it from the history and the URL.
+  window.addEventListener('popstate', () => noteContext());
+  window.addEventListener('hashchange', () => noteContext());
+  setInterval(() => { if (conv && ctxSent && !ctxSent.startsWith(location.href + '\n')) noteContext(); }, 2000);
   document.addEventListener('visibilitychange', () => {
     if (document.hidden) return;
-    if (isOpen) { unread = 0; showBadge(); }
+    if (isOpen) { unread = 0; showBadge(); noteRead(); }
     wake();
   });
 

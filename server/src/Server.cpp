@@ -4,6 +4,7 @@
 #include "app/AfterHoursService.h"
 #include "app/AgentsAtWorkService.h"
 #include "app/ChatService.h"
+#include "app/InsightService.h"
 #include "auth/TokenSigner.h"
 #include "http/HttpApi.h"
 #include "http/HttpServer.h"
@@ -144,6 +145,7 @@ std::string Server::start() {
     m_afterHours = std::make_unique<AfterHoursService>(*m_store, *m_chat, *m_clock, afterHours);
     m_chat->addSettingsSection(*m_afterHours);
     m_agentsAtWork = std::make_unique<AgentsAtWorkService>(*m_store, *m_clock);
+    m_insights = std::make_unique<InsightService>(*m_store, *m_clock);
 
     std::string generatedPassword;
     std::string adminPassword = m_config.adminPassword.value_or("");
@@ -156,7 +158,7 @@ std::string Server::start() {
     rt.agentGrace = std::chrono::seconds(m_config.agentGraceSeconds);
     rt.helloTimeout = std::chrono::seconds(m_config.wsHelloTimeoutSeconds);
     rt.idleTimeout = std::chrono::seconds(m_config.wsIdleTimeoutSeconds);
-    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->first());
+    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->first(), m_insights.get());
     m_store->setEventSink(&m_realtime->eventSink());
 
     HttpApiOptions api;
@@ -169,6 +171,7 @@ std::string Server::start() {
     addAfterHoursRoutes(m_api->routes(), *m_chat, *m_afterHours);
     m_api->setPorts(m_httpPort, m_wsPort);
     addAgentsAtWorkRoutes(m_api->routes(), *m_chat, *m_agentsAtWork);
+    addInsightRoutes(m_api->routes(), *m_chat, *m_insights);
 
     m_realtime->start();
     // The realtime module behind /ws: http does not link it, this is the one place they meet.
@@ -224,6 +227,7 @@ void Server::stop() {
     m_realtime.reset();
     m_io.reset();
     m_afterHours.reset();
+    m_insights.reset();
     if (m_store) {
         m_store->close();
         m_store.reset();

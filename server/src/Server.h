@@ -18,6 +18,7 @@ class TokenSigner;
 class ChatService;
 class AfterHoursService;
 class AgentsAtWorkService;
+class InsightService;
 class HttpApi;
 class HttpServer;
 class RealtimeServer;
@@ -51,6 +52,7 @@ private:
     std::unique_ptr<ChatService> m_chat;
     std::unique_ptr<AfterHoursService> m_afterHours; // issue 21: hours, contact, rating, idle close
     std::unique_ptr<AgentsAtWorkService> m_agentsAtWork;
+    std::unique_ptr<InsightService> m_insights;
     // Declared before what runs on it: the io_contexts are destroyed after them.
     std::unique_ptr<IoThreads> m_io;
     std::unique_ptr<RealtimeServer> m_realtime;

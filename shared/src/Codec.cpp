@@ -38,7 +38,8 @@ void to_json(json& j, const Conversation& v) {
              {"created_at", v.createdAt},
              {"updated_at", v.updatedAt},
              {"queue_position", v.queuePosition ? json(*v.queuePosition) : json(nullptr)}};
-    // v1.1 fields only when there is something to say, so a v1 answer stays exactly as it was.
+    // v1.1: contact only when there is one; context and the read marks always (clients ignore
+    // fields they do not know).
     if (v.contact) {
         j["contact"] = json{{"email", v.contact->email}};
         if (v.contact->name)
@@ -49,19 +50,19 @@ void to_json(json& j, const Conversation& v) {
         if (v.rating->comment)
             j["rating"]["comment"] = *v.rating->comment;
     }
-    if (!v.context.empty()) {
-        json ctx = json::object();
-        const std::pair<const char*, const std::optional<std::string>*> fields[] = {
-            {"page_url", &v.context.pageUrl},
-            {"page_title", &v.context.pageTitle},
-            {"referrer", &v.context.referrer},
-            {"locale", &v.context.locale},
-            {"user_agent", &v.context.userAgent}};
-        for (const auto& [key, value] : fields)
-            if (*value)
-                ctx[key] = **value;
-        j["context"] = std::move(ctx);
-    }
+    json ctx = json::object();
+    const std::pair<const char*, const std::optional<std::string>*> fields[] = {
+        {"page_url", &v.context.pageUrl},
+        {"page_title", &v.context.pageTitle},
+        {"referrer", &v.context.referrer},
+        {"locale", &v.context.locale},
+        {"user_agent", &v.context.userAgent}};
+    for (const auto& [key, value] : fields)
+        if (*value)
+            ctx[key] = **value;
+    j["context"] = std::move(ctx);
+    j["customer_last_read_seq"] = v.customerLastReadSeq;
+    j["agent_last_read_seq"] = v.agentLastReadSeq;
 }
 
 void from_json(const json& j, Conversation& v) {
@@ -107,6 +108,12 @@ void from_json(const json& j, Conversation& v) {
         v.context = PageContext{text("page_url"), text("page_title"), text("referrer"), text("locale"),
                                 text("user_agent")};
     }
+    auto readSeq = [&j](const char* key) -> std::int64_t {
+        auto it = j.find(key);
+        return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+    };
+    v.customerLastReadSeq = readSeq("customer_last_read_seq");
+    v.agentLastReadSeq = readSeq("agent_last_read_seq");
 }
 
 void to_json(json& j, const Message& v) {

@@ -449,3 +449,65 @@ scenario('503 overloaded: the message stays Sending and goes again with the same
   const { messages } = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}/messages?after_seq=0`, c.token);
   assert.equal(messages.filter((m) => m.content === 'Do you ship to Norway?').length, 1, 'one message on the server');
 });
+
+// Contract v1.1 "Agents at work": the page context, typing both ways, read marks and "Seen".
+scenario('the agent sees the page, typing goes both ways, and Seen follows the agent reading', async ({ srv, ctx, page }) => {
+  const c = await queuedConversation(page, srv);
+  const title = await page.title();
+  let r = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}`, c.token);
+  assert.equal(r.conversation.context.page_url, srv.base + '/');
+  assert.equal(r.conversation.context.page_title, title);
+  assert.ok(r.conversation.context.user_agent, 'the user agent is sent');
+
+  const alice = await H.createAgent(srv.base, { username: 'alice', displayName: 'Alice Moreau' });
+  await page.locator(`${W} .state`, { hasText: 'You are chatting with Alice Moreau' }).waitFor();
+
+  // The agent's side: a WebSocket from a second page of the same browser.
+  const agentPage = await ctx.newPage();
+  await agentPage.goto(srv.base + '/healthz');
+  const wsUrl = (await H.restOk(srv.base, 'GET', '/api/v1/widget/config')).ws_url;
+  await agentPage.evaluate(([url, token]) => new Promise((resolve) => {
+    window.frames_ = [];
+    const ws = new WebSocket(url);
+    window.ws_ = ws;
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', token }));
+    ws.onmessage = (e) => { const f = JSON.parse(e.data); window.frames_.push(f); if (f.type === 'hello.ok') resolve(); };
+  }), [wsUrl, alice.token]);
+  const agentFrames = () => agentPage.evaluate(() => window.frames_);
+
+  // The shopper types: the agent hears it (at most once a second, so a burst of keys is one signal).
+  await input(page).pressSequentially('Where is', { delay: 20 });
+  await H.until('the agent to get typing', async () =>
+    (await agentFrames()).some((f) => f.type === 'typing' && f.data.conversation_id === c.conversationId && f.data.sender_type === 'customer'));
+  assert.equal((await agentFrames()).filter((f) => f.type === 'typing').length, 1);
+  await input(page).fill('');
+
+  // The agent types: the shopper sees "Agent is typing…", which a message from the agent hides.
+  await agentPage.evaluate((id) => window.ws_.send(JSON.stringify({ type: 'typing', conversation_id: id })), c.conversationId);
+  await page.locator(`${W} .typing`).waitFor({ state: 'visible' });
+  assert.equal(await page.locator(`${W} .typing`).textContent(), 'Agent is typing\u2026');
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, alice.token, { content: 'Let me check that.' });
+  await logOf(page).locator('.agent', { hasText: 'Let me check that.' }).waitFor();
+  await page.locator(`${W} .typing`).waitFor({ state: 'hidden' });
+
+  // The open widget tells the server the shopper has read the agent's message.
+  const agentMsg = (await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}`, c.token)).messages.at(-1);
+  await H.until('the shopper read mark', async () =>
+    (await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}`, alice.token)).conversation.customer_last_read_seq >= agentMsg.seq);
+
+  // "Seen" appears under the shopper's message once the agent has read it.
+  await sendText(page, 'My order number is 1042.');
+  assert.equal(await logOf(page).getByText('Seen', { exact: true }).count(), 0);
+  r = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}`, alice.token);
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/read`, alice.token, { seq: r.messages.at(-1).seq });
+  await logOf(page).locator('.me', { hasText: 'My order number is 1042.' }).getByText('Seen', { exact: true }).waitFor();
+  await H.shot(page, '09-typing-and-seen');
+
+  // A single-page shop navigates: the agent's view of the page follows.
+  await page.evaluate(() => { history.pushState({}, '', '/checkout?step=2'); document.title = 'Checkout'; });
+  await H.until('the new page context', async () => {
+    const x = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}`, alice.token);
+    return x.conversation.context.page_url === srv.base + '/checkout?step=2' && x.conversation.context.page_title === 'Checkout';
+  });
+  await agentPage.close();
+});

@@ -51,9 +51,11 @@ private slots:
         QCOMPARE(shopperDetail(c), QStringLiteral("Shopper BQGJ"));
         QCOMPARE(pageLabel(c), QString());
         QVERIFY(!pageUrl(c).isValid());
-        // And it goes back out exactly as a v1 object (no empty v1.1 fields).
+        // And it goes back out with no contact, an empty context and nothing read (v1.1 always
+        // sends the context and the read marks: clients ignore fields they do not know).
         QVERIFY(!nlohmann::json(c).contains("contact"));
-        QVERIFY(!nlohmann::json(c).contains("context"));
+        QVERIFY(nlohmann::json(c)["context"] == nlohmann::json::object());
+        QVERIFY(nlohmann::json(c)["agent_last_read_seq"] == 0);
     }
 
     // Contract v1.1: a contact names the shopper; the page context says where it is.
@@ -63,7 +65,7 @@ private slots:
         j["contact"] = {{"email", "jane@example.com"}, {"name", "Jane Doe"}};
         j["context"] = {
             {"page_url", "https://shop.example/checkout/"}, {"page_title", "Checkout"}, {"locale", "de-DE"}};
-        j["customer_last_read_seq"] = 3; // other v1.1 fields: ignored
+        j["customer_last_read_seq"] = 3;
         j["rating"] = nullptr;
         auto c = conversation(j);
         QCOMPARE(shopperLabel(c), QStringLiteral("Jane Doe"));

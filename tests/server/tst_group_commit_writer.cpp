@@ -88,6 +88,16 @@ public:
     std::optional<AgentRecord> agentByUsername(const std::string&) override { unused(); }
     std::vector<AgentRecord> agents() override { unused(); }
     std::vector<std::string> onlineAgentIds() override { unused(); }
+    std::vector<parley::protocol::Conversation> conversationsOfSession(const std::string&) override {
+        unused();
+    }
+    std::vector<MessageHit> searchMessages(const std::string&, int) override { unused(); }
+    void setConversationContext(const std::string&, const parley::protocol::PageContext&) override {
+        unused();
+    }
+    bool raiseLastReadSeq(const std::string&, parley::protocol::SenderType, std::int64_t) override {
+        unused();
+    }
     void insertConversation(const parley::protocol::Conversation&) override { unused(); }
     void updateConversation(const parley::protocol::Conversation&) override { unused(); }
     void appendMessage(parley::protocol::Message&) override { unused(); }

@@ -290,7 +290,8 @@ void ChatService::write(const std::function<void(WriteTx&)>& job, Admission admi
     }
 }
 
-ChatService::ConversationWithMessages ChatService::openConversation(const CustomerIdentity& who) {
+ChatService::ConversationWithMessages ChatService::openConversation(const CustomerIdentity& who,
+                                                                    const protocol::PageContext& context) {
     // Fast path without the writer: most calls find the open conversation.
     if (auto existing = m_store.readResult([&](ReadTx& tx) -> std::optional<ConversationWithMessages> {
             auto c = tx.openConversationOfSession(who.sessionId);
@@ -312,6 +313,7 @@ ChatService::ConversationWithMessages ChatService::openConversation(const Custom
         c.customerSessionId = who.sessionId;
         c.status = ConversationStatus::Automated;
         c.createdAt = c.updatedAt = now;
+        c.context = context;
         tx.insertConversation(c);
         auto greeting =
             newMessage(c, SenderType::Bot, MessageKind::Text, opening.text, now, opening.metadata);

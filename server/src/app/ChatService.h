@@ -64,7 +64,9 @@ public:
         std::vector<protocol::Message> messages;
         bool created = false;
     };
-    ConversationWithMessages openConversation(const CustomerIdentity& who);
+    // context (v1.1) is stored when a new conversation is created.
+    ConversationWithMessages openConversation(const CustomerIdentity& who,
+                                              const protocol::PageContext& context = {});
     ConversationWithMessages getConversation(const Caller& who, const std::string& id) const;
     std::vector<protocol::Message> messagesAfter(const Caller& who, const std::string& id,
                                                  std::int64_t afterSeq) const;

@@ -2,6 +2,7 @@
 // and write conversations through the same routes).
 #include "app/ApiError.h"
 #include "app/ChatService.h"
+#include "app/InsightService.h"
 #include "http/Routes.h"
 #include "parley/protocol/Codec.h"
 
@@ -23,7 +24,11 @@ void addCustomerRoutes(Router& r, ChatService& chat) {
 
     r.post("/api/v1/conversations", [&chat](const Request& req, Response& res) {
         const auto who = chat.requireCustomer(callerOf(chat, req));
-        const auto c = chat.openConversation(who);
+        // v1.1: where the shopper is, stored on a new conversation (validated either way).
+        const auto body = jsonBody(req);
+        const auto context =
+            body.contains("context") ? pageContextFrom(body["context"]) : protocol::PageContext{};
+        const auto c = chat.openConversation(who, context);
         res.json(c.created ? 201 : 200, {{"conversation", c.conversation}, {"messages", c.messages}});
     });
 

@@ -17,6 +17,7 @@ namespace parley::server {
 class ChatService;
 class AfterHoursService;
 class AgentsAtWorkService;
+class InsightService;
 
 void addCustomerRoutes(Router& router, ChatService& chat); // customer sessions and conversations
 void addAgentRoutes(Router& router, ChatService& chat);    // sign-in, presence, queue, team
@@ -25,6 +26,8 @@ void addAdminRoutes(Router& router, ChatService& chat);    // FAQ and agents
 void addAfterHoursRoutes(Router& router, ChatService& chat, AfterHoursService& afterHours);
 // Issue 19: internal notes, transfers, canned replies.
 void addAgentsAtWorkRoutes(Router& router, ChatService& chat, AgentsAtWorkService& work);
+// Agents at work B: page context, read marks, past chats, search.
+void addInsightRoutes(Router& router, ChatService& chat, InsightService& insights);
 
 // The caller named by the bearer token (401 when there is none or it is not valid).
 Caller callerOf(ChatService& chat, const Request& req);

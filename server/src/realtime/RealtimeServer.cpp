@@ -27,14 +27,14 @@ constexpr std::chrono::milliseconds kCloseGrace{1000};
 } // namespace
 
 struct RealtimeServer::Impl {
-    Impl(ChatService& chat, RealtimeOptions opts, net::io_context& io)
+    Impl(ChatService& chat, RealtimeOptions opts, net::io_context& io, InsightService* insights)
         : chat(chat)
         , options(std::move(opts))
         , io(io)
         , hubStrand(net::make_strand(io))
         , presence(hubStrand, options.agentGrace, [this](const std::string& agentId) { agentLost(agentId); })
         , hub(hubStrand, presence)
-        , ctx{chat, hub, blocking, options, registry} {}
+        , ctx{chat, hub, blocking, options, registry, insights} {}
 
     void agentLost(const std::string& agentId) {
         net::post(blocking, [this, agentId] {
@@ -61,8 +61,9 @@ struct RealtimeServer::Impl {
     bool stopped = false;
 };
 
-RealtimeServer::RealtimeServer(ChatService& chat, const Clock&, RealtimeOptions options, net::io_context& io)
-    : m_impl(std::make_unique<Impl>(chat, std::move(options), io)) {}
+RealtimeServer::RealtimeServer(ChatService& chat, const Clock&, RealtimeOptions options, net::io_context& io,
+                               InsightService* insights)
+    : m_impl(std::make_unique<Impl>(chat, std::move(options), io, insights)) {}
 
 RealtimeServer::~RealtimeServer() {
     stop();

@@ -21,6 +21,7 @@ namespace parley::server {
 
 class ChatService;
 class Clock;
+class InsightService;
 
 struct RealtimeOptions {
     std::chrono::seconds agentGrace{60};
@@ -36,8 +37,9 @@ class RealtimeServer {
 public:
     // The hub and the presence timers run on a strand of io (an io thread's, shared with the HTTP
     // listener); each session on the io_context its socket came from.
+    // insights: typing frames (v1.1); without it they are answered with an error.
     RealtimeServer(ChatService& chat, const Clock& clock, RealtimeOptions options,
-                   boost::asio::io_context& io);
+                   boost::asio::io_context& io, InsightService* insights = nullptr);
     ~RealtimeServer();
     RealtimeServer(const RealtimeServer&) = delete;
     RealtimeServer& operator=(const RealtimeServer&) = delete;

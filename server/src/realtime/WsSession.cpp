@@ -2,6 +2,7 @@
 
 #include "app/ApiError.h"
 #include "app/ChatService.h"
+#include "app/InsightService.h"
 #include "parley/protocol/Codec.h"
 #include "parley/protocol/Errors.h"
 #include "parley/protocol/Events.h"
@@ -295,11 +296,52 @@ void WsSession::handleFrame(std::string_view text, bool isText) {
         startResume(id->get<std::string>(), after->get<std::int64_t>());
         return;
     }
+    if (type == events::kTyping) {
+        handleTyping(frame);
+        return;
+    }
     if (type == events::kHello) {
         sendError(errors::kInvalidRequest, "Already authenticated.");
         return;
     }
     sendError(errors::kInvalidRequest, "Unknown frame type \"" + type.substr(0, 64) + "\".");
+}
+
+// A typing signal: checked (and dropped past one a second) off the io thread, never stored, and
+// handed straight to the hub. Reads pause meanwhile, so a connection has one check in flight.
+void WsSession::handleTyping(const json& frame) {
+    const auto id = frame.find("conversation_id");
+    if (id == frame.end() || !id->is_string() || id->get_ref<const std::string&>().empty() ||
+        id->get_ref<const std::string&>().size() > kMaxConversationIdChars) {
+        sendError(errors::kInvalidRequest, "typing needs \"conversation_id\" (string).");
+        return;
+    }
+    if (!m_ctx.insights) {
+        sendError(errors::kInvalidRequest, "Unknown frame type \"typing\".");
+        return;
+    }
+    m_busy = true;
+    net::post(m_ctx.blocking,
+              [self = shared_from_this(), caller = *m_caller, conversationId = id->get<std::string>()] {
+                  std::optional<std::pair<std::string, std::string>> failure;
+                  try {
+                      if (auto event = self->m_ctx.insights->typing(caller, conversationId))
+                          self->m_ctx.hub.publish({std::move(*event)});
+                  } catch (const ApiError& e) {
+                      failure.emplace(e.code(), e.what());
+                  } catch (const std::exception& e) {
+                      log::error(std::string("realtime: typing failed: ") + e.what());
+                      failure.emplace(errors::kInternal, "Internal error.");
+                  }
+                  self->postToSelf([self, failure = std::move(failure)] {
+                      if (self->m_state != State::Ready)
+                          return;
+                      if (failure)
+                          self->sendError(failure->first, failure->second);
+                      self->m_busy = false;
+                      self->doRead();
+                  });
+              });
 }
 
 void WsSession::startResume(std::string conversationId, std::int64_t afterSeq) {

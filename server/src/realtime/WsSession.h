@@ -33,6 +33,7 @@
 namespace parley::server {
 
 class ChatService;
+class InsightService;
 class WsSession;
 
 // Every live session, so that stop() can close them and wait for them to go.
@@ -58,6 +59,7 @@ struct SessionContext {
     boost::asio::thread_pool& blocking;
     const RealtimeOptions& options;
     SessionRegistry& registry;
+    InsightService* insights = nullptr; // typing frames (v1.1)
 };
 
 class WsSession final : public Subscriber, public std::enable_shared_from_this<WsSession> {
@@ -95,6 +97,7 @@ private:
     void onBacklog(std::string conversationId, std::vector<protocol::Message> messages);
     void onResumeFailed(std::string conversationId, bool existed, std::string code, std::string message);
     void resumeReading();
+    void handleTyping(const nlohmann::json& frame);
 
     // Events and writing.
     void onFrames(std::vector<OutFrame> frames);

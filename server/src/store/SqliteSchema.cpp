@@ -122,8 +122,45 @@ CREATE TABLE canned_replies (
 );
 )sql",
                                                            R"sql(
--- step 6: reserved for agents at work B
-SELECT 1;
+-- Agents at work B: where the shopper is (page context), how far each side has read, past chats
+-- by shopper, and full-text search over what people and the bot wrote.
+ALTER TABLE conversations ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE conversations ADD COLUMN customer_last_read_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN agent_last_read_seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX conversations_by_session ON conversations (customer_session_id, created_at);
+-- An external-content index over messages.content: the text is stored once (in messages), the
+-- index holds the terms. Case and accents are folded (unicode61, remove_diacritics 2) and English
+-- word endings stemmed (porter). Only text messages of customers, agents and the bot are indexed;
+-- the triggers keep the index in step with every insert, update (erasure) and delete of any writer,
+-- inside that writer's transaction, and use the same condition so that only indexed rows are
+-- removed from it.
+CREATE VIRTUAL TABLE message_search USING fts5(
+  content, content = 'messages', content_rowid = 'rowid',
+  tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE TRIGGER message_search_insert AFTER INSERT ON messages
+  WHEN new.kind = 'text' AND new.sender_type IN ('customer', 'agent', 'bot')
+BEGIN
+  INSERT INTO message_search (rowid, content) VALUES (new.rowid, new.content);
+END;
+CREATE TRIGGER message_search_delete AFTER DELETE ON messages
+  WHEN old.kind = 'text' AND old.sender_type IN ('customer', 'agent', 'bot')
+BEGIN
+  INSERT INTO message_search (message_search, rowid, content) VALUES ('delete', old.rowid, old.content);
+END;
+CREATE TRIGGER message_search_update_old AFTER UPDATE OF content, kind, sender_type ON messages
+  WHEN old.kind = 'text' AND old.sender_type IN ('customer', 'agent', 'bot')
+BEGIN
+  INSERT INTO message_search (message_search, rowid, content) VALUES ('delete', old.rowid, old.content);
+END;
+CREATE TRIGGER message_search_update_new AFTER UPDATE OF content, kind, sender_type ON messages
+  WHEN new.kind = 'text' AND new.sender_type IN ('customer', 'agent', 'bot')
+BEGIN
+  INSERT INTO message_search (rowid, content) VALUES (new.rowid, new.content);
+END;
+-- Backfill: every message stored before this step.
+INSERT INTO message_search (rowid, content)
+  SELECT rowid, content FROM messages
+  WHERE kind = 'text' AND sender_type IN ('customer', 'agent', 'bot');
 )sql",
                                                            R"sql(
 -- step 7: shoppers after hours and after the chat (issue 21): the reply address a shopper left

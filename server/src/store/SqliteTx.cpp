@@ -19,7 +19,7 @@ namespace {
 constexpr const char* kConversationColumns = "id, customer_session_id, status, assigned_agent_id, "
                                              "requested_agent_at, closed_at, created_at, updated_at, "
                                              "contact_email, contact_name, rating_score, rating_comment, "
-                                             "rated_at";
+                                             "rated_at, context, customer_last_read_seq, agent_last_read_seq";
 constexpr const char* kMessageColumns = "id, conversation_id, seq, sender_type, sender_agent_id, kind, "
                                         "content, metadata, client_msg_id, created_at";
 constexpr const char* kAgentSelect =
@@ -30,6 +30,38 @@ constexpr const char* kAgentSelect =
 // in queue order. Without statistics SQLite preferred conversations_by_agent (assigned_agent_id
 // IS NULL) and sorted the queue in a temporary b-tree on every read.
 constexpr const char* kQueueWhere = "status = 'agent' AND assigned_agent_id IS NULL";
+
+// The page context is one JSON object in conversations.context ("{}" when nothing is known).
+protocol::PageContext pageContextFromJson(const std::string& text) {
+    if (text.empty() || text == "{}")
+        return {};
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    protocol::PageContext ctx;
+    if (!j.is_object())
+        return ctx;
+    auto field = [&j](const char* key) -> std::optional<std::string> {
+        auto it = j.find(key);
+        return it != j.end() && it->is_string() ? std::optional(it->get<std::string>()) : std::nullopt;
+    };
+    return protocol::PageContext{field("page_url"), field("page_title"), field("referrer"), field("locale"),
+                                 field("user_agent")};
+}
+
+std::string pageContextJson(const protocol::PageContext& ctx) {
+    if (ctx.empty())
+        return "{}";
+    nlohmann::json j = nlohmann::json::object();
+    const std::pair<const char*, const std::optional<std::string>*> fields[] = {
+        {"page_url", &ctx.pageUrl},
+        {"page_title", &ctx.pageTitle},
+        {"referrer", &ctx.referrer},
+        {"locale", &ctx.locale},
+        {"user_agent", &ctx.userAgent}};
+    for (const auto& [key, value] : fields)
+        if (*value)
+            j[key] = **value;
+    return j.dump();
+}
 
 Conversation conversationFrom(const Statement& s) {
     Conversation c;
@@ -46,6 +78,9 @@ Conversation conversationFrom(const Statement& s) {
         c.contact = protocol::Contact{s.text(8), s.optText(9)};
     if (!s.isNull(10))
         c.rating = protocol::Rating{static_cast<int>(s.int64(10)), s.optText(11), s.text(12)};
+    c.context = pageContextFromJson(s.text(13));
+    c.customerLastReadSeq = s.int64(14);
+    c.agentLastReadSeq = s.int64(15);
     return c;
 }
 
@@ -305,6 +340,39 @@ public:
         return protocol::CannedReply{s.text(0), s.text(1), s.text(2), s.text(3)};
     }
 
+    // --- Agents at work B: past chats and search ---------------------------------------------
+    std::vector<Conversation> conversationsOfSession(const std::string& sessionId) override {
+        static const std::string sql = std::string("SELECT ") + kConversationColumns +
+                                       " FROM conversations WHERE customer_session_id = ?"
+                                       " ORDER BY created_at DESC, rowid DESC";
+        auto s = m_c.prepare(sql);
+        s.bind(1, sessionId);
+        std::vector<Conversation> out;
+        while (s.step())
+            out.push_back(conversationFrom(s));
+        for (auto& c : out)
+            fillQueuePosition(c);
+        return out;
+    }
+
+    std::vector<MessageHit> searchMessages(const std::string& ftsQuery, int limit) override {
+        // The index's rank is bm25 (lower is better); equal ranks show the newer message first.
+        static const std::string sql =
+            "SELECT m.id, m.conversation_id, m.seq, m.sender_type, m.sender_agent_id, m.kind, m.content, "
+            "m.metadata, m.client_msg_id, m.created_at FROM message_search s "
+            "JOIN messages m ON m.rowid = s.rowid WHERE message_search MATCH ? "
+            "ORDER BY s.rank, m.created_at DESC LIMIT ?";
+        auto s = m_c.prepare(sql);
+        s.bind(1, ftsQuery).bind(2, std::int64_t(limit));
+        std::vector<MessageHit> out;
+        while (s.step())
+            out.push_back(MessageHit{{}, messageFrom(s)});
+        for (auto& hit : out)
+            if (auto c = conversation(hit.message.conversationId))
+                hit.conversation = std::move(*c);
+        return out;
+    }
+
 protected:
     void fillQueuePosition(Conversation& c) {
         if (!c.isQueued())
@@ -327,14 +395,15 @@ public:
         : SqliteReadTx(c) {}
 
     void insertConversation(const Conversation& c) override {
-        auto s = m_c.prepare(
-            "INSERT INTO conversations (id, customer_session_id, status, assigned_agent_id, "
-            "requested_agent_at, closed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        auto s = m_c.prepare("INSERT INTO conversations (id, customer_session_id, status, assigned_agent_id, "
+                             "requested_agent_at, closed_at, created_at, updated_at, context) VALUES (?, ?, "
+                             "?, ?, ?, ?, ?, ?, ?)");
         s.bind(1, c.id)
             .bind(2, c.customerSessionId)
             .bind(3, protocol::toString(c.status))
             .bind(4, c.assignedAgentId);
         s.bind(5, c.requestedAgentAt).bind(6, c.closedAt).bind(7, c.createdAt).bind(8, c.updatedAt);
+        s.bind(9, pageContextJson(c.context));
         s.run();
     }
 
@@ -504,6 +573,22 @@ public:
     bool deleteCannedReply(const std::string& id) override {
         auto s = m_c.prepare("DELETE FROM canned_replies WHERE id = ?");
         s.bind(1, id);
+    // --- Agents at work B: page context and read marks ----------------------------------------
+    void setConversationContext(const std::string& conversationId,
+                                const protocol::PageContext& ctx) override {
+        auto s = m_c.prepare("UPDATE conversations SET context = ? WHERE id = ?");
+        s.bind(1, pageContextJson(ctx)).bind(2, conversationId);
+        s.run();
+    }
+
+    bool raiseLastReadSeq(const std::string& conversationId, protocol::SenderType reader,
+                          std::int64_t seq) override {
+        const bool customer = reader == protocol::SenderType::Customer;
+        auto s = m_c.prepare(customer ? "UPDATE conversations SET customer_last_read_seq = MIN(?1, last_seq) "
+                                        "WHERE id = ?2 AND customer_last_read_seq < MIN(?1, last_seq)"
+                                      : "UPDATE conversations SET agent_last_read_seq = MIN(?1, last_seq) "
+                                        "WHERE id = ?2 AND agent_last_read_seq < MIN(?1, last_seq)");
+        s.bind(1, seq).bind(2, conversationId);
         s.run();
         return m_c.changes() > 0;
     }

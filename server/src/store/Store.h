@@ -26,6 +26,12 @@ struct AgentRecord {
     std::string updatedAt;
 };
 
+// Agents at work B: one search result, the message and its conversation.
+struct MessageHit {
+    protocol::Conversation conversation;
+    protocol::Message message;
+};
+
 class ReadTx {
 public:
     virtual ~ReadTx() = default;
@@ -74,6 +80,12 @@ public:
     virtual std::vector<protocol::CannedReply> cannedReplies() = 0;                   // by shortcut
     virtual std::optional<protocol::CannedReply> cannedReply(const std::string& id) = 0;
     virtual std::optional<protocol::CannedReply> cannedReplyByShortcut(const std::string& shortcut) = 0;
+    // --- Agents at work B: past chats and search ---------------------------------------------
+    // Every conversation of a customer session, newest first.
+    virtual std::vector<protocol::Conversation> conversationsOfSession(const std::string& sessionId) = 0;
+    // Text messages of customers, agents and the bot matching an FTS5 query (terms already quoted
+    // by the caller), best first; at most limit.
+    virtual std::vector<MessageHit> searchMessages(const std::string& ftsQuery, int limit) = 0;
 };
 
 class WriteTx : public virtual ReadTx {
@@ -111,6 +123,13 @@ public:
     virtual void insertCannedReply(const protocol::CannedReply& r, const std::string& now) = 0;
     virtual void updateCannedReply(const protocol::CannedReply& r, const std::string& now) = 0;
     virtual bool deleteCannedReply(const std::string& id) = 0; // false: no such reply
+    // --- Agents at work B: page context and read marks ----------------------------------------
+    virtual void setConversationContext(const std::string& conversationId,
+                                        const protocol::PageContext& ctx) = 0;
+    // Raises the reader's last read seq (reader: Customer or Agent) to min(seq, last seq); never
+    // lowers it. Returns whether it rose.
+    virtual bool raiseLastReadSeq(const std::string& conversationId, protocol::SenderType reader,
+                                  std::int64_t seq) = 0;
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;

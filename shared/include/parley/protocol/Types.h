@@ -69,8 +69,11 @@ struct Conversation {
     std::string updatedAt;
     std::optional<int> queuePosition; // 1-based place while waiting in the queue, else null
     std::optional<Contact> contact;   // v1.1; written as null/omitted when unknown
-    PageContext context;              // v1.1; omitted when empty
+    PageContext context;              // v1.1; always an object on the wire ({} when nothing is known)
     std::optional<Rating> rating;     // v1.1; written as null/omitted when not rated
+    // v1.1: the highest seq each side has read (0: nothing yet); they only ever rise.
+    std::int64_t customerLastReadSeq = 0;
+    std::int64_t agentLastReadSeq = 0;
 
     bool isQueued() const { return status == ConversationStatus::Agent && !assignedAgentId; }
     bool operator==(const Conversation&) const = default;
@@ -143,6 +146,7 @@ inline constexpr int kMaxActiveChatsLimit = 100;
 inline constexpr std::size_t kMaxCannedShortcutChars = 32;
 inline constexpr std::size_t kMaxCannedTitleChars = 200;
 inline constexpr std::size_t kMaxFaqKeywordsChars = 1000; // Unicode code points
+inline constexpr std::size_t kMaxContextFieldChars = 2000; // each field of a PageContext, code points
 inline constexpr const char* kQueuedMessage = "All agents are busy. You are in queue.";
 
 } // namespace parley::protocol
