@@ -7,6 +7,7 @@ what="${1:-test}"
 build_pkgs=(build-essential cmake pkg-config ninja-build git
   libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libssl-dev libboost-dev zlib1g-dev
   libstemmer-dev libutf8proc-dev  # the FAQ bot: Snowball stemmers, Unicode folding
+  libhowardhinnant-date-dev tzdata  # reports: days in IANA time zones (date/tz.h, USE_OS_TZDB)
   qt6-base-dev qt6-websockets-dev qt6-multimedia-dev libgl-dev
   libqt6svg6   # the SVG image/icon plugins: the console's window and tray icon
   dpkg-dev file)  # cpack's .deb dependency scan (installers/build-packages.sh)

@@ -105,6 +105,16 @@ public:
     }
     int deleteAgentSessions(const std::string&, const std::optional<std::string>&) override { unused(); }
     void deleteExpiredAgentSessions(const std::string&, std::int64_t) override { unused(); }
+    // Reports and data rights (issue 22)
+    std::vector<ReportDayRow> reportDays(const std::vector<ReportDayWindow>&) override { unused(); }
+    std::vector<ReportAgentRow> reportAgents(const std::string&, const std::string&) override { unused(); }
+    std::vector<parley::protocol::Conversation> conversationsOfSession(const std::string&) override {
+        unused();
+    }
+    std::vector<std::string> erasedCustomerSessions() override { unused(); }
+    std::vector<AuditEntry> auditLog(int) override { unused(); }
+    int eraseCustomerSession(const std::string&, const std::string&) override { unused(); }
+    void insertAuditEntry(const AuditEntry&) override { unused(); }
     void publishAfterCommit(Event) override { unused(); }
 };
 

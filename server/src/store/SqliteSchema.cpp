@@ -98,6 +98,32 @@ CREATE TABLE agent_sessions (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX agent_sessions_by_agent ON agent_sessions (agent_id, expires_at);
+)sql",
+                                                           // -- step 5: reserved for another wave-2 feature
+                                                           "SELECT 1;",
+                                                           // -- step 6: reserved for another wave-2 feature
+                                                           "SELECT 1;",
+                                                           // -- step 7: reserved for another wave-2 feature
+                                                           "SELECT 1;",
+                                                           R"sql(
+-- Reports and data rights (issue 22). Reports read conversations by the day of their creation,
+-- handoff and close; a shopper's data is found by its session; an erased session's tokens are
+-- refused (the set is loaded at start and kept in memory); admins' sensitive acts are logged.
+CREATE INDEX conversations_created ON conversations (created_at, requested_agent_at);
+CREATE INDEX conversations_requested ON conversations (requested_agent_at);
+CREATE INDEX conversations_closed ON conversations (closed_at);
+CREATE INDEX IF NOT EXISTS conversations_by_session ON conversations (customer_session_id);
+CREATE TABLE erased_customer_sessions (
+  session_id TEXT PRIMARY KEY,
+  erased_at  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE admin_audit_log (
+  id             INTEGER PRIMARY KEY,
+  at             TEXT NOT NULL,
+  actor_agent_id TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  subject        TEXT NOT NULL
+);
 )sql"};
 
 } // namespace

@@ -84,6 +84,35 @@ FaqEntry faqFrom(const Statement& s) {
                     s.int64(4) != 0, s.text(5)};
 }
 
+// --- Reports and data rights (issue 22) ---------------------------------------------------------
+// SEAM(ratings): the rating score of the conversation aliased `c`, NULL while this store has no
+// rating column (a rating counts on the day its conversation closed). When the ratings step is
+// merged, this one fragment becomes its column, e.g. "c.rating_score".
+constexpr const char* kRatingScoreOfC = "NULL";
+// SEAM(shopper data): what else an erase empties on the shopper's conversations, e.g.
+// ", context = NULL, contact = NULL, rating_comment = NULL" once those columns exist. Empty: none.
+constexpr const char* kEraseConversationColumns = "";
+// Milliseconds from timestamp a to timestamp b (RFC 3339 text), rounded: percentiles are taken over
+// integers, so they are exact values of the data.
+std::string msBetween(const char* a, const char* b) {
+    return std::string("CAST(ROUND((julianday(") + b + ") - julianday(" + a + ")) * 86400000.0) AS INTEGER)";
+}
+// The report's days, bound as one JSON text [[startUtc, endUtc], ...]: one statement text for any range.
+constexpr const char* kReportDaysCte =
+    "WITH days(i, lo, hi) AS (SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), "
+    "json_extract(value, '$[1]') FROM json_each(?1)) ";
+// The first agent message of the conversation aliased c: the first response to its handoff.
+constexpr const char* kFirstAgentMessageOfC =
+    "(SELECT m.rowid FROM messages m WHERE m.conversation_id = c.id AND m.sender_type = 'agent' "
+    "ORDER BY m.seq LIMIT 1)";
+
+// A figure the SQL returns in thousandths (milliseconds, or an average times 1,000).
+std::optional<double> fromThousandths(const Statement& s, int col) {
+    if (s.isNull(col))
+        return std::nullopt;
+    return static_cast<double>(s.int64(col)) / 1000.0;
+}
+
 class SqliteReadTx : public virtual ReadTx {
 public:
     explicit SqliteReadTx(Connection& c)
@@ -245,6 +274,151 @@ public:
         return out;
     }
 
+    // --- Reports and data rights (issue 22) ---
+    std::vector<ReportDayRow> reportDays(const std::vector<ReportDayWindow>& days) override {
+        std::vector<ReportDayRow> out(days.size());
+        if (days.empty())
+            return out;
+        nlohmann::json windows = nlohmann::json::array();
+        for (const auto& d : days)
+            windows.push_back({d.startUtc, d.endUtc});
+        const std::string bound = windows.dump();
+        const auto at = [&](std::int64_t i) -> ReportDayRow* {
+            return i >= 0 && static_cast<std::size_t>(i) < out.size() ? &out[static_cast<std::size_t>(i)]
+                                                                      : nullptr;
+        };
+        {
+            static const std::string sql =
+                std::string(kReportDaysCte) +
+                "SELECT d.i, "
+                "(SELECT COUNT(*) FROM conversations c WHERE c.created_at >= d.lo AND c.created_at < d.hi), "
+                "(SELECT COUNT(*) FROM conversations c WHERE c.created_at >= d.lo AND c.created_at < d.hi "
+                "AND c.requested_agent_at IS NULL), "
+                "(SELECT COUNT(*) FROM conversations c WHERE c.requested_agent_at >= d.lo AND "
+                "c.requested_agent_at < d.hi), "
+                "(SELECT COUNT(*) FROM conversations c WHERE c.closed_at >= d.lo AND c.closed_at < d.hi), "
+                "(SELECT CAST(ROUND(AVG(" +
+                kRatingScoreOfC +
+                ") * 1000) AS INTEGER) FROM conversations c WHERE c.closed_at >= d.lo AND c.closed_at < "
+                "d.hi), "
+                "(SELECT COUNT(" +
+                kRatingScoreOfC +
+                ") FROM conversations c WHERE c.closed_at >= d.lo AND c.closed_at < d.hi) "
+                "FROM days d";
+            auto s = m_c.prepare(sql);
+            s.bind(1, bound);
+            while (s.step()) {
+                if (auto* row = at(s.int64(0))) {
+                    row->conversations = s.int64(1);
+                    row->botResolved = s.int64(2);
+                    row->handoffs = s.int64(3);
+                    row->closed = s.int64(4);
+                    row->ratingAvg = fromThousandths(s, 5);
+                    row->ratings = s.int64(6);
+                }
+            }
+        }
+        {
+            // Nearest rank: the p-th percentile of n sorted values is the ceil(p * n / 100)-th.
+            static const std::string sql =
+                std::string(kReportDaysCte) + ", fr AS (SELECT d.i AS day, (SELECT " +
+                msBetween("c.requested_agent_at", "m.created_at") +
+                " FROM messages m WHERE m.rowid = " + kFirstAgentMessageOfC +
+                ") AS v FROM days d JOIN conversations c ON c.requested_agent_at >= d.lo AND "
+                "c.requested_agent_at < d.hi), "
+                "ranked AS (SELECT day, v, ROW_NUMBER() OVER (PARTITION BY day ORDER BY v) AS rn, "
+                "COUNT(*) OVER (PARTITION BY day) AS n FROM fr WHERE v IS NOT NULL) "
+                "SELECT day, MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN v END), "
+                "MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN v END) FROM ranked GROUP BY day";
+            auto s = m_c.prepare(sql);
+            s.bind(1, bound);
+            while (s.step()) {
+                if (auto* row = at(s.int64(0))) {
+                    row->firstResponseP50 = fromThousandths(s, 1);
+                    row->firstResponseP90 = fromThousandths(s, 2);
+                }
+            }
+        }
+        {
+            static const std::string sql =
+                std::string(kReportDaysCte) + ", rs AS (SELECT d.i AS day, " +
+                msBetween("c.requested_agent_at", "c.closed_at") +
+                " AS v FROM days d JOIN conversations c ON c.closed_at >= d.lo AND c.closed_at < d.hi "
+                "WHERE c.requested_agent_at IS NOT NULL), "
+                "ranked AS (SELECT day, v, ROW_NUMBER() OVER (PARTITION BY day ORDER BY v) AS rn, "
+                "COUNT(*) OVER (PARTITION BY day) AS n FROM rs) "
+                "SELECT day, MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN v END) FROM ranked GROUP BY day";
+            auto s = m_c.prepare(sql);
+            s.bind(1, bound);
+            while (s.step())
+                if (auto* row = at(s.int64(0)))
+                    row->resolutionP50 = fromThousandths(s, 1);
+        }
+        return out;
+    }
+
+    std::vector<ReportAgentRow> reportAgents(const std::string& startUtc,
+                                             const std::string& endUtc) override {
+        static const std::string sql =
+            std::string("WITH fa AS (SELECT c.requested_agent_at AS req, ") + kFirstAgentMessageOfC +
+            " AS mrow FROM conversations c WHERE c.requested_agent_at >= ?1 AND c.requested_agent_at < ?2), "
+            "fr AS (SELECT m.sender_agent_id AS agent, " +
+            msBetween("fa.req", "m.created_at") +
+            " AS v FROM fa JOIN messages m ON m.rowid = fa.mrow), "
+            "ranked AS (SELECT agent, v, ROW_NUMBER() OVER (PARTITION BY agent ORDER BY v) AS rn, "
+            "COUNT(*) OVER (PARTITION BY agent) AS n FROM fr), "
+            "p AS (SELECT agent, MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN v END) AS p50 FROM ranked "
+            "GROUP BY agent), "
+            "cl AS (SELECT c.assigned_agent_id AS agent, COUNT(*) AS closed, AVG(" +
+            kRatingScoreOfC +
+            ") AS rating FROM conversations c WHERE c.closed_at >= ?1 AND c.closed_at < ?2 AND "
+            "c.assigned_agent_id IS NOT NULL GROUP BY c.assigned_agent_id) "
+            "SELECT a.id, a.display_name, IFNULL(cl.closed, 0), p.p50, CAST(ROUND(cl.rating * 1000) AS "
+            "INTEGER) "
+            "FROM agents a LEFT JOIN cl ON cl.agent = a.id LEFT JOIN p ON p.agent = a.id "
+            "ORDER BY a.display_name, a.id";
+        auto s = m_c.prepare(sql);
+        s.bind(1, startUtc).bind(2, endUtc);
+        std::vector<ReportAgentRow> out;
+        while (s.step())
+            out.push_back({s.text(0), s.text(1), s.int64(2), fromThousandths(s, 3), fromThousandths(s, 4)});
+        return out;
+    }
+
+    std::vector<Conversation> conversationsOfSession(const std::string& sessionId) override {
+        static const std::string sql =
+            std::string("SELECT ") + kConversationColumns +
+            " FROM conversations WHERE customer_session_id = ? ORDER BY created_at, id";
+        auto s = m_c.prepare(sql);
+        s.bind(1, sessionId);
+        std::vector<Conversation> out;
+        while (s.step()) {
+            out.push_back(conversationFrom(s));
+            fillQueuePosition(out.back());
+        }
+        return out;
+    }
+
+    std::vector<std::string> erasedCustomerSessions() override {
+        auto s = m_c.prepare("SELECT session_id FROM erased_customer_sessions");
+        std::vector<std::string> out;
+        while (s.step())
+            out.push_back(s.text(0));
+        return out;
+    }
+
+    std::vector<AuditEntry> auditLog(int limit) override {
+        auto s =
+            m_c.prepare("SELECT l.id, l.at, l.actor_agent_id, IFNULL(a.username, ''), l.action, l.subject "
+                        "FROM admin_audit_log l LEFT JOIN agents a ON a.id = l.actor_agent_id "
+                        "ORDER BY l.id DESC LIMIT ?");
+        s.bind(1, std::int64_t(limit));
+        std::vector<AuditEntry> out;
+        while (s.step())
+            out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+        return out;
+    }
+
 protected:
     void fillQueuePosition(Conversation& c) {
         if (!c.isQueued())
@@ -400,6 +574,38 @@ public:
     void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) override {
         auto s = m_c.prepare("DELETE FROM agent_sessions WHERE agent_id = ? AND expires_at <= ?");
         s.bind(1, agentId).bind(2, now);
+        s.run();
+    }
+
+    // --- Reports and data rights (issue 22) ---
+    int eraseCustomerSession(const std::string& sessionId, const std::string& now) override {
+        // The connection runs with secure_delete on (SqliteStore), so the old content is
+        // overwritten with zeros in the file, not just unlinked.
+        auto m =
+            m_c.prepare("UPDATE messages SET content = '', metadata = '{\"erased\":true}' WHERE "
+                        "conversation_id IN (SELECT id FROM conversations WHERE customer_session_id = ?)");
+        m.bind(1, sessionId);
+        m.run();
+        if (*kEraseConversationColumns) {
+            static const std::string sql = std::string("UPDATE conversations SET updated_at = updated_at") +
+                                           kEraseConversationColumns + " WHERE customer_session_id = ?";
+            auto c = m_c.prepare(sql);
+            c.bind(1, sessionId);
+            c.run();
+        }
+        auto e = m_c.prepare(
+            "INSERT OR IGNORE INTO erased_customer_sessions (session_id, erased_at) VALUES (?, ?)");
+        e.bind(1, sessionId).bind(2, now);
+        e.run();
+        auto n = m_c.prepare("SELECT COUNT(*) FROM conversations WHERE customer_session_id = ?");
+        n.bind(1, sessionId);
+        return n.step() ? static_cast<int>(n.int64(0)) : 0;
+    }
+
+    void insertAuditEntry(const AuditEntry& a) override {
+        auto s = m_c.prepare(
+            "INSERT INTO admin_audit_log (at, actor_agent_id, action, subject) VALUES (?, ?, ?, ?)");
+        s.bind(1, a.at).bind(2, a.actorAgentId).bind(3, a.action).bind(4, a.subject);
         s.run();
     }
 

@@ -16,6 +16,41 @@
 
 namespace parley::server {
 
+// --- Reports and data rights (issue 22) ---------------------------------------------------------
+// One local day of a report: [startUtc, endUtc) as RFC 3339 UTC text (the stored timestamps' form).
+struct ReportDayWindow {
+    std::string date; // YYYY-MM-DD in the report's time zone
+    std::string startUtc;
+    std::string endUtc;
+};
+// A day's figures; durations in seconds, nullopt when there is nothing to measure.
+struct ReportDayRow {
+    std::int64_t conversations = 0;
+    std::int64_t handoffs = 0;
+    std::int64_t botResolved = 0;
+    std::int64_t closed = 0;
+    std::optional<double> firstResponseP50;
+    std::optional<double> firstResponseP90;
+    std::optional<double> resolutionP50;
+    std::optional<double> ratingAvg;
+    std::int64_t ratings = 0;
+};
+struct ReportAgentRow {
+    std::string agentId;
+    std::string displayName;
+    std::int64_t closed = 0;
+    std::optional<double> firstResponseP50;
+    std::optional<double> ratingAvg;
+};
+struct AuditEntry {
+    std::int64_t id = 0;
+    std::string at;
+    std::string actorAgentId;
+    std::string actorUsername; // filled when read back (empty if the agent is gone)
+    std::string action;        // "customer.erase", "customer.export"
+    std::string subject;       // what it acted on (a customer_session_id)
+};
+
 // An agent as stored: the contract's Agent plus what only the server sees.
 struct AgentRecord {
     protocol::Agent agent;
@@ -63,6 +98,19 @@ public:
     virtual std::vector<AgentRecord> agents() = 0; // ordered by username; active_chats filled
     // Ids of the agents whose presence is online, without loading or counting anything else.
     virtual std::vector<std::string> onlineAgentIds() = 0;
+
+    // --- Reports and data rights (issue 22) ---
+    // One row per window, in order: conversations by created_at, handoffs and first responses by
+    // requested_agent_at, closes and resolutions (and ratings) by closed_at. Exact nearest-rank
+    // percentiles over each day.
+    virtual std::vector<ReportDayRow> reportDays(const std::vector<ReportDayWindow>& days) = 0;
+    // Every agent with its figures over [startUtc, endUtc), by display name.
+    virtual std::vector<ReportAgentRow> reportAgents(const std::string& startUtc,
+                                                     const std::string& endUtc) = 0;
+    // Every conversation of a customer session, oldest first.
+    virtual std::vector<protocol::Conversation> conversationsOfSession(const std::string& sessionId) = 0;
+    virtual std::vector<std::string> erasedCustomerSessions() = 0;
+    virtual std::vector<AuditEntry> auditLog(int limit) = 0; // newest first
 };
 
 class WriteTx : public virtual ReadTx {
@@ -91,6 +139,13 @@ public:
     virtual int deleteAgentSessions(const std::string& agentId,
                                     const std::optional<std::string>& keepSessionId) = 0;
     virtual void deleteExpiredAgentSessions(const std::string& agentId, std::int64_t now) = 0;
+
+    // --- Reports and data rights (issue 22) ---
+    // Empties the content of every message of the session's conversations (metadata becomes
+    // {"erased":true}; ids and seq stay), erases what else is stored about the shopper and records
+    // the session as erased. Returns how many conversations it touched.
+    virtual int eraseCustomerSession(const std::string& sessionId, const std::string& now) = 0;
+    virtual void insertAuditEntry(const AuditEntry& e) = 0;
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;
