@@ -2,9 +2,11 @@
 
 #include "DataDir.h"
 #include "app/ChatService.h"
+#include "app/ReportsService.h"
 #include "auth/TokenSigner.h"
 #include "http/HttpApi.h"
 #include "http/HttpServer.h"
+#include "http/Routes.h"
 #include "realtime/RealtimeServer.h"
 #include "store/SqliteStore.h"
 #include "util/Clock.h"
@@ -133,6 +135,9 @@ std::string Server::start() {
     options.agentTokenLifetime = std::chrono::hours(m_config.agentTokenHours);
     options.customerRate = {m_config.customerRateBurst, m_config.customerRatePerMinute};
     m_chat = std::make_unique<ChatService>(*m_store, *m_tokens, *m_clock, options);
+    m_erasedCustomers = std::make_unique<ErasedCustomers>();
+    m_reports = std::make_unique<ReportsService>(*m_store, *m_clock, *m_erasedCustomers);
+    m_chat->setErasedCustomers(m_erasedCustomers.get());
 
     std::string generatedPassword;
     std::string adminPassword = m_config.adminPassword.value_or("");
@@ -155,6 +160,7 @@ std::string Server::start() {
     api.allowedOrigin = m_config.allowedOrigin;
     m_api = std::make_unique<HttpApi>(*m_chat, api, [rt = m_realtime.get()] { return rt->accepting(); });
     m_api->setPorts(m_httpPort, m_wsPort);
+    addReportsRoutes(m_api->routes(), *m_chat, *m_reports);
 
     m_realtime->start();
     // The realtime module behind /ws: http does not link it, this is the one place they meet.

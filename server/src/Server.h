@@ -16,6 +16,8 @@ class DataDir;
 class SqliteStore;
 class TokenSigner;
 class ChatService;
+class ErasedCustomers;
+class ReportsService;
 class HttpApi;
 class HttpServer;
 class RealtimeServer;
@@ -46,7 +48,9 @@ private:
     std::unique_ptr<DataDir> m_dataDir;
     std::unique_ptr<SqliteStore> m_store;
     std::unique_ptr<TokenSigner> m_tokens;
+    std::unique_ptr<ErasedCustomers> m_erasedCustomers;
     std::unique_ptr<ChatService> m_chat;
+    std::unique_ptr<ReportsService> m_reports;
     // Declared before what runs on it: the io_contexts are destroyed after them.
     std::unique_ptr<IoThreads> m_io;
     std::unique_ptr<RealtimeServer> m_realtime;

@@ -4,6 +4,7 @@
 // domain rules live in domain/ (Lifecycle, AssignmentPolicy, FaqBot) and are applied here.
 
 #include "app/ApiError.h"
+#include "app/ErasedCustomers.h"
 #include "auth/Identity.h"
 #include "auth/TokenSigner.h"
 #include "domain/BotSettings.h"
@@ -44,6 +45,8 @@ public:
     AgentIdentity requireAgent(const Caller& c) const; // 403 for customers
     AgentIdentity requireAdmin(const Caller& c) const; // 403 for non-admins
     CustomerIdentity requireCustomer(const Caller& c) const;
+    // Customer sessions whose tokens are refused (erased by an admin, issue 22); set once at start.
+    void setErasedCustomers(const ErasedCustomers* erased) { m_erasedCustomers = erased; }
 
     // --- customers ----------------------------------------------------------------------------
     struct NewSession {
@@ -191,6 +194,7 @@ private:
     std::uint64_t m_botGeneration = 0; // counts changes, so a state built from older data is not kept
 
     LoginThrottle m_loginThrottle;
+    const ErasedCustomers* m_erasedCustomers = nullptr;
 
     // Conversations seen past `automated` (the lifecycle never goes back), so that a customer's
     // message there needs no snapshot read to know the bot stays silent. Starts over when full.

@@ -33,6 +33,8 @@ public:
     void setPorts(std::uint16_t httpPort, std::optional<std::uint16_t> wsPort);
 
     const Router& router() const { return m_router; }
+    // For the routes of features with a service of their own (registered before start).
+    Router& routes() { return m_router; }
 
 private:
     void addServerRoutes();

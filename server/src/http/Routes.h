@@ -15,10 +15,13 @@
 namespace parley::server {
 
 class ChatService;
+class ReportsService;
 
 void addCustomerRoutes(Router& router, ChatService& chat); // customer sessions and conversations
 void addAgentRoutes(Router& router, ChatService& chat);    // sign-in, presence, queue, team
 void addAdminRoutes(Router& router, ChatService& chat);    // FAQ and agents
+// Reports, a shopper's data exported or erased, the audit log (issue 22).
+void addReportsRoutes(Router& router, ChatService& chat, ReportsService& reports);
 
 // The caller named by the bearer token (401 when there is none or it is not valid).
 Caller callerOf(ChatService& chat, const Request& req);
