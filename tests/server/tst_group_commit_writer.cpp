@@ -106,8 +106,7 @@ public:
     int deleteAgentSessions(const std::string&, const std::optional<std::string>&) override { unused(); }
     void deleteExpiredAgentSessions(const std::string&, std::int64_t) override { unused(); }
     // Reports and data rights (issue 22)
-    std::vector<ReportDayRow> reportDays(const std::vector<ReportDayWindow>&) override { unused(); }
-    std::vector<ReportAgentRow> reportAgents(const std::string&, const std::string&) override { unused(); }
+    ReportFigures reportFigures(const std::vector<ReportDayWindow>&, bool) override { unused(); }
     std::vector<parley::protocol::Conversation> conversationsOfSession(const std::string&) override {
         unused();
     }

@@ -132,16 +132,13 @@ ReportsService::Range ReportsService::parseRange(const std::optional<std::string
 }
 
 std::vector<ReportDayRow> ReportsService::dayRows(const Range& range) const {
-    return m_store.readResult([&](ReadTx& tx) { return tx.reportDays(range.days); });
+    return m_store.readResult([&](ReadTx& tx) { return tx.reportFigures(range.days, false); }).days;
 }
 
 json ReportsService::report(const Range& range) const {
-    std::vector<ReportDayRow> days;
-    std::vector<ReportAgentRow> agents;
-    m_store.read([&](ReadTx& tx) { // one snapshot: days and agents agree
-        days = tx.reportDays(range.days);
-        agents = tx.reportAgents(range.days.front().startUtc, range.days.back().endUtc);
-    });
+    const auto figures = m_store.readResult([&](ReadTx& tx) { return tx.reportFigures(range.days, true); });
+    const auto& days = figures.days;
+    const auto& agents = figures.agents;
     json out = {{"from", range.from}, {"to", range.to}, {"tz", range.timeZone}};
     json& dayList = out["days"] = json::array();
     for (std::size_t i = 0; i < days.size(); ++i) {

@@ -110,8 +110,11 @@ CREATE INDEX agent_sessions_by_agent ON agent_sessions (agent_id, expires_at);
 -- handoff and close; a shopper's data is found by its session; an erased session's tokens are
 -- refused (the set is loaded at start and kept in memory); admins' sensitive acts are logged.
 CREATE INDEX conversations_created ON conversations (created_at, requested_agent_at);
-CREATE INDEX conversations_requested ON conversations (requested_agent_at);
-CREATE INDEX conversations_closed ON conversations (closed_at);
+CREATE INDEX conversations_requested ON conversations (requested_agent_at, id);
+CREATE INDEX conversations_closed ON conversations (closed_at, requested_agent_at, assigned_agent_id);
+-- A handoff's first response in one seek; only agents' messages pay for it.
+CREATE INDEX messages_first_agent ON messages (conversation_id, seq, created_at, sender_agent_id)
+  WHERE sender_type = 'agent';
 CREATE INDEX IF NOT EXISTS conversations_by_session ON conversations (customer_session_id);
 CREATE TABLE erased_customer_sessions (
   session_id TEXT PRIMARY KEY,

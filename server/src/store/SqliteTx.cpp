@@ -5,7 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <functional>
 #include <iterator>
+#include <unordered_map>
 #include <utility>
 
 namespace parley::server::sqlite {
@@ -101,10 +104,6 @@ std::string msBetween(const char* a, const char* b) {
 constexpr const char* kReportDaysCte =
     "WITH days(i, lo, hi) AS (SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), "
     "json_extract(value, '$[1]') FROM json_each(?1)) ";
-// The first agent message of the conversation aliased c: the first response to its handoff.
-constexpr const char* kFirstAgentMessageOfC =
-    "(SELECT m.rowid FROM messages m WHERE m.conversation_id = c.id AND m.sender_type = 'agent' "
-    "ORDER BY m.seq LIMIT 1)";
 
 // A figure the SQL returns in thousandths (milliseconds, or an average times 1,000).
 std::optional<double> fromThousandths(const Statement& s, int col) {
@@ -275,8 +274,9 @@ public:
     }
 
     // --- Reports and data rights (issue 22) ---
-    std::vector<ReportDayRow> reportDays(const std::vector<ReportDayWindow>& days) override {
-        std::vector<ReportDayRow> out(days.size());
+    ReportFigures reportFigures(const std::vector<ReportDayWindow>& days, bool withAgents) override {
+        ReportFigures out;
+        out.days.resize(days.size());
         if (days.empty())
             return out;
         nlohmann::json windows = nlohmann::json::array();
@@ -284,16 +284,20 @@ public:
             windows.push_back({d.startUtc, d.endUtc});
         const std::string bound = windows.dump();
         const auto at = [&](std::int64_t i) -> ReportDayRow* {
-            return i >= 0 && static_cast<std::size_t>(i) < out.size() ? &out[static_cast<std::size_t>(i)]
-                                                                      : nullptr;
+            return i >= 0 && static_cast<std::size_t>(i) < out.days.size()
+                       ? &out.days[static_cast<std::size_t>(i)]
+                       : nullptr;
         };
         {
+            // INDEXED BY: without statistics SQLite took the requested_agent_at index for "IS NULL"
+            // and walked every bot-only conversation once per day (seconds for 90 days).
             static const std::string sql =
                 std::string(kReportDaysCte) +
                 "SELECT d.i, "
                 "(SELECT COUNT(*) FROM conversations c WHERE c.created_at >= d.lo AND c.created_at < d.hi), "
-                "(SELECT COUNT(*) FROM conversations c WHERE c.created_at >= d.lo AND c.created_at < d.hi "
-                "AND c.requested_agent_at IS NULL), "
+                "(SELECT COUNT(*) FROM conversations c INDEXED BY conversations_created WHERE c.created_at "
+                ">= "
+                "d.lo AND c.created_at < d.hi AND c.requested_agent_at IS NULL), "
                 "(SELECT COUNT(*) FROM conversations c WHERE c.requested_agent_at >= d.lo AND "
                 "c.requested_agent_at < d.hi), "
                 "(SELECT COUNT(*) FROM conversations c WHERE c.closed_at >= d.lo AND c.closed_at < d.hi), "
@@ -318,70 +322,100 @@ public:
                 }
             }
         }
+        // Percentiles by nearest rank: the p-th of n sorted values is the ceil(p * n / 100)-th. SQL
+        // computes every duration and sorts them per day; the rank is then read off the sorted
+        // rows (window functions over the same rows cost three times as much).
+        const auto rank = [](const std::vector<std::int64_t>& sorted, int p) -> std::optional<double> {
+            if (sorted.empty())
+                return std::nullopt;
+            const auto n = static_cast<std::int64_t>(sorted.size());
+            return static_cast<double>(sorted[static_cast<std::size_t>((p * n + 99) / 100 - 1)]) / 1000.0;
+        };
+        // Runs a query of (day, v, agent) rows ordered by day, v and fills each day's percentiles.
+        const auto perDay = [&](Statement& s,
+                                const std::function<void(ReportDayRow&, std::vector<std::int64_t>&)>& fill,
+                                const std::function<void(const Statement&)>& each) {
+            std::int64_t day = -1;
+            std::vector<std::int64_t> values;
+            const auto flush = [&] {
+                if (auto* row = at(day); row && !values.empty())
+                    fill(*row, values);
+                values.clear();
+            };
+            while (s.step()) {
+                if (s.int64(0) != day) {
+                    flush();
+                    day = s.int64(0);
+                }
+                values.push_back(s.int64(1));
+                if (each)
+                    each(s);
+            }
+            flush();
+        };
+        std::unordered_map<std::string, std::vector<std::int64_t>> agentFirstResponses;
         {
-            // Nearest rank: the p-th percentile of n sorted values is the ceil(p * n / 100)-th.
+            // Each handoff's first agent message is looked up once, in the partial index of agent
+            // messages (one seek, no table row): its time and its sender in one text "time agent".
             static const std::string sql =
-                std::string(kReportDaysCte) + ", fr AS (SELECT d.i AS day, (SELECT " +
-                msBetween("c.requested_agent_at", "m.created_at") +
-                " FROM messages m WHERE m.rowid = " + kFirstAgentMessageOfC +
-                ") AS v FROM days d JOIN conversations c ON c.requested_agent_at >= d.lo AND "
-                "c.requested_agent_at < d.hi), "
-                "ranked AS (SELECT day, v, ROW_NUMBER() OVER (PARTITION BY day ORDER BY v) AS rn, "
-                "COUNT(*) OVER (PARTITION BY day) AS n FROM fr WHERE v IS NOT NULL) "
-                "SELECT day, MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN v END), "
-                "MAX(CASE WHEN rn = (90 * n + 99) / 100 THEN v END) FROM ranked GROUP BY day";
+                std::string(kReportDaysCte) +
+                ", fa AS MATERIALIZED (SELECT d.i AS day, c.requested_agent_at AS req, "
+                "(SELECT m.created_at || ' ' || IFNULL(m.sender_agent_id, '') FROM messages m INDEXED BY "
+                "messages_first_agent WHERE m.conversation_id = c.id AND m.sender_type = 'agent' ORDER BY "
+                "m.seq "
+                "LIMIT 1) AS first FROM days d JOIN conversations c ON c.requested_agent_at >= d.lo AND "
+                "c.requested_agent_at < d.hi) "
+                "SELECT day, " +
+                msBetween("req", "substr(first, 1, instr(first, ' ') - 1)") +
+                " AS v, substr(first, instr(first, ' ') + 1) FROM fa WHERE first IS NOT NULL ORDER BY day, v";
             auto s = m_c.prepare(sql);
             s.bind(1, bound);
-            while (s.step()) {
-                if (auto* row = at(s.int64(0))) {
-                    row->firstResponseP50 = fromThousandths(s, 1);
-                    row->firstResponseP90 = fromThousandths(s, 2);
-                }
-            }
+            perDay(
+                s,
+                [&](ReportDayRow& row, std::vector<std::int64_t>& sorted) {
+                    row.firstResponseP50 = rank(sorted, 50);
+                    row.firstResponseP90 = rank(sorted, 90);
+                },
+                [&](const Statement& st) {
+                    if (withAgents)
+                        agentFirstResponses[st.text(2)].push_back(st.int64(1));
+                });
         }
         {
             static const std::string sql =
-                std::string(kReportDaysCte) + ", rs AS (SELECT d.i AS day, " +
+                std::string(kReportDaysCte) + "SELECT d.i, " +
                 msBetween("c.requested_agent_at", "c.closed_at") +
                 " AS v FROM days d JOIN conversations c ON c.closed_at >= d.lo AND c.closed_at < d.hi "
-                "WHERE c.requested_agent_at IS NOT NULL), "
-                "ranked AS (SELECT day, v, ROW_NUMBER() OVER (PARTITION BY day ORDER BY v) AS rn, "
-                "COUNT(*) OVER (PARTITION BY day) AS n FROM rs) "
-                "SELECT day, MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN v END) FROM ranked GROUP BY day";
+                "WHERE c.requested_agent_at IS NOT NULL ORDER BY d.i, v";
             auto s = m_c.prepare(sql);
             s.bind(1, bound);
-            while (s.step())
-                if (auto* row = at(s.int64(0)))
-                    row->resolutionP50 = fromThousandths(s, 1);
+            perDay(
+                s,
+                [&](ReportDayRow& row, std::vector<std::int64_t>& sorted) {
+                    row.resolutionP50 = rank(sorted, 50);
+                },
+                nullptr);
         }
-        return out;
-    }
-
-    std::vector<ReportAgentRow> reportAgents(const std::string& startUtc,
-                                             const std::string& endUtc) override {
+        if (!withAgents)
+            return out;
         static const std::string sql =
-            std::string("WITH fa AS (SELECT c.requested_agent_at AS req, ") + kFirstAgentMessageOfC +
-            " AS mrow FROM conversations c WHERE c.requested_agent_at >= ?1 AND c.requested_agent_at < ?2), "
-            "fr AS (SELECT m.sender_agent_id AS agent, " +
-            msBetween("fa.req", "m.created_at") +
-            " AS v FROM fa JOIN messages m ON m.rowid = fa.mrow), "
-            "ranked AS (SELECT agent, v, ROW_NUMBER() OVER (PARTITION BY agent ORDER BY v) AS rn, "
-            "COUNT(*) OVER (PARTITION BY agent) AS n FROM fr), "
-            "p AS (SELECT agent, MAX(CASE WHEN rn = (50 * n + 99) / 100 THEN v END) AS p50 FROM ranked "
-            "GROUP BY agent), "
-            "cl AS (SELECT c.assigned_agent_id AS agent, COUNT(*) AS closed, AVG(" +
+            std::string(
+                "SELECT a.id, a.display_name, IFNULL(cl.closed, 0), CAST(ROUND(cl.rating * 1000) AS INTEGER) "
+                "FROM agents a LEFT JOIN (SELECT c.assigned_agent_id AS agent, COUNT(*) AS closed, AVG(") +
             kRatingScoreOfC +
             ") AS rating FROM conversations c WHERE c.closed_at >= ?1 AND c.closed_at < ?2 AND "
-            "c.assigned_agent_id IS NOT NULL GROUP BY c.assigned_agent_id) "
-            "SELECT a.id, a.display_name, IFNULL(cl.closed, 0), p.p50, CAST(ROUND(cl.rating * 1000) AS "
-            "INTEGER) "
-            "FROM agents a LEFT JOIN cl ON cl.agent = a.id LEFT JOIN p ON p.agent = a.id "
+            "c.assigned_agent_id IS NOT NULL GROUP BY c.assigned_agent_id) cl ON cl.agent = a.id "
             "ORDER BY a.display_name, a.id";
         auto s = m_c.prepare(sql);
-        s.bind(1, startUtc).bind(2, endUtc);
-        std::vector<ReportAgentRow> out;
-        while (s.step())
-            out.push_back({s.text(0), s.text(1), s.int64(2), fromThousandths(s, 3), fromThousandths(s, 4)});
+        s.bind(1, days.front().startUtc).bind(2, days.back().endUtc);
+        while (s.step()) {
+            ReportAgentRow row{s.text(0), s.text(1), s.int64(2), std::nullopt, fromThousandths(s, 3)};
+            if (auto it = agentFirstResponses.find(row.agentId); it != agentFirstResponses.end()) {
+                std::sort(it->second.begin(), it->second.end());
+                row.firstResponseP50 = rank(it->second, 50);
+            }
+            out.agents.push_back(std::move(row));
+        }
         return out;
     }
 

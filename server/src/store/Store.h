@@ -42,6 +42,10 @@ struct ReportAgentRow {
     std::optional<double> firstResponseP50;
     std::optional<double> ratingAvg;
 };
+struct ReportFigures {
+    std::vector<ReportDayRow> days;
+    std::vector<ReportAgentRow> agents;
+};
 struct AuditEntry {
     std::int64_t id = 0;
     std::string at;
@@ -100,13 +104,11 @@ public:
     virtual std::vector<std::string> onlineAgentIds() = 0;
 
     // --- Reports and data rights (issue 22) ---
-    // One row per window, in order: conversations by created_at, handoffs and first responses by
-    // requested_agent_at, closes and resolutions (and ratings) by closed_at. Exact nearest-rank
-    // percentiles over each day.
-    virtual std::vector<ReportDayRow> reportDays(const std::vector<ReportDayWindow>& days) = 0;
-    // Every agent with its figures over [startUtc, endUtc), by display name.
-    virtual std::vector<ReportAgentRow> reportAgents(const std::string& startUtc,
-                                                     const std::string& endUtc) = 0;
+    // The report over the windows: one day row per window, in order (conversations by created_at,
+    // handoffs and first responses by requested_agent_at, closes, resolutions and ratings by
+    // closed_at; exact nearest-rank percentiles), and with withAgents every agent's figures over
+    // the whole range, by display name. Each first response is looked up once for both.
+    virtual ReportFigures reportFigures(const std::vector<ReportDayWindow>& days, bool withAgents) = 0;
     // Every conversation of a customer session, oldest first.
     virtual std::vector<protocol::Conversation> conversationsOfSession(const std::string& sessionId) = 0;
     virtual std::vector<std::string> erasedCustomerSessions() = 0;
