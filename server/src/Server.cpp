@@ -5,6 +5,7 @@
 #include "app/AgentsAtWorkService.h"
 #include "app/ChatService.h"
 #include "app/InsightService.h"
+#include "app/ReportsService.h"
 #include "auth/TokenSigner.h"
 #include "http/HttpApi.h"
 #include "http/HttpServer.h"
@@ -146,6 +147,9 @@ std::string Server::start() {
     m_chat->addSettingsSection(*m_afterHours);
     m_agentsAtWork = std::make_unique<AgentsAtWorkService>(*m_store, *m_clock);
     m_insights = std::make_unique<InsightService>(*m_store, *m_clock);
+    m_erasedCustomers = std::make_unique<ErasedCustomers>();
+    m_reports = std::make_unique<ReportsService>(*m_store, *m_clock, *m_erasedCustomers);
+    m_chat->setErasedCustomers(m_erasedCustomers.get());
 
     std::string generatedPassword;
     std::string adminPassword = m_config.adminPassword.value_or("");
@@ -172,6 +176,7 @@ std::string Server::start() {
     m_api->setPorts(m_httpPort, m_wsPort);
     addAgentsAtWorkRoutes(m_api->routes(), *m_chat, *m_agentsAtWork);
     addInsightRoutes(m_api->routes(), *m_chat, *m_insights);
+    addReportsRoutes(m_api->routes(), *m_chat, *m_reports);
 
     m_realtime->start();
     // The realtime module behind /ws: http does not link it, this is the one place they meet.

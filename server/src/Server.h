@@ -19,6 +19,8 @@ class ChatService;
 class AfterHoursService;
 class AgentsAtWorkService;
 class InsightService;
+class ErasedCustomers;
+class ReportsService;
 class HttpApi;
 class HttpServer;
 class RealtimeServer;
@@ -49,10 +51,12 @@ private:
     std::unique_ptr<DataDir> m_dataDir;
     std::unique_ptr<SqliteStore> m_store;
     std::unique_ptr<TokenSigner> m_tokens;
+    std::unique_ptr<ErasedCustomers> m_erasedCustomers;
     std::unique_ptr<ChatService> m_chat;
     std::unique_ptr<AfterHoursService> m_afterHours; // issue 21: hours, contact, rating, idle close
     std::unique_ptr<AgentsAtWorkService> m_agentsAtWork;
     std::unique_ptr<InsightService> m_insights;
+    std::unique_ptr<ReportsService> m_reports;
     // Declared before what runs on it: the io_contexts are destroyed after them.
     std::unique_ptr<IoThreads> m_io;
     std::unique_ptr<RealtimeServer> m_realtime;

@@ -130,6 +130,12 @@ public:
     void insertCannedReply(const parley::protocol::CannedReply&, const std::string&) override { unused(); }
     void updateCannedReply(const parley::protocol::CannedReply&, const std::string&) override { unused(); }
     bool deleteCannedReply(const std::string&) override { unused(); }
+    // Reports and data rights (issue 22)
+    ReportFigures reportFigures(const std::vector<ReportDayWindow>&, bool) override { unused(); }
+    std::vector<std::string> erasedCustomerSessions() override { unused(); }
+    std::vector<AuditEntry> auditLog(int) override { unused(); }
+    int eraseCustomerSession(const std::string&, const std::string&) override { unused(); }
+    void insertAuditEntry(const AuditEntry&) override { unused(); }
     void publishAfterCommit(Event) override { unused(); }
 };
 

@@ -242,6 +242,9 @@ Caller ChatService::authenticate(std::string_view bearerToken) const {
         if (!role)
             throw ApiError::unauthorized(kSessionEnded);
         agent->role = *role;
+    } else if (const auto* customer = std::get_if<CustomerIdentity>(&verified->caller);
+               m_erasedCustomers && m_erasedCustomers->contains(customer->sessionId)) {
+        throw ApiError::unauthorized("This customer session was erased.");
     }
     return verified->caller;
 }

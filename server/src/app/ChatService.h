@@ -5,6 +5,7 @@
 
 #include "app/ApiError.h"
 #include "app/SettingsSection.h"
+#include "app/ErasedCustomers.h"
 #include "auth/Identity.h"
 #include "auth/TokenSigner.h"
 #include "domain/BotSettings.h"
@@ -49,6 +50,8 @@ public:
     AgentIdentity requireAgent(const Caller& c) const; // 403 for customers
     AgentIdentity requireAdmin(const Caller& c) const; // 403 for non-admins
     CustomerIdentity requireCustomer(const Caller& c) const;
+    // Customer sessions whose tokens are refused (erased by an admin, issue 22); set once at start.
+    void setErasedCustomers(const ErasedCustomers* erased) { m_erasedCustomers = erased; }
 
     // --- customers ----------------------------------------------------------------------------
     struct NewSession {
@@ -223,6 +226,7 @@ private:
 
     LoginThrottle m_loginThrottle;
     std::vector<SettingsSection*> m_settingsSections;
+    const ErasedCustomers* m_erasedCustomers = nullptr;
 
     // Conversations seen past `automated` (the lifecycle never goes back), so that a customer's
     // message there needs no snapshot read to know the bot stays silent. Starts over when full.

@@ -18,6 +18,7 @@ class ChatService;
 class AfterHoursService;
 class AgentsAtWorkService;
 class InsightService;
+class ReportsService;
 
 void addCustomerRoutes(Router& router, ChatService& chat); // customer sessions and conversations
 void addAgentRoutes(Router& router, ChatService& chat);    // sign-in, presence, queue, team
@@ -28,6 +29,8 @@ void addAfterHoursRoutes(Router& router, ChatService& chat, AfterHoursService& a
 void addAgentsAtWorkRoutes(Router& router, ChatService& chat, AgentsAtWorkService& work);
 // Agents at work B: page context, read marks, past chats, search.
 void addInsightRoutes(Router& router, ChatService& chat, InsightService& insights);
+// Reports, a shopper's data exported or erased, the audit log (issue 22).
+void addReportsRoutes(Router& router, ChatService& chat, ReportsService& reports);
 
 // The caller named by the bearer token (401 when there is none or it is not valid).
 Caller callerOf(ChatService& chat, const Request& req);

@@ -170,6 +170,28 @@ ALTER TABLE conversations ADD COLUMN contact_name TEXT;
 ALTER TABLE conversations ADD COLUMN rating_score INTEGER CHECK (rating_score BETWEEN 1 AND 5);
 ALTER TABLE conversations ADD COLUMN rating_comment TEXT;
 ALTER TABLE conversations ADD COLUMN rated_at TEXT;
+                                                           R"sql(
+-- Reports and data rights (issue 22). Reports read conversations by the day of their creation,
+-- handoff and close; a shopper's data is found by its session; an erased session's tokens are
+-- refused (the set is loaded at start and kept in memory); admins' sensitive acts are logged.
+CREATE INDEX conversations_created ON conversations (created_at, requested_agent_at);
+CREATE INDEX conversations_requested ON conversations (requested_agent_at, id);
+CREATE INDEX conversations_closed ON conversations (closed_at, requested_agent_at, assigned_agent_id);
+-- A handoff's first response in one seek; only agents' messages pay for it.
+CREATE INDEX messages_first_agent ON messages (conversation_id, seq, created_at, sender_agent_id)
+  WHERE sender_type = 'agent';
+CREATE INDEX IF NOT EXISTS conversations_by_session ON conversations (customer_session_id);
+CREATE TABLE erased_customer_sessions (
+  session_id TEXT PRIMARY KEY,
+  erased_at  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE admin_audit_log (
+  id             INTEGER PRIMARY KEY,
+  at             TEXT NOT NULL,
+  actor_agent_id TEXT NOT NULL,
+  action         TEXT NOT NULL,
+  subject        TEXT NOT NULL
+);
 )sql"};
 
 } // namespace

@@ -23,6 +23,9 @@ SqliteStore::SqliteStore(const std::string& path, EventSink* sink, Options optio
     m_connection->exec("PRAGMA journal_mode = WAL");
     m_connection->exec(syncFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     m_connection->exec("PRAGMA foreign_keys = ON");
+    // Erasing a shopper (issue 22) must leave none of its text in the file: freed space is
+    // overwritten with zeros. Only erasures and deletes pay for it; appends do not.
+    m_connection->exec("PRAGMA secure_delete = ON");
     sqlite::migrate(*m_connection);
     m_writer = std::make_unique<GroupCommitWriter>(
         [this](std::span<GroupCommitWriter::Job* const> group) { runGroup(group); }, options.writer);

@@ -5,7 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <functional>
 #include <iterator>
+#include <unordered_map>
 #include <utility>
 
 namespace parley::server::sqlite {
@@ -125,6 +128,30 @@ constexpr const char* kFaqSelect =
 FaqEntry faqFrom(const Statement& s) {
     return FaqEntry{s.text(0),       s.text(1), s.text(2), static_cast<int>(s.int64(3)),
                     s.int64(4) != 0, s.text(5)};
+}
+
+// --- Reports and data rights (issue 22) ---------------------------------------------------------
+// The rating score of the conversation aliased `c` (a rating counts on the day its conversation
+// closed).
+constexpr const char* kRatingScoreOfC = "c.rating_score";
+// What else an erase empties on the shopper's conversations: page context, contact, comment.
+constexpr const char* kEraseConversationColumns =
+    ", context = '{}', contact_email = NULL, contact_name = NULL, rating_comment = NULL";
+// Milliseconds from timestamp a to timestamp b (RFC 3339 text), rounded: percentiles are taken over
+// integers, so they are exact values of the data.
+std::string msBetween(const char* a, const char* b) {
+    return std::string("CAST(ROUND((julianday(") + b + ") - julianday(" + a + ")) * 86400000.0) AS INTEGER)";
+}
+// The report's days, bound as one JSON text [[startUtc, endUtc], ...]: one statement text for any range.
+constexpr const char* kReportDaysCte =
+    "WITH days(i, lo, hi) AS (SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), "
+    "json_extract(value, '$[1]') FROM json_each(?1)) ";
+
+// A figure the SQL returns in thousandths (milliseconds, or an average times 1,000).
+std::optional<double> fromThousandths(const Statement& s, int col) {
+    if (s.isNull(col))
+        return std::nullopt;
+    return static_cast<double>(s.int64(col)) / 1000.0;
 }
 
 class SqliteReadTx : public virtual ReadTx {
@@ -299,6 +326,154 @@ public:
             "WHERE c.status = 'agent' AND c.assigned_agent_id IS NOT NULL AND m.sender_type = 'agent' "
             "AND m.created_at <= ? ORDER BY m.created_at LIMIT ?");
         s.bind(1, cutoff).bind(2, std::int64_t(limit));
+    // --- Reports and data rights (issue 22) ---
+    ReportFigures reportFigures(const std::vector<ReportDayWindow>& days, bool withAgents) override {
+        ReportFigures out;
+        out.days.resize(days.size());
+        if (days.empty())
+            return out;
+        nlohmann::json windows = nlohmann::json::array();
+        for (const auto& d : days)
+            windows.push_back({d.startUtc, d.endUtc});
+        const std::string bound = windows.dump();
+        const auto at = [&](std::int64_t i) -> ReportDayRow* {
+            return i >= 0 && static_cast<std::size_t>(i) < out.days.size()
+                       ? &out.days[static_cast<std::size_t>(i)]
+                       : nullptr;
+        };
+        {
+            // INDEXED BY: without statistics SQLite took the requested_agent_at index for "IS NULL"
+            // and walked every bot-only conversation once per day (seconds for 90 days).
+            static const std::string sql =
+                std::string(kReportDaysCte) +
+                "SELECT d.i, "
+                "(SELECT COUNT(*) FROM conversations c WHERE c.created_at >= d.lo AND c.created_at < d.hi), "
+                "(SELECT COUNT(*) FROM conversations c INDEXED BY conversations_created WHERE c.created_at "
+                ">= "
+                "d.lo AND c.created_at < d.hi AND c.requested_agent_at IS NULL), "
+                "(SELECT COUNT(*) FROM conversations c WHERE c.requested_agent_at >= d.lo AND "
+                "c.requested_agent_at < d.hi), "
+                "(SELECT COUNT(*) FROM conversations c WHERE c.closed_at >= d.lo AND c.closed_at < d.hi), "
+                "(SELECT CAST(ROUND(AVG(" +
+                kRatingScoreOfC +
+                ") * 1000) AS INTEGER) FROM conversations c WHERE c.closed_at >= d.lo AND c.closed_at < "
+                "d.hi), "
+                "(SELECT COUNT(" +
+                kRatingScoreOfC +
+                ") FROM conversations c WHERE c.closed_at >= d.lo AND c.closed_at < d.hi) "
+                "FROM days d";
+            auto s = m_c.prepare(sql);
+            s.bind(1, bound);
+            while (s.step()) {
+                if (auto* row = at(s.int64(0))) {
+                    row->conversations = s.int64(1);
+                    row->botResolved = s.int64(2);
+                    row->handoffs = s.int64(3);
+                    row->closed = s.int64(4);
+                    row->ratingAvg = fromThousandths(s, 5);
+                    row->ratings = s.int64(6);
+                }
+            }
+        }
+        // Percentiles by nearest rank: the p-th of n sorted values is the ceil(p * n / 100)-th. SQL
+        // computes every duration and sorts them per day; the rank is then read off the sorted
+        // rows (window functions over the same rows cost three times as much).
+        const auto rank = [](const std::vector<std::int64_t>& sorted, int p) -> std::optional<double> {
+            if (sorted.empty())
+                return std::nullopt;
+            const auto n = static_cast<std::int64_t>(sorted.size());
+            return static_cast<double>(sorted[static_cast<std::size_t>((p * n + 99) / 100 - 1)]) / 1000.0;
+        };
+        // Runs a query of (day, v, agent) rows ordered by day, v and fills each day's percentiles.
+        const auto perDay = [&](Statement& s,
+                                const std::function<void(ReportDayRow&, std::vector<std::int64_t>&)>& fill,
+                                const std::function<void(const Statement&)>& each) {
+            std::int64_t day = -1;
+            std::vector<std::int64_t> values;
+            const auto flush = [&] {
+                if (auto* row = at(day); row && !values.empty())
+                    fill(*row, values);
+                values.clear();
+            };
+            while (s.step()) {
+                if (s.int64(0) != day) {
+                    flush();
+                    day = s.int64(0);
+                }
+                values.push_back(s.int64(1));
+                if (each)
+                    each(s);
+            }
+            flush();
+        };
+        std::unordered_map<std::string, std::vector<std::int64_t>> agentFirstResponses;
+        {
+            // Each handoff's first agent message is looked up once, in the partial index of agent
+            // messages (one seek, no table row): its time and its sender in one text "time agent".
+            static const std::string sql =
+                std::string(kReportDaysCte) +
+                ", fa AS MATERIALIZED (SELECT d.i AS day, c.requested_agent_at AS req, "
+                "(SELECT m.created_at || ' ' || IFNULL(m.sender_agent_id, '') FROM messages m INDEXED BY "
+                "messages_first_agent WHERE m.conversation_id = c.id AND m.sender_type = 'agent' ORDER BY "
+                "m.seq "
+                "LIMIT 1) AS first FROM days d JOIN conversations c ON c.requested_agent_at >= d.lo AND "
+                "c.requested_agent_at < d.hi) "
+                "SELECT day, " +
+                msBetween("req", "substr(first, 1, instr(first, ' ') - 1)") +
+                " AS v, substr(first, instr(first, ' ') + 1) FROM fa WHERE first IS NOT NULL ORDER BY day, v";
+            auto s = m_c.prepare(sql);
+            s.bind(1, bound);
+            perDay(
+                s,
+                [&](ReportDayRow& row, std::vector<std::int64_t>& sorted) {
+                    row.firstResponseP50 = rank(sorted, 50);
+                    row.firstResponseP90 = rank(sorted, 90);
+                },
+                [&](const Statement& st) {
+                    if (withAgents)
+                        agentFirstResponses[st.text(2)].push_back(st.int64(1));
+                });
+        }
+        {
+            static const std::string sql =
+                std::string(kReportDaysCte) + "SELECT d.i, " +
+                msBetween("c.requested_agent_at", "c.closed_at") +
+                " AS v FROM days d JOIN conversations c ON c.closed_at >= d.lo AND c.closed_at < d.hi "
+                "WHERE c.requested_agent_at IS NOT NULL ORDER BY d.i, v";
+            auto s = m_c.prepare(sql);
+            s.bind(1, bound);
+            perDay(
+                s,
+                [&](ReportDayRow& row, std::vector<std::int64_t>& sorted) {
+                    row.resolutionP50 = rank(sorted, 50);
+                },
+                nullptr);
+        }
+        if (!withAgents)
+            return out;
+        static const std::string sql =
+            std::string(
+                "SELECT a.id, a.display_name, IFNULL(cl.closed, 0), CAST(ROUND(cl.rating * 1000) AS INTEGER) "
+                "FROM agents a LEFT JOIN (SELECT c.assigned_agent_id AS agent, COUNT(*) AS closed, AVG(") +
+            kRatingScoreOfC +
+            ") AS rating FROM conversations c WHERE c.closed_at >= ?1 AND c.closed_at < ?2 AND "
+            "c.assigned_agent_id IS NOT NULL GROUP BY c.assigned_agent_id) cl ON cl.agent = a.id "
+            "ORDER BY a.display_name, a.id";
+        auto s = m_c.prepare(sql);
+        s.bind(1, days.front().startUtc).bind(2, days.back().endUtc);
+        while (s.step()) {
+            ReportAgentRow row{s.text(0), s.text(1), s.int64(2), std::nullopt, fromThousandths(s, 3)};
+            if (auto it = agentFirstResponses.find(row.agentId); it != agentFirstResponses.end()) {
+                std::sort(it->second.begin(), it->second.end());
+                row.firstResponseP50 = rank(it->second, 50);
+            }
+            out.agents.push_back(std::move(row));
+        }
+        return out;
+    }
+
+    std::vector<std::string> erasedCustomerSessions() override {
+        auto s = m_c.prepare("SELECT session_id FROM erased_customer_sessions");
         std::vector<std::string> out;
         while (s.step())
             out.push_back(s.text(0));
@@ -370,6 +545,15 @@ public:
         for (auto& hit : out)
             if (auto c = conversation(hit.message.conversationId))
                 hit.conversation = std::move(*c);
+    std::vector<AuditEntry> auditLog(int limit) override {
+        auto s =
+            m_c.prepare("SELECT l.id, l.at, l.actor_agent_id, IFNULL(a.username, ''), l.action, l.subject "
+                        "FROM admin_audit_log l LEFT JOIN agents a ON a.id = l.actor_agent_id "
+                        "ORDER BY l.id DESC LIMIT ?");
+        s.bind(1, std::int64_t(limit));
+        std::vector<AuditEntry> out;
+        while (s.step())
+            out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
         return out;
     }
 
@@ -591,6 +775,38 @@ public:
         s.bind(1, seq).bind(2, conversationId);
         s.run();
         return m_c.changes() > 0;
+    }
+
+    // --- Reports and data rights (issue 22) ---
+    int eraseCustomerSession(const std::string& sessionId, const std::string& now) override {
+        // The connection runs with secure_delete on (SqliteStore), so the old content is
+        // overwritten with zeros in the file, not just unlinked.
+        auto m =
+            m_c.prepare("UPDATE messages SET content = '', metadata = '{\"erased\":true}' WHERE "
+                        "conversation_id IN (SELECT id FROM conversations WHERE customer_session_id = ?)");
+        m.bind(1, sessionId);
+        m.run();
+        if (*kEraseConversationColumns) {
+            static const std::string sql = std::string("UPDATE conversations SET updated_at = updated_at") +
+                                           kEraseConversationColumns + " WHERE customer_session_id = ?";
+            auto c = m_c.prepare(sql);
+            c.bind(1, sessionId);
+            c.run();
+        }
+        auto e = m_c.prepare(
+            "INSERT OR IGNORE INTO erased_customer_sessions (session_id, erased_at) VALUES (?, ?)");
+        e.bind(1, sessionId).bind(2, now);
+        e.run();
+        auto n = m_c.prepare("SELECT COUNT(*) FROM conversations WHERE customer_session_id = ?");
+        n.bind(1, sessionId);
+        return n.step() ? static_cast<int>(n.int64(0)) : 0;
+    }
+
+    void insertAuditEntry(const AuditEntry& a) override {
+        auto s = m_c.prepare(
+            "INSERT INTO admin_audit_log (at, actor_agent_id, action, subject) VALUES (?, ?, ?, ?)");
+        s.bind(1, a.at).bind(2, a.actorAgentId).bind(3, a.action).bind(4, a.subject);
+        s.run();
     }
 
     void publishAfterCommit(Event e) override { m_events.push_back(std::move(e)); }

@@ -16,6 +16,45 @@
 
 namespace parley::server {
 
+// --- Reports and data rights (issue 22) ---------------------------------------------------------
+// One local day of a report: [startUtc, endUtc) as RFC 3339 UTC text (the stored timestamps' form).
+struct ReportDayWindow {
+    std::string date; // YYYY-MM-DD in the report's time zone
+    std::string startUtc;
+    std::string endUtc;
+};
+// A day's figures; durations in seconds, nullopt when there is nothing to measure.
+struct ReportDayRow {
+    std::int64_t conversations = 0;
+    std::int64_t handoffs = 0;
+    std::int64_t botResolved = 0;
+    std::int64_t closed = 0;
+    std::optional<double> firstResponseP50;
+    std::optional<double> firstResponseP90;
+    std::optional<double> resolutionP50;
+    std::optional<double> ratingAvg;
+    std::int64_t ratings = 0;
+};
+struct ReportAgentRow {
+    std::string agentId;
+    std::string displayName;
+    std::int64_t closed = 0;
+    std::optional<double> firstResponseP50;
+    std::optional<double> ratingAvg;
+};
+struct ReportFigures {
+    std::vector<ReportDayRow> days;
+    std::vector<ReportAgentRow> agents;
+};
+struct AuditEntry {
+    std::int64_t id = 0;
+    std::string at;
+    std::string actorAgentId;
+    std::string actorUsername; // filled when read back (empty if the agent is gone)
+    std::string action;        // "customer.erase", "customer.export"
+    std::string subject;       // what it acted on (a customer_session_id)
+};
+
 // An agent as stored: the contract's Agent plus what only the server sees.
 struct AgentRecord {
     protocol::Agent agent;
@@ -86,6 +125,14 @@ public:
     // Text messages of customers, agents and the bot matching an FTS5 query (terms already quoted
     // by the caller), best first; at most limit.
     virtual std::vector<MessageHit> searchMessages(const std::string& ftsQuery, int limit) = 0;
+    // --- Reports and data rights (issue 22) ---
+    // The report over the windows: one day row per window, in order (conversations by created_at,
+    // handoffs and first responses by requested_agent_at, closes, resolutions and ratings by
+    // closed_at; exact nearest-rank percentiles), and with withAgents every agent's figures over
+    // the whole range, by display name. Each first response is looked up once for both.
+    virtual ReportFigures reportFigures(const std::vector<ReportDayWindow>& days, bool withAgents) = 0;
+    virtual std::vector<std::string> erasedCustomerSessions() = 0;
+    virtual std::vector<AuditEntry> auditLog(int limit) = 0; // newest first
 };
 
 class WriteTx : public virtual ReadTx {
@@ -130,6 +177,12 @@ public:
     // lowers it. Returns whether it rose.
     virtual bool raiseLastReadSeq(const std::string& conversationId, protocol::SenderType reader,
                                   std::int64_t seq) = 0;
+    // --- Reports and data rights (issue 22) ---
+    // Empties the content of every message of the session's conversations (metadata becomes
+    // {"erased":true}; ids and seq stay), erases what else is stored about the shopper and records
+    // the session as erased. Returns how many conversations it touched.
+    virtual int eraseCustomerSession(const std::string& sessionId, const std::string& now) = 0;
+    virtual void insertAuditEntry(const AuditEntry& e) = 0;
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;
