@@ -326,6 +326,14 @@ public:
             "WHERE c.status = 'agent' AND c.assigned_agent_id IS NOT NULL AND m.sender_type = 'agent' "
             "AND m.created_at <= ? ORDER BY m.created_at LIMIT ?");
         s.bind(1, cutoff).bind(2, std::int64_t(limit));
+        std::vector<std::string> out;
+        while (s.step())
+            out.push_back(s.text(0));
+        return out;
+    }
+
+protected:
+
     // --- Reports and data rights (issue 22) ---
     ReportFigures reportFigures(const std::vector<ReportDayWindow>& days, bool withAgents) override {
         ReportFigures out;
@@ -480,6 +488,20 @@ public:
         return out;
     }
 
+    std::vector<AuditEntry> auditLog(int limit) override {
+        auto s =
+            m_c.prepare("SELECT l.id, l.at, l.actor_agent_id, IFNULL(a.username, ''), l.action, l.subject "
+                        "FROM admin_audit_log l LEFT JOIN agents a ON a.id = l.actor_agent_id "
+                        "ORDER BY l.id DESC LIMIT ?");
+        s.bind(1, std::int64_t(limit));
+        std::vector<AuditEntry> out;
+        while (s.step())
+            out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+        return out;
+    }
+
+protected:
+
     // --- agents at work (issue 19): internal notes and canned replies ---
     std::vector<protocol::Note> notes(const std::string& conversationId) override {
         auto s = m_c.prepare("SELECT id, conversation_id, agent_id, agent_display_name, content, created_at "
@@ -515,6 +537,8 @@ public:
         return protocol::CannedReply{s.text(0), s.text(1), s.text(2), s.text(3)};
     }
 
+protected:
+
     // --- Agents at work B: past chats and search ---------------------------------------------
     std::vector<Conversation> conversationsOfSession(const std::string& sessionId) override {
         static const std::string sql = std::string("SELECT ") + kConversationColumns +
@@ -545,19 +569,11 @@ public:
         for (auto& hit : out)
             if (auto c = conversation(hit.message.conversationId))
                 hit.conversation = std::move(*c);
-    std::vector<AuditEntry> auditLog(int limit) override {
-        auto s =
-            m_c.prepare("SELECT l.id, l.at, l.actor_agent_id, IFNULL(a.username, ''), l.action, l.subject "
-                        "FROM admin_audit_log l LEFT JOIN agents a ON a.id = l.actor_agent_id "
-                        "ORDER BY l.id DESC LIMIT ?");
-        s.bind(1, std::int64_t(limit));
-        std::vector<AuditEntry> out;
-        while (s.step())
-            out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
         return out;
     }
 
 protected:
+
     void fillQueuePosition(Conversation& c) {
         if (!c.isQueued())
             return;
@@ -730,53 +746,6 @@ public:
         s.run();
     }
 
-    // --- agents at work (issue 19): internal notes and canned replies ---
-    void insertNote(const protocol::Note& n) override {
-        auto s = m_c.prepare("INSERT INTO notes (id, conversation_id, agent_id, agent_display_name, content, "
-                             "created_at) VALUES (?, ?, ?, ?, ?, ?)");
-        s.bind(1, n.id).bind(2, n.conversationId).bind(3, n.agentId).bind(4, n.agentDisplayName);
-        s.bind(5, n.content).bind(6, n.createdAt);
-        s.run();
-    }
-
-    void insertCannedReply(const protocol::CannedReply& r, const std::string& now) override {
-        auto s =
-            m_c.prepare("INSERT INTO canned_replies (id, shortcut, title, content, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)");
-        s.bind(1, r.id).bind(2, r.shortcut).bind(3, r.title).bind(4, r.content).bind(5, now).bind(6, now);
-        s.run();
-    }
-
-    void updateCannedReply(const protocol::CannedReply& r, const std::string& now) override {
-        auto s = m_c.prepare(
-            "UPDATE canned_replies SET shortcut = ?, title = ?, content = ?, updated_at = ? WHERE id = ?");
-        s.bind(1, r.shortcut).bind(2, r.title).bind(3, r.content).bind(4, now).bind(5, r.id);
-        s.run();
-    }
-
-    bool deleteCannedReply(const std::string& id) override {
-        auto s = m_c.prepare("DELETE FROM canned_replies WHERE id = ?");
-        s.bind(1, id);
-    // --- Agents at work B: page context and read marks ----------------------------------------
-    void setConversationContext(const std::string& conversationId,
-                                const protocol::PageContext& ctx) override {
-        auto s = m_c.prepare("UPDATE conversations SET context = ? WHERE id = ?");
-        s.bind(1, pageContextJson(ctx)).bind(2, conversationId);
-        s.run();
-    }
-
-    bool raiseLastReadSeq(const std::string& conversationId, protocol::SenderType reader,
-                          std::int64_t seq) override {
-        const bool customer = reader == protocol::SenderType::Customer;
-        auto s = m_c.prepare(customer ? "UPDATE conversations SET customer_last_read_seq = MIN(?1, last_seq) "
-                                        "WHERE id = ?2 AND customer_last_read_seq < MIN(?1, last_seq)"
-                                      : "UPDATE conversations SET agent_last_read_seq = MIN(?1, last_seq) "
-                                        "WHERE id = ?2 AND agent_last_read_seq < MIN(?1, last_seq)");
-        s.bind(1, seq).bind(2, conversationId);
-        s.run();
-        return m_c.changes() > 0;
-    }
-
     // --- Reports and data rights (issue 22) ---
     int eraseCustomerSession(const std::string& sessionId, const std::string& now) override {
         // The connection runs with secure_delete on (SqliteStore), so the old content is
@@ -807,6 +776,57 @@ public:
             "INSERT INTO admin_audit_log (at, actor_agent_id, action, subject) VALUES (?, ?, ?, ?)");
         s.bind(1, a.at).bind(2, a.actorAgentId).bind(3, a.action).bind(4, a.subject);
         s.run();
+    }
+
+    // --- agents at work (issue 19): internal notes and canned replies ---
+    void insertNote(const protocol::Note& n) override {
+        auto s = m_c.prepare("INSERT INTO notes (id, conversation_id, agent_id, agent_display_name, content, "
+                             "created_at) VALUES (?, ?, ?, ?, ?, ?)");
+        s.bind(1, n.id).bind(2, n.conversationId).bind(3, n.agentId).bind(4, n.agentDisplayName);
+        s.bind(5, n.content).bind(6, n.createdAt);
+        s.run();
+    }
+
+    void insertCannedReply(const protocol::CannedReply& r, const std::string& now) override {
+        auto s =
+            m_c.prepare("INSERT INTO canned_replies (id, shortcut, title, content, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)");
+        s.bind(1, r.id).bind(2, r.shortcut).bind(3, r.title).bind(4, r.content).bind(5, now).bind(6, now);
+        s.run();
+    }
+
+    void updateCannedReply(const protocol::CannedReply& r, const std::string& now) override {
+        auto s = m_c.prepare(
+            "UPDATE canned_replies SET shortcut = ?, title = ?, content = ?, updated_at = ? WHERE id = ?");
+        s.bind(1, r.shortcut).bind(2, r.title).bind(3, r.content).bind(4, now).bind(5, r.id);
+        s.run();
+    }
+
+    bool deleteCannedReply(const std::string& id) override {
+        auto s = m_c.prepare("DELETE FROM canned_replies WHERE id = ?");
+        s.bind(1, id);
+        s.run();
+        return m_c.changes() > 0;
+    }
+
+    // --- Agents at work B: page context and read marks ----------------------------------------
+    void setConversationContext(const std::string& conversationId,
+                                const protocol::PageContext& ctx) override {
+        auto s = m_c.prepare("UPDATE conversations SET context = ? WHERE id = ?");
+        s.bind(1, pageContextJson(ctx)).bind(2, conversationId);
+        s.run();
+    }
+
+    bool raiseLastReadSeq(const std::string& conversationId, protocol::SenderType reader,
+                          std::int64_t seq) override {
+        const bool customer = reader == protocol::SenderType::Customer;
+        auto s = m_c.prepare(customer ? "UPDATE conversations SET customer_last_read_seq = MIN(?1, last_seq) "
+                                        "WHERE id = ?2 AND customer_last_read_seq < MIN(?1, last_seq)"
+                                      : "UPDATE conversations SET agent_last_read_seq = MIN(?1, last_seq) "
+                                        "WHERE id = ?2 AND agent_last_read_seq < MIN(?1, last_seq)");
+        s.bind(1, seq).bind(2, conversationId);
+        s.run();
+        return m_c.changes() > 0;
     }
 
     void publishAfterCommit(Event e) override { m_events.push_back(std::move(e)); }
