@@ -1,0 +1,30 @@
+#pragma once
+// What a client sends on /ws, decoded and checked without a session: the first frame (hello) and
+// the frames after it (resume). WsSession acts on the result; fuzz/ feeds it arbitrary bytes.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace parley::server {
+
+inline constexpr std::size_t kMaxConversationIdChars = 128;
+
+// The token of {"type":"hello","token":TOKEN}; nullopt for anything else.
+std::optional<std::string> decodeHelloFrame(std::string_view text, bool isText);
+
+struct ResumeFrame {
+    std::string conversationId;
+    std::int64_t afterSeq = 0;
+};
+// A frame the client got wrong: an error frame with the contract's code goes back.
+struct FrameError {
+    std::string code;
+    std::string message;
+};
+// A frame after hello.ok: a resume, or the error to answer with.
+std::variant<ResumeFrame, FrameError> decodeClientFrame(std::string_view text, bool isText);
+
+} // namespace parley::server
