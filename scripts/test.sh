@@ -32,6 +32,7 @@ rm -rf "$logs" && mkdir -p "$logs"
 symbolizer=$(command -v llvm-symbolizer || command -v llvm-symbolizer-14 || true)
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1:log_path=$logs/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan"
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 [ -n "$symbolizer" ] && export ASAN_SYMBOLIZER_PATH="$symbolizer" UBSAN_SYMBOLIZER_PATH="$symbolizer"
 status=0
 (cd "$asan" && ctest --output-on-failure -j2 --timeout 1800 -L sanitize) || status=$?
@@ -40,7 +41,7 @@ if compgen -G "$logs/*" >/dev/null; then
   cat "$logs"/* >&2
   status=1
 fi
-unset ASAN_OPTIONS UBSAN_OPTIONS
+unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 [ "$status" = 0 ] || exit "$status"
 
 # --- libFuzzer: each target of fuzz/ over its seed corpus for PARLEY_FUZZ_SECONDS (default 20).
