@@ -11,7 +11,8 @@ build_pkgs=(build-essential cmake pkg-config ninja-build git
   qt6-base-dev qt6-websockets-dev qt6-multimedia-dev libgl-dev
   libqt6svg6   # the SVG image/icon plugins: the console's window and tray icon
   dpkg-dev file)  # cpack's .deb dependency scan (installers/build-packages.sh)
-test_pkgs=(chromium nodejs npm lintian xauth xvfb curl procps)
+test_pkgs=(chromium nodejs npm lintian xauth xvfb curl procps
+  clang-14 libclang-rt-14-dev llvm-14)  # fuzz/ (libFuzzer, sanitizer runtimes) and llvm-symbolizer for reports
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = build ] || pkgs+=("${test_pkgs[@]}")

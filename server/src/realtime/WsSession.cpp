@@ -1,5 +1,7 @@
 #include "realtime/WsSession.h"
 
+#include "realtime/ClientFrame.h"
+
 #include "app/ApiError.h"
 #include "app/ChatService.h"
 #include "app/InsightService.h"
@@ -30,7 +32,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr std::size_t kKeepReadBufferBytes = 16 * 1024; // larger read buffers are given back
-constexpr std::size_t kMaxConversationIdChars = 128;
 
 // Pings go out after half the idle time without traffic; a peer silent for the whole idle time (no
 // pong either) is dropped. This is the contract's "no ping answered for 30 s". `delay` arms the
@@ -175,16 +176,15 @@ void WsSession::onRead(beast::error_code ec, std::size_t) {
 }
 
 void WsSession::handleHello(std::string_view text, bool isText) {
-    json frame = isText ? parseJsonInput(text).value : json();
-    if (!frame.is_object() || frame.value("type", json()) != events::kHello || !frame.contains("token") ||
-        !frame["token"].is_string()) {
+    auto token = decodeHelloFrame(text, isText);
+    if (!token) {
         fail(errors::kInvalidRequest, "The first frame must be {\"type\":\"hello\",\"token\":TOKEN}.");
         return;
     }
     m_helloTimer.cancel();
     m_state = State::Authenticating;
     m_busy = true;
-    net::post(m_ctx.blocking, [self = shared_from_this(), token = frame["token"].get<std::string>()] {
+    net::post(m_ctx.blocking, [self = shared_from_this(), token = std::move(*token)] {
         // authenticate() re-reads agents from the store: off the io thread.
         try {
             Caller caller = self->m_ctx.chat.authenticate(token);
@@ -268,61 +268,29 @@ void WsSession::spreadFirstPing() {
 }
 
 void WsSession::handleFrame(std::string_view text, bool isText) {
-    if (!isText) {
-        sendError(errors::kInvalidRequest, "Frames must be JSON text.");
+    auto frame = decodeClientFrame(text, isText);
+    if (auto* error = std::get_if<FrameError>(&frame)) {
+        sendError(error->code, error->message);
         return;
     }
-    auto parsed = parseJsonInput(text);
-    if (!parsed.ok()) {
-        sendError(errors::kInvalidRequest, "The frame " + parsed.error);
+    if (auto* typing = std::get_if<TypingFrame>(&frame)) {
+        handleTyping(std::move(typing->conversationId));
         return;
     }
-    json frame = std::move(parsed.value);
-    if (!frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
-        sendError(errors::kInvalidRequest, "Malformed frame: expected a JSON object with a \"type\".");
-        return;
-    }
-    const auto& type = frame["type"].get_ref<const std::string&>();
-    if (type == events::kResume) {
-        const auto id = frame.find("conversation_id");
-        const auto after = frame.find("after_seq");
-        if (id == frame.end() || !id->is_string() || id->get_ref<const std::string&>().empty() ||
-            id->get_ref<const std::string&>().size() > kMaxConversationIdChars || after == frame.end() ||
-            !after->is_number_integer() || after->get<std::int64_t>() < 0) {
-            sendError(errors::kInvalidRequest,
-                      "resume needs \"conversation_id\" (string) and \"after_seq\" (integer >= 0).");
-            return;
-        }
-        startResume(id->get<std::string>(), after->get<std::int64_t>());
-        return;
-    }
-    if (type == events::kTyping) {
-        handleTyping(frame);
-        return;
-    }
-    if (type == events::kHello) {
-        sendError(errors::kInvalidRequest, "Already authenticated.");
-        return;
-    }
-    sendError(errors::kInvalidRequest, "Unknown frame type \"" + type.substr(0, 64) + "\".");
+    auto& resume = std::get<ResumeFrame>(frame);
+    startResume(std::move(resume.conversationId), resume.afterSeq);
 }
 
 // A typing signal: checked (and dropped past one a second) off the io thread, never stored, and
 // handed straight to the hub. Reads pause meanwhile, so a connection has one check in flight.
-void WsSession::handleTyping(const json& frame) {
-    const auto id = frame.find("conversation_id");
-    if (id == frame.end() || !id->is_string() || id->get_ref<const std::string&>().empty() ||
-        id->get_ref<const std::string&>().size() > kMaxConversationIdChars) {
-        sendError(errors::kInvalidRequest, "typing needs \"conversation_id\" (string).");
-        return;
-    }
+void WsSession::handleTyping(std::string conversationId) {
     if (!m_ctx.insights) {
         sendError(errors::kInvalidRequest, "Unknown frame type \"typing\".");
         return;
     }
     m_busy = true;
     net::post(m_ctx.blocking,
-              [self = shared_from_this(), caller = *m_caller, conversationId = id->get<std::string>()] {
+              [self = shared_from_this(), caller = *m_caller, conversationId = std::move(conversationId)] {
                   std::optional<std::pair<std::string, std::string>> failure;
                   try {
                       if (auto event = self->m_ctx.insights->typing(caller, conversationId))

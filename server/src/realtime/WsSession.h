@@ -97,7 +97,7 @@ private:
     void onBacklog(std::string conversationId, std::vector<protocol::Message> messages);
     void onResumeFailed(std::string conversationId, bool existed, std::string code, std::string message);
     void resumeReading();
-    void handleTyping(const nlohmann::json& frame);
+    void handleTyping(std::string conversationId);
 
     // Events and writing.
     void onFrames(std::vector<OutFrame> frames);
