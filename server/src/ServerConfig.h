@@ -20,9 +20,9 @@ struct ServerConfig {
     int agentGraceSeconds = 60;
     int agentTokenHours = 12;
     bool idleCloseUnitSeconds = false; // tests: idle_close_minutes counts seconds
-    int httpThreads = 64;           // handlers running at once
-    int httpQueue = 1024;           // requests waiting for a handler thread; more get 503 overloaded
-    int httpMaxConnections = 10000; // HTTP connections open at once; accepting pauses beyond
+    int httpThreads = 64;              // handlers running at once
+    int httpQueue = 1024;              // requests waiting for a handler thread; more get 503 overloaded
+    int httpMaxConnections = 10000;    // HTTP connections open at once; accepting pauses beyond
     int httpKeepAliveSeconds = 10;
     int httpRequestTimeoutSeconds = 10; // a whole request (head and body), from its first byte
     int ioThreads = 0;       // network I/O and parsing; 0: the number of CPUs the process may run on

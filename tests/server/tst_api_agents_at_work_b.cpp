@@ -348,15 +348,24 @@ private slots:
         http().post("/api/v1/conversations/" + id + "/messages", {{"content", "vintage saucepan question"}},
                     token);
         QVERIFY(f.server.stop());
-        // Take the database back to schema 4, as a server before this feature left it.
+        // Take the database back to schema 5, as a server before this feature left it (the steps
+        // after it undone too: reports' tables and indexes, contact and rating).
         const auto db = QString(f.server.dataDir() + QStringLiteral("/parley.db")).toStdString();
+        QVERIFY(execSql(db, "DROP TABLE erased_customer_sessions; DROP TABLE admin_audit_log;"
+                            "DROP INDEX conversations_created; DROP INDEX conversations_requested;"
+                            "DROP INDEX conversations_closed; DROP INDEX messages_first_agent;"
+                            "ALTER TABLE conversations DROP COLUMN contact_email;"
+                            "ALTER TABLE conversations DROP COLUMN contact_name;"
+                            "ALTER TABLE conversations DROP COLUMN rating_score;"
+                            "ALTER TABLE conversations DROP COLUMN rating_comment;"
+                            "ALTER TABLE conversations DROP COLUMN rated_at;"));
         QVERIFY(execSql(db, "DROP TRIGGER message_search_insert; DROP TRIGGER message_search_delete;"
                             "DROP TRIGGER message_search_update_old; DROP TRIGGER message_search_update_new;"
                             "DROP TABLE message_search; DROP INDEX conversations_by_session;"
                             "ALTER TABLE conversations DROP COLUMN context;"
                             "ALTER TABLE conversations DROP COLUMN customer_last_read_seq;"
                             "ALTER TABLE conversations DROP COLUMN agent_last_read_seq;"
-                            "PRAGMA user_version = 4;"));
+                            "PRAGMA user_version = 5;"));
         QVERIFY(f.server.start());
         f.http = std::make_unique<HttpClient>(f.server.httpPort());
         m_agent.token = http().login("worker", "password-worker");

@@ -760,6 +760,8 @@ int ChatService::closeIdle(std::chrono::system_clock::time_point cutoff, const s
         },
         Admission::Always);
     return closed;
+}
+
 Conversation ChatService::transfer(const AgentIdentity& who, const std::string& conversationId,
                                    const std::optional<std::string>& toAgentId,
                                    const std::optional<std::string>& note) {

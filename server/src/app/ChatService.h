@@ -4,8 +4,8 @@
 // domain rules live in domain/ (Lifecycle, AssignmentPolicy, FaqBot) and are applied here.
 
 #include "app/ApiError.h"
-#include "app/SettingsSection.h"
 #include "app/ErasedCustomers.h"
+#include "app/SettingsSection.h"
 #include "auth/Identity.h"
 #include "auth/TokenSigner.h"
 #include "domain/BotSettings.h"

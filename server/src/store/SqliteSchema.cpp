@@ -69,7 +69,7 @@ CREATE TABLE faq_entries (
   updated_at    TEXT NOT NULL
 );
 )sql",
-                                                           R"sql(
+                                                             R"sql(
 -- v1.1: FAQ keywords, and admin settings as one JSON document per key.
 ALTER TABLE faq_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT '';
 CREATE TABLE settings (
@@ -78,7 +78,7 @@ CREATE TABLE settings (
   updated_at TEXT NOT NULL
 );
 )sql",
-                                                           R"sql(
+                                                             R"sql(
 -- client_msg_id is an idempotency key per sender (issue 16): an agent's id must not collide with
 -- the customer's. The old key (conversation, client_msg_id) was stricter, so every stored row
 -- already satisfies the new one and the index builds on any existing database.
@@ -87,7 +87,7 @@ CREATE UNIQUE INDEX messages_client_msg_id ON messages
   (conversation_id, sender_type, IFNULL(sender_agent_id, ''), client_msg_id)
   WHERE client_msg_id IS NOT NULL;
 )sql",
-                                                           R"sql(
+                                                             R"sql(
 -- Agent tokens name a session (issue 16): a password or role change ends the agent's sessions,
 -- so their tokens stop working before they expire. Tokens issued before this step carry no
 -- session and are refused: their agents sign in again.
@@ -99,7 +99,7 @@ CREATE TABLE agent_sessions (
 );
 CREATE INDEX agent_sessions_by_agent ON agent_sessions (agent_id, expires_at);
 )sql",
-                                                           R"sql(
+                                                             R"sql(
 -- Agents at work (issue 19): disabled agents, internal notes (never messages: no seq, never sent
 -- to a customer) and the team's canned replies.
 ALTER TABLE agents ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
@@ -121,7 +121,7 @@ CREATE TABLE canned_replies (
   updated_at TEXT NOT NULL
 );
 )sql",
-                                                           R"sql(
+                                                             R"sql(
 -- Agents at work B: where the shopper is (page context), how far each side has read, past chats
 -- by shopper, and full-text search over what people and the bot wrote.
 ALTER TABLE conversations ADD COLUMN context TEXT NOT NULL DEFAULT '{}';
@@ -162,7 +162,7 @@ INSERT INTO message_search (rowid, content)
   SELECT rowid, content FROM messages
   WHERE kind = 'text' AND sender_type IN ('customer', 'agent', 'bot');
 )sql",
-                                                           R"sql(
+                                                             R"sql(
 -- step 7: shoppers after hours and after the chat (issue 21): the reply address a shopper left
 -- and its rating of the closed chat, on the conversation they belong to.
 ALTER TABLE conversations ADD COLUMN contact_email TEXT;
@@ -170,7 +170,8 @@ ALTER TABLE conversations ADD COLUMN contact_name TEXT;
 ALTER TABLE conversations ADD COLUMN rating_score INTEGER CHECK (rating_score BETWEEN 1 AND 5);
 ALTER TABLE conversations ADD COLUMN rating_comment TEXT;
 ALTER TABLE conversations ADD COLUMN rated_at TEXT;
-                                                           R"sql(
+)sql",
+                                                             R"sql(
 -- Reports and data rights (issue 22). Reports read conversations by the day of their creation,
 -- handoff and close; a shopper's data is found by its session; an erased session's tokens are
 -- refused (the set is loaded at start and kept in memory); admins' sensitive acts are logged.
@@ -180,7 +181,6 @@ CREATE INDEX conversations_closed ON conversations (closed_at, requested_agent_a
 -- A handoff's first response in one seek; only agents' messages pay for it.
 CREATE INDEX messages_first_agent ON messages (conversation_id, seq, created_at, sender_agent_id)
   WHERE sender_type = 'agent';
-CREATE INDEX IF NOT EXISTS conversations_by_session ON conversations (customer_session_id);
 CREATE TABLE erased_customer_sessions (
   session_id TEXT PRIMARY KEY,
   erased_at  TEXT NOT NULL

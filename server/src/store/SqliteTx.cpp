@@ -333,7 +333,6 @@ public:
     }
 
 protected:
-
     // --- Reports and data rights (issue 22) ---
     ReportFigures reportFigures(const std::vector<ReportDayWindow>& days, bool withAgents) override {
         ReportFigures out;
@@ -501,7 +500,6 @@ protected:
     }
 
 protected:
-
     // --- agents at work (issue 19): internal notes and canned replies ---
     std::vector<protocol::Note> notes(const std::string& conversationId) override {
         auto s = m_c.prepare("SELECT id, conversation_id, agent_id, agent_display_name, content, created_at "
@@ -538,7 +536,6 @@ protected:
     }
 
 protected:
-
     // --- Agents at work B: past chats and search ---------------------------------------------
     std::vector<Conversation> conversationsOfSession(const std::string& sessionId) override {
         static const std::string sql = std::string("SELECT ") + kConversationColumns +
@@ -573,7 +570,6 @@ protected:
     }
 
 protected:
-
     void fillQueuePosition(Conversation& c) {
         if (!c.isQueued())
             return;

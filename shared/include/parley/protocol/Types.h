@@ -145,7 +145,7 @@ inline constexpr std::size_t kMaxMessageChars = 4000; // Unicode code points
 inline constexpr int kMaxActiveChatsLimit = 100;
 inline constexpr std::size_t kMaxCannedShortcutChars = 32;
 inline constexpr std::size_t kMaxCannedTitleChars = 200;
-inline constexpr std::size_t kMaxFaqKeywordsChars = 1000; // Unicode code points
+inline constexpr std::size_t kMaxFaqKeywordsChars = 1000;  // Unicode code points
 inline constexpr std::size_t kMaxContextFieldChars = 2000; // each field of a PageContext, code points
 inline constexpr const char* kQueuedMessage = "All agents are busy. You are in queue.";
 
