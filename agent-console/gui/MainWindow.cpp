@@ -6,8 +6,8 @@
 #include "gui/AgentsEditor.h"
 #include "gui/ConversationView.h"
 #include "gui/FaqEditor.h"
-#include "gui/SettingsEditor.h"
 #include "gui/Notifier.h"
+#include "gui/SettingsEditor.h"
 #include "gui/Style.h"
 #include "gui/WatchDialog.h"
 

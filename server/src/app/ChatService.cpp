@@ -168,26 +168,6 @@ void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
 
 } // namespace
 
-// Issue 19: queue events now go to every connected agent, so no event reads this any more; the
-// jobs still pass it (the lead may drop it at merge once no branch uses it).
-// Who is online, as a write job's events need it: read at most once per job (a queue change can
-// address every waiting conversation to every online agent). Made after the job's own presence
-// change, if it makes one.
-class ChatService::OnlineAgents {
-public:
-    explicit OnlineAgents(ReadTx& tx)
-        : m_tx(tx) {}
-    const std::vector<std::string>& ids() {
-        if (!m_ids)
-            m_ids = m_tx.onlineAgentIds();
-        return *m_ids;
-    }
-
-private:
-    ReadTx& m_tx;
-    std::optional<std::vector<std::string>> m_ids;
-};
-
 namespace {
 
 // To the customer; and, while it is queued or when it leaves the queue, to every connected agent,
@@ -490,21 +470,20 @@ Conversation ChatService::handoff(const CustomerIdentity& who, const std::string
         c.requestedAgentAt = now;
         c.updatedAt = now;
         tx.updateConversation(c);
-        OnlineAgents online(tx);
-        serveQueue(tx, online, now);
+        serveQueue(tx, now);
         c = *tx.conversation(c.id);
         if (c.isQueued()) {
             appendSystemEvent(tx, c, protocol::kQueuedMessage, {{"event", "queued"}}, now);
             c = *tx.conversation(c.id);
         }
-        emitQueueChanges(tx, online, queueBefore);
+        emitQueueChanges(tx, queueBefore);
         return c;
     });
 }
 
 // --- assignment ------------------------------------------------------------------------------------
 
-void ChatService::serveQueue(WriteTx& tx, [[maybe_unused]] OnlineAgents& online, const std::string& now,
+void ChatService::serveQueue(WriteTx& tx, const std::string& now,
                              const std::optional<std::string>& excludeAgentId) {
     auto waiting = tx.queue();
     if (waiting.empty())
@@ -554,8 +533,7 @@ void ChatService::serveQueue(WriteTx& tx, [[maybe_unused]] OnlineAgents& online,
 
 // Every conversation still waiting whose place changed (or that just joined) hears its new place.
 // One read of the queue, and nothing else when it is empty.
-void ChatService::emitQueueChanges(WriteTx& tx, [[maybe_unused]] OnlineAgents& online,
-                                   const std::vector<Conversation>& queueBefore) {
+void ChatService::emitQueueChanges(WriteTx& tx, const std::vector<Conversation>& queueBefore) {
     const auto queue = tx.queue();
     if (queue.empty())
         return;
@@ -631,9 +609,8 @@ Agent ChatService::setPresence(const AgentIdentity& who, Presence presence) {
                 tx.publishAfterCommit(
                     Event{events::kConversationUpdated, json{{"conversation", c}}, a, c.id, 0});
             }
-            OnlineAgents online(tx); // read after this agent's change
-            serveQueue(tx, online, now);
-            emitQueueChanges(tx, online, queueBefore);
+            serveQueue(tx, now);
+            emitQueueChanges(tx, queueBefore);
         }
         return tx.agentById(who.agentId)->agent;
     });
@@ -705,13 +682,12 @@ Conversation ChatService::close(const AgentIdentity& who, const std::string& con
         if (c.assignedAgentId != who.agentId)
             both.agentIds.push_back(who.agentId);
         tx.publishAfterCommit(Event{events::kChatClosed, json{{"conversation", fresh}}, both, c.id, 0});
-        OnlineAgents online(tx);
         if (wasQueued)
             emitConversationUpdated(tx, fresh, true);
         if (c.assignedAgentId)
             emitAgentChanged(tx, *c.assignedAgentId);
-        serveQueue(tx, online, now);
-        emitQueueChanges(tx, online, queueBefore);
+        serveQueue(tx, now);
+        emitQueueChanges(tx, queueBefore);
         return fresh;
     });
 }
@@ -754,9 +730,8 @@ int ChatService::closeIdle(std::chrono::system_clock::time_point cutoff, const s
                 emitAgentChanged(tx, agentId);
                 ++closed;
             }
-            OnlineAgents online(tx);
-            serveQueue(tx, online, now);
-            emitQueueChanges(tx, online, queueBefore);
+            serveQueue(tx, now);
+            emitQueueChanges(tx, queueBefore);
         },
         Admission::Always);
     return closed;
@@ -783,7 +758,6 @@ Conversation ChatService::transfer(const AgentIdentity& who, const std::string& 
         const auto queueBefore = tx.queue();
         const bool wasQueued = c.isQueued();
         const auto now = formatRfc3339(m_clock.now());
-        OnlineAgents online(tx);
 
         if (toAgentId) {
             auto target = isUuid(*toAgentId) ? tx.agentById(*toAgentId) : std::nullopt;
@@ -829,7 +803,7 @@ Conversation ChatService::transfer(const AgentIdentity& who, const std::string& 
             emitAgentChanged(tx, target->agent.id);
             if (note)
                 appendNote(tx, fresh, who.agentId, byName, *note, now);
-            emitQueueChanges(tx, online, queueBefore);
+            emitQueueChanges(tx, queueBefore);
             return fresh;
         }
 
@@ -854,8 +828,8 @@ Conversation ChatService::transfer(const AgentIdentity& who, const std::string& 
             emitAgentChanged(tx, *from);
         // The old agent sits this pass out; every connected agent hears the queue change (the old
         // one included), whether the conversation waits or is served at once.
-        serveQueue(tx, online, now, from);
-        emitQueueChanges(tx, online, queueBefore);
+        serveQueue(tx, now, from);
+        emitQueueChanges(tx, queueBefore);
         const auto fresh = *tx.conversation(c.id);
         if (note)
             appendNote(tx, fresh, who.agentId, byName, *note, now);
@@ -881,9 +855,8 @@ void ChatService::markAgentLost(const std::string& agentId) {
                                                                 "queue; the next free agent will take over.",
                                     now);
             emitAgentChanged(tx, agentId);
-            OnlineAgents online(tx); // read after this agent went offline
-            serveQueue(tx, online, now);
-            emitQueueChanges(tx, online, queueBefore);
+            serveQueue(tx, now);
+            emitQueueChanges(tx, queueBefore);
         },
         Admission::Always);
 }
@@ -1126,9 +1099,8 @@ Agent ChatService::updateAgent(const AgentIdentity& by, const std::string& agent
         // A raised maximum is capacity appearing: serve the queue at once. A lowered one unassigns
         // nothing. A disabled agent's conversations are waiting again: serve them.
         if (raised || disabling) {
-            OnlineAgents online(tx);
-            serveQueue(tx, online, now);
-            emitQueueChanges(tx, online, queueBefore);
+            serveQueue(tx, now);
+            emitQueueChanges(tx, queueBefore);
         }
         return tx.agentById(agentId)->agent;
     });

@@ -175,8 +175,6 @@ public:
     bool bootstrap(const std::string& adminPassword);
 
 private:
-    class OnlineAgents;
-
     // Every write of the use cases goes through these: a store whose write queue is full refuses
     // the write at once, and the client gets 503 overloaded with Retry-After (nothing changed).
     void write(const std::function<void(WriteTx&)>& job, Admission admission = Admission::Bounded);
@@ -195,14 +193,13 @@ private:
     void endAgentSessions(WriteTx& tx, const std::string& agentId,
                           const std::optional<std::string>& keepSessionId);
     // excludeAgentId: an agent that takes nothing in this pass (the one a transfer came from).
-    void serveQueue(WriteTx& tx, OnlineAgents& online, const std::string& now,
+    void serveQueue(WriteTx& tx, const std::string& now,
                     const std::optional<std::string>& excludeAgentId = std::nullopt);
     // Unassigns the agent's open conversations, each with a system message `text` (event
     // "unassigned"); the caller serves the queue afterwards.
     void unassignConversationsOf(WriteTx& tx, const AgentRecord& agent, const std::string& text,
                                  const std::string& now);
-    void emitQueueChanges(WriteTx& tx, OnlineAgents& online,
-                          const std::vector<protocol::Conversation>& queueBefore);
+    void emitQueueChanges(WriteTx& tx, const std::vector<protocol::Conversation>& queueBefore);
     protocol::Conversation visibleConversation(ReadTx& tx, const Caller& who, const std::string& id) const;
     bool botWouldAnswer(const CustomerIdentity& who, const std::string& conversationId) const;
 
