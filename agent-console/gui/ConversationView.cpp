@@ -385,6 +385,13 @@ void ConversationView::insertMessage(const proto::Message& m) {
     cell.insertBlock();
     QTextCharFormat body;
     body.setForeground(pal.color(QPalette::Text));
+    // Issue 22: a message whose shopper's data was erased says so instead of showing nothing.
+    if (m.content.empty() && m.metadata.is_object() && m.metadata.value("erased", false)) {
+        body.setForeground(theme::mutedText(pal));
+        body.setFontItalic(true);
+        cell.insertText(QStringLiteral("(erased)"), body);
+        return;
+    }
     insertLinked(cell, qs(m.content), body, pal);
 }
 
