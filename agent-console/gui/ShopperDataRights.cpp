@@ -155,17 +155,11 @@ void ShopperDataRights::requestErase() {
     if (!c || !m_session->isAdmin() || m_confirm)
         return;
     const std::string sessionId = c->customerSessionId;
-    int chats = 0;
-    for (const auto& known : m_session->knownConversations())
-        if (known.customerSessionId == sessionId)
-            ++chats;
     const QString text =
-        QStringLiteral(
-            "Erase all data of %1?\n\nThe messages of this shopper\u2019s conversations (%2 known here, "
-            "and any others), its contact details, page details and rating comment are erased on "
-            "the server for good, and its chat window stops working. This cannot be undone.")
-            .arg(shopperLabel(*c))
-            .arg(chats);
+        QStringLiteral("Erase all data of %1?\n\nThe messages in this shopper\u2019s conversations, "
+                       "its contact details, page details and rating comments are erased on the "
+                       "server for good, and its chat window stops working. This cannot be undone.")
+            .arg(shopperLabel(*c));
     auto* box = new QMessageBox(QMessageBox::Warning, QStringLiteral("Erase shopper data"), text,
                                 QMessageBox::Yes | QMessageBox::Cancel, window());
     box->setObjectName(QStringLiteral("confirmEraseBox"));
