@@ -190,9 +190,11 @@ private slots:
         const std::string bob = m_http->login("bob", "agent-pass-1");
         QVERIFY(setPresence(*m_http, bob, "online"));
 
-        // Today: two chats the bot handled, two Bob served (rated 5 and 3). Two days ago (moved
+        // Today: three chats the bot handled, two Bob served (rated 5 and 3). Two days ago (moved
         // below): one the bot handled, one Bob served (rated 4).
-        const Customer b1 = botOnly(), b2 = botOnly(), old1 = botOnly();
+        for (int i = 0; i < 3; ++i)
+            botOnly();
+        const Customer old1 = botOnly();
         const Customer h1 = servedByBob(bob, 5), h2 = servedByBob(bob, 3), old2 = servedByBob(bob, 4);
         m_rated = {h1, h2, old2};
         QVERIFY(setPresence(*m_http, bob, "offline"));
@@ -270,9 +272,9 @@ private slots:
         QBarSet* bot = barSet(volume, "botResolvedSet");
         QVERIFY(conversations && handoffs && bot);
         QCOMPARE(conversations->count(), 7);
-        QCOMPARE(conversations->at(today), 4.0);
+        QCOMPARE(conversations->at(today), 5.0);
         QCOMPARE(handoffs->at(today), 2.0);
-        QCOMPARE(bot->at(today), 2.0);
+        QCOMPARE(bot->at(today), 3.0);
         QCOMPARE(conversations->at(twoDaysAgo), 2.0);
         QCOMPARE(handoffs->at(twoDaysAgo), 1.0);
         QCOMPARE(bot->at(twoDaysAgo), 1.0);
@@ -303,10 +305,10 @@ private slots:
         QCOMPARE(pointAt(p50, twoDaysAgo), o["first_response_p50_s"].get<double>());
         QVERIFY(std::isnan(pointAt(p50, 5)));
 
-        // Totals: 6 chats, 3 handoffs, half of them bot-resolved, ratings 5, 3, 4.
-        QCOMPARE(find<QLabel>(m_view, "reportsConversations")->text(), QStringLiteral("6"));
+        // Totals: 7 chats, 3 handoffs, 4 of 7 bot-resolved, ratings 5, 3, 4.
+        QCOMPARE(find<QLabel>(m_view, "reportsConversations")->text(), QStringLiteral("7"));
         QCOMPARE(find<QLabel>(m_view, "reportsHandoffs")->text(), QStringLiteral("3"));
-        QCOMPARE(find<QLabel>(m_view, "reportsBotShare")->text(), QStringLiteral("50 %"));
+        QCOMPARE(find<QLabel>(m_view, "reportsBotShare")->text(), QStringLiteral("57 %"));
         QCOMPARE(find<QLabel>(m_view, "reportsRating")->text(), QStringLiteral("4.00 / 5"));
 
         // Agents: Bob closed all three (ratings 5, 3, 4); the admin none.
@@ -372,7 +374,7 @@ private slots:
                                                       "first_response_p50_s,first_response_p90_s,"
                                                       "resolution_p50_s,rating_avg,ratings"));
         QCOMPARE(lines.value(7).left(16),
-                 (m_today.toString(Qt::ISODate) + QStringLiteral(",4,2,2")).toUtf8());
+                 (m_today.toString(Qt::ISODate) + QStringLiteral(",5,2,3")).toUtf8());
         QVERIFY(m_view->statusText().contains(path));
 
         // Cancelling the dialog writes nothing.
