@@ -878,7 +878,8 @@ void HttpServer::start(const Router& router, UpgradeHandler upgrade) {
         return;
     d.router = &router;
     d.upgrade = std::move(upgrade);
-    d.pool = std::make_unique<WorkerPool>(d.options.workerThreads, d.options.queueCapacity);
+    d.pool = std::make_unique<WorkerPool>(d.options.workerThreads, d.options.queueCapacity,
+                                          d.options.maxQueueWait);
     d.started = true;
     net::post(d.sweepTimer.get_executor(), [state = m_impl] { state->sweep(); });
     for (auto& l : d.listeners)
