@@ -133,7 +133,7 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .away p{margin:0}
 .mailf{display:flex;gap:6px}
 .mailf input{flex:1;min-width:0;border:1px solid #c9ccd6;border-radius:8px;padding:6px 9px;background:#fff;font-size:16px;height:38px}
-.mailf button,.rate-send{border:0;border-radius:8px;background:var(--pa);color:#fff;padding:0 12px;font-weight:600;height:38px}
+.mailf button{border:0;border-radius:8px;background:var(--pa);color:#fff;padding:0 12px;font-weight:600;height:38px}
 .err{color:#b42318}
 .rate{display:flex;flex-direction:column;align-items:center;gap:6px;width:100%}
 .rate p{margin:0}
@@ -160,7 +160,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
 .ended p{margin:0;color:var(--mu)}
 .ended .talk{background:var(--pa);padding:9px 18px;font-size:14px}
 @media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0;border:0}.open .launcher{display:none}}
-@media (max-width:480px),(pointer:coarse){.chip,.talk,.send,.mailf button,.mailf input,.rate-send{min-height:44px}.chip{padding:8px 12px;font-size:14px}.composer textarea{min-height:44px}.link.retry{min-height:44px;padding:0 6px}}
+@media (max-width:480px),(pointer:coarse){.chip,.talk,.send,.mailf button,.mailf input{min-height:44px}.chip{padding:8px 12px;font-size:14px}.composer textarea{min-height:44px}.link.retry{min-height:44px;padding:0 6px}}
 @media (prefers-reduced-motion:reduce){.launcher{transition:none}}
 `;
 
@@ -519,7 +519,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
       : 'Nobody from our team is online right now.') + (done ? '' : " Leave your e-mail address and we'll answer you there.");
     mailForm.hidden = done;
     mailDone.hidden = !done;
-    if (done) {
+    if (done && mailDone.dataset.mail !== mail) { // built once per address: a focused "Change" keeps its focus
+      mailDone.dataset.mail = mail;
       mailDone.replaceChildren(`Thanks! We'll write to ${mail}. `, h('button', { type: 'button', class: 'link', onclick: () => {
         editingMail = true; mailInput.value = mail; sync(); mailInput.focus();
       } }, 'Change'));
