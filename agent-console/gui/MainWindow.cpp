@@ -437,7 +437,7 @@ void MainWindow::buildActions() {
     m_agentsAction->setObjectName(QStringLiteral("agentsEditorAction"));
     m_agentsAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+A")));
     m_settingsAction =
-        m_adminMenu->addAction(QStringLiteral("&Bot settings\u2026"), this, [this] { openSettingsEditor(); });
+        m_adminMenu->addAction(QStringLiteral("&Settings\u2026"), this, [this] { openSettingsEditor(); });
     m_settingsAction->setObjectName(QStringLiteral("settingsEditorAction"));
     // Reports (issue 22): admins only; one ReportsView window, found again as this window's child.
     {
