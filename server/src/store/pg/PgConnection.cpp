@@ -1,0 +1,149 @@
+#include "store/pg/PgConnection.h"
+
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <utility>
+
+namespace parley::server::pg {
+
+Result::Result(pg_result* r)
+    : m_r(r) {}
+
+Result::~Result() {
+    if (m_r)
+        PQclear(m_r);
+}
+
+Result::Result(Result&& o) noexcept
+    : m_r(std::exchange(o.m_r, nullptr)) {}
+
+Result& Result::operator=(Result&& o) noexcept {
+    if (this != &o) {
+        if (m_r)
+            PQclear(m_r);
+        m_r = std::exchange(o.m_r, nullptr);
+    }
+    return *this;
+}
+
+int Result::rows() const {
+    return m_r ? PQntuples(m_r) : 0;
+}
+
+bool Result::isNull(int row, int col) const {
+    return PQgetisnull(m_r, row, col) != 0;
+}
+
+std::string Result::text(int row, int col) const {
+    return std::string(PQgetvalue(m_r, row, col), static_cast<std::size_t>(PQgetlength(m_r, row, col)));
+}
+
+std::optional<std::string> Result::optText(int row, int col) const {
+    if (isNull(row, col))
+        return std::nullopt;
+    return text(row, col);
+}
+
+std::int64_t Result::int64(int row, int col) const {
+    if (isNull(row, col))
+        return 0;
+    return std::strtoll(PQgetvalue(m_r, row, col), nullptr, 10);
+}
+
+std::int64_t Result::affected() const {
+    const char* n = m_r ? PQcmdTuples(m_r) : "";
+    return *n ? std::strtoll(n, nullptr, 10) : 0;
+}
+
+namespace {
+
+// Notices (e.g. "extension already exists") are not errors: keep them off stderr.
+void ignoreNotice(void*, const char*) {}
+
+} // namespace
+
+Connection::Connection(std::string url)
+    : m_url(std::move(url)) {
+    reconnect();
+}
+
+Connection::~Connection() {
+    if (m_conn)
+        PQfinish(m_conn);
+}
+
+void Connection::reconnect() {
+    if (m_conn) {
+        PQfinish(m_conn);
+        m_conn = nullptr;
+    }
+    m_prepared.clear();
+    m_conn = PQconnectdb(m_url.c_str());
+    if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
+        std::string why = m_conn ? PQerrorMessage(m_conn) : "out of memory";
+        while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+            why.pop_back();
+        if (m_conn) {
+            PQfinish(m_conn);
+            m_conn = nullptr;
+        }
+        throw PgError("cannot connect to the database: " + why, true);
+    }
+    PQsetNoticeProcessor(m_conn, ignoreNotice, nullptr);
+}
+
+bool Connection::broken() const {
+    return !m_conn || PQstatus(m_conn) != CONNECTION_OK;
+}
+
+void Connection::fail(const std::string& what, pg_result* r) {
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string sqlState = state ? state : "";
+    std::string message = m_conn ? PQerrorMessage(m_conn) : "no connection";
+    if (r && PQresultErrorMessage(r) && *PQresultErrorMessage(r))
+        message = PQresultErrorMessage(r);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+        message.pop_back();
+    if (r)
+        PQclear(r);
+    // Class 08 is "connection exception"; 57P0x: the server is shutting down or restarting.
+    const bool lost = broken() || sqlState.rfind("08", 0) == 0 || sqlState.rfind("57P", 0) == 0;
+    throw PgError(what + ": " + message, lost, sqlState);
+}
+
+void Connection::exec(const std::string& sql) {
+    if (broken())
+        throw PgError("the database connection is lost", true);
+    pg_result* r = PQexec(m_conn, sql.c_str());
+    const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        fail("statement failed", r);
+    PQclear(r);
+}
+
+Result Connection::query(const std::string& sql, const std::vector<Param>& params) {
+    if (broken())
+        throw PgError("the database connection is lost", true);
+    auto it = m_prepared.find(sql);
+    if (it == m_prepared.end()) {
+        std::string name = "s" + std::to_string(m_prepared.size());
+        pg_result* r = PQprepare(m_conn, name.c_str(), sql.c_str(), 0, nullptr);
+        if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
+            fail("preparing failed (" + sql.substr(0, 80) + ")", r);
+        PQclear(r);
+        it = m_prepared.emplace(sql, std::move(name)).first;
+    }
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params)
+        values.push_back(p.value() ? p.value()->c_str() : nullptr);
+    pg_result* r = PQexecPrepared(m_conn, it->second.c_str(), static_cast<int>(values.size()), values.data(),
+                                  nullptr, nullptr, 0);
+    const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        fail("query failed", r);
+    return Result(r);
+}
+
+} // namespace parley::server::pg
