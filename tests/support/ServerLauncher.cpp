@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
@@ -94,7 +94,10 @@ std::string ServerLauncher::pgDatabaseUrl() {
         }
         m_pgDatabase = name;
     }
-    return "postgresql:///" + m_pgDatabase + "?host=" + dir + "&user=postgres";
+    const std::string url = "postgresql:///" + m_pgDatabase + "?host=" + dir + "&user=postgres";
+    // Beside the ports file, for helpers that read what the server keeps (TokenForge's secret).
+    std::ofstream(m_portsPath.substr(0, m_portsPath.rfind('/')) + "/database-url") << url << "\n";
+    return url;
 }
 
 bool ServerLauncher::start(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {

@@ -58,6 +58,45 @@ std::int64_t Result::affected() const {
 
 namespace {
 
+// PostgreSQL refuses text that is not UTF-8 where SQLite stores and compares bytes. What reaches
+// the store unvalidated is only ever a key to look up (an id from a path or a query; written text
+// is validated by the use cases), and no stored text equals it: each invalid byte becomes U+FFFD,
+// so the lookup finds nothing, as on SQLite, instead of failing.
+std::string validUtf8(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        bool ok = n > 0 && c != 0 && i + n <= s.size() && !(n == 2 && c < 0xC2);
+        for (std::size_t k = 1; ok && k < n; ++k)
+            ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+        if (ok && n == 3) {
+            const auto c1 = static_cast<unsigned char>(s[i + 1]);
+            ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+        } else if (ok && n == 4) {
+            const auto c1 = static_cast<unsigned char>(s[i + 1]);
+            ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90) && c <= 0xF4;
+        }
+        if (ok) {
+            out.append(s, i, n);
+            i += n;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    return out;
+}
+
+bool isValidUtf8(const std::string& s) {
+    for (unsigned char c : s)
+        if (c >= 0x80 || c == 0)
+            return validUtf8(s) == s;
+    return true;
+}
+
 // Notices (e.g. "extension already exists") are not errors: keep them off stderr.
 void ignoreNotice(void*, const char*) {}
 
@@ -136,8 +175,16 @@ Result Connection::query(const std::string& sql, const std::vector<Param>& param
     }
     std::vector<const char*> values;
     values.reserve(params.size());
-    for (const auto& p : params)
-        values.push_back(p.value() ? p.value()->c_str() : nullptr);
+    std::vector<std::string> repaired; // reserved: values point into it
+    repaired.reserve(params.size());
+    for (const auto& p : params) {
+        if (p.value() && !isValidUtf8(*p.value())) {
+            repaired.push_back(validUtf8(*p.value()));
+            values.push_back(repaired.back().c_str());
+        } else {
+            values.push_back(p.value() ? p.value()->c_str() : nullptr);
+        }
+    }
     pg_result* r = PQexecPrepared(m_conn, it->second.c_str(), static_cast<int>(values.size()), values.data(),
                                   nullptr, nullptr, 0);
     const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
