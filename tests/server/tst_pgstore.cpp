@@ -97,7 +97,11 @@ private slots:
                 for (int i = 0; i < perThread; ++i) {
                     try {
                         store->write([&](WriteTx& tx) {
+                            // Read, then write what was read plus one (as the assignment rules
+                            // do), before any row lock: only serialized writers lose no update.
+                            const int n = std::stoi(tx.setting("counter").value_or("0"));
                             auto m = newMessage(conv.id, "hello");
+                            tx.putSetting("counter", std::to_string(n + 1), m.createdAt);
                             tx.appendMessage(m);
                             tx.publishAfterCommit(Event{"message.created", {}, {}, conv.id, m.seq});
                         });
@@ -115,6 +119,8 @@ private slots:
         for (std::size_t i = 0; i < messages.size(); ++i)
             QCOMPARE(messages[i].seq, std::int64_t(i + 1));
         QCOMPARE(sinkA.events.load() + sinkB.events.load(), 4 * perThread);
+        QCOMPARE(b.readResult([&](ReadTx& tx) { return tx.setting("counter"); }).value_or(""),
+                 std::to_string(4 * perThread));
     }
 
     // The server ends the writer's connection (a restart, a failover): the next write reconnects
