@@ -361,6 +361,8 @@ private slots:
 
     // Messages stored before the search index existed are found after the migration.
     void backfillOnMigration() {
+        if (qEnvironmentVariableIsSet("PARLEY_TEST_PG_SOCKET_DIR"))
+            QSKIP("rewrites the server's SQLite file: not on the PostgreSQL store");
         auto [token, id] = assignedChat();
         http().post("/api/v1/conversations/" + id + "/messages", {{"content", "vintage saucepan question"}},
                     token);
