@@ -12,6 +12,7 @@
 #include "http/Routes.h"
 #include "realtime/RealtimeServer.h"
 #include "store/SqliteStore.h"
+#include "store/pg/PgStore.h"
 #include "util/Clock.h"
 #include "util/Log.h"
 #include "util/Text.h"
@@ -129,11 +130,27 @@ std::string Server::start() {
         m_wsPort = m_http->listen(m_config.host, *m_config.wsPort, HttpServer::Serves::WebSocketOnly);
 
     m_dataDir = std::make_unique<DataDir>(m_config.dataDir);
-    SqliteStore::Options storeOptions;
-    storeOptions.sync = m_config.dbSyncFull ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal;
-    storeOptions.writer.queueLimit = static_cast<std::size_t>(m_config.dbWriteQueue);
-    m_store = std::make_unique<SqliteStore>(m_dataDir->databasePath(), nullptr, storeOptions);
-    m_tokens = std::make_unique<TokenSigner>(m_dataDir->secret(), *m_clock);
+    if (m_config.database.empty()) {
+        SqliteStore::Options storeOptions;
+        storeOptions.sync = m_config.dbSyncFull ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal;
+        storeOptions.writer.queueLimit = static_cast<std::size_t>(m_config.dbWriteQueue);
+        m_sqliteStore = std::make_unique<SqliteStore>(m_dataDir->databasePath(), nullptr, storeOptions);
+        m_store = m_sqliteStore.get();
+        m_tokens = std::make_unique<TokenSigner>(m_dataDir->secret(), *m_clock);
+    } else {
+        // Several nodes (issue 20): the shared database, and the token secret in it, so a token
+        // from one node works on every node. The data dir still holds this node's lock.
+        PgStore::Options storeOptions;
+        storeOptions.pool = static_cast<std::size_t>(m_config.dbPool);
+        storeOptions.writer.queueLimit = static_cast<std::size_t>(m_config.dbWriteQueue);
+        m_pgStore = std::make_unique<PgStore>(m_config.database, nullptr, storeOptions);
+        m_store = m_pgStore.get();
+        const auto secret =
+            base64UrlDecode(m_pgStore->sharedSecret("token_secret", base64UrlEncode(randomBytes(32))));
+        if (!secret || secret->empty())
+            throw std::runtime_error("the token secret stored in the database is not valid base64url");
+        m_tokens = std::make_unique<TokenSigner>(*secret, *m_clock);
+    }
 
     ChatServiceOptions options;
     options.agentTokenLifetime = std::chrono::hours(m_config.agentTokenHours);
@@ -164,7 +181,7 @@ std::string Server::start() {
     rt.helloTimeout = std::chrono::seconds(m_config.wsHelloTimeoutSeconds);
     rt.idleTimeout = std::chrono::seconds(m_config.wsIdleTimeoutSeconds);
     m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->first(), m_insights.get());
-    m_store->setEventSink(&m_realtime->eventSink());
+    setEventSink(&m_realtime->eventSink());
 
     HttpApiOptions api;
     api.host = m_config.host;
@@ -198,6 +215,13 @@ std::string Server::start() {
     return generatedPassword;
 }
 
+void Server::setEventSink(EventSink* sink) {
+    if (m_sqliteStore)
+        m_sqliteStore->setEventSink(sink);
+    if (m_pgStore)
+        m_pgStore->setEventSink(sink);
+}
+
 // Written whole under a temporary name and renamed: a reader sees no file or the complete one.
 void Server::writePortsFile() const {
     const std::string& path = m_config.portsFile;
@@ -222,7 +246,7 @@ void Server::stop() {
     if (m_http)
         m_http->stop();
     if (m_realtime) {
-        m_store->setEventSink(nullptr);
+        setEventSink(nullptr);
         m_realtime->stop();
     }
     if (m_io)
@@ -235,8 +259,13 @@ void Server::stop() {
     m_afterHours.reset();
     m_insights.reset();
     if (m_store) {
-        m_store->close();
-        m_store.reset();
+        if (m_sqliteStore)
+            m_sqliteStore->close();
+        if (m_pgStore)
+            m_pgStore->close();
+        m_store = nullptr;
+        m_sqliteStore.reset();
+        m_pgStore.reset();
         log::info("database closed cleanly");
     }
 }

@@ -13,7 +13,10 @@
 namespace parley::server {
 
 class DataDir;
+class Store;
+class EventSink;
 class SqliteStore;
+class PgStore;
 class TokenSigner;
 class ChatService;
 class AfterHoursService;
@@ -45,11 +48,15 @@ private:
     struct IoThreads;
 
     void writePortsFile() const;
+    void setEventSink(EventSink* sink);
 
     ServerConfig m_config;
     std::unique_ptr<SystemClock> m_clock;
     std::unique_ptr<DataDir> m_dataDir;
-    std::unique_ptr<SqliteStore> m_store;
+    // One of the two stores (--database); m_store is the one in use.
+    std::unique_ptr<SqliteStore> m_sqliteStore;
+    std::unique_ptr<PgStore> m_pgStore;
+    Store* m_store = nullptr;
     std::unique_ptr<TokenSigner> m_tokens;
     std::unique_ptr<ErasedCustomers> m_erasedCustomers;
     std::unique_ptr<ChatService> m_chat;

@@ -62,6 +62,12 @@ Listeners:
 
 Data:
   --data-dir DIR                 SQLite database and server secret (default ./parley-data)
+  --database URL                 sqlite (default: the file in --data-dir), or a PostgreSQL database
+                                 shared by several nodes: postgresql://USER[:PW]@HOST[:PORT]/DB or
+                                 postgresql:///DB?host=/socket/dir; its schema is created or
+                                 migrated at start, and the token secret is kept in it
+  --db-pool N                    PostgreSQL: read connections at most (default 8); writes use one
+                                 more of their own
   --admin-password PW            password of agent "admin" when the data dir is new
                                  (or env PARLEY_ADMIN_PASSWORD; else one is generated and printed once)
 
@@ -160,6 +166,13 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             c.dataDir = value();
         else if (flag == "--admin-password")
             c.adminPassword = value();
+        else if (flag == "--database") { // several nodes (issue 20)
+            const auto v = value();
+            if (v != "sqlite" && v.rfind("postgresql://", 0) != 0 && v.rfind("postgres://", 0) != 0)
+                throw std::invalid_argument("--database must be sqlite or a postgresql:// URL");
+            c.database = v == "sqlite" ? std::string() : v;
+        } else if (flag == "--db-pool")
+            c.dbPool = static_cast<int>(toNumber(flag, value(), 1, 1000));
         else if (flag == "--agent-grace-seconds")
             c.agentGraceSeconds = static_cast<int>(toNumber(flag, value(), 0, 86400));
         else if (flag == "--idle-close-unit-seconds")

@@ -29,6 +29,9 @@ struct ServerConfig {
     int ioThreads = 0;       // network I/O and parsing; 0: the number of CPUs the process may run on
     bool dbSyncFull = false; // --db-sync full: fsync every commit (survives power loss); else normal
     int dbWriteQueue = 256;  // --db-write-queue: writes waiting for the writer before 503 overloaded
+    // Several nodes (issue 20): --database postgresql://... (empty: the SQLite file in dataDir).
+    std::string database;
+    int dbPool = 8;                                     // --db-pool: PostgreSQL read connections at most
     CpuScheduling cpuScheduling = CpuScheduling::Batch; // --cpu-scheduling
     std::string webRoot;                                // default: defaultWebRoot()
     std::string publicWsUrl;                            // what the widget should connect to, behind a proxy

@@ -1,8 +1,10 @@
 #include "ServerLauncher.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
@@ -49,6 +51,18 @@ int portAfter(const std::string& line, const std::string& key) {
     return at == std::string::npos ? 0 : std::atoi(line.c_str() + at + key.size());
 }
 
+// The `pg` suites (tests/pg/start.sh): a PostgreSQL cluster listening on a unix socket in this
+// directory; every launcher then runs its server on a fresh database of its own there.
+const char* pgSocketDir() {
+    const char* dir = std::getenv("PARLEY_TEST_PG_SOCKET_DIR");
+    return dir && *dir ? dir : nullptr;
+}
+
+std::string pgTool(const char* tool) {
+    const char* bin = std::getenv("PARLEY_TEST_PG_BIN");
+    return std::string(bin && *bin ? bin : "/usr/lib/postgresql/15/bin") + "/" + tool;
+}
+
 } // namespace
 
 ServerLauncher::ServerLauncher(std::string binary, std::string workDir)
@@ -58,6 +72,32 @@ ServerLauncher::ServerLauncher(std::string binary, std::string workDir)
 
 ServerLauncher::~ServerLauncher() {
     stop();
+    if (!m_pgDatabase.empty()) {
+        const std::string drop = "'" + pgTool("dropdb") + "' --if-exists --force -h '" + pgSocketDir() +
+                                 "' -U postgres " + m_pgDatabase + " >/dev/null 2>&1";
+        [[maybe_unused]] const int rc = std::system(drop.c_str());
+    }
+}
+
+std::string ServerLauncher::pgDatabaseUrl() {
+    const char* dir = pgSocketDir();
+    if (!dir)
+        return {};
+    if (m_pgDatabase.empty()) {
+        static std::atomic<int> counter{0};
+        const std::string name = "parley_t" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+        const std::string create =
+            "'" + pgTool("createdb") + "' -h '" + dir + "' -U postgres " + name + " 2>&1";
+        if (std::system(create.c_str()) != 0) {
+            m_error = "cannot create the test database " + name + " in the cluster at " + dir;
+            return {};
+        }
+        m_pgDatabase = name;
+    }
+    const std::string url = "postgresql:///" + m_pgDatabase + "?host=" + dir + "&user=postgres";
+    // Beside the ports file, for helpers that read what the server keeps (TokenForge's secret).
+    std::ofstream(m_portsPath.substr(0, m_portsPath.rfind('/')) + "/database-url") << url << "\n";
+    return url;
 }
 
 bool ServerLauncher::start(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
@@ -79,6 +119,12 @@ bool ServerLauncher::start(const std::vector<std::string>& args, std::chrono::mi
         argv.insert(argv.end(), {"--http-queue-wait-ms", "10000"});
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--ports-file", m_portsPath});
+    if (pgSocketDir() && !hasFlag(args, "--database")) {
+        const auto url = pgDatabaseUrl();
+        if (url.empty())
+            return false;
+        argv.insert(argv.end(), {"--database", url});
+    }
     std::vector<char*> cargv;
     for (auto& a : argv)
         cargv.push_back(a.data());

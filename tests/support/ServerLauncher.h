@@ -4,6 +4,9 @@
 // server has written the file, that is until it listens; the ports it got are read from there.
 // No port is ever picked by the caller, so parallel tests (ctest -j) cannot race for one.
 // Stops with SIGTERM, then SIGKILL. The server's output goes to a log file in workDir.
+// With PARLEY_TEST_PG_SOCKET_DIR set (the `pg` suites, tests/pg/start.sh), the server runs on a new
+// empty PostgreSQL database of this launcher's (kept across restarts, dropped by the destructor)
+// unless the flags name a --database.
 
 #include <sys/types.h>
 
@@ -41,6 +44,7 @@ public:
 
 private:
     bool readPorts();
+    std::string pgDatabaseUrl(); // creates the database on first use; empty on failure (m_error)
     std::string outputTail(std::size_t lines = 40) const;
     int reap(bool wait); // the exit code once it has exited, else -2
 
@@ -48,6 +52,7 @@ private:
     std::string m_portsPath;
     std::string m_logPath;
     std::string m_error;
+    std::string m_pgDatabase;
     pid_t m_pid = 0;
     std::uint16_t m_httpPort = 0;
     std::uint16_t m_wsPort = 0;

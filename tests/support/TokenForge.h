@@ -5,6 +5,7 @@
 // session, of an unknown kind, or signed with the wrong key. Link OpenSSL::Crypto.
 
 #include <QFile>
+#include <QProcess>
 #include <QString>
 
 #include <nlohmann/json.hpp>
@@ -24,9 +25,24 @@ public:
 
     static TokenForge fromDataDir(const QString& dataDir) {
         QFile file(dataDir + QStringLiteral("/server.secret"));
-        if (!file.open(QIODevice::ReadOnly))
+        if (file.open(QIODevice::ReadOnly))
+            return TokenForge(file.readAll().toStdString());
+        // On the PostgreSQL store (the `pg` suites) the secret is in the database, base64url, whose
+        // URL ServerLauncher left beside the data dir.
+        QFile url(dataDir + QStringLiteral("/../database-url"));
+        if (!url.open(QIODevice::ReadOnly))
             return TokenForge({});
-        return TokenForge(file.readAll().toStdString());
+        QProcess psql;
+        psql.start(QStringLiteral("psql"),
+                   {QStringLiteral("-Atqc"),
+                    QStringLiteral("SELECT value FROM server_secrets WHERE name = 'token_secret'"),
+                    QString::fromUtf8(url.readAll().trimmed())});
+        if (!psql.waitForFinished(30000) || psql.exitCode() != 0)
+            return TokenForge({});
+        const auto secret =
+            QByteArray::fromBase64(psql.readAllStandardOutput().trimmed(),
+                                   QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+        return TokenForge(secret.toStdString());
     }
     bool valid() const { return !m_secret.empty(); }
 

@@ -2,6 +2,7 @@
 
 #include "app/ApiError.h"
 #include "parley/protocol/Errors.h"
+#include "store/Store.h"
 #include "util/Log.h"
 
 #include <stdexcept>
@@ -147,6 +148,12 @@ void Router::run(const Handler& handler, const Request& req, Response& res) cons
             res.setHeader("Retry-After", std::to_string(*e.retryAfterSeconds()));
         if (e.status() == 401)
             res.setHeader("WWW-Authenticate", "Bearer");
+    } catch (const StoreOverloaded& e) {
+        // A read that found the database out of reach (issue 20; writes become ApiErrors).
+        res = Response{};
+        const auto error = ApiError::overloaded(e.retryAfterSeconds());
+        res.error(error.status(), error.code(), error.what());
+        res.setHeader("Retry-After", std::to_string(e.retryAfterSeconds()));
     } catch (const nlohmann::json::exception& e) {
         res = Response{};
         res.error(400, errors::kInvalidRequest, std::string("Invalid request: ") + e.what());

@@ -207,6 +207,17 @@ private:
     int m_retryAfter;
 };
 
+// --- Several nodes (issue 20): a shared database that may be out of reach ---
+// Thrown by a store whose database cannot be reached, or whose connection broke while a commit
+// was under way (it is unknown whether it committed). Answered 503 like an overload; the client
+// may retry (client_msg_id keeps a message from being stored twice).
+class StoreUnavailable : public StoreOverloaded {
+public:
+    StoreUnavailable()
+        : StoreOverloaded(1) {}
+    const char* what() const noexcept override { return "the database cannot be reached"; }
+};
+
 class Store {
 public:
     virtual ~Store() = default;

@@ -1,0 +1,249 @@
+#include "store/pg/PgStore.h"
+
+#include "store/pg/PgConnection.h"
+#include "store/pg/PgSchema.h"
+#include "store/pg/PgTx.h"
+#include "util/Log.h"
+
+#include <chrono>
+#include <iterator>
+
+namespace parley::server {
+
+using pg::Connection;
+using pg::PgError;
+
+namespace {
+
+// How long a read waits for a free pooled connection before it is answered 503.
+constexpr auto kReaderWait = std::chrono::seconds(10);
+
+// What a job or a group did: it ran to COMMIT, or the connection was lost before COMMIT was
+// sent (nothing of it is in the database: it may run again on a new connection).
+enum class Outcome { Done, LostBeforeCommit };
+
+Outcome writeGroupTransaction(Connection& c, std::span<GroupCommitWriter::Job* const> group,
+                              std::vector<Event>& events) {
+    static const std::string lock =
+        "SELECT pg_advisory_xact_lock(" + std::to_string(pg::kWriterLockKey) + ")";
+    std::vector<std::exception_ptr> errors(group.size());
+    try {
+        c.exec("BEGIN");
+        c.exec(lock);
+    } catch (const PgError& e) {
+        if (e.connectionLost())
+            return Outcome::LostBeforeCommit;
+        for (auto* job : group)
+            job->error = std::current_exception();
+        return Outcome::Done;
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        try {
+            c.exec("SAVEPOINT job");
+            auto jobEvents = pg::runWrite(c, group[i]->fn());
+            c.exec("RELEASE job");
+            std::move(jobEvents.begin(), jobEvents.end(), std::back_inserter(events));
+        } catch (...) {
+            if (c.broken())
+                return Outcome::LostBeforeCommit;
+            errors[i] = std::current_exception();
+            try {
+                c.exec("ROLLBACK TO job");
+                c.exec("RELEASE job");
+            } catch (const std::exception& e) {
+                if (c.broken())
+                    return Outcome::LostBeforeCommit;
+                log::error(std::string("rollback to savepoint failed: ") + e.what());
+            }
+        }
+    }
+    try {
+        c.exec("COMMIT");
+    } catch (...) {
+        // Lost during COMMIT: it may or may not have committed, so it is not run again; the
+        // callers hear of the failure (503) and the client may retry (client_msg_id makes a
+        // message idempotent).
+        const auto commitError = std::current_exception();
+        try {
+            c.exec("ROLLBACK");
+        } catch (...) { // the commit's error is the one to report
+        }
+        for (auto* job : group)
+            job->error = commitError;
+        events.clear();
+        return Outcome::Done;
+    }
+    for (std::size_t i = 0; i < group.size(); ++i)
+        group[i]->error = errors[i];
+    return Outcome::Done;
+}
+
+std::exception_ptr unavailable(const std::string& why) {
+    log::error("database unavailable: " + why);
+    return std::make_exception_ptr(StoreUnavailable());
+}
+
+} // namespace
+
+PgStore::PgStore(const std::string& url, EventSink* sink, Options options)
+    : m_url(url)
+    , m_options(options)
+    , m_sink(sink) {
+    m_connection = std::make_unique<Connection>(url);
+    pg::migrate(*m_connection);
+    m_writer = std::make_unique<GroupCommitWriter>(
+        [this](std::span<GroupCommitWriter::Job* const> group) { runGroup(group); }, options.writer);
+}
+
+PgStore::~PgStore() {
+    close();
+}
+
+void PgStore::setEventSink(EventSink* sink) {
+    std::lock_guard lock(m_sinkMutex);
+    m_sink = sink;
+}
+
+int PgStore::schemaVersion() {
+    auto c = acquireReader();
+    try {
+        const int version = pg::schemaVersion(*c);
+        releaseReader(std::move(c));
+        return version;
+    } catch (...) {
+        releaseReader(nullptr);
+        throw;
+    }
+}
+
+std::string PgStore::sharedSecret(const std::string& name, const std::string& candidate) {
+    std::string secret;
+    write(
+        [&](WriteTx&) {
+            m_connection->query(
+                "INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                {name, candidate});
+            secret =
+                m_connection->query("SELECT value FROM server_secrets WHERE name = $1", {name}).text(0, 0);
+        },
+        Admission::Always);
+    return secret;
+}
+
+void PgStore::close() {
+    std::lock_guard lock(m_closeMutex);
+    if (m_closed)
+        return;
+    m_closed = true;
+    m_writer->close(); // new writes fail; the queued ones still commit
+    std::lock_guard readersLock(m_readersMutex);
+    m_readers.clear();
+}
+
+void PgStore::write(const std::function<void(WriteTx&)>& job, Admission admission) {
+    m_writer->write(job, admission);
+}
+
+// On the writer's turn: the group's transaction, then its events, before any caller is released,
+// so events go out in commit order (of this node; other nodes' commits are not seen here yet).
+void PgStore::runGroup(std::span<GroupCommitWriter::Job* const> group) {
+    std::vector<Event> events;
+    for (int attempt = 0;; ++attempt) {
+        for (auto* job : group)
+            job->error = nullptr;
+        events.clear();
+        try {
+            if (m_connection->broken())
+                m_connection->reconnect();
+        } catch (const PgError& e) {
+            const auto error = unavailable(e.what());
+            for (auto* job : group)
+                job->error = error;
+            return;
+        }
+        if (writeGroupTransaction(*m_connection, group, events) == Outcome::Done)
+            break;
+        // Nothing of the group was committed: run it once more on a new connection.
+        log::warn("database connection lost during a write; reconnecting");
+        if (attempt >= 1) {
+            const auto error = unavailable("the connection was lost again");
+            for (auto* job : group)
+                job->error = error;
+            return;
+        }
+    }
+    if (events.empty())
+        return;
+    std::lock_guard lock(m_sinkMutex);
+    if (m_sink)
+        m_sink->publish(std::move(events));
+}
+
+std::unique_ptr<Connection> PgStore::acquireReader() {
+    {
+        std::unique_lock lock(m_readersMutex);
+        if (!m_readerFree.wait_for(lock, kReaderWait,
+                                   [&] { return m_readersOut < m_options.pool || !m_readers.empty(); }))
+            throw StoreUnavailable();
+        ++m_readersOut;
+        if (!m_readers.empty()) {
+            auto c = std::move(m_readers.back());
+            m_readers.pop_back();
+            return c;
+        }
+    }
+    try {
+        return std::make_unique<Connection>(m_url);
+    } catch (const PgError& e) {
+        releaseReader(nullptr);
+        std::rethrow_exception(unavailable(e.what()));
+    }
+}
+
+void PgStore::releaseReader(std::unique_ptr<Connection> c) {
+    {
+        std::lock_guard lock(m_readersMutex);
+        --m_readersOut;
+        if (c && !c->broken() && !m_closed)
+            m_readers.push_back(std::move(c));
+    }
+    m_readerFree.notify_one();
+}
+
+void PgStore::read(const std::function<void(ReadTx&)>& job) {
+    for (int attempt = 0;; ++attempt) {
+        auto conn = acquireReader();
+        try {
+            conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+            pg::runRead(*conn, job);
+            conn->exec("COMMIT");
+            releaseReader(std::move(conn));
+            return;
+        } catch (const PgError& e) {
+            const bool lost = conn->broken();
+            if (!lost) {
+                try {
+                    conn->exec("ROLLBACK");
+                } catch (...) { // the job's error is the one to report
+                }
+            }
+            releaseReader(lost ? nullptr : std::move(conn));
+            if (!lost)
+                throw;
+            // A pooled connection the server dropped (a restart): one more try on a new one.
+            if (attempt >= 1)
+                std::rethrow_exception(unavailable(e.what()));
+        } catch (...) {
+            if (!conn->broken()) {
+                try {
+                    conn->exec("ROLLBACK");
+                } catch (...) { // the job's error is the one to report
+                }
+            }
+            releaseReader(conn->broken() ? nullptr : std::move(conn));
+            throw;
+        }
+    }
+}
+
+} // namespace parley::server

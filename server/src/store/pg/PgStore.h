@@ -1,0 +1,78 @@
+#pragma once
+// The PostgreSQL store (issue 20, several nodes): the Store interface over a PostgreSQL database
+// that several parley-server nodes share. The parts:
+//   PgConnection  libpq, text parameters, statements prepared once per connection
+//   PgSchema      the forward-only migrations (the SQLite store's steps and version numbers)
+//   PgTx          ReadTx / WriteTx: the SQLite store's queries in PostgreSQL's dialect
+// Writes: one writer connection per node behind the same GroupCommitWriter as SQLite (admission
+// bound -> StoreOverloaded, groups of jobs, one savepoint per job). Each group is one READ
+// COMMITTED transaction that first takes pg_advisory_xact_lock(kWriterLockKey): writes are
+// serialized across every node exactly like SQLite's single writer, which the use cases'
+// assignment and seq rules assume. Events go out only after COMMIT.
+// Reads: a pool of at most `pool` connections, each read in a REPEATABLE READ READ ONLY
+// transaction (one snapshot), never waiting for a writer.
+// A lost connection is reconnected and the group (or read) run again when nothing was committed;
+// a database that cannot be reached answers StoreUnavailable (503).
+
+#include "store/GroupCommitWriter.h"
+#include "store/Store.h"
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace parley::server {
+
+namespace pg {
+class Connection;
+}
+
+class PgStore final : public Store {
+public:
+    struct Options {
+        std::size_t pool = 8; // read connections at most; a read waits for a free one
+        GroupCommitWriter::Options writer{};
+    };
+
+    // Connects, creates or migrates the schema. Throws when the database cannot be reached.
+    PgStore(const std::string& url, EventSink* sink, Options options);
+    ~PgStore() override;
+
+    void setEventSink(EventSink* sink);
+
+    using Store::write;
+    void write(const std::function<void(WriteTx&)>& job, Admission admission) override;
+    void read(const std::function<void(ReadTx&)>& job) override;
+
+    // Finishes queued writes, stops the writer, closes the connections. Called by the destructor.
+    void close();
+
+    int schemaVersion();
+    // The secret named `name` that every node shares: candidate is stored when there is none yet
+    // (the first node to start wins), and the stored one is returned.
+    std::string sharedSecret(const std::string& name, const std::string& candidate);
+    GroupCommitWriter::Stats writerStats() const { return m_writer->stats(); }
+
+private:
+    void runGroup(std::span<GroupCommitWriter::Job* const> group);
+    std::unique_ptr<pg::Connection> acquireReader();
+    void releaseReader(std::unique_ptr<pg::Connection> c);
+
+    std::string m_url;
+    Options m_options;
+    std::unique_ptr<pg::Connection> m_connection; // the writer's
+    std::mutex m_sinkMutex;
+    EventSink* m_sink;
+    std::unique_ptr<GroupCommitWriter> m_writer;
+    std::mutex m_closeMutex;
+    bool m_closed = false;
+
+    std::mutex m_readersMutex;
+    std::condition_variable m_readerFree;
+    std::vector<std::unique_ptr<pg::Connection>> m_readers; // idle
+    std::size_t m_readersOut = 0;                           // in use
+};
+
+} // namespace parley::server
