@@ -8,10 +8,12 @@ build_pkgs=(build-essential cmake pkg-config ninja-build git
   libcpp-httplib-dev nlohmann-json3-dev libsqlite3-dev libssl-dev libboost-dev zlib1g-dev
   libstemmer-dev libutf8proc-dev  # the FAQ bot: Snowball stemmers, Unicode folding
   libhowardhinnant-date-dev tzdata  # business hours in IANA time zones (date/tz.h, system tzdata)
+  libcurl4-openssl-dev  # reply mail: the SMTP client (server/src/mail)
   qt6-base-dev qt6-websockets-dev qt6-multimedia-dev libgl-dev
   libqt6svg6   # the SVG image/icon plugins: the console's window and tray icon
   dpkg-dev file)  # cpack's .deb dependency scan (installers/build-packages.sh)
 test_pkgs=(chromium nodejs npm lintian xauth xvfb curl procps
+  python3-aiosmtpd  # the SMTP server the reply-mail tests send to
   clang-14 libclang-rt-14-dev llvm-14)  # fuzz/ (libFuzzer, sanitizer runtimes) and llvm-symbolizer for reports
 
 pkgs=("${build_pkgs[@]}")

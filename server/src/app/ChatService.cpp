@@ -409,6 +409,10 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
                 throw ApiError::forbidden("Only the agent assigned to this conversation can write in it.");
             m = newMessage(c, SenderType::Agent, MessageKind::Text, req.content, now);
             m.senderAgentId = agent.agentId;
+            // Reply mail (issue 21, mail21): the shopper left an address, so this reply may owe it
+            // a mail if it goes unread; marked here, in the reply's own transaction.
+            if (c.contact)
+                tx.watchReplyMail(c.id, now);
         }
         m.clientMsgId = req.clientMsgId;
         tx.appendMessage(m);
