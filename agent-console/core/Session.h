@@ -73,6 +73,9 @@ public:
     // Queues the reply (see Outbox): sent in order, retried until it is sent. Its client_msg_id.
     QString sendMessage(const QString& conversationId, const QString& text);
     void closeConversation(const QString& conversationId);
+    // Issue 22: reads a loaded conversation and its history anew. After its shopper's data was
+    // erased its messages keep their seq but not their content, which dedupe by seq would not take.
+    void reloadConversation(const QString& id);
     // Takes closed and no-longer-mine chats off my list.
     int clearFinishedConversations() { return m_mine.removeFinished(); }
 
