@@ -5,11 +5,13 @@
 #include "app/AgentsAtWorkService.h"
 #include "app/ChatService.h"
 #include "app/InsightService.h"
+#include "app/ReplyMailService.h"
 #include "app/ReportsService.h"
 #include "auth/TokenSigner.h"
 #include "http/HttpApi.h"
 #include "http/HttpServer.h"
 #include "http/Routes.h"
+#include "mail/SmtpMailTransport.h"
 #include "realtime/RealtimeServer.h"
 #include "store/SqliteStore.h"
 #include "store/pg/PgStore.h"
@@ -21,6 +23,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -166,7 +169,7 @@ std::string Server::start() {
     m_agentsAtWork = std::make_unique<AgentsAtWorkService>(*m_store, *m_clock);
     m_insights = std::make_unique<InsightService>(*m_store, *m_clock);
     m_erasedCustomers = std::make_unique<ErasedCustomers>();
-    m_reports = std::make_unique<ReportsService>(*m_store, *m_clock, *m_erasedCustomers);
+    m_reports = std::make_unique<ReportsService>(*m_store, *m_clock, *m_erasedCustomers, m_chat.get());
     m_chat->setErasedCustomers(m_erasedCustomers.get());
 
     std::string generatedPassword;
@@ -181,6 +184,22 @@ std::string Server::start() {
     rt.helloTimeout = std::chrono::seconds(m_config.wsHelloTimeoutSeconds);
     rt.idleTimeout = std::chrono::seconds(m_config.wsIdleTimeoutSeconds);
     m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->first(), m_insights.get());
+    if (!m_config.smtpUrl.empty()) {
+        m_customerConnections = std::make_unique<CustomerConnections>(*m_clock);
+        m_realtime->setCustomerConnections(m_customerConnections.get());
+        m_mailTransport = std::make_unique<SmtpMailTransport>(SmtpOptions{m_config.smtpUrl});
+        ReplyMailOptions mail;
+        mail.from = m_config.smtpFrom;
+        mail.shopName = m_config.shopName;
+        mail.delay = std::chrono::seconds(m_config.replyMailDelaySeconds);
+        mail.minInterval = std::chrono::seconds(m_config.replyMailIntervalSeconds);
+        mail.retryFirst = std::chrono::seconds(m_config.mailRetrySeconds);
+        // Looks a few times per delay, so a mail goes out soon after its delay has passed.
+        mail.checkInterval = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(mail.delay) / 4,
+                                        std::chrono::milliseconds(100), std::chrono::milliseconds(5000));
+        m_replyMail = std::make_unique<ReplyMailService>(*m_store, *m_mailTransport, *m_customerConnections,
+                                                         *m_clock, mail);
+    }
     setEventSink(&m_realtime->eventSink());
 
     HttpApiOptions api;
@@ -204,6 +223,8 @@ std::string Server::start() {
                   });
     m_io->start();
     m_afterHours->start(); // after the event sink is set: its closes reach the connections
+    if (m_replyMail)
+        m_replyMail->start();
     // Listening and served: connections queue in the backlog from here on, so the file may go out.
     if (!m_config.portsFile.empty())
         writePortsFile();
@@ -243,6 +264,8 @@ void Server::stop() {
     // close. Then the WebSockets, then the io threads, then the database.
     if (m_afterHours)
         m_afterHours->stop();
+    if (m_replyMail)
+        m_replyMail->stop(); // a send in progress finishes first (bounded by the SMTP timeout)
     if (m_http)
         m_http->stop();
     if (m_realtime) {
@@ -257,6 +280,8 @@ void Server::stop() {
     m_realtime.reset();
     m_io.reset();
     m_afterHours.reset();
+    m_replyMail.reset();
+    m_mailTransport.reset();
     m_insights.reset();
     if (m_store) {
         if (m_sqliteStore)

@@ -24,6 +24,9 @@ class AgentsAtWorkService;
 class InsightService;
 class ErasedCustomers;
 class ReportsService;
+class CustomerConnections;
+class MailTransport;
+class ReplyMailService;
 class HttpApi;
 class HttpServer;
 class RealtimeServer;
@@ -64,6 +67,10 @@ private:
     std::unique_ptr<AgentsAtWorkService> m_agentsAtWork;
     std::unique_ptr<InsightService> m_insights;
     std::unique_ptr<ReportsService> m_reports;
+    // Reply mail (issue 21): with --smtp only.
+    std::unique_ptr<CustomerConnections> m_customerConnections;
+    std::unique_ptr<MailTransport> m_mailTransport;
+    std::unique_ptr<ReplyMailService> m_replyMail;
     // Declared before what runs on it: the io_contexts are destroyed after them.
     std::unique_ptr<IoThreads> m_io;
     std::unique_ptr<RealtimeServer> m_realtime;

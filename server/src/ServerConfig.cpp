@@ -80,6 +80,19 @@ Behaviour:
   --idle-close-unit-seconds      for tests only: the idle_close_minutes admin setting counts
                                  seconds instead of minutes
 
+Reply mail (an agent's reply the shopper has not read, mailed to the address it left):
+  --smtp URL                     the mail server: smtp://HOST:PORT (STARTTLS when the server offers
+                                 it), smtps://HOST:PORT (TLS), smtp://USER:PASSWORD@HOST:PORT to sign
+                                 in; without it no mail is sent
+  --smtp-from ADDRESS            the sender address (default parley@localhost)
+  --shop-name NAME               the shop's name in the mail's sender, subject and text
+  --reply-mail-delay-seconds N   how long a reply waits unread, with the shopper's widget closed,
+                                 before it is mailed (default 120)
+  --reply-mail-interval-seconds N
+                                 at most one mail per conversation this often (default 600)
+  --mail-retry-seconds N         a failed send is tried again after N seconds, then twice as long
+                                 each time up to an hour, 8 tries in all (default 30)
+
 Tuning:
   --io-threads N                 threads for network I/O and parsing, HTTP and WebSocket alike
                                  (default: the number of CPUs the server may run on)
@@ -177,6 +190,27 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             c.agentGraceSeconds = static_cast<int>(toNumber(flag, value(), 0, 86400));
         else if (flag == "--idle-close-unit-seconds")
             c.idleCloseUnitSeconds = true;
+        else if (flag == "--smtp") {
+            c.smtpUrl = value();
+            if (c.smtpUrl.rfind("smtp://", 0) != 0 && c.smtpUrl.rfind("smtps://", 0) != 0)
+                throw std::invalid_argument("--smtp must be a URL smtp://HOST:PORT or smtps://HOST:PORT");
+        } else if (flag == "--smtp-from") {
+            c.smtpFrom = value();
+            const auto at = c.smtpFrom.find('@');
+            const bool bad = at == std::string::npos || at == 0 || at + 1 == c.smtpFrom.size() ||
+                             c.smtpFrom.find_first_of(" <>\r\n\t") != std::string::npos;
+            if (bad)
+                throw std::invalid_argument("--smtp-from must be an address such as shop@example.com");
+        } else if (flag == "--shop-name") {
+            c.shopName = value();
+            if (c.shopName.find_first_of("\r\n") != std::string::npos || c.shopName.size() > 200)
+                throw std::invalid_argument("--shop-name must be one line of at most 200 bytes");
+        } else if (flag == "--reply-mail-delay-seconds")
+            c.replyMailDelaySeconds = static_cast<int>(toNumber(flag, value(), 0, 86400));
+        else if (flag == "--reply-mail-interval-seconds")
+            c.replyMailIntervalSeconds = static_cast<int>(toNumber(flag, value(), 0, 86400));
+        else if (flag == "--mail-retry-seconds")
+            c.mailRetrySeconds = static_cast<int>(toNumber(flag, value(), 1, 3600));
         else if (flag == "--agent-token-hours")
             c.agentTokenHours = static_cast<int>(toNumber(flag, value(), 1, 24 * 365));
         else if (flag == "--http-threads")

@@ -20,10 +20,17 @@ struct ServerConfig {
     int agentGraceSeconds = 60;
     int agentTokenHours = 12;
     bool idleCloseUnitSeconds = false; // tests: idle_close_minutes counts seconds
-    int httpThreads = 64;              // handlers running at once
-    int httpQueue = 1024;              // requests waiting for a handler thread; more get 503 overloaded
-    int httpQueueWaitMs = 40;          // a request that waited longer for a handler gets 503 overloaded
-    int httpMaxConnections = 10000;    // HTTP connections open at once; accepting pauses beyond
+    // Reply mail (issue 21): unread agent replies mailed to the shopper's address, with --smtp only.
+    std::string smtpUrl;                       // --smtp smtp://HOST:PORT (or smtps://, user:password@)
+    std::string smtpFrom = "parley@localhost"; // --smtp-from
+    std::string shopName;                      // --shop-name: in the mail's From, subject and text
+    int replyMailDelaySeconds = 120;           // --reply-mail-delay-seconds
+    int replyMailIntervalSeconds = 600;        // --reply-mail-interval-seconds: per conversation
+    int mailRetrySeconds = 30;                 // --mail-retry-seconds: the first retry's wait
+    int httpThreads = 64;                      // handlers running at once
+    int httpQueue = 1024;           // requests waiting for a handler thread; more get 503 overloaded
+    int httpQueueWaitMs = 40;       // a request that waited longer for a handler gets 503 overloaded
+    int httpMaxConnections = 10000; // HTTP connections open at once; accepting pauses beyond
     int httpKeepAliveSeconds = 10;
     int httpRequestTimeoutSeconds = 10; // a whole request (head and body), from its first byte
     int ioThreads = 0;       // network I/O and parsing; 0: the number of CPUs the process may run on

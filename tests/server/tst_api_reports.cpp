@@ -335,10 +335,12 @@ private slots:
         QCOMPARE(http().post("/api/v1/conversations", json::object(), shopper.token).status, 401);
         QCOMPARE(http().post("/api/v1/conversations", json::object(), other.token).status, 200);
 
-        // Rows, ids and seq stay; contents are gone.
+        // Rows, ids and seq stay; contents are gone. The open chat was closed by the erase, with
+        // one system message after them (it holds nothing of the shopper's).
         const auto after = f.conversation(conversationId, f.adminToken)["messages"];
-        QCOMPARE(after.size(), before.size());
-        for (std::size_t i = 0; i < after.size(); ++i) {
+        QCOMPARE(after.size(), before.size() + 1);
+        QCOMPARE_JSON(after.back()["metadata"], (json{{"event", "closed"}, {"reason", "erased"}}));
+        for (std::size_t i = 0; i < before.size(); ++i) {
             QCOMPARE_JSON(after[i]["id"], before[i]["id"]);
             QCOMPARE_JSON(after[i]["seq"], before[i]["seq"]);
             QCOMPARE(after[i]["content"].get<std::string>(), std::string());

@@ -136,6 +136,17 @@ public:
     std::vector<AuditEntry> auditLog(int) override { unused(); }
     int eraseCustomerSession(const std::string&, const std::string&) override { unused(); }
     void insertAuditEntry(const AuditEntry&) override { unused(); }
+    // Reply mail (issue 21, mail21)
+    std::optional<ReplyMailWatch> replyMailWatch(const std::string&) override { unused(); }
+    std::vector<ReplyMailWatch> dueReplyMailWatches(const std::string&, int) override { unused(); }
+    std::vector<OutboxMail> dueOutboxMails(const std::string&, int) override { unused(); }
+    std::optional<std::string> nextOutboxAttemptAt() override { unused(); }
+    std::vector<OutboxMail> outboxMailsOf(const std::string&) override { unused(); }
+    void watchReplyMail(const std::string&, const std::string&) override { unused(); }
+    void putReplyMailWatch(const ReplyMailWatch&) override { unused(); }
+    std::int64_t insertOutboxMail(const OutboxMail&) override { unused(); }
+    void updateOutboxMail(const OutboxMail&) override { unused(); }
+    void deleteOutboxMail(std::int64_t) override { unused(); }
     void publishAfterCommit(Event) override { unused(); }
 };
 

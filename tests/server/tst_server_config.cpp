@@ -94,6 +94,32 @@ private slots:
         QVERIFY(!errorOf({"--ws-port", "65536"}).empty());
     }
 
+    void replyMailFlags() {
+        const auto d = parse({});
+        QVERIFY(d.smtpUrl.empty()); // no mail unless asked for
+        QCOMPARE(d.smtpFrom, std::string("parley@localhost"));
+        QCOMPARE(d.replyMailDelaySeconds, 120);
+        QCOMPARE(d.replyMailIntervalSeconds, 600);
+        QCOMPARE(d.mailRetrySeconds, 30);
+        const auto c = parse({"--smtp", "smtp://user:pw@mail.example.com:587", "--smtp-from",
+                              "shop@example.com", "--shop-name", "Teapot Shop", "--reply-mail-delay-seconds",
+                              "1", "--reply-mail-interval-seconds", "0", "--mail-retry-seconds", "2"});
+        QCOMPARE(c.smtpUrl, std::string("smtp://user:pw@mail.example.com:587"));
+        QCOMPARE(c.smtpFrom, std::string("shop@example.com"));
+        QCOMPARE(c.shopName, std::string("Teapot Shop"));
+        QCOMPARE(c.replyMailDelaySeconds, 1);
+        QCOMPARE(c.replyMailIntervalSeconds, 0);
+        QCOMPARE(c.mailRetrySeconds, 2);
+        QCOMPARE(parse({"--smtp", "smtps://mail.example.com:465"}).smtpUrl,
+                 std::string("smtps://mail.example.com:465"));
+        QVERIFY(errorOf({"--smtp", "http://mail.example.com"}).find("--smtp") != std::string::npos);
+        QVERIFY(errorOf({"--smtp-from", "not an address"}).find("--smtp-from") != std::string::npos);
+        QVERIFY(errorOf({"--smtp-from", "a@b.c\r\nBcc: x@y.z"}).find("--smtp-from") != std::string::npos);
+        QVERIFY(errorOf({"--shop-name", "two\nlines"}).find("--shop-name") != std::string::npos);
+        QVERIFY(!errorOf({"--mail-retry-seconds", "0"}).empty());
+        QVERIFY(ServerConfig::help().find("--smtp URL") != std::string::npos);
+    }
+
     void unknownFlagIsNamed() {
         QVERIFY(errorOf({"--no-such-flag"}).find("--no-such-flag") != std::string::npos);
     }

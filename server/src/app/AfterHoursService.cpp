@@ -208,6 +208,8 @@ Conversation AfterHoursService::setContact(const CustomerIdentity& who, const st
         if (c.status == ConversationStatus::Closed)
             throw ApiError(409, errors::kConversationClosed, "This conversation is closed.");
         tx.setContact(c.id, contact);
+        // Reply mail (mail21): agent replies written before the address was left count too.
+        tx.watchReplyMail(c.id, formatRfc3339(m_clock.now()));
         out = *tx.conversation(c.id);
         // The customer's other tabs, the agent on the chat, and the queue view while it waits.
         Audience a;

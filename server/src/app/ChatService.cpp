@@ -409,6 +409,10 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
                 throw ApiError::forbidden("Only the agent assigned to this conversation can write in it.");
             m = newMessage(c, SenderType::Agent, MessageKind::Text, req.content, now);
             m.senderAgentId = agent.agentId;
+            // Reply mail (issue 21, mail21): the shopper left an address, so this reply may owe it
+            // a mail if it goes unread; marked here, in the reply's own transaction.
+            if (c.contact)
+                tx.watchReplyMail(c.id, now);
         }
         m.clientMsgId = req.clientMsgId;
         tx.appendMessage(m);
@@ -735,6 +739,41 @@ int ChatService::closeIdle(std::chrono::system_clock::time_point cutoff, const s
         },
         Admission::Always);
     return closed;
+}
+
+void ChatService::endErasedCustomerSession(WriteTx& tx, const std::string& sessionId) {
+    if (auto open = tx.openConversationOfSession(sessionId)) {
+        // Not a lifecycle step a person can take (a bot chat is never closed by an agent): the
+        // shopper is gone for good, so nothing of its chat may stay open.
+        auto c = *open;
+        const auto queueBefore = tx.queue();
+        const bool wasQueued = c.isQueued();
+        const auto now = formatRfc3339(m_clock.now());
+        c.status = ConversationStatus::Closed;
+        c.closedAt = now;
+        c.updatedAt = now;
+        c.queuePosition.reset();
+        tx.updateConversation(c);
+        appendSystemEvent(tx, c, "Conversation closed: the shopper's data was erased.",
+                          {{"event", "closed"}, {"reason", "erased"}}, now);
+        const auto fresh = *tx.conversation(c.id);
+        Audience both;
+        both.customerSessionId = c.customerSessionId;
+        if (c.assignedAgentId)
+            both.agentIds = {*c.assignedAgentId};
+        tx.publishAfterCommit(Event{events::kChatClosed, json{{"conversation", fresh}}, both, c.id, 0});
+        if (wasQueued)
+            emitConversationUpdated(tx, fresh, true);
+        if (c.assignedAgentId) {
+            emitAgentChanged(tx, *c.assignedAgentId);
+            serveQueue(tx, now);
+        }
+        emitQueueChanges(tx, queueBefore);
+    }
+    Audience shopper;
+    shopper.customerSessionId = sessionId;
+    tx.publishAfterCommit(
+        Event{kCustomerSessionEnded, json{{"customer_session_id", sessionId}}, std::move(shopper), {}, 0});
 }
 
 Conversation ChatService::transfer(const AgentIdentity& who, const std::string& conversationId,

@@ -149,6 +149,12 @@ public:
     // refused by admission). Returns how many it closed.
     int closeIdle(std::chrono::system_clock::time_point cutoff, const std::string& reason);
 
+    // A shopper's data erase (issue 22), inside the erase's transaction and after it: closes the
+    // session's open conversation, bot or agent, with a system message (reason "erased"),
+    // chat.closed to the shopper and its agent, the agent's load down and the queue served; and
+    // ends the session's WebSocket connections (kCustomerSessionEnded), after those events.
+    void endErasedCustomerSession(WriteTx& tx, const std::string& sessionId);
+
     struct NewAgent {
         std::string username;
         std::string displayName;

@@ -92,10 +92,11 @@ void requireSessionId(const std::string& sessionId) {
 
 } // namespace
 
-ReportsService::ReportsService(Store& store, const Clock& clock, ErasedCustomers& erased)
+ReportsService::ReportsService(Store& store, const Clock& clock, ErasedCustomers& erased, ChatService* chat)
     : m_store(store)
     , m_clock(clock)
-    , m_erased(erased) {
+    , m_erased(erased)
+    , m_chat(chat) {
     m_erased.load(m_store.readResult([](ReadTx& tx) { return tx.erasedCustomerSessions(); }));
 }
 
@@ -209,6 +210,9 @@ void ReportsService::eraseCustomer(const AgentIdentity& by, const std::string& s
         const auto now = formatRfc3339(m_clock.now());
         m_store.write([&](WriteTx& tx) {
             tx.eraseCustomerSession(sessionId, now);
+            // After the erase, so the closing system message (no shopper data in it) stays.
+            if (m_chat)
+                m_chat->endErasedCustomerSession(tx, sessionId);
             tx.insertAuditEntry({0, now, by.agentId, {}, "customer.erase", sessionId});
         });
     } catch (const StoreOverloaded& e) {

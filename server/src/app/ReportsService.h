@@ -5,6 +5,7 @@
 // messages; this class validates the request and turns local days into UTC windows.
 
 #include "app/ApiError.h"
+#include "app/ChatService.h"
 #include "app/ErasedCustomers.h"
 #include "auth/Identity.h"
 #include "store/Store.h"
@@ -23,7 +24,8 @@ public:
     static constexpr int kMaxAuditEntries = 1000;
 
     // Loads the erased sessions from the store into `erased`, which authentication consults.
-    ReportsService(Store& store, const Clock& clock, ErasedCustomers& erased);
+    // chat: closes an erased shopper's open conversation and connections (without it, they stay).
+    ReportsService(Store& store, const Clock& clock, ErasedCustomers& erased, ChatService* chat = nullptr);
 
     // A validated report request: the local days from..to in zone tz, as UTC windows.
     struct Range {
@@ -56,6 +58,7 @@ private:
     Store& m_store;
     const Clock& m_clock;
     ErasedCustomers& m_erased;
+    ChatService* m_chat = nullptr;
 };
 
 } // namespace parley::server

@@ -99,6 +99,8 @@ void RealtimeHub::attachCustomer(std::shared_ptr<Subscriber> sub, std::string se
         entry.sub = sub;
         entry.customerSessionId = sessionId;
         m_byCustomer[sessionId].push_back(id);
+        if (m_customers)
+            m_customers->connected(sessionId);
         if (done)
             done();
     });
@@ -153,8 +155,11 @@ void RealtimeHub::detach(std::uint64_t subscriberId) {
         if (it == m_subs.end())
             return;
         auto& entry = it->second;
-        if (entry.customerSessionId)
+        if (entry.customerSessionId) {
             removeFrom(m_byCustomer, *entry.customerSessionId, subscriberId);
+            if (m_customers)
+                m_customers->disconnected(*entry.customerSessionId);
+        }
         if (entry.agentId) {
             removeFrom(m_byAgent, *entry.agentId, subscriberId);
             m_agentConnections.erase(subscriberId);
@@ -216,6 +221,12 @@ void RealtimeHub::route(const std::vector<Event>& events) {
             if (const auto keep = event.data.find("keep_session_id");
                 keep != event.data.end() && keep->is_string())
                 frame.keepSessionId = keep->get<std::string>();
+            for (auto id : recipients)
+                out[id].push_back(frame);
+            continue;
+        }
+        if (event.type == kCustomerSessionEnded) {
+            frame.endsCustomerSession = true;
             for (auto id : recipients)
                 out[id].push_back(frame);
             continue;

@@ -5,6 +5,7 @@
 // network, and since every hub operation goes through that inbox in order, every connection sees
 // its events in commit order. Each event is serialised once and shared by all of its recipients.
 
+#include "app/CustomerConnections.h"
 #include "realtime/AgentPresenceTracker.h"
 #include "store/Event.h"
 
@@ -34,6 +35,8 @@ struct OutFrame {
     // that said hello with one of them closes. text is null.
     bool endsAgentSessions = false;
     std::string keepSessionId;
+    // Not sent: the customer's data was erased (kCustomerSessionEnded); its connections close.
+    bool endsCustomerSession = false;
 };
 
 // A connection as the hub sees it.
@@ -65,6 +68,10 @@ public:
     void unwatch(std::uint64_t subscriberId, std::string conversationId);
     void detach(std::uint64_t subscriberId);
 
+    // Reply mail (issue 21): told of every customer connection that attaches or detaches. Set
+    // before any connection attaches; must outlive the hub.
+    void setCustomerConnections(CustomerConnections* customers) { m_customers = customers; }
+
     // Runs fn on the hub strand (start-up grace timers, shutdown).
     void post(std::function<void()> fn);
 
@@ -91,6 +98,7 @@ private:
 
     Executor m_strand;
     AgentPresenceTracker& m_presence;
+    CustomerConnections* m_customers = nullptr;
 
     // Why not asio::post: posting from an HTTP thread takes Asio's scheduler lock and wakes the
     // io thread while still holding it, so the io thread often blocked on that lock at once

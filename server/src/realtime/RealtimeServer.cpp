@@ -109,6 +109,10 @@ bool RealtimeServer::accepting() const {
     return m_impl->accepting.load();
 }
 
+void RealtimeServer::setCustomerConnections(CustomerConnections* customers) {
+    m_impl->hub.setCustomerConnections(customers);
+}
+
 EventSink& RealtimeServer::eventSink() {
     return m_impl->hub;
 }

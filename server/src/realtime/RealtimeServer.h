@@ -21,6 +21,7 @@ namespace parley::server {
 
 class ChatService;
 class Clock;
+class CustomerConnections;
 class InsightService;
 
 struct RealtimeOptions {
@@ -55,6 +56,9 @@ public:
     // blocking pool. The io_context's threads keep running (they are not ours).
     void stop();
     bool accepting() const;
+
+    // Reply mail (issue 21): which shoppers have a connection open. Before start().
+    void setCustomerConnections(CustomerConnections* customers);
 
     // Thread-safe; called by the store's writer after each commit, in commit order.
     EventSink& eventSink();

@@ -413,6 +413,12 @@ void WsSession::onFrames(std::vector<OutFrame> frames) {
                      "This sign-in has ended (the password or the role changed). Sign in again.");
             continue;
         }
+        if (f.endsCustomerSession) {
+            if (m_caller && std::holds_alternative<CustomerIdentity>(*m_caller))
+                fail(errors::kUnauthorized, "This chat has ended: the shop erased its data.",
+                     "customer data erased");
+            continue;
+        }
         if (m_state != State::Ready || m_resuming) {
             m_heldBytes += f.text->size();
             if (m_heldBytes + m_queuedBytes > m_ctx.options.maxSendQueueBytes) {
@@ -470,13 +476,14 @@ void WsSession::sendError(const std::string& code, const std::string& message) {
     enqueue(errorFrame(code, message), true);
 }
 
-void WsSession::fail(const std::string& code, const std::string& message) {
+void WsSession::fail(const std::string& code, const std::string& message, std::string closeReason) {
     if (m_state == State::Closing || m_state == State::Closed)
         return;
     m_helloTimer.cancel();
     enqueue(errorFrame(code, message), false);
     m_state = State::Closing;
     m_closeCode = websocket::close_code::policy_error;
+    m_closeReason = std::move(closeReason);
     m_closeAfterFlush = true;
     if (!m_writing)
         startClose();
@@ -528,7 +535,7 @@ void WsSession::startClose() {
     if (m_closeStarted || m_state == State::Closed)
         return;
     m_closeStarted = true;
-    m_ws.async_close(websocket::close_reason(m_closeCode),
+    m_ws.async_close(websocket::close_reason(m_closeCode, m_closeReason),
                      [self = shared_from_this()](beast::error_code) { self->finish(); });
 }
 

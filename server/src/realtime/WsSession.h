@@ -105,7 +105,8 @@ private:
     void flushHeld();
     void rememberClosed(const std::string& conversationId);
     void sendError(const std::string& code, const std::string& message);
-    void fail(const std::string& code, const std::string& message); // error frame, then close
+    // An error frame, then a close (1008, with closeReason as its reason text when given).
+    void fail(const std::string& code, const std::string& message, std::string closeReason = {});
     bool enqueue(std::shared_ptr<const std::string> text, bool counted);
     void doWrite();
     void onWrite(boost::beast::error_code ec, std::size_t);
@@ -138,6 +139,7 @@ private:
     bool m_closeAfterFlush = false;
     bool m_closeStarted = false;
     boost::beast::websocket::close_code m_closeCode = boost::beast::websocket::close_code::normal;
+    std::string m_closeReason;
 
     std::deque<Outgoing> m_out;
     std::size_t m_queuedBytes = 0;

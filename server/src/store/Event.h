@@ -23,6 +23,9 @@ struct Audience {
 // connections that said hello with one of them are closed. data: {"agent_id", "keep_session_id"
 // (string or null)}; audience: that agent.
 inline constexpr const char* kAgentSessionsEnded = "internal.agent_sessions_ended";
+// Not sent to anyone either: a shopper's data was erased (issue 22), so its connections close.
+// data: {"customer_session_id"}; audience: that customer.
+inline constexpr const char* kCustomerSessionEnded = "internal.customer_session_ended";
 
 struct Event {
     std::string type;    // protocol::events::k...

@@ -235,6 +235,33 @@ CREATE TRIGGER message_search_update_new AFTER UPDATE OF content, kind, sender_t
 BEGIN
   INSERT INTO message_search (rowid, content) VALUES (new.rowid, new.content);
 END;
+)sql",
+                                                             R"sql(
+-- step 10: reply mail (issue 21, mail21). Per conversation with a reply address, whether an agent
+-- reply may owe the shopper a mail and what mails covered so far; and the durable outbox the
+-- sender thread works through (a row leaves it once the SMTP server has taken the mail).
+CREATE TABLE reply_mail_watch (
+  conversation_id TEXT PRIMARY KEY REFERENCES conversations (id),
+  pending_since   TEXT,
+  mailed_seq      INTEGER NOT NULL DEFAULT 0,
+  last_mail_at    TEXT
+) WITHOUT ROWID;
+CREATE INDEX reply_mail_watch_due ON reply_mail_watch (pending_since) WHERE pending_since IS NOT NULL;
+CREATE TABLE mail_outbox (
+  id              INTEGER PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id),
+  recipient       TEXT NOT NULL,
+  subject         TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  last_seq        INTEGER NOT NULL,
+  created_at      TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  last_error      TEXT,
+  failed_at       TEXT
+);
+CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX mail_outbox_by_conversation ON mail_outbox (conversation_id);
 )sql"};
 
 } // namespace

@@ -499,6 +499,65 @@ protected:
         return out;
     }
 
+    // --- Reply mail (issue 21, mail21) --------------------------------------------------------------
+    std::optional<ReplyMailWatch> replyMailWatch(const std::string& conversationId) override {
+        auto s = m_c.prepare("SELECT conversation_id, pending_since, mailed_seq, last_mail_at "
+                             "FROM reply_mail_watch WHERE conversation_id = ?");
+        s.bind(1, conversationId);
+        if (!s.step())
+            return std::nullopt;
+        return ReplyMailWatch{s.text(0), s.optText(1), s.int64(2), s.optText(3)};
+    }
+
+    std::vector<ReplyMailWatch> dueReplyMailWatches(const std::string& cutoff, int limit) override {
+        auto s = m_c.prepare("SELECT conversation_id, pending_since, mailed_seq, last_mail_at "
+                             "FROM reply_mail_watch WHERE pending_since IS NOT NULL AND pending_since <= ? "
+                             "ORDER BY pending_since LIMIT ?");
+        s.bind(1, cutoff).bind(2, std::int64_t(limit));
+        std::vector<ReplyMailWatch> out;
+        while (s.step())
+            out.push_back({s.text(0), s.optText(1), s.int64(2), s.optText(3)});
+        return out;
+    }
+
+    static constexpr const char* kOutboxColumns =
+        "id, conversation_id, recipient, subject, body, last_seq, created_at, attempts, next_attempt_at, "
+        "last_error, failed_at";
+    static OutboxMail outboxMailFrom(Statement& s) {
+        return OutboxMail{s.int64(0),   s.text(1),    s.text(2),    s.text(3),
+                          s.text(4),    s.int64(5),   s.text(6),    static_cast<int>(s.int64(7)),
+                          s.optText(8), s.optText(9), s.optText(10)};
+    }
+
+    std::vector<OutboxMail> dueOutboxMails(const std::string& now, int limit) override {
+        static const std::string sql = std::string("SELECT ") + kOutboxColumns +
+                                       " FROM mail_outbox WHERE next_attempt_at IS NOT NULL AND "
+                                       "next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?";
+        auto s = m_c.prepare(sql);
+        s.bind(1, now).bind(2, std::int64_t(limit));
+        std::vector<OutboxMail> out;
+        while (s.step())
+            out.push_back(outboxMailFrom(s));
+        return out;
+    }
+
+    std::optional<std::string> nextOutboxAttemptAt() override {
+        auto s =
+            m_c.prepare("SELECT MIN(next_attempt_at) FROM mail_outbox WHERE next_attempt_at IS NOT NULL");
+        return s.step() ? s.optText(0) : std::nullopt;
+    }
+
+    std::vector<OutboxMail> outboxMailsOf(const std::string& conversationId) override {
+        static const std::string sql = std::string("SELECT ") + kOutboxColumns +
+                                       " FROM mail_outbox WHERE conversation_id = ? ORDER BY id";
+        auto s = m_c.prepare(sql);
+        s.bind(1, conversationId);
+        std::vector<OutboxMail> out;
+        while (s.step())
+            out.push_back(outboxMailFrom(s));
+        return out;
+    }
+
 protected:
     // --- agents at work (issue 19): internal notes and canned replies ---
     std::vector<protocol::Note> notes(const std::string& conversationId) override {
@@ -758,6 +817,15 @@ public:
             c.bind(1, sessionId);
             c.run();
         }
+        // Reply mail (mail21): the outbox holds the shopper's address and copies of the messages.
+        for (const char* sql : {"DELETE FROM mail_outbox WHERE conversation_id IN "
+                                "(SELECT id FROM conversations WHERE customer_session_id = ?)",
+                                "DELETE FROM reply_mail_watch WHERE conversation_id IN "
+                                "(SELECT id FROM conversations WHERE customer_session_id = ?)"}) {
+            auto d = m_c.prepare(sql);
+            d.bind(1, sessionId);
+            d.run();
+        }
         auto e = m_c.prepare(
             "INSERT OR IGNORE INTO erased_customer_sessions (session_id, erased_at) VALUES (?, ?)");
         e.bind(1, sessionId).bind(2, now);
@@ -823,6 +891,54 @@ public:
         s.bind(1, seq).bind(2, conversationId);
         s.run();
         return m_c.changes() > 0;
+    }
+
+    // --- Reply mail (issue 21, mail21) --------------------------------------------------------------
+    void watchReplyMail(const std::string& conversationId, const std::string& since) override {
+        auto s = m_c.prepare("INSERT INTO reply_mail_watch (conversation_id, pending_since) VALUES (?1, ?2) "
+                             "ON CONFLICT (conversation_id) DO UPDATE SET pending_since = "
+                             "IFNULL(pending_since, ?2)");
+        s.bind(1, conversationId).bind(2, since);
+        s.run();
+    }
+
+    void putReplyMailWatch(const ReplyMailWatch& w) override {
+        auto s =
+            m_c.prepare("INSERT OR REPLACE INTO reply_mail_watch "
+                        "(conversation_id, pending_since, mailed_seq, last_mail_at) VALUES (?, ?, ?, ?)");
+        s.bind(1, w.conversationId).bind(2, w.pendingSince).bind(3, w.mailedSeq).bind(4, w.lastMailAt);
+        s.run();
+    }
+
+    std::int64_t insertOutboxMail(const OutboxMail& m) override {
+        auto s = m_c.prepare("INSERT INTO mail_outbox (conversation_id, recipient, subject, body, last_seq, "
+                             "created_at, attempts, next_attempt_at, last_error, failed_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        s.bind(1, m.conversationId)
+            .bind(2, m.recipient)
+            .bind(3, m.subject)
+            .bind(4, m.body)
+            .bind(5, m.lastSeq)
+            .bind(6, m.createdAt)
+            .bind(7, m.attempts)
+            .bind(8, m.nextAttemptAt)
+            .bind(9, m.lastError)
+            .bind(10, m.failedAt);
+        s.run();
+        return sqlite3_last_insert_rowid(m_c.handle());
+    }
+
+    void updateOutboxMail(const OutboxMail& m) override {
+        auto s = m_c.prepare("UPDATE mail_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, "
+                             "failed_at = ? WHERE id = ?");
+        s.bind(1, m.attempts).bind(2, m.nextAttemptAt).bind(3, m.lastError).bind(4, m.failedAt).bind(5, m.id);
+        s.run();
+    }
+
+    void deleteOutboxMail(std::int64_t id) override {
+        auto s = m_c.prepare("DELETE FROM mail_outbox WHERE id = ?");
+        s.bind(1, id);
+        s.run();
     }
 
     void publishAfterCommit(Event e) override { m_events.push_back(std::move(e)); }

@@ -55,6 +55,31 @@ struct AuditEntry {
     std::string subject;       // what it acted on (a customer_session_id)
 };
 
+// --- Reply mail (issue 21, mail21): e-mail of agent replies the shopper has not read ----------
+// Per conversation with a reply address: whether an unread agent reply may wait for a mail, and
+// what the mails so far covered. pendingSince: from when the delay counts (null: nothing to look at).
+struct ReplyMailWatch {
+    std::string conversationId;
+    std::optional<std::string> pendingSince;
+    std::int64_t mailedSeq = 0;            // the newest seq a mail has covered
+    std::optional<std::string> lastMailAt; // when the last mail was queued
+};
+// One mail in the durable outbox. Deleted once the SMTP server has taken it; one that failed
+// kMaxAttempts times stays with failedAt and its last error.
+struct OutboxMail {
+    std::int64_t id = 0;
+    std::string conversationId;
+    std::string recipient;
+    std::string subject;
+    std::string body;
+    std::int64_t lastSeq = 0; // the newest message it carries
+    std::string createdAt;
+    int attempts = 0;
+    std::optional<std::string> nextAttemptAt; // null once given up
+    std::optional<std::string> lastError;
+    std::optional<std::string> failedAt;
+};
+
 // An agent as stored: the contract's Agent plus what only the server sees.
 struct AgentRecord {
     protocol::Agent agent;
@@ -133,6 +158,15 @@ public:
     virtual ReportFigures reportFigures(const std::vector<ReportDayWindow>& days, bool withAgents) = 0;
     virtual std::vector<std::string> erasedCustomerSessions() = 0;
     virtual std::vector<AuditEntry> auditLog(int limit) = 0; // newest first
+    // --- Reply mail (issue 21, mail21) ----------------------------------------------------------
+    virtual std::optional<ReplyMailWatch> replyMailWatch(const std::string& conversationId) = 0;
+    // Watches whose pendingSince is at or before cutoff, oldest first, at most limit.
+    virtual std::vector<ReplyMailWatch> dueReplyMailWatches(const std::string& cutoff, int limit) = 0;
+    // Outbox mails not given up whose next attempt is at or before now, oldest first, at most limit.
+    virtual std::vector<OutboxMail> dueOutboxMails(const std::string& now, int limit) = 0;
+    // The earliest next attempt of any mail not given up (the sender sleeps until then).
+    virtual std::optional<std::string> nextOutboxAttemptAt() = 0;
+    virtual std::vector<OutboxMail> outboxMailsOf(const std::string& conversationId) = 0;
 };
 
 class WriteTx : public virtual ReadTx {
@@ -183,6 +217,14 @@ public:
     // the session as erased. Returns how many conversations it touched.
     virtual int eraseCustomerSession(const std::string& sessionId, const std::string& now) = 0;
     virtual void insertAuditEntry(const AuditEntry& e) = 0;
+    // --- Reply mail (issue 21, mail21) ----------------------------------------------------------
+    // Marks the conversation as possibly owing a mail from `since` on; an earlier mark stays.
+    virtual void watchReplyMail(const std::string& conversationId, const std::string& since) = 0;
+    virtual void putReplyMailWatch(const ReplyMailWatch& w) = 0;    // insert or replace
+    virtual std::int64_t insertOutboxMail(const OutboxMail& m) = 0; // returns its id
+    // Attempts, next attempt, last error and failedAt of an outbox mail.
+    virtual void updateOutboxMail(const OutboxMail& m) = 0;
+    virtual void deleteOutboxMail(std::int64_t id) = 0; // the SMTP server took it
 
     // Published to the EventSink after this job's transaction commits; dropped if it rolls back.
     virtual void publishAfterCommit(Event e) = 0;

@@ -173,6 +173,32 @@ CREATE TABLE server_secrets (
 -- index already defers most of its work (fastupdate: new entries go to a pending list merged in
 -- bulk), so nothing changes here.
 SELECT 1;
+)sql",
+                                                             R"sql(
+-- step 10: reply mail (issue 21), as SQLite's step 10: what mails owe each shopper with a reply
+-- address, and the durable outbox the sender thread works through.
+CREATE TABLE reply_mail_watch (
+  conversation_id TEXT COLLATE "C" PRIMARY KEY REFERENCES conversations (id),
+  pending_since   TEXT COLLATE "C",
+  mailed_seq      BIGINT NOT NULL DEFAULT 0,
+  last_mail_at    TEXT COLLATE "C"
+);
+CREATE INDEX reply_mail_watch_due ON reply_mail_watch (pending_since) WHERE pending_since IS NOT NULL;
+CREATE TABLE mail_outbox (
+  id              BIGSERIAL PRIMARY KEY,
+  conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations (id),
+  recipient       TEXT NOT NULL,
+  subject         TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  last_seq        BIGINT NOT NULL,
+  created_at      TEXT COLLATE "C" NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT COLLATE "C",
+  last_error      TEXT,
+  failed_at       TEXT COLLATE "C"
+);
+CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX mail_outbox_by_conversation ON mail_outbox (conversation_id);
 )sql"};
 
 } // namespace

@@ -496,7 +496,57 @@ public:
         });
     }
 
+    // --- Reply mail (issue 21): as SqliteTx ---------------------------------------------------------
+    std::optional<ReplyMailWatch> replyMailWatch(const std::string& conversationId) override {
+        auto r = m_c.query("SELECT conversation_id, pending_since, mailed_seq, last_mail_at "
+                           "FROM reply_mail_watch WHERE conversation_id = $1",
+                           {conversationId});
+        if (r.rows() == 0)
+            return std::nullopt;
+        return watchFrom(Row(r, 0));
+    }
+
+    std::vector<ReplyMailWatch> dueReplyMailWatches(const std::string& cutoff, int limit) override {
+        auto r = m_c.query("SELECT conversation_id, pending_since, mailed_seq, last_mail_at "
+                           "FROM reply_mail_watch WHERE pending_since IS NOT NULL AND pending_since <= $1 "
+                           "ORDER BY pending_since LIMIT $2",
+                           {cutoff, limit});
+        return all<ReplyMailWatch>(r, watchFrom);
+    }
+
+    std::vector<OutboxMail> dueOutboxMails(const std::string& now, int limit) override {
+        auto r = m_c.query(std::string("SELECT ") + kOutboxColumns +
+                               " FROM mail_outbox WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 "
+                               "ORDER BY next_attempt_at, id LIMIT $2",
+                           {now, limit});
+        return all<OutboxMail>(r, outboxMailFrom);
+    }
+
+    std::optional<std::string> nextOutboxAttemptAt() override {
+        auto r = m_c.query("SELECT MIN(next_attempt_at) FROM mail_outbox WHERE next_attempt_at IS NOT NULL");
+        return r.rows() > 0 ? r.optText(0, 0) : std::nullopt;
+    }
+
+    std::vector<OutboxMail> outboxMailsOf(const std::string& conversationId) override {
+        auto r = m_c.query(std::string("SELECT ") + kOutboxColumns +
+                               " FROM mail_outbox WHERE conversation_id = $1 ORDER BY id",
+                           {conversationId});
+        return all<OutboxMail>(r, outboxMailFrom);
+    }
+
 protected:
+    static constexpr const char* kOutboxColumns =
+        "id, conversation_id, recipient, subject, body, last_seq, created_at, attempts, next_attempt_at, "
+        "last_error, failed_at";
+    static ReplyMailWatch watchFrom(const Row& s) {
+        return ReplyMailWatch{s.text(0), s.optText(1), s.int64(2), s.optText(3)};
+    }
+    static OutboxMail outboxMailFrom(const Row& s) {
+        return OutboxMail{s.int64(0),   s.text(1),    s.text(2),    s.text(3),
+                          s.text(4),    s.int64(5),   s.text(6),    static_cast<int>(s.int64(7)),
+                          s.optText(8), s.optText(9), s.optText(10)};
+    }
+
     static protocol::CannedReply cannedFrom(const Row& s) {
         return protocol::CannedReply{s.text(0), s.text(1), s.text(2), s.text(3)};
     }
@@ -636,6 +686,13 @@ public:
         m_c.query("UPDATE conversations SET context = '{}', contact_email = NULL, contact_name = NULL, "
                   "rating_comment = NULL WHERE customer_session_id = $1",
                   {sessionId});
+        // Reply mail: the outbox holds the shopper's address and copies of the messages.
+        m_c.query("DELETE FROM mail_outbox WHERE conversation_id IN "
+                  "(SELECT id FROM conversations WHERE customer_session_id = $1)",
+                  {sessionId});
+        m_c.query("DELETE FROM reply_mail_watch WHERE conversation_id IN "
+                  "(SELECT id FROM conversations WHERE customer_session_id = $1)",
+                  {sessionId});
         m_c.query("INSERT INTO erased_customer_sessions (session_id, erased_at) VALUES ($1, $2) "
                   "ON CONFLICT DO NOTHING",
                   {sessionId, now});
@@ -688,6 +745,39 @@ public:
             {seq, conversationId});
         return r.affected() > 0;
     }
+
+    // --- Reply mail (issue 21): as SqliteTx ---------------------------------------------------------
+    void watchReplyMail(const std::string& conversationId, const std::string& since) override {
+        m_c.query("INSERT INTO reply_mail_watch (conversation_id, pending_since) VALUES ($1, $2) "
+                  "ON CONFLICT (conversation_id) DO UPDATE SET pending_since = "
+                  "COALESCE(reply_mail_watch.pending_since, EXCLUDED.pending_since)",
+                  {conversationId, since});
+    }
+
+    void putReplyMailWatch(const ReplyMailWatch& w) override {
+        m_c.query("INSERT INTO reply_mail_watch (conversation_id, pending_since, mailed_seq, last_mail_at) "
+                  "VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id) DO UPDATE SET "
+                  "pending_since = EXCLUDED.pending_since, mailed_seq = EXCLUDED.mailed_seq, "
+                  "last_mail_at = EXCLUDED.last_mail_at",
+                  {w.conversationId, w.pendingSince, w.mailedSeq, w.lastMailAt});
+    }
+
+    std::int64_t insertOutboxMail(const OutboxMail& m) override {
+        auto r = m_c.query("INSERT INTO mail_outbox (conversation_id, recipient, subject, body, last_seq, "
+                           "created_at, attempts, next_attempt_at, last_error, failed_at) "
+                           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                           {m.conversationId, m.recipient, m.subject, m.body, m.lastSeq, m.createdAt, m.attempts,
+                            m.nextAttemptAt, m.lastError, m.failedAt});
+        return r.int64(0, 0);
+    }
+
+    void updateOutboxMail(const OutboxMail& m) override {
+        m_c.query("UPDATE mail_outbox SET attempts = $1, next_attempt_at = $2, last_error = $3, failed_at = $4 "
+                  "WHERE id = $5",
+                  {m.attempts, m.nextAttemptAt, m.lastError, m.failedAt, m.id});
+    }
+
+    void deleteOutboxMail(std::int64_t id) override { m_c.query("DELETE FROM mail_outbox WHERE id = $1", {id}); }
 
     void publishAfterCommit(Event e) override { m_events.push_back(std::move(e)); }
 
