@@ -73,6 +73,14 @@ public:
     // Queues the reply (see Outbox): sent in order, retried until it is sent. Its client_msg_id.
     QString sendMessage(const QString& conversationId, const QString& text);
     void closeConversation(const QString& conversationId);
+    // Issue 19 "Agents at work".
+    // The agent has seen a conversation of its own up to seq: posted once per new high mark.
+    void markRead(const QString& conversationId, qint64 seq);
+    // Hands a chat of mine to another agent (toAgentId empty: back to the queue); note, when not
+    // empty, becomes an internal note. done hears the server's refusal, if any (nullopt: done).
+    void transfer(const QString& conversationId, const QString& toAgentId, const QString& note,
+                  std::function<void(const std::optional<ApiError>&)> done = {});
+
     // Takes closed and no-longer-mine chats off my list.
     int clearFinishedConversations() { return m_mine.removeFinished(); }
 
@@ -132,6 +140,7 @@ private:
     QSet<QString> m_rechecking;
     // Shopper messages of my chats already considered for an announcement, per conversation.
     QHash<QString, QSet<qint64>> m_considered;
+    QHash<QString, qint64> m_readPosted; // issue 19: the highest read mark sent per conversation
     QSet<QString> m_assignedHere; // became mine while signed in (not in the first snapshot)
     protocol::Agent m_me;
     QString m_current;
