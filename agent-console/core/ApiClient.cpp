@@ -318,8 +318,7 @@ void ApiClient::transfer(const QString& conversationId, const QString& toAgentId
 
 void ApiClient::canned(const QString& query, Callback<std::vector<proto::CannedReply>> done) {
     call<std::vector<proto::CannedReply>>(
-        "GET",
-        QStringLiteral("/api/v1/canned?q=") + QString::fromLatin1(QUrl::toPercentEncoding(query)),
+        "GET", QStringLiteral("/api/v1/canned?q=") + QString::fromLatin1(QUrl::toPercentEncoding(query)),
         std::nullopt, [](const json& b) { return listOf<proto::CannedReply>(b, "canned"); }, std::move(done));
 }
 
@@ -350,8 +349,8 @@ void ApiClient::search(const QString& query, int limit, Callback<std::vector<Sea
         [](const json& b) {
             std::vector<SearchHit> hits;
             for (const json& r : b.at("results"))
-                hits.push_back({r.at("conversation").get<proto::Conversation>(),
-                                r.at("message").get<proto::Message>()});
+                hits.push_back(
+                    {r.at("conversation").get<proto::Conversation>(), r.at("message").get<proto::Message>()});
             return hits;
         },
         std::move(done));

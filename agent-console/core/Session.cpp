@@ -44,8 +44,8 @@ Session::Session(QObject* parent)
                 auto it = m_conversations.find(id);
                 if (it == m_conversations.end())
                     return;
-                std::int64_t& mark = reader == QLatin1String("customer") ? it->customerLastReadSeq
-                                                                         : it->agentLastReadSeq;
+                std::int64_t& mark =
+                    reader == QLatin1String("customer") ? it->customerLastReadSeq : it->agentLastReadSeq;
                 if (seq <= mark)
                     return;
                 mark = seq;
@@ -507,7 +507,7 @@ void Session::markRead(const QString& conversationId, qint64 seq) {
             return;
         if (!r.ok()) {
             m_readPosted.remove(conversationId); // try again with the next message
-            return;               // a read mark is not worth an error line: the next one carries it
+            return; // a read mark is not worth an error line: the next one carries it
         }
         auto it = m_conversations.find(conversationId);
         if (it != m_conversations.end())

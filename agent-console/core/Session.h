@@ -141,7 +141,7 @@ private:
     // Shopper messages of my chats already considered for an announcement, per conversation.
     QHash<QString, QSet<qint64>> m_considered;
     QHash<QString, qint64> m_readPosted; // issue 19: the highest read mark sent per conversation
-    QSet<QString> m_assignedHere; // became mine while signed in (not in the first snapshot)
+    QSet<QString> m_assignedHere;        // became mine while signed in (not in the first snapshot)
     protocol::Agent m_me;
     QString m_current;
     QUrl m_wsOverride;

@@ -111,7 +111,8 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
     // Issue 19: hand the chat to another agent or back to the queue.
     m_transfer = new QPushButton(QStringLiteral("&Transfer\u2026"));
     m_transfer->setObjectName(QStringLiteral("transferButton"));
-    m_transfer->setToolTip(QStringLiteral("Hand this chat to another agent or back to the queue (Ctrl+Shift+T)"));
+    m_transfer->setToolTip(
+        QStringLiteral("Hand this chat to another agent or back to the queue (Ctrl+Shift+T)"));
     connect(m_transfer, &QPushButton::clicked, this, &ConversationView::requestTransfer);
 
     auto* header = new QHBoxLayout;
@@ -549,7 +550,9 @@ void ConversationView::renderAll() {
     renderPending();
     updateSeen(); // issue 19
     bar->setValue(atBottom ? bar->maximum() : oldValue);
-    applyScrollTarget(); // issue 19
+    if (m_scrollTarget == 0 && m_shownSeq > 0)
+        m_scrollTarget = m_shownSeq; // issue 19: drawn anew, the message asked for stays in view
+    applyScrollTarget();
     markReadIfSeen();
 }
 

@@ -126,7 +126,7 @@ private:
     PastChatsPanel* m_pastChats = nullptr;
     CannedCompleter* m_canned = nullptr;
     QHash<qint64, QPointer<QTextTable>> m_tables; // the drawn messages by seq
-    QPointer<QTextTable> m_seenTable;              // the message carrying "Seen"
+    QPointer<QTextTable> m_seenTable;             // the message carrying "Seen"
     qint64 m_seenSeq = 0;
     qint64 m_scrollTarget = 0; // showMessage() waiting for its message
     qint64 m_shownSeq = 0;

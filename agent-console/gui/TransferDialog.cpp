@@ -47,6 +47,10 @@ TransferDialog::TransferDialog(Session* session, const QString& conversationId, 
     connect(m_buttons, &QDialogButtonBox::accepted, this, &TransferDialog::submit);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_targets, &QListWidget::itemDoubleClicked, this, &TransferDialog::submit);
+    connect(m_targets, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
+        if (!m_filling && item)
+            m_chosen = item->data(Qt::UserRole).toString();
+    });
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(intro);
@@ -59,32 +63,48 @@ TransferDialog::TransferDialog(Session* session, const QString& conversationId, 
 
     fillAgents();
     // Presence and load change while the dialog is open: the list follows (keeping the choice).
-    connect(m_session->teamModel(), &QAbstractItemModel::modelReset, this, &TransferDialog::fillAgents);
-    connect(m_session->teamModel(), &QAbstractItemModel::dataChanged, this, &TransferDialog::fillAgents);
+    // (An agent's update is a row removed and inserted again: the pick is kept in m_chosen.)
+    QAbstractItemModel* team = m_session->teamModel();
+    connect(team, &QAbstractItemModel::modelReset, this, &TransferDialog::fillAgents);
+    connect(team, &QAbstractItemModel::layoutChanged, this, &TransferDialog::fillAgents);
+    connect(team, &QAbstractItemModel::dataChanged, this, &TransferDialog::fillAgents);
+    connect(team, &QAbstractItemModel::rowsInserted, this, &TransferDialog::fillAgents);
+    connect(team, &QAbstractItemModel::rowsRemoved, this, &TransferDialog::fillAgents);
 }
 
 void TransferDialog::fillAgents() {
-    const QString chosen =
-        m_targets->currentItem() ? m_targets->currentItem()->data(Qt::UserRole).toString() : QString();
+    const QString chosen = m_chosen;
+    m_filling = true;
     m_targets->clear();
     auto* queue = new QListWidgetItem(QStringLiteral("Back to the queue"));
     queue->setData(Qt::UserRole, QString());
     queue->setToolTip(QStringLiteral("The next free agent gets it (not you)"));
     m_targets->addItem(queue);
     m_targets->setCurrentItem(queue);
+    bool chosenListed = chosen.isEmpty();
     for (const proto::Agent& a : m_session->teamModel()->agents()) {
-        if (a.id == m_session->me().id || a.disabled || a.presence != proto::Presence::Online ||
-            a.activeChats >= a.maxActiveChats)
+        const bool available =
+            a.presence == proto::Presence::Online && !a.disabled && a.activeChats < a.maxActiveChats;
+        // The agent picked before the list changed stays picked (marked): never silently switch
+        // the choice to someone else or to the queue. The server has the last word (409).
+        if (a.id == m_session->me().id || (!available && qs(a.id) != chosen))
             continue;
-        auto* item = new QListWidgetItem(QStringLiteral("%1 (%2 of %3 chats)")
-                                             .arg(qs(a.displayName))
-                                             .arg(a.activeChats)
-                                             .arg(a.maxActiveChats));
+        auto* item =
+            new QListWidgetItem(available ? QStringLiteral("%1 (%2 of %3 chats)")
+                                                .arg(qs(a.displayName))
+                                                .arg(a.activeChats)
+                                                .arg(a.maxActiveChats)
+                                          : QStringLiteral("%1 (not available now)").arg(qs(a.displayName)));
         item->setData(Qt::UserRole, qs(a.id));
         m_targets->addItem(item);
-        if (qs(a.id) == chosen)
+        if (qs(a.id) == chosen) {
             m_targets->setCurrentItem(item);
+            chosenListed = true;
+        }
     }
+    if (!chosenListed)
+        m_targets->setCurrentItem(nullptr);
+    m_filling = false;
 }
 
 void TransferDialog::submit() {

@@ -31,6 +31,8 @@ private:
     QPlainTextEdit* m_note;
     QLabel* m_error;
     QDialogButtonBox* m_buttons;
+    QString m_chosen; // the agent picked ("" : the queue), kept while the list is refilled
+    bool m_filling = false;
 };
 
 } // namespace parley::console::gui
