@@ -8,6 +8,8 @@
 #include <QPlainTextEdit>
 #include <QTextCursor>
 
+#include <algorithm>
+
 namespace proto = parley::protocol;
 
 namespace parley::console::gui {
@@ -19,7 +21,6 @@ CannedCompleter::CannedCompleter(Session* session, QPlainTextEdit* composer, QOb
     m_list = new QListWidget;
     m_list->setObjectName(QStringLiteral("cannedList"));
     m_list->setFocusPolicy(Qt::NoFocus); // the agent keeps typing in the composer
-    m_list->setMaximumHeight(120);
     m_list->setToolTip(QStringLiteral("Canned replies: Enter or Tab inserts, Esc closes"));
     m_list->hide();
     connect(m_list, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
@@ -61,6 +62,7 @@ void CannedCompleter::query() {
                     QStringLiteral("Canned replies are not available: %1").arg(r.error->describe()));
                 item->setFlags(Qt::NoItemFlags);
                 m_list->addItem(item);
+                m_list->setFixedHeight(m_list->sizeHintForRow(0) + 2 * m_list->frameWidth());
                 m_list->show();
             } else {
                 m_list->hide();
@@ -75,6 +77,9 @@ void CannedCompleter::query() {
             m_list->addItem(item);
         }
         m_list->setCurrentRow(0);
+        // As tall as its rows (up to five): the transcript keeps the room.
+        m_list->setFixedHeight(m_list->sizeHintForRow(0) * std::min(m_list->count(), 5) +
+                               2 * m_list->frameWidth());
         m_list->show();
     });
 }

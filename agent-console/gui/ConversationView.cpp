@@ -778,7 +778,10 @@ void ConversationView::applyScrollTarget() {
     QTextCursor c = table->cellAt(0, 0).firstCursorPosition();
     c.setPosition(table->cellAt(0, 0).lastCursorPosition().position(), QTextCursor::KeepAnchor);
     m_transcript->setTextCursor(c);
-    m_transcript->ensureCursorVisible();
+    // In the upper third of the view with its header, not cut off at an edge.
+    QScrollBar* bar = m_transcript->verticalScrollBar();
+    const QRect at = m_transcript->cursorRect(QTextCursor(table->firstCursorPosition()));
+    bar->setValue(bar->value() + at.top() - m_transcript->viewport()->height() / 3);
     m_shownSeq = m_scrollTarget;
     m_scrollTarget = 0;
 }

@@ -14,6 +14,7 @@
 #include <QScrollBar>
 #include <QTextBrowser>
 #include <QTextTable>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace parley::console::gui {
@@ -37,7 +38,7 @@ NotesPanel::NotesPanel(Session* session, QWidget* parent)
 
     m_input = new QLineEdit;
     m_input->setObjectName(QStringLiteral("noteInput"));
-    m_input->setPlaceholderText(QStringLiteral("Note for agents (not sent to the shopper)"));
+    m_input->setPlaceholderText(QStringLiteral("Add a note for agents\u2026"));
     m_input->setMaxLength(4000);
     connect(m_input, &QLineEdit::returnPressed, this, &NotesPanel::add);
     m_add = new QPushButton(QStringLiteral("Add note"));
@@ -49,13 +50,14 @@ NotesPanel::NotesPanel(Session* session, QWidget* parent)
     setToneText(m_error, theme::Tone::Error);
     m_error->hide();
 
-    auto* row = new QHBoxLayout;
-    row->addWidget(m_input, 1);
+    auto* row = new QHBoxLayout; // the panel is narrow: the field gets the whole width
+    row->addStretch(1);
     row->addWidget(m_add);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 8, 0, 0);
     layout->addWidget(heading);
     layout->addWidget(m_view, 1);
+    layout->addWidget(m_input);
     layout->addLayout(row);
     layout->addWidget(m_error);
 
@@ -150,8 +152,8 @@ void NotesPanel::render() {
 }
 
 void NotesPanel::changeEvent(QEvent* event) {
-    if (event->type() == QEvent::PaletteChange)
-        render();
+    if (event->type() == QEvent::PaletteChange) // after the view has its new palette too
+        QTimer::singleShot(0, this, [this] { render(); });
     QWidget::changeEvent(event);
 }
 

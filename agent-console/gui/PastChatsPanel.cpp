@@ -24,6 +24,8 @@ PastChatsPanel::PastChatsPanel(Session* session, QWidget* parent)
     m_list = new QListWidget;
     m_list->setObjectName(QStringLiteral("pastChatsList"));
     m_list->setMaximumHeight(110);
+    m_list->setWordWrap(true);
+    m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_list->setToolTip(QStringLiteral("This shopper's other conversations: double-click to read one"));
     connect(m_list, &QListWidget::itemActivated, this,
             [this](QListWidgetItem* item) { emit openRequested(item->data(Qt::UserRole).toString()); });
@@ -92,7 +94,6 @@ void PastChatsPanel::load() {
                                                                     QLocale::ShortFormat),
                                                  status));
                 item->setData(Qt::UserRole, qs(other.id));
-                item->setToolTip(qs(other.id));
                 m_list->addItem(item);
             }
             m_list->setVisible(m_list->count() > 0);

@@ -17,7 +17,9 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QStyle>
+#include <QTextBlock>
 #include <QTextBrowser>
+#include <QTextTable>
 
 using namespace parley::test;
 using namespace parley::test::console;
@@ -36,6 +38,14 @@ private:
     std::unique_ptr<MainWindow> m_window;
 
     QWidget* w() { return m_window.get(); }
+    // The background of the first note card: its tint must follow the palette.
+    static QColor noteCard(NotesPanel* panel) {
+        auto* view = find<QTextBrowser>(panel, "notesView");
+        for (QTextBlock b = view->document()->begin(); b.isValid(); b = b.next())
+            if (QTextTable* table = QTextCursor(b).currentTable())
+                return table->format().background().color();
+        return {};
+    }
 
     // A customer's chat that became admin's, open in the window.
     Customer myOpenChat() {
@@ -50,6 +60,7 @@ private:
 private slots:
     void initTestCase() {
         isolateSettings(m_settingsDir);
+        QApplication::setStyle(QStringLiteral("Fusion"));
         QVERIFY(startServerAsAdmin());
         m_adminId = agentIdOf(*m_http, m_adminToken, "admin");
         m_carolId = createAgent(*m_http, m_adminToken, "carol", "Carol Chen", 4);
@@ -115,13 +126,19 @@ private slots:
         m_window->showConversation(qs(c.conversationId));
         QTRY_COMPARE_WITH_TIMEOUT(panel->model()->rowCount(), 2, 10000);
 
+        // A light yellow card on a light palette, a dark one on a dark palette: never a message bubble.
+        QVERIFY(noteCard(panel).isValid());
+        QVERIFY2(noteCard(panel).lightness() > 170, qPrintable(noteCard(panel).name()));
+        QVERIFY(noteCard(panel).hue() >= 30 && noteCard(panel).hue() <= 65); // yellow-ish
         QVERIFY(saveScreenshot(m_window->conversationView()->shopperPanel(),
                                QStringLiteral("console-notes-light.png")));
+        const QPalette light = QApplication::palette();
         QApplication::setPalette(darkPalette());
-        QTRY_VERIFY(panel->notesText().contains(QLatin1String("Internal note")));
+        QTRY_VERIFY2(noteCard(panel).lightness() < 100, qPrintable(noteCard(panel).name()));
+        QVERIFY(noteCard(panel).hue() >= 30 && noteCard(panel).hue() <= 65);
         QVERIFY(saveScreenshot(m_window->conversationView()->shopperPanel(),
                                QStringLiteral("console-notes-dark.png")));
-        QApplication::setPalette(QApplication::style()->standardPalette());
+        QApplication::setPalette(light);
     }
 
     void transferToAnAgentAndBackToTheQueue() {

@@ -38,6 +38,7 @@ private:
 private slots:
     void initTestCase() {
         isolateSettings(m_settingsDir);
+        QApplication::setStyle(QStringLiteral("Fusion"));
         QVERIFY(startServerAsAdmin());
         m_adminId = agentIdOf(*m_http, m_adminToken, "admin");
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));
