@@ -9,6 +9,7 @@ build_pkgs=(build-essential cmake pkg-config ninja-build git
   libstemmer-dev libutf8proc-dev  # the FAQ bot: Snowball stemmers, Unicode folding
   libhowardhinnant-date-dev tzdata  # business hours in IANA time zones (date/tz.h, system tzdata)
   qt6-base-dev qt6-websockets-dev qt6-multimedia-dev libgl-dev
+  qt6-charts-dev libqt6opengl6-dev  # the console's reports (Qt Charts, whose CMake config needs Qt6OpenGL)
   libqt6svg6   # the SVG image/icon plugins: the console's window and tray icon
   dpkg-dev file)  # cpack's .deb dependency scan (installers/build-packages.sh)
 test_pkgs=(chromium nodejs npm lintian xauth xvfb curl procps

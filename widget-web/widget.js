@@ -27,6 +27,10 @@
   const load = () => { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch { return {}; } };
   const store = load();
   const save = () => { try { localStorage.setItem(KEY, JSON.stringify(store)); } catch { /* private mode */ } };
+  // Whether the panel is open, per tab: it stays open across this tab's page loads.
+  const OPEN_KEY = KEY + ':open';
+  const wasOpen = () => { try { return sessionStorage.getItem(OPEN_KEY) === '1'; } catch { return false; } };
+  const keepOpen = (v) => { try { if (v) sessionStorage.setItem(OPEN_KEY, '1'); else sessionStorage.removeItem(OPEN_KEY); } catch { /* private mode */ } };
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
     : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
       (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
@@ -77,7 +81,7 @@
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
 .root{--pa:#4f46e5;--fg:#1f2330;--mu:#5b6170;--bd:#e2e4ea;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}
-button,textarea{font:inherit;color:inherit;margin:0}
+button,textarea,input{font:inherit;color:inherit;margin:0}
 button{cursor:pointer}
 :focus-visible{outline:2px solid var(--pa);outline-offset:2px}
 .launcher{position:fixed;right:20px;bottom:20px;width:58px;height:58px;border:0;border-radius:50%;background:var(--pa);color:#fff;display:flex;align-items:center;justify-content:center;box-shadow:0 6px 20px rgba(20,20,50,.28);transition:transform .15s}
@@ -90,7 +94,7 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .ttl{flex:1;display:flex;flex-direction:column;min-width:0}
 .ttl strong{font-size:16px}
 .sub{font-size:12.5px;opacity:.9;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.x{width:34px;height:34px;border:0;border-radius:8px;background:transparent;color:#fff;font-size:24px;line-height:1}
+.x{width:44px;height:44px;border:0;border-radius:8px;background:transparent;color:#fff;font-size:24px;line-height:1}
 .x:hover{background:rgba(255,255,255,.18)}
 .x:focus-visible{outline-color:#fff}
 .state{padding:8px 14px;background:#eef0ff;color:#2c2f7a;font-size:13px;border-bottom:1px solid var(--bd)}
@@ -112,18 +116,39 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .typing{padding:2px 16px 6px;font-size:12.5px;color:var(--mu);font-style:italic;background:#f7f7fa}
 .sys{align-self:center;max-width:92%;text-align:center;font-size:12.5px;color:var(--mu);background:#eceef3;border-radius:10px;padding:6px 12px}
 .sugg{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}
-.quick{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 4px;border-top:1px solid var(--bd);max-height:140px;overflow-y:auto}
+.quick{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 4px;border-top:1px solid var(--bd)}
 .chip{border:1px solid var(--pa);background:#fff;color:var(--pa);border-radius:16px;padding:4px 10px;font-size:12.5px;text-align:left}
 .m:not(:last-child) .sugg{display:none}
-.quick:not(.all) .extra{display:none}
+.quick:not(.all) .extra,.quick.all .more,.quick:not(.all) .qhead{display:none}
 .chip.more{border-style:dashed}
+.browse .log,.browse .away,.browse .typing{display:none}
+.quick.all{flex:1;flex-direction:column;flex-wrap:nowrap;overflow-y:auto;min-height:0;padding-bottom:10px}
+.quick.all>*{flex-shrink:0}
+.quick.all .chip{border-radius:10px;padding:8px 12px;font-size:14px}
+.qhead{display:flex;align-items:center;justify-content:space-between;font-size:12.5px;color:var(--mu);min-height:44px;position:sticky;top:-8px;background:#fff;z-index:1}
+.tm{font-size:11px;color:var(--mu);margin:2px 4px 0}
+.foot{display:flex;gap:6px;align-items:baseline}
+.foot .meta{margin-left:0}
+.away{padding:10px 14px;background:#fff8e6;color:#5c3b00;font-size:13px;border-bottom:1px solid #f3dfae;display:flex;flex-direction:column;gap:6px}
+.away p{margin:0}
+.mailf{display:flex;gap:6px}
+.mailf input{flex:1;min-width:0;border:1px solid #c9ccd6;border-radius:8px;padding:6px 9px;background:#fff;font-size:16px;height:38px}
+.mailf button{border:0;border-radius:8px;background:var(--pa);color:#fff;padding:0 12px;font-weight:600;height:38px}
+.err{color:#b42318}
+.rate{display:flex;flex-direction:column;align-items:center;gap:6px;width:100%}
+.rate p{margin:0}
+.stars{display:flex;gap:2px}
+.star{border:0;background:none;font-size:28px;line-height:1;width:44px;height:44px;color:#c3c6d0;padding:0}
+.star[aria-pressed=true],.stars:not([data-done]):hover .star{color:#f5a524}
+.stars:not([data-done]) .star:hover~.star{color:#c3c6d0}
+.rate input{width:100%;height:44px;border:1px solid #c9ccd6;border-radius:8px;padding:6px 10px;background:#fff;font-size:16px}
 .panel:focus{outline:none}
 .quick[hidden]+.talkrow{border-top:1px solid var(--bd);padding-top:8px}
 .talkrow{display:flex;align-items:center;justify-content:flex-end;gap:8px;padding:4px 12px 8px;font-size:12.5px;color:var(--mu)}
 .chip:hover{background:#f0f0ff}
 .talk{border:0;background:var(--fg);color:#fff;border-radius:16px;padding:6px 13px;font-size:13px;font-weight:600}
 .composer{display:flex;gap:8px;align-items:flex-end;padding:10px 12px;border-top:1px solid var(--bd)}
-textarea{flex:1;resize:none;border:1px solid #c9ccd6;border-radius:10px;padding:8px 10px;min-height:38px;max-height:120px;background:#fff;line-height:1.4}
+textarea{flex:1;resize:none;border:1px solid #c9ccd6;border-radius:10px;padding:8px 10px;min-height:40px;max-height:120px;background:#fff;line-height:1.4;font-size:16px}
 textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,70,229,.25)}
 .send{border:0;border-radius:10px;background:var(--pa);color:#fff;padding:0 16px;height:38px;font-weight:600}
 .send:disabled{opacity:.5;cursor:not-allowed}
@@ -135,6 +160,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
 .ended p{margin:0;color:var(--mu)}
 .ended .talk{background:var(--pa);padding:9px 18px;font-size:14px}
 @media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0;border:0}.open .launcher{display:none}}
+@media (max-width:480px),(pointer:coarse){.chip,.talk,.send,.mailf button,.mailf input{min-height:44px}.chip{padding:8px 12px;font-size:14px}.composer textarea{min-height:44px}.link.retry{min-height:44px;padding:0 6px}}
 @media (prefers-reduced-motion:reduce){.launcher{transition:none}}
 `;
 
@@ -167,10 +193,26 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const sendBtn = h('button', { type: 'submit', class: 'send' }, 'Send');
   const composer = h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); submit(); } }, input, sendBtn);
   const newBtn = h('button', { type: 'button', class: 'talk', onclick: () => newConversation() }, 'Start a new conversation');
-  const ended = h('div', { class: 'ended', hidden: true }, h('p', null, 'This conversation has ended. Thanks for chatting with us!'), newBtn);
+  // Outside business hours or with nobody online: when we are back, and a reply address (v1.1).
+  const awayText = h('p', { class: 'awaytxt' });
+  const mailInput = h('input', { type: 'email', required: true, autocomplete: 'email', maxlength: '254', placeholder: 'you@example.com', 'aria-label': 'Your e-mail address' });
+  const mailBtn = h('button', { type: 'submit' }, 'Send');
+  const mailForm = h('form', { class: 'mailf', onsubmit: (e) => { e.preventDefault(); saveContact(); } }, mailInput, mailBtn);
+  const mailErr = h('p', { class: 'err', role: 'alert', hidden: true });
+  const mailDone = h('p', { class: 'maildone', hidden: true });
+  const away = h('div', { class: 'away', hidden: true }, awayText, mailForm, mailErr, mailDone);
+  // After the chat: one tap on a star rates it (with the comment, if one was typed first).
+  const rateTitle = h('p', { class: 'ratettl' }, 'How did we do?');
+  const rateNote = h('input', { type: 'text', maxlength: '2000', placeholder: 'Anything to tell us? (optional)', 'aria-label': 'Comment (optional)' });
+  const stars = h('div', { class: 'stars', role: 'group', 'aria-label': 'Rate this chat: tap a star' },
+    ...[1, 2, 3, 4, 5].map((n) => h('button', { type: 'button', class: 'star', 'data-score': n, 'aria-pressed': 'false',
+      'aria-label': `${n} of 5 stars`, title: `${n} of 5`, onclick: () => rate(n) }, '\u2605')));
+  const rateErr = h('p', { class: 'err', role: 'alert', hidden: true });
+  const rateBox = h('div', { class: 'rate' }, rateTitle, rateNote, stars, rateErr);
+  const ended = h('div', { class: 'ended', hidden: true }, h('p', null, 'This conversation has ended.'), rateBox, newBtn);
   const panel = h('section', { class: 'panel', id: 'parley-panel', role: 'dialog', 'aria-label': TITLE + ' chat', tabindex: '-1', hidden: true },
     h('header', null, h('div', { class: 'ttl' }, h('strong', null, TITLE), sub), closeBtn),
-    state, log, typingEl, banner, quick, talkRow, composer, ended);
+    state, away, log, typingEl, banner, quick, talkRow, composer, ended);
   root.append(panel, launcher);
   shadow.append(style, root);
 
@@ -188,6 +230,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
 
   let faq = [];
   let isOpen = false, unread = 0, handing = false, starting = null, rateUntil = 0;
+  let hours = null, cfgLoad = null, editingMail = false, rating = false, quietOpen = false; // hours: widget/config's open_now, next_open_at, agents_online
   let ws = null, wsReady = false, wsTries = 0, wsTimer = 0, wsUrl = ds.parleyWs || '', pollTimer = 0, ticks = 0;
 
   const phase = () => !conv ? 'none' : conv.status === 'closed' ? 'closed' : conv.status === 'agent'
@@ -234,7 +277,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (el === seenEl) return;
     if (seenEl) { delete seenEl.dataset.seen; const old = seenEl.querySelector('.seen'); if (old) old.remove(); }
     seenEl = el;
-    if (el) { el.dataset.seen = ''; el.append(h('div', { class: 'meta seen' }, 'Seen')); }
+    if (el) { el.dataset.seen = ''; (el.querySelector('.foot') || el).append(h('div', { class: 'meta seen' }, 'Seen')); }
   }
   // Tells the server what the shopper has seen: everything up to hw while the chat is open in view.
   function noteRead() {
@@ -270,13 +313,31 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     return names.get(m.sender_agent_id) || 'Agent';
   }
 
+  // A message's time, short and in the shopper's time zone: "14:05", or "3 Dec, 14:05" before today.
+  const HM = { hour: 'numeric', minute: '2-digit' };
+  function shortTime(iso) {
+    const d = new Date(iso || NaN);
+    if (isNaN(d)) return '';
+    return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString([], HM)
+      : d.toLocaleString([], { day: 'numeric', month: 'short', ...HM });
+  }
+  function stamp(el, iso) {
+    const t = el.querySelector('.tm');
+    if (!t || !iso) return;
+    t.dateTime = iso;
+    t.textContent = shortTime(iso);
+    t.title = new Date(iso).toLocaleString();
+  }
+
   function renderMsg(m) {
     if (m.sender_type === 'system') {
       return h('div', { class: 'm sys', 'data-event': (m.metadata && m.metadata.event) || null }, rich(h('span'), String(m.content || '')));
     }
     const el = h('div', { class: 'm ' + (m.sender_type === 'customer' ? 'me' : 'them ' + m.sender_type) },
       h('span', { class: 'who' }, who(m)),
-      rich(h('div', { class: 'bub', title: m.created_at ? new Date(m.created_at).toLocaleString() : null }), String(m.content || '')));
+      rich(h('div', { class: 'bub' }), String(m.content || '')),
+      h('div', { class: 'foot' }, h('time', { class: 'tm' })));
+    stamp(el, m.created_at);
     const md = m.metadata || {};
     if (m.sender_type === 'bot' && md.matched === false && Array.isArray(md.suggestions) && md.suggestions.length) {
       el.append(h('div', { class: 'sugg', role: 'group', 'aria-label': 'Did you mean' },
@@ -289,7 +350,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     const el = p.el;
     el.dataset.state = st;
     let meta = el.querySelector('.meta');
-    if (!meta) el.append(meta = h('div', { class: 'meta' }));
+    if (!meta) (el.querySelector('.foot') || el).append(meta = h('div', { class: 'meta' }));
     meta.replaceChildren(h('span', { 'aria-hidden': 'true' }, st === 'sending' ? 'Sending\u2026' : st === 'sent' ? 'Sent' : 'Not sent'));
     if (st === 'sent') {
       if (lastSent && lastSent !== el && lastSent.querySelector('.meta')) lastSent.querySelector('.meta').remove();
@@ -329,11 +390,11 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
       pend.delete(m.client_msg_id);
       setStatus(p, 'sent');
       el = p.el;
+      stamp(el, m.created_at);
     } else {
       el = renderMsg(m);
     }
     place(el, m.seq);
-    if (live && m.sender_type !== 'customer' && (!isOpen || document.hidden)) { unread++; showBadge(); }
     if (m.sender_type === 'agent') showTyping(false);
     if (stick || p || m.sender_type === 'customer') toBottom();
     return true;
@@ -342,7 +403,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   function mergeAll(list, live) {
     let n = 0;
     for (const m of [...(list || [])].sort((a, b) => a.seq - b.seq)) n += merge(m, live);
-    if (n) { sync(); noteRead(); }
+    if (n) { sync(); noteRead(); countUnread(); }
     if (n && Math.max(...bySeq.keys()) > hw) catchUp(); // a gap: fetch what we missed
     return n;
   }
@@ -355,6 +416,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     c.customer_last_read_seq = Math.max(c.customer_last_read_seq || 0, conv.customer_last_read_seq || 0);
     conv = c;
     sync();
+    countUnread();
   }
 
   function useConversation(r) {
@@ -362,7 +424,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (!conv || conv.id !== c.id) {
       conv = c;
       bySeq = new Map(); ids = new Set(); hw = 0; handing = false;
-      seenEl = null; readSent = 0; ctxSent = '';
+      seenEl = null; readSent = 0; ctxSent = ''; editingMail = false;
+      rateNote.value = ''; rateErr.hidden = true; mailErr.hidden = true;
       showTyping(false);
       log.replaceChildren();
       for (const p of pend.values()) p.el.remove();
@@ -383,17 +446,22 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   let lastPhase = '';
   function sync() {
     const ph = phase();
+    const stick = nearBottom(); // the notice, the rating and the composer change the log's height
     root.dataset.phase = ph;
     const chips = faq.length ? faq : (([...bySeq.values()].find((m) => m.sender_type === 'bot') || {}).metadata || {}).suggestions || [];
     if (quick.dataset.n !== String(chips.length)) {
       quick.dataset.n = chips.length;
-      quick.replaceChildren(...chips.map((f, i) => h('button', { type: 'button', class: 'chip' + (i > 2 ? ' extra' : ''), onclick: () => send(f.question, 'quick_reply', f.slug) }, f.question)));
+      quick.replaceChildren(
+        h('div', { class: 'qhead' }, h('span', null, `All ${chips.length} questions`),
+          h('button', { type: 'button', class: 'link back', onclick: () => browse(false) }, 'Back to chat')),
+        ...chips.map((f, i) => h('button', { type: 'button', class: 'chip' + (i > 2 ? ' extra' : ''),
+          onclick: () => { browse(false); send(f.question, 'quick_reply', f.slug); } }, f.question)));
       if (chips.length > 3) {
-        const more = h('button', { type: 'button', class: 'chip more' }, 'More questions\u2026');
-        more.onclick = () => { quick.classList.add('all'); more.remove(); quick.querySelector('.extra').focus(); };
-        quick.append(more);
+        quick.append(h('button', { type: 'button', class: 'chip more', 'aria-expanded': 'false',
+          onclick: () => { browse(true); quick.querySelector('.extra').focus(); } }, `More questions (${chips.length - 3})\u2026`));
       }
     }
+    if (ph !== 'automated') browse(false);
     quick.hidden = ph !== 'automated' || !chips.length;
     talkRow.hidden = ph !== 'automated' || handing;
     composer.hidden = ph === 'closed' || ph === 'none';
@@ -408,12 +476,77 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     state.hidden = !st;
     if (ph === 'closed') showTyping(false);
     updateSeen();
+    syncAway(ph);
+    syncRate(ph);
     sub.textContent = { none: 'We usually reply in a few minutes', automated: 'Instant answers, or talk to a person',
       queued: 'Connecting you to an agent', assigned: agentName() + ' \u00b7 support agent', closed: 'Conversation ended' }[ph];
     if (ph !== lastPhase) {
       if (ph === 'closed' && shadow.activeElement && composer.contains(shadow.activeElement)) newBtn.focus();
       lastPhase = ph;
     }
+    if (stick) toBottom();
+  }
+
+  // "More questions": the whole list in the log's place, scrolling like the log, until a question
+  // is picked or "Back to chat".
+  function browse(on) {
+    if (quick.classList.contains('all') === on) return;
+    quick.classList.toggle('all', on);
+    root.classList.toggle('browse', on);
+    const more = quick.querySelector('.more');
+    if (more) more.setAttribute('aria-expanded', String(on));
+    if (!on) { quick.scrollTop = 0; toBottom(); }
+  }
+
+  // "We're back tomorrow at 9:00 (your time)": next_open_at in the shopper's own zone.
+  function backAt(iso) {
+    const d = new Date(iso);
+    if (isNaN(d)) return "We're closed right now.";
+    const day0 = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate());
+    const days = Math.round((day0(d) - day0(new Date())) / 864e5); // round: a DST day is 23 or 25 hours
+    const when = days <= 0 ? '' : days === 1 ? 'tomorrow ' : 'on ' + d.toLocaleDateString([], days < 7
+      ? { weekday: 'long' } : { weekday: 'long', day: 'numeric', month: 'long' }) + ' ';
+    return `We're back ${when}at ${d.toLocaleTimeString([], HM)} (your time).`;
+  }
+  function syncAway(ph) {
+    const show = !!hours && (ph === 'automated' || ph === 'queued') && (!hours.open_now || !hours.agents_online);
+    away.hidden = !show;
+    root.dataset.away = show ? (hours.open_now ? 'nobody' : 'closed') : '';
+    if (!show) return;
+    const mail = conv.contact && conv.contact.email;
+    const done = !!mail && !editingMail;
+    awayText.textContent = (!hours.open_now ? (hours.next_open_at ? backAt(hours.next_open_at) : "We're closed right now.")
+      : 'Nobody from our team is online right now.') + (done ? '' : " Leave your e-mail address and we'll answer you there.");
+    mailForm.hidden = done;
+    mailDone.hidden = !done;
+    if (done && mailDone.dataset.mail !== mail) { // built once per address: a focused "Change" keeps its focus
+      mailDone.dataset.mail = mail;
+      mailDone.replaceChildren(`Thanks! We'll write to ${mail}. `, h('button', { type: 'button', class: 'link', onclick: () => {
+        editingMail = true; mailInput.value = mail; sync(); mailInput.focus();
+      } }, 'Change'));
+    }
+  }
+  function syncRate(ph) {
+    if (ph !== 'closed') return;
+    const r = conv.rating;
+    stars.toggleAttribute('data-done', !!r);
+    for (const b of stars.children) {
+      b.setAttribute('aria-pressed', String(!!r && +b.dataset.score <= r.score));
+      b.disabled = !!r || rating;
+    }
+    rateTitle.textContent = r ? 'Thanks for your feedback!' : 'How did we do?';
+    rateNote.hidden = !!r;
+  }
+
+  // Agent messages the shopper has not seen: after its read mark, while the panel is closed or
+  // the page is out of view (also those that came while the shopper was on no page at all).
+  function countUnread() {
+    let n = 0;
+    if (conv && (!isOpen || document.hidden)) {
+      const mark = Math.max(readSent, conv.customer_last_read_seq || 0);
+      for (const m of bySeq.values()) if (m.seq > mark && m.sender_type === 'agent') n++;
+    }
+    if (n !== unread) { unread = n; showBadge(); }
   }
 
   function showBadge() {
@@ -509,6 +642,44 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     sync();
   }
 
+  async function saveContact() {
+    const email = mailInput.value.trim();
+    if (!conv || !email) return mailInput.focus();
+    mailBtn.disabled = true;
+    mailErr.hidden = true;
+    try {
+      const r = await api('POST', `conversations/${conv.id}/contact`, { email });
+      editingMail = false;
+      setConv(r.conversation);
+      if (r.conversation && r.conversation.contact) conv.contact = r.conversation.contact;
+    } catch (e) {
+      mailErr.textContent = e.status === 400 ? 'Please enter an e-mail address such as name@example.com.' : e.message;
+      mailErr.hidden = false;
+      if (e.status === 409 || e.status === 404) refresh();
+    }
+    mailBtn.disabled = false;
+    sync();
+  }
+
+  async function rate(score) {
+    if (!conv || conv.rating || rating || phase() !== 'closed') return;
+    rating = true;
+    rateErr.hidden = true;
+    sync();
+    const body = { score };
+    if (rateNote.value.trim()) body.comment = rateNote.value.trim();
+    try {
+      const r = await api('POST', `conversations/${conv.id}/rating`, body);
+      setConv(r.conversation);
+      if (r.conversation && r.conversation.rating) conv.rating = r.conversation.rating;
+    } catch (e) {
+      if (e.status === 409) await refresh(); // rated already (another tab): show that rating
+      else { rateErr.textContent = 'Your rating was not sent. ' + e.message; rateErr.hidden = false; }
+    }
+    rating = false;
+    sync();
+  }
+
   async function newConversation() {
     newBtn.disabled = true;
     try {
@@ -547,12 +718,13 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
             Object.assign(store, { t: s.token, c: null });
             save();
           }
+          if (!cfgLoad) loadConfig();
           if (!faq.length) api('GET', 'faq').then((r) => { faq = (r.faq || []).filter((f) => f.is_active !== false); sync(); }, () => {});
           let r = null;
           if (store.c) r = await api('GET', `conversations/${store.c}`).catch((e) => { if (e.status === 404) return null; throw e; });
           useConversation(r || await api('POST', 'conversations', { context: pageContext() }));
           const f = shadow.activeElement;
-          if (isOpen && (!f || f === panel || f === launcher)) focusMain();
+          if (isOpen && !quietOpen && (!f || f === panel || f === launcher)) focusMain();
           connect();
           hideBanner();
           return;
@@ -570,12 +742,17 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
 
   function wsSend(f) { try { ws.send(JSON.stringify(f)); } catch { /* reconnect will resume */ } }
 
+  // widget/config: where the WebSocket is, and whether anyone is there to answer (v1.1).
+  function loadConfig() {
+    return (cfgLoad = api('GET', 'widget/config').then((c) => {
+      if (!wsUrl) wsUrl = c.ws_url || '';
+      if (typeof c.open_now === 'boolean') { hours = c; sync(); }
+    }, () => {}));
+  }
+
   async function connect() {
     if (ws || wsTimer) return;
-    if (!wsUrl) {
-      const c = await api('GET', 'widget/config').catch(() => ({}));
-      wsUrl = c.ws_url || '';
-    }
+    if (!wsUrl) await (cfgLoad || loadConfig());
     if (wsUrl) openWs();
   }
 
@@ -638,19 +815,21 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   }
 
   // ---- open / close, keyboard ------------------------------------------------------------
-  function setOpen(v) {
+  function setOpen(v, quiet) {
+    quietOpen = !!quiet;
+    if (v && !isOpen && conv) loadConfig(); // has anyone come online since?
     isOpen = v;
+    keepOpen(v);
     panel.hidden = !v;
     root.classList.toggle('open', v);
     launcher.setAttribute('aria-expanded', String(v));
     setIcon(v);
     showBadge();
     if (v) {
-      unread = 0;
-      showBadge();
+      countUnread();
       start();
       toBottom();
-      focusMain();
+      if (!quiet) focusMain();
       noteRead();
     }
   }
@@ -676,14 +855,17 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   setInterval(() => { if (conv && ctxSent && !ctxSent.startsWith(location.href + '\n')) noteContext(); }, 2000);
   document.addEventListener('visibilitychange', () => {
     if (document.hidden) return;
-    if (isOpen) { unread = 0; showBadge(); noteRead(); }
+    if (isOpen) { countUnread(); noteRead(); }
     wake();
   });
 
   const mount = () => (document.body || document.documentElement).append(host);
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
   sync();
-  if (store.t) start(); // a returning shopper: restore the conversation (and its unread badge)
+  if (store.t && store.c && wasOpen()) setOpen(true, true); // open on the last page: open here too, without taking the focus
+  else if (store.t) start(); // a returning shopper: restore the conversation (and its unread badge)
+  // While someone is waiting for a person, notice when the team comes online (or the shop opens).
+  setInterval(() => { const ph = phase(); if (isOpen && !document.hidden && (ph === 'automated' || ph === 'queued')) loadConfig(); }, 60000);
 
   window.Parley = window.Parley || { open: () => setOpen(true), close: () => setOpen(false) };
 })();

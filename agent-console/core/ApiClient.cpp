@@ -73,6 +73,12 @@ void ApiClient::send(const QByteArray& verb, const QString& path, const std::opt
                     return;
                 }
                 const QByteArray bytes = reply->readAll();
+                // A text answer (the reports' CSV) is handed over as it came, as a JSON string.
+                if (status < 400 &&
+                    reply->header(QNetworkRequest::ContentTypeHeader).toByteArray().startsWith("text/")) {
+                    handler(json(bytes.toStdString()), nullptr);
+                    return;
+                }
                 json parsed = bytes.isEmpty() ? json() : json::parse(bytes.toStdString(), nullptr, false);
                 if (status >= 400) {
                     ApiError e;
@@ -289,6 +295,56 @@ void ApiClient::updateAgent(const QString& id, const AgentPatch& p, Callback<pro
     call<proto::Agent>(
         "PUT", QStringLiteral("/api/v1/admin/agents/") + pathId(id), body,
         [](const json& b) { return unwrap(b, "agent").get<proto::Agent>(); }, std::move(done));
+}
+
+// Reports and data rights (issue 22).
+namespace {
+QString reportQuery(const QDate& from, const QDate& to, const QString& timeZone) {
+    return QStringLiteral("from=%1&to=%2&tz=%3")
+        .arg(from.toString(Qt::ISODate), to.toString(Qt::ISODate),
+             QString::fromLatin1(QUrl::toPercentEncoding(timeZone)));
+}
+} // namespace
+
+void ApiClient::reports(const QDate& from, const QDate& to, const QString& timeZone, Callback<json> done) {
+    call<json>(
+        "GET", QStringLiteral("/api/v1/admin/reports?") + reportQuery(from, to, timeZone), std::nullopt,
+        [](const json& b) {
+            if (!b.is_object() || !b.contains("days") || !b.contains("agents"))
+                throw std::runtime_error("the report has no days or agents");
+            return b;
+        },
+        std::move(done));
+}
+
+void ApiClient::reportsCsv(const QDate& from, const QDate& to, const QString& timeZone,
+                           Callback<QByteArray> done) {
+    call<QByteArray>(
+        "GET", QStringLiteral("/api/v1/admin/reports.csv?") + reportQuery(from, to, timeZone), std::nullopt,
+        [](const json& b) {
+            if (!b.is_string())
+                throw std::runtime_error("the CSV report is not text");
+            return QByteArray::fromStdString(b.get<std::string>());
+        },
+        std::move(done));
+}
+
+void ApiClient::exportCustomer(const QString& customerSessionId, Callback<json> done) {
+    call<json>(
+        "GET", QStringLiteral("/api/v1/admin/customers/%1/export").arg(pathId(customerSessionId)),
+        std::nullopt,
+        [](const json& b) {
+            if (!b.is_object() || !b.contains("conversations"))
+                throw std::runtime_error("the export has no conversations");
+            return b;
+        },
+        std::move(done));
+}
+
+void ApiClient::eraseCustomer(const QString& customerSessionId, Done done) {
+    call<std::monostate>(
+        "DELETE", QStringLiteral("/api/v1/admin/customers/") + pathId(customerSessionId), std::nullopt,
+        [](const json&) { return std::monostate{}; }, std::move(done));
 }
 
 // --- Issue 19 "Agents at work" ---------------------------------------------------------------

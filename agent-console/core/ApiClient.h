@@ -6,6 +6,7 @@
 
 #include <parley/protocol/Types.h>
 
+#include <QDate>
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QUrl>
@@ -113,6 +114,13 @@ public:
     // GET/PUT /api/v1/admin/settings: the whole settings object; PUT sends only the keys to change.
     void adminSettings(Callback<nlohmann::json> done);
     void updateSettings(const nlohmann::json& patch, Callback<nlohmann::json> done);
+
+    // Reports and data rights (issue 22, admins). The report as the server sends it (ReportsModel
+    // reads it); the CSV variant as its bytes; a shopper's export as JSON; erase (204).
+    void reports(const QDate& from, const QDate& to, const QString& timeZone, Callback<nlohmann::json> done);
+    void reportsCsv(const QDate& from, const QDate& to, const QString& timeZone, Callback<QByteArray> done);
+    void exportCustomer(const QString& customerSessionId, Callback<nlohmann::json> done);
+    void eraseCustomer(const QString& customerSessionId, Done done);
 
 signals:
     // A call with our token answered 401: the session is over, sign in again.

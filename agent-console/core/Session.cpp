@@ -440,6 +440,14 @@ void Session::openConversation(const QString& id) {
     });
 }
 
+// Issue 22 (data rights): see Session.h.
+void Session::reloadConversation(const QString& id) {
+    if (m_loading.value(id))
+        return; // a load is on its way: it reads the current state
+    messages(id)->clear();
+    openConversation(id);
+}
+
 void Session::setCurrentConversation(const QString& id) {
     m_current = id;
     if (!id.isEmpty())

@@ -81,6 +81,9 @@ public:
     void transfer(const QString& conversationId, const QString& toAgentId, const QString& note,
                   std::function<void(const std::optional<ApiError>&)> done = {});
 
+    // Issue 22: reads a loaded conversation and its history anew. After its shopper's data was
+    // erased its messages keep their seq but not their content, which dedupe by seq would not take.
+    void reloadConversation(const QString& id);
     // Takes closed and no-longer-mine chats off my list.
     int clearFinishedConversations() { return m_mine.removeFinished(); }
 

@@ -429,7 +429,10 @@ void ConversationView::insertMessage(const proto::Message& m) {
         m_tables.insert(m.seq, t); // issue 19
         QTextCursor cell = t->cellAt(0, 0).firstCursorPosition();
         meta.setFontItalic(true);
-        cell.insertText(QStringLiteral("\u2014 %1 \u00b7 %2 \u2014").arg(qs(m.content), time), meta);
+        const bool erased = m.content.empty() && m.metadata.is_object() && m.metadata.value("erased", false);
+        cell.insertText(QStringLiteral("\u2014 %1 \u00b7 %2 \u2014")
+                            .arg(erased ? QStringLiteral("(erased)") : qs(m.content), time), // issue 22
+                        meta);
         return;
     }
     const bool mine = m.senderType == proto::SenderType::Agent;
@@ -449,6 +452,13 @@ void ConversationView::insertMessage(const proto::Message& m) {
     cell.insertBlock();
     QTextCharFormat body;
     body.setForeground(pal.color(QPalette::Text));
+    // Issue 22: a message whose shopper's data was erased says so instead of showing nothing.
+    if (m.content.empty() && m.metadata.is_object() && m.metadata.value("erased", false)) {
+        body.setForeground(theme::mutedText(pal));
+        body.setFontItalic(true);
+        cell.insertText(QStringLiteral("(erased)"), body);
+        return;
+    }
     insertLinked(cell, qs(m.content), body, pal);
 }
 

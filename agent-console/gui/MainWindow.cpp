@@ -8,6 +8,7 @@
 #include "gui/FaqEditor.h"
 #include "gui/Notifier.h"
 #include "gui/SearchDialog.h" // issue 19
+#include "gui/ReportsView.h"
 #include "gui/SettingsEditor.h"
 #include "gui/Style.h"
 #include "gui/WatchDialog.h"
@@ -452,8 +453,29 @@ void MainWindow::buildActions() {
     m_agentsAction->setObjectName(QStringLiteral("agentsEditorAction"));
     m_agentsAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+A")));
     m_settingsAction =
-        m_adminMenu->addAction(QStringLiteral("&Bot settings\u2026"), this, [this] { openSettingsEditor(); });
+        m_adminMenu->addAction(QStringLiteral("&Settings\u2026"), this, [this] { openSettingsEditor(); });
     m_settingsAction->setObjectName(QStringLiteral("settingsEditorAction"));
+    // Reports (issue 22): admins only; one ReportsView window, found again as this window's child.
+    {
+        QAction* reports = m_adminMenu->addAction(QStringLiteral("&Reports\u2026"), this, [this] {
+            if (!m_session->isAdmin())
+                return;
+            auto* view = findChild<ReportsView*>(QStringLiteral("reportsView"));
+            if (!view) {
+                view = new ReportsView(m_session, this);
+                view->setAttribute(Qt::WA_DeleteOnClose);
+            }
+            view->show();
+            view->raise();
+            view->activateWindow();
+        });
+        reports->setObjectName(QStringLiteral("reportsAction"));
+        reports->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+R")));
+        reports->setVisible(false);
+        connect(m_session, &Session::signedIn, reports,
+                [this, reports] { reports->setVisible(m_session->isAdmin()); });
+        connect(m_session, &Session::signedOut, reports, [reports] { reports->setVisible(false); });
+    }
     m_adminMenu->menuAction()->setVisible(false);
     m_faqAction->setEnabled(false);
     m_settingsAction->setEnabled(false);

@@ -3,6 +3,7 @@
 #include "core/ApiClient.h"
 #include "core/Session.h"
 #include "core/Util.h"
+#include "gui/AfterHoursForm.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -11,6 +12,7 @@
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 using nlohmann::json;
@@ -41,10 +43,12 @@ SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
     , m_session(session)
     , m_errors(QStringLiteral("settingsStatusLabel")) {
     setObjectName(QStringLiteral("settingsEditor"));
-    setWindowTitle(QStringLiteral("Bot settings \u2014 Parley Console"));
-    resize(640, 560);
+    setWindowTitle(QStringLiteral("Settings \u2014 Parley Console"));
+    resize(640, 620);
 
-    auto* form = new QFormLayout;
+    auto* botPage = new QWidget;
+    botPage->setObjectName(QStringLiteral("botPage"));
+    auto* form = new QFormLayout(botPage);
     for (const auto& f : kFields) {
         auto* edit = new QPlainTextEdit;
         edit->setObjectName(QString::fromLatin1(f.objectName));
@@ -76,8 +80,15 @@ SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
     auto* close = new QDialogButtonBox(QDialogButtonBox::Close);
     connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
+    // Issue 21: business hours and idle auto-close on a page of their own, saved with the bot's.
+    m_afterHours = new AfterHoursForm(m_errors);
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(QStringLiteral("settingsTabs"));
+    m_tabs->addTab(botPage, QStringLiteral("&Bot"));
+    m_tabs->addTab(m_afterHours, QStringLiteral("&Hours and auto-close"));
+
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(form, 1);
+    layout->addWidget(m_tabs, 1);
     layout->addWidget(m_save, 0, Qt::AlignRight);
     layout->addWidget(m_errors.status());
     layout->addWidget(close);
@@ -111,6 +122,7 @@ void SettingsEditor::reload() {
             edit->setPlainText(qs(bot.value(ss(name), std::string())));
         const int index = self->m_language->findData(qs(bot.value("language", std::string("english"))));
         self->m_language->setCurrentIndex(std::max(0, index));
+        self->m_afterHours->load(r.value);
         self->m_errors.setStatus(QString());
         emit self->loaded();
     });
@@ -134,24 +146,31 @@ void SettingsEditor::save() {
         bot[ss(name)] = ss(text);
     }
     bot["language"] = ss(m_language->currentData().toString());
+    json patch{{"bot", bot}};
+    const bool botOk = ok;
+    ok = m_afterHours->collect(patch) && ok;
     if (!ok) {
+        m_tabs->setCurrentIndex(botOk ? 1 : 0); // the page with the first marked field
         m_errors.setStatus(QStringLiteral("Not saved: see the marked fields."));
         return;
     }
     setBusy(true);
     m_session->api()->updateSettings(
-        json{{"bot", bot}}, [self = QPointer<SettingsEditor>(this)](const ApiResult<json>& r) {
+        patch, [self = QPointer<SettingsEditor>(this)](const ApiResult<json>& r) {
             if (!self)
                 return;
             self->setBusy(false);
             if (!r.ok()) {
                 self->m_errors.show(*r.error, QString(), QString());
+                const bool hoursField = r.error->message.contains(QStringLiteral("business_hours")) ||
+                                        r.error->message.contains(QStringLiteral("idle_close_minutes"));
+                self->m_tabs->setCurrentIndex(hoursField ? 1 : 0);
                 if (self->statusText().isEmpty())
                     self->m_errors.setStatus(QStringLiteral("Not saved: %1").arg(r.error->describe()));
                 return;
             }
-            self->m_errors.setStatus(
-                QStringLiteral("Saved. The bot uses the new texts from the next message on."));
+            self->m_errors.setStatus(QStringLiteral("Saved. The bot uses the new texts from the next message "
+                                                    "on; chat windows show the new hours when they open."));
             emit self->saved();
         });
 }

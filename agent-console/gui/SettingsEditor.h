@@ -1,8 +1,9 @@
 #pragma once
-// Admin settings of the bot: the greeting, the "I'm not sure" fallback, the offer of a person,
+// Admin settings. "Bot" page: the greeting, the "I'm not sure" fallback, the offer of a person,
 // the answer to thanks, in the shop's own words, and the shop's language (which stemmer and word
-// lists the bot uses). Loads GET /admin/settings, saves with PUT {"bot":{...}}; errors are shown
-// under the field they concern.
+// lists the bot uses). "Hours and auto-close" page (AfterHoursForm): business hours and idle
+// auto-close. Loads GET /admin/settings, saves both pages with one PUT (all or nothing); errors
+// are shown under the field they concern.
 
 #include "gui/EditorForm.h"
 
@@ -14,12 +15,15 @@ class QComboBox;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
+class QTabWidget;
 
 namespace parley::console {
 class Session;
 } // namespace parley::console
 
 namespace parley::console::gui {
+
+class AfterHoursForm;
 
 class SettingsEditor : public QDialog {
     Q_OBJECT
@@ -45,6 +49,8 @@ private:
     FieldErrors m_errors;
     std::map<QString, QPlainTextEdit*> m_texts; // by the setting's name: "greeting", ...
     QComboBox* m_language;
+    AfterHoursForm* m_afterHours;
+    QTabWidget* m_tabs;
     QPushButton* m_save;
     int m_pending = 0;
 };

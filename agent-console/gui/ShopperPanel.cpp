@@ -3,6 +3,7 @@
 #include "core/Session.h"
 #include "core/Shopper.h"
 #include "core/Util.h"
+#include "gui/ShopperDataRights.h"
 #include "gui/Style.h"
 
 #include <QClipboard>
@@ -106,6 +107,9 @@ ShopperPanel::ShopperPanel(Session* session, QWidget* parent)
     layout->addWidget(m_rating);
     layout->addWidget(m_copyId, 0, Qt::AlignLeft);
     layout->addLayout(m_sections);
+    // Issue 22: the shopper's data, exported or erased (admins only; the section hides itself).
+    m_dataRights = new ShopperDataRights(m_session);
+    layout->addWidget(m_dataRights);
     layout->addStretch(1);
 
     connect(m_session, &Session::conversationChanged, this, [this](const QString& id) {
@@ -117,6 +121,7 @@ ShopperPanel::ShopperPanel(Session* session, QWidget* parent)
 
 void ShopperPanel::setConversation(const QString& conversationId) {
     m_id = conversationId;
+    m_dataRights->setConversation(conversationId); // issue 22
     refresh();
 }
 

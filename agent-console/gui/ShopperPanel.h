@@ -20,6 +20,8 @@ class Session;
 
 namespace parley::console::gui {
 
+class ShopperDataRights;
+
 class ShopperPanel : public QWidget {
     Q_OBJECT
 public:
@@ -46,6 +48,7 @@ private:
     QLabel* m_conversationId;
     QPushButton* m_copyId;
     QVBoxLayout* m_sections;
+    ShopperDataRights* m_dataRights; // issue 22: export and erase (admins)
 };
 
 } // namespace parley::console::gui

@@ -118,6 +118,7 @@ std::string Server::start() {
     HttpServerOptions http;
     http.workerThreads = static_cast<std::size_t>(m_config.httpThreads);
     http.queueCapacity = static_cast<std::size_t>(m_config.httpQueue);
+    http.maxQueueWait = std::chrono::milliseconds(m_config.httpQueueWaitMs);
     http.maxConnections = static_cast<std::size_t>(m_config.httpMaxConnections);
     http.keepAlive = std::chrono::seconds(m_config.httpKeepAliveSeconds);
     http.requestTimeout = std::chrono::seconds(m_config.httpRequestTimeoutSeconds);

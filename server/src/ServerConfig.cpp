@@ -81,6 +81,10 @@ Tuning:
                                  sending their request hold no thread (default 64)
   --http-queue N                 requests waiting for one of those threads; beyond it a request is
                                  answered 503 "overloaded" with Retry-After at once (default 1024)
+  --http-queue-wait-ms N         a request that has waited this long for one of those threads is
+                                 answered 503 "overloaded" with Retry-After instead of being handled:
+                                 past saturation the excess is refused within about this long
+                                 instead of waiting in line (default 40)
   --http-max-connections N       HTTP connections open at once; beyond it accepting pauses and new
                                  clients wait in the listen backlog (default 10000)
   --http-keep-alive-seconds N    an idle HTTP connection is closed after this long (default 10)
@@ -148,6 +152,8 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             c.ioThreads = static_cast<int>(toNumber(flag, value(), 1, 1024));
         else if (flag == "--http-queue")
             c.httpQueue = static_cast<int>(toNumber(flag, value(), 1, 1000000));
+        else if (flag == "--http-queue-wait-ms")
+            c.httpQueueWaitMs = static_cast<int>(toNumber(flag, value(), 1, 3600000));
         else if (flag == "--http-max-connections")
             c.httpMaxConnections = static_cast<int>(toNumber(flag, value(), 1, 10000000));
         else if (flag == "--data-dir")

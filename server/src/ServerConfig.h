@@ -22,6 +22,7 @@ struct ServerConfig {
     bool idleCloseUnitSeconds = false; // tests: idle_close_minutes counts seconds
     int httpThreads = 64;              // handlers running at once
     int httpQueue = 1024;              // requests waiting for a handler thread; more get 503 overloaded
+    int httpQueueWaitMs = 40;          // a request that waited longer for a handler gets 503 overloaded
     int httpMaxConnections = 10000;    // HTTP connections open at once; accepting pauses beyond
     int httpKeepAliveSeconds = 10;
     int httpRequestTimeoutSeconds = 10; // a whole request (head and body), from its first byte

@@ -1,6 +1,7 @@
 // The admin editors driven through their widgets: a FAQ entry created in the console is served by
 // GET /api/v1/faq; validation errors appear at the field; reorder, deactivate, delete; agents are
-// created, edited and get a new password.
+// created, edited and get a new password; business hours and idle auto-close (issue 21) are saved
+// and shown again.
 #include "GuiTestUtil.h"
 
 #include "core/AgentListModel.h"
@@ -12,12 +13,17 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QLabel>
 #include <QLayout>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableView>
 
 using namespace parley::test;
@@ -439,6 +445,115 @@ private slots:
         m_http->put("/api/v1/admin/settings",
                     {{"bot", {{"greeting", nullptr}, {"handoff_offer", nullptr}, {"language", nullptr}}}},
                     m_adminToken);
+    }
+
+    // Issue 21: business hours (zone, ranges per day, closed days) and idle auto-close, saved
+    // against the server; the widget's config follows; a screenshot of the page.
+    void afterHoursSettings() {
+        SettingsEditor* editor = m_window->openSettingsEditor();
+        QVERIFY(editor);
+        auto* greeting = find<QPlainTextEdit>(editor, "greetingEdit");
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && !greeting->toPlainText().isEmpty(), 10000);
+        auto* tabs = find<QTabWidget>(editor, "settingsTabs");
+        tabs->setCurrentWidget(find<QWidget>(editor, "afterHoursForm"));
+        auto* hoursOn = find<QCheckBox>(editor, "businessHoursCheck");
+        auto* zone = find<QComboBox>(editor, "timeZoneCombo");
+        auto* idleOn = find<QCheckBox>(editor, "idleCloseCheck");
+        auto* idle = find<QSpinBox>(editor, "idleCloseSpin");
+        auto day = [&](const char* d) {
+            return find<QLineEdit>(editor, (std::string(d) + "HoursEdit").c_str());
+        };
+        auto* save = find<QPushButton>(editor, "saveSettingsButton");
+        const auto stored = [&] { return m_http->get("/api/v1/admin/settings", m_adminToken).body; };
+        // A click on the box itself (a check box only takes clicks on its box and text).
+        const auto tick = [](QCheckBox* box) {
+            QTest::mouseClick(box, Qt::LeftButton, {}, QPoint(6, box->height() / 2));
+        };
+
+        // Nothing stored: always open, no auto-close; the fields wait, disabled.
+        QVERIFY(!hoursOn->isChecked());
+        QVERIFY(!zone->isEnabled() && !day("mon")->isEnabled());
+        QVERIFY(!idleOn->isChecked() && !idle->isEnabled());
+        tick(hoursOn);
+        QVERIFY(zone->isEnabled() && day("mon")->isEnabled());
+        QCOMPARE(day("mon")->text(), QStringLiteral("09:00\u201317:00")); // office hours to start from
+
+        // Ours: a range that ends before it starts, and one that is no range, both marked; nothing sent.
+        zone->setCurrentText(QStringLiteral("Europe/Berlin"));
+        typeInto(day("tue"), QStringLiteral("17:00-09:00"));
+        typeInto(day("wed"), QStringLiteral("all day"));
+        QTest::mouseClick(save, Qt::LeftButton);
+        QVERIFY(find<QLabel>(editor, "tueHoursError")->isVisible());
+        QVERIFY(find<QLabel>(editor, "wedHoursError")->isVisible());
+        QVERIFY(!find<QLabel>(editor, "monHoursError")->isVisible());
+        QCOMPARE(editor->statusText(), QStringLiteral("Not saved: see the marked fields."));
+        QVERIFY(stored()["business_hours"].is_null());
+
+        // Saved: several ranges a day, 24:00, closed days, the idle close.
+        typeInto(day("tue"), QStringLiteral("9:00-12:00, 13:00 - 24:00"));
+        day("wed")->clear();
+        day("sat")->setText(QStringLiteral("10:00\u201314:00")); // as the form writes it
+        tick(idleOn);
+        idle->setValue(45);
+        QSignalSpy saved(editor, &SettingsEditor::saved);
+        QTest::mouseClick(save, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        auto after = stored();
+        const nlohmann::json weekly = nlohmann::json::array({
+            {{"day", "mon"}, {"from", "09:00"}, {"to", "17:00"}},
+            {{"day", "tue"}, {"from", "09:00"}, {"to", "12:00"}},
+            {{"day", "tue"}, {"from", "13:00"}, {"to", "24:00"}},
+            {{"day", "thu"}, {"from", "09:00"}, {"to", "17:00"}},
+            {{"day", "fri"}, {"from", "09:00"}, {"to", "17:00"}},
+            {{"day", "sat"}, {"from", "10:00"}, {"to", "14:00"}},
+        });
+        QCOMPARE(js(after["business_hours"]["timezone"]), QStringLiteral("Europe/Berlin"));
+        QCOMPARE(QString::fromStdString(after["business_hours"]["weekly"].dump()),
+                 QString::fromStdString(weekly.dump()));
+        QVERIFY(after["idle_close_minutes"] == nlohmann::json(45));
+        QCOMPARE(js(after["bot"]["greeting"]), greeting->toPlainText()); // the bot page went along
+        const auto config = m_http->get("/api/v1/widget/config").body;
+        QVERIFY(config["open_now"].is_boolean());
+        QVERIFY(config["open_now"].get<bool>() || config["next_open_at"].is_string());
+
+        // The server's word on a zone it does not know, at the field.
+        zone->setCurrentText(QStringLiteral("Mars/Olympus"));
+        QTest::mouseClick(save, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(find<QLabel>(editor, "timeZoneError")->isVisible(), 10000);
+        QVERIFY(find<QLabel>(editor, "timeZoneError")->text().contains(QStringLiteral("Mars/Olympus")));
+        QCOMPARE(tabs->currentWidget(), find<QWidget>(editor, "afterHoursForm"));
+        QCOMPARE(js(stored()["business_hours"]["timezone"]), QStringLiteral("Europe/Berlin"));
+        zone->setCurrentText(QStringLiteral("Europe/Berlin"));
+
+        // A fresh editor shows what is stored.
+        editor->close();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->findChild<SettingsEditor*>(), 10000);
+        SettingsEditor* again = m_window->openSettingsEditor();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !again->isBusy() && find<QCheckBox>(again, "businessHoursCheck")->isChecked(), 10000);
+        find<QTabWidget>(again, "settingsTabs")->setCurrentWidget(find<QWidget>(again, "afterHoursForm"));
+        QCOMPARE(find<QComboBox>(again, "timeZoneCombo")->currentText(), QStringLiteral("Europe/Berlin"));
+        QCOMPARE(find<QLineEdit>(again, "tueHoursEdit")->text(),
+                 QStringLiteral("09:00\u201312:00, 13:00\u201324:00"));
+        QCOMPARE(find<QLineEdit>(again, "wedHoursEdit")->text(), QString());
+        QCOMPARE(find<QLineEdit>(again, "sunHoursEdit")->placeholderText(), QStringLiteral("Closed"));
+        QVERIFY(find<QCheckBox>(again, "idleCloseCheck")->isChecked());
+        QCOMPARE(find<QSpinBox>(again, "idleCloseSpin")->value(), 45);
+        QVERIFY(QTest::qWaitForWindowExposed(again));
+        const QString dir = qEnvironmentVariable("PARLEY_TEST_ARTIFACTS", QDir::tempPath());
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(again->grab().save(dir + QStringLiteral("/console-settings-hours.png")));
+
+        // Switched off again: both back to null.
+        tick(find<QCheckBox>(again, "businessHoursCheck"));
+        tick(find<QCheckBox>(again, "idleCloseCheck"));
+        QSignalSpy savedAgain(again, &SettingsEditor::saved);
+        QTest::mouseClick(find<QPushButton>(again, "saveSettingsButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(savedAgain.count(), 1, 10000);
+        after = stored();
+        QVERIFY(after["business_hours"].is_null());
+        QVERIFY(after["idle_close_minutes"].is_null());
+        QVERIFY(m_http->get("/api/v1/widget/config").body["open_now"] == nlohmann::json(true));
     }
 };
 

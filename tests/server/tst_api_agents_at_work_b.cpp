@@ -2,6 +2,7 @@
 // a shopper's past chats and full-text search (with its backfill of messages stored before the
 // migration). The realtime half (typing, conversation.read) is tests/realtime/tst_realtime_agents_at_work_b.
 #include "ApiTestBase.h"
+#include "SqliteReadOnly.h"
 
 #include <sqlite3.h>
 
@@ -342,6 +343,22 @@ private slots:
         }
     }
 
+    // A message is indexed after its commit, in a batch of its own, even if nobody searches: the
+    // index's mark reaches the newest message without a search call.
+    void indexedInTheBackgroundWithoutASearch() {
+        auto [token, id] = assignedChat();
+        http().post("/api/v1/conversations/" + id + "/messages", {{"content", "unsearched samovar"}}, token);
+        const auto db = QString(f.server.dataDir() + QStringLiteral("/parley.db")).toStdString();
+        const auto caughtUp = [&] {
+            SqliteReadOnly r(db);
+            const auto rows = r.rows("SELECT (SELECT indexed_rowid FROM search_progress) = "
+                                     "(SELECT max(rowid) FROM messages), "
+                                     "(SELECT count(*) FROM message_search WHERE message_search MATCH 'samovar')");
+            return rows.size() == 1 && rows[0][0] == "1" && rows[0][1] == "1";
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(caughtUp(), 10000);
+    }
+
     // Messages stored before the search index existed are found after the migration.
     void backfillOnMigration() {
         auto [token, id] = assignedChat();
@@ -349,7 +366,8 @@ private slots:
                     token);
         QVERIFY(f.server.stop());
         // Take the database back to schema 5, as a server before this feature left it (the steps
-        // after it undone too: reports' tables and indexes, contact and rating).
+        // after it undone too: reports' tables and indexes, contact and rating, and with the
+        // search index its progress mark).
         const auto db = QString(f.server.dataDir() + QStringLiteral("/parley.db")).toStdString();
         QVERIFY(execSql(db, "DROP TABLE erased_customer_sessions; DROP TABLE admin_audit_log;"
                             "DROP INDEX conversations_created; DROP INDEX conversations_requested;"
@@ -361,7 +379,8 @@ private slots:
                             "ALTER TABLE conversations DROP COLUMN rated_at;"));
         QVERIFY(execSql(db, "DROP TRIGGER message_search_insert; DROP TRIGGER message_search_delete;"
                             "DROP TRIGGER message_search_update_old; DROP TRIGGER message_search_update_new;"
-                            "DROP TABLE message_search; DROP INDEX conversations_by_session;"
+                            "DROP TABLE message_search; DROP TABLE search_progress;"
+                            "DROP INDEX conversations_by_session;"
                             "ALTER TABLE conversations DROP COLUMN context;"
                             "ALTER TABLE conversations DROP COLUMN customer_last_read_seq;"
                             "ALTER TABLE conversations DROP COLUMN agent_last_read_seq;"

@@ -1,6 +1,7 @@
 // Overload (contract v1.1): with one handler thread and a queue of one, a burst of sends is partly
 // answered 503 "overloaded" with Retry-After, at once; a 503 creates nothing, every 201 is stored,
-// and the server goes on serving.
+// and the server goes on serving. A second server with a long queue but a short queue wait
+// refuses the requests that waited too long for a handler, in the same way.
 #include "ApiTestBase.h"
 
 using namespace parley::test;
@@ -8,6 +9,7 @@ using namespace parley::test;
 class TestApiOverload : public QObject {
     Q_OBJECT
     ApiFixture f;
+    ApiFixture g; // a queue that never fills; only the time a request waits in it counts
 
 private slots:
     void initTestCase() {
@@ -15,6 +17,62 @@ private slots:
             f.start({QStringLiteral("--http-threads"), QStringLiteral("1"), QStringLiteral("--http-queue"),
                      QStringLiteral("1"), QStringLiteral("--customer-rate-burst"), QStringLiteral("100000"),
                      QStringLiteral("--customer-rate-per-minute"), QStringLiteral("100000")}));
+        QVERIFY(
+            g.start({QStringLiteral("--http-threads"), QStringLiteral("1"), QStringLiteral("--http-queue"),
+                     QStringLiteral("100000"), QStringLiteral("--http-queue-wait-ms"), QStringLiteral("1"),
+                     QStringLiteral("--customer-rate-burst"), QStringLiteral("100000"),
+                     QStringLiteral("--customer-rate-per-minute"), QStringLiteral("100000")}));
+    }
+
+    void requestsThatWaitedTooLongAreRefused() {
+        // With a 1 ms bound a busy machine may refuse any request, the setting up too: asked again.
+        std::string token, id;
+        for (int attempt = 0; attempt < 200 && id.empty(); ++attempt) {
+            if (token.empty())
+                token = g.http->newCustomer().token;
+            const auto r =
+                token.empty() ? HttpResponse{} : g.http->post("/api/v1/conversations", json::object(), token);
+            if (r.status == 201)
+                id = r.body["conversation"].value("id", "");
+        }
+        QVERIFY(!id.empty());
+        int overloaded = 0, created = 0;
+        std::set<std::string> refusedIds;
+        for (int round = 0; round < 5 && overloaded == 0; ++round) {
+            std::vector<std::pair<int, std::string>> burst(64); // status, code
+            race(int(burst.size()), [&, round](int i) {
+                const auto clientMsgId = "wait-" + std::to_string(round) + "-" + std::to_string(i);
+                const auto r = g.http->post("/api/v1/conversations/" + id + "/messages",
+                                            {{"content", "hello"}, {"client_msg_id", clientMsgId}}, token);
+                burst[std::size_t(i)] = {
+                    r.status, r.status == 503 ? r.errorCode() + "/" + r.header("Retry-After") : clientMsgId};
+            });
+            for (int i = 0; i < int(burst.size()); ++i) {
+                const auto& [status, what] = burst[std::size_t(i)];
+                QVERIFY2(status == 201 || status == 503, qPrintable(QString::number(status)));
+                if (status == 503) {
+                    ++overloaded;
+                    QCOMPARE(what, std::string("overloaded/1"));
+                    refusedIds.insert("wait-" + std::to_string(round) + "-" + std::to_string(i));
+                } else {
+                    ++created;
+                }
+            }
+        }
+        QVERIFY2(overloaded > 0, "no request of five bursts waited over 1 ms for the one handler");
+        // A refused request created nothing; every 201 is there.
+        HttpResponse read;
+        for (int attempt = 0; attempt < 200 && read.status != 200; ++attempt)
+            read = g.http->get("/api/v1/conversations/" + id, token);
+        QCOMPARE(read.status, 200);
+        int stored = 0;
+        for (const auto& m : read.body["messages"]) {
+            if (!m["client_msg_id"].is_string())
+                continue;
+            ++stored;
+            QVERIFY(!refusedIds.contains(m["client_msg_id"].get<std::string>()));
+        }
+        QCOMPARE(stored, created);
     }
 
     void burstGetsOverloadedAndLosesNothingAnswered() {

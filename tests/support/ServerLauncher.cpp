@@ -72,6 +72,11 @@ bool ServerLauncher::start(const std::vector<std::string>& args, std::chrono::mi
     std::vector<std::string> argv{m_binary};
     if (!hasFlag(args, "--http-port"))
         argv.insert(argv.end(), {"--http-port", "0"});
+    // Test machines are small and loaded (ctest -j2 on two cores, sanitizers): a request may wait
+    // for a handler longer than the 40 ms default while the server is nowhere near saturation.
+    // The tests about overload set the flag themselves.
+    if (!hasFlag(args, "--http-queue-wait-ms"))
+        argv.insert(argv.end(), {"--http-queue-wait-ms", "10000"});
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--ports-file", m_portsPath});
     std::vector<char*> cargv;

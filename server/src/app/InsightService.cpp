@@ -187,6 +187,8 @@ std::vector<MessageHit> InsightService::search(const AgentIdentity&, const std::
     const auto fts = ftsQuery(query);
     if (fts.empty())
         return {};
+    // The index is built in batches after commit: what was sent a moment ago is indexed first.
+    m_store.refreshSearchIndex();
     return m_store.readResult([&](ReadTx& tx) { return tx.searchMessages(fts, limit); });
 }
 

@@ -447,6 +447,14 @@ private:
 
     // --- handling --------------------------------------------------------------------------
 
+    Response overloaded(const Request& req) const {
+        Response busy;
+        busy.error(503, errors::kOverloaded, "The server is busy. Please try again shortly.");
+        busy.setHeader("Retry-After", std::to_string(m_server->options.overloadRetryAfterSeconds));
+        m_server->router->decorate(req, busy);
+        return busy;
+    }
+
     void onRequest() {
         auto msg = m_parser->release();
         m_parser.reset();
@@ -479,19 +487,17 @@ private:
         m_deadline = 0; // a handler takes what it takes; the keep-alive time starts with its answer
         m_fd = m_socket.native_handle();
         m_workerOwns = true;
-        std::function<void()> job = [self = shared_from_this(), handler = match.handler,
-                                     req = std::move(req)] { self->handleOnWorker(*handler, req); };
+        std::function<void()> job = [self = shared_from_this(), handler = match.handler, req = std::move(req),
+                                     queuedAt = std::chrono::steady_clock::now()] {
+            self->handleOnWorker(*handler, req, queuedAt);
+        };
         if (!m_server->pool->tryPost(job)) {
             m_workerOwns = false;
             // Full: answer at once rather than queue without bound; nothing has run, nothing is
             // created. (tryPost leaves the job, and the request in it, alone when it refuses.)
-            Response busy;
-            busy.error(503, errors::kOverloaded, "The server is busy. Please try again shortly.");
-            busy.setHeader("Retry-After", std::to_string(m_server->options.overloadRetryAfterSeconds));
             Request head;
             head.target = std::string(msg.target());
-            router.decorate(head, busy);
-            respond(std::move(busy));
+            respond(overloaded(head));
             return;
         }
         if (m_buffer.size() > 0) // the next request is here already (pipelined)
@@ -502,9 +508,16 @@ private:
 
     // On a worker thread. Only this thread uses the socket's descriptor until it lets go of
     // m_workerOwns or posts the connection back to the strand.
-    void handleOnWorker(const Router::Handler& handler, const Request& req) {
+    void handleOnWorker(const Router::Handler& handler, const Request& req,
+                        std::chrono::steady_clock::time_point queuedAt) {
         Response res;
-        m_server->router->run(handler, req, res);
+        // Waited too long for a worker: the server is past saturation. Refusing now (nothing has
+        // run) keeps the answer time of the excess bounded and spends no work on a request whose
+        // client may be about to give up; the client retries after Retry-After.
+        if (std::chrono::steady_clock::now() - queuedAt > m_server->options.maxQueueWait)
+            res = overloaded(req);
+        else
+            m_server->router->run(handler, req, res);
         const bool keepAlive = m_keepAlive && !m_server->stopping;
         auto out = std::make_shared<Outgoing>(prepare(std::move(res), keepAlive));
         const bool failed = !sendNow(m_fd, *out);
@@ -865,7 +878,8 @@ void HttpServer::start(const Router& router, UpgradeHandler upgrade) {
         return;
     d.router = &router;
     d.upgrade = std::move(upgrade);
-    d.pool = std::make_unique<WorkerPool>(d.options.workerThreads, d.options.queueCapacity);
+    d.pool = std::make_unique<WorkerPool>(d.options.workerThreads, d.options.queueCapacity,
+                                          d.options.maxQueueWait);
     d.started = true;
     net::post(d.sweepTimer.get_executor(), [state = m_impl] { state->sweep(); });
     for (auto& l : d.listeners)

@@ -28,6 +28,9 @@ namespace parley::server {
 struct HttpServerOptions {
     std::size_t workerThreads = 64;   // --http-threads: handlers running at once
     std::size_t queueCapacity = 1024; // --http-queue: requests waiting for a worker, then 503
+    // --http-queue-wait-ms: a request that waited this long for a worker is answered 503 instead
+    // of being handled, so past saturation the excess is refused quickly instead of queueing.
+    std::chrono::milliseconds maxQueueWait{40};
     std::size_t maxBodyBytes = 64 * 1024;
     std::size_t maxHeaderBytes = 16 * 1024; // request line and header fields together
     std::size_t maxHeaderFields = 100;

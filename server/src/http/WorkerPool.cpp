@@ -7,8 +7,10 @@
 
 namespace parley::server {
 
-WorkerPool::WorkerPool(std::size_t threads, std::size_t queueCapacity)
-    : m_capacity(std::max<std::size_t>(queueCapacity, 1)) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queueCapacity,
+                       std::chrono::steady_clock::duration maxWait)
+    : m_capacity(std::max<std::size_t>(queueCapacity, 1))
+    , m_maxWait(maxWait) {
     threads = std::max<std::size_t>(threads, 1);
     m_workers.reserve(threads);
     m_threads.reserve(threads);
@@ -35,10 +37,15 @@ bool WorkerPool::tryPost(std::function<void()>& job) {
             idle = m_idle.back();
             m_idle.pop_back();
             idle->job = std::move(job);
-        } else if (m_jobs.size() < m_capacity) {
-            m_jobs.push_back(std::move(job));
         } else {
-            return false;
+            const auto now = std::chrono::steady_clock::now();
+            if (m_jobs.size() >= m_capacity)
+                return false;
+            // The line has stopped moving at the rate it fills: this job would wait at least as
+            // long as the oldest one has, so it is refused now rather than after that wait.
+            if (m_maxWait.count() > 0 && !m_jobs.empty() && now - m_jobs.front().since > m_maxWait)
+                return false;
+            m_jobs.push_back(Queued{std::move(job), now});
         }
     }
     if (idle)
@@ -71,7 +78,7 @@ void WorkerPool::run(Worker& me) {
         {
             std::lock_guard lock(m_mutex);
             if (!m_jobs.empty()) {
-                job = std::move(m_jobs.front());
+                job = std::move(m_jobs.front().job);
                 m_jobs.pop_front();
             } else if (m_stopping) {
                 return;

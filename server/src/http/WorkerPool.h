@@ -1,10 +1,12 @@
 #pragma once
 // The threads that run handlers which may block on the store (--http-threads), behind a bounded
-// queue (--http-queue). A job that finds the queue full is refused at once, so the io threads never
-// wait and a burst beyond what the pool can work off becomes 503s instead of unbounded latency.
+// queue (--http-queue). A job that finds the queue full, or the line not moving (its oldest job has
+// waited longer than maxWait), is refused at once, so the io threads never wait and a burst beyond
+// what the pool can work off becomes 503s instead of unbounded latency.
 // An idle worker is woken by name, the most recently idle first: the threads that are busy anyway
 // stay warm (caches, the store's connections) and the others sleep.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -19,14 +21,16 @@ namespace parley::server {
 
 class WorkerPool {
 public:
-    WorkerPool(std::size_t threads, std::size_t queueCapacity);
+    // maxWait zero: only the count bounds the queue.
+    WorkerPool(std::size_t threads, std::size_t queueCapacity,
+               std::chrono::steady_clock::duration maxWait = std::chrono::steady_clock::duration::zero());
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
     // Takes the job (moves from it) and hands it to an idle worker or queues it, unless
-    // queueCapacity jobs are waiting already: then the job is left as it was and the answer is
-    // false. Thread-safe.
+    // queueCapacity jobs are waiting already or the oldest of them has waited longer than maxWait:
+    // then the job is left as it was and the answer is false. Thread-safe.
     bool tryPost(std::function<void()>& job);
     // Runs every queued job, then joins the threads. Jobs posted afterwards are refused.
     void stop();
@@ -39,10 +43,16 @@ private:
     };
     void run(Worker& me);
 
+    struct Queued {
+        std::function<void()> job;
+        std::chrono::steady_clock::time_point since;
+    };
+
     const std::size_t m_capacity;
+    const std::chrono::steady_clock::duration m_maxWait;
     std::mutex m_mutex;
-    std::deque<std::function<void()>> m_jobs; // waiting for a worker
-    std::vector<Worker*> m_idle;              // a stack: the last to become idle is woken first
+    std::deque<Queued> m_jobs;   // waiting for a worker, oldest first
+    std::vector<Worker*> m_idle; // a stack: the last to become idle is woken first
     bool m_stopping = false;
     std::vector<std::unique_ptr<Worker>> m_workers;
     std::vector<std::thread> m_threads;

@@ -192,6 +192,49 @@ CREATE TABLE admin_audit_log (
   action         TEXT NOT NULL,
   subject        TEXT NOT NULL
 );
+)sql",
+                                                             R"sql(
+-- step 9: the search index leaves the commit path. Indexing a message inside the transaction
+-- that stores it made every commit flush and merge an FTS5 segment: more than half of a write's
+-- cost. New messages are now indexed in batches after commit (SqliteSearchIndexer, and a search
+-- first catches up), so a batch of a thousand messages costs about what one commit did. The mark
+-- is the largest messages.rowid already indexed; rows at or below it are kept in step by the
+-- triggers (an erasure rewrites their content), rows above it wait for the next batch, which
+-- indexes whatever content they then have.
+CREATE TABLE search_progress (
+  id            INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed_rowid INTEGER NOT NULL
+);
+INSERT INTO search_progress (id, indexed_rowid) SELECT 1, coalesce(max(rowid), 0) FROM messages;
+DROP TRIGGER message_search_insert;
+DROP TRIGGER message_search_delete;
+DROP TRIGGER message_search_update_old;
+DROP TRIGGER message_search_update_new;
+-- Rows only get a rowid at or below the mark on insert if SQLite reuses a deleted largest rowid.
+CREATE TRIGGER message_search_insert AFTER INSERT ON messages
+  WHEN new.kind = 'text' AND new.sender_type IN ('customer', 'agent', 'bot')
+   AND new.rowid <= (SELECT indexed_rowid FROM search_progress)
+BEGIN
+  INSERT INTO message_search (rowid, content) VALUES (new.rowid, new.content);
+END;
+CREATE TRIGGER message_search_delete AFTER DELETE ON messages
+  WHEN old.kind = 'text' AND old.sender_type IN ('customer', 'agent', 'bot')
+   AND old.rowid <= (SELECT indexed_rowid FROM search_progress)
+BEGIN
+  INSERT INTO message_search (message_search, rowid, content) VALUES ('delete', old.rowid, old.content);
+END;
+CREATE TRIGGER message_search_update_old AFTER UPDATE OF content, kind, sender_type ON messages
+  WHEN old.kind = 'text' AND old.sender_type IN ('customer', 'agent', 'bot')
+   AND old.rowid <= (SELECT indexed_rowid FROM search_progress)
+BEGIN
+  INSERT INTO message_search (message_search, rowid, content) VALUES ('delete', old.rowid, old.content);
+END;
+CREATE TRIGGER message_search_update_new AFTER UPDATE OF content, kind, sender_type ON messages
+  WHEN new.kind = 'text' AND new.sender_type IN ('customer', 'agent', 'bot')
+   AND new.rowid <= (SELECT indexed_rowid FROM search_progress)
+BEGIN
+  INSERT INTO message_search (rowid, content) VALUES (new.rowid, new.content);
+END;
 )sql"};
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "store/SqliteCheckpointer.h"
 #include "store/SqliteDb.h"
+#include "store/SqliteSearchIndexer.h"
 #include "store/SqliteTx.h"
 #include "util/Log.h"
 
@@ -31,6 +32,8 @@ SqliteStore::SqliteStore(const std::string& path, EventSink* sink, Options optio
         [this](std::span<GroupCommitWriter::Job* const> group) { runGroup(group); }, options.writer);
     m_checkpointer = std::make_unique<SqliteCheckpointer>(path, syncFull, options.walRestartPages,
                                                           *m_connection, *m_writer);
+    m_searchIndexer =
+        std::make_unique<SqliteSearchIndexer>(*m_connection, *m_writer, options.searchIndexInterval);
 }
 
 SqliteStore::~SqliteStore() {
@@ -55,6 +58,7 @@ void SqliteStore::close() {
     if (m_closed)
         return;
     m_closed = true;
+    m_searchIndexer->stop(); // its batches are writes: stop it while the writer still takes them
     m_writer->close(); // new writes fail; the queued ones still commit
     m_checkpointer->stop();
     {
@@ -70,6 +74,10 @@ void SqliteStore::close() {
 
 void SqliteStore::write(const std::function<void(WriteTx&)>& job, Admission admission) {
     m_writer->write(job, admission);
+}
+
+void SqliteStore::refreshSearchIndex() {
+    m_searchIndexer->catchUp();
 }
 
 // On the writer's turn: the group's transaction, then its events, before any caller of the group

@@ -5,6 +5,7 @@
 //   SqliteTx           ReadTx / WriteTx over a connection; a write group's transaction
 //   GroupCommitWriter  the single writer: admission queue, groups, one wake-up per caller
 //   SqliteCheckpointer WAL checkpoints on their own connection and thread
+//   SqliteSearchIndexer the FTS5 search index, in batches after commit
 // Writes go to one writer connection and commit in groups (one transaction, a savepoint per
 // job); readers use a small pool of read-only connections and never block the writer.
 
@@ -12,6 +13,7 @@
 #include "store/SqliteSchema.h"
 #include "store/Store.h"
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,6 +25,7 @@ namespace sqlite {
 class Connection;
 }
 class SqliteCheckpointer;
+class SqliteSearchIndexer;
 
 class SqliteStore final : public Store {
 public:
@@ -41,6 +44,9 @@ public:
         // Past this many pages in the WAL, a checkpoint holds the writer back for a moment so the
         // WAL can start over (see SqliteCheckpointer): 32,768 pages of 4 KiB, about 128 MiB.
         int walRestartPages = 32768;
+        // How long a new message may wait to be indexed for search when nobody searches (a
+        // search first indexes what is pending); zero: only searches index.
+        std::chrono::milliseconds searchIndexInterval{1000};
         // Group size, admission bound (writeQueueLimit) and who runs the groups.
         GroupCommitWriter::Options writer{};
     };
@@ -56,6 +62,7 @@ public:
     using Store::write;
     void write(const std::function<void(WriteTx&)>& job, Admission admission) override;
     void read(const std::function<void(ReadTx&)>& job) override;
+    void refreshSearchIndex() override;
 
     // Finishes queued writes, stops the writer and checkpoints the WAL. Called by the destructor.
     void close();
@@ -78,6 +85,7 @@ private:
     EventSink* m_sink;
     std::unique_ptr<GroupCommitWriter> m_writer;
     std::unique_ptr<SqliteCheckpointer> m_checkpointer;
+    std::unique_ptr<SqliteSearchIndexer> m_searchIndexer;
     std::mutex m_closeMutex;
     bool m_closed = false;
 

@@ -218,6 +218,10 @@ public:
     void write(const std::function<void(WriteTx&)>& job) { write(job, Admission::Bounded); }
     // Runs job on a consistent snapshot; never blocks the writer.
     virtual void read(const std::function<void(ReadTx&)>& job) = 0;
+    // Brings the message search index up to date with every write committed before the call. A
+    // store that indexes inside each write has nothing to do; one that indexes in batches after
+    // commit (SqliteStore) indexes what is pending, so searchMessages finds it.
+    virtual void refreshSearchIndex() {}
 
     template <typename F>
     auto writeResult(F&& f, Admission admission = Admission::Bounded)
