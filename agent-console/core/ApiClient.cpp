@@ -347,4 +347,69 @@ void ApiClient::eraseCustomer(const QString& customerSessionId, Done done) {
         [](const json&) { return std::monostate{}; }, std::move(done));
 }
 
+// --- Issue 19 "Agents at work" ---------------------------------------------------------------
+
+void ApiClient::notes(const QString& conversationId, Callback<std::vector<proto::Note>> done) {
+    call<std::vector<proto::Note>>(
+        "GET", QStringLiteral("/api/v1/conversations/%1/notes").arg(pathId(conversationId)), std::nullopt,
+        [](const json& b) { return listOf<proto::Note>(b, "notes"); }, std::move(done));
+}
+
+void ApiClient::addNote(const QString& conversationId, const QString& content, Callback<proto::Note> done) {
+    call<proto::Note>(
+        "POST", QStringLiteral("/api/v1/conversations/%1/notes").arg(pathId(conversationId)),
+        json{{"content", ss(content)}}, [](const json& b) { return b.at("note").get<proto::Note>(); },
+        std::move(done));
+}
+
+void ApiClient::transfer(const QString& conversationId, const QString& toAgentId, const QString& note,
+                         Callback<proto::Conversation> done) {
+    json body{{"agent_id", toAgentId.isEmpty() ? json(nullptr) : json(ss(toAgentId))}};
+    if (!note.trimmed().isEmpty())
+        body["note"] = ss(note.trimmed());
+    call<proto::Conversation>(
+        "POST", QStringLiteral("/api/v1/conversations/%1/transfer").arg(pathId(conversationId)), body,
+        [](const json& b) { return b.at("conversation").get<proto::Conversation>(); }, std::move(done));
+}
+
+void ApiClient::canned(const QString& query, Callback<std::vector<proto::CannedReply>> done) {
+    call<std::vector<proto::CannedReply>>(
+        "GET", QStringLiteral("/api/v1/canned?q=") + QString::fromLatin1(QUrl::toPercentEncoding(query)),
+        std::nullopt, [](const json& b) { return listOf<proto::CannedReply>(b, "canned"); }, std::move(done));
+}
+
+void ApiClient::markRead(const QString& conversationId, qint64 seq, Callback<proto::Conversation> done) {
+    call<proto::Conversation>(
+        "POST", QStringLiteral("/api/v1/conversations/%1/read").arg(pathId(conversationId)),
+        json{{"seq", seq}}, [](const json& b) { return b.at("conversation").get<proto::Conversation>(); },
+        std::move(done));
+}
+
+void ApiClient::customerConversations(const QString& customerSessionId,
+                                      Callback<std::vector<proto::Conversation>> done) {
+    call<std::vector<proto::Conversation>>(
+        "GET",
+        QStringLiteral("/api/v1/conversations?customer_session_id=") +
+            QString::fromLatin1(QUrl::toPercentEncoding(customerSessionId)),
+        std::nullopt, [](const json& b) { return listOf<proto::Conversation>(b, "conversations"); },
+        std::move(done));
+}
+
+void ApiClient::search(const QString& query, int limit, Callback<std::vector<SearchHit>> done) {
+    call<std::vector<SearchHit>>(
+        "GET",
+        QStringLiteral("/api/v1/search?q=%1&limit=%2")
+            .arg(QString::fromLatin1(QUrl::toPercentEncoding(query)))
+            .arg(limit),
+        std::nullopt,
+        [](const json& b) {
+            std::vector<SearchHit> hits;
+            for (const json& r : b.at("results"))
+                hits.push_back(
+                    {r.at("conversation").get<proto::Conversation>(), r.at("message").get<proto::Message>()});
+            return hits;
+        },
+        std::move(done));
+}
+
 } // namespace parley::console

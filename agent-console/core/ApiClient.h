@@ -28,6 +28,12 @@ struct ConversationWithMessages {
     std::vector<protocol::Message> messages;
 };
 
+// Issue 19 "Agents at work": a search hit, the conversation and the message that matched.
+struct SearchHit {
+    protocol::Conversation conversation;
+    protocol::Message message;
+};
+
 struct NewAgent {
     QString username;
     QString displayName;
@@ -83,6 +89,19 @@ public:
                      Callback<protocol::Message> done, Retrying retrying = {});
     void closeConversation(const QString& id, Callback<protocol::Conversation> done);
     void publicFaq(Callback<std::vector<protocol::FaqEntry>> done);
+
+    // Issue 19 "Agents at work" (contract v1.1): notes, transfer, canned replies, read marks,
+    // a shopper's past chats and search.
+    void notes(const QString& conversationId, Callback<std::vector<protocol::Note>> done);
+    void addNote(const QString& conversationId, const QString& content, Callback<protocol::Note> done);
+    // toAgentId empty: back to the queue. note (optional) becomes an internal note.
+    void transfer(const QString& conversationId, const QString& toAgentId, const QString& note,
+                  Callback<protocol::Conversation> done);
+    void canned(const QString& query, Callback<std::vector<protocol::CannedReply>> done);
+    void markRead(const QString& conversationId, qint64 seq, Callback<protocol::Conversation> done);
+    void customerConversations(const QString& customerSessionId,
+                               Callback<std::vector<protocol::Conversation>> done);
+    void search(const QString& query, int limit, Callback<std::vector<SearchHit>> done);
 
     // Admins.
     void adminFaq(Callback<std::vector<protocol::FaqEntry>> done);

@@ -118,6 +118,18 @@ void RealtimeClient::sendJson(const json& frame) {
     m_socket.sendTextMessage(QString::fromStdString(frame.dump()));
 }
 
+// Issue 19: at most one typing frame a second per conversation.
+bool RealtimeClient::sendTyping(const QString& conversationId) {
+    if (m_state != State::Connected || conversationId.isEmpty())
+        return false;
+    QElapsedTimer& last = m_typingSent[conversationId];
+    if (last.isValid() && last.elapsed() < 1000)
+        return false;
+    last.start();
+    sendJson(json{{"type", ev::kTyping}, {"conversation_id", ss(conversationId)}});
+    return true;
+}
+
 void RealtimeClient::sendResume(const QString& conversationId) {
     const Follow& f = m_follows[conversationId];
     sendJson(
@@ -214,6 +226,17 @@ void RealtimeClient::onText(const QString& text) {
             emit chatClosed(data.at("conversation").get<proto::Conversation>());
         } else if (type == ev::kAgentPresenceChanged) {
             emit presenceChanged(data.at("agent").get<proto::Agent>());
+        } else if (type == ev::kNoteCreated) { // issue 19
+            emit noteCreated(data.at("note").get<proto::Note>());
+        } else if (type == ev::kTyping) {
+            emit typing(qs(data.at("conversation_id").get<std::string>()),
+                        qs(data.value("sender_type", std::string())),
+                        data.contains("agent_id") && data["agent_id"].is_string()
+                            ? qs(data["agent_id"].get<std::string>())
+                            : QString());
+        } else if (type == ev::kConversationRead) {
+            emit conversationRead(qs(data.at("conversation_id").get<std::string>()),
+                                  qs(data.value("reader", std::string())), data.at("seq").get<qint64>());
         } else if (type == "ping") {
             // Some servers ping at the application level too; answer in kind.
             sendJson(json{{"type", "pong"}});

@@ -48,6 +48,10 @@ public:
     // Highest seq of the conversation up to which every message has been seen.
     qint64 contiguousSeq(const QString& conversationId) const;
 
+    // Issue 19: tells the other side that we are typing in a conversation. Sent at most once a
+    // second per conversation (the server drops more anyway); false when nothing went out.
+    bool sendTyping(const QString& conversationId);
+
     // Tuning, mostly for tests: backoff start and cap, heartbeat interval and dead-connection limit.
     void setBackoff(int initialMs, int maxMs);
     void setHeartbeat(int intervalMs, int deadAfterMs);
@@ -65,6 +69,12 @@ signals:
                        const parley::protocol::Agent& agent);
     void chatClosed(const parley::protocol::Conversation& conversation);
     void presenceChanged(const parley::protocol::Agent& agent);
+    // Issue 19 "Agents at work" events.
+    void noteCreated(const parley::protocol::Note& note);
+    // senderType "customer" or "agent"; agentId set when an agent types.
+    void typing(const QString& conversationId, const QString& senderType, const QString& agentId);
+    // reader "customer" or "agent": that side has read the conversation up to seq.
+    void conversationRead(const QString& conversationId, const QString& reader, qint64 seq);
     void serverError(const QString& code, const QString& message);
     // The server refused the token: reconnecting would not help; sign in again.
     void authenticationFailed(const QString& message);
@@ -106,6 +116,7 @@ private:
     QTimer m_helloTimer;
     QElapsedTimer m_lastAlive;
     QHash<QString, Follow> m_follows;
+    QHash<QString, QElapsedTimer> m_typingSent; // issue 19: last typing frame per conversation
 };
 
 } // namespace parley::console

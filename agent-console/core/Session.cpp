@@ -38,6 +38,19 @@ Session::Session(QObject* parent)
     connect(&m_realtime, &RealtimeClient::presenceChanged, this, &Session::onPresence);
     connect(&m_realtime, &RealtimeClient::authenticationFailed, this, &Session::sessionExpired);
     connect(&m_api, &ApiClient::sessionExpired, this, &Session::sessionExpired);
+    // Issue 19: the other side's read marks.
+    connect(&m_realtime, &RealtimeClient::conversationRead, this,
+            [this](const QString& id, const QString& reader, qint64 seq) {
+                auto it = m_conversations.find(id);
+                if (it == m_conversations.end())
+                    return;
+                std::int64_t& mark =
+                    reader == QLatin1String("customer") ? it->customerLastReadSeq : it->agentLastReadSeq;
+                if (seq <= mark)
+                    return;
+                mark = seq;
+                emit conversationChanged(id);
+            });
 
     connect(&m_outbox, &Outbox::sent, this, [this](const proto::Message& m) {
         ingest(m, -1);
@@ -120,6 +133,7 @@ void Session::signOut() {
     m_rechecking.clear();
     m_considered.clear();
     m_assignedHere.clear();
+    m_readPosted.clear(); // issue 19
     m_mineKnown = false;
     emit signedOut();
 }
@@ -259,6 +273,15 @@ void Session::onReady(const proto::Agent& me, bool reconnected) {
 }
 
 void Session::remember(const proto::Conversation& c) {
+    // Issue 19: read marks only ever rise; a snapshot taken before a conversation.read keeps them.
+    if (auto it = m_conversations.constFind(qs(c.id)); it != m_conversations.cend()) {
+        proto::Conversation merged = c;
+        merged.customerLastReadSeq = std::max(c.customerLastReadSeq, it->customerLastReadSeq);
+        merged.agentLastReadSeq = std::max(c.agentLastReadSeq, it->agentLastReadSeq);
+        m_conversations.insert(qs(c.id), merged);
+        m_teamChats.apply(c);
+        return;
+    }
     m_conversations.insert(qs(c.id), c);
     m_teamChats.apply(c);
 }
@@ -473,6 +496,45 @@ void Session::setPresence(proto::Presence presence, std::function<void(bool ok)>
         if (done)
             done(true);
     });
+}
+
+// --- Issue 19 "Agents at work" ---------------------------------------------------------------
+
+void Session::markRead(const QString& conversationId, qint64 seq) {
+    if (seq <= 0 || !canWrite(conversationId))
+        return; // only the assigned agent's reading counts (the server refuses watchers)
+    if (const auto c = conversation(conversationId); c && seq <= c->agentLastReadSeq)
+        return;
+    qint64& posted = m_readPosted[conversationId];
+    if (seq <= posted)
+        return;
+    posted = seq;
+    const int gen = m_generation;
+    m_api.markRead(conversationId, seq, [this, gen, conversationId](const ApiResult<proto::Conversation>& r) {
+        if (gen != m_generation)
+            return;
+        if (!r.ok()) {
+            m_readPosted.remove(conversationId); // try again with the next message
+            return; // a read mark is not worth an error line: the next one carries it
+        }
+        auto it = m_conversations.find(conversationId);
+        if (it != m_conversations.end())
+            it->agentLastReadSeq = std::max(it->agentLastReadSeq, r.value.agentLastReadSeq);
+    });
+}
+
+void Session::transfer(const QString& conversationId, const QString& toAgentId, const QString& note,
+                       std::function<void(const std::optional<ApiError>&)> done) {
+    const int gen = m_generation;
+    m_api.transfer(conversationId, toAgentId, note,
+                   [this, gen, done = std::move(done)](const ApiResult<proto::Conversation>& r) {
+                       if (gen != m_generation)
+                           return;
+                       if (r.ok())
+                           applyConversation(r.value);
+                       if (done)
+                           done(r.error);
+                   });
 }
 
 } // namespace parley::console

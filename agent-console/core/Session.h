@@ -73,6 +73,14 @@ public:
     // Queues the reply (see Outbox): sent in order, retried until it is sent. Its client_msg_id.
     QString sendMessage(const QString& conversationId, const QString& text);
     void closeConversation(const QString& conversationId);
+    // Issue 19 "Agents at work".
+    // The agent has seen a conversation of its own up to seq: posted once per new high mark.
+    void markRead(const QString& conversationId, qint64 seq);
+    // Hands a chat of mine to another agent (toAgentId empty: back to the queue); note, when not
+    // empty, becomes an internal note. done hears the server's refusal, if any (nullopt: done).
+    void transfer(const QString& conversationId, const QString& toAgentId, const QString& note,
+                  std::function<void(const std::optional<ApiError>&)> done = {});
+
     // Issue 22: reads a loaded conversation and its history anew. After its shopper's data was
     // erased its messages keep their seq but not their content, which dedupe by seq would not take.
     void reloadConversation(const QString& id);
@@ -135,7 +143,8 @@ private:
     QSet<QString> m_rechecking;
     // Shopper messages of my chats already considered for an announcement, per conversation.
     QHash<QString, QSet<qint64>> m_considered;
-    QSet<QString> m_assignedHere; // became mine while signed in (not in the first snapshot)
+    QHash<QString, qint64> m_readPosted; // issue 19: the highest read mark sent per conversation
+    QSet<QString> m_assignedHere;        // became mine while signed in (not in the first snapshot)
     protocol::Agent m_me;
     QString m_current;
     QUrl m_wsOverride;

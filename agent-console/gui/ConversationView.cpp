@@ -7,12 +7,19 @@
 #include "core/Util.h"
 #include "gui/ShopperPanel.h"
 #include "gui/Style.h"
+// Issue 19 "Agents at work".
+#include "core/NotesModel.h"
+#include "gui/CannedCompleter.h"
+#include "gui/NotesPanel.h"
+#include "gui/PastChatsPanel.h"
+#include "gui/TransferDialog.h"
 
 #include <QDesktopServices>
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
+#include <QListWidget>
 #include <QLocale>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -101,12 +108,20 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
     m_close->setToolTip(QStringLiteral("End this conversation (Ctrl+Shift+W)"));
     connect(m_close, &QPushButton::clicked, this, &ConversationView::requestClose);
 
+    // Issue 19: hand the chat to another agent or back to the queue.
+    m_transfer = new QPushButton(QStringLiteral("&Transfer\u2026"));
+    m_transfer->setObjectName(QStringLiteral("transferButton"));
+    m_transfer->setToolTip(
+        QStringLiteral("Hand this chat to another agent or back to the queue (Ctrl+Shift+T)"));
+    connect(m_transfer, &QPushButton::clicked, this, &ConversationView::requestTransfer);
+
     auto* header = new QHBoxLayout;
     auto* titles = new QVBoxLayout;
     titles->setSpacing(0);
     titles->addWidget(m_title);
     titles->addWidget(m_subtitle);
     header->addLayout(titles, 1);
+    header->addWidget(m_transfer, 0, Qt::AlignTop); // issue 19
     header->addWidget(m_close, 0, Qt::AlignTop);
 
     m_readOnlyBanner = new NoticeBar(theme::Tone::Info);
@@ -150,6 +165,21 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
     chatLayout->addWidget(m_readOnlyBanner);
     chatLayout->addWidget(m_transcript, 1);
     chatLayout->addWidget(m_sendError);
+    // Issue 19: "Shopper is typing…" and the canned replies offered for "/…", above the composer.
+    m_typing = new QLabel;
+    m_typing->setObjectName(QStringLiteral("typingIndicator"));
+    followPalette(m_typing, [this] {
+        QPalette p = m_typing->palette();
+        p.setColor(QPalette::WindowText, theme::mutedText(p));
+        m_typing->setPalette(p);
+    });
+    QFont typingFont = m_typing->font();
+    typingFont.setItalic(true);
+    m_typing->setFont(typingFont);
+    m_typing->hide();
+    m_canned = new CannedCompleter(m_session, m_composer, this);
+    chatLayout->addWidget(m_typing);
+    chatLayout->addWidget(m_canned->list());
     chatLayout->addLayout(composerRow);
 
     m_panel = new ShopperPanel(m_session);
@@ -194,6 +224,24 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
             renderAll();
         updateState();
     });
+    // --- Issue 19 "Agents at work" -------------------------------------------------------------
+    m_pastChats = new PastChatsPanel(m_session);
+    m_notes = new NotesPanel(m_session);
+    m_panel->sections()->addWidget(m_pastChats);
+    m_panel->sections()->addWidget(m_notes, 1);
+    connect(m_pastChats, &PastChatsPanel::openRequested, this, &ConversationView::openRequested);
+    m_typingTimeout.setSingleShot(true);
+    m_typingTimeout.setInterval(5000); // the shopper's widget repeats it about every second while typing
+    connect(&m_typingTimeout, &QTimer::timeout, m_typing, &QWidget::hide);
+    connect(m_session->realtime(), &RealtimeClient::typing, this,
+            [this](const QString& id, const QString& sender, const QString&) { onTyping(id, sender); });
+    connect(m_composer, &QPlainTextEdit::textChanged, this, [this] {
+        if (!m_id.isEmpty() && !isReadOnly() && !m_composer->toPlainText().isEmpty())
+            m_session->realtime()->sendTyping(m_id); // at most once a second
+    });
+    // Reading to the end of the transcript is reading the newest message.
+    connect(m_transcript->verticalScrollBar(), &QScrollBar::valueChanged, this, [this] { markReadIfSeen(); });
+    // ---------------------------------------------------------------------------------------------
     setConversation({});
 }
 
@@ -201,8 +249,13 @@ void ConversationView::setConversation(const QString& conversationId) {
     for (const auto& c : std::as_const(m_modelConnections))
         disconnect(c);
     m_modelConnections.clear();
-    if (m_id != conversationId)
+    if (m_id != conversationId) {
         m_sendError->hide();
+        // Issue 19.
+        m_typing->hide();
+        m_scrollTarget = 0;
+        m_shownSeq = 0;
+    }
     m_id = conversationId;
     m_model = conversationId.isEmpty() ? nullptr : m_session->messages(conversationId);
     if (m_model) {
@@ -214,12 +267,18 @@ void ConversationView::setConversation(const QString& conversationId) {
                                               appendMessages(first, last);
                                           else
                                               renderAll();
+                                          // Issue 19: the shopper's message ends its typing.
+                                          for (int row = first; row <= last; ++row)
+                                              if (m_model->at(row).senderType == proto::SenderType::Customer)
+                                                  m_typing->hide();
                                       })
                            << connect(m_model, &QAbstractItemModel::modelReset, this,
                                       &ConversationView::renderAll);
         m_session->openConversation(conversationId);
     }
     m_panel->setConversation(conversationId);
+    m_notes->setConversation(conversationId);     // issue 19
+    m_pastChats->setConversation(conversationId); // issue 19
     renderAll();
     m_transcript->verticalScrollBar()->setValue(m_transcript->verticalScrollBar()->maximum());
     updateState();
@@ -289,6 +348,9 @@ void ConversationView::updateState() {
     m_send->setEnabled(!readOnly);
     m_close->setEnabled(canClose);
     m_close->setVisible(!m_id.isEmpty());
+    m_transfer->setVisible(!m_id.isEmpty()); // issue 19
+    m_transfer->setEnabled(canTransfer());
+    updateSeen();
     m_close->setToolTip(readOnly && canClose
                             ? QStringLiteral("End this chat for its agent and the shopper (admins may close "
                                              "any chat; Ctrl+Shift+W)")
@@ -364,6 +426,7 @@ void ConversationView::insertMessage(const proto::Message& m) {
     meta.setFontPointSize(m_transcript->font().pointSizeF() * 0.88);
     if (m.senderType == proto::SenderType::System) {
         QTextTable* t = c.insertTable(1, 1, bubbleFormat(Qt::AlignHCenter, QColor()));
+        m_tables.insert(m.seq, t); // issue 19
         QTextCursor cell = t->cellAt(0, 0).firstCursorPosition();
         meta.setFontItalic(true);
         const bool erased = m.content.empty() && m.metadata.is_object() && m.metadata.value("erased", false);
@@ -375,6 +438,7 @@ void ConversationView::insertMessage(const proto::Message& m) {
     const bool mine = m.senderType == proto::SenderType::Agent;
     QTextTable* t = c.insertTable(
         1, 1, bubbleFormat(mine ? Qt::AlignRight : Qt::AlignLeft, theme::bubble(pal, m.senderType)));
+    m_tables.insert(m.seq, t); // issue 19
     QTextCursor cell = t->cellAt(0, 0).firstCursorPosition();
     QTextCharFormat who = meta;
     who.setFontWeight(QFont::Bold);
@@ -468,6 +532,9 @@ void ConversationView::renderAll() {
     const bool atBottom = bar->value() >= bar->maximum() - 4;
     const int oldValue = bar->value();
     m_transcript->clear();
+    m_tables.clear(); // issue 19
+    m_seenTable = nullptr;
+    m_seenSeq = 0;
     QTextDocument* doc = m_transcript->document();
     doc->setDocumentMargin(6);
     QTextCursor root(doc);
@@ -491,7 +558,12 @@ void ConversationView::renderAll() {
                      note);
     }
     renderPending();
+    updateSeen(); // issue 19
     bar->setValue(atBottom ? bar->maximum() : oldValue);
+    if (m_scrollTarget == 0 && m_shownSeq > 0)
+        m_scrollTarget = m_shownSeq; // issue 19: drawn anew, the message asked for stays in view
+    applyScrollTarget();
+    markReadIfSeen();
 }
 
 void ConversationView::appendMessages(int first, int last) {
@@ -500,7 +572,10 @@ void ConversationView::appendMessages(int first, int last) {
     for (int row = first; row <= last; ++row)
         insertMessage(m_model->at(row));
     m_rendered = last + 1;
+    updateSeen(); // issue 19
     scrollAfterInsert(atBottom);
+    applyScrollTarget(); // issue 19
+    markReadIfSeen();
 }
 
 void ConversationView::renderPending() {
@@ -567,6 +642,8 @@ bool ConversationView::eventFilter(QObject* watched, QEvent* event) {
 }
 
 void ConversationView::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::ActivationChange)
+        QTimer::singleShot(0, this, [this] { markReadIfSeen(); }); // issue 19: the agent looks again
     // The colours of the bubbles come from the palette: a theme switch draws them anew.
     if (event->type() == QEvent::PaletteChange && m_messagesFrame)
         QTimer::singleShot(0, this, [this] { renderAll(); });
@@ -618,6 +695,105 @@ void ConversationView::requestClose() {
     });
     m_confirm = box;
     box->open(); // window-modal and asynchronous: the event loop (and live updates) keep running
+}
+
+// --- Issue 19 "Agents at work" -------------------------------------------------------------------
+
+bool ConversationView::canTransfer() const {
+    if (m_id.isEmpty())
+        return false;
+    if (m_session->canWrite(m_id))
+        return true; // mine and open
+    const auto c = m_session->conversation(m_id);
+    return m_session->isAdmin() && c && c->status == proto::ConversationStatus::Agent && c->assignedAgentId;
+}
+
+void ConversationView::requestTransfer() {
+    if (!canTransfer())
+        return;
+    auto* dialog = new TransferDialog(m_session, m_id, window());
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void ConversationView::onTyping(const QString& conversationId, const QString& senderType) {
+    if (conversationId != m_id || senderType != QLatin1String("customer"))
+        return;
+    m_typing->setText(QStringLiteral("Shopper is typing\u2026"));
+    m_typing->show();
+    m_typingTimeout.start();
+}
+
+// "Seen" under the newest agent message the shopper has read (customer_last_read_seq).
+void ConversationView::updateSeen() {
+    qint64 seen = 0;
+    const auto c = m_id.isEmpty() ? std::nullopt : m_session->conversation(m_id);
+    if (c && m_model && c->customerLastReadSeq > 0) {
+        const auto& msgs = m_model->messages();
+        for (auto it = msgs.rbegin(); it != msgs.rend(); ++it)
+            if (it->senderType == proto::SenderType::Agent && it->seq <= c->customerLastReadSeq) {
+                seen = it->seq;
+                break;
+            }
+    }
+    QPointer<QTextTable> table = seen > 0 ? m_tables.value(seen) : nullptr;
+    if (seen == m_seenSeq && table == m_seenTable)
+        return;
+    if (m_seenTable) { // take the mark off its old message: the cell's last block
+        QTextCursor old = m_seenTable->cellAt(0, 0).lastCursorPosition();
+        old.movePosition(QTextCursor::StartOfBlock, QTextCursor::KeepAnchor);
+        old.removeSelectedText();
+        old.deletePreviousChar();
+    }
+    m_seenTable = table;
+    m_seenSeq = table ? seen : 0;
+    if (!table)
+        return;
+    QTextCursor cell = table->cellAt(0, 0).lastCursorPosition();
+    QTextBlockFormat right;
+    right.setAlignment(Qt::AlignRight);
+    QTextCharFormat mark;
+    mark.setForeground(theme::mutedText(m_transcript->palette()));
+    mark.setFontPointSize(m_transcript->font().pointSizeF() * 0.8);
+    cell.insertBlock(right, mark);
+    cell.insertText(QStringLiteral("Seen"), mark);
+}
+
+// The agent views the newest message: the chat is mine, in front, and scrolled to its end.
+void ConversationView::markReadIfSeen() {
+    if (m_id.isEmpty() || !m_model || m_model->rowCount() == 0 || !isVisible() || isReadOnly())
+        return;
+    if (m_session->currentConversation() != m_id && !m_session->currentConversation().isEmpty())
+        return;
+    if (window()->isMinimized())
+        return;
+    const QScrollBar* bar = m_transcript->verticalScrollBar();
+    if (bar->value() < bar->maximum() - 4)
+        return;
+    m_session->markRead(m_id, m_model->at(m_model->rowCount() - 1).seq);
+}
+
+void ConversationView::showMessage(qint64 seq) {
+    m_scrollTarget = seq;
+    applyScrollTarget();
+}
+
+void ConversationView::applyScrollTarget() {
+    if (m_scrollTarget <= 0)
+        return;
+    QTextTable* table = m_tables.value(m_scrollTarget);
+    if (!table)
+        return; // not drawn yet: the history is still loading
+    // Select the message: it stands out, and the agent can copy it at once.
+    QTextCursor c = table->cellAt(0, 0).firstCursorPosition();
+    c.setPosition(table->cellAt(0, 0).lastCursorPosition().position(), QTextCursor::KeepAnchor);
+    m_transcript->setTextCursor(c);
+    // In the upper third of the view with its header, not cut off at an edge.
+    QScrollBar* bar = m_transcript->verticalScrollBar();
+    const QRect at = m_transcript->cursorRect(QTextCursor(table->firstCursorPosition()));
+    bar->setValue(bar->value() + at.top() - m_transcript->viewport()->height() / 3);
+    m_shownSeq = m_scrollTarget;
+    m_scrollTarget = 0;
 }
 
 } // namespace parley::console::gui

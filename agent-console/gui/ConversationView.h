@@ -6,7 +6,9 @@
 // still close a watched chat. New messages are appended to the transcript, never by redrawing it,
 // so a selection and the place the agent reads at survive them.
 
+#include <QHash>
 #include <QPointer>
+#include <QTimer>
 #include <QWidget>
 
 class QLabel;
@@ -16,6 +18,7 @@ class QPushButton;
 class QSplitter;
 class QTextBrowser;
 class QTextFrame;
+class QTextTable;
 class QUrl;
 
 namespace parley::protocol {
@@ -30,7 +33,10 @@ struct PendingReply;
 
 namespace parley::console::gui {
 
+class CannedCompleter;
 class NoticeBar;
+class NotesPanel;
+class PastChatsPanel;
 class ShopperPanel;
 
 class ConversationView : public QWidget {
@@ -50,7 +56,20 @@ public:
     // that new messages do not.
     int fullRenderCount() const { return m_fullRenders; }
 
+    // Issue 19 "Agents at work".
+    // Opens the transfer dialog (objectName "transferDialog") for the chat in front.
+    void requestTransfer();
+    bool canTransfer() const;
+    // Scrolls to the message with that seq and selects it (now, or once the history is in).
+    void showMessage(qint64 seq);
+    qint64 shownMessage() const { return m_shownSeq; } // the seq last scrolled to (tests)
+    NotesPanel* notesPanel() const { return m_notes; }
+    // The seq of the agent message marked "Seen" (0: none).
+    qint64 seenSeq() const { return m_seenSeq; }
+
 signals:
+    // Issue 19: another conversation was asked for (a past chat of the shopper).
+    void openRequested(const QString& conversationId);
     // A link in a message was opened (after it was handed to the desktop).
     void linkOpened(const QUrl& url);
 
@@ -72,6 +91,12 @@ private:
     QString agentName(const std::string& agentId) const;
     QString namesSignature() const;
 
+    // Issue 19.
+    void updateSeen();
+    void markReadIfSeen();
+    void applyScrollTarget();
+    void onTyping(const QString& conversationId, const QString& senderType);
+
     Session* m_session;
     QString m_id;
     QPointer<MessagesModel> m_model;
@@ -92,6 +117,19 @@ private:
     int m_rendered = 0;   // rows of the model that are in the transcript
     QString m_namesDrawn; // the agent names the transcript was drawn with
     int m_fullRenders = 0;
+
+    // Issue 19 "Agents at work".
+    QPushButton* m_transfer = nullptr;
+    QLabel* m_typing = nullptr;
+    QTimer m_typingTimeout;
+    NotesPanel* m_notes = nullptr;
+    PastChatsPanel* m_pastChats = nullptr;
+    CannedCompleter* m_canned = nullptr;
+    QHash<qint64, QPointer<QTextTable>> m_tables; // the drawn messages by seq
+    QPointer<QTextTable> m_seenTable;             // the message carrying "Seen"
+    qint64 m_seenSeq = 0;
+    qint64 m_scrollTarget = 0; // showMessage() waiting for its message
+    qint64 m_shownSeq = 0;
 };
 
 } // namespace parley::console::gui

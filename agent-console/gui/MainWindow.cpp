@@ -7,6 +7,7 @@
 #include "gui/ConversationView.h"
 #include "gui/FaqEditor.h"
 #include "gui/Notifier.h"
+#include "gui/SearchDialog.h" // issue 19
 #include "gui/ReportsView.h"
 #include "gui/SettingsEditor.h"
 #include "gui/Style.h"
@@ -387,11 +388,25 @@ void MainWindow::buildActions() {
     quit->setMenuRole(QAction::QuitRole);
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
+    // Issue 19 "Agents at work": search over all messages, and transferring the chat in front.
+    auto* search = new QAction(QStringLiteral("&Search\u2026"), this);
+    search->setObjectName(QStringLiteral("searchAction"));
+    search->setShortcut(QKeySequence::Find);
+    search->setToolTip(QStringLiteral("Find messages in all conversations (Ctrl+F)"));
+    connect(search, &QAction::triggered, this, [this] { openSearch(); });
+    auto* transfer = new QAction(QStringLiteral("&Transfer chat\u2026"), this);
+    transfer->setObjectName(QStringLiteral("transferAction"));
+    transfer->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+T")));
+    connect(transfer, &QAction::triggered, m_conversation, &ConversationView::requestTransfer);
+    connect(m_conversation, &ConversationView::openRequested, this, &MainWindow::showConversation);
+
     toolbar->addAction(watch);
+    toolbar->addAction(search); // issue 19
     toolbar->addAction(refresh);
 
     auto* file = menuBar()->addMenu(QStringLiteral("&File"));
     file->addAction(watch);
+    file->addAction(search); // issue 19
     file->addAction(refresh);
     file->addSeparator();
     file->addAction(signOut);
@@ -404,6 +419,7 @@ void MainWindow::buildActions() {
     chat->addAction(next);
     chat->addAction(prev);
     chat->addSeparator();
+    chat->addAction(transfer); // issue 19
     chat->addAction(m_closeChatAction);
     chat->addAction(clearFinished);
 
@@ -569,6 +585,23 @@ void MainWindow::watchConversation() {
     connect(dialog, &QDialog::accepted, this,
             [this, dialog] { showConversation(dialog->selectedConversation()); });
     dialog->open();
+}
+
+// Issue 19: one search window, kept while open; a result opens its conversation at the message.
+SearchDialog* MainWindow::openSearch() {
+    if (!m_search) {
+        m_search = new SearchDialog(m_session, this);
+        m_search->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_search, &SearchDialog::resultActivated, this, [this](const QString& id, qint64 seq) {
+            showConversation(id);
+            m_conversation->showMessage(seq);
+        });
+    }
+    m_search->show();
+    m_search->raise();
+    m_search->activateWindow();
+    m_search->focusInput();
+    return m_search;
 }
 
 void MainWindow::updateTitle() {

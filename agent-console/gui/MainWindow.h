@@ -27,6 +27,7 @@ class ConversationView;
 class FaqEditor;
 class AgentsEditor;
 class SettingsEditor;
+class SearchDialog; // issue 19
 class NoticeBar;
 class Notifier;
 
@@ -47,6 +48,8 @@ public:
     SettingsEditor* openSettingsEditor();
     // Opens the "Watch a conversation" picker (objectName "watchDialog").
     void watchConversation();
+    // Issue 19: opens the search (objectName "searchDialog"; Ctrl+F).
+    SearchDialog* openSearch();
 
 signals:
     void notified(const QString& title, const QString& text);
@@ -103,6 +106,7 @@ private:
     QPointer<FaqEditor> m_faqEditor;
     QPointer<AgentsEditor> m_agentsEditor;
     QPointer<SettingsEditor> m_settingsEditor;
+    QPointer<SearchDialog> m_search; // issue 19
     QAction* m_settingsAction;
     QPointer<QMessageBox> m_quitBox;
     bool m_quitting = false; // the close is decided: the next closeEvent goes through

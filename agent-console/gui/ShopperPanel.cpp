@@ -101,6 +101,10 @@ ShopperPanel::ShopperPanel(Session* session, QWidget* parent)
     layout->addSpacing(8);
     layout->addWidget(heading(QStringLiteral("Conversation")));
     layout->addLayout(chat);
+    // Issue 19/21: the shopper's rating (score and comment), shown only when there is one.
+    m_rating = value(QStringLiteral("conversationRating"));
+    m_rating->hide();
+    layout->addWidget(m_rating);
     layout->addWidget(m_copyId, 0, Qt::AlignLeft);
     layout->addLayout(m_sections);
     // Issue 22: the shopper's data, exported or erased (admins only; the section hides itself).
@@ -129,6 +133,7 @@ void ShopperPanel::refresh() {
         for (QLabel* l : {m_name, m_contact, m_code, m_page, m_referrer, m_locale, m_browser, m_status,
                           m_started, m_conversationId})
             l->clear();
+        m_rating->hide(); // issue 19
         m_name->setText(m_id.isEmpty() ? QStringLiteral("No conversation selected")
                                        : QStringLiteral("Loading\u2026"));
         return;
@@ -136,7 +141,11 @@ void ShopperPanel::refresh() {
     m_name->setText(shopperLabel(*c));
     if (c->contact) {
         const QString email = qs(c->contact->email).toHtmlEscaped();
-        m_contact->setText(QStringLiteral("<a href=\"mailto:%1\">%1</a>").arg(email));
+        // Issue 19/21: the name the shopper gave, then the address to write to.
+        const QString name = c->contact->name ? qs(*c->contact->name).trimmed().toHtmlEscaped() : QString();
+        m_contact->setText((name.isEmpty() ? QString() : name + QStringLiteral(" &lt;")) +
+                           QStringLiteral("<a href=\"mailto:%1\">%1</a>").arg(email) +
+                           (name.isEmpty() ? QString() : QStringLiteral("&gt;")));
     } else {
         m_contact->setText(QStringLiteral("No contact details given"));
     }
@@ -182,6 +191,19 @@ void ShopperPanel::refresh() {
     // The short form people see everywhere; the full id is one click away (Copy id) and in the tooltip.
     m_conversationId->setText(shortId(c->id) + QChar(0x2026));
     m_conversationId->setToolTip(qs(c->id));
+    // Issue 19/21: "Rated ★★★★☆ 4/5" and the comment, when the shopper rated the chat.
+    if (c->rating) {
+        const int score = std::clamp(c->rating->score, 0, 5);
+        QString text = QStringLiteral("Rated %1%2 %3/5")
+                           .arg(QString(score, QChar(0x2605)), QString(5 - score, QChar(0x2606)))
+                           .arg(score);
+        if (c->rating->comment && !c->rating->comment->empty())
+            text += QStringLiteral(": \u201c%1\u201d").arg(qs(*c->rating->comment));
+        m_rating->setText(text);
+        m_rating->show();
+    } else {
+        m_rating->hide();
+    }
 }
 
 } // namespace parley::console::gui

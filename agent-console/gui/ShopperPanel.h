@@ -37,6 +37,7 @@ private:
     QString m_id;
     QLabel* m_name;
     QLabel* m_contact;
+    QLabel* m_rating = nullptr; // issue 19/21: the shopper's rating of the chat, when given
     QLabel* m_code;
     QLabel* m_page;
     QLabel* m_referrer;
