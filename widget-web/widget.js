@@ -283,9 +283,9 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   function noteRead() {
     if (!conv || !isOpen || document.hidden || hw <= Math.max(readSent, conv.customer_last_read_seq || 0)) return;
     clearTimeout(readTimer);
+    const seq = hw, id = conv.id; // what is in view now: a reply that comes after the panel closes stays unread
     readTimer = setTimeout(() => {
-      if (!conv || hw <= readSent) return;
-      const seq = hw, id = conv.id;
+      if (!conv || conv.id !== id || seq <= readSent) return;
       readSent = seq;
       api('POST', `conversations/${id}/read`, { seq }).then((r) => setConv(r.conversation), () => { if (readSent === seq) readSent = 0; });
     }, 300);

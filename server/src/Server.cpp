@@ -208,6 +208,7 @@ std::string Server::start() {
     api.webRoot = m_config.webRoot;
     api.allowedOrigin = m_config.allowedOrigin;
     api.widgetStatus = [ah = m_afterHours.get()] { return ah->widgetStatus(); };
+    api.storeUnavailable = [store = m_store] { return store->unavailableReason(); };
     m_api = std::make_unique<HttpApi>(*m_chat, api, [rt = m_realtime.get()] { return rt->accepting(); });
     addAfterHoursRoutes(m_api->routes(), *m_chat, *m_afterHours);
     m_api->setPorts(m_httpPort, m_wsPort);

@@ -468,9 +468,13 @@ private slots:
         QCOMPARE(after.body.value("erased", false), true);
         QVERIFY(after.body.dump().find("4242") == std::string::npos);
         QVERIFY(after.body.dump().find("Jane") == std::string::npos);
+        // Every message is empty but the one the erase itself wrote when it closed the open chat.
         for (const auto& c : after.body["conversations"])
-            for (const auto& m : c["messages"])
+            for (const auto& m : c["messages"]) {
+                if (m["metadata"].value("reason", "") == "erased")
+                    continue;
                 QCOMPARE(qs(m.value("content", "?")), QString());
+            }
         QCOMPARE(m_http->get("/api/v1/conversations/" + jane.conversationId, jane.token).status, 401);
     }
 

@@ -175,6 +175,23 @@ private slots:
         QCOMPARE(b.sharedSecret("token_secret", "two"), first);
     }
 
+    // The health check notices a database that takes no connections (what /healthz reports), and
+    // that it takes them again.
+    void healthFollowsTheDatabase() {
+        const auto url = newDatabase();
+        PgStore::Options options;
+        options.healthInterval = std::chrono::milliseconds(50);
+        PgStore store(url, nullptr, options);
+        QVERIFY(!store.unavailableReason());
+        const auto name = url.substr(std::string("postgresql:///").size(), url.find('?') - 14);
+        pg::Connection admin("postgresql:///postgres?host=" + m_socketDir + "&user=postgres");
+        admin.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+        admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + name + "'");
+        QTRY_VERIFY_WITH_TIMEOUT(store.unavailableReason().has_value(), 10000);
+        admin.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+        QTRY_VERIFY_WITH_TIMEOUT(!store.unavailableReason().has_value(), 10000);
+    }
+
     void anUnreachableDatabaseIsRefused() {
         QVERIFY_THROWS_EXCEPTION(pg::PgError, PgStore("postgresql:///none?host=/nonexistent", nullptr, {}));
     }

@@ -94,6 +94,8 @@ void HttpApi::addServerRoutes() {
         [this](const Request&, Response& res) {
             if (m_realtimeAccepting && !m_realtimeAccepting())
                 res.json(503, {{"status", "starting"}});
+            else if (auto why = m_options.storeUnavailable ? m_options.storeUnavailable() : std::nullopt)
+                res.json(503, {{"status", "unavailable"}, {"reason", *why}});
             else
                 res.json(200, {{"status", "ok"}});
         },

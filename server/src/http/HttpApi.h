@@ -26,6 +26,8 @@ struct HttpApiOptions {
     // More fields for GET /api/v1/widget/config (open_now, ...); read from the store, so the
     // call then runs on a worker.
     std::function<nlohmann::json()> widgetStatus;
+    // Why the node cannot serve now (its database cannot be reached), or nothing: /healthz.
+    std::function<std::optional<std::string>()> storeUnavailable;
 };
 
 class HttpApi {

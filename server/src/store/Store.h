@@ -275,6 +275,9 @@ public:
     // store that indexes inside each write has nothing to do; one that indexes in batches after
     // commit (SqliteStore) indexes what is pending, so searchMessages finds it.
     virtual void refreshSearchIndex() {}
+    // Why the store cannot serve requests right now (its database cannot be reached), or nothing.
+    // Cheap: read by GET /healthz on a network thread. An embedded store is always there.
+    virtual std::optional<std::string> unavailableReason() const { return std::nullopt; }
 
     template <typename F>
     auto writeResult(F&& f, Admission admission = Admission::Bounded)

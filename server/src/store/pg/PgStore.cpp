@@ -4,6 +4,7 @@
 #include "store/pg/PgSchema.h"
 #include "store/pg/PgTx.h"
 #include "util/Log.h"
+#include "util/Threads.h"
 
 #include <chrono>
 #include <iterator>
@@ -93,6 +94,42 @@ PgStore::PgStore(const std::string& url, EventSink* sink, Options options)
     pg::migrate(*m_connection);
     m_writer = std::make_unique<GroupCommitWriter>(
         [this](std::span<GroupCommitWriter::Job* const> group) { runGroup(group); }, options.writer);
+    m_healthThread = std::thread([this] {
+        threads::nameThisThread("db-health");
+        checkHealth();
+    });
+}
+
+// GET /healthz must say 503 while the database cannot be reached, at once and without a query of
+// its own on the network thread: a query on a connection of this thread's own, every
+// healthInterval, keeps the answer ready. A load balancer then takes the node out of rotation.
+void PgStore::checkHealth() {
+    std::unique_ptr<Connection> c;
+    std::unique_lock lock(m_healthMutex);
+    while (!m_healthStopping) {
+        lock.unlock();
+        std::optional<std::string> problem;
+        try {
+            if (!c || c->broken())
+                c = std::make_unique<Connection>(m_url);
+            c->exec("SELECT 1");
+        } catch (const std::exception& e) {
+            problem = std::string("the database cannot be reached: ") + e.what();
+            c.reset();
+        }
+        lock.lock();
+        if (problem && !m_unavailable)
+            log::error(*problem);
+        else if (!problem && m_unavailable)
+            log::info("the database can be reached again");
+        m_unavailable = std::move(problem);
+        m_healthWake.wait_for(lock, m_options.healthInterval, [this] { return m_healthStopping; });
+    }
+}
+
+std::optional<std::string> PgStore::unavailableReason() const {
+    std::lock_guard lock(m_healthMutex);
+    return m_unavailable;
 }
 
 PgStore::~PgStore() {
@@ -135,6 +172,13 @@ void PgStore::close() {
     if (m_closed)
         return;
     m_closed = true;
+    {
+        std::lock_guard health(m_healthMutex);
+        m_healthStopping = true;
+    }
+    m_healthWake.notify_all();
+    if (m_healthThread.joinable())
+        m_healthThread.join();
     m_writer->close(); // new writes fail; the queued ones still commit
     std::lock_guard readersLock(m_readersMutex);
     m_readers.clear();

@@ -17,10 +17,13 @@
 #include "store/GroupCommitWriter.h"
 #include "store/Store.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace parley::server {
@@ -34,6 +37,7 @@ public:
     struct Options {
         std::size_t pool = 8; // read connections at most; a read waits for a free one
         GroupCommitWriter::Options writer{};
+        std::chrono::milliseconds healthInterval{1000};
     };
 
     // Connects, creates or migrates the schema. Throws when the database cannot be reached.
@@ -54,8 +58,11 @@ public:
     // (the first node to start wins), and the stored one is returned.
     std::string sharedSecret(const std::string& name, const std::string& candidate);
     GroupCommitWriter::Stats writerStats() const { return m_writer->stats(); }
+    // Set while the health check (a query every healthInterval on a connection of its own) fails.
+    std::optional<std::string> unavailableReason() const override;
 
 private:
+    void checkHealth();
     void runGroup(std::span<GroupCommitWriter::Job* const> group);
     std::unique_ptr<pg::Connection> acquireReader();
     void releaseReader(std::unique_ptr<pg::Connection> c);
@@ -73,6 +80,12 @@ private:
     std::condition_variable m_readerFree;
     std::vector<std::unique_ptr<pg::Connection>> m_readers; // idle
     std::size_t m_readersOut = 0;                           // in use
+
+    mutable std::mutex m_healthMutex;
+    std::condition_variable m_healthWake;
+    std::optional<std::string> m_unavailable; // why the last health check failed
+    bool m_healthStopping = false;
+    std::thread m_healthThread;
 };
 
 } // namespace parley::server

@@ -515,10 +515,11 @@ public:
     }
 
     std::vector<OutboxMail> dueOutboxMails(const std::string& now, int limit) override {
-        auto r = m_c.query(std::string("SELECT ") + kOutboxColumns +
-                               " FROM mail_outbox WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 "
-                               "ORDER BY next_attempt_at, id LIMIT $2",
-                           {now, limit});
+        auto r =
+            m_c.query(std::string("SELECT ") + kOutboxColumns +
+                          " FROM mail_outbox WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 "
+                          "ORDER BY next_attempt_at, id LIMIT $2",
+                      {now, limit});
         return all<OutboxMail>(r, outboxMailFrom);
     }
 
@@ -766,18 +767,21 @@ public:
         auto r = m_c.query("INSERT INTO mail_outbox (conversation_id, recipient, subject, body, last_seq, "
                            "created_at, attempts, next_attempt_at, last_error, failed_at) "
                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                           {m.conversationId, m.recipient, m.subject, m.body, m.lastSeq, m.createdAt, m.attempts,
-                            m.nextAttemptAt, m.lastError, m.failedAt});
+                           {m.conversationId, m.recipient, m.subject, m.body, m.lastSeq, m.createdAt,
+                            m.attempts, m.nextAttemptAt, m.lastError, m.failedAt});
         return r.int64(0, 0);
     }
 
     void updateOutboxMail(const OutboxMail& m) override {
-        m_c.query("UPDATE mail_outbox SET attempts = $1, next_attempt_at = $2, last_error = $3, failed_at = $4 "
-                  "WHERE id = $5",
-                  {m.attempts, m.nextAttemptAt, m.lastError, m.failedAt, m.id});
+        m_c.query(
+            "UPDATE mail_outbox SET attempts = $1, next_attempt_at = $2, last_error = $3, failed_at = $4 "
+            "WHERE id = $5",
+            {m.attempts, m.nextAttemptAt, m.lastError, m.failedAt, m.id});
     }
 
-    void deleteOutboxMail(std::int64_t id) override { m_c.query("DELETE FROM mail_outbox WHERE id = $1", {id}); }
+    void deleteOutboxMail(std::int64_t id) override {
+        m_c.query("DELETE FROM mail_outbox WHERE id = $1", {id});
+    }
 
     void publishAfterCommit(Event e) override { m_events.push_back(std::move(e)); }
 
