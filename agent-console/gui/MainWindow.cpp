@@ -7,8 +7,8 @@
 #include "gui/ConversationView.h"
 #include "gui/FaqEditor.h"
 #include "gui/Notifier.h"
-#include "gui/SearchDialog.h" // issue 19
 #include "gui/ReportsView.h"
+#include "gui/SearchDialog.h" // issue 19
 #include "gui/SettingsEditor.h"
 #include "gui/Style.h"
 #include "gui/WatchDialog.h"

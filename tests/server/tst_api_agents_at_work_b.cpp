@@ -353,9 +353,10 @@ private slots:
         const auto db = QString(f.server.dataDir() + QStringLiteral("/parley.db")).toStdString();
         const auto caughtUp = [&] {
             SqliteReadOnly r(db);
-            const auto rows = r.rows("SELECT (SELECT indexed_rowid FROM search_progress) = "
-                                     "(SELECT max(rowid) FROM messages), "
-                                     "(SELECT count(*) FROM message_search WHERE message_search MATCH 'samovar')");
+            const auto rows =
+                r.rows("SELECT (SELECT indexed_rowid FROM search_progress) = "
+                       "(SELECT max(rowid) FROM messages), "
+                       "(SELECT count(*) FROM message_search WHERE message_search MATCH 'samovar')");
             return rows.size() == 1 && rows[0][0] == "1" && rows[0][1] == "1";
         };
         QTRY_VERIFY_WITH_TIMEOUT(caughtUp(), 10000);

@@ -36,9 +36,10 @@ std::int64_t indexPendingSearchText(Connection& writer, std::int64_t maxRows) {
         return 0;
     const std::int64_t upTo = std::min(top, mark + maxRows);
     {
-        auto s = writer.prepare("INSERT INTO message_search (rowid, content) SELECT rowid, content FROM messages "
-                                "WHERE rowid > ?1 AND rowid <= ?2 AND kind = 'text' "
-                                "AND sender_type IN ('customer', 'agent', 'bot')");
+        auto s =
+            writer.prepare("INSERT INTO message_search (rowid, content) SELECT rowid, content FROM messages "
+                           "WHERE rowid > ?1 AND rowid <= ?2 AND kind = 'text' "
+                           "AND sender_type IN ('customer', 'agent', 'bot')");
         s.bind(1, mark).bind(2, upTo);
         s.step();
     }

@@ -27,7 +27,8 @@ class SqliteSearchIndexer {
 public:
     // interval: how long a new message may wait for its batch when nobody searches; zero starts
     // no thread (only catchUp indexes).
-    SqliteSearchIndexer(sqlite::Connection& writer, GroupCommitWriter& turn, std::chrono::milliseconds interval);
+    SqliteSearchIndexer(sqlite::Connection& writer, GroupCommitWriter& turn,
+                        std::chrono::milliseconds interval);
     ~SqliteSearchIndexer(); // stop()
     SqliteSearchIndexer(const SqliteSearchIndexer&) = delete;
     SqliteSearchIndexer& operator=(const SqliteSearchIndexer&) = delete;

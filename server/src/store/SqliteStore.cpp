@@ -59,7 +59,7 @@ void SqliteStore::close() {
         return;
     m_closed = true;
     m_searchIndexer->stop(); // its batches are writes: stop it while the writer still takes them
-    m_writer->close(); // new writes fail; the queued ones still commit
+    m_writer->close();       // new writes fail; the queued ones still commit
     m_checkpointer->stop();
     {
         std::lock_guard readersLock(m_readersMutex);
