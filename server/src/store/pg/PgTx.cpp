@@ -1,5 +1,6 @@
 #include "store/pg/PgTx.h"
 
+#include "store/StoredRows.h"
 #include "store/pg/PgConnection.h"
 
 #include <nlohmann/json.hpp>
@@ -16,112 +17,20 @@ using protocol::Message;
 
 namespace {
 
-constexpr const char* kConversationColumns = "id, customer_session_id, status, assigned_agent_id, "
-                                             "requested_agent_at, closed_at, created_at, updated_at, "
-                                             "contact_email, contact_name, rating_score, rating_comment, "
-                                             "rated_at, context, customer_last_read_seq, agent_last_read_seq";
-constexpr const char* kMessageColumns = "id, conversation_id, seq, sender_type, sender_agent_id, kind, "
-                                        "content, metadata, client_msg_id, created_at";
-constexpr const char* kAgentSelect =
-    "SELECT a.id, a.username, a.display_name, a.role, a.presence, a.max_active_chats, "
-    "(SELECT COUNT(*) FROM conversations c WHERE c.status = 'agent' AND c.assigned_agent_id = a.id), "
-    "a.password_hash, a.last_assignment_no, a.created_at, a.updated_at, a.disabled FROM agents a ";
-constexpr const char* kFaqSelect =
-    "SELECT slug, question, answer, display_order, is_active, keywords FROM faq_entries ";
+using stored::agentFrom;
+using stored::conversationFrom;
+using stored::faqFrom;
+using stored::kAgentSelect;
+using stored::kConversationColumns;
+using stored::kFaqSelect;
+using stored::kMessageColumns;
+using stored::messageFrom;
+using stored::pageContextFromJson;
+using stored::pageContextJson;
+
 // The rows the search index holds (the partial GIN index's condition and expression).
 constexpr const char* kSearchable = "m.kind = 'text' AND m.sender_type IN ('customer', 'agent', 'bot')";
 constexpr const char* kSearchVector = "to_tsvector('parley_search'::regconfig, m.content)";
-
-protocol::PageContext pageContextFromJson(const std::string& text) {
-    if (text.empty() || text == "{}")
-        return {};
-    const auto j = nlohmann::json::parse(text, nullptr, false);
-    protocol::PageContext ctx;
-    if (!j.is_object())
-        return ctx;
-    auto field = [&j](const char* key) -> std::optional<std::string> {
-        auto it = j.find(key);
-        return it != j.end() && it->is_string() ? std::optional(it->get<std::string>()) : std::nullopt;
-    };
-    return protocol::PageContext{field("page_url"), field("page_title"), field("referrer"), field("locale"),
-                                 field("user_agent")};
-}
-
-std::string pageContextJson(const protocol::PageContext& ctx) {
-    if (ctx.empty())
-        return "{}";
-    nlohmann::json j = nlohmann::json::object();
-    const std::pair<const char*, const std::optional<std::string>*> fields[] = {
-        {"page_url", &ctx.pageUrl},
-        {"page_title", &ctx.pageTitle},
-        {"referrer", &ctx.referrer},
-        {"locale", &ctx.locale},
-        {"user_agent", &ctx.userAgent}};
-    for (const auto& [key, value] : fields)
-        if (*value)
-            j[key] = **value;
-    return j.dump();
-}
-
-Conversation conversationFrom(const Row& s) {
-    Conversation c;
-    c.id = s.text(0);
-    c.customerSessionId = s.text(1);
-    c.status = protocol::parseConversationStatus(s.text(2)).value_or(protocol::ConversationStatus::Closed);
-    c.assignedAgentId = s.optText(3);
-    c.requestedAgentAt = s.optText(4);
-    c.closedAt = s.optText(5);
-    c.createdAt = s.text(6);
-    c.updatedAt = s.text(7);
-    if (!s.isNull(8))
-        c.contact = protocol::Contact{s.text(8), s.optText(9)};
-    if (!s.isNull(10))
-        c.rating = protocol::Rating{static_cast<int>(s.int64(10)), s.optText(11), s.text(12)};
-    c.context = pageContextFromJson(s.text(13));
-    c.customerLastReadSeq = s.int64(14);
-    c.agentLastReadSeq = s.int64(15);
-    return c;
-}
-
-Message messageFrom(const Row& s) {
-    Message m;
-    m.id = s.text(0);
-    m.conversationId = s.text(1);
-    m.seq = s.int64(2);
-    m.senderType = protocol::parseSenderType(s.text(3)).value_or(protocol::SenderType::System);
-    m.senderAgentId = s.optText(4);
-    m.kind = protocol::parseMessageKind(s.text(5)).value_or(protocol::MessageKind::Text);
-    m.content = s.text(6);
-    m.metadata = nlohmann::json::parse(s.text(7), nullptr, false);
-    if (m.metadata.is_discarded())
-        m.metadata = nlohmann::json::object();
-    m.clientMsgId = s.optText(8);
-    m.createdAt = s.text(9);
-    return m;
-}
-
-AgentRecord agentFrom(const Row& s) {
-    AgentRecord r;
-    r.agent.id = s.text(0);
-    r.agent.username = s.text(1);
-    r.agent.displayName = s.text(2);
-    r.agent.role = protocol::parseRole(s.text(3)).value_or(protocol::Role::Agent);
-    r.agent.presence = protocol::parsePresence(s.text(4)).value_or(protocol::Presence::Offline);
-    r.agent.maxActiveChats = static_cast<int>(s.int64(5));
-    r.agent.activeChats = static_cast<int>(s.int64(6));
-    r.passwordHash = s.text(7);
-    if (!s.isNull(8))
-        r.lastAssignmentNo = s.int64(8);
-    r.createdAt = s.text(9);
-    r.updatedAt = s.text(10);
-    r.agent.disabled = s.int64(11) != 0;
-    return r;
-}
-
-FaqEntry faqFrom(const Row& s) {
-    return FaqEntry{s.text(0),       s.text(1), s.text(2), static_cast<int>(s.int64(3)),
-                    s.int64(4) != 0, s.text(5)};
-}
 
 template <typename T, typename F>
 std::vector<T> all(const Result& r, F from) {
@@ -182,7 +91,7 @@ public:
                                        " FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq "
                                        "LIMIT $3";
         auto r = m_c.query(sql, {conversationId, afterSeq, limit > 0 ? Param(limit) : Param(std::nullopt)});
-        return all<Message>(r, messageFrom);
+        return all<Message>(r, messageFrom<Row>);
     }
 
     std::optional<Message> messageByClientId(const std::string& conversationId, protocol::SenderType sender,
@@ -207,7 +116,7 @@ public:
         static const std::string sql = std::string("SELECT ") + kConversationColumns +
                                        " FROM conversations WHERE status = 'agent' AND assigned_agent_id IS "
                                        "NULL ORDER BY requested_agent_at, queue_ticket";
-        auto out = all<Conversation>(m_c.query(sql), conversationFrom);
+        auto out = all<Conversation>(m_c.query(sql), conversationFrom<Row>);
         for (std::size_t i = 0; i < out.size(); ++i)
             out[i].queuePosition = static_cast<int>(i + 1);
         return out;
@@ -217,14 +126,14 @@ public:
         static const std::string sql = std::string("SELECT ") + kConversationColumns +
                                        " FROM conversations WHERE status = 'agent' AND assigned_agent_id = $1"
                                        " ORDER BY updated_at DESC, id";
-        return all<Conversation>(m_c.query(sql, {agentId}), conversationFrom);
+        return all<Conversation>(m_c.query(sql, {agentId}), conversationFrom<Row>);
     }
 
     std::vector<FaqEntry> faq(bool activeOnly) override {
         static const std::string active =
             std::string(kFaqSelect) + "WHERE is_active = 1 ORDER BY display_order, slug";
         static const std::string every = std::string(kFaqSelect) + "ORDER BY display_order, slug";
-        return all<FaqEntry>(m_c.query(activeOnly ? active : every), faqFrom);
+        return all<FaqEntry>(m_c.query(activeOnly ? active : every), faqFrom<Row>);
     }
 
     std::optional<FaqEntry> faqEntry(const std::string& slug) override {
@@ -271,7 +180,7 @@ public:
 
     std::vector<AgentRecord> agents() override {
         static const std::string sql = std::string(kAgentSelect) + "ORDER BY lower(a.username), a.username";
-        return all<AgentRecord>(m_c.query(sql), agentFrom);
+        return all<AgentRecord>(m_c.query(sql), agentFrom<Row>);
     }
 
     std::vector<std::string> onlineAgentIds() override {
@@ -324,7 +233,7 @@ public:
         static const std::string sql = std::string("SELECT ") + kConversationColumns +
                                        " FROM conversations WHERE customer_session_id = $1"
                                        " ORDER BY created_at DESC, row_no DESC";
-        auto out = all<Conversation>(m_c.query(sql, {sessionId}), conversationFrom);
+        auto out = all<Conversation>(m_c.query(sql, {sessionId}), conversationFrom<Row>);
         for (auto& c : out)
             fillQueuePosition(c);
         return out;
