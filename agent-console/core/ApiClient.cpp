@@ -251,6 +251,37 @@ void ApiClient::deleteFaq(const QString& slug, Done done) {
         [](const json&) { return std::monostate{}; }, std::move(done));
 }
 
+namespace {
+json cannedBody(const proto::CannedReply& r) {
+    return json{{"shortcut", r.shortcut}, {"title", r.title}, {"content", r.content}};
+}
+} // namespace
+
+void ApiClient::adminCanned(Callback<std::vector<proto::CannedReply>> done) {
+    call<std::vector<proto::CannedReply>>(
+        "GET", QStringLiteral("/api/v1/admin/canned"), std::nullopt,
+        [](const json& b) { return listOf<proto::CannedReply>(b, "canned"); }, std::move(done));
+}
+
+void ApiClient::createCanned(const proto::CannedReply& reply, Callback<proto::CannedReply> done) {
+    call<proto::CannedReply>(
+        "POST", QStringLiteral("/api/v1/admin/canned"), cannedBody(reply),
+        [](const json& b) { return unwrap(b, "canned_reply").get<proto::CannedReply>(); }, std::move(done));
+}
+
+void ApiClient::updateCanned(const QString& id, const proto::CannedReply& reply,
+                             Callback<proto::CannedReply> done) {
+    call<proto::CannedReply>(
+        "PUT", QStringLiteral("/api/v1/admin/canned/") + pathId(id), cannedBody(reply),
+        [](const json& b) { return unwrap(b, "canned_reply").get<proto::CannedReply>(); }, std::move(done));
+}
+
+void ApiClient::deleteCanned(const QString& id, Done done) {
+    call<std::monostate>(
+        "DELETE", QStringLiteral("/api/v1/admin/canned/") + pathId(id), std::nullopt,
+        [](const json&) { return std::monostate{}; }, std::move(done));
+}
+
 void ApiClient::adminSettings(Callback<json> done) {
     call<json>(
         "GET", QStringLiteral("/api/v1/admin/settings"), std::nullopt, [](const json& b) { return b; },

@@ -108,6 +108,12 @@ public:
     void createFaq(const protocol::FaqEntry& entry, Callback<protocol::FaqEntry> done);
     void updateFaq(const QString& slug, const protocol::FaqEntry& entry, Callback<protocol::FaqEntry> done);
     void deleteFaq(const QString& slug, Done done);
+    // Issue 19: the canned-reply editor. create/update send shortcut, title and content only.
+    void adminCanned(Callback<std::vector<protocol::CannedReply>> done);
+    void createCanned(const protocol::CannedReply& reply, Callback<protocol::CannedReply> done);
+    void updateCanned(const QString& id, const protocol::CannedReply& reply,
+                      Callback<protocol::CannedReply> done);
+    void deleteCanned(const QString& id, Done done);
     void adminAgents(Callback<std::vector<protocol::Agent>> done);
     void createAgent(const NewAgent& agent, Callback<protocol::Agent> done);
     void updateAgent(const QString& id, const AgentPatch& patch, Callback<protocol::Agent> done);

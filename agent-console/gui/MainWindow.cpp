@@ -4,6 +4,7 @@
 #include "core/Shopper.h"
 #include "core/Util.h"
 #include "gui/AgentsEditor.h"
+#include "gui/CannedEditor.h" // issue 19: canned-reply editor
 #include "gui/ConversationView.h"
 #include "gui/FaqEditor.h"
 #include "gui/Notifier.h"
@@ -448,6 +449,27 @@ void MainWindow::buildActions() {
     m_faqAction = m_adminMenu->addAction(QStringLiteral("&FAQ\u2026"), this, [this] { openFaqEditor(); });
     m_faqAction->setObjectName(QStringLiteral("faqEditorAction"));
     m_faqAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+F")));
+    // Canned replies (issue 19): admins only; one CannedEditor window, found again as this
+    // window's child. Agents' "/" completer asks the server, so it offers a saved reply at once.
+    {
+        QAction* canned = m_adminMenu->addAction(QStringLiteral("&Canned replies\u2026"), this, [this] {
+            if (!m_session->isAdmin())
+                return;
+            auto* editor = findChild<CannedEditor*>(QStringLiteral("cannedEditor"));
+            if (!editor) {
+                editor = new CannedEditor(m_session, this);
+                editor->setAttribute(Qt::WA_DeleteOnClose);
+            }
+            editor->show();
+            editor->raise();
+            editor->activateWindow();
+        });
+        canned->setObjectName(QStringLiteral("cannedEditorAction"));
+        canned->setVisible(false);
+        connect(m_session, &Session::signedIn, canned,
+                [this, canned] { canned->setVisible(m_session->isAdmin()); });
+        connect(m_session, &Session::signedOut, canned, [canned] { canned->setVisible(false); });
+    }
     m_agentsAction =
         m_adminMenu->addAction(QStringLiteral("&Agents\u2026"), this, [this] { openAgentsEditor(); });
     m_agentsAction->setObjectName(QStringLiteral("agentsEditorAction"));

@@ -1,0 +1,311 @@
+#include "gui/CannedEditor.h"
+
+#include "core/CannedModel.h"
+#include "core/Session.h"
+#include "core/Util.h"
+#include "gui/EditorForm.h"
+
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace proto = parley::protocol;
+
+namespace parley::console::gui {
+namespace {
+
+// The server counts characters as code points.
+qsizetype codePoints(const QString& s) {
+    return s.toUcs4().size();
+}
+
+bool hasControlCharacter(const QString& s) {
+    return std::any_of(s.begin(), s.end(), [](QChar c) { return c.category() == QChar::Other_Control; });
+}
+
+// Message content allows line breaks and tabs, no other control characters.
+bool hasControlCharacterBesidesBreaks(const QString& s) {
+    return std::any_of(s.begin(), s.end(), [](QChar c) {
+        return c.category() == QChar::Other_Control && c != QLatin1Char('\n') && c != QLatin1Char('\t') &&
+               c != QLatin1Char('\r');
+    });
+}
+
+} // namespace
+
+CannedEditor::CannedEditor(Session* session, QWidget* parent)
+    : QDialog(parent)
+    , m_session(session)
+    , m_model(new CannedModel(this))
+    , m_errors(QStringLiteral("cannedStatusLabel")) {
+    setObjectName(QStringLiteral("cannedEditor"));
+    setWindowTitle(QStringLiteral("Canned replies \u2014 Parley Console"));
+    resize(900, 560);
+
+    m_table = recordTable(m_model, QStringLiteral("cannedTable"));
+    m_table->horizontalHeader()->setSectionResizeMode(CannedModel::ShortcutColumn,
+                                                      QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(CannedModel::TitleColumn, QHeaderView::Stretch);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid())
+                    editRow(current.row());
+                updateButtons();
+            });
+    // A click sets the current row before it selects it: Delete must follow the selection too.
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &CannedEditor::updateButtons);
+
+    auto* newButton = formButton(QStringLiteral("&New"), QStringLiteral("newCannedButton"));
+    m_delete = formButton(QStringLiteral("&Delete\u2026"), QStringLiteral("deleteCannedButton"));
+    connect(newButton, &QPushButton::clicked, this, &CannedEditor::newReply);
+    connect(m_delete, &QPushButton::clicked, this, &CannedEditor::deleteSelected);
+    newButton->setShortcut(QKeySequence::New);
+    m_delete->setShortcut(QKeySequence::Delete);
+
+    auto* listButtons = new QHBoxLayout;
+    listButtons->addWidget(newButton);
+    listButtons->addWidget(m_delete);
+    listButtons->addStretch();
+    auto* leftLayout = new QVBoxLayout;
+    leftLayout->addWidget(m_table, 1);
+    leftLayout->addLayout(listButtons);
+
+    m_formTitle = formTitle(QStringLiteral("cannedFormTitle"));
+    m_shortcut = new QLineEdit;
+    m_shortcut->setObjectName(QStringLiteral("shortcutEdit"));
+    m_shortcut->setPlaceholderText(QStringLiteral("refund-policy"));
+    m_shortcut->setToolTip(QStringLiteral("What agents type after \u201c/\u201d in the reply box."));
+    m_title = new QLineEdit;
+    m_title->setObjectName(QStringLiteral("titleEdit"));
+    m_title->setPlaceholderText(QStringLiteral("Refund policy"));
+    m_content = new QPlainTextEdit;
+    m_content->setObjectName(QStringLiteral("contentEdit"));
+    m_content->setTabChangesFocus(true);
+    m_content->setPlaceholderText(QStringLiteral("The text inserted into the reply; the agent can still "
+                                                 "change it before sending."));
+    m_contentCount = new QLabel;
+    m_contentCount->setObjectName(QStringLiteral("contentCountLabel"));
+    m_contentCount->setAlignment(Qt::AlignRight);
+    auto countContent = [this] {
+        m_contentCount->setText(
+            QStringLiteral("%1 / %2").arg(codePoints(m_content->toPlainText())).arg(proto::kMaxMessageChars));
+    };
+    connect(m_content, &QPlainTextEdit::textChanged, this, countContent);
+    countContent();
+    QLabel* shortcutError = m_errors.add(QStringLiteral("shortcut"), QStringLiteral("shortcutError"));
+    QLabel* titleError = m_errors.add(QStringLiteral("title"), QStringLiteral("titleError"));
+    QLabel* contentError = m_errors.add(QStringLiteral("content"), QStringLiteral("contentError"));
+    m_save = new QPushButton(QStringLiteral("&Save"));
+    m_save->setObjectName(QStringLiteral("saveCannedButton"));
+    m_save->setDefault(true);
+    connect(m_save, &QPushButton::clicked, this, &CannedEditor::save);
+
+    auto* form = new QFormLayout;
+    form->addRow(QStringLiteral("S&hortcut:"), m_shortcut);
+    form->addRow(QString(), shortcutError);
+    form->addRow(QStringLiteral("&Title:"), m_title);
+    form->addRow(QString(), titleError);
+    form->addRow(QStringLiteral("&Content:"), m_content);
+    form->addRow(QString(), m_contentCount);
+    form->addRow(QString(), contentError);
+    auto* rightLayout = new QVBoxLayout;
+    rightLayout->addWidget(m_formTitle);
+    rightLayout->addLayout(form, 1);
+    rightLayout->addWidget(m_save, 0, Qt::AlignRight);
+
+    layOutEditor(this, leftLayout, rightLayout, m_errors.status());
+
+    newReply();
+    reload();
+}
+
+bool CannedEditor::isValidShortcut(const QString& shortcut) {
+    static const QRegularExpression re(QStringLiteral("^[a-z0-9_-]+$"));
+    return shortcut.size() <= qsizetype(proto::kMaxCannedShortcutChars) && re.match(shortcut).hasMatch();
+}
+
+void CannedEditor::reload() {
+    ++m_pending;
+    updateButtons();
+    m_session->api()->adminCanned(
+        [self = QPointer<CannedEditor>(this)](const ApiResult<std::vector<proto::CannedReply>>& r) {
+            if (!self)
+                return;
+            self->m_pending = std::max(0, self->m_pending - 1);
+            if (r.ok()) {
+                const QString keep = self->m_editingId;
+                self->m_model->setReplies(r.value);
+                const int row = self->m_model->rowOf(keep);
+                if (row >= 0)
+                    self->m_table->selectRow(row);
+                const int n = self->m_model->rowCount();
+                self->m_errors.setStatus(n == 1 ? QStringLiteral("1 canned reply.")
+                                                : QStringLiteral("%1 canned replies.").arg(n));
+            } else {
+                self->showError(*r.error);
+            }
+            self->updateButtons();
+            emit self->loaded();
+        });
+}
+
+QString CannedEditor::fieldError(const QString& field) const {
+    return m_errors.text(field);
+}
+
+QString CannedEditor::statusText() const {
+    return m_errors.status()->text();
+}
+
+int CannedEditor::selectedRow() const {
+    const QModelIndex i = m_table->selectionModel()->currentIndex();
+    return m_table->selectionModel()->isRowSelected(i.row(), {}) ? i.row() : -1;
+}
+
+void CannedEditor::updateButtons() {
+    m_delete->setEnabled(selectedRow() >= 0 && m_pending == 0);
+    m_save->setEnabled(m_pending == 0);
+}
+
+void CannedEditor::showError(const ApiError& error) {
+    m_errors.show(error, QStringLiteral("shortcut"),
+                  QStringLiteral("Another canned reply already uses this shortcut."));
+}
+
+void CannedEditor::newReply() {
+    m_errors.clear();
+    m_editingId.clear();
+    // Clear the current row too: otherwise clicking the reply edited last changes no current row,
+    // so it never comes back into the form.
+    m_table->selectionModel()->clear();
+    m_formTitle->setText(QStringLiteral("New canned reply"));
+    m_shortcut->clear();
+    m_title->clear();
+    m_content->clear();
+    m_shortcut->setFocus();
+    updateButtons();
+}
+
+void CannedEditor::editRow(int row) {
+    m_errors.clear();
+    const auto& r = m_model->at(row);
+    m_editingId = qs(r.id);
+    m_formTitle->setText(QStringLiteral("Edit \u201c/%1\u201d").arg(qs(r.shortcut)));
+    // The id names the reply in the URL, so unlike a FAQ slug the shortcut can be renamed.
+    m_shortcut->setText(qs(r.shortcut));
+    m_title->setText(qs(r.title));
+    m_content->setPlainText(qs(r.content));
+}
+
+void CannedEditor::save() {
+    m_errors.clear();
+    const QString shortcut = m_shortcut->text().trimmed();
+    const QString title = m_title->text().trimmed();
+    const QString content = m_content->toPlainText().trimmed();
+    // Every rule the server checks, checked here first and all at once. Uniqueness is the server's
+    // to say (409): another admin may have taken the shortcut since the list was loaded.
+    if (shortcut.isEmpty())
+        m_errors.set(QStringLiteral("shortcut"), QStringLiteral("Enter a shortcut."));
+    else if (!isValidShortcut(shortcut))
+        m_errors.set(QStringLiteral("shortcut"),
+                     QStringLiteral("Use 1 to %1 lower-case letters, digits, dashes or underscores, like "
+                                    "\u201crefund-policy\u201d.")
+                         .arg(proto::kMaxCannedShortcutChars));
+    if (title.isEmpty())
+        m_errors.set(QStringLiteral("title"), QStringLiteral("Enter a title agents recognise the reply by."));
+    else if (codePoints(title) > qsizetype(proto::kMaxCannedTitleChars))
+        m_errors.set(QStringLiteral("title"),
+                     QStringLiteral("Use at most %1 characters.").arg(proto::kMaxCannedTitleChars));
+    else if (hasControlCharacter(title))
+        m_errors.set(QStringLiteral("title"), QStringLiteral("Remove the control characters."));
+    if (content.isEmpty())
+        m_errors.set(QStringLiteral("content"), QStringLiteral("Enter the text of the reply."));
+    else if (codePoints(content) > qsizetype(proto::kMaxMessageChars))
+        m_errors.set(QStringLiteral("content"), QStringLiteral("At most %1 characters (now %2).")
+                                                    .arg(proto::kMaxMessageChars)
+                                                    .arg(codePoints(content)));
+    else if (hasControlCharacterBesidesBreaks(content))
+        m_errors.set(QStringLiteral("content"), QStringLiteral("Remove the control characters."));
+    if (m_errors.count() > 0) {
+        m_errors.summarize();
+        return;
+    }
+    proto::CannedReply reply;
+    reply.shortcut = ss(shortcut);
+    reply.title = ss(title);
+    reply.content = ss(content);
+    ++m_pending;
+    updateButtons();
+    auto handle = [self = QPointer<CannedEditor>(this)](const ApiResult<proto::CannedReply>& r) {
+        if (!self)
+            return;
+        self->m_pending = std::max(0, self->m_pending - 1);
+        self->updateButtons();
+        if (!r.ok()) {
+            self->showError(*r.error);
+            return;
+        }
+        self->m_model->upsert(r.value);
+        self->m_editingId = qs(r.value.id);
+        self->m_table->selectRow(self->m_model->rowOf(self->m_editingId));
+        self->m_errors.setStatus(QStringLiteral("Saved \u201c/%1\u201d.").arg(qs(r.value.shortcut)));
+        emit self->saved(self->m_editingId);
+    };
+    if (m_editingId.isEmpty())
+        m_session->api()->createCanned(reply, handle);
+    else
+        m_session->api()->updateCanned(m_editingId, reply, handle);
+}
+
+void CannedEditor::deleteSelected() {
+    const int row = selectedRow();
+    if (row < 0 || m_confirm)
+        return;
+    const QString id = qs(m_model->at(row).id);
+    const QString shortcut = qs(m_model->at(row).shortcut);
+    auto* box = new QMessageBox(
+        QMessageBox::Warning, QStringLiteral("Delete canned reply"),
+        QStringLiteral("Delete \u201c/%1\u201d? Agents will no longer find it.").arg(shortcut),
+        QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("confirmDeleteBox"));
+    box->button(QMessageBox::Yes)->setText(QStringLiteral("Delete"));
+    box->button(QMessageBox::Yes)->setObjectName(QStringLiteral("confirmDeleteYes"));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, id, shortcut](int) {
+        if (box->clickedButton() != box->button(QMessageBox::Yes))
+            return;
+        ++m_pending;
+        updateButtons();
+        m_session->api()->deleteCanned(
+            id, [self = QPointer<CannedEditor>(this), id, shortcut](const ApiResult<std::monostate>& r) {
+                if (!self)
+                    return;
+                self->m_pending = std::max(0, self->m_pending - 1);
+                self->updateButtons();
+                if (!r.ok()) {
+                    self->showError(*r.error);
+                    return;
+                }
+                self->m_model->remove(id);
+                self->newReply();
+                self->m_errors.setStatus(QStringLiteral("Deleted \u201c/%1\u201d.").arg(shortcut));
+                emit self->deleted(id);
+            });
+    });
+    m_confirm = box;
+    box->open();
+}
+
+} // namespace parley::console::gui

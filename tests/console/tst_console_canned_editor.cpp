@@ -1,0 +1,204 @@
+// Issue 19: the admin canned-reply editor driven through its widgets against a real server:
+// create, edit and delete a reply; our own checks show every error at its field without a request;
+// a taken shortcut shows the server's 409 at the shortcut; the list is sorted by shortcut; what is
+// saved is what agents' "/" search (GET /api/v1/canned) finds. The menu entry is for admins only.
+#include "GuiTestUtil.h"
+
+#include "core/CannedModel.h"
+#include "gui/CannedEditor.h"
+#include "gui/MainWindow.h"
+
+#include <QAction>
+#include <QDir>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+
+using namespace parley::test;
+using namespace parley::test::console;
+using namespace parley::console;
+using parley::console::gui::CannedEditor;
+using parley::console::gui::MainWindow;
+
+class TestCannedEditor : public QObject, private ServerFixture {
+    Q_OBJECT
+private:
+    QTemporaryDir m_settingsDir;
+    std::unique_ptr<Session> m_session;
+    std::unique_ptr<MainWindow> m_window;
+
+    nlohmann::json adminCanned() { return m_http->get("/api/v1/admin/canned", m_adminToken).body["canned"]; }
+    // What an agent's "/" completer gets for `q`.
+    nlohmann::json agentSearch(const std::string& q) {
+        return m_http->get("/api/v1/canned?q=" + q, m_adminToken).body["canned"];
+    }
+    static void typeInto(QWidget* edit, const QString& text) {
+        if (auto* l = qobject_cast<QLineEdit*>(edit))
+            l->clear();
+        if (auto* p = qobject_cast<QPlainTextEdit*>(edit))
+            p->clear();
+        QTest::keyClicks(edit, text);
+    }
+    // Opened from the Administration menu, once its list has loaded; nullptr when it does not.
+    CannedEditor* openEditor() {
+        find<QAction>(m_window.get(), "cannedEditorAction")->trigger();
+        auto* editor = m_window->findChild<CannedEditor*>(QStringLiteral("cannedEditor"));
+        if (!editor || !QTest::qWaitFor([&] { return !editor->isBusy(); }, 10000))
+            return nullptr;
+        return editor;
+    }
+    QStringList listedShortcuts(CannedEditor* editor) {
+        QStringList out;
+        auto* table = find<QTableView>(editor, "cannedTable");
+        for (int row = 0; row < table->model()->rowCount(); ++row)
+            out << table->model()->index(row, CannedModel::ShortcutColumn).data().toString();
+        return out;
+    }
+    void save(CannedEditor* editor) {
+        QTest::mouseClick(find<QPushButton>(editor, "saveCannedButton"), Qt::LeftButton);
+    }
+
+private slots:
+    void initTestCase() {
+        isolateSettings(m_settingsDir);
+        QVERIFY(startServerAsAdmin());
+    }
+
+    void init() {
+        m_session = std::make_unique<Session>();
+        m_window = std::make_unique<MainWindow>(m_session.get());
+        QVERIFY(signInThroughDialog(*m_session, m_server, QStringLiteral("admin"),
+                                    QString::fromLatin1(ServerProcess::kAdminPassword)));
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    }
+
+    void cleanup() {
+        m_window.reset();
+        m_session.reset();
+    }
+
+    void menuEntryOnlyForAdmins() {
+        QVERIFY(find<QAction>(m_window.get(), "cannedEditorAction")->isVisible());
+        QVERIFY(!createAgent(*m_http, m_adminToken, "plain", "Plain Agent", 2).empty());
+        Session agentSession;
+        MainWindow agentWindow(&agentSession);
+        QVERIFY(signIn(agentSession, m_server, QStringLiteral("plain"), QStringLiteral("agent-pass-1")));
+        QVERIFY(!find<QAction>(&agentWindow, "cannedEditorAction")->isVisible());
+        find<QAction>(&agentWindow, "cannedEditorAction")->trigger();
+        QVERIFY(!agentWindow.findChild<CannedEditor*>());
+    }
+
+    void createEditDeleteSortedByShortcut() {
+        CannedEditor* editor = openEditor();
+        QVERIFY(editor);
+        QCOMPARE(editor->model()->rowCount(), 0);
+        QCOMPARE(editor->statusText(), QStringLiteral("0 canned replies."));
+        QSignalSpy saved(editor, &CannedEditor::saved);
+        // Created out of order: the list shows them by shortcut.
+        const QStringList shortcuts{QStringLiteral("thanks"), QStringLiteral("hello"),
+                                    QStringLiteral("refund_policy")};
+        for (const QString& s : shortcuts) {
+            QTest::mouseClick(find<QPushButton>(editor, "newCannedButton"), Qt::LeftButton);
+            QCOMPARE(find<QLineEdit>(editor, "shortcutEdit")->text(), QString());
+            typeInto(find<QLineEdit>(editor, "shortcutEdit"), s);
+            typeInto(find<QLineEdit>(editor, "titleEdit"), QStringLiteral("Title of ") + s);
+            typeInto(find<QPlainTextEdit>(editor, "contentEdit"), QStringLiteral("Text of ") + s);
+            const int before = int(saved.count());
+            save(editor);
+            QTRY_COMPARE_WITH_TIMEOUT(int(saved.count()), before + 1, 10000);
+            QCOMPARE(editor->statusText(), QStringLiteral("Saved \u201c/%1\u201d.").arg(s));
+        }
+        QCOMPARE(listedShortcuts(editor),
+                 (QStringList{QStringLiteral("/hello"), QStringLiteral("/refund_policy"),
+                              QStringLiteral("/thanks")}));
+        QCOMPARE(adminCanned().size(), std::size_t(3));
+        // What the agents' completer asks for finds it at once.
+        auto found = agentSearch("refund");
+        QCOMPARE(found.size(), std::size_t(1));
+        QCOMPARE(js(found[0]["content"]), QStringLiteral("Text of refund_policy"));
+
+        // Edit: a new shortcut (the row moves), title and content.
+        auto* table = find<QTableView>(editor, "cannedTable");
+        clickRow(table, editor->model()->rowOf(js(found[0]["id"])), CannedModel::TitleColumn);
+        QCOMPARE(find<QLineEdit>(editor, "shortcutEdit")->text(), QStringLiteral("refund_policy"));
+        QCOMPARE(find<QPlainTextEdit>(editor, "contentEdit")->toPlainText(),
+                 QStringLiteral("Text of refund_policy"));
+        typeInto(find<QLineEdit>(editor, "shortcutEdit"), QStringLiteral("zz-refund"));
+        typeInto(find<QPlainTextEdit>(editor, "contentEdit"), QStringLiteral("Refunds within 30 days."));
+        save(editor);
+        QTRY_COMPARE_WITH_TIMEOUT(int(saved.count()), 4, 10000);
+        QCOMPARE(saved.last().at(0).toString(), js(found[0]["id"]));
+        QCOMPARE(listedShortcuts(editor), (QStringList{QStringLiteral("/hello"), QStringLiteral("/thanks"),
+                                                       QStringLiteral("/zz-refund")}));
+        found = agentSearch("zz-refund");
+        QCOMPARE(found.size(), std::size_t(1));
+        QCOMPARE(js(found[0]["content"]), QStringLiteral("Refunds within 30 days."));
+        QCOMPARE(adminCanned().size(), std::size_t(3));
+
+        // Delete "/thanks", confirmed.
+        clickRow(table, editor->model()->rowOf(js(agentSearch("thanks")[0]["id"])),
+                 CannedModel::ShortcutColumn);
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(editor, "deleteCannedButton")->isEnabled(), 10000);
+        QTest::mouseClick(find<QPushButton>(editor, "deleteCannedButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox")), 10000);
+        QTest::mouseClick(
+            editor->findChild<QMessageBox*>(QStringLiteral("confirmDeleteBox"))->button(QMessageBox::Yes),
+            Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(listedShortcuts(editor),
+                                  (QStringList{QStringLiteral("/hello"), QStringLiteral("/zz-refund")}),
+                                  10000);
+        QCOMPARE(editor->statusText(), QStringLiteral("Deleted \u201c/thanks\u201d."));
+        QCOMPARE(adminCanned().size(), std::size_t(2));
+        QCOMPARE(agentSearch("thanks").size(), std::size_t(0));
+    }
+
+    void errorsAtTheirFields() {
+        CannedEditor* editor = openEditor();
+        QVERIFY(editor);
+        // Opened again: the list from the server, still sorted.
+        QCOMPARE(listedShortcuts(editor),
+                 (QStringList{QStringLiteral("/hello"), QStringLiteral("/zz-refund")}));
+
+        // Ours, all at once, and nothing sent.
+        QTest::mouseClick(find<QPushButton>(editor, "newCannedButton"), Qt::LeftButton);
+        typeInto(find<QLineEdit>(editor, "shortcutEdit"), QStringLiteral("Bad Shortcut!"));
+        typeInto(find<QLineEdit>(editor, "titleEdit"), QStringLiteral("A title"));
+        save(editor);
+        QVERIFY(!editor->isBusy());
+        QVERIFY(find<QLabel>(editor, "shortcutError")->isVisible());
+        QCOMPARE(editor->fieldError(QStringLiteral("shortcut")),
+                 QStringLiteral("Use 1 to 32 lower-case letters, digits, dashes or underscores, like "
+                                "\u201crefund-policy\u201d."));
+        QVERIFY(find<QLabel>(editor, "contentError")->isVisible());
+        QCOMPARE(editor->fieldError(QStringLiteral("content")),
+                 QStringLiteral("Enter the text of the reply."));
+        QVERIFY(!find<QLabel>(editor, "titleError")->isVisible());
+        QCOMPARE(editor->statusText(), QStringLiteral("Not saved: 2 problems, see the marked fields."));
+        QCOMPARE(adminCanned().size(), std::size_t(2));
+        QVERIFY(QTest::qWaitForWindowExposed(editor));
+        const QString dir = qEnvironmentVariable("PARLEY_TEST_ARTIFACTS", QDir::tempPath());
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(editor->grab().save(dir + QStringLiteral("/console-canned-editor.png")));
+
+        // The server's: a shortcut another reply has (409) is shown at the shortcut.
+        typeInto(find<QLineEdit>(editor, "shortcutEdit"), QStringLiteral("hello"));
+        typeInto(find<QPlainTextEdit>(editor, "contentEdit"), QStringLiteral("Hi again!"));
+        save(editor);
+        QVERIFY(editor->isBusy()); // this one went to the server
+        QTRY_COMPARE_WITH_TIMEOUT(editor->fieldError(QStringLiteral("shortcut")),
+                                  QStringLiteral("Another canned reply already uses this shortcut."), 10000);
+        QVERIFY(!editor->isBusy());
+        QVERIFY(!find<QLabel>(editor, "contentError")->isVisible());
+        QCOMPARE(editor->statusText(), QStringLiteral("Not saved: see the marked field."));
+        QCOMPARE(adminCanned().size(), std::size_t(2));
+    }
+};
+
+QTEST_MAIN(TestCannedEditor)
+#include "tst_console_canned_editor.moc"
