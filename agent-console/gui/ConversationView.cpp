@@ -230,6 +230,14 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
     m_panel->sections()->addWidget(m_pastChats);
     m_panel->sections()->addWidget(m_notes, 1);
     connect(m_pastChats, &PastChatsPanel::openRequested, this, &ConversationView::openRequested);
+    // Notes also stand in the transcript, among the messages by time, as cards of their own.
+    connect(m_notes->model(), &QAbstractItemModel::modelReset, this, [this] {
+        // Most conversations have no notes: their (empty) list arriving redraws nothing.
+        if (m_messagesFrame && (m_notesRendered > 0 || m_notes->model()->rowCount() > 0))
+            renderAll();
+    });
+    connect(m_notes->model(), &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex&, int first, int last) { notesInserted(first, last); });
     m_typingTimeout.setSingleShot(true);
     m_typingTimeout.setInterval(5000); // the shopper's widget repeats it about every second while typing
     connect(&m_typingTimeout, &QTimer::timeout, m_typing, &QWidget::hide);
@@ -543,8 +551,19 @@ void ConversationView::renderAll() {
     m_pendingFrame = root.insertFrame(plainFrame());
     m_namesDrawn = namesSignature();
     const int n = m_model ? m_model->rowCount() : 0;
-    for (int row = 0; row < n; ++row)
-        insertMessage(m_model->at(row));
+    // Issue 19: notes go in before the first message written after them.
+    const NotesModel* notes = m_notes->model();
+    const int noteCount = notes->conversationId() == m_id ? notes->rowCount() : 0;
+    int note = 0;
+    for (int row = 0; row < n; ++row) {
+        const auto& m = m_model->at(row);
+        for (; note < noteCount && parseTime(notes->at(note).createdAt) < parseTime(m.createdAt); ++note)
+            insertNote(notes->at(note));
+        insertMessage(m);
+    }
+    for (; note < noteCount; ++note)
+        insertNote(notes->at(note));
+    m_notesRendered = noteCount;
     m_rendered = n;
     if (!m_id.isEmpty() && n == 0) {
         QTextCursor c = m_messagesFrame->lastCursorPosition();
@@ -564,6 +583,58 @@ void ConversationView::renderAll() {
         m_scrollTarget = m_shownSeq; // issue 19: drawn anew, the message asked for stays in view
     applyScrollTarget();
     markReadIfSeen();
+}
+
+// A note written now is the newest thing in the conversation: it is appended. One that sorts
+// before the last message drawn (a note loaded late) means drawing the transcript anew.
+void ConversationView::notesInserted(int first, int last) {
+    const NotesModel* notes = m_notes->model();
+    if (!m_messagesFrame || notes->conversationId() != m_id)
+        return;
+    const bool atEnd =
+        first == m_notesRendered && (m_rendered == 0 || !(parseTime(notes->at(first).createdAt) <
+                                                          parseTime(m_model->at(m_rendered - 1).createdAt)));
+    if (!atEnd || m_rendered == 0) {
+        renderAll();
+        return;
+    }
+    QScrollBar* bar = m_transcript->verticalScrollBar();
+    const bool atBottom = bar->value() >= bar->maximum() - 4;
+    for (int row = first; row <= last; ++row)
+        insertNote(notes->at(row));
+    m_notesRendered = last + 1;
+    scrollAfterInsert(atBottom);
+}
+
+void ConversationView::insertNote(const proto::Note& n) {
+    const QPalette pal = m_transcript->palette();
+    QTextCursor c = m_messagesFrame->lastCursorPosition();
+    // The notes panel's card: a tint of the warning tone, yellow-ish on light and dark palettes,
+    // full width with a border, so a note never looks like something the shopper saw.
+    const QColor border = theme::toneText(pal, theme::Tone::Warning);
+    QTextTableFormat tf = bubbleFormat(Qt::AlignHCenter, theme::toneBackground(pal, theme::Tone::Warning));
+    tf.setBorder(1);
+    tf.setBorderBrush(border);
+    tf.setBorderStyle(QTextFrameFormat::BorderStyle_Solid);
+    tf.setWidth(QTextLength(QTextLength::PercentageLength, 100));
+    QTextTable* t = c.insertTable(1, 1, tf);
+    QTextCursor cell = t->cellAt(0, 0).firstCursorPosition();
+    QTextCharFormat meta;
+    meta.setForeground(theme::mutedText(pal));
+    meta.setFontPointSize(m_transcript->font().pointSizeF() * 0.88);
+    QTextCharFormat tag = meta;
+    tag.setForeground(border);
+    tag.setFontWeight(QFont::Bold);
+    cell.insertText(QStringLiteral("Internal note"), tag);
+    const QString time =
+        QLocale().toString(parseTime(n.createdAt).toLocalTime().time(), QLocale::ShortFormat);
+    cell.insertText(
+        QStringLiteral(" \u00b7 %1 \u00b7 %2 \u00b7 only agents see this").arg(qs(n.agentDisplayName), time),
+        meta);
+    cell.insertBlock();
+    QTextCharFormat body;
+    body.setForeground(pal.color(QPalette::Text));
+    insertLinked(cell, qs(n.content), body, pal);
 }
 
 void ConversationView::appendMessages(int first, int last) {

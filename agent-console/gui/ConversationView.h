@@ -23,6 +23,7 @@ class QUrl;
 
 namespace parley::protocol {
 struct Message;
+struct Note;
 } // namespace parley::protocol
 
 namespace parley::console {
@@ -83,6 +84,9 @@ private:
     void appendMessages(int first, int last);
     void renderPending();
     void insertMessage(const protocol::Message& m);
+    // Issue 19: an internal note, in the transcript among the messages by time (agents only).
+    void insertNote(const protocol::Note& n);
+    void notesInserted(int first, int last);
     void insertPending(const PendingReply& r);
     void scrollAfterInsert(bool wasAtBottom);
     void updateState();
@@ -114,8 +118,9 @@ private:
     QList<QMetaObject::Connection> m_modelConnections;
     QTextFrame* m_messagesFrame = nullptr;
     QTextFrame* m_pendingFrame = nullptr;
-    int m_rendered = 0;   // rows of the model that are in the transcript
-    QString m_namesDrawn; // the agent names the transcript was drawn with
+    int m_rendered = 0;      // rows of the model that are in the transcript
+    int m_notesRendered = 0; // rows of the notes model that are in the transcript
+    QString m_namesDrawn;    // the agent names the transcript was drawn with
     int m_fullRenders = 0;
 
     // Issue 19 "Agents at work".

@@ -116,15 +116,32 @@ private slots:
         QVERIFY(panel->notesText().contains(QLatin1String("Carol Chen")));
         QCOMPARE(panel->model()->rowCount(), 2);
 
-        // Never a message: not in the transcript, not for the shopper.
-        QVERIFY(
-            !find<QTextBrowser>(w(), "transcript")->toPlainText().contains(QLatin1String("prefers e-mail")));
+        // In the transcript as note cards among the messages, by time; never a message, never
+        // anything the shopper gets.
+        auto* transcript = find<QTextBrowser>(w(), "transcript");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            transcript->toPlainText().contains(QLatin1String("Carol: called the warehouse.")), 10000);
+        QVERIFY(transcript->toPlainText().contains(QLatin1String("Internal note")));
+        QVERIFY(transcript->toPlainText().contains(QLatin1String("Regular customer, prefers e-mail.")));
+        QCOMPARE(customerSays(*m_http, c, "Is it on its way?"), 201);
+        QTRY_VERIFY_WITH_TIMEOUT(transcript->toPlainText().contains(QLatin1String("Is it on its way?")),
+                                 10000);
+        const auto inOrder = [&] {
+            const QString text = transcript->toPlainText();
+            const auto first = text.indexOf(QLatin1String("Regular customer, prefers e-mail."));
+            const auto second = text.indexOf(QLatin1String("Carol: called the warehouse."));
+            const auto after = text.indexOf(QLatin1String("Is it on its way?"));
+            return first >= 0 && first < second && second < after;
+        };
+        QVERIFY2(inOrder(), qPrintable(transcript->toPlainText()));
         for (const auto& m : messagesOf(*m_http, c.token, c.conversationId))
             QVERIFY(m["content"].get<std::string>().find("prefers e-mail") == std::string::npos);
-        // Reopening the chat loads them again from the server.
+        // Reopening the chat loads them again from the server, in the same place among the messages.
         m_window->conversationView()->setConversation({});
         m_window->showConversation(qs(c.conversationId));
         QTRY_COMPARE_WITH_TIMEOUT(panel->model()->rowCount(), 2, 10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(inOrder(), qPrintable(transcript->toPlainText()), 10000);
+        QVERIFY(saveScreenshot(m_window->conversationView(), QStringLiteral("console-notes-transcript.png")));
 
         // A light yellow card on a light palette, a dark one on a dark palette: never a message bubble.
         QVERIFY(noteCard(panel).isValid());
