@@ -132,6 +132,13 @@ std::string Server::start() {
     if (m_config.wsPort)
         m_wsPort = m_http->listen(m_config.host, *m_config.wsPort, HttpServer::Serves::WebSocketOnly);
 
+    if (m_config.nodeId.empty()) { // the contract's default: host name and port
+        char host[256] = {};
+        if (::gethostname(host, sizeof host - 1) != 0)
+            std::snprintf(host, sizeof host, "localhost");
+        m_config.nodeId = std::string(host) + ":" + std::to_string(m_httpPort);
+    }
+
     m_dataDir = std::make_unique<DataDir>(m_config.dataDir);
     if (m_config.database.empty()) {
         SqliteStore::Options storeOptions;
@@ -233,7 +240,8 @@ std::string Server::start() {
               std::to_string(m_httpPort) + "/ (WebSocket at /ws" +
               (m_wsPort ? ", and at ws://" + m_config.host + ":" + std::to_string(*m_wsPort) + "/ws"
                         : std::string()) +
-              "), " + std::to_string(ioThreads) + " io threads, data dir " + m_dataDir->path());
+              "), " + std::to_string(ioThreads) + " io threads, data dir " + m_dataDir->path() + ", node " +
+              m_config.nodeId);
     return generatedPassword;
 }
 

@@ -46,6 +46,8 @@ public:
     // The bound ports (also when port 0 let the system pick); wsPort only with --ws-port.
     std::uint16_t httpPort() const { return m_httpPort; }
     std::optional<std::uint16_t> wsPort() const { return m_wsPort; }
+    // --node-id, or "<host name>:<http port>" once start() has bound the port.
+    const std::string& nodeId() const { return m_config.nodeId; }
 
 private:
     struct IoThreads;

@@ -68,6 +68,10 @@ Data:
                                  migrated at start, and the token secret is kept in it
   --db-pool N                    PostgreSQL: read connections at most (default 8); writes use one
                                  more of their own
+  --bus URL                      redis://HOST:PORT or unix:///path/redis.sock: the event bus and
+                                 shared state (presence, limits) of several nodes on one PostgreSQL
+                                 database; required when more than one node uses it
+  --node-id NAME                 this node's name in logs and metrics (default: host name and port)
   --admin-password PW            password of agent "admin" when the data dir is new
                                  (or env PARLEY_ADMIN_PASSWORD; else one is generated and printed once)
 
@@ -184,6 +188,17 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
             if (v != "sqlite" && v.rfind("postgresql://", 0) != 0 && v.rfind("postgres://", 0) != 0)
                 throw std::invalid_argument("--database must be sqlite or a postgresql:// URL");
             c.database = v == "sqlite" ? std::string() : v;
+        } else if (flag == "--bus") {
+            c.bus = value();
+            if (c.bus.rfind("redis://", 0) != 0 && c.bus.rfind("unix:///", 0) != 0)
+                throw std::invalid_argument("--bus must be redis://HOST:PORT or unix:///path/to/redis.sock");
+        } else if (flag == "--node-id") {
+            c.nodeId = value();
+            const bool bad = c.nodeId.empty() || c.nodeId.size() > 64 ||
+                             c.nodeId.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                        "0123456789._:-") != std::string::npos;
+            if (bad)
+                throw std::invalid_argument("--node-id must be 1 to 64 letters, digits or . _ : -");
         } else if (flag == "--db-pool")
             c.dbPool = static_cast<int>(toNumber(flag, value(), 1, 1000));
         else if (flag == "--agent-grace-seconds")
@@ -253,6 +268,8 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
         else
             throw std::invalid_argument("unknown option " + flag + " (see --help)");
     }
+    if (!c.bus.empty() && c.database.empty())
+        throw std::invalid_argument("--bus needs --database postgresql://...: nodes share one database");
     if (c.adminPassword && c.adminPassword->size() < 8)
         throw std::invalid_argument("the admin password needs at least 8 characters");
     return c;

@@ -38,7 +38,11 @@ struct ServerConfig {
     int dbWriteQueue = 256;  // --db-write-queue: writes waiting for the writer before 503 overloaded
     // Several nodes (issue 20): --database postgresql://... (empty: the SQLite file in dataDir).
     std::string database;
-    int dbPool = 8;                                     // --db-pool: PostgreSQL read connections at most
+    int dbPool = 8; // --db-pool: PostgreSQL read connections at most
+    // --bus redis://HOST:PORT or unix:///path: events and shared state between nodes (needs
+    // --database postgresql://). Empty: this node is alone.
+    std::string bus;
+    std::string nodeId; // --node-id; empty: "<host name>:<http port>", set by Server once bound
     CpuScheduling cpuScheduling = CpuScheduling::Batch; // --cpu-scheduling
     std::string webRoot;                                // default: defaultWebRoot()
     std::string publicWsUrl;                            // what the widget should connect to, behind a proxy

@@ -120,6 +120,28 @@ private slots:
         QVERIFY(ServerConfig::help().find("--smtp URL") != std::string::npos);
     }
 
+    void clusterFlags() {
+        const auto d = parse({});
+        QVERIFY(d.bus.empty());    // alone unless told
+        QVERIFY(d.nodeId.empty()); // the server fills in "<host name>:<http port>"
+        const auto pg = "postgresql:///parley?host=/run/postgresql";
+        const auto c =
+            parse({"--database", pg, "--bus", "unix:///run/redis/redis.sock", "--node-id", "node-1"});
+        QCOMPARE(c.bus, std::string("unix:///run/redis/redis.sock"));
+        QCOMPARE(c.nodeId, std::string("node-1"));
+        QCOMPARE(parse({"--database", pg, "--bus", "redis://10.0.0.5:6379"}).bus,
+                 std::string("redis://10.0.0.5:6379"));
+        QVERIFY(errorOf({"--database", pg, "--bus", "http://x"}).find("--bus must be") != std::string::npos);
+        // SQLite is one process: a bus has nothing to connect.
+        QVERIFY(errorOf({"--bus", "redis://127.0.0.1:6379"}).find("--bus needs --database") !=
+                std::string::npos);
+        QVERIFY(errorOf({"--node-id", ""}).find("--node-id") != std::string::npos);
+        QVERIFY(errorOf({"--node-id", "a b"}).find("--node-id") != std::string::npos);
+        QVERIFY(errorOf({"--node-id", std::string(65, 'n')}).find("--node-id") != std::string::npos);
+        QVERIFY(ServerConfig::help().find("--bus URL") != std::string::npos);
+        QVERIFY(ServerConfig::help().find("--node-id NAME") != std::string::npos);
+    }
+
     void unknownFlagIsNamed() {
         QVERIFY(errorOf({"--no-such-flag"}).find("--no-such-flag") != std::string::npos);
     }
