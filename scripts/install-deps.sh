@@ -9,6 +9,7 @@ build_pkgs=(build-essential cmake pkg-config ninja-build git
   libstemmer-dev libutf8proc-dev  # the FAQ bot: Snowball stemmers, Unicode folding
   libhowardhinnant-date-dev tzdata  # business hours in IANA time zones (date/tz.h, system tzdata)
   libpq-dev  # the PostgreSQL store (issue 20)
+  libhiredis-dev  # several nodes: presence, limits and the node heartbeats in Redis (--bus)
   libcurl4-openssl-dev  # reply mail: the SMTP client (server/src/mail)
   qt6-base-dev qt6-websockets-dev qt6-multimedia-dev libgl-dev
   qt6-charts-dev libqt6opengl6-dev  # the console's reports (Qt Charts, whose CMake config needs Qt6OpenGL)
@@ -16,6 +17,7 @@ build_pkgs=(build-essential cmake pkg-config ninja-build git
   dpkg-dev file)  # cpack's .deb dependency scan (installers/build-packages.sh)
 test_pkgs=(chromium nodejs npm lintian xauth xvfb curl procps
   postgresql-15 postgresql-contrib util-linux  # the `pg` suites' own server (unaccent; runuser)
+  redis-server nginx-light  # the cluster suites: their own Redis, and nginx in front of the nodes
   python3-aiosmtpd  # the SMTP server the reply-mail tests send to
   clang-14 libclang-rt-14-dev llvm-14)  # fuzz/ (libFuzzer, sanitizer runtimes) and llvm-symbolizer for reports
 
