@@ -50,7 +50,11 @@ async function startServer(extraArgs = []) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-browser-'));
   const portsFile = path.join(dataDir, 'ports');
   const args = ['--host', '127.0.0.1', '--data-dir', path.join(dataDir, 'data'), '--admin-password', ADMIN_PASSWORD,
-    '--web-root', WEB_ROOT, '--ports-file', portsFile, ...extraArgs];
+    '--web-root', WEB_ROOT, '--ports-file', portsFile,
+    // As the C++ suites' launcher does: on a loaded test machine (ctest -j2 beside a build) a
+    // request may wait longer than the default 40 ms for a handler without the server being
+    // overloaded in the sense the tests are about.
+    '--http-queue-wait-ms', '10000', ...extraArgs];
   let httpPort = 0, wsPort = 0;
   let output = '';
   let run = null; // {exited, gone, proc}
