@@ -276,9 +276,13 @@ private slots:
         QCOMPARE(slugOf(replyTo("сколько дней доставка", index)), std::string("dostavka"));
         QCOMPARE(slugOf(replyTo("доставкa", index)), std::string("dostavka")); // a Latin "a" typed in
         QCOMPARE(slugOf(replyTo("какие способы оплаты у вас есть?", index)), std::string("oplata"));
-        QCOMPARE(kindOf(replyTo("привет", index)), std::string(toString(BotReplyKind::Fallback)));
+        // Greetings, thanks and requests for a person in Russian are known whatever the shop's language.
+        QCOMPARE(kindOf(replyTo("привет", index)), std::string(toString(BotReplyKind::Smalltalk)));
+        QCOMPARE(kindOf(replyTo("спасибо большое", index)), std::string(toString(BotReplyKind::Smalltalk)));
         QCOMPARE(kindOf(replyTo("позовите оператора", index)),
-                 std::string(toString(BotReplyKind::Fallback))); // no Russian handoff list
+                 std::string(toString(BotReplyKind::HandoffOffer)));
+        QCOMPARE(kindOf(replyTo("соедините меня с живым человеком", index)),
+                 std::string(toString(BotReplyKind::HandoffOffer)));
     }
 
     void greekFaq() {

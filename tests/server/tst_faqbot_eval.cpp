@@ -2,9 +2,10 @@
 // answers it gives at least 95 % are right (precision), and it answers at least 85 % of the
 // messages the FAQ does answer (recall), over the whole set. The figures of each half are printed
 // as well: tune.tsv is what the thresholds and the default keywords were tuned on, check.tsv was
-// not; heldout.tsv was written later and is only printed, never part of the two figures, so its
-// figures are the ones to expect on messages nobody tuned for. Also prints every message the bot
-// got wrong.
+// not; heldout.tsv was written later and is only printed, never part of the two figures. It was
+// independent until the default keywords of 2026-12-05 were widened after reading which of its
+// messages the bot missed: its figures now flatter the bot, and a new unseen set is what to
+// measure on next. Also prints every message the bot got wrong.
 #include "domain/DefaultFaq.h"
 #include "domain/FaqBot.h"
 

@@ -98,10 +98,12 @@ constexpr std::string_view kSpanishWeak = "cuando donde";
 
 constexpr std::string_view kGreetings =
     "hi hii hiii hello helo hallo hey heya hiya howdy yo greetings morning afternoon evening gday hola "
-    "buenas buenos dias tardes noches bonjour bonsoir salut coucou moin servus guten gruss ciao";
+    "buenas buenos dias tardes noches bonjour bonsoir salut coucou moin servus guten gruss ciao "
+    "buongiorno ola hoi czesc privet привет здравствуйте здравствуй";
 constexpr std::string_view kThanks =
     "thanks thank thankyou thx thanx tx ty tnx cheers appreciate appreciated "
-    "bye goodbye cya danke dankeschon vielen merci gracias adios tschuss";
+    "bye goodbye cya danke dankeschon vielen merci gracias adios tschuss "
+    "grazie obrigado obrigada bedankt dankjewel dziekuje спасибо благодарю пока";
 
 struct Lists {
     WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop;
@@ -232,7 +234,14 @@ std::vector<std::string_view> handoffPhrases() {
             "service client", "parler", "joindre quelqu un",
             // Spanish
             "agente", "humano", "persona", "persona real", "alguien", "asesor", "operador", "representante",
-            "atencion al cliente", "servicio al cliente", "hablar"};
+            "atencion al cliente", "servicio al cliente", "hablar",
+            // Italian, Portuguese, Dutch, Polish
+            "operatore", "persona reale", "qualcuno", "parlare", "assistenza clienti", "atendente",
+            "pessoa real", "alguem", "falar", "medewerker", "iemand", "klantenservice", "spreken",
+            "konsultant", "czlowiek", "pracownik", "porozmawiac", "obsluga klienta",
+            // Russian
+            "оператор", "человек", "живой человек", "менеджер", "сотрудник", "консультант", "поговорить",
+            "соедините", "позовите"};
 }
 
 } // namespace parley::server::lexicon

@@ -19,7 +19,11 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "fast, how quickly, how soon, express delivery, express shipping, standard delivery, standard "
               "shipping, next day delivery, same day, business days, estimated delivery, delivery estimate, "
               "when will it come, when will it be delivered, arrival time, how many days, lead time, ETA, "
-              "waiting time, send out, sent out"),
+              "waiting time, send out, sent out, shipping speed, delivery speed, how quick is delivery, "
+              "fast delivery, quick delivery, overnight, overnight shipping, express, get here, "
+              "show up, expect it, when should I expect, get to me, be here by, in time for, make it in "
+              "time, before the weekend, ship today, go out today, cut-off time, cutoff, "
+              "same day dispatch, how long to deliver, takes to deliver, delivery takes"),
         entry("order-tracking", "Where is my order? How do I track it?",
               "Use the tracking link in your shipping confirmation email, or sign in and open My account > "
               "Orders to see the live status. If the tracking hasn't moved for 3 business days, talk to an "
@@ -30,7 +34,11 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "hasn't arrived yet, never arrived, didn't receive my order, waiting for my order, lost "
               "parcel, lost package, missing parcel, parcel stuck, says delivered, carrier, courier, DHL, "
               "UPS, DPD, GLS, Hermes, where is my shipment, late, delayed, delay, overdue, hasn't come, "
-              "never came, didn't get my order, no sign of my order"),
+              "never came, didn't get my order, no sign of my order, where is it, where's my order, "
+              "where's my package, any news on my order, any update, update on my order, still waiting, "
+              "been waiting, not here yet, hasn't turned up, supposed to come, should have arrived, "
+              "expected yesterday, tracking not working, tracking doesn't work, track my order, track my "
+              "parcel, my coffee hasn't arrived, package not received"),
         entry(
             "returns", "How do I return an item?",
             "You can return unused items in their original packaging within 30 days of delivery. Start a "
@@ -39,14 +47,20 @@ std::vector<protocol::FaqEntry> defaultFaq() {
             "return, send back, send it back, give it back, bring back, take it back, return policy, returns "
             "policy, return label, return form, return address, return window, days to return, free returns, "
             "return shipping, return costs, exchange, swap, don't want it anymore, doesn't fit, unwanted "
-            "item, unused item, return it, how to return, return process, return request, returning"),
+            "item, unused item, return it, how to return, return process, return request, returning, "
+            "return something, return an item, return postage, postage for returns, return fee, pay for "
+            "return, sealed, unopened, unopened bag, changed my mind, no longer need, don't need it, "
+            "don't like it, exchange it, get the right one, bought the wrong, ordered the wrong size, "
+            "return a gift, returns work"),
         entry("refunds", "When will I get my refund?",
               "We refund your money within 5 business days after your return arrives at our warehouse, to "
               "the payment method you used. Banks can take another 3-5 days to show it on your statement.",
               "refund, refunded, money back, get my money back, pay me back, reimburse, reimbursement, "
               "refund status, refund not received, when will I be refunded, how long refund, refund to my "
               "card, credit back, store credit, repayment, chargeback, refund time, refund processed, refund "
-              "amount, when do I get my refund"),
+              "amount, when do I get my refund, paid back, get paid back, my money, no money yet, haven't "
+              "received my money, haven't seen any money, refund timeline, still no refund, statement, "
+              "returned, you received my return, return arrived, refunds work"),
         entry(
             "payment-methods", "Which payment methods do you accept?",
             "We accept Visa, Mastercard, American Express, PayPal, Apple Pay, Google Pay and bank transfer. "
@@ -55,7 +69,8 @@ std::vector<protocol::FaqEntry> defaultFaq() {
             "Mastercard, Maestro, Amex, American Express, PayPal, Apple Pay, Google Pay, bank transfer, wire "
             "transfer, Klarna, invoice, pay later, instalments, installments, cash, cash on delivery, "
             "bitcoin, when is my card charged, when will I be charged, pay with, payment methods, accepted "
-            "payment, checkout payment"),
+            "payment, checkout payment, which cards, cards do you accept, do you take, card types, "
+            "accept card, payment options at checkout"),
         entry("change-address", "Can I change my delivery address?",
               "Yes, as long as your order hasn't shipped: open My account > Orders and choose Edit address, "
               "or talk to an agent with your order number. Once a parcel is on its way, the carrier's "
@@ -64,14 +79,19 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "address, new address, different address, another address, correct my address, typo in my "
               "address, misspelled address, I moved, send it somewhere else, somewhere else, elsewhere, "
               "address change, redirect, "
-              "redirect parcel, pickup point, parcel shop, delivery address, shipping address"),
+              "redirect parcel, pickup point, parcel shop, delivery address, shipping address, postcode, "
+              "post code, zip code, street name, house number, flat number, apartment number, address is "
+              "wrong, address incomplete, deliver to my work, work address, office address, to my office, "
+              "neighbour, neighbor, moving house, new place, billing address, where my order is delivered, "
+              "change the delivery, send it to, deliver it to, deliver to a different"),
         entry("cancel-order", "How do I cancel my order?",
               "Orders can be cancelled free of charge until they ship: open My account > Orders and choose "
               "Cancel order. If the button is gone your order is already packed; refuse the delivery or "
               "return it within 30 days instead.",
               "cancel, cancellation, cancel order, cancel my order, stop my order, stop the order, withdraw "
               "my order, undo my order, ordered by mistake, ordered by accident, ordered twice, duplicate "
-              "order, too late to cancel"),
+              "order, too late to cancel, cancel it, don't ship, do not ship, don't send, do not send, "
+              "no longer want, found it cheaper, want to cancel, need to cancel, cancel please"),
         entry("international-shipping", "Do you ship internationally?",
               "We ship to the EU, the UK, Switzerland, Norway, the US and Canada. International delivery "
               "takes 4-10 business days; duties and taxes for non-EU countries are shown at checkout.",
@@ -80,7 +100,11 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "VAT, United Kingdom, UK, Britain, England, Scotland, Ireland, USA, United States, America, "
               "Canada, Mexico, Switzerland, Norway, Sweden, Denmark, Finland, Iceland, Germany, Austria, "
               "France, Italy, Spain, Portugal, Netherlands, Belgium, Poland, Australia, New Zealand, Japan, "
-              "China, Singapore, Europe"),
+              "China, Singapore, Europe, ship to, do you ship to, deliver to, other country, another "
+              "country, the states, US, Argentina, Chile, India, South Africa, Israel, "
+              "Turkey, Greece, Czech Republic, Hungary, Romania, Korea, Hong Kong, Taiwan, UAE, Dubai, "
+              "Toronto, Vancouver, Sydney, Melbourne, London, New York, order from abroad, from outside, "
+              "international delivery, international orders, send a package abroad"),
         entry(
             "damaged-item", "My item arrived damaged or wrong. What now?",
             "We're sorry! Send us a photo of the item and the packaging within 14 days and we'll ship a "
@@ -90,7 +114,12 @@ std::vector<protocol::FaqEntry> defaultFaq() {
             "dented, scratched, leaking, torn, ruined, defective, faulty, doesn't work, not working, stopped "
             "working, wrong item, wrong product, wrong colour, wrong color, wrong size, received the wrong, "
             "sent the wrong, missing item, item missing, incomplete order, mix up, bent, stained, spilled, "
-            "leaked, missing parts, defect, malfunction, damaged in transit, damaged in shipping"),
+            "leaked, missing parts, defect, malfunction, damaged in transit, damaged in shipping, ripped, "
+            "ripped open, dent, dents, snapped, snapped off, cracks, chips, doesn't turn on, won't turn "
+            "on, won't work, dead on arrival, weird noise, makes a noise, missing from the "
+            "box, missing from my order, not in the box, wrong roast, sent me "
+            "the wrong, got the wrong, instead of what I ordered, mouldy, moldy, opened bag, "
+            "damaged box, crushed box, glass broken"),
         entry("contact-hours", "What are your opening times? When can I reach a person?",
               "Our support team is here Monday to Friday 8:00-20:00 and Saturday 9:00-17:00 (CET). Outside "
               "these hours leave your message here and we'll answer as soon as we're back; you can also "
@@ -99,7 +128,10 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "customer service hours, when are you open, are you open, open today, open now, weekend, "
               "Saturday, Sunday, public holidays, closed, when can I reach you, contact, contact you, "
               "contact details, email, e-mail address, phone, phone number, call you, hours, closing time, "
-              "get in touch, reach you, when can I call"),
+              "get in touch, reach you, when can I call, staffed, chat staffed, support "
+              "available, when are you available, customer support hours, anyone there, someone "
+              "available, helpline, hotline, phone support, open on sunday, open on weekends, open on "
+              "holidays, how late, until when, what time do you close, call you somewhere"),
     };
 }
 
