@@ -3,11 +3,13 @@
 // stores (two nodes) write one conversation at once, a write that survives its connection being
 // killed, search folding accents, case and word endings, and one shared token secret.
 #include "store/Event.h"
+#include "store/SqliteStore.h"
 #include "store/pg/PgConnection.h"
 #include "store/pg/PgSchema.h"
 #include "store/pg/PgStore.h"
 #include "util/Text.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <atomic>
@@ -177,6 +179,87 @@ private slots:
 
     // The health check notices a database that takes no connections (what /healthz reports), and
     // that it takes them again.
+    // Reports (issue 22) read the same figures on both stores: the same rows written through
+    // WriteTx into a SQLite file and a PostgreSQL database give equal days and agents.
+    void reportsAgreeWithTheSqliteStore() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        SqliteStore sqlite(dir.filePath(QStringLiteral("parley.db")).toStdString());
+        PgStore pg(newDatabase(), nullptr, {});
+        const auto at = [](int day, int seconds) {
+            const int h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60;
+            char text[32];
+            std::snprintf(text, sizeof text, "2026-03-%02dT%02d:%02d:%02d.000Z", day, h, m, s);
+            return std::string(text);
+        };
+        for (Store* store : {static_cast<Store*>(&sqlite), static_cast<Store*>(&pg)}) {
+            store->write([&](WriteTx& tx) {
+                AgentRecord agent;
+                agent.agent.id = "00000000-0000-4000-8000-00000000a001";
+                agent.agent.username = "anna";
+                agent.agent.displayName = "Anna";
+                agent.passwordHash = "x";
+                agent.createdAt = agent.updatedAt = at(1, 0);
+                tx.insertAgent(agent);
+                for (int i = 0; i < 9; ++i) {
+                    const int day = 10 + i % 3, start = 36000 + 60 * i;
+                    Conversation c = newConversation("s-report-" + std::to_string(i));
+                    c.id = "00000000-0000-4000-8000-0000000000" + std::to_string(10 + i);
+                    c.createdAt = c.updatedAt = at(day, start);
+                    const bool handedOff = i % 2 == 0;
+                    if (handedOff) {
+                        c.status = ConversationStatus::Closed;
+                        c.assignedAgentId = agent.agent.id;
+                        c.requestedAgentAt = at(day, start + 10);
+                        c.closedAt = at(day, start + 100 * (i + 1));
+                    }
+                    tx.insertConversation(c);
+                    auto m = newMessage(c.id, "hello");
+                    m.createdAt = c.createdAt;
+                    tx.appendMessage(m);
+                    if (handedOff) {
+                        auto reply = newMessage(c.id, "hi");
+                        reply.senderType = parley::protocol::SenderType::Agent;
+                        reply.senderAgentId = agent.agent.id;
+                        reply.createdAt = at(day, start + 10 + 7 * (i + 1));
+                        tx.appendMessage(reply);
+                        tx.setRating(c.id, {1 + i % 5, std::nullopt, *c.closedAt});
+                    }
+                }
+            });
+        }
+        std::vector<ReportDayWindow> days;
+        for (int d = 9; d <= 12; ++d)
+            days.push_back({"2026-03-" + std::to_string(d), at(d, 0), at(d + 1, 0)});
+        const auto read = [&](Store& store) {
+            return store.readResult([&](ReadTx& tx) { return tx.reportFigures(days, true); });
+        };
+        const auto a = read(sqlite), b = read(pg);
+        QCOMPARE(a.days.size(), days.size());
+        QCOMPARE(b.days.size(), days.size());
+        std::int64_t conversations = 0;
+        for (std::size_t d = 0; d < days.size(); ++d) {
+            const auto &x = a.days[d], &y = b.days[d];
+            conversations += x.conversations;
+            QCOMPARE(y.conversations, x.conversations);
+            QCOMPARE(y.handoffs, x.handoffs);
+            QCOMPARE(y.botResolved, x.botResolved);
+            QCOMPARE(y.closed, x.closed);
+            QCOMPARE(y.firstResponseP50, x.firstResponseP50);
+            QCOMPARE(y.firstResponseP90, x.firstResponseP90);
+            QCOMPARE(y.resolutionP50, x.resolutionP50);
+            QCOMPARE(y.ratingAvg, x.ratingAvg);
+            QCOMPARE(y.ratings, x.ratings);
+        }
+        QCOMPARE(conversations, std::int64_t(9));
+        QVERIFY(a.days[1].firstResponseP50.has_value()); // the figures are there, not only equal
+        QCOMPARE(b.agents.size(), a.agents.size());
+        QCOMPARE(a.agents.size(), std::size_t(1));
+        QCOMPARE(b.agents[0].closed, a.agents[0].closed);
+        QCOMPARE(b.agents[0].firstResponseP50, a.agents[0].firstResponseP50);
+        QCOMPARE(b.agents[0].ratingAvg, a.agents[0].ratingAvg);
+    }
+
     void healthFollowsTheDatabase() {
         const auto url = newDatabase();
         PgStore::Options options;

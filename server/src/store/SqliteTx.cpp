@@ -53,13 +53,6 @@ constexpr const char* kReportDaysCte =
     "WITH days(i, lo, hi) AS (SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), "
     "json_extract(value, '$[1]') FROM json_each(?1)) ";
 
-// A figure the SQL returns in thousandths (milliseconds, or an average times 1,000).
-std::optional<double> fromThousandths(const Statement& s, int col) {
-    if (s.isNull(col))
-        return std::nullopt;
-    return static_cast<double>(s.int64(col)) / 1000.0;
-}
-
 class SqliteReadTx : public virtual ReadTx {
 public:
     explicit SqliteReadTx(Connection& c)
@@ -241,19 +234,9 @@ public:
 protected:
     // --- Reports and data rights (issue 22) ---
     ReportFigures reportFigures(const std::vector<ReportDayWindow>& days, bool withAgents) override {
-        ReportFigures out;
-        out.days.resize(days.size());
         if (days.empty())
-            return out;
-        nlohmann::json windows = nlohmann::json::array();
-        for (const auto& d : days)
-            windows.push_back({d.startUtc, d.endUtc});
-        const std::string bound = windows.dump();
-        const auto at = [&](std::int64_t i) -> ReportDayRow* {
-            return i >= 0 && static_cast<std::size_t>(i) < out.days.size()
-                       ? &out.days[static_cast<std::size_t>(i)]
-                       : nullptr;
-        };
+            return {};
+        stored::ReportBuilder report(days, withAgents);
         {
             // INDEXED BY: without statistics SQLite took the requested_agent_at index for "IS NULL"
             // and walked every bot-only conversation once per day (seconds for 90 days).
@@ -276,50 +259,10 @@ protected:
                 ") FROM conversations c WHERE c.closed_at >= d.lo AND c.closed_at < d.hi) "
                 "FROM days d";
             auto s = m_c.prepare(sql);
-            s.bind(1, bound);
-            while (s.step()) {
-                if (auto* row = at(s.int64(0))) {
-                    row->conversations = s.int64(1);
-                    row->botResolved = s.int64(2);
-                    row->handoffs = s.int64(3);
-                    row->closed = s.int64(4);
-                    row->ratingAvg = fromThousandths(s, 5);
-                    row->ratings = s.int64(6);
-                }
-            }
+            s.bind(1, report.windows());
+            while (s.step())
+                report.addDayCounts(s);
         }
-        // Percentiles by nearest rank: the p-th of n sorted values is the ceil(p * n / 100)-th. SQL
-        // computes every duration and sorts them per day; the rank is then read off the sorted
-        // rows (window functions over the same rows cost three times as much).
-        const auto rank = [](const std::vector<std::int64_t>& sorted, int p) -> std::optional<double> {
-            if (sorted.empty())
-                return std::nullopt;
-            const auto n = static_cast<std::int64_t>(sorted.size());
-            return static_cast<double>(sorted[static_cast<std::size_t>((p * n + 99) / 100 - 1)]) / 1000.0;
-        };
-        // Runs a query of (day, v, agent) rows ordered by day, v and fills each day's percentiles.
-        const auto perDay = [&](Statement& s,
-                                const std::function<void(ReportDayRow&, std::vector<std::int64_t>&)>& fill,
-                                const std::function<void(const Statement&)>& each) {
-            std::int64_t day = -1;
-            std::vector<std::int64_t> values;
-            const auto flush = [&] {
-                if (auto* row = at(day); row && !values.empty())
-                    fill(*row, values);
-                values.clear();
-            };
-            while (s.step()) {
-                if (s.int64(0) != day) {
-                    flush();
-                    day = s.int64(0);
-                }
-                values.push_back(s.int64(1));
-                if (each)
-                    each(s);
-            }
-            flush();
-        };
-        std::unordered_map<std::string, std::vector<std::int64_t>> agentFirstResponses;
         {
             // Each handoff's first agent message is looked up once, in the partial index of agent
             // messages (one seek, no table row): its time and its sender in one text "time agent".
@@ -335,17 +278,9 @@ protected:
                 msBetween("req", "substr(first, 1, instr(first, ' ') - 1)") +
                 " AS v, substr(first, instr(first, ' ') + 1) FROM fa WHERE first IS NOT NULL ORDER BY day, v";
             auto s = m_c.prepare(sql);
-            s.bind(1, bound);
-            perDay(
-                s,
-                [&](ReportDayRow& row, std::vector<std::int64_t>& sorted) {
-                    row.firstResponseP50 = rank(sorted, 50);
-                    row.firstResponseP90 = rank(sorted, 90);
-                },
-                [&](const Statement& st) {
-                    if (withAgents)
-                        agentFirstResponses[st.text(2)].push_back(st.int64(1));
-                });
+            s.bind(1, report.windows());
+            while (s.step())
+                report.addFirstResponse(s);
         }
         {
             static const std::string sql =
@@ -354,35 +289,26 @@ protected:
                 " AS v FROM days d JOIN conversations c ON c.closed_at >= d.lo AND c.closed_at < d.hi "
                 "WHERE c.requested_agent_at IS NOT NULL ORDER BY d.i, v";
             auto s = m_c.prepare(sql);
-            s.bind(1, bound);
-            perDay(
-                s,
-                [&](ReportDayRow& row, std::vector<std::int64_t>& sorted) {
-                    row.resolutionP50 = rank(sorted, 50);
-                },
-                nullptr);
+            s.bind(1, report.windows());
+            while (s.step())
+                report.addResolution(s);
         }
-        if (!withAgents)
-            return out;
-        static const std::string sql =
-            std::string(
-                "SELECT a.id, a.display_name, IFNULL(cl.closed, 0), CAST(ROUND(cl.rating * 1000) AS INTEGER) "
-                "FROM agents a LEFT JOIN (SELECT c.assigned_agent_id AS agent, COUNT(*) AS closed, AVG(") +
-            kRatingScoreOfC +
-            ") AS rating FROM conversations c WHERE c.closed_at >= ?1 AND c.closed_at < ?2 AND "
-            "c.assigned_agent_id IS NOT NULL GROUP BY c.assigned_agent_id) cl ON cl.agent = a.id "
-            "ORDER BY a.display_name, a.id";
-        auto s = m_c.prepare(sql);
-        s.bind(1, days.front().startUtc).bind(2, days.back().endUtc);
-        while (s.step()) {
-            ReportAgentRow row{s.text(0), s.text(1), s.int64(2), std::nullopt, fromThousandths(s, 3)};
-            if (auto it = agentFirstResponses.find(row.agentId); it != agentFirstResponses.end()) {
-                std::sort(it->second.begin(), it->second.end());
-                row.firstResponseP50 = rank(it->second, 50);
-            }
-            out.agents.push_back(std::move(row));
+        if (withAgents) {
+            static const std::string sql =
+                std::string(
+                    "SELECT a.id, a.display_name, IFNULL(cl.closed, 0), CAST(ROUND(cl.rating * 1000) AS "
+                    "INTEGER) FROM agents a LEFT JOIN (SELECT c.assigned_agent_id AS agent, COUNT(*) AS "
+                    "closed, AVG(") +
+                kRatingScoreOfC +
+                ") AS rating FROM conversations c WHERE c.closed_at >= ?1 AND c.closed_at < ?2 AND "
+                "c.assigned_agent_id IS NOT NULL GROUP BY c.assigned_agent_id) cl ON cl.agent = a.id "
+                "ORDER BY a.display_name, a.id";
+            auto s = m_c.prepare(sql);
+            s.bind(1, days.front().startUtc).bind(2, days.back().endUtc);
+            while (s.step())
+                report.addAgent(s);
         }
-        return out;
+        return report.finish();
     }
 
     std::vector<std::string> erasedCustomerSessions() override {

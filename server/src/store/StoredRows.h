@@ -10,7 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace parley::server::stored {
 
@@ -95,5 +99,77 @@ protocol::FaqEntry faqFrom(const Row& s) {
     return protocol::FaqEntry{s.text(0),       s.text(1), s.text(2), static_cast<int>(s.int64(3)),
                               s.int64(4) != 0, s.text(5)};
 }
+
+// A figure the SQL returns in thousandths (milliseconds, or an average times 1,000).
+template <typename Row>
+std::optional<double> fromThousandths(const Row& s, int col) {
+    if (s.isNull(col))
+        return std::nullopt;
+    return static_cast<double>(s.int64(col)) / 1000.0;
+}
+
+// Assembles Store::reportFigures from the rows of the report's queries (issue 22): the SQL of the
+// two stores differs, what is made of its rows does not. Each add* takes one row of a query whose
+// columns are as named; rows of one query come ordered by day, then value.
+class ReportBuilder {
+public:
+    ReportBuilder(const std::vector<ReportDayWindow>& days, bool withAgents);
+    // The day windows as the one JSON text the report's days CTE reads: [[startUtc, endUtc], ...].
+    const std::string& windows() const { return m_windows; }
+
+    // (day, conversations, bot resolved, handoffs, closed, rating avg x 1000, ratings)
+    template <typename Row>
+    void addDayCounts(const Row& s) {
+        if (auto* row = at(s.int64(0))) {
+            row->conversations = s.int64(1);
+            row->botResolved = s.int64(2);
+            row->handoffs = s.int64(3);
+            row->closed = s.int64(4);
+            row->ratingAvg = fromThousandths(s, 5);
+            row->ratings = s.int64(6);
+        }
+    }
+    // (day, ms from the handoff to the first agent message, that agent's id)
+    template <typename Row>
+    void addFirstResponse(const Row& s) {
+        if (s.int64(0) != m_firstResponses.day)
+            flushFirstResponses(s.int64(0));
+        m_firstResponses.values.push_back(s.int64(1));
+        if (m_withAgents)
+            m_agentFirstResponses[s.text(2)].push_back(s.int64(1));
+    }
+    // (day, ms from the handoff to the close)
+    template <typename Row>
+    void addResolution(const Row& s) {
+        if (s.int64(0) != m_resolutions.day)
+            flushResolutions(s.int64(0));
+        m_resolutions.values.push_back(s.int64(1));
+    }
+    // (agent id, display name, closed, rating avg x 1000), after every first response
+    template <typename Row>
+    void addAgent(const Row& s) {
+        addAgent(s.text(0), s.text(1), s.int64(2), fromThousandths(s, 3));
+    }
+
+    ReportFigures finish();
+
+private:
+    // One query's values of the day being read (rows come ordered by day).
+    struct PerDay {
+        std::int64_t day = -1;
+        std::vector<std::int64_t> values;
+    };
+    ReportDayRow* at(std::int64_t day);
+    // The percentiles of the day read so far; then the values of `next` are collected.
+    void flushFirstResponses(std::int64_t next = -1);
+    void flushResolutions(std::int64_t next = -1);
+    void addAgent(std::string id, std::string name, std::int64_t closed, std::optional<double> rating);
+
+    ReportFigures m_out;
+    std::string m_windows;
+    bool m_withAgents;
+    PerDay m_firstResponses, m_resolutions;
+    std::unordered_map<std::string, std::vector<std::int64_t>> m_agentFirstResponses;
+};
 
 } // namespace parley::server::stored

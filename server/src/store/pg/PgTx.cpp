@@ -51,12 +51,6 @@ constexpr const char* kReportDaysCte =
     "WITH days(i, lo, hi) AS (SELECT (t.ord - 1)::bigint, t.value ->> 0, t.value ->> 1 FROM "
     "jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(value, ord)) ";
 
-std::optional<double> fromThousandths(const Row& s, int col) {
-    if (s.isNull(col))
-        return std::nullopt;
-    return static_cast<double>(s.int64(col)) / 1000.0;
-}
-
 class PgReadTx : public virtual ReadTx {
 public:
     explicit PgReadTx(Connection& c)
@@ -261,18 +255,12 @@ public:
     }
 
     ReportFigures reportFigures(const std::vector<ReportDayWindow>& days, bool withAgents) override {
-        ReportFigures out;
-        out.days.resize(days.size());
         if (days.empty())
-            return out;
-        nlohmann::json windows = nlohmann::json::array();
-        for (const auto& d : days)
-            windows.push_back({d.startUtc, d.endUtc});
-        const std::string bound = windows.dump();
-        const auto at = [&](std::int64_t i) -> ReportDayRow* {
-            return i >= 0 && static_cast<std::size_t>(i) < out.days.size()
-                       ? &out.days[static_cast<std::size_t>(i)]
-                       : nullptr;
+            return {};
+        stored::ReportBuilder report(days, withAgents);
+        const auto each = [](const Result& r, const auto& add) {
+            for (int i = 0; i < r.rows(); ++i)
+                add(Row(r, i));
         };
         {
             static const std::string sql =
@@ -289,50 +277,8 @@ public:
                 "(SELECT COUNT(c.rating_score) FROM conversations c WHERE c.closed_at >= d.lo AND "
                 "c.closed_at < d.hi) "
                 "FROM days d";
-            auto r = m_c.query(sql, {bound});
-            for (int i = 0; i < r.rows(); ++i) {
-                const Row s(r, i);
-                if (auto* row = at(s.int64(0))) {
-                    row->conversations = s.int64(1);
-                    row->botResolved = s.int64(2);
-                    row->handoffs = s.int64(3);
-                    row->closed = s.int64(4);
-                    row->ratingAvg = fromThousandths(s, 5);
-                    row->ratings = s.int64(6);
-                }
-            }
+            each(m_c.query(sql, {report.windows()}), [&](const Row& s) { report.addDayCounts(s); });
         }
-        // Percentiles by nearest rank, read off the sorted rows as the SQLite store does (the same
-        // values percentile_disc would give: the ceil(p * n / 100)-th of n sorted values).
-        const auto rank = [](const std::vector<std::int64_t>& sorted, int p) -> std::optional<double> {
-            if (sorted.empty())
-                return std::nullopt;
-            const auto n = static_cast<std::int64_t>(sorted.size());
-            return static_cast<double>(sorted[static_cast<std::size_t>((p * n + 99) / 100 - 1)]) / 1000.0;
-        };
-        const auto perDay = [&](const Result& r,
-                                const std::function<void(ReportDayRow&, std::vector<std::int64_t>&)>& fill,
-                                const std::function<void(const Row&)>& each) {
-            std::int64_t day = -1;
-            std::vector<std::int64_t> values;
-            const auto flush = [&] {
-                if (auto* row = at(day); row && !values.empty())
-                    fill(*row, values);
-                values.clear();
-            };
-            for (int i = 0; i < r.rows(); ++i) {
-                const Row s(r, i);
-                if (s.int64(0) != day) {
-                    flush();
-                    day = s.int64(0);
-                }
-                values.push_back(s.int64(1));
-                if (each)
-                    each(s);
-            }
-            flush();
-        };
-        std::unordered_map<std::string, std::vector<std::int64_t>> agentFirstResponses;
         {
             // Each handoff's first agent message, once (messages_first_agent).
             static const std::string sql =
@@ -342,17 +288,7 @@ public:
                 "c.requested_agent_at >= d.lo AND c.requested_agent_at < d.hi CROSS JOIN LATERAL (SELECT "
                 "m.created_at, m.sender_agent_id FROM messages m WHERE m.conversation_id = c.id AND "
                 "m.sender_type = 'agent' ORDER BY m.seq LIMIT 1) f ORDER BY d.i, v";
-            auto r = m_c.query(sql, {bound});
-            perDay(
-                r,
-                [&](ReportDayRow& row, std::vector<std::int64_t>& sorted) {
-                    row.firstResponseP50 = rank(sorted, 50);
-                    row.firstResponseP90 = rank(sorted, 90);
-                },
-                [&](const Row& s) {
-                    if (withAgents)
-                        agentFirstResponses[s.text(2)].push_back(s.int64(1));
-                });
+            each(m_c.query(sql, {report.windows()}), [&](const Row& s) { report.addFirstResponse(s); });
         }
         {
             static const std::string sql =
@@ -360,33 +296,21 @@ public:
                 msBetween("c.requested_agent_at", "c.closed_at") +
                 " AS v FROM days d JOIN conversations c ON c.closed_at >= d.lo AND c.closed_at < d.hi "
                 "WHERE c.requested_agent_at IS NOT NULL ORDER BY d.i, v";
-            auto r = m_c.query(sql, {bound});
-            perDay(
-                r,
-                [&](ReportDayRow& row, std::vector<std::int64_t>& sorted) {
-                    row.resolutionP50 = rank(sorted, 50);
-                },
-                nullptr);
+            each(m_c.query(sql, {report.windows()}), [&](const Row& s) { report.addResolution(s); });
         }
-        if (!withAgents)
-            return out;
-        static const std::string sql =
-            "SELECT a.id, a.display_name, COALESCE(cl.closed, 0), CAST(ROUND(cl.rating * 1000) AS BIGINT) "
-            "FROM agents a LEFT JOIN (SELECT c.assigned_agent_id AS agent, COUNT(*) AS closed, "
-            "AVG(c.rating_score) AS rating FROM conversations c WHERE c.closed_at >= $1 AND c.closed_at < $2 "
-            "AND c.assigned_agent_id IS NOT NULL GROUP BY c.assigned_agent_id) cl ON cl.agent = a.id "
-            "ORDER BY a.display_name, a.id";
-        auto r = m_c.query(sql, {days.front().startUtc, days.back().endUtc});
-        for (int i = 0; i < r.rows(); ++i) {
-            const Row s(r, i);
-            ReportAgentRow row{s.text(0), s.text(1), s.int64(2), std::nullopt, fromThousandths(s, 3)};
-            if (auto it = agentFirstResponses.find(row.agentId); it != agentFirstResponses.end()) {
-                std::sort(it->second.begin(), it->second.end());
-                row.firstResponseP50 = rank(it->second, 50);
-            }
-            out.agents.push_back(std::move(row));
+        if (withAgents) {
+            static const std::string sql =
+                "SELECT a.id, a.display_name, COALESCE(cl.closed, 0), CAST(ROUND(cl.rating * 1000) AS "
+                "BIGINT) "
+                "FROM agents a LEFT JOIN (SELECT c.assigned_agent_id AS agent, COUNT(*) AS closed, "
+                "AVG(c.rating_score) AS rating FROM conversations c WHERE c.closed_at >= $1 AND c.closed_at "
+                "< $2 "
+                "AND c.assigned_agent_id IS NOT NULL GROUP BY c.assigned_agent_id) cl ON cl.agent = a.id "
+                "ORDER BY a.display_name, a.id";
+            each(m_c.query(sql, {days.front().startUtc, days.back().endUtc}),
+                 [&](const Row& s) { report.addAgent(s); });
         }
-        return out;
+        return report.finish();
     }
 
     std::vector<std::string> erasedCustomerSessions() override {
