@@ -3,6 +3,7 @@
 #include "core/CannedModel.h"
 #include "core/Session.h"
 #include "core/Util.h"
+#include "gui/ConfirmBox.h"
 #include "gui/EditorForm.h"
 
 #include <QFormLayout>
@@ -274,38 +275,35 @@ void CannedEditor::deleteSelected() {
         return;
     const QString id = qs(m_model->at(row).id);
     const QString shortcut = qs(m_model->at(row).shortcut);
-    auto* box = new QMessageBox(
-        QMessageBox::Warning, QStringLiteral("Delete canned reply"),
-        QStringLiteral("Delete \u201c/%1\u201d? Agents will no longer find it.").arg(shortcut),
-        QMessageBox::Yes | QMessageBox::Cancel, this);
-    box->setObjectName(QStringLiteral("confirmDeleteBox"));
-    box->button(QMessageBox::Yes)->setText(QStringLiteral("Delete"));
-    box->button(QMessageBox::Yes)->setObjectName(QStringLiteral("confirmDeleteYes"));
-    box->setDefaultButton(QMessageBox::Cancel);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::finished, this, [this, box, id, shortcut](int) {
-        if (box->clickedButton() != box->button(QMessageBox::Yes))
-            return;
-        ++m_pending;
-        updateButtons();
-        m_session->api()->deleteCanned(
-            id, [self = QPointer<CannedEditor>(this), id, shortcut](const ApiResult<std::monostate>& r) {
-                if (!self)
-                    return;
-                self->m_pending = std::max(0, self->m_pending - 1);
-                self->updateButtons();
-                if (!r.ok()) {
-                    self->showError(*r.error);
-                    return;
-                }
-                self->m_model->remove(id);
-                self->newReply();
-                self->m_errors.setStatus(QStringLiteral("Deleted \u201c/%1\u201d.").arg(shortcut));
-                emit self->deleted(id);
-            });
-    });
-    m_confirm = box;
-    box->open();
+    const QString text =
+        QStringLiteral("Delete \u201c/%1\u201d? Agents will no longer find it.").arg(shortcut);
+    m_confirm = askToConfirm(this, QMessageBox::Warning, QStringLiteral("confirmDelete"),
+                             QStringLiteral("Delete canned reply"), text, QStringLiteral("Delete"),
+                             [self = QPointer<CannedEditor>(this), id, shortcut](bool yes) {
+                                 if (!self || !yes)
+                                     return;
+                                 self->deleteReply(id, shortcut);
+                             });
+}
+
+void CannedEditor::deleteReply(const QString& id, const QString& shortcut) {
+    ++m_pending;
+    updateButtons();
+    m_session->api()->deleteCanned(
+        id, [self = QPointer<CannedEditor>(this), id, shortcut](const ApiResult<std::monostate>& r) {
+            if (!self)
+                return;
+            self->m_pending = std::max(0, self->m_pending - 1);
+            self->updateButtons();
+            if (!r.ok()) {
+                self->showError(*r.error);
+                return;
+            }
+            self->m_model->remove(id);
+            self->newReply();
+            self->m_errors.setStatus(QStringLiteral("Deleted \u201c/%1\u201d.").arg(shortcut));
+            emit self->deleted(id);
+        });
 }
 
 } // namespace parley::console::gui

@@ -52,6 +52,7 @@ private:
     void editRow(int row);
     void save();
     void deleteSelected();
+    void deleteReply(const QString& id, const QString& shortcut); // confirmed
     int selectedRow() const;
     void showError(const ApiError& error);
     void updateButtons();

@@ -5,6 +5,7 @@
 #include "core/Session.h"
 #include "core/Shopper.h"
 #include "core/Util.h"
+#include "gui/ConfirmBox.h"
 #include "gui/ShopperPanel.h"
 #include "gui/Style.h"
 // Issue 19 "Agents at work".
@@ -752,20 +753,13 @@ void ConversationView::requestClose() {
                               "becomes read-only for everyone.")
                    .arg(name.isEmpty() ? QStringLiteral("another agent") : name, shopperLabel(*c));
     }
-    auto* box = new QMessageBox(QMessageBox::Question, QStringLiteral("Close conversation"), text,
-                                QMessageBox::Yes | QMessageBox::Cancel, window());
-    box->setObjectName(QStringLiteral("confirmCloseBox"));
-    box->button(QMessageBox::Yes)->setText(QStringLiteral("Close chat"));
-    box->button(QMessageBox::Yes)->setObjectName(QStringLiteral("confirmCloseYes"));
-    box->setDefaultButton(QMessageBox::Cancel);
-    box->setAttribute(Qt::WA_DeleteOnClose);
     const QString id = m_id;
-    connect(box, &QMessageBox::finished, this, [this, box, id](int) {
-        if (box->clickedButton() == box->button(QMessageBox::Yes))
-            m_session->closeConversation(id);
-    });
-    m_confirm = box;
-    box->open(); // window-modal and asynchronous: the event loop (and live updates) keep running
+    m_confirm = askToConfirm(window(), QMessageBox::Question, QStringLiteral("confirmClose"),
+                             QStringLiteral("Close conversation"), text, QStringLiteral("Close chat"),
+                             [self = QPointer<ConversationView>(this), id](bool yes) {
+                                 if (self && yes)
+                                     self->m_session->closeConversation(id);
+                             });
 }
 
 // --- Issue 19 "Agents at work" -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include "core/FaqModel.h"
 #include "core/Session.h"
 #include "core/Util.h"
+#include "gui/ConfirmBox.h"
 #include "gui/EditorForm.h"
 #include "gui/Style.h"
 
@@ -340,37 +341,35 @@ void FaqEditor::deleteSelected() {
     if (row < 0 || m_confirm)
         return;
     const QString slug = qs(m_model->at(row).slug);
-    auto* box = new QMessageBox(QMessageBox::Warning, QStringLiteral("Delete FAQ entry"),
-                                QStringLiteral("Delete \u201c%1\u201d? Customers will no longer see it. "
-                                               "Deactivate it instead to keep it for later.")
-                                    .arg(slug),
-                                QMessageBox::Yes | QMessageBox::Cancel, this);
-    box->setObjectName(QStringLiteral("confirmDeleteBox"));
-    box->button(QMessageBox::Yes)->setText(QStringLiteral("Delete"));
-    box->button(QMessageBox::Yes)->setObjectName(QStringLiteral("confirmDeleteYes"));
-    box->setDefaultButton(QMessageBox::Cancel);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::finished, this, [this, box, slug](int) {
-        if (box->clickedButton() != box->button(QMessageBox::Yes))
-            return;
-        ++m_pending;
-        updateButtons();
-        m_session->api()->deleteFaq(
-            slug, [self = QPointer<FaqEditor>(this), slug](const ApiResult<std::monostate>& r) {
-                if (!self)
-                    return;
-                self->finishRequest();
-                if (!r.ok()) {
-                    self->showError(*r.error);
-                    return;
-                }
-                self->m_model->remove(slug);
-                self->newEntry();
-                self->m_errors.setStatus(QStringLiteral("Deleted \u201c%1\u201d.").arg(slug));
-            });
-    });
-    m_confirm = box;
-    box->open();
+    const QString text =
+        QStringLiteral("Delete \u201c%1\u201d? Customers will no longer see it. Deactivate it "
+                       "instead to keep it for later.")
+            .arg(slug);
+    m_confirm = askToConfirm(this, QMessageBox::Warning, QStringLiteral("confirmDelete"),
+                             QStringLiteral("Delete FAQ entry"), text, QStringLiteral("Delete"),
+                             [self = QPointer<FaqEditor>(this), slug](bool yes) {
+                                 if (!self || !yes)
+                                     return;
+                                 self->deleteEntry(slug);
+                             });
+}
+
+void FaqEditor::deleteEntry(const QString& slug) {
+    ++m_pending;
+    updateButtons();
+    m_session->api()->deleteFaq(
+        slug, [self = QPointer<FaqEditor>(this), slug](const ApiResult<std::monostate>& r) {
+            if (!self)
+                return;
+            self->finishRequest();
+            if (!r.ok()) {
+                self->showError(*r.error);
+                return;
+            }
+            self->m_model->remove(slug);
+            self->newEntry();
+            self->m_errors.setStatus(QStringLiteral("Deleted \u201c%1\u201d.").arg(slug));
+        });
 }
 
 } // namespace parley::console::gui

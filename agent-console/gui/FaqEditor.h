@@ -54,6 +54,7 @@ private:
     void editRow(int row);
     void save();
     void deleteSelected();
+    void deleteEntry(const QString& slug); // confirmed
     void moveSelected(int delta);
     void toggleActive();
     int selectedRow() const;

@@ -4,6 +4,7 @@
 #include "core/Session.h"
 #include "core/Shopper.h"
 #include "core/Util.h"
+#include "gui/ConfirmBox.h"
 #include "gui/FileChooser.h"
 #include "gui/Style.h"
 
@@ -160,24 +161,17 @@ void ShopperDataRights::requestErase() {
                        "its contact details, page details and rating comments are erased on the "
                        "server for good, and its chat window stops working. This cannot be undone.")
             .arg(shopperLabel(*c));
-    auto* box = new QMessageBox(QMessageBox::Warning, QStringLiteral("Erase shopper data"), text,
-                                QMessageBox::Yes | QMessageBox::Cancel, window());
-    box->setObjectName(QStringLiteral("confirmEraseBox"));
-    box->button(QMessageBox::Yes)->setText(QStringLiteral("Erase data"));
-    box->button(QMessageBox::Yes)->setObjectName(QStringLiteral("confirmEraseYes"));
-    box->button(QMessageBox::Cancel)->setObjectName(QStringLiteral("confirmEraseCancel"));
-    box->setDefaultButton(QMessageBox::Cancel);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::finished, this, [this, box, sessionId](int) {
-        const bool yes = box->clickedButton() == box->button(QMessageBox::Yes);
-        m_confirm = nullptr;
-        refresh();
-        if (yes)
-            erase(qs(sessionId));
-    });
-    m_confirm = box;
+    m_confirm = askToConfirm(window(), QMessageBox::Warning, QStringLiteral("confirmErase"),
+                             QStringLiteral("Erase shopper data"), text, QStringLiteral("Erase data"),
+                             [self = QPointer<ShopperDataRights>(this), sessionId](bool yes) {
+                                 if (!self)
+                                     return;
+                                 self->m_confirm = nullptr;
+                                 self->refresh();
+                                 if (yes)
+                                     self->erase(qs(sessionId));
+                             });
     refresh();
-    box->open(); // window-modal and asynchronous, like the close confirmation
 }
 
 void ShopperDataRights::erase(const QString& customerSessionId) {
