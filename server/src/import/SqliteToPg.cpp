@@ -269,16 +269,6 @@ void advanceSequences(pg::Connection& dst, const std::string& table) {
 
 } // namespace
 
-const std::vector<std::string>& copiedTables() {
-    static const std::vector<std::string> names = [] {
-        std::vector<std::string> v;
-        for (const auto& t : kTables)
-            v.emplace_back(t.name);
-        return v;
-    }();
-    return names;
-}
-
 ImportSummary importSqliteToPg(const std::string& dataDir, const std::string& url,
                                const std::function<void(const std::string&)>& progress) {
     ImportSummary summary;
@@ -288,7 +278,8 @@ ImportSummary importSqliteToPg(const std::string& dataDir, const std::string& ur
         progress("A parley-server is running on " + dataDir +
                  ": importing a snapshot of it; what it writes from now on is not imported.");
 
-    // One read transaction over everything read from SQLite: one consistent snapshot.
+    // One read transaction over everything read from SQLite: one consistent snapshot. (While it is
+    // open, a running server's checkpoints cannot pass it: its WAL file grows until the end.)
     sqlite::Connection src(file, true);
     src.exec("BEGIN");
     src.prepare("SELECT count(*) FROM sqlite_master").step(); // the snapshot starts here

@@ -46,9 +46,6 @@ struct ImportSummary {
     bool sourceInUse = false; // a parley-server held the data dir's lock while it was read
 };
 
-// The tables copied, in an order that satisfies their foreign keys.
-const std::vector<std::string>& copiedTables();
-
 // Copies dataDir's parley.db and server.secret into the database at url. progress gets one line
 // of text now and then (for stdout). Throws DatabaseNotEmpty, or std::exception with a message
 // for people on any other failure (nothing written then either).
