@@ -1,6 +1,8 @@
-// parley-server: parse flags, start, wait for SIGTERM/SIGINT, stop cleanly.
+// parley-server: parse flags, start, wait for SIGTERM/SIGINT, stop cleanly. `parley-server import`
+// (a first argument) is a command of its own: import/ImportCommand.
 #include "Server.h"
 #include "ServerConfig.h"
+#include "import/ImportCommand.h"
 #include "util/CpuScheduling.h"
 #include "util/Log.h"
 
@@ -13,6 +15,7 @@
 #include <pthread.h>
 #include <string>
 #include <sys/resource.h>
+#include <vector>
 
 namespace {
 
@@ -56,6 +59,9 @@ void applyCpuScheduling(parley::server::CpuScheduling scheduling) {
 
 int main(int argc, char** argv) {
     using parley::server::ServerConfig;
+    if (argc > 1 && std::strcmp(argv[1], "import") == 0)
+        return parley::server::import::runImportCommand(std::vector<std::string>(argv + 2, argv + argc),
+                                                        stdout, stderr);
     ServerConfig config;
     try {
         config = ServerConfig::parse(std::vector<std::string>(argv + 1, argv + argc),

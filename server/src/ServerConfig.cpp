@@ -39,6 +39,7 @@ std::string ServerConfig::defaultWebRoot() {
 
 std::string ServerConfig::help() {
     return std::string(R"(Usage: parley-server [OPTIONS]
+       parley-server import --from-data-dir DIR --database URL   (see parley-server import --help)
 
 Parley's server: the REST API, the WebSocket listener, the FAQ bot and the web widget.
 
