@@ -33,32 +33,30 @@ QVariant cell(std::optional<double> v) {
 
 } // namespace
 
-int Report::conversations() const {
+namespace {
+// The sum of one count over the report's days.
+int total(const std::vector<ReportDay>& days, int ReportDay::*count) {
     int n = 0;
     for (const auto& d : days)
-        n += d.conversations;
+        n += d.*count;
     return n;
+}
+} // namespace
+
+int Report::conversations() const {
+    return total(days, &ReportDay::conversations);
 }
 
 int Report::handoffs() const {
-    int n = 0;
-    for (const auto& d : days)
-        n += d.handoffs;
-    return n;
+    return total(days, &ReportDay::handoffs);
 }
 
 int Report::botResolved() const {
-    int n = 0;
-    for (const auto& d : days)
-        n += d.botResolved;
-    return n;
+    return total(days, &ReportDay::botResolved);
 }
 
 int Report::ratings() const {
-    int n = 0;
-    for (const auto& d : days)
-        n += d.ratings;
-    return n;
+    return total(days, &ReportDay::ratings);
 }
 
 std::optional<double> Report::botResolvedShare() const {
