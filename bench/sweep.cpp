@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -73,6 +74,12 @@ table (the server's and the bare pipeline's figures side by side) and the issue'
   --csv FILE             one row per target and step (appends; a header when the file is new)
   --data-parent DIR      where the temporary data dirs go (default $TMPDIR or /tmp)
   --keep                 keep the temporary dirs (data and logs)
+  --pg DIR               run parley-server on PostgreSQL: a new database per run in the cluster whose
+                         unix socket is in DIR (e.g. one started by tests/pg/start.sh DIR), dropped after
+  --redis SOCKET         with --pg: --bus unix://SOCKET (e.g. one started by tests/redis/start.sh)
+  --nodes N              with --pg and --redis: N parley-servers on that database and bus; load worker
+                         w sends to node w % N and reads its sockets on node (w + 1) % N, so every
+                         message crosses nodes (default 1; the load generator gets N workers at least)
   --quick                a smoke run: 1,000 idle, 50 pairs, 32 in flight, steps 0.1,1,2,4 of 2 s
   --compare A.csv B.csv  compare two runs' CSVs (say 2 and 14 cores): delivered msg/s per step,
                          side by side, and B's saturation as a multiple of A's; then exit
@@ -102,6 +109,11 @@ struct Options {
     std::string csv;
     std::string dataParent;
     bool keep = false;
+    // Several nodes (issue 20): --nodes N on a new database per run in the PostgreSQL cluster
+    // whose unix socket is in --pg DIR, with --redis SOCKET as their bus.
+    int nodes = 1;
+    std::string pgSocketDir;
+    std::string redisSocket;
     std::vector<std::string> serverArgs;
     std::vector<std::string> bareArgs;
     std::vector<std::string> compare;
@@ -192,6 +204,12 @@ Options parseOptions(int argc, char** argv) {
             o.dataParent = value();
         else if (a == "--keep")
             o.keep = true;
+        else if (a == "--nodes")
+            o.nodes = integer(1, 16);
+        else if (a == "--pg")
+            o.pgSocketDir = value();
+        else if (a == "--redis")
+            o.redisSocket = value();
         else if (a == "--quick")
             quick = true;
         else if (a == "--compare") {
@@ -221,6 +239,8 @@ Options parseOptions(int argc, char** argv) {
         throw std::invalid_argument("at most 100 conversations per agent (max_active_chats): add --agents");
     if (!o.runServer && !o.runBare)
         throw std::invalid_argument("--no-bare and --bare-only leave nothing to measure");
+    if (o.nodes > 1 && (o.pgSocketDir.empty() || o.redisSocket.empty()))
+        throw std::invalid_argument("--nodes needs --pg DIR and --redis SOCKET: the nodes share them");
     return o;
 }
 
@@ -285,7 +305,7 @@ public:
         , m_target(std::move(target)) {}
 
     Row step(const StepSpec& spec, const std::string& name, double multiple) {
-        const pid_t pid = m_run.process.pid();
+        const auto pids = m_run.pids(); // one, or every node of a cluster
         ProcSample s0, s1;
         double own0 = 0, own1 = 0;
         std::vector<double> thread0, thread1;
@@ -299,15 +319,15 @@ public:
         };
         auto r = m_run.gen->runStep(spec, [&](bool atEnd) {
             if (!atEnd) {
-                s0 = sampleProcess(pid);
+                s0 = sampleProcesses(pids);
                 own0 = ownCpuSeconds();
                 thread0 = threads();
-                others0 = sampleOtherProcesses(pid);
+                others0 = sampleOtherProcesses(pids);
             } else {
-                s1 = sampleProcess(pid);
+                s1 = sampleProcesses(pids);
                 own1 = ownCpuSeconds();
                 thread1 = threads();
-                others1 = sampleOtherProcesses(pid);
+                others1 = sampleOtherProcesses(pids);
             }
         });
         Row row;
@@ -369,6 +389,35 @@ private:
     std::string m_target;
 };
 
+// A new empty database in the PostgreSQL cluster at socketDir for one run, dropped with it.
+class BenchDatabase {
+public:
+    explicit BenchDatabase(const std::string& socketDir)
+        : m_socketDir(socketDir) {
+        if (m_socketDir.empty())
+            return;
+        static int runs = 0;
+        m_name = "parley_bench_" + std::to_string(::getpid()) + "_" + std::to_string(++runs);
+        if (std::system(("createdb -h '" + m_socketDir + "' -U postgres " + m_name).c_str()) != 0)
+            throw std::runtime_error("createdb " + m_name + " failed (is PostgreSQL's bin dir on PATH?)");
+    }
+    ~BenchDatabase() {
+        if (!m_name.empty()) [[maybe_unused]]
+            const int rc = std::system(
+                ("dropdb --if-exists --force -h '" + m_socketDir + "' -U postgres " + m_name).c_str());
+    }
+    BenchDatabase(const BenchDatabase&) = delete;
+    BenchDatabase& operator=(const BenchDatabase&) = delete;
+    std::string url() const {
+        return m_name.empty() ? std::string()
+                              : "postgresql:///" + m_name + "?host=" + m_socketDir + "&user=postgres";
+    }
+
+private:
+    std::string m_socketDir;
+    std::string m_name;
+};
+
 // The rows of one target: the closed-loop step, then paced steps at rates (or at multiples of
 // its own saturation when rates is empty). Returns its saturation through `saturation`.
 std::vector<Row> sweepTarget(const Options& o, bool bare, const std::vector<double>& rates,
@@ -392,9 +441,18 @@ std::vector<Row> sweepTarget(const Options& o, bool bare, const std::vector<doub
             spec.launch.args.insert(spec.launch.args.end(), {"--db-sync", o.dbSync});
         spec.launch.args.insert(spec.launch.args.end(), o.serverArgs.begin(), o.serverArgs.end());
     }
+    std::optional<BenchDatabase> database;
+    if (!bare && !o.pgSocketDir.empty()) {
+        database.emplace(o.pgSocketDir);
+        spec.launch.args.insert(spec.launch.args.end(), {"--database", database->url()});
+        if (!o.redisSocket.empty())
+            spec.launch.args.insert(spec.launch.args.end(), {"--bus", "unix://" + o.redisSocket});
+        spec.nodes = o.nodes;
+    }
     spec.load.cpus = o.loadCpus.empty() ? allowedCpus() : o.loadCpus;
     spec.load.threads =
         o.loadThreads ? o.loadThreads : std::min<int>(8, static_cast<int>(spec.load.cpus.size()));
+    spec.load.threads = std::max(spec.load.threads, spec.nodes); // every node gets requests
     spec.load.maxConnections = o.maxConnections;
     spec.pairs = o.pairs;
     spec.agents = o.agents;

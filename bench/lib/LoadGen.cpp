@@ -1009,13 +1009,21 @@ private:
 // --- LoadGenerator ------------------------------------------------------------------------------
 
 LoadGenerator::LoadGenerator(const LoadOptions& options, int httpPort, const WsEndpoint& ws)
+    : LoadGenerator(options, std::vector<int>{httpPort}, std::vector<WsEndpoint>{ws}) {}
+
+LoadGenerator::LoadGenerator(const LoadOptions& options, const std::vector<int>& httpPorts,
+                             const std::vector<WsEndpoint>& ws)
     : m_options(options) {
+    if (httpPorts.empty() || httpPorts.size() != ws.size())
+        throw std::invalid_argument("LoadGenerator: one WebSocket endpoint per HTTP port");
     const int n = std::max(1, options.threads);
+    const std::size_t nodes = httpPorts.size();
     for (int i = 0; i < n; ++i) {
         std::optional<int> cpu;
         if (!options.cpus.empty())
             cpu = options.cpus[static_cast<std::size_t>(i) % options.cpus.size()];
-        m_workers.push_back(std::make_unique<Worker>(i, cpu, httpPort, ws,
+        const auto w = static_cast<std::size_t>(i);
+        m_workers.push_back(std::make_unique<Worker>(i, cpu, httpPorts[w % nodes], ws[(w + 1) % nodes],
                                                      (options.maxConnections + n - 1) / n,
                                                      (options.connectConcurrency + n - 1) / n));
     }

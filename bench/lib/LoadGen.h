@@ -93,6 +93,9 @@ struct StepResult {
 class LoadGenerator {
 public:
     LoadGenerator(const LoadOptions& options, int httpPort, const WsEndpoint& ws);
+    // Several nodes: worker w sends to httpPorts[w % n] and holds its sockets on ws[(w + 1) % n].
+    LoadGenerator(const LoadOptions& options, const std::vector<int>& httpPorts,
+                  const std::vector<WsEndpoint>& ws);
     ~LoadGenerator();
     LoadGenerator(const LoadGenerator&) = delete;
     LoadGenerator& operator=(const LoadGenerator&) = delete;

@@ -93,7 +93,22 @@ double threadCpuSeconds(pid_t tid) {
     return stat ? stat->cpuSeconds() : NAN;
 }
 
-OthersSample sampleOtherProcesses(pid_t exclude) {
+ProcSample sampleProcesses(const std::vector<pid_t>& pids) {
+    ProcSample sum;
+    sum.ok = !pids.empty();
+    for (auto pid : pids) {
+        const auto s = sampleProcess(pid);
+        sum.ok = sum.ok && s.ok;
+        sum.cpuSeconds += s.cpuSeconds;
+        sum.contextSwitches += s.contextSwitches;
+        sum.rssMb += s.rssMb;
+        sum.peakRssMb += s.peakRssMb;
+        sum.threads += s.threads;
+    }
+    return sum;
+}
+
+OthersSample sampleOtherProcesses(const std::vector<pid_t>& exclude) {
     OthersSample out;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
@@ -102,7 +117,7 @@ OthersSample sampleOtherProcesses(pid_t exclude) {
             !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
             continue;
         const pid_t pid = static_cast<pid_t>(std::stol(name));
-        if (pid == exclude || pid == getpid())
+        if (std::find(exclude.begin(), exclude.end(), pid) != exclude.end() || pid == getpid())
             continue;
         if (const auto stat = readStat(pid)) {
             out.cpu[pid] = {stat->fields[19], stat->cpuSeconds()}; // field 22: start time

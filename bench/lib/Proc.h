@@ -28,7 +28,12 @@ struct OthersSample {
     std::map<pid_t, std::pair<std::string, double>> cpu; // pid -> (start time, seconds)
     std::map<pid_t, std::string> names;
 };
-OthersSample sampleOtherProcesses(pid_t exclude);
+OthersSample sampleOtherProcesses(const std::vector<pid_t>& exclude);
+inline OthersSample sampleOtherProcesses(pid_t exclude) {
+    return sampleOtherProcesses(std::vector<pid_t>{exclude});
+}
+// The sum of sampleProcess over several processes (the nodes of a cluster); ok when all were read.
+ProcSample sampleProcesses(const std::vector<pid_t>& pids);
 std::pair<double, std::string> otherCpuSince(const OthersSample& before, const OthersSample& after);
 
 std::string loadAverage();

@@ -5,9 +5,18 @@
 
 namespace parley::bench {
 
+std::vector<pid_t> PreparedRun::pids() const {
+    std::vector<pid_t> out{process.pid()};
+    for (const auto& n : moreNodes)
+        out.push_back(n->pid());
+    return out;
+}
+
 std::string PreparedRun::stop(std::vector<std::string>* problems, std::size_t maxProblems) {
     if (gen)
         gen->shutdown();
+    for (auto& n : moreNodes)
+        n->stop();
     if (problems) {
         auto all = process.problems();
         if (all.size() > maxProblems)
@@ -21,6 +30,12 @@ std::unique_ptr<PreparedRun> prepareRun(const RunSpec& spec) {
     auto run = std::make_unique<PreparedRun>();
     const char* name = spec.bare ? "bare pipeline" : "parley-server";
     run->process.start(spec.launch);
+    for (int i = 1; i < spec.nodes; ++i) {
+        auto launch = spec.launch;
+        launch.args.insert(launch.args.end(), {"--node-id", "bench-node-" + std::to_string(i + 1)});
+        run->moreNodes.push_back(std::make_unique<LaunchedProcess>());
+        run->moreNodes.back()->start(launch);
+    }
     run->atStart = sampleProcess(run->process.pid());
     const auto t0 = SteadyClock::now();
     run->target = spec.bare
@@ -35,7 +50,25 @@ std::unique_ptr<PreparedRun> prepareRun(const RunSpec& spec) {
     std::fflush(stdout);
 
     auto accounts = run->target->createAccounts(spec.pairs, spec.agents);
-    run->gen = std::make_unique<LoadGenerator>(spec.load, run->process.httpPort(), run->ws);
+    std::vector<int> httpPorts{run->process.httpPort()};
+    std::vector<WsEndpoint> wsEndpoints{run->ws};
+    for (const auto& n : run->moreNodes) {
+        httpPorts.push_back(n->httpPort());
+        WsEndpoint ws = run->ws; // the same path and host, on that node's port
+        ws.port = n->wsPort() ? n->wsPort() : n->httpPort();
+        wsEndpoints.push_back(ws);
+    }
+    if (spec.nodes > 1)
+        std::printf("%s: %d nodes, http %s; each load worker sends to one node and listens on the next\n",
+                    name, spec.nodes,
+                    [&] {
+                        std::string s;
+                        for (auto p : httpPorts)
+                            s += (s.empty() ? "" : ",") + std::to_string(p);
+                        return s;
+                    }()
+                        .c_str());
+    run->gen = std::make_unique<LoadGenerator>(spec.load, httpPorts, wsEndpoints);
     run->gen->connectAgents(accounts.agentTokens);
     run->target->assign(accounts);
     run->gen->connectPairs(accounts.pairs);

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace parley::bench {
 
@@ -20,10 +21,17 @@ struct RunSpec {
     int agents = 40;
     int idle = 10000;
     int preopenConnections = 0; // HTTP connections opened before the first step
+    // Several nodes (issue 20): this many parley-servers with the same flags (which name one shared
+    // --database and --bus). Load generator worker w sends its requests to node w % nodes and
+    // holds its WebSockets on node (w + 1) % nodes, so every message crosses from one node to
+    // another.
+    int nodes = 1;
 };
 
 struct PreparedRun {
-    LaunchedProcess process;
+    LaunchedProcess process;                                 // node 1
+    std::vector<std::unique_ptr<LaunchedProcess>> moreNodes; // nodes 2..n
+    std::vector<pid_t> pids() const;                         // every node's
     std::unique_ptr<Target> target;
     std::unique_ptr<LoadGenerator> gen;
     WsEndpoint ws;
