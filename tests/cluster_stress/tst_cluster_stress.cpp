@@ -195,7 +195,8 @@ private slots:
         // event of a REST call (through the proxy, so possibly another node) is delivered.
         WsTestClient ws(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(m_nginx->port())));
         const auto hello = ws.hello(customer.token);
-        QVERIFY2(hello.value("type", "") == "hello.ok", hello.dump().c_str());
+        QVERIFY2(hello.is_object() && hello.value("type", "") == "hello.ok",
+                 ("no hello.ok through nginx: " + hello.dump() + "\n" + m_nginx->errorLog()).c_str());
         QVERIFY(ws.fence());
         QVERIFY(ws.isConnected());
         const auto again =
