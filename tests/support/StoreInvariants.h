@@ -44,11 +44,44 @@ inline Check duplicateBusyMessages(const std::string& busyText) {
                 "OR MIN(kind) <> 'event'"};
 }
 
-// One client_msg_id is one message in its conversation.
+// client_msg_id is an idempotency key per sender: one message per key and sender in a conversation.
 inline Check duplicateClientMsgIds() {
-    return {"a client_msg_id stored twice",
-            "SELECT conversation_id, client_msg_id, COUNT(*) FROM messages WHERE client_msg_id IS NOT NULL "
-            "GROUP BY conversation_id, client_msg_id HAVING COUNT(*) > 1"};
+    return {"a client_msg_id stored twice for one sender",
+            "SELECT conversation_id, sender_type, sender_agent_id, client_msg_id, COUNT(*) FROM messages "
+            "WHERE client_msg_id IS NOT NULL GROUP BY conversation_id, sender_type, sender_agent_id, "
+            "client_msg_id HAVING COUNT(*) > 1"};
+}
+
+// The lifecycle columns agree with the status.
+inline Check lifecycleColumns() {
+    return {
+        "lifecycle columns disagree with the status",
+        "SELECT id, status, assigned_agent_id, requested_agent_at, closed_at FROM conversations WHERE "
+        "(status = 'automated' AND (assigned_agent_id IS NOT NULL OR requested_agent_at IS NOT NULL OR "
+        "closed_at IS NOT NULL)) OR (status = 'agent' AND (requested_agent_at IS NULL OR closed_at IS NOT "
+        "NULL)) OR (status = 'closed' AND closed_at IS NULL)"};
+}
+
+// A shopper's session has at most one conversation that is not closed.
+inline Check twoOpenConversationsPerSession() {
+    return {"two open conversations for one session",
+            "SELECT customer_session_id, COUNT(*) FROM conversations WHERE status <> 'closed' "
+            "GROUP BY customer_session_id HAVING COUNT(*) > 1"};
+}
+
+// For runs where nothing puts a conversation back in the queue: every waiting conversation got
+// the busy message exactly once.
+inline Check waitingWithoutOneBusyMessage(const std::string& busyText) {
+    return {"waiting without exactly one busy message",
+            "SELECT c.id FROM conversations c WHERE c.status = 'agent' AND c.assigned_agent_id IS NULL AND "
+            "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.content = " +
+                quoted(busyText) + ") <> 1"};
+}
+
+// Every check that holds after any run, whatever happened in it.
+inline std::vector<Check> always(const std::string& busyText) {
+    return {agentsAboveMaximum(),    seqGaps(),          duplicateBusyMessages(busyText),
+            duplicateClientMsgIds(), lifecycleColumns(), twoOpenConversationsPerSession()};
 }
 
 // For runs where nothing unassigns a conversation (no transfer, no lost agent): one "assigned"
