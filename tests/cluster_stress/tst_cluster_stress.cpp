@@ -171,6 +171,12 @@ private slots:
             QVERIFY2(h.status == 200 && h.body.value("status", "") == "ok", h.describe().c_str());
         }
 
+        // The nodes see the proxy's host and port (Host passed on) and hand out its WebSocket URL.
+        const auto config = proxy.get("/api/v1/widget/config");
+        QVERIFY2(config.status == 200, config.describe().c_str());
+        QCOMPARE(config.body.value("ws_url", ""),
+                 "ws://127.0.0.1:" + std::to_string(m_nginx->port()) + "/ws");
+
         // A token from the proxy works on every node (one database), and the other way round.
         const auto admin = proxy.login("admin", ServerProcess::kAdminPassword);
         QVERIFY(!admin.empty());
