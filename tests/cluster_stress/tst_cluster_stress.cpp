@@ -307,6 +307,10 @@ private slots:
         std::atomic<int> nextCustomer{0};
         std::atomic<int> customersDone{0};
         std::atomic<int> closes{0};
+        std::atomic<int> flips{0};
+        std::mutex progressMutex;
+        std::condition_variable progressCv;
+        int handedOff = 0;                         // guarded by progressMutex
         const int maxCloses = kStressHandoffs / 3; // the queue never drains by itself
         // Agents go online (each on some node) and close what they get, on the other nodes, while
         // the customers hand off; customers create, write and hand off each on a different node.
@@ -317,22 +321,45 @@ private slots:
                 const auto on = node(k + 2).put("/api/v1/agent/presence", {{"presence", "online"}}, a.token);
                 failures.expect(on.status == 200, "online: " + on.describe());
                 int round = 0;
-                while (customersDone.load() < kThreads && closes.load() < maxCloses) {
+                int seen = 0;
+                while (true) {
+                    // A round per few handoffs (woken by them, never polling), so that closes and
+                    // presence changes are spread over the whole run.
+                    {
+                        std::unique_lock lock(progressMutex);
+                        progressCv.wait(lock, [&] {
+                            return handedOff >= seen + kAgents / 2 || customersDone.load() == kThreads;
+                        });
+                        if (customersDone.load() == kThreads)
+                            break;
+                        seen = handedOff;
+                    }
                     const auto mine = node(k + round).get("/api/v1/agent/conversations", a.token);
                     failures.expect(mine.status == 200, "my conversations: " + mine.describe());
                     const auto list = mine.body["conversations"];
                     failures.expect(static_cast<int>(list.size()) <= a.max, "above maximum in its own list");
                     for (const auto& c : list) {
-                        if (closes++ >= maxCloses)
+                        // At most one close per three handoffs so far: the queue never drains.
+                        if (closes.load() >= std::min(maxCloses, seen / 3) || closes++ >= maxCloses)
                             break;
                         const auto r = node(k + round + 1)
                                            .post("/api/v1/conversations/" + c.value("id", "") + "/close",
                                                  json::object(), a.token);
                         failures.expect(r.status == 200, "close: " + r.describe());
                     }
+                    // A third of the agents step away and come back now and then (coming back
+                    // serves the queue), each time through other nodes.
+                    if (k % 3 == 0 && round % 4 == 3) {
+                        const auto off =
+                            node(k + round).put("/api/v1/agent/presence", {{"presence", "offline"}}, a.token);
+                        const auto back =
+                            node(k + round + 1)
+                                .put("/api/v1/agent/presence", {{"presence", "online"}}, a.token);
+                        failures.expect(off.status == 200 && back.status == 200,
+                                        "presence flip: " + back.describe());
+                        ++flips;
+                    }
                     ++round;
-                    if (list.empty())
-                        std::this_thread::yield();
                 }
                 return;
             }
@@ -349,13 +376,19 @@ private slots:
                 const auto h =
                     node(i).post("/api/v1/conversations/" + id + "/handoff", json::object(), c.token);
                 failures.expect(h.status == 200, "handoff: " + h.describe());
+                std::lock_guard lock(progressMutex);
+                ++handedOff;
+                progressCv.notify_all();
             }
+            std::lock_guard lock(progressMutex);
             ++customersDone;
+            progressCv.notify_all();
         });
-        qInfo("stress: %lld ms, %d handoffs, %d closes over %d nodes",
+        qInfo("stress: %lld ms, %d handoffs, %d closes, %d presence flips over %d nodes",
               static_cast<long long>(timer.elapsed()), kStressHandoffs, std::min(closes.load(), maxCloses),
-              kNodes);
+              flips.load(), kNodes);
         QVERIFY2(failures.empty(), failures.report().constData());
+        QVERIFY(closes.load() > 0 && flips.load() > 0); // the agents' side really ran
 
         // The API (each agent asked on another node): nobody above maximum; nobody online with a
         // free seat while anyone waits.
@@ -478,16 +511,16 @@ private slots:
             QVERIFY2(r.status == 201 || r.status == 200, r.describe().c_str());
         }
 
-        // Every send once more on a living node: the acknowledged ones answer 200 with the
-        // same message, the others 200 (the dead node had committed it) or 201.
+        // Every send once more on another node that lives: the acknowledged ones answer 200 with
+        // the same message, the others 200 (the dead node had committed it) or 201.
         int retriedCreated = 0;
         for (int s = 0; s < kSenders; ++s) {
             const auto& [token, id] = convs[static_cast<std::size_t>(s)];
             for (int j = 0; j < kPerSender; ++j) {
                 const auto& out = sends[static_cast<std::size_t>(s)][static_cast<std::size_t>(j)];
-                // The node it went to first, or the next one when that is the dead one.
+                // Another node than the one it went to first, and not the dead one.
                 const int first = (s + j) % kNodes;
-                const auto& living = node(first == kVictim ? first + 1 : first);
+                const auto& living = node((first + 1) % kNodes == kVictim ? first + 2 : first + 1);
                 const auto again =
                     living.post("/api/v1/conversations/" + id + "/messages",
                                 {{"content", cmid(s, j)}, {"client_msg_id", cmid(s, j)}}, token);
