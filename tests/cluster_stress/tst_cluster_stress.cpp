@@ -255,17 +255,14 @@ private slots:
         QVERIFY2(db.ok(), db.error().c_str());
         std::string ids;
         for (const auto& c : convs)
-            ids += (ids.empty() ? "'" : ",'") + c.second + "'";
+            ids += (ids.empty() ? "" : ",") + invariants::quoted(c.second);
         const auto wrong = db.rows(
-            "SELECT c.id, c.status, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND "
-            "m.kind = "
-            "'event'), (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.content = " +
+            "SELECT * FROM (SELECT c.id, c.status, c.assigned_agent_id, "
+            "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.kind = 'event') AS "
+            "events, "
+            "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.content = " +
             invariants::quoted(kBusyMessage) + ") AS busy FROM conversations c WHERE c.id IN (" + ids +
-            ") AND (c.status <> 'agent' OR c.assigned_agent_id IS NOT NULL OR (SELECT COUNT(*) FROM messages "
-            "m "
-            "WHERE m.conversation_id = c.id AND m.kind = 'event') <> 1 OR (SELECT COUNT(*) FROM messages m "
-            "WHERE m.conversation_id = c.id AND m.content = " +
-            invariants::quoted(kBusyMessage) + ") <> 1)");
+            ")) t WHERE status <> 'agent' OR assigned_agent_id IS NOT NULL OR events <> 1 OR busy <> 1");
         QVERIFY2(db.lastError().empty(), db.lastError().c_str());
         QVERIFY2(wrong.empty(),
                  ("not exactly one transition and one busy message:" + describeRows(wrong)).c_str());
