@@ -4,6 +4,7 @@
 // above maximum at any point, no conversation with two agents, the queue served oldest first and
 // listed in order, exactly one "busy" message per queued conversation and none for the rest.
 #include "ApiTestBase.h"
+#include "StoreInvariants.h"
 
 #include <sqlite3.h>
 
@@ -177,12 +178,13 @@ class TestAssignmentStress : public QObject {
         Db db(f.server.dataDir() + QStringLiteral("/parley.db"));
         QVERIFY2(db.ok(), db.error().c_str());
 
-        // Stored state: nobody above maximum now.
-        auto over = db.rows("SELECT a.username, a.max_active_chats, COUNT(c.id) FROM agents a "
-                            "LEFT JOIN conversations c ON c.assigned_agent_id = a.id AND c.status = 'agent' "
-                            "GROUP BY a.id HAVING COUNT(c.id) > a.max_active_chats");
-        QVERIFY2(db.lastError().empty(), db.lastError().c_str());
-        QVERIFY2(over.empty(), ("agents above their maximum:" + describe(over)).c_str());
+        // The invariants every store keeps (shared with the cluster suites, tests/support): nobody
+        // above maximum now, seq 1..n without gaps, the busy message at most once and exactly once
+        // in every waiting conversation, and more.
+        auto checks = invariants::always(kBusyMessage);
+        checks.push_back(invariants::waitingWithoutOneBusyMessage(kBusyMessage));
+        const auto broken = invariants::violations(db, checks);
+        QVERIFY2(broken.empty(), broken.c_str());
 
         // Every conversation handed off; a closed one was closed by the agent it was assigned to.
         auto counts = db.rows("SELECT status, assigned_agent_id IS NULL, COUNT(*) FROM conversations "
@@ -195,27 +197,6 @@ class TestAssignmentStress : public QObject {
                      ("closed without an agent:" + describe(counts)).c_str());
         }
         QCOMPARE(total, kCustomers);
-
-        // seq numbers 1..n without gaps in every conversation, and last_seq agrees.
-        auto gaps =
-            db.rows("SELECT c.id, COUNT(m.id), MIN(m.seq), MAX(m.seq), c.last_seq FROM conversations c "
-                    "LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id "
-                    "HAVING COUNT(m.id) <> MAX(m.seq) OR MIN(m.seq) <> 1 OR MAX(m.seq) <> c.last_seq");
-        QVERIFY2(db.lastError().empty(), db.lastError().c_str());
-        QVERIFY2(gaps.empty(), ("seq gaps:" + describe(gaps)).c_str());
-
-        // At most one busy message anywhere; exactly one in every waiting conversation.
-        auto busy = db.rows("SELECT conversation_id, COUNT(*) FROM messages WHERE content = ?1 "
-                            "GROUP BY conversation_id HAVING COUNT(*) > 1 OR MIN(sender_type) <> 'system' "
-                            "OR MIN(kind) <> 'event'",
-                            {kBusyMessage});
-        QVERIFY2(busy.empty(), ("more than one busy message:" + describe(busy)).c_str());
-        auto waitingWithoutBusy = db.rows(
-            "SELECT c.id FROM conversations c WHERE c.status = 'agent' AND c.assigned_agent_id IS NULL AND "
-            "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.content = ?1) <> 1",
-            {kBusyMessage});
-        QVERIFY2(waitingWithoutBusy.empty(),
-                 ("waiting without one busy message:" + describe(waitingWithoutBusy)).c_str());
 
         const auto storedQueue =
             db.rows("SELECT id, requested_agent_at FROM conversations WHERE status = 'agent' "

@@ -12,6 +12,7 @@
 // A few kills by default; PARLEY_CRASH_KILLS=N for many (e.g. 300 for a long soak).
 #include "ApiTestBase.h"
 #include "SqliteReadOnly.h"
+#include "StoreInvariants.h"
 
 #include <QElapsedTimer>
 
@@ -296,31 +297,9 @@ class TestCrashSafety : public QObject {
     void checkDatabase(const std::vector<Send>& unanswered, std::map<std::string, Row>& storedByKey) {
         SqliteReadOnly db(QString(f.server.dataDir() + QStringLiteral("/parley.db")).toStdString());
         QVERIFY2(db.ok(), db.error().c_str());
-        auto none = [&](const char* what, const std::string& sql) {
-            const auto rows = db.rows(sql);
-            QVERIFY2(db.lastError().empty(), db.lastError().c_str());
-            QVERIFY2(rows.empty(), (std::string(what) + ":" + SqliteReadOnly::describe(rows)).c_str());
-        };
-        none("seq gaps", "SELECT c.id, COUNT(m.id), MIN(m.seq), MAX(m.seq), c.last_seq FROM conversations c "
-                         "LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id "
-                         "HAVING COUNT(m.id) <> MAX(m.seq) OR MIN(m.seq) <> 1 OR MAX(m.seq) <> c.last_seq");
-        none("lifecycle columns disagree with the status",
-             "SELECT id, status, assigned_agent_id, requested_agent_at, closed_at FROM conversations WHERE "
-             "(status = 'automated' AND (assigned_agent_id IS NOT NULL OR requested_agent_at IS NOT NULL OR "
-             "closed_at IS NOT NULL)) OR (status = 'agent' AND (requested_agent_at IS NULL OR closed_at IS "
-             "NOT "
-             "NULL)) OR (status = 'closed' AND closed_at IS NULL)");
-        none("agents above their maximum",
-             "SELECT a.username, a.max_active_chats, COUNT(c.id) FROM agents a JOIN conversations c ON "
-             "c.assigned_agent_id = a.id AND c.status = 'agent' GROUP BY a.id HAVING COUNT(c.id) > "
-             "a.max_active_chats");
-        none("two open conversations for one session", "SELECT customer_session_id FROM conversations WHERE "
-                                                       "status <> 'closed' GROUP BY 1 HAVING COUNT(*) > 1");
-        none("more than one busy message", "SELECT conversation_id FROM messages WHERE metadata LIKE "
-                                           "'%\"queued\"%' GROUP BY 1 HAVING COUNT(*) > 1");
-        none("a client_msg_id stored twice for one sender",
-             "SELECT conversation_id, sender_type, sender_agent_id, client_msg_id FROM messages WHERE "
-             "client_msg_id IS NOT NULL GROUP BY 1, 2, 3, 4 HAVING COUNT(*) > 1");
+        // The invariants every store keeps (shared with the cluster suites).
+        const auto broken = invariants::violations(db, invariants::always(kBusyMessage));
+        QVERIFY2(broken.empty(), broken.c_str());
 
         // Replay of the assignment events of every conversation, in seq order: never a second agent.
         std::map<std::string, std::string> assignee;
