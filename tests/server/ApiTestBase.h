@@ -39,7 +39,10 @@ public:
         if (!server.start(args))
             return false;
         http = std::make_unique<HttpClient>(server.httpPort());
-        adminToken = http->login("admin", ServerProcess::kAdminPassword);
+        // A server started with a tiny --http-queue-wait-ms may refuse the login as overloaded
+        // (503) on a slow build (sanitizers) or a busy machine: asked again, a bounded number of times.
+        for (int attempt = 0; attempt < 50 && adminToken.empty(); ++attempt)
+            adminToken = http->login("admin", ServerProcess::kAdminPassword);
         return !adminToken.empty();
     }
 

@@ -302,7 +302,9 @@ private slots:
         http().post("/api/v1/conversations/" + id + "/handoff", json::object(), token);
         QCOMPARE(countContent(f.conversation(id, token)["messages"], kBusyMessage), 1);
         http().put("/api/v1/agent/presence", {{"presence", "online"}}, m_agent.token);
-        for (const auto& result : http().get(searchPath("agents busy queue"), m_agent.token).body["results"])
+        // Held in a variable: a range-for over a member of the temporary response read freed memory.
+        const auto busy = http().get(searchPath("agents busy queue"), m_agent.token);
+        for (const auto& result : busy.body["results"])
             QVERIFY(result["message"]["sender_type"] != "system");
         // The bot's greeting is a text message of the bot (every conversation has the same one:
         // all of them fit in one page of 100).
