@@ -104,6 +104,11 @@ public:
     // One statement with $1.. parameters, prepared on this connection the first time it is seen.
     Result query(const std::string& sql, const std::vector<Param>& params = {});
 
+    // LISTEN/NOTIFY (the event feed): the socket to poll, and reading what arrived on it. True when
+    // at least one notification came (they are all consumed); throws PgError(connectionLost).
+    int socket() const;
+    bool takeNotifications();
+
     bool broken() const; // the connection is gone: reconnect() before using it again
     void reconnect();    // throws PgError(connectionLost) when the server cannot be reached
 
