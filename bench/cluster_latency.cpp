@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef PARLEY_SERVER_BINARY
@@ -165,6 +166,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const std::string dir = dirTemplate;
+    ::chmod(dirTemplate, 0755); // PostgreSQL runs as postgres when we are root (tests/pg/start.sh)
     const std::string pgDir = dir + "/pg", redisDir = dir + "/redis";
     const std::string src = PARLEY_SOURCE_DIR;
     auto sh = [](const std::string& cmd) {
@@ -176,7 +178,14 @@ int main(int argc, char** argv) {
         sh(src + "/tests/pg/start.sh " + pgDir + " >/dev/null");
         sh(src + "/tests/redis/start.sh " + redisDir + " >/dev/null");
         const std::string url = "postgresql:///postgres?host=" + pgDir + "&user=postgres";
-        std::vector<std::string> args{"--database", url, "--admin-password", kAdminPassword};
+        std::vector<std::string> args{"--database",
+                                      url,
+                                      "--admin-password",
+                                      kAdminPassword,
+                                      "--customer-rate-burst",
+                                      "1000000",
+                                      "--customer-rate-per-minute",
+                                      "1000000"};
         if (bus)
             args.insert(args.end(), {"--bus", "unix://" + redisDir + "/redis.sock"});
         parley::bench::LaunchSpec spec{PARLEY_SERVER_BINARY, args, dir, {}, keep};
@@ -189,6 +198,7 @@ int main(int argc, char** argv) {
 
         httplib::Client http("127.0.0.1", portA);
         http.set_keep_alive(true);
+        http.set_tcp_nodelay(true); // else Nagle and delayed ACKs add 40 ms to every POST
         const auto admin =
             post(http, "/api/v1/agent/login", {{"username", "admin"}, {"password", kAdminPassword}}, "")
                 .value("token", "");
