@@ -274,6 +274,33 @@ private slots:
         }));
     }
 
+    // Erased on node 0: the shopper's connection on node 1 closes and node 1 refuses its token. A
+    // password changed on node 0 ends the agent's other tokens and its connections on node 1.
+    void erasureAndEndedSessionsReachEveryNode() {
+        auto chat = m_rest[1]->customerWithConversation();
+        auto customer = connectTo(1, chat.customer.token);
+        QVERIFY(customer->isConnected());
+        const auto erased = m_rest[0]->http().del("/api/v1/admin/customers/" + chat.customer.sessionId,
+                                                  m_rest[0]->adminToken());
+        QCOMPARE(erased.status, 204);
+        QVERIFY(customer->waitDisconnected());
+        QCOMPARE(
+            m_rest[1]->http().get("/api/v1/conversations/" + chat.conversationId, chat.customer.token).status,
+            401);
+
+        const auto other = m_rest[0]->createAgent("cluster-b");
+        auto agent = connectTo(1, other.token);
+        QVERIFY(agent->isConnected());
+        QCOMPARE(m_rest[0]
+                     ->http()
+                     .put("/api/v1/admin/agents/" + other.id, {{"password", "a-new-password-1"}},
+                          m_rest[0]->adminToken())
+                     .status,
+                 200);
+        QVERIFY(agent->waitDisconnected());
+        QCOMPARE(m_rest[1]->http().get("/api/v1/agents", other.token).status, 401);
+    }
+
     // Node 2 answers 201 and is killed at once: its event still reaches node 0's customer, and the
     // customer resumes on node 1 without a gap.
     void killedSenderLosesNoEvent() {
