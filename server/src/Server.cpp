@@ -211,11 +211,13 @@ std::string Server::start() {
     // Events across nodes (issue 20, bus20): with --bus, every committed event goes through the
     // database's event outbox and reaches this node's connections through its feed, in commit
     // order with every other node's; NodeCaches keeps what this node caches right on the way.
+    // Typing signals, never stored, go to the other nodes by a NOTIFY of their own.
     EventSink* sink = &m_realtime->eventSink();
     if (m_pgStore && !m_config.bus.empty()) {
         m_nodeCaches = std::make_unique<NodeCaches>(*m_chat, *m_erasedCustomers, *sink);
         sink = m_nodeCaches.get();
         m_pgStore->startEventOutbox(m_config.nodeId);
+        m_realtime->setTypingRelay(&m_pgStore->ephemeralRelay());
     }
     setEventSink(sink);
 

@@ -157,6 +157,16 @@ private slots:
             return f.value("type", "") == "agent.assigned" && WsTestClient::conversationOf(f) == id;
         }));
 
+        // Typing both ways (never stored: relayed by a NOTIFY of its own).
+        customer->send({{"type", "typing"}, {"conversation_id", id}});
+        QVERIFY(agent->waitFor([&](const json& f) {
+            return f.value("type", "") == "typing" && f["data"].value("sender_type", "") == "customer";
+        }));
+        agent->send({{"type", "typing"}, {"conversation_id", id}});
+        QVERIFY(customer->waitFor([&](const json& f) {
+            return f.value("type", "") == "typing" && f["data"].value("sender_type", "") == "agent";
+        }));
+
         // Messages both ways, each written on another node than its reader's.
         QCOMPARE(m_rest[1]->agentSend(m_agent, id, "agent on node one").status, 201);
         QVERIFY(customer->waitFor([](const json& f) { return hasMessage(f, "agent on node one"); }));

@@ -136,17 +136,17 @@ int Connection::socket() const {
     return m_conn ? PQsocket(m_conn) : -1;
 }
 
-bool Connection::takeNotifications() {
+std::vector<Connection::Notification> Connection::takeNotifications() {
     if (broken())
         throw PgError("the database connection is lost", true);
     if (PQconsumeInput(m_conn) == 0) // a socket error: the connection is unusable from here
         throw PgError(std::string("reading notifications failed: ") + PQerrorMessage(m_conn), true);
-    bool any = false;
+    std::vector<Notification> out;
     while (PGnotify* n = PQnotifies(m_conn)) {
-        any = true;
+        out.push_back({n->relname ? n->relname : "", n->extra ? n->extra : ""});
         PQfreemem(n);
     }
-    return any;
+    return out;
 }
 
 bool Connection::broken() const {

@@ -64,13 +64,14 @@ std::vector<Event> decodeEvents(const std::string& payload) {
     return events;
 }
 
-PgEventFeed::PgEventFeed(std::string url, Publish publish, Options options)
+PgEventFeed::PgEventFeed(std::string url, std::string nodeId, Publish publish, Options options)
     : m_url(std::move(url))
+    , m_nodeId(std::move(nodeId))
     , m_publish(std::move(publish))
     , m_options(options) {
     m_connection = std::make_unique<pg::Connection>(m_url);
     // LISTEN before reading where to start: a row committed in between rings the bell.
-    m_connection->exec(std::string("LISTEN ") + kEventChannel);
+    listen();
     m_last = m_connection->query("SELECT COALESCE(MAX(id), 0) FROM event_outbox").int64(0, 0);
     m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (m_wakeFd < 0)
@@ -141,6 +142,29 @@ void PgEventFeed::readNew() {
     }
 }
 
+void PgEventFeed::listen() {
+    m_connection->exec(std::string("LISTEN ") + kEventChannel + "; LISTEN " + kEphemeralChannel);
+}
+
+void PgEventFeed::takeNotifications() {
+    std::vector<Event> typing;
+    for (auto& n : m_connection->takeNotifications()) {
+        if (n.channel != kEphemeralChannel)
+            continue; // the doorbell: the next read finds the rows
+        try {
+            const auto in = json::parse(n.payload);
+            if (in.value("node", "") == m_nodeId)
+                continue; // this node delivered it already
+            auto events = decodeEvents(in.at("events").dump());
+            std::move(events.begin(), events.end(), std::back_inserter(typing));
+        } catch (const std::exception& e) {
+            log::warn(std::string("event feed: a typing notification cannot be read: ") + e.what());
+        }
+    }
+    if (!typing.empty())
+        m_publish(std::move(typing));
+}
+
 void PgEventFeed::run() {
     bool listening = true; // the constructor's connection listens already
     auto nextPrune = std::chrono::steady_clock::now() + m_options.pruneInterval;
@@ -154,7 +178,7 @@ void PgEventFeed::run() {
         try {
             if (!listening) {
                 m_connection->reconnect();
-                m_connection->exec(std::string("LISTEN ") + kEventChannel);
+                listen();
                 listening = true;
                 log::info("event feed: reading the outbox again from id " + std::to_string(lastId()));
             }
@@ -185,7 +209,7 @@ void PgEventFeed::run() {
         const int ready = ::poll(fds, 2, static_cast<int>(wait.count()));
         if (ready > 0 && (fds[1].revents & (POLLIN | POLLERR | POLLHUP))) {
             try {
-                m_connection->takeNotifications(); // whatever rang, the next read finds it
+                takeNotifications(); // whatever rang, the next read finds it
             } catch (const std::exception& e) {
                 std::lock_guard lock(m_mutex);
                 m_unavailable = std::string("the event outbox cannot be read: ") + e.what();

@@ -35,6 +35,9 @@ std::string encodeEvents(const std::vector<Event>& events);
 std::vector<Event> decodeEvents(const std::string& payload);
 
 inline constexpr const char* kEventChannel = "parley_events";
+// Typing signals (never stored): NOTIFY parley_typing with {"node", "events"} as the payload; each
+// other node's feed publishes them, the sending node already has.
+inline constexpr const char* kEphemeralChannel = "parley_typing";
 
 class PgEventFeed {
 public:
@@ -49,7 +52,7 @@ public:
 
     // Connects and starts at the outbox's current end (a starting node has no clients yet): throws
     // pg::PgError when the database cannot be reached.
-    PgEventFeed(std::string url, Publish publish, Options options);
+    PgEventFeed(std::string url, std::string nodeId, Publish publish, Options options);
     ~PgEventFeed(); // stop()
     void stop();
 
@@ -61,7 +64,11 @@ private:
     void run();
     void readNew(); // publishes every row past m_last
 
+    void listen();
+    void takeNotifications();
+
     std::string m_url;
+    std::string m_nodeId;
     std::unique_ptr<pg::Connection> m_connection; // the feed thread's
     Publish m_publish;
     Options m_options;

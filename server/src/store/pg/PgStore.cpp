@@ -171,7 +171,7 @@ void PgStore::startEventOutbox(const std::string& nodeId) {
         return;
     m_nodeId = nodeId;
     m_feed = std::make_unique<PgEventFeed>(
-        m_url,
+        m_url, nodeId,
         [this](std::vector<Event> events) {
             std::lock_guard lock(m_sinkMutex);
             if (m_sink)
@@ -180,6 +180,27 @@ void PgStore::startEventOutbox(const std::string& nodeId) {
         m_options.feed);
     // Only now: a group that commits from here on is past the feed's starting point.
     m_outbox.store(true);
+}
+
+void PgStore::relayEphemeral(const std::vector<Event>& events) {
+    if (!m_outbox.load() || events.empty())
+        return;
+    const auto payload =
+        nlohmann::json{{"node", m_nodeId}, {"events", nlohmann::json::parse(encodeEvents(events))}}.dump();
+    if (payload.size() > 7900) { // NOTIFY's limit is 8,000 bytes
+        log::warn("a typing signal too big to relay to the other nodes was dropped");
+        return;
+    }
+    std::unique_ptr<Connection> c;
+    try {
+        c = acquireReader();
+        c->query("SELECT pg_notify($1, $2)", {kEphemeralChannel, payload});
+        releaseReader(std::move(c));
+    } catch (const std::exception& e) {
+        if (c)
+            releaseReader(nullptr);
+        log::warn(std::string("a typing signal was not relayed to the other nodes: ") + e.what());
+    }
 }
 
 void PgStore::setEventSink(EventSink* sink) {

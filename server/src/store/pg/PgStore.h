@@ -55,6 +55,10 @@ public:
     // reach the sink through this node's feed (which starts at the outbox's current end). Call
     // once, before clients are served; nodeId is written beside each row. Throws PgError.
     void startEventOutbox(const std::string& nodeId);
+    // After startEventOutbox: events that are never stored (typing), handed to the other nodes'
+    // feeds by a NOTIFY with the events as its payload (best effort: dropped when too big or when
+    // the database cannot be reached). Blocks for a pooled connection: not on an io thread.
+    EventSink& ephemeralRelay() { return m_ephemeralRelay; }
 
     using Store::write;
     void write(const std::function<void(WriteTx&)>& job, Admission admission) override;
@@ -100,6 +104,14 @@ private:
     std::unique_ptr<PgEventFeed> m_feed; // after startEventOutbox
     std::string m_nodeId;
     std::atomic<bool> m_outbox{false}; // read by the writer's thread
+    struct EphemeralRelay final : EventSink {
+        PgStore& store;
+        explicit EphemeralRelay(PgStore& s)
+            : store(s) {}
+        void publish(std::vector<Event> events) override { store.relayEphemeral(events); }
+    };
+    void relayEphemeral(const std::vector<Event>& events);
+    EphemeralRelay m_ephemeralRelay{*this};
 };
 
 } // namespace parley::server
