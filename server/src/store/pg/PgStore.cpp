@@ -118,7 +118,6 @@ PgStore::PgStore(const std::string& url, EventSink* sink, Options options)
     pg::migrate(*m_connection);
     m_writer = std::make_unique<GroupCommitWriter>(
         [this](std::span<GroupCommitWriter::Job* const> group) { runGroup(group); }, options.writer);
-
     m_healthThread = std::thread([this] {
         threads::nameThisThread("db-health");
         checkHealth();
