@@ -5,6 +5,7 @@
 #include "app/AgentsAtWorkService.h"
 #include "app/ChatService.h"
 #include "app/InsightService.h"
+#include "app/NodeCaches.h"
 #include "app/ReplyMailService.h"
 #include "app/ReportsService.h"
 #include "auth/TokenSigner.h"
@@ -207,7 +208,18 @@ std::string Server::start() {
         m_replyMail = std::make_unique<ReplyMailService>(*m_store, *m_mailTransport, *m_customerConnections,
                                                          *m_clock, mail);
     }
-    setEventSink(&m_realtime->eventSink());
+    // Events across nodes (issue 20, bus20): with --bus, every committed event goes through the
+    // database's event outbox and reaches this node's connections through its feed, in commit
+    // order with every other node's; NodeCaches keeps what this node caches right on the way.
+    // Typing signals, never stored, go to the other nodes by a NOTIFY of their own.
+    EventSink* sink = &m_realtime->eventSink();
+    if (m_pgStore && !m_config.bus.empty()) {
+        m_nodeCaches = std::make_unique<NodeCaches>(*m_chat, *m_erasedCustomers, *sink);
+        sink = m_nodeCaches.get();
+        m_pgStore->startEventOutbox(m_config.nodeId);
+        m_realtime->setTypingRelay(&m_pgStore->ephemeralRelay());
+    }
+    setEventSink(sink);
 
     HttpApiOptions api;
     api.host = m_config.host;

@@ -24,6 +24,7 @@ class AgentsAtWorkService;
 class InsightService;
 class ErasedCustomers;
 class ReportsService;
+class NodeCaches;
 class CustomerConnections;
 class MailTransport;
 class ReplyMailService;
@@ -69,6 +70,7 @@ private:
     std::unique_ptr<AgentsAtWorkService> m_agentsAtWork;
     std::unique_ptr<InsightService> m_insights;
     std::unique_ptr<ReportsService> m_reports;
+    std::unique_ptr<NodeCaches> m_nodeCaches; // issue 20: with --bus, in front of the hub
     // Reply mail (issue 21): with --smtp only.
     std::unique_ptr<CustomerConnections> m_customerConnections;
     std::unique_ptr<MailTransport> m_mailTransport;

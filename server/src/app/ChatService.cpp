@@ -930,6 +930,7 @@ FaqEntry ChatService::createFaq(const FaqEntry& entry) {
         if (tx.faqEntry(entry.slug))
             throw ApiError::conflict("An FAQ entry with slug \"" + entry.slug + "\" already exists.");
         tx.insertFaq(entry, formatRfc3339(m_clock.now()));
+        publishSettingsChanged(tx);
     });
     botChanged();
     return entry;
@@ -956,6 +957,7 @@ FaqEntry ChatService::updateFaq(const std::string& slug, const FaqPatch& patch) 
         if (entry->slug != slug && tx.faqEntry(entry->slug))
             throw ApiError::conflict("An FAQ entry with slug \"" + entry->slug + "\" already exists.");
         tx.updateFaq(slug, *entry, formatRfc3339(m_clock.now()));
+        publishSettingsChanged(tx);
         return *entry;
     });
     botChanged();
@@ -966,6 +968,7 @@ void ChatService::deleteFaq(const std::string& slug) {
     write([&](WriteTx& tx) {
         if (!tx.deleteFaq(slug))
             throw ApiError::notFound("No such FAQ entry.");
+        publishSettingsChanged(tx);
     });
     botChanged();
 }
@@ -1008,6 +1011,7 @@ json ChatService::updateSettings(const json& patch) {
         const auto now = formatRfc3339(m_clock.now());
         for (auto* section : m_settingsSections)
             section->apply(tx, patch, now);
+        publishSettingsChanged(tx);
         json out{{"bot", BotSettings::fromOverrides(storedSetting(tx, "bot")).toJson()}};
         for (const auto* section : m_settingsSections)
             section->read(tx, out);
@@ -1036,6 +1040,18 @@ std::shared_ptr<const ChatService::BotState> ChatService::botState() const {
     if (generation == m_botGeneration)
         m_botState = built;
     return built;
+}
+
+// Several nodes (issue 20): the other nodes hear of the change through the event outbox, with the
+// change's own commit, and call settingsChangedElsewhere(). Nobody receives the event itself.
+void ChatService::publishSettingsChanged(WriteTx& tx) {
+    tx.publishAfterCommit(Event{kSettingsChanged, json::object(), Audience{}, {}, 0});
+}
+
+void ChatService::settingsChangedElsewhere() {
+    botChanged();
+    for (auto* section : m_settingsSections)
+        section->committed();
 }
 
 void ChatService::botChanged() {

@@ -52,6 +52,9 @@ public:
     CustomerIdentity requireCustomer(const Caller& c) const;
     // Customer sessions whose tokens are refused (erased by an admin, issue 22); set once at start.
     void setErasedCustomers(const ErasedCustomers* erased) { m_erasedCustomers = erased; }
+    // Several nodes (issue 20): another node committed an FAQ or settings change (kSettingsChanged
+    // came through the event outbox): what this node caches of them is dropped.
+    void settingsChangedElsewhere();
 
     // --- customers ----------------------------------------------------------------------------
     struct NewSession {
@@ -216,7 +219,8 @@ private:
         BotTexts texts;
     };
     std::shared_ptr<const BotState> botState() const;
-    void botChanged(); // after a committed FAQ or settings write
+    void botChanged();                               // after a committed FAQ or settings write
+    static void publishSettingsChanged(WriteTx& tx); // kSettingsChanged, for the other nodes
 
     Store& m_store;
     const TokenSigner& m_tokens;

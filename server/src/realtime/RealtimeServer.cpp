@@ -113,6 +113,10 @@ void RealtimeServer::setCustomerConnections(CustomerConnections* customers) {
     m_impl->hub.setCustomerConnections(customers);
 }
 
+void RealtimeServer::setTypingRelay(EventSink* relay) {
+    m_impl->ctx.typingRelay = relay;
+}
+
 EventSink& RealtimeServer::eventSink() {
     return m_impl->hub;
 }

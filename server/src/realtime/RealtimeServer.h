@@ -60,6 +60,10 @@ public:
     // Reply mail (issue 21): which shoppers have a connection open. Before start().
     void setCustomerConnections(CustomerConnections* customers);
 
+    // Several nodes (issue 20): typing signals go to relay as well (they are never stored, so the
+    // event outbox does not carry them). Before start(); must outlive this.
+    void setTypingRelay(EventSink* relay);
+
     // Thread-safe; called by the store's writer after each commit, in commit order.
     EventSink& eventSink();
 

@@ -293,8 +293,11 @@ void WsSession::handleTyping(std::string conversationId) {
               [self = shared_from_this(), caller = *m_caller, conversationId = std::move(conversationId)] {
                   std::optional<std::pair<std::string, std::string>> failure;
                   try {
-                      if (auto event = self->m_ctx.insights->typing(caller, conversationId))
+                      if (auto event = self->m_ctx.insights->typing(caller, conversationId)) {
+                          if (self->m_ctx.typingRelay) // never stored, so not in the event outbox
+                              self->m_ctx.typingRelay->publish({*event});
                           self->m_ctx.hub.publish({std::move(*event)});
+                      }
                   } catch (const ApiError& e) {
                       failure.emplace(e.code(), e.what());
                   } catch (const std::exception& e) {

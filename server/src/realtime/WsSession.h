@@ -60,6 +60,7 @@ struct SessionContext {
     const RealtimeOptions& options;
     SessionRegistry& registry;
     InsightService* insights = nullptr; // typing frames (v1.1)
+    EventSink* typingRelay = nullptr;   // several nodes (issue 20): typing to the other nodes too
 };
 
 class WsSession final : public Subscriber, public std::enable_shared_from_this<WsSession> {

@@ -26,6 +26,9 @@ inline constexpr const char* kAgentSessionsEnded = "internal.agent_sessions_ende
 // Not sent to anyone either: a shopper's data was erased (issue 22), so its connections close.
 // data: {"customer_session_id"}; audience: that customer.
 inline constexpr const char* kCustomerSessionEnded = "internal.customer_session_ended";
+// Not sent to anyone (issue 20, several nodes): the FAQ or the settings changed, so every node drops
+// what it caches of them (the bot's index and texts, the business hours). data: {}; no audience.
+inline constexpr const char* kSettingsChanged = "internal.settings_changed";
 
 struct Event {
     std::string type;    // protocol::events::k...

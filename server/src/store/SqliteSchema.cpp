@@ -262,6 +262,10 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX mail_outbox_by_conversation ON mail_outbox (conversation_id);
+)sql",
+                                                             R"sql(
+-- step 11: reserved for the PostgreSQL event outbox
+SELECT 1;
 )sql"};
 
 } // namespace

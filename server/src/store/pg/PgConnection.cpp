@@ -132,6 +132,23 @@ void Connection::reconnect() {
     PQsetNoticeProcessor(m_conn, ignoreNotice, nullptr);
 }
 
+int Connection::socket() const {
+    return m_conn ? PQsocket(m_conn) : -1;
+}
+
+std::vector<Connection::Notification> Connection::takeNotifications() {
+    if (broken())
+        throw PgError("the database connection is lost", true);
+    if (PQconsumeInput(m_conn) == 0) // a socket error: the connection is unusable from here
+        throw PgError(std::string("reading notifications failed: ") + PQerrorMessage(m_conn), true);
+    std::vector<Notification> out;
+    while (PGnotify* n = PQnotifies(m_conn)) {
+        out.push_back({n->relname ? n->relname : "", n->extra ? n->extra : ""});
+        PQfreemem(n);
+    }
+    return out;
+}
+
 bool Connection::broken() const {
     return !m_conn || PQstatus(m_conn) != CONNECTION_OK;
 }

@@ -104,6 +104,15 @@ public:
     // One statement with $1.. parameters, prepared on this connection the first time it is seen.
     Result query(const std::string& sql, const std::vector<Param>& params = {});
 
+    // LISTEN/NOTIFY (the event feed): the socket to poll, and reading what arrived on it: every
+    // notification that came, consumed; throws PgError(connectionLost).
+    struct Notification {
+        std::string channel;
+        std::string payload;
+    };
+    int socket() const;
+    std::vector<Notification> takeNotifications();
+
     bool broken() const; // the connection is gone: reconnect() before using it again
     void reconnect();    // throws PgError(connectionLost) when the server cannot be reached
 

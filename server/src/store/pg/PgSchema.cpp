@@ -199,6 +199,19 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX mail_outbox_due ON mail_outbox (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
 CREATE INDEX mail_outbox_by_conversation ON mail_outbox (conversation_id);
+)sql",
+                                                             R"sql(
+-- step 11: the event outbox (issue 20, several nodes). Each write group inserts its committed
+-- events here in the same transaction and NOTIFYs parley_events; every node's feed reads the rows
+-- past the last id it saw, in id order (ids are in commit order: groups hold the writer lock until
+-- COMMIT). Rows older than a few minutes are pruned.
+CREATE TABLE event_outbox (
+  id         BIGSERIAL PRIMARY KEY,
+  node_id    TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  payload    TEXT NOT NULL
+);
+CREATE INDEX event_outbox_created_at ON event_outbox (created_at);
 )sql"};
 
 } // namespace

@@ -23,8 +23,9 @@ constexpr auto kReaderWait = std::chrono::seconds(10);
 // sent (nothing of it is in the database: it may run again on a new connection).
 enum class Outcome { Done, LostBeforeCommit };
 
+// outboxNode: with the event outbox, the node id its row is written with; null without.
 Outcome writeGroupTransaction(Connection& c, std::span<GroupCommitWriter::Job* const> group,
-                              std::vector<Event>& events) {
+                              std::vector<Event>& events, const std::string* outboxNode) {
     static const std::string lock =
         "SELECT pg_advisory_xact_lock(" + std::to_string(pg::kWriterLockKey) + ")";
     std::vector<std::exception_ptr> errors(group.size());
@@ -56,6 +57,29 @@ Outcome writeGroupTransaction(Connection& c, std::span<GroupCommitWriter::Job* c
                     return Outcome::LostBeforeCommit;
                 log::error(std::string("rollback to savepoint failed: ") + e.what());
             }
+        }
+    }
+    if (outboxNode && !events.empty()) {
+        // The group's events commit with it, as one row: still under the writer lock, so row ids
+        // are in commit order. NOTIFY is only the doorbell (delivered at COMMIT, at most one per
+        // transaction); the feeds read the rows.
+        try {
+            c.query("INSERT INTO event_outbox (node_id, payload) VALUES ($1, $2)",
+                    {*outboxNode, encodeEvents(events)});
+            c.exec(std::string("NOTIFY ") + kEventChannel);
+        } catch (...) {
+            if (c.broken())
+                return Outcome::LostBeforeCommit;
+            // Committing without the events would lose them for every client: the group fails.
+            const auto outboxError = std::current_exception();
+            try {
+                c.exec("ROLLBACK");
+            } catch (...) { // the outbox's error is the one to report
+            }
+            for (auto* job : group)
+                job->error = outboxError;
+            events.clear();
+            return Outcome::Done;
         }
     }
     try {
@@ -128,12 +152,54 @@ void PgStore::checkHealth() {
 }
 
 std::optional<std::string> PgStore::unavailableReason() const {
-    std::lock_guard lock(m_healthMutex);
-    return m_unavailable;
+    {
+        std::lock_guard lock(m_healthMutex);
+        if (m_unavailable)
+            return m_unavailable;
+    }
+    // A node whose feed cannot read the outbox would leave its clients without other nodes' events.
+    return m_feed ? m_feed->unavailableReason() : std::nullopt;
 }
 
 PgStore::~PgStore() {
     close();
+}
+
+void PgStore::startEventOutbox(const std::string& nodeId) {
+    if (m_feed)
+        return;
+    m_nodeId = nodeId;
+    m_feed = std::make_unique<PgEventFeed>(
+        m_url, nodeId,
+        [this](std::vector<Event> events) {
+            std::lock_guard lock(m_sinkMutex);
+            if (m_sink)
+                m_sink->publish(std::move(events));
+        },
+        m_options.feed);
+    // Only now: a group that commits from here on is past the feed's starting point.
+    m_outbox.store(true);
+}
+
+void PgStore::relayEphemeral(const std::vector<Event>& events) {
+    if (!m_outbox.load() || events.empty())
+        return;
+    const auto payload =
+        nlohmann::json{{"node", m_nodeId}, {"events", nlohmann::json::parse(encodeEvents(events))}}.dump();
+    if (payload.size() > 7900) { // NOTIFY's limit is 8,000 bytes
+        log::warn("a typing signal too big to relay to the other nodes was dropped");
+        return;
+    }
+    std::unique_ptr<Connection> c;
+    try {
+        c = acquireReader();
+        c->query("SELECT pg_notify($1, $2)", {kEphemeralChannel, payload});
+        releaseReader(std::move(c));
+    } catch (const std::exception& e) {
+        if (c)
+            releaseReader(nullptr);
+        log::warn(std::string("a typing signal was not relayed to the other nodes: ") + e.what());
+    }
 }
 
 void PgStore::setEventSink(EventSink* sink) {
@@ -180,6 +246,8 @@ void PgStore::close() {
     if (m_healthThread.joinable())
         m_healthThread.join();
     m_writer->close(); // new writes fail; the queued ones still commit
+    if (m_feed)
+        m_feed->stop();
     std::lock_guard readersLock(m_readersMutex);
     m_readers.clear();
 }
@@ -192,6 +260,7 @@ void PgStore::write(const std::function<void(WriteTx&)>& job, Admission admissio
 // so events go out in commit order (of this node; other nodes' commits are not seen here yet).
 void PgStore::runGroup(std::span<GroupCommitWriter::Job* const> group) {
     std::vector<Event> events;
+    const bool outbox = m_outbox.load();
     for (int attempt = 0;; ++attempt) {
         for (auto* job : group)
             job->error = nullptr;
@@ -205,7 +274,8 @@ void PgStore::runGroup(std::span<GroupCommitWriter::Job* const> group) {
                 job->error = error;
             return;
         }
-        if (writeGroupTransaction(*m_connection, group, events) == Outcome::Done)
+        if (writeGroupTransaction(*m_connection, group, events, outbox ? &m_nodeId : nullptr) ==
+            Outcome::Done)
             break;
         // Nothing of the group was committed: run it once more on a new connection.
         log::warn("database connection lost during a write; reconnecting");
@@ -216,7 +286,7 @@ void PgStore::runGroup(std::span<GroupCommitWriter::Job* const> group) {
             return;
         }
     }
-    if (events.empty())
+    if (events.empty() || outbox) // with the outbox, this node's feed publishes them too
         return;
     std::lock_guard lock(m_sinkMutex);
     if (m_sink)

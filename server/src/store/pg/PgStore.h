@@ -13,10 +13,15 @@
 // transaction (one snapshot), never waiting for a writer.
 // A lost connection is reconnected and the group (or read) run again when nothing was committed;
 // a database that cannot be reached answers StoreUnavailable (503).
+// Several nodes (startEventOutbox, with --bus): events go through the event_outbox table instead
+// of straight to the sink: written in the group's transaction, read back in commit order by every
+// node's PgEventFeed (store/pg/PgEventFeed.h), which publishes them to the sink.
 
 #include "store/GroupCommitWriter.h"
 #include "store/Store.h"
+#include "store/pg/PgEventFeed.h"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -38,6 +43,7 @@ public:
         std::size_t pool = 8; // read connections at most; a read waits for a free one
         GroupCommitWriter::Options writer{};
         std::chrono::milliseconds healthInterval{1000};
+        PgEventFeed::Options feed{}; // with startEventOutbox
     };
 
     // Connects, creates or migrates the schema. Throws when the database cannot be reached.
@@ -45,6 +51,14 @@ public:
     ~PgStore() override;
 
     void setEventSink(EventSink* sink);
+    // Events across nodes (issue 20): from now on every group's events go through event_outbox and
+    // reach the sink through this node's feed (which starts at the outbox's current end). Call
+    // once, before clients are served; nodeId is written beside each row. Throws PgError.
+    void startEventOutbox(const std::string& nodeId);
+    // After startEventOutbox: events that are never stored (typing), handed to the other nodes'
+    // feeds by a NOTIFY with the events as its payload (best effort: dropped when too big or when
+    // the database cannot be reached). Blocks for a pooled connection: not on an io thread.
+    EventSink& ephemeralRelay() { return m_ephemeralRelay; }
 
     using Store::write;
     void write(const std::function<void(WriteTx&)>& job, Admission admission) override;
@@ -86,6 +100,18 @@ private:
     std::optional<std::string> m_unavailable; // why the last health check failed
     bool m_healthStopping = false;
     std::thread m_healthThread;
+
+    std::unique_ptr<PgEventFeed> m_feed; // after startEventOutbox
+    std::string m_nodeId;
+    std::atomic<bool> m_outbox{false}; // read by the writer's thread
+    struct EphemeralRelay final : EventSink {
+        PgStore& store;
+        explicit EphemeralRelay(PgStore& s)
+            : store(s) {}
+        void publish(std::vector<Event> events) override { store.relayEphemeral(events); }
+    };
+    void relayEphemeral(const std::vector<Event>& events);
+    EphemeralRelay m_ephemeralRelay{*this};
 };
 
 } // namespace parley::server
