@@ -23,6 +23,7 @@ class ChatService;
 class Clock;
 class CustomerConnections;
 class InsightService;
+class PresenceDirectory;
 
 struct RealtimeOptions {
     std::chrono::seconds agentGrace{60};
@@ -59,6 +60,10 @@ public:
 
     // Reply mail (issue 21): which shoppers have a connection open. Before start().
     void setCustomerConnections(CustomerConnections* customers);
+
+    // Several nodes (issue 20): presence shared with the other nodes through the directory (its
+    // heartbeat runs here too). Before start(); it must outlive this.
+    void setPresenceDirectory(PresenceDirectory* directory);
 
     // Thread-safe; called by the store's writer after each commit, in commit order.
     EventSink& eventSink();
