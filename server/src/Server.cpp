@@ -220,9 +220,14 @@ std::string Server::start() {
     // With --bus the customer rate limit, the login throttle and agent presence hold across the
     // nodes (docs/ARCHITECTURE.md, "Several nodes"), and /healthz also answers 503 while Redis
     // cannot be reached. Without it everything stays in this process.
+    // Keys are namespaced by an id kept in the database (--bus needs PostgreSQL): the nodes of one
+    // database share them, other clusters on the same Redis do not.
     if (!m_config.bus.empty()) {
-        m_bus = std::make_unique<RedisBus>(m_config.bus, m_config.nodeId, options.customerRate,
-                                           options.loginThrottle);
+        if (!m_pgStore)
+            throw std::runtime_error("--bus needs --database postgresql://...");
+        const auto cluster = m_pgStore->sharedSecret("bus_namespace", base64UrlEncode(randomBytes(9)));
+        m_bus = std::make_unique<RedisBus>(m_config.bus, m_config.nodeId, "parley:" + cluster + ":",
+                                           options.customerRate, options.loginThrottle);
         m_chat->setSharedLimits(m_bus->customerRate(), m_bus->loginLimit());
         m_realtime->setPresenceDirectory(&m_bus->presence());
     }

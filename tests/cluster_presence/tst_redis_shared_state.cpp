@@ -12,6 +12,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <csignal>
 #include <atomic>
 #include <unistd.h>
 
@@ -44,6 +45,8 @@ private slots:
         if (!socket || !*socket)
             QSKIP("PARLEY_TEST_REDIS_SOCKET is not set (run through ctest: the parley_redis fixture)");
         m_url = std::string("unix://") + socket;
+        std::signal(SIGPIPE, SIG_IGN); // as parley-server does: a write to a dropped connection fails
+
         m_redis = std::make_unique<RedisClient>(m_url);
         m_prefix = fresh("t") + ":";
     }
@@ -73,6 +76,17 @@ private slots:
         QVERIFY(!m_redis->unavailableReason());
     }
 
+    void aLostConnectionIsReplaced() {
+        RedisClient victim(m_url), killer(m_url);
+        QCOMPARE(victim.command({"PING"}).text, std::string("PONG")); // a pooled connection now
+        const auto killed = killer.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+        QVERIFY2(killed.integer >= 1, killed.text.c_str());
+        // The pooled connection is dead; the call goes through on a new one, nothing reported.
+        QCOMPARE(victim.command({"PING"}).text, std::string("PONG"));
+        QVERIFY(!victim.unavailableReason());
+        m_redis = std::make_unique<RedisClient>(m_url); // this suite's own was killed too
+    }
+
     void anUnreachableRedisFailsInBoundedTime() {
         RedisClient::Options o;
         o.connectTimeout = 300ms;
@@ -82,6 +96,10 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(RedisUnavailable, gone.command({"PING"}));
         QVERIFY(t.elapsed() < 2000);
         QVERIFY(gone.unavailableReason().has_value());
+        // Right after a failure calls fail at once rather than each waiting for a timeout.
+        t.restart();
+        QVERIFY_THROWS_EXCEPTION(RedisUnavailable, gone.command({"PING"}));
+        QVERIFY(t.elapsed() < 100);
         // A limit that needs Redis answers 503, never "allowed".
         RedisCustomerRateLimit rate(gone, {2, 60}, m_prefix);
         try {

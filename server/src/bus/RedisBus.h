@@ -13,12 +13,14 @@ namespace parley::server {
 
 class RedisBus {
 public:
-    RedisBus(const std::string& url, const std::string& nodeId, RateLimiter::Options customerRate,
-             LoginThrottle::Options loginThrottle)
+    // keyPrefix: "parley:<cluster>:", one per database, so clusters that share a Redis (or test
+    // suites that share one) never see each other's keys.
+    RedisBus(const std::string& url, const std::string& nodeId, const std::string& keyPrefix,
+             RateLimiter::Options customerRate, LoginThrottle::Options loginThrottle)
         : m_client(url)
-        , m_customerRate(m_client, customerRate)
-        , m_loginLimit(m_client, loginThrottle)
-        , m_presence(m_client, nodeId) {}
+        , m_customerRate(m_client, customerRate, keyPrefix)
+        , m_loginLimit(m_client, loginThrottle, keyPrefix)
+        , m_presence(m_client, nodeId, presenceOptions(keyPrefix)) {}
 
     RedisClient& client() { return m_client; }
     CustomerRateLimit& customerRate() { return m_customerRate; }
@@ -28,6 +30,11 @@ public:
     std::optional<std::string> unavailableReason() const { return m_client.unavailableReason(); }
 
 private:
+    static RedisPresenceDirectory::Options presenceOptions(const std::string& keyPrefix) {
+        RedisPresenceDirectory::Options o;
+        o.prefix = keyPrefix;
+        return o;
+    }
     RedisClient m_client;
     RedisCustomerRateLimit m_customerRate;
     RedisLoginLimit m_loginLimit;

@@ -4,6 +4,8 @@
 
 #include <sys/time.h>
 
+#include <cerrno>
+
 namespace parley::server {
 
 namespace {
@@ -103,15 +105,17 @@ RedisClient::Context RedisClient::connect() {
     return c;
 }
 
-RedisClient::Context RedisClient::take() {
+RedisClient::Context RedisClient::take(bool& reused) {
     {
         std::lock_guard lock(m_mutex);
         if (!m_idle.empty()) {
             auto c = std::move(m_idle.back());
             m_idle.pop_back();
+            reused = true;
             return c;
         }
     }
+    reused = false;
     return connect();
 }
 
@@ -129,6 +133,7 @@ void RedisClient::markUp() {
 void RedisClient::markDown(const std::string& why) {
     std::lock_guard lock(m_stateMutex);
     m_down = why;
+    m_downSince = std::chrono::steady_clock::now();
 }
 
 std::optional<std::string> RedisClient::unavailableReason() const {
@@ -145,18 +150,33 @@ RedisReply RedisClient::run(const std::vector<std::string>& args) {
         argv.push_back(a.data());
         lens.push_back(a.size());
     }
+    {
+        std::lock_guard lock(m_stateMutex);
+        if (m_down && std::chrono::steady_clock::now() - m_downSince < m_options.failFastFor)
+            throw RedisUnavailable(*m_down);
+    }
     try {
-        auto c = take();
-        auto* raw = static_cast<redisReply*>(
-            redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
-        if (!raw) // I/O error or timeout: this connection is unusable; dropping it reconnects next time
-            throw RedisUnavailable(std::string("Redis at ") + m_url +
-                                   " did not answer: " + (c->errstr[0] ? c->errstr : "connection lost"));
-        auto reply = convert(raw);
-        freeReplyObject(raw);
-        giveBack(std::move(c));
-        markUp();
-        return reply;
+        for (int attempt = 0;; ++attempt) {
+            bool reused = false;
+            auto c = take(reused);
+            errno = 0;
+            auto* raw = static_cast<redisReply*>(
+                redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
+            const bool timedOut = c->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+            if (!raw) {
+                // An idle connection that broke meanwhile (Redis restarted): once more on a new
+                // connection. A timeout is not retried. The failed connection is dropped.
+                if (reused && attempt == 0 && !timedOut)
+                    continue;
+                throw RedisUnavailable(std::string("Redis at ") + m_url +
+                                       " did not answer: " + (c->errstr[0] ? c->errstr : "connection lost"));
+            }
+            auto reply = convert(raw);
+            freeReplyObject(raw);
+            giveBack(std::move(c));
+            markUp();
+            return reply;
+        }
     } catch (const RedisUnavailable& e) {
         markDown(e.what());
         throw;

@@ -7,7 +7,8 @@
 // hangs makes a call fail (RedisUnavailable) in bounded time instead of hanging a request. A
 // connection that failed is dropped; the next call connects afresh (reconnect on loss).
 // Lua scripts run by EVALSHA, falling back to EVAL when Redis does not know the script yet
-// (after a restart of Redis, for instance).
+// (after a restart of Redis, for instance). A write on a dropped connection raises SIGPIPE: the
+// process must ignore it (parley-server's main does).
 
 #include <chrono>
 #include <cstdint>
@@ -46,6 +47,9 @@ public:
         std::chrono::milliseconds connectTimeout{1000};
         std::chrono::milliseconds commandTimeout{1000};
         std::size_t maxIdleConnections = 8;
+        // After Redis could not be reached, calls fail at once for this long instead of each
+        // waiting for a timeout (the customer rate limit is checked inside the store's write).
+        std::chrono::milliseconds failFastFor{1000};
     };
     // url: redis://HOST[:PORT] (default port 6379) or unix:///path/to/redis.sock. Throws
     // std::invalid_argument for any other form. Connects lazily.
@@ -71,7 +75,7 @@ private:
         void operator()(redisContext* c) const;
     };
     using Context = std::unique_ptr<redisContext, ContextDeleter>;
-    Context take();
+    Context take(bool& reused);
     void giveBack(Context c);
     Context connect();
     RedisReply run(const std::vector<std::string>& args);
@@ -87,6 +91,7 @@ private:
     std::vector<Context> m_idle;
     mutable std::mutex m_stateMutex;
     std::optional<std::string> m_down;
+    std::chrono::steady_clock::time_point m_downSince{};
     std::mutex m_scriptMutex;
     std::unordered_map<std::string, std::string> m_scriptShas; // script text -> SHA1 from SCRIPT LOAD
 };

@@ -1,5 +1,6 @@
 #pragma once
-// Cluster-wide agent presence in Redis (issue 20). Keys (prefix "parley:"):
+// Cluster-wide agent presence in Redis (issue 20).
+// Keys (after the prefix, "parley:<cluster>:" in parley-server):
 //   node:<node>          this node's heartbeat: "1" with a TTL (nodeTtl), refreshed every
 //                        heartbeatInterval; a node whose key has expired is dead
 //   nodes                set of the nodes that have announced themselves
