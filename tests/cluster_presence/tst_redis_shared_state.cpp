@@ -12,8 +12,8 @@
 #include <QTest>
 
 #include <algorithm>
-#include <csignal>
 #include <atomic>
+#include <csignal>
 #include <unistd.h>
 
 using namespace parley::server;
