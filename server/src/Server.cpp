@@ -9,6 +9,7 @@
 #include "app/ReplyMailService.h"
 #include "app/ReportsService.h"
 #include "auth/TokenSigner.h"
+#include "bus/RedisBus.h"
 #include "http/HttpApi.h"
 #include "http/HttpServer.h"
 #include "http/Routes.h"
@@ -227,7 +228,30 @@ std::string Server::start() {
     api.webRoot = m_config.webRoot;
     api.allowedOrigin = m_config.allowedOrigin;
     api.widgetStatus = [ah = m_afterHours.get()] { return ah->widgetStatus(); };
-    api.storeUnavailable = [store = m_store] { return store->unavailableReason(); };
+    // --- Several nodes (issue 20): shared presence, rate limit and login throttle in Redis ---
+    // With --bus the customer rate limit, the login throttle and agent presence hold across the
+    // nodes (docs/ARCHITECTURE.md, "Several nodes"), and /healthz also answers 503 while Redis
+    // cannot be reached. Without it everything stays in this process.
+    // Keys are namespaced by an id kept in the database (--bus needs PostgreSQL): the nodes of one
+    // database share them, other clusters on the same Redis do not.
+    if (!m_config.bus.empty()) {
+        if (!m_pgStore)
+            throw std::runtime_error("--bus needs --database postgresql://...");
+        const auto cluster = m_pgStore->sharedSecret("bus_namespace", base64UrlEncode(randomBytes(9)));
+        m_bus = std::make_unique<RedisBus>(m_config.bus, m_config.nodeId, "parley:" + cluster + ":",
+                                           options.customerRate, options.loginThrottle);
+        m_chat->setSharedLimits(m_bus->customerRate(), m_bus->loginLimit());
+        m_realtime->setPresenceDirectory(&m_bus->presence());
+    }
+    api.storeUnavailable = [store = m_store, bus = m_bus.get()]() -> std::optional<std::string> {
+        if (auto why = store->unavailableReason())
+            return why;
+        if (bus)
+            if (auto why = bus->unavailableReason())
+                return "the bus cannot be reached: " + *why;
+        return std::nullopt;
+    };
+    // --- end of several nodes ---
     m_api = std::make_unique<HttpApi>(*m_chat, api, [rt = m_realtime.get()] { return rt->accepting(); });
     addAfterHoursRoutes(m_api->routes(), *m_chat, *m_afterHours);
     m_api->setPorts(m_httpPort, m_wsPort);

@@ -31,6 +31,7 @@ class ReplyMailService;
 class HttpApi;
 class HttpServer;
 class RealtimeServer;
+class RedisBus;
 class SystemClock;
 
 class Server {
@@ -77,6 +78,7 @@ private:
     std::unique_ptr<ReplyMailService> m_replyMail;
     // Declared before what runs on it: the io_contexts are destroyed after them.
     std::unique_ptr<IoThreads> m_io;
+    std::unique_ptr<RedisBus> m_bus; // --bus (issue 20): outlives the realtime side that uses it
     std::unique_ptr<RealtimeServer> m_realtime;
     std::unique_ptr<HttpApi> m_api;
     std::unique_ptr<HttpServer> m_http;

@@ -397,7 +397,7 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
         if (isCustomer) {
             if (quickReply && !quickEntry)
                 throw ApiError::notFound("No such FAQ entry.");
-            if (auto wait = m_customerRate.tryConsume(c.customerSessionId))
+            if (auto wait = m_customerRateLimit->tryConsume(c.customerSessionId))
                 throw ApiError(429, errors::kRateLimited,
                                "You're sending messages too fast. Please wait a moment.", *wait);
             const auto content = trim(req.content).empty() && quickEntry ? quickEntry->question : req.content;
@@ -558,7 +558,7 @@ ChatService::LoginResult ChatService::login(const std::string& username, const s
     // and the throttle keeps no record of names of any length.
     if (!isValidUsername(username))
         throw ApiError::unauthorized("Wrong username or password.");
-    if (const auto wait = m_loginThrottle.lockedFor(username))
+    if (const auto wait = m_loginLimit->lockedFor(username))
         throw ApiError(429, errors::kRateLimited, "Too many failed sign-ins for this user. Try again later.",
                        *wait);
     auto record = m_store.readResult([&](ReadTx& tx) { return tx.agentByUsername(username); });
@@ -566,10 +566,10 @@ ChatService::LoginResult ChatService::login(const std::string& username, const s
     static const std::string dummy = passwords::hash("parley-dummy-password");
     const bool ok = passwords::verify(password, record ? record->passwordHash : dummy) && record;
     if (!ok) {
-        m_loginThrottle.failed(username, record.has_value());
+        m_loginLimit->failed(username, record.has_value());
         throw ApiError::unauthorized("Wrong username or password.");
     }
-    m_loginThrottle.succeeded(username);
+    m_loginLimit->succeeded(username);
     if (record->agent.disabled)
         throw ApiError::unauthorized("This agent has been disabled. Ask an admin.");
     const auto now = m_clock.now();

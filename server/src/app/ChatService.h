@@ -55,6 +55,12 @@ public:
     // Several nodes (issue 20): another node committed an FAQ or settings change (kSettingsChanged
     // came through the event outbox): what this node caches of them is dropped.
     void settingsChangedElsewhere();
+    // Several nodes (issue 20): the customer rate limit and the login throttle shared by every node
+    // (Redis, --bus) instead of this process's own. Before serving; they must outlive this.
+    void setSharedLimits(CustomerRateLimit& customerRate, LoginLimit& loginThrottle) {
+        m_customerRateLimit = &customerRate;
+        m_loginLimit = &loginThrottle;
+    }
 
     // --- customers ----------------------------------------------------------------------------
     struct NewSession {
@@ -232,6 +238,9 @@ private:
     std::uint64_t m_botGeneration = 0; // counts changes, so a state built from older data is not kept
 
     LoginThrottle m_loginThrottle;
+    // What the limits are asked: this process's own above, or shared ones (setSharedLimits).
+    CustomerRateLimit* m_customerRateLimit = &m_customerRate;
+    LoginLimit* m_loginLimit = &m_loginThrottle;
     std::vector<SettingsSection*> m_settingsSections;
     const ErasedCustomers* m_erasedCustomers = nullptr;
 

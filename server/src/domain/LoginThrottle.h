@@ -8,6 +8,7 @@
 // lock-out. Entries of unknown usernames protect no account: there are at most
 // `maxUnknownEntries` of them, and when they are full the oldest tenth is dropped.
 
+#include "domain/SharedLimits.h"
 #include "util/Clock.h"
 
 #include <chrono>
@@ -19,7 +20,7 @@
 
 namespace parley::server {
 
-class LoginThrottle {
+class LoginThrottle final : public LoginLimit {
 public:
     struct Options {
         int failuresBeforeLock = 5;
@@ -30,10 +31,10 @@ public:
     LoginThrottle(const Clock& clock, Options options);
 
     // The whole seconds the username is still locked for, or nullopt when it may try.
-    std::optional<int> lockedFor(const std::string& username);
+    std::optional<int> lockedFor(const std::string& username) override;
     // A failed attempt; accountExists: the username belongs to an agent.
-    void failed(const std::string& username, bool accountExists);
-    void succeeded(const std::string& username);
+    void failed(const std::string& username, bool accountExists) override;
+    void succeeded(const std::string& username) override;
 
     std::size_t entries() const; // for tests
 

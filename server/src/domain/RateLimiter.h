@@ -2,6 +2,7 @@
 // Token bucket per key (a customer session): `burst` messages at once, refilled at
 // `perMinute`. Thread-safe. Time comes from the injectable Clock.
 
+#include "domain/SharedLimits.h"
 #include "util/Clock.h"
 
 #include <mutex>
@@ -11,7 +12,7 @@
 
 namespace parley::server {
 
-class RateLimiter {
+class RateLimiter final : public CustomerRateLimit {
 public:
     struct Options {
         double burst = 20;
@@ -20,7 +21,7 @@ public:
     RateLimiter(const Clock& clock, Options options);
 
     // nullopt: allowed (one token taken). Otherwise the whole seconds to wait before retrying.
-    std::optional<int> tryConsume(const std::string& key);
+    std::optional<int> tryConsume(const std::string& key) override;
 
     static constexpr std::size_t kSweepThreshold = 100000; // buckets before full ones are dropped
     std::size_t buckets() const {

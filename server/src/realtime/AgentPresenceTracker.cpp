@@ -1,5 +1,9 @@
 #include "realtime/AgentPresenceTracker.h"
 
+#include "util/Log.h"
+
+#include <boost/asio/post.hpp>
+
 namespace parley::server {
 
 namespace net = boost::asio;
@@ -36,7 +40,15 @@ AgentPresenceTracker::AgentPresenceTracker(Executor executor, std::chrono::stead
         };
 }
 
+void AgentPresenceTracker::setDirectory(PresenceDirectory* directory,
+                                        boost::asio::any_io_executor directoryExecutor) {
+    m_directory = directory;
+    m_directoryExecutor = std::move(directoryExecutor);
+}
+
 void AgentPresenceTracker::connected(const std::string& agentId) {
+    if (m_directory && !m_stopped)
+        net::post(m_directoryExecutor, [dir = m_directory, agentId] { dir->connected(agentId); });
     auto& state = m_agents[agentId];
     ++state.connections;
     if (state.grace) // back within the grace period: the agent was never reported lost
@@ -47,6 +59,8 @@ void AgentPresenceTracker::disconnected(const std::string& agentId) {
     auto it = m_agents.find(agentId);
     if (it == m_agents.end() || it->second.connections == 0)
         return;
+    if (m_directory && !m_stopped)
+        net::post(m_directoryExecutor, [dir = m_directory, agentId] { dir->disconnected(agentId); });
     if (--it->second.connections == 0)
         armGrace(agentId, it->second);
 }
@@ -84,15 +98,53 @@ void AgentPresenceTracker::armGrace(const std::string& agentId, State& state) {
     state.grace = m_timers(m_grace, [this, agentId, generation] { graceExpired(agentId, generation); });
 }
 
-void AgentPresenceTracker::graceExpired(const std::string& agentId, std::uint64_t generation) {
-    if (m_stopped)
-        return;
+bool AgentPresenceTracker::isCurrentGrace(const std::string& agentId, std::uint64_t generation) const {
     auto it = m_agents.find(agentId);
-    if (it == m_agents.end() || !it->second.grace || it->second.generation != generation ||
-        it->second.connections > 0)
+    return !m_stopped && it != m_agents.end() && it->second.grace && it->second.generation == generation &&
+           it->second.connections == 0;
+}
+
+void AgentPresenceTracker::graceExpired(const std::string& agentId, std::uint64_t generation) {
+    if (!isCurrentGrace(agentId, generation))
         return;
-    m_agents.erase(it);
+    if (m_directory) {
+        // Connected on another node? Asked off the strand; the grace stays "running" until the
+        // answer is back, so a reconnect meanwhile makes the answer stale (generation).
+        net::post(m_directoryExecutor, [this, agentId, generation] {
+            auto verdict = PresenceDirectory::Verdict::Unknown;
+            try {
+                verdict = m_directory->claimLost(agentId);
+            } catch (const std::exception& e) {
+                log::error("presence: claimLost(" + agentId + ") failed: " + e.what());
+            }
+            net::post(m_executor, [this, agentId, generation, verdict] {
+                directoryVerdict(agentId, generation, verdict);
+            });
+        });
+        return;
+    }
+    m_agents.erase(agentId);
     m_onLost(agentId);
+}
+
+void AgentPresenceTracker::directoryVerdict(const std::string& agentId, std::uint64_t generation,
+                                            PresenceDirectory::Verdict verdict) {
+    if (!isCurrentGrace(agentId, generation))
+        return; // back here meanwhile (its connect cleared any claim in the directory)
+    switch (verdict) {
+    case PresenceDirectory::Verdict::Lost:
+        m_agents.erase(agentId);
+        m_onLost(agentId);
+        break;
+    case PresenceDirectory::Verdict::ConnectedElsewhere: // that node runs its grace when it goes
+        m_agents.erase(agentId);
+        break;
+    case PresenceDirectory::Verdict::Unknown: // the directory is away: wait another grace period
+        log::warn("presence: cannot tell whether agent " + agentId +
+                  " is connected elsewhere; waiting longer");
+        armGrace(agentId, m_agents[agentId]);
+        break;
+    }
 }
 
 } // namespace parley::server

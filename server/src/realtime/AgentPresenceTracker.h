@@ -4,9 +4,17 @@
 // connections of one agent (two windows) count as one presence; a reconnect within the grace
 // period cancels the timer, so nothing visible happens.
 //
+// Several nodes (issue 20): with a PresenceDirectory (setDirectory), connections are also counted
+// there, and a grace period that runs out asks it first: the agent is lost only when no live node
+// holds a connection of it, and only on the one node that claims it. Directory calls block, so they
+// run on the directory executor given with it, never here; the answer comes back to the executor.
+//
 // Not thread-safe by itself: every call must run on the executor given to the constructor (the
 // hub's strand), which is also where the timers complete.
 
+#include "app/PresenceDirectory.h"
+
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -42,6 +50,10 @@ public:
     AgentPresenceTracker(Executor executor, std::chrono::steady_clock::duration grace, LostHandler onLost,
                          TimerFactory timers = {});
 
+    // Several nodes: shares presence through the directory; its calls run on directoryExecutor
+    // (one thread: they keep their order). Before the first call; both must outlive this.
+    void setDirectory(PresenceDirectory* directory, boost::asio::any_io_executor directoryExecutor);
+
     void connected(const std::string& agentId);
     void disconnected(const std::string& agentId);
     // After a (re)start nobody is connected yet: agents the store still has online get the same
@@ -61,6 +73,9 @@ private:
     };
     void armGrace(const std::string& agentId, State& state);
     void graceExpired(const std::string& agentId, std::uint64_t generation);
+    bool isCurrentGrace(const std::string& agentId, std::uint64_t generation) const;
+    void directoryVerdict(const std::string& agentId, std::uint64_t generation,
+                          PresenceDirectory::Verdict verdict);
 
     Executor m_executor;
     std::chrono::steady_clock::duration m_grace;
@@ -69,6 +84,8 @@ private:
     std::unordered_map<std::string, State> m_agents;
     std::uint64_t m_nextGeneration = 1;
     bool m_stopped = false;
+    PresenceDirectory* m_directory = nullptr;
+    boost::asio::any_io_executor m_directoryExecutor;
 };
 
 } // namespace parley::server

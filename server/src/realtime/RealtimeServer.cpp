@@ -1,6 +1,7 @@
 #include "realtime/RealtimeServer.h"
 
 #include "app/ChatService.h"
+#include "app/PresenceDirectory.h"
 #include "realtime/AgentPresenceTracker.h"
 #include "realtime/RealtimeHub.h"
 #include "realtime/WsSession.h"
@@ -8,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -43,7 +45,33 @@ struct RealtimeServer::Impl {
                 chat.markAgentLost(agentId);
             } catch (const std::exception& e) {
                 log::error("realtime: markAgentLost(" + agentId + ") failed: " + e.what());
+                if (directory) // this node claimed it: let another node's grace try again
+                    net::post(directoryThread, [this, agentId] { directory->releaseLost(agentId); });
             }
+        });
+    }
+
+    // Several nodes: this node's heartbeat in the directory, and the grace period for the agents
+    // that a dead node leaves with no connection anywhere. Runs on the directory thread.
+    void heartbeat() {
+        if (stopped)
+            return;
+        try {
+            auto orphans = directory->heartbeat();
+            if (!orphans.empty()) {
+                log::info("realtime: " + std::to_string(orphans.size()) +
+                          " agent(s) of a dead node get their grace period here");
+                hub.post([this, orphans = std::move(orphans)] { presence.startGrace(orphans); });
+            }
+        } catch (const std::exception& e) {
+            log::error(std::string("realtime: presence heartbeat failed: ") + e.what());
+        }
+        if (stopped)
+            return;
+        heartbeatTimer.expires_after(std::chrono::milliseconds(directory->heartbeatIntervalMs()));
+        heartbeatTimer.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec)
+                heartbeat();
         });
     }
 
@@ -58,7 +86,11 @@ struct RealtimeServer::Impl {
     SessionContext ctx;
     std::atomic<bool> accepting{false};
     bool started = false;
-    bool stopped = false;
+    std::atomic<bool> stopped{false};
+    // Several nodes (issue 20): the presence directory's calls, in order, on one thread of their own.
+    PresenceDirectory* directory = nullptr;
+    net::thread_pool directoryThread{1};
+    net::steady_timer heartbeatTimer{directoryThread.get_executor()};
 };
 
 RealtimeServer::RealtimeServer(ChatService& chat, const Clock&, RealtimeOptions options, net::io_context& io,
@@ -74,6 +106,10 @@ void RealtimeServer::start() {
     if (d.started)
         return;
     d.started = true;
+    if (d.directory) { // the first heartbeat before any connection is counted
+        d.presence.setDirectory(d.directory, d.directoryThread.get_executor());
+        net::post(d.directoryThread, [&d] { d.heartbeat(); });
+    }
     // After a restart nobody is connected: online agents get the grace period to come back.
     auto online = d.chat.onlineAgentIds();
     d.hub.post([&d, online = std::move(online)] { d.presence.startGrace(online); });
@@ -103,10 +139,18 @@ void RealtimeServer::stop() {
     if (!d.registry.waitEmpty(kCloseGrace))
         log::warn("realtime: " + std::to_string(d.registry.size()) + " connection(s) did not close in time");
     d.blocking.join();
+    if (d.directory) {
+        net::post(d.directoryThread, [&d] { d.heartbeatTimer.cancel(); });
+        d.directoryThread.join();
+    }
 }
 
 bool RealtimeServer::accepting() const {
     return m_impl->accepting.load();
+}
+
+void RealtimeServer::setPresenceDirectory(PresenceDirectory* directory) {
+    m_impl->directory = directory;
 }
 
 void RealtimeServer::setCustomerConnections(CustomerConnections* customers) {

@@ -23,6 +23,7 @@ class ChatService;
 class Clock;
 class CustomerConnections;
 class InsightService;
+class PresenceDirectory;
 
 struct RealtimeOptions {
     std::chrono::seconds agentGrace{60};
@@ -63,6 +64,9 @@ public:
     // Several nodes (issue 20): typing signals go to relay as well (they are never stored, so the
     // event outbox does not carry them). Before start(); must outlive this.
     void setTypingRelay(EventSink* relay);
+    // Several nodes (issue 20): presence shared with the other nodes through the directory (its
+    // heartbeat runs here too). Before start(); it must outlive this.
+    void setPresenceDirectory(PresenceDirectory* directory);
 
     // Thread-safe; called by the store's writer after each commit, in commit order.
     EventSink& eventSink();

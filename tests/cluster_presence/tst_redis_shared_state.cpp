@@ -1,0 +1,216 @@
+// The Redis side of several nodes (issue 20) against the real Redis of the parley_redis fixture:
+// the client (commands, scripts, a Redis that is not there answers in bounded time), the shared
+// customer rate limit and login throttle, and the presence directory of two nodes: connections
+// on a live node keep an agent, only one node claims a lost agent, a reconnect clears the claim,
+// and a node whose heartbeat expires leaves its agents to a survivor.
+#include "app/ApiError.h"
+#include "bus/RedisClient.h"
+#include "bus/RedisLimits.h"
+#include "bus/RedisPresenceDirectory.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <unistd.h>
+
+using namespace parley::server;
+using namespace std::chrono_literals;
+using Verdict = PresenceDirectory::Verdict;
+
+class TestRedisSharedState : public QObject {
+    Q_OBJECT
+
+    std::string m_url;
+    std::unique_ptr<RedisClient> m_redis;
+    std::string m_prefix; // one per test run, so runs never see each other's keys
+
+    std::string fresh(const std::string& name) {
+        static std::atomic<int> n{0};
+        return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(++n);
+    }
+
+    RedisPresenceDirectory::Options directoryOptions() {
+        RedisPresenceDirectory::Options o;
+        o.nodeTtl = 400ms;
+        o.prefix = m_prefix;
+        return o;
+    }
+
+private slots:
+    void initTestCase() {
+        const char* socket = std::getenv("PARLEY_TEST_REDIS_SOCKET");
+        if (!socket || !*socket)
+            QSKIP("PARLEY_TEST_REDIS_SOCKET is not set (run through ctest: the parley_redis fixture)");
+        m_url = std::string("unix://") + socket;
+        std::signal(SIGPIPE, SIG_IGN); // as parley-server does: a write to a dropped connection fails
+
+        m_redis = std::make_unique<RedisClient>(m_url);
+        m_prefix = fresh("t") + ":";
+    }
+
+    void urls() {
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, RedisClient("http://x"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, RedisClient("redis://host:notaport"));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, RedisClient("unix://relative"));
+        RedisClient tcp("redis://127.0.0.1:6390");
+        QCOMPARE(tcp.url(), std::string("redis://127.0.0.1:6390"));
+    }
+
+    void commandsAndScripts() {
+        const auto key = m_prefix + "k";
+        QCOMPARE(m_redis->command({"SET", key, "v\0x"}).text, std::string("OK"));
+        QCOMPARE(m_redis->command({"GET", key}).text, std::string("v\0x"));
+        QVERIFY(m_redis->command({"GET", m_prefix + "missing"}).isNil());
+        const std::string script = "return {redis.call('INCR', KEYS[1]), ARGV[1]}";
+        auto r = m_redis->eval(script, {m_prefix + "n"}, {"a"});
+        QCOMPARE(int(r.type), int(RedisReply::Type::Array));
+        QCOMPARE(r.elements.at(0).integer, 1LL);
+        QCOMPARE(r.elements.at(1).text, std::string("a"));
+        // Redis forgets its scripts (a restart): EVALSHA's NOSCRIPT falls back to loading it again.
+        QCOMPARE(m_redis->command({"SCRIPT", "FLUSH"}).text, std::string("OK"));
+        QCOMPARE(m_redis->eval(script, {m_prefix + "n"}, {"b"}).elements.at(0).integer, 2LL);
+        QCOMPARE(int(m_redis->command({"NOSUCHCOMMAND"}).type), int(RedisReply::Type::Error));
+        QVERIFY(!m_redis->unavailableReason());
+    }
+
+    void aLostConnectionIsReplaced() {
+        RedisClient victim(m_url), killer(m_url);
+        QCOMPARE(victim.command({"PING"}).text, std::string("PONG")); // a pooled connection now
+        const auto killed = killer.command({"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"});
+        QVERIFY2(killed.integer >= 1, killed.text.c_str());
+        // The pooled connection is dead; the call goes through on a new one, nothing reported.
+        QCOMPARE(victim.command({"PING"}).text, std::string("PONG"));
+        QVERIFY(!victim.unavailableReason());
+        m_redis = std::make_unique<RedisClient>(m_url); // this suite's own was killed too
+    }
+
+    void anUnreachableRedisFailsInBoundedTime() {
+        RedisClient::Options o;
+        o.connectTimeout = 300ms;
+        RedisClient gone("unix:///nonexistent/parley-redis.sock", o);
+        QElapsedTimer t;
+        t.start();
+        QVERIFY_THROWS_EXCEPTION(RedisUnavailable, gone.command({"PING"}));
+        QVERIFY(t.elapsed() < 2000);
+        QVERIFY(gone.unavailableReason().has_value());
+        // Right after a failure calls fail at once rather than each waiting for a timeout.
+        t.restart();
+        QVERIFY_THROWS_EXCEPTION(RedisUnavailable, gone.command({"PING"}));
+        QVERIFY(t.elapsed() < 100);
+        // A limit that needs Redis answers 503, never "allowed".
+        RedisCustomerRateLimit rate(gone, {2, 60}, m_prefix);
+        try {
+            rate.tryConsume("s");
+            QFAIL("no error");
+        } catch (const ApiError& e) {
+            QCOMPARE(e.status(), 503);
+        }
+    }
+
+    void sharedRateLimit() {
+        // Two "nodes" (two clients) share one bucket: burst 3 in all, not per node.
+        RedisClient other(m_url);
+        RedisCustomerRateLimit a(*m_redis, {3, 1}, m_prefix), b(other, {3, 1}, m_prefix);
+        const auto session = fresh("session");
+        QVERIFY(!a.tryConsume(session));
+        QVERIFY(!b.tryConsume(session));
+        QVERIFY(!a.tryConsume(session));
+        const auto wait = b.tryConsume(session);
+        QVERIFY(wait.has_value());
+        QVERIFY2(*wait >= 1 && *wait <= 60, std::to_string(*wait).c_str());
+        QVERIFY(a.tryConsume(session).has_value());
+        QVERIFY(!a.tryConsume(fresh("session"))); // another session has its own bucket
+    }
+
+    void sharedLoginThrottle() {
+        RedisClient other(m_url);
+        LoginThrottle::Options o;
+        o.failuresBeforeLock = 3;
+        RedisLoginLimit a(*m_redis, o, m_prefix), b(other, o, m_prefix);
+        const auto user = fresh("User");
+        a.failed(user, true);
+        b.failed(user, true);
+        QVERIFY(!a.lockedFor(user));
+        a.failed(user, true); // the third, on either node: locked for 1 s on both
+        QVERIFY(b.lockedFor(user).has_value());
+        QCOMPARE(*a.lockedFor(user), 1);
+        QVERIFY(a.lockedFor(QString::fromStdString(user).toUpper().toStdString()).has_value());
+        b.succeeded(user);
+        QVERIFY(!a.lockedFor(user));
+    }
+
+    void presenceAcrossNodes() {
+        RedisClient clientB(m_url);
+        RedisPresenceDirectory a(*m_redis, fresh("node-a"), directoryOptions());
+        RedisPresenceDirectory b(clientB, fresh("node-b"), directoryOptions());
+        QVERIFY(a.heartbeat().empty());
+        QVERIFY(b.heartbeat().empty());
+        const auto agent = fresh("agent");
+
+        a.connected(agent);
+        QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
+        a.connected(agent); // two windows
+        a.disconnected(agent);
+        QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
+        a.disconnected(agent);
+        // Gone everywhere: exactly one node wins the claim.
+        QCOMPARE(b.claimLost(agent), Verdict::Lost);
+        QCOMPARE(a.claimLost(agent), Verdict::ConnectedElsewhere);
+        // Back (anywhere): the claim is gone, a later loss can be claimed again.
+        b.connected(agent);
+        b.disconnected(agent);
+        QCOMPARE(a.claimLost(agent), Verdict::Lost);
+        a.releaseLost(agent); // marking it lost failed: another node may claim it
+        QCOMPARE(b.claimLost(agent), Verdict::Lost);
+    }
+
+    void aDeadNodesAgentsGoToOneSurvivor() {
+        RedisClient clientB(m_url), clientC(m_url);
+        RedisPresenceDirectory dying(*m_redis, fresh("node-dying"), directoryOptions());
+        RedisPresenceDirectory b(clientB, fresh("node-b"), directoryOptions());
+        RedisPresenceDirectory c(clientC, fresh("node-c"), directoryOptions());
+        dying.heartbeat();
+        b.heartbeat();
+        c.heartbeat();
+        const auto onlyThere = fresh("agent-only"), inGraceThere = fresh("agent-grace"),
+                   alsoOnB = fresh("agent-b");
+        dying.connected(onlyThere);
+        dying.connected(inGraceThere);
+        dying.disconnected(inGraceThere); // its grace period runs on the dying node
+        dying.connected(alsoOnB);
+        b.connected(alsoOnB);
+        // The dying node stops its heartbeat; its key expires after nodeTtl. Until then, nothing.
+        QCOMPARE(c.claimLost(onlyThere), Verdict::ConnectedElsewhere);
+        std::vector<std::string> orphans;
+        bool both = false;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                auto fromB = b.heartbeat();
+                auto fromC = c.heartbeat();
+                both = both || (!fromB.empty() && !fromC.empty());
+                orphans.insert(orphans.end(), fromB.begin(), fromB.end());
+                orphans.insert(orphans.end(), fromC.begin(), fromC.end());
+                return !orphans.empty();
+            }(),
+            5000);
+        QVERIFY2(!both, "both survivors were handed the dead node's agents");
+        std::sort(orphans.begin(), orphans.end());
+        auto expected = std::vector<std::string>{onlyThere, inGraceThere};
+        std::sort(expected.begin(), expected.end());
+        QCOMPARE(orphans, expected); // alsoOnB is still connected on b
+        QCOMPARE(c.claimLost(onlyThere), Verdict::Lost);
+        QCOMPARE(c.claimLost(alsoOnB), Verdict::ConnectedElsewhere);
+        // The dying node comes back (its heartbeat key was gone): it writes its counts anew.
+        dying.heartbeat();
+        QCOMPARE(c.claimLost(inGraceThere), Verdict::Lost);
+        QCOMPARE(b.claimLost(onlyThere), Verdict::ConnectedElsewhere); // claimed by c
+        c.releaseLost(onlyThere);
+        QCOMPARE(b.claimLost(onlyThere), Verdict::ConnectedElsewhere); // counted on `dying` again
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRedisSharedState)
+#include "tst_redis_shared_state.moc"
