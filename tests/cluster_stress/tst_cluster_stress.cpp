@@ -8,6 +8,7 @@
 #include "NginxProcess.h"
 #include "PgReadOnly.h"
 #include "StoreInvariants.h"
+#include "ThreadFailures.h"
 #include "WsTestClient.h"
 
 #include <QElapsedTimer>
@@ -28,30 +29,7 @@ constexpr int kAgents = 12;
 constexpr int kStressHandoffs = 300;
 constexpr int kThreads = 12;
 
-// Failures seen on worker threads (QTest macros only work on the test's thread).
-class Failures {
-public:
-    void expect(bool ok, const std::string& what) {
-        if (ok)
-            return;
-        std::lock_guard lock(m_mutex);
-        if (m_list.size() < 30)
-            m_list.push_back(what);
-        ++m_count;
-    }
-    bool empty() const { return m_count == 0; }
-    QByteArray report() const {
-        std::string out = std::to_string(m_count) + " failure(s):";
-        for (const auto& f : m_list)
-            out += "\n  " + f;
-        return QByteArray::fromStdString(out);
-    }
-
-private:
-    mutable std::mutex m_mutex;
-    std::vector<std::string> m_list;
-    int m_count = 0;
-};
+using Failures = parley::test::ThreadFailures;
 
 std::string env(const char* name) {
     const char* v = std::getenv(name);

@@ -5,6 +5,7 @@
 // listed in order, exactly one "busy" message per queued conversation and none for the rest.
 #include "ApiTestBase.h"
 #include "StoreInvariants.h"
+#include "ThreadFailures.h"
 
 #include <sqlite3.h>
 
@@ -40,30 +41,7 @@ constexpr int kSeats = 4 * (0 + 1 + 2 + 3 + 4);
 // still waiting when the customers are done: the final queue is never trivially empty.
 constexpr int kMinWaitingAtEnd = kCustomers - kCustomers / 2 - kSeats;
 
-// Failures seen on worker threads (QTest macros only work on the test's thread).
-class Failures {
-public:
-    void expect(bool ok, const std::string& what) {
-        if (ok)
-            return;
-        std::lock_guard lock(m_mutex);
-        if (m_list.size() < 50)
-            m_list.push_back(what);
-        ++m_count;
-    }
-    bool empty() const { return m_count == 0; }
-    QByteArray report() const {
-        std::string out = std::to_string(m_count) + " failure(s):";
-        for (const auto& f : m_list)
-            out += "\n  " + f;
-        return QByteArray::fromStdString(out);
-    }
-
-private:
-    mutable std::mutex m_mutex;
-    std::vector<std::string> m_list;
-    int m_count = 0;
-};
+using Failures = parley::test::ThreadFailures;
 
 std::string str(const json& v) {
     return v.is_string() ? v.get<std::string>() : v.dump();

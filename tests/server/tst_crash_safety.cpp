@@ -13,6 +13,7 @@
 #include "ApiTestBase.h"
 #include "SqliteReadOnly.h"
 #include "StoreInvariants.h"
+#include "ThreadFailures.h"
 
 #include <QElapsedTimer>
 
@@ -41,31 +42,7 @@ const char* syncAfterKill(int kill) {
     return kill % 2 == 0 ? "full" : "normal"; // the first server runs with normal
 }
 
-// Failures seen on worker threads (QTest macros only work on the test's thread).
-class Failures {
-public:
-    void expect(bool ok, const std::string& what) {
-        if (ok)
-            return;
-        std::lock_guard lock(m_mutex);
-        if (m_list.size() < 40)
-            m_list.push_back(what);
-        ++m_count;
-    }
-    bool empty() const { return m_count.load() == 0; }
-    QByteArray report() const {
-        std::lock_guard lock(m_mutex);
-        std::string out = std::to_string(m_count.load()) + " failure(s):";
-        for (const auto& f : m_list)
-            out += "\n  " + f;
-        return QByteArray::fromStdString(out);
-    }
-
-private:
-    mutable std::mutex m_mutex;
-    std::vector<std::string> m_list;
-    std::atomic<int> m_count{0};
-};
+using Failures = parley::test::ThreadFailures;
 
 // One message send whose fate is checked after every restart.
 struct Send {
