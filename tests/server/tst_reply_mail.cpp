@@ -7,6 +7,7 @@
 #include "app/ReplyMailService.h"
 #include "auth/TokenSigner.h"
 #include "store/SqliteStore.h"
+#include "util/Text.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -124,6 +125,54 @@ private slots:
         m_clock.advance(1h);
         QCOMPARE(m_mail->planNow(), 0);
         QCOMPARE(m_mail->sendDueNow(), 0);
+    }
+
+    // Several nodes run the sender on one outbox (issue 20): a mail one node is sending is not
+    // another's to send, and one whose node died while sending goes out after the claim expires.
+    void aMailIsSentByOneNodeOnly() {
+        const auto chat = chatWithContact("twice@example.com");
+        reply(chat, "One mail, whatever the number of nodes.");
+        m_clock.advance(121s);
+        QCOMPARE(m_mail->planNow(), 1);
+        // The other node: its own service on the same store, its own transport.
+        FakeTransport otherTransport;
+        CustomerConnections otherConnections(m_clock);
+        ReplyMailOptions options;
+        options.from = "shop@example.com";
+        ReplyMailService other(*m_store, otherTransport, otherConnections, m_clock, options);
+        // While this node's SMTP server has the mail, the other node looks for due mails.
+        struct SendingTransport final : MailTransport {
+            ReplyMailService* other = nullptr;
+            int otherSent = -1;
+            std::vector<OutgoingMail> sent;
+            void send(const OutgoingMail& mail) override {
+                otherSent = other->sendDueNow();
+                sent.push_back(mail);
+            }
+        } sending;
+        sending.other = &other;
+        ReplyMailService self(*m_store, sending, *m_connections, m_clock, options);
+        QCOMPARE(self.sendDueNow(), 1);
+        QCOMPARE(sending.otherSent, 0);
+        QCOMPARE(otherTransport.sent.size(), std::size_t(0));
+        QVERIFY(outbox(chat).empty());
+
+        // A node that claimed a mail (its own write, before the send) and died: nobody sends it
+        // before the claim runs out.
+        reply(chat, "A second one, ten minutes later.");
+        m_clock.advance(601s);
+        QCOMPARE(m_mail->planNow(), 1);
+        const auto before = outbox(chat);
+        QCOMPARE(before.size(), std::size_t(1));
+        m_store->write([&](WriteTx& tx) {
+            auto claimed = before.front();
+            claimed.nextAttemptAt = formatRfc3339(m_clock.now() + options.sendLease);
+            tx.updateOutboxMail(claimed);
+        });
+        QCOMPARE(other.sendDueNow(), 0);
+        m_clock.advance(options.sendLease + 1s);
+        QCOMPARE(other.sendDueNow(), 1);
+        QCOMPARE(otherTransport.sent.size(), std::size_t(1));
     }
 
     void readRepliesAreNotMailed() {

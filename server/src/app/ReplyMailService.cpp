@@ -162,8 +162,23 @@ std::chrono::milliseconds ReplyMailService::backoff(int attempts) const {
 }
 
 int ReplyMailService::sendDueNow() {
-    const auto now = formatRfc3339(m_clock.now());
-    const auto due = m_store.readResult([&](ReadTx& tx) { return tx.dueOutboxMails(now, kBatch); });
+    // Claimed in a write before sending: several nodes on one database each run this, and writes
+    // are serialized, so a mail is handed to exactly one of them. The claim moves its next attempt
+    // past the time a send may take; a node that dies with it leaves it to the others after that.
+    const auto at = m_clock.now();
+    const auto now = formatRfc3339(at);
+    const auto claimedUntil = formatRfc3339(at + m_options.sendLease);
+    const auto due = m_store.writeResult(
+        [&](WriteTx& tx) {
+            auto mails = tx.dueOutboxMails(now, kBatch);
+            for (const auto& mail : mails) {
+                auto claimed = mail;
+                claimed.nextAttemptAt = claimedUntil;
+                tx.updateOutboxMail(claimed);
+            }
+            return mails;
+        },
+        Admission::Always);
     int sent = 0;
     for (const auto& mail : due) {
         {
@@ -194,14 +209,14 @@ int ReplyMailService::sendDueNow() {
         auto failed = mail;
         failed.attempts = mail.attempts + 1;
         failed.lastError = *error;
-        const auto at = m_clock.now();
+        const auto failedAt = m_clock.now();
         if (failed.attempts >= m_options.maxAttempts) {
             failed.nextAttemptAt.reset();
-            failed.failedAt = formatRfc3339(at);
+            failed.failedAt = formatRfc3339(failedAt);
             log::error("reply mail " + std::to_string(mail.id) + " given up after " +
                        std::to_string(failed.attempts) + " attempts: " + *error);
         } else {
-            failed.nextAttemptAt = formatRfc3339(at + backoff(failed.attempts));
+            failed.nextAttemptAt = formatRfc3339(failedAt + backoff(failed.attempts));
             log::warn("reply mail " + std::to_string(mail.id) + " not sent (attempt " +
                       std::to_string(failed.attempts) + "), will try again: " + *error);
         }

@@ -34,6 +34,9 @@ struct ReplyMailOptions {
     // maxAttempts times in all; then it is given up (kept in the outbox with its last error).
     std::chrono::milliseconds retryFirst{std::chrono::seconds(30)};
     std::chrono::milliseconds retryMax{std::chrono::hours(1)};
+    // How long a node's claim on a mail it is sending holds (several nodes, one outbox): past it,
+    // a mail still in the outbox (its node died while sending) is another node's to send.
+    std::chrono::milliseconds sendLease{std::chrono::minutes(5)};
     int maxAttempts = 8;
     // How often the job looks for marks whose delay has passed.
     std::chrono::milliseconds checkInterval{std::chrono::seconds(5)};
