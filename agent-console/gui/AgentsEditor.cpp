@@ -25,22 +25,15 @@ namespace proto = parley::protocol;
 namespace parley::console::gui {
 
 AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
-    : QDialog(parent)
-    , m_session(session)
-    , m_model(new AgentsModel(this))
-    , m_errors(QStringLiteral("agentStatusLabel")) {
+    : RecordEditor(session, QStringLiteral("agentStatusLabel"), parent)
+    , m_model(new AgentsModel(this)) {
     setObjectName(QStringLiteral("agentsEditor"));
     setWindowTitle(QStringLiteral("Agents \u2014 Parley Console"));
     resize(920, 520);
 
-    m_table = recordTable(m_model, QStringLiteral("agentsTable"));
+    setTable(recordTable(m_model, QStringLiteral("agentsTable")));
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(AgentsModel::DisplayNameColumn, QHeaderView::Stretch);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) {
-                if (current.isValid())
-                    editRow(current.row());
-            });
 
     auto* newButton = formButton(QStringLiteral("&New agent"), QStringLiteral("newAgentButton"));
     newButton->setShortcut(QKeySequence::New);
@@ -106,12 +99,12 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
 }
 
 void AgentsEditor::reload() {
-    ++m_pending;
+    beginRequest();
     m_session->api()->adminAgents(
         [self = QPointer<AgentsEditor>(this)](const ApiResult<std::vector<proto::Agent>>& r) {
             if (!self)
                 return;
-            --self->m_pending;
+            self->finishRequest();
             if (r.ok()) {
                 self->m_model->setAgents(r.value);
                 const int row = self->m_model->rowOf(self->m_editingId);
@@ -125,14 +118,6 @@ void AgentsEditor::reload() {
             }
             emit self->loaded();
         });
-}
-
-QString AgentsEditor::fieldError(const QString& field) const {
-    return m_errors.text(field);
-}
-
-QString AgentsEditor::statusText() const {
-    return m_errors.status()->text();
 }
 
 void AgentsEditor::showError(const ApiError& error) {
@@ -220,13 +205,11 @@ void AgentsEditor::save() {
         m_errors.summarize();
         return;
     }
-    ++m_pending;
-    m_save->setEnabled(false);
+    beginRequest();
     auto handle = [self = QPointer<AgentsEditor>(this)](const ApiResult<proto::Agent>& r) {
         if (!self)
             return;
-        --self->m_pending;
-        self->m_save->setEnabled(true);
+        self->finishRequest();
         if (!r.ok()) {
             self->showError(*r.error);
             return;

@@ -45,27 +45,16 @@ bool hasControlCharacterBesidesBreaks(const QString& s) {
 } // namespace
 
 CannedEditor::CannedEditor(Session* session, QWidget* parent)
-    : QDialog(parent)
-    , m_session(session)
-    , m_model(new CannedModel(this))
-    , m_errors(QStringLiteral("cannedStatusLabel")) {
+    : RecordEditor(session, QStringLiteral("cannedStatusLabel"), parent)
+    , m_model(new CannedModel(this)) {
     setObjectName(QStringLiteral("cannedEditor"));
     setWindowTitle(QStringLiteral("Canned replies \u2014 Parley Console"));
     resize(900, 560);
 
-    m_table = recordTable(m_model, QStringLiteral("cannedTable"));
+    setTable(recordTable(m_model, QStringLiteral("cannedTable")));
     m_table->horizontalHeader()->setSectionResizeMode(CannedModel::ShortcutColumn,
                                                       QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(CannedModel::TitleColumn, QHeaderView::Stretch);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) {
-                if (current.isValid())
-                    editRow(current.row());
-                updateButtons();
-            });
-    // A click sets the current row before it selects it: Delete must follow the selection too.
-    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-            &CannedEditor::updateButtons);
 
     auto* newButton = formButton(QStringLiteral("&New"), QStringLiteral("newCannedButton"));
     m_delete = formButton(QStringLiteral("&Delete\u2026"), QStringLiteral("deleteCannedButton"));
@@ -137,13 +126,12 @@ bool CannedEditor::isValidShortcut(const QString& shortcut) {
 }
 
 void CannedEditor::reload() {
-    ++m_pending;
-    updateButtons();
+    beginRequest();
     m_session->api()->adminCanned(
         [self = QPointer<CannedEditor>(this)](const ApiResult<std::vector<proto::CannedReply>>& r) {
             if (!self)
                 return;
-            self->m_pending = std::max(0, self->m_pending - 1);
+            self->finishRequest();
             if (r.ok()) {
                 const QString keep = self->m_editingId;
                 self->m_model->setReplies(r.value);
@@ -156,27 +144,13 @@ void CannedEditor::reload() {
             } else {
                 self->showError(*r.error);
             }
-            self->updateButtons();
             emit self->loaded();
         });
 }
 
-QString CannedEditor::fieldError(const QString& field) const {
-    return m_errors.text(field);
-}
-
-QString CannedEditor::statusText() const {
-    return m_errors.status()->text();
-}
-
-int CannedEditor::selectedRow() const {
-    const QModelIndex i = m_table->selectionModel()->currentIndex();
-    return m_table->selectionModel()->isRowSelected(i.row(), {}) ? i.row() : -1;
-}
-
 void CannedEditor::updateButtons() {
     m_delete->setEnabled(selectedRow() >= 0 && m_pending == 0);
-    m_save->setEnabled(m_pending == 0);
+    RecordEditor::updateButtons();
 }
 
 void CannedEditor::showError(const ApiError& error) {
@@ -246,13 +220,11 @@ void CannedEditor::save() {
     reply.shortcut = ss(shortcut);
     reply.title = ss(title);
     reply.content = ss(content);
-    ++m_pending;
-    updateButtons();
+    beginRequest();
     auto handle = [self = QPointer<CannedEditor>(this)](const ApiResult<proto::CannedReply>& r) {
         if (!self)
             return;
-        self->m_pending = std::max(0, self->m_pending - 1);
-        self->updateButtons();
+        self->finishRequest();
         if (!r.ok()) {
             self->showError(*r.error);
             return;
@@ -287,14 +259,12 @@ void CannedEditor::deleteSelected() {
 }
 
 void CannedEditor::deleteReply(const QString& id, const QString& shortcut) {
-    ++m_pending;
-    updateButtons();
+    beginRequest();
     m_session->api()->deleteCanned(
         id, [self = QPointer<CannedEditor>(this), id, shortcut](const ApiResult<std::monostate>& r) {
             if (!self)
                 return;
-            self->m_pending = std::max(0, self->m_pending - 1);
-            self->updateButtons();
+            self->finishRequest();
             if (!r.ok()) {
                 self->showError(*r.error);
                 return;

@@ -26,28 +26,16 @@ namespace proto = parley::protocol;
 namespace parley::console::gui {
 
 FaqEditor::FaqEditor(Session* session, QWidget* parent)
-    : QDialog(parent)
-    , m_session(session)
-    , m_model(new FaqModel(this))
-    , m_errors(QStringLiteral("faqStatusLabel")) {
+    : RecordEditor(session, QStringLiteral("faqStatusLabel"), parent)
+    , m_model(new FaqModel(this)) {
     setObjectName(QStringLiteral("faqEditor"));
     setWindowTitle(QStringLiteral("FAQ \u2014 Parley Console"));
     resize(900, 560);
 
-    m_table = recordTable(m_model, QStringLiteral("faqTable"));
+    setTable(recordTable(m_model, QStringLiteral("faqTable")));
     m_table->horizontalHeader()->setSectionResizeMode(FaqModel::QuestionColumn, QHeaderView::Stretch);
     m_table->horizontalHeader()->setSectionResizeMode(FaqModel::OrderColumn, QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(FaqModel::ActiveColumn, QHeaderView::ResizeToContents);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) {
-                if (current.isValid())
-                    editRow(current.row());
-                updateButtons();
-            });
-    // A click moves the current row first and selects it only afterwards: the buttons that act on
-    // the selected entry must follow the selection too, or they stay disabled after a click.
-    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-            &FaqEditor::updateButtons);
 
     auto* newButton = formButton(QStringLiteral("&New"), QStringLiteral("newFaqButton"));
     m_delete = formButton(QStringLiteral("&Delete\u2026"), QStringLiteral("deleteFaqButton"));
@@ -130,7 +118,7 @@ bool FaqEditor::isValidSlug(const QString& slug) {
 }
 
 void FaqEditor::reload() {
-    ++m_pending;
+    beginRequest();
     m_session->api()->adminFaq(
         [self = QPointer<FaqEditor>(this)](const ApiResult<std::vector<proto::FaqEntry>>& r) {
             if (!self)
@@ -150,19 +138,6 @@ void FaqEditor::reload() {
         });
 }
 
-QString FaqEditor::fieldError(const QString& field) const {
-    return m_errors.text(field);
-}
-
-QString FaqEditor::statusText() const {
-    return m_errors.status()->text();
-}
-
-int FaqEditor::selectedRow() const {
-    const QModelIndex i = m_table->selectionModel()->currentIndex();
-    return m_table->selectionModel()->isRowSelected(i.row(), {}) ? i.row() : -1;
-}
-
 void FaqEditor::updateButtons() {
     const int row = selectedRow();
     const bool has = row >= 0 && m_pending == 0;
@@ -170,15 +145,10 @@ void FaqEditor::updateButtons() {
     m_toggle->setEnabled(has);
     m_up->setEnabled(has && row > 0);
     m_down->setEnabled(has && row + 1 < m_model->rowCount());
-    m_save->setEnabled(m_pending == 0);
+    RecordEditor::updateButtons();
     if (row >= 0)
         m_toggle->setText(m_model->at(row).isActive ? QStringLiteral("&Deactivate")
                                                     : QStringLiteral("&Activate"));
-}
-
-void FaqEditor::finishRequest() {
-    m_pending = std::max(0, m_pending - 1);
-    updateButtons();
 }
 
 bool FaqEditor::takeEntry(const ApiResult<proto::FaqEntry>& r) {
@@ -264,8 +234,7 @@ void FaqEditor::save() {
         m_errors.setStatus(QStringLiteral("Not saved: see the marked fields."));
         return;
     }
-    ++m_pending;
-    updateButtons();
+    beginRequest();
     auto handle = [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
         if (!self || !self->takeEntry(r))
             return;
@@ -285,8 +254,7 @@ void FaqEditor::toggleActive() {
         return;
     proto::FaqEntry e = m_model->at(row);
     e.isActive = !e.isActive;
-    ++m_pending;
-    updateButtons();
+    beginRequest();
     m_session->api()->updateFaq(
         qs(e.slug), e, [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
             if (!self || !self->takeEntry(r))
@@ -316,7 +284,7 @@ void FaqEditor::moveSelected(int delta) {
         }
     }
     for (const auto& e : changed) {
-        ++m_pending;
+        beginRequest();
         m_session->api()->updateFaq(
             qs(e.slug), e, [self = QPointer<FaqEditor>(this), moved](const ApiResult<proto::FaqEntry>& r) {
                 if (!self)
@@ -326,7 +294,7 @@ void FaqEditor::moveSelected(int delta) {
                 else
                     self->showError(*r.error);
                 self->finishRequest();
-                if (self->m_pending == 0) {
+                if (!self->isBusy()) {
                     self->m_table->selectRow(self->m_model->rowOf(moved));
                     self->m_errors.setStatus(QStringLiteral("Order saved."));
                     emit self->saved(moved);
@@ -355,8 +323,7 @@ void FaqEditor::deleteSelected() {
 }
 
 void FaqEditor::deleteEntry(const QString& slug) {
-    ++m_pending;
-    updateButtons();
+    beginRequest();
     m_session->api()->deleteFaq(
         slug, [self = QPointer<FaqEditor>(this), slug](const ApiResult<std::monostate>& r) {
             if (!self)

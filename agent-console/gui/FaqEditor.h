@@ -2,9 +2,8 @@
 // Admin FAQ editor: list (inactive entries too), create, edit, reorder, activate/deactivate and
 // delete. Validation errors, ours or the server's, are shown under the field they concern.
 
-#include "gui/EditorForm.h"
+#include "gui/RecordEditor.h"
 
-#include <QDialog>
 #include <QPointer>
 
 class QCheckBox;
@@ -22,7 +21,6 @@ struct FaqEntry;
 
 namespace parley::console {
 class FaqModel;
-class Session;
 struct ApiError;
 template <typename T>
 struct ApiResult;
@@ -30,60 +28,45 @@ struct ApiResult;
 
 namespace parley::console::gui {
 
-class FaqEditor : public QDialog {
+class FaqEditor : public RecordEditor {
     Q_OBJECT
 public:
     explicit FaqEditor(Session* session, QWidget* parent = nullptr);
 
     FaqModel* model() const { return m_model; }
-    void reload();
-    bool isBusy() const { return m_pending > 0; }
-    // The text shown under a field ("slug", "question", "answer", "keywords"), or the status line.
-    QString fieldError(const QString& field) const;
-    QString statusText() const;
+    void reload(); // fields: "slug", "question", "answer", "keywords"
 
     static bool isValidSlug(const QString& slug);
     static constexpr int kMaxKeywords = 1000; // characters, as the server counts them (code points)
 
-signals:
-    void saved(const QString& slug);
-    void loaded();
-
 private:
     void newEntry();
-    void editRow(int row);
+    void editRow(int row) override;
     void save();
     void deleteSelected();
     void deleteEntry(const QString& slug); // confirmed
     void moveSelected(int delta);
     void toggleActive();
-    int selectedRow() const;
     void showError(const ApiError& error);
-    void finishRequest(); // one request of a batch finished
     // Ends a request that answers an entry: false, with the error shown, when it failed; else the
     // entry is in the list and selected.
     bool takeEntry(const ApiResult<protocol::FaqEntry>& r);
-    void updateButtons();
+    void updateButtons() override;
 
-    Session* m_session;
     FaqModel* m_model;
-    QTableView* m_table;
     QLineEdit* m_slug;
     QLineEdit* m_question;
     QPlainTextEdit* m_answer;
     QPlainTextEdit* m_keywords;
     QSpinBox* m_order;
     QCheckBox* m_active;
-    FieldErrors m_errors;
     QLabel* m_formTitle;
-    QPushButton* m_save;
     QPushButton* m_delete;
     QPushButton* m_up;
     QPushButton* m_down;
     QPushButton* m_toggle;
     QString m_editingSlug; // empty: creating a new entry
     QPointer<QMessageBox> m_confirm;
-    int m_pending = 0;
 };
 
 } // namespace parley::console::gui

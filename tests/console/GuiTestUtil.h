@@ -5,10 +5,14 @@
 #include "ConsoleTestUtil.h"
 
 #include "gui/LoginDialog.h"
+#include "gui/MainWindow.h"
 
 #include <QAbstractItemView>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
+
+#include <memory>
 
 namespace parley::test::console {
 
@@ -51,5 +55,41 @@ inline bool signInThroughDialog(Session& session, const ServerProcess& server, c
         return false;
     return QTest::qWaitFor([&] { return session.realtime()->isConnected(); }, 15000);
 }
+
+// Replaces what a line or text edit holds by typing `text`, as a person would.
+inline void typeInto(QWidget* edit, const QString& text) {
+    if (auto* l = qobject_cast<QLineEdit*>(edit))
+        l->clear();
+    if (auto* p = qobject_cast<QPlainTextEdit*>(edit))
+        p->clear();
+    QTest::keyClicks(edit, text);
+}
+
+// What the admin editors' suites start from: a real server (ServerFixture) and, for each test, a
+// main window the admin signed in to through the dialog. A suite calls startAdminServer() in
+// initTestCase, openAdminWindow() in init and closeAdminWindow() in cleanup.
+struct AdminWindowFixture : ServerFixture {
+    QTemporaryDir m_settingsDir;
+    std::unique_ptr<Session> m_session;
+    std::unique_ptr<parley::console::gui::MainWindow> m_window;
+
+    [[nodiscard]] bool startAdminServer() {
+        isolateSettings(m_settingsDir);
+        return startServerAsAdmin();
+    }
+    [[nodiscard]] bool openAdminWindow() {
+        m_session = std::make_unique<Session>();
+        m_window = std::make_unique<parley::console::gui::MainWindow>(m_session.get());
+        if (!signInThroughDialog(*m_session, m_server, QStringLiteral("admin"),
+                                 QString::fromLatin1(ServerProcess::kAdminPassword)))
+            return false;
+        m_window->show();
+        return QTest::qWaitForWindowExposed(m_window.get());
+    }
+    void closeAdminWindow() {
+        m_window.reset();
+        m_session.reset();
+    }
+};
 
 } // namespace parley::test::console

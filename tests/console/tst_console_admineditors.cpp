@@ -35,13 +35,9 @@ using parley::console::gui::MainWindow;
 using parley::console::gui::SettingsEditor;
 namespace proto = parley::protocol;
 
-class TestAdminEditors : public QObject, private ServerFixture {
+class TestAdminEditors : public QObject, private AdminWindowFixture {
     Q_OBJECT
 private:
-    QTemporaryDir m_settingsDir;
-    std::unique_ptr<Session> m_session;
-    std::unique_ptr<MainWindow> m_window;
-
     nlohmann::json publicFaq() { return m_http->get("/api/v1/faq").body["faq"]; }
     int publicIndexOf(const std::string& slug) {
         const auto faq = publicFaq();
@@ -49,13 +45,6 @@ private:
             if (faq[i]["slug"] == slug)
                 return int(i);
         return -1;
-    }
-    static void typeInto(QWidget* edit, const QString& text) {
-        if (auto* l = qobject_cast<QLineEdit*>(edit))
-            l->clear();
-        if (auto* p = qobject_cast<QPlainTextEdit*>(edit))
-            p->clear();
-        QTest::keyClicks(edit, text);
     }
     // The editor once its list has loaded; nullptr (and the caller's QVERIFY fails) when it does not.
     FaqEditor* openFaq() {
@@ -67,24 +56,9 @@ private:
     }
 
 private slots:
-    void initTestCase() {
-        isolateSettings(m_settingsDir);
-        QVERIFY(startServerAsAdmin());
-    }
-
-    void init() {
-        m_session = std::make_unique<Session>();
-        m_window = std::make_unique<MainWindow>(m_session.get());
-        QVERIFY(signInThroughDialog(*m_session, m_server, QStringLiteral("admin"),
-                                    QString::fromLatin1(ServerProcess::kAdminPassword)));
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    }
-
-    void cleanup() {
-        m_window.reset();
-        m_session.reset();
-    }
+    void initTestCase() { QVERIFY(startAdminServer()); }
+    void init() { QVERIFY(openAdminWindow()); }
+    void cleanup() { closeAdminWindow(); }
 
     // Issue 19: "1 agents"; one validation error per save; buttons that jump when the status line
     // appears or clears. (First in this suite: the server knows only admin yet.)

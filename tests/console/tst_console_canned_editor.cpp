@@ -25,24 +25,13 @@ using namespace parley::console;
 using parley::console::gui::CannedEditor;
 using parley::console::gui::MainWindow;
 
-class TestCannedEditor : public QObject, private ServerFixture {
+class TestCannedEditor : public QObject, private AdminWindowFixture {
     Q_OBJECT
 private:
-    QTemporaryDir m_settingsDir;
-    std::unique_ptr<Session> m_session;
-    std::unique_ptr<MainWindow> m_window;
-
     nlohmann::json adminCanned() { return m_http->get("/api/v1/admin/canned", m_adminToken).body["canned"]; }
     // What an agent's "/" completer gets for `q`.
     nlohmann::json agentSearch(const std::string& q) {
         return m_http->get("/api/v1/canned?q=" + q, m_adminToken).body["canned"];
-    }
-    static void typeInto(QWidget* edit, const QString& text) {
-        if (auto* l = qobject_cast<QLineEdit*>(edit))
-            l->clear();
-        if (auto* p = qobject_cast<QPlainTextEdit*>(edit))
-            p->clear();
-        QTest::keyClicks(edit, text);
     }
     // Opened from the Administration menu, once its list has loaded; nullptr when it does not.
     CannedEditor* openEditor() {
@@ -64,24 +53,9 @@ private:
     }
 
 private slots:
-    void initTestCase() {
-        isolateSettings(m_settingsDir);
-        QVERIFY(startServerAsAdmin());
-    }
-
-    void init() {
-        m_session = std::make_unique<Session>();
-        m_window = std::make_unique<MainWindow>(m_session.get());
-        QVERIFY(signInThroughDialog(*m_session, m_server, QStringLiteral("admin"),
-                                    QString::fromLatin1(ServerProcess::kAdminPassword)));
-        m_window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    }
-
-    void cleanup() {
-        m_window.reset();
-        m_session.reset();
-    }
+    void initTestCase() { QVERIFY(startAdminServer()); }
+    void init() { QVERIFY(openAdminWindow()); }
+    void cleanup() { closeAdminWindow(); }
 
     void menuEntryOnlyForAdmins() {
         QVERIFY(find<QAction>(m_window.get(), "cannedEditorAction")->isVisible());

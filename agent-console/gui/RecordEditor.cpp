@@ -1,0 +1,55 @@
+#include "gui/RecordEditor.h"
+
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableView>
+
+#include <algorithm>
+
+namespace parley::console::gui {
+
+RecordEditor::RecordEditor(Session* session, const QString& statusObjectName, QWidget* parent)
+    : QDialog(parent)
+    , m_session(session)
+    , m_errors(statusObjectName) {}
+
+QString RecordEditor::statusText() const {
+    return m_errors.status()->text();
+}
+
+void RecordEditor::setTable(QTableView* table) {
+    m_table = table;
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid())
+                    editRow(current.row());
+                updateButtons();
+            });
+    // A click moves the current row first and selects it only afterwards: the buttons that act on
+    // the selected record must follow the selection too, or they stay disabled after a click.
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &RecordEditor::updateButtons);
+}
+
+int RecordEditor::selectedRow() const {
+    const QModelIndex i = m_table->selectionModel()->currentIndex();
+    return m_table->selectionModel()->isRowSelected(i.row(), {}) ? i.row() : -1;
+}
+
+void RecordEditor::beginRequest() {
+    ++m_pending;
+    updateButtons();
+}
+
+void RecordEditor::finishRequest() {
+    m_pending = std::max(0, m_pending - 1);
+    updateButtons();
+}
+
+void RecordEditor::updateButtons() {
+    if (m_save)
+        m_save->setEnabled(m_pending == 0);
+}
+
+} // namespace parley::console::gui

@@ -1,0 +1,53 @@
+#pragma once
+// What the admin editors that list records left and edit one right (FAQ, canned replies, agents)
+// share: the table's selection puts a record into the form, and while a request to the server is
+// out, the buttons that would send another are off.
+
+#include "gui/EditorForm.h"
+
+#include <QDialog>
+
+class QPushButton;
+class QTableView;
+
+namespace parley::console {
+class Session;
+} // namespace parley::console
+
+namespace parley::console::gui {
+
+class RecordEditor : public QDialog {
+    Q_OBJECT
+public:
+    bool isBusy() const { return m_pending > 0; }
+    // The error shown under a field (the contract's name, e.g. "slug"), "" when none is.
+    QString fieldError(const QString& field) const { return m_errors.text(field); }
+    QString statusText() const;
+
+signals:
+    void saved(const QString& key); // the record's slug or id
+    void loaded();
+
+protected:
+    RecordEditor(Session* session, const QString& statusObjectName, QWidget* parent);
+
+    // The list: making a row current puts that record into the form.
+    void setTable(QTableView* table);
+    // The selected row, -1 when none is (a row can be current without being selected).
+    int selectedRow() const;
+    // Bracket every request to the server.
+    void beginRequest();
+    void finishRequest();
+
+    virtual void editRow(int row) = 0;
+    // Enables what may be pressed now; Save is off while a request is out.
+    virtual void updateButtons();
+
+    Session* m_session;
+    FieldErrors m_errors;
+    QTableView* m_table = nullptr;
+    QPushButton* m_save = nullptr;
+    int m_pending = 0;
+};
+
+} // namespace parley::console::gui
