@@ -73,7 +73,7 @@ void HttpApi::addServerRoutes() {
     auto& r = m_router;
 
     // CORS: the widget runs on the shop's origin and calls us with a bearer token (no cookies).
-    r.setPreflight([this](const Request& req, Response& res) {
+    r.setPreflight([](const Request& req, Response& res) {
         if (req.method != HttpMethod::Options || !isApiPath(req))
             return false;
         res.status = 204;
