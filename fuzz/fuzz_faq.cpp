@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& candidate : analysis.ranked) {
         FUZZ_CHECK(candidate.confidence > 0.0 && candidate.confidence <= 1.0);
         FUZZ_CHECK(candidate.confidence <= previous);
-        FUZZ_CHECK(candidate.entry == FaqIndex::kHandoff || candidate.entry < index.entries().size());
+        FUZZ_CHECK(candidate.entry == FaqIndex::kHandoff || candidate.entry == FaqIndex::kOtherTopic ||
+                   candidate.entry < index.entries().size());
         previous = candidate.confidence;
     }
 

@@ -108,6 +108,25 @@ private slots:
                                   << "order-tracking";
         QTest::newRow("greeting around a question") << "hi! where is my parcel"
                                                     << "order-tracking";
+        QTest::newRow("get here") << "how long til it gets here"
+                                  << "shipping-times";
+        QTest::newRow("call it off") << "it hasnt shipped yet so can you call it off"
+                                     << "cancel-order";
+        // The shop words of other languages, to a shop whose FAQ is in English.
+        QTest::newRow("German") << "wo ist mein paket"
+                                << "order-tracking";
+        QTest::newRow("French") << "je voudrais annuler ma commande"
+                                << "cancel-order";
+        QTest::newRow("Spanish") << "el paquete llegó roto"
+                                 << "damaged-item";
+        QTest::newRow("Italian") << "quanto tempo ci vuole per il rimborso?"
+                                 << "refunds";
+        QTest::newRow("Dutch") << "waar blijft mijn bestelling"
+                               << "order-tracking";
+        QTest::newRow("Polish") << "chcę anulować zamówienie"
+                                << "cancel-order";
+        QTest::newRow("Portuguese") << "vocês aceitam cartão?"
+                                    << "payment-methods";
     }
     void answers() {
         QFETCH(QString, text);
@@ -137,6 +156,11 @@ private slots:
         QTest::newRow("gibberish") << "asdfgh qwerty";
         QTest::newRow("emoji") << "🙂🙂";
         QTest::newRow("digits only") << "1042";
+        // A topic the FAQ has no entry for, beside words of one it has (lexicon::otherTopicPhrases).
+        QTest::newRow("a subscription, not an order") << "how do i cancel my subscription";
+        QTest::newRow("a warranty, not damage") << "the grinder stopped working after 8 months, is it under "
+                                                   "warranty";
+        QTest::newRow("a payment that failed") << "my payment keeps failing at checkout";
     }
     void doesNotAnswer() {
         QFETCH(QString, text);
@@ -165,6 +189,45 @@ private slots:
         // The closest ones come first among the suggestions.
         const auto fallback = replyTo("kettle", both);
         QCOMPARE(fallback.metadata["suggestions"].size(), std::size_t(2));
+    }
+
+    // The shipped FAQ is what an admin could have saved: keywords within the contract's limit.
+    void defaultFaqWithinTheLimits() {
+        for (const auto& e : defaultFaq()) {
+            QVERIFY2(text::codePoints(e.keywords) <= parley::protocol::kMaxFaqKeywordsChars, e.slug.c_str());
+            QVERIFY2(text::codePoints(e.question) <= 300, e.slug.c_str());
+        }
+    }
+
+    // A negated keyword ("hasn't arrived") fits a message with a negation in the keyword's clause,
+    // not one with a negation somewhere else.
+    void negationInTheSameClause() {
+        const FaqIndex index(
+            {entry("tracking", "Where is my order?", "See the tracking link.", "hasn't arrived"),
+             entry("delivery", "How long does delivery take?", "Two days.", "when will it arrive")});
+        QCOMPARE(slugOf(replyTo("my parcel hasn't arrived", index)), std::string("tracking"));
+        QCOMPARE(slugOf(replyTo("I'm not good with computers. When will my parcel arrive?", index)),
+                 std::string("delivery"));
+    }
+
+    // The other topics stand only where the FAQ has no words for them: a shop with an entry about
+    // subscriptions answers "cancel my subscription" with it.
+    void otherTopicsGiveWayToTheShopsOwnEntries() {
+        const FaqIndex index(
+            {entry("cancel-order", "How do I cancel my order?", "Open My account."),
+             entry("subscriptions", "How do I pause or cancel my subscription?", "Open Subscriptions.")});
+        QCOMPARE(slugOf(replyTo("how do i cancel my subscription", index)), std::string("subscriptions"));
+        QCOMPARE(slugOf(replyTo("how do i cancel my order", index)), std::string("cancel-order"));
+    }
+
+    // Shop words of other languages are read as English for a shop whose FAQ is English; a shop
+    // whose FAQ is German matches German words as they are.
+    void glossaryForAnEnglishShop() {
+        const FaqIndex german({entry("versand", "Wie lange dauert der Versand?", "Zwei Tage.")},
+                              text::Language::German);
+        QCOMPARE(slugOf(replyTo("wie lange dauert der versand", german)), std::string("versand"));
+        const FaqIndex english({entry("shipping", "How long does shipping take?", "Two days.")});
+        QCOMPARE(slugOf(replyTo("wie lange dauert der versand", english)), std::string("shipping"));
     }
 
     void keywordsCountLikeTheQuestion() {
@@ -217,6 +280,8 @@ private slots:
                             << "greeting";
         QTest::newRow("hello there") << "Hello there!"
                                      << "greeting";
+        QTest::newRow("morning") << "morning!"
+                                 << "greeting";
         QTest::newRow("good morning") << "good morning"
                                       << "greeting";
         QTest::newRow("bonjour") << "Bonjour"

@@ -43,7 +43,7 @@ constexpr std::string_view kEnglishStop =
     "please pls plz just really actually maybe perhaps well basically anyway quick question questions "
     "query help wondering wonder want wanted wants wanna need needs needed know tell say said told guys "
     "guy folks thing things something anything everything stuff able possible still yet already make made "
-    "take takes taken took "
+    "take takes taken took til till rn ago last "
     "use used using go goes going went come came see look looking find found put now "
     // politeness and reactions: no topic, and not a greeting either
     "ok okay k kk yes yeah yep yup sure fine good great nice cool perfect awesome alright right hmm hm oh "
@@ -73,7 +73,7 @@ constexpr std::string_view kSpanishStop =
 constexpr std::string_view kNegations =
     "not no never nothing nope dont doesnt didnt isnt arent wasnt werent wont wouldnt couldnt shouldnt "
     "cant hasnt havent hadnt aint don doesn didn isn aren wasn weren wouldn couldn shouldn hasn haven "
-    "hadn nicht kein keine nie pas jamais nunca не нет ни δεν μην οχι";
+    "hadn nicht kein keine nie pas jamais nunca niet geen nao não не нет ни δεν μην οχι";
 
 // Scripts with a stemmer of their own get their function words whatever the shop's language.
 constexpr std::string_view kRussianStop =
@@ -91,6 +91,28 @@ constexpr std::string_view kGreekStop =
     "αυτοσ αυτα αλλα στο στη στην στον στα στουσ στισ μπορω μπορειτε μπορει θελω θελα ποσο ποση ποσα "
     "παρακαλω ευχαριστω";
 
+// Languages without a stemmer or lists of their own here: their function words never count, so
+// that the shop words of a message in them (BotGlossary.cpp) carry it. None is an English word
+// that could be what a message is about.
+constexpr std::string_view kOtherStop =
+    // Italian
+    "il lo gli le uno una di da con su per tra fra che chi ed mi ti ci vi si mio mia miei mie tuo "
+    "tua suo sua nostro vostro loro del della dei delle dello al alla ai alle dal dalla nel nella "
+    "sono sei siamo siete ho hai abbiamo avete hanno posso puoi puo potete potrei vorrei voglio "
+    "quanto quanta quale qual cosa ancora gia molto anche piu tutto questo questa quello quella "
+    "ecco ci vuole fatto "
+    // Dutch
+    "het een en van op te dat zijn ben bent waren heb hebt heeft hebben ik jij uw mijn mij wij ze "
+    "zij hij er met voor naar aan om bij uit ook nog al maar als dan hoe kan kunnen kun wil wilt "
+    "graag zou zouden moet moeten aub alstublieft even hier daar deze dit fijne dag "
+    // Polish
+    "w z na jest sa czy sie się mi moj mój moja moje mojego mojej moją ja ty ona wy oni jak ile juz "
+    "już jeszcze tak ze że od po za dla przez ta te tego tej prosze proszę bardzo chce chcę "
+    "chcialbym chciałbym chcialabym chciałabym moge mogę mozna można mozecie możecie "
+    // Portuguese
+    "os um uma da dos das em nos nas para com que ou mas meu minha meus minhas seu sua voce você "
+    "voces vocês eu ele ela eles elas sou esta está estao estão tem tenho temos pode posso podem "
+    "quero gostaria queria como quanto muito ainda";
 constexpr std::string_view kEnglishWeak = "when where wheres whens long";
 constexpr std::string_view kGermanWeak = "wann wo lange";
 constexpr std::string_view kFrenchWeak = "quand";
@@ -99,14 +121,15 @@ constexpr std::string_view kSpanishWeak = "cuando donde";
 constexpr std::string_view kGreetings =
     "hi hii hiii hello helo hallo hey heya hiya howdy yo greetings morning afternoon evening gday hola "
     "buenas buenos dias tardes noches bonjour bonsoir salut coucou moin servus guten gruss ciao "
-    "buongiorno ola hoi czesc privet привет здравствуйте здравствуй";
+    "buongiorno buonasera salve ola hoi goedemorgen goedemiddag goedenavond czesc cześć witam dzien "
+    "dzień dobry privet привет здравствуйте здравствуй";
 constexpr std::string_view kThanks =
     "thanks thank thankyou thx thanx tx ty tnx cheers appreciate appreciated "
     "bye goodbye cya danke dankeschon vielen merci gracias adios tschuss "
     "grazie obrigado obrigada bedankt dankjewel dziekuje спасибо благодарю пока";
 
 struct Lists {
-    WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop;
+    WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop;
 };
 
 // Indexed by text::Language.
@@ -117,7 +140,8 @@ const Lists& lists() {
                          words(kThanks),
                          words(kNegations),
                          words(kRussianStop),
-                         words(kGreekStop)};
+                         words(kGreekStop),
+                         words(kOtherStop)};
     return l;
 }
 
@@ -163,9 +187,13 @@ WordClass classify(std::string_view word, text::Language language, std::optional
     if (l.weak[0].contains(word) || l.weak[lang].contains(word) || l.weak[other].contains(word))
         return WordClass::Weak;
     if (l.stop[0].contains(word) || l.stop[lang].contains(word) || l.stop[other].contains(word) ||
-        l.russianStop.contains(word) || l.greekStop.contains(word))
+        l.russianStop.contains(word) || l.greekStop.contains(word) || l.otherStop.contains(word))
         return WordClass::Stop;
     return WordClass::Content;
+}
+
+bool timeOfDay(std::string_view word) {
+    return word == "morning" || word == "afternoon" || word == "evening";
 }
 
 bool startsClause(std::string_view word) {
@@ -210,13 +238,136 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
             tokens[i].word = "usa";
             tokens[i].stem = text::stem("usa", language);
         }
-        // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
         const auto& before = tokens[i - 1].word;
+        // "my stuff", "my things": what the shopper ordered.
+        if ((tokens[i].word == "stuff" || tokens[i].word == "things") && before == "my") {
+            tokens[i].word = "order";
+            tokens[i].stem = text::stem("order", language);
+        }
+        // "get here", "turn up", "show up": arrive. (Both words are filler on their own.)
+        const auto& word = tokens[i].word;
+        const bool getHere = (word == "here" || word == "there") &&
+                             (before == "get" || before == "gets" || before == "getting" || before == "got");
+        const bool turnUp =
+            word == "up" && (before == "turn" || before == "turns" || before == "show" || before == "shows" ||
+                             before == "showed" || before == "shown" || before == "turned");
+        // "will it come by friday", "when's my parcel coming": arrive.
+        const bool itComes = (word == "come" || word == "comes" || word == "coming") &&
+                             (before == "it" || before == "they" || before == "order" || before == "parcel" ||
+                              before == "package");
+        if (getHere || turnUp || itComes) {
+            auto& arrive = itComes ? tokens[i] : tokens[i - 1];
+            arrive.word = "arrive";
+            arrive.stem = text::stem("arrive", language);
+        }
+        // "call off the order", "call it off": cancel it.
+        if (tokens[i].word == "off")
+            for (std::size_t back = 1; back <= std::min<std::size_t>(i, 2); ++back)
+                if (tokens[i - back].word == "call" || tokens[i - back].word == "calling") {
+                    tokens[i - back].word = "cancel";
+                    tokens[i - back].stem = text::stem("cancel", language);
+                }
+        // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
         if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id")) {
             tokens[i].word = "want";
             tokens[i].stem = text::stem("want", language);
         }
     }
+}
+
+void translate(std::vector<text::Token>& tokens, text::Language language) {
+    if (language != text::Language::English)
+        return;
+    const auto& words = glossary();
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i].gram)
+            continue;
+        const auto it = words.find(tokens[i].word);
+        if (it == words.end())
+            continue;
+        auto english = text::tokenize(it->second, language); // one word may stand for two
+        tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(i));
+        tokens.insert(tokens.begin() + static_cast<std::ptrdiff_t>(i), english.begin(), english.end());
+        i += english.size() - 1;
+    }
+}
+
+std::vector<std::string_view> otherTopicPhrases() {
+    return {"subscription",
+            "subscribe",
+            "unsubscribe",
+            "newsletter",
+            "membership",
+            "warranty",
+            "guarantee",
+            "repair",
+            "spare part",
+            "spare parts",
+            "replacement part",
+            "discount",
+            "discount code",
+            "promo code",
+            "coupon",
+            "voucher",
+            "gift card",
+            "gift voucher",
+            "price",
+            "prices",
+            "cost",
+            "costs",
+            "cheaper",
+            "sale",
+            "in stock",
+            "out of stock",
+            "sold out",
+            "restock",
+            "back in stock",
+            "available in",
+            "account",
+            "password",
+            "log in",
+            "login",
+            "sign in",
+            "email address",
+            "my email",
+            "profile",
+            "declined",
+            "payment failed",
+            "payment failing",
+            "charged twice",
+            "double charged",
+            "error",
+            "website",
+            "site",
+            "app",
+            "bug",
+            "not loading",
+            "crashes",
+            "review",
+            "bulk order",
+            "job",
+            "jobs",
+            "career",
+            "hiring",
+            "allergy",
+            "allergies",
+            "gluten",
+            "caffeine",
+            "recipe",
+            "grind size",
+            "brew",
+            "brewing",
+            "how to use",
+            "manual",
+            "instructions",
+            "carbon footprint",
+            "sustainable",
+            "organic",
+            "fair trade",
+            "loyalty",
+            "points",
+            "rewards",
+            "referral"};
 }
 
 std::vector<std::string_view> handoffPhrases() {
@@ -226,6 +377,7 @@ std::vector<std::string_view> handoffPhrases() {
             "actual person", "someone", "somebody", "anyone", "representative", "operator", "staff",
             "employee", "live chat", "customer service", "talk to someone", "speak to someone",
             "talk to a person", "speak to a human", "talk", "speak", "call me", "manager", "supervisor",
+            "rep", "live rep", "transfer me to support", "transfer me to someone", "connect me",
             // German
             "mitarbeiter", "mitarbeiterin", "mensch", "echter mensch", "echte person", "jemand", "jemandem",
             "berater", "beraterin", "kundendienst", "kundenservice", "kundenbetreuung", "sprechen", "reden",
@@ -238,7 +390,8 @@ std::vector<std::string_view> handoffPhrases() {
             // Italian, Portuguese, Dutch, Polish
             "operatore", "persona reale", "qualcuno", "parlare", "assistenza clienti", "atendente",
             "pessoa real", "alguem", "falar", "medewerker", "iemand", "klantenservice", "spreken",
-            "konsultant", "czlowiek", "pracownik", "porozmawiac", "obsluga klienta",
+            "konsultant", "konsultantem", "konsultanta", "czlowiek", "czlowiekiem", "pracownik",
+            "porozmawiac", "rozmawiac", "obsluga klienta",
             // Russian
             "оператор", "человек", "живой человек", "менеджер", "сотрудник", "консультант", "поговорить",
             "соедините", "позовите"};

@@ -3,13 +3,15 @@
 // counts a little (question words), greetings, thanks, and the phrases that ask for a person.
 // Words are folded (domain/TextMatcher: lower case, no accents) and compared before stemming.
 // English always applies (shoppers write English to shops in any language); German, French and
-// Spanish add theirs when they are the shop's language or the one a message is written in.
-// Greetings and thanks are recognised in all four.
+// Spanish add theirs when they are the shop's language or the one a message is written in; the
+// function words of Italian, Dutch, Polish and Portuguese, of Russian and of Greek always apply.
+// Greetings and thanks are recognised in all of them.
 
 #include "domain/TextMatcher.h"
 
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace parley::server::lexicon {
@@ -30,6 +32,9 @@ std::optional<text::Language> writtenIn(const std::vector<text::Token>& tokens, 
 WordClass classify(std::string_view foldedWord, text::Language language,
                    std::optional<text::Language> also = std::nullopt);
 
+// "morning", "afternoon", "evening": a greeting only at the start of a message or after "good".
+bool timeOfDay(std::string_view foldedWord);
+
 // A word that begins a new clause ("but", "because", "aber"): a long message is read clause by
 // clause as well as whole.
 bool startsClause(std::string_view foldedWord);
@@ -38,8 +43,23 @@ bool startsClause(std::string_view foldedWord);
 // letter swapped with the next, left out or (from five letters) doubled. ASCII words only.
 bool misspelledFunctionWord(std::string_view foldedWord, text::Language language);
 
-// Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want".
+// Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want";
+// "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive".
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
+
+// What shoppers often ask a shop besides orders and delivery, in plain English phrases: a
+// subscription, a warranty, discount codes, gift cards, prices and stock, an account or password,
+// a payment that failed, the website. FaqIndex keeps the ones the shop's FAQ has no words for, as a
+// pseudo entry that never answers but that an entry must beat by the margin.
+std::vector<std::string_view> otherTopicPhrases();
+
+// A shop whose FAQ is in English still hears from shoppers in their own languages: their shop words
+// (Italian, Dutch, Polish and Portuguese as well as German, French and Spanish) are read as the
+// English ones ("paket" -> "parcel", "rückerstattung" -> "refund"), from a small built-in glossary
+// of order, delivery, return, payment and contact words. Does nothing for a shop in another
+// language. Applied to each piece of text before anything else reads its words.
+void translate(std::vector<text::Token>& tokens, text::Language language);
+const std::unordered_map<std::string_view, std::string_view>& glossary(); // BotGlossary.cpp
 
 // Phrases that ask for a person, in English, German, French and Spanish whatever the
 // shop's language, in plain words: the FAQ index analyses them like keywords of a pseudo entry,

@@ -34,10 +34,11 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "hasn't arrived yet, never arrived, didn't receive my order, waiting for my order, lost "
               "parcel, lost package, missing parcel, parcel stuck, says delivered, carrier, courier, DHL, "
               "UPS, DPD, GLS, Hermes, where is my shipment, late, delayed, delay, overdue, hasn't come, "
-              "never came, didn't get my order, no sign of my order, where is it, where's my order, "
+              "never came, no sign of my order, where is it, where's my order, "
               "where's my package, any news on my order, any update, update on my order, still waiting, "
               "been waiting, not here yet, hasn't turned up, supposed to come, should have arrived, "
-              "expected yesterday, tracking not working, tracking doesn't work, track my order, track my "
+              "expected yesterday, label created, tracking not working, tracking doesn't work, track my "
+              "order, track my "
               "parcel, my coffee hasn't arrived, package not received"),
         entry(
             "returns", "How do I return an item?",
@@ -60,7 +61,7 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "card, credit back, store credit, repayment, chargeback, refund time, refund processed, refund "
               "amount, when do I get my refund, paid back, get paid back, my money, no money yet, haven't "
               "received my money, haven't seen any money, refund timeline, still no refund, statement, "
-              "returned, you received my return, return arrived, refunds work"),
+              "you received my return, my return arrived, refunds work"),
         entry(
             "payment-methods", "Which payment methods do you accept?",
             "We accept Visa, Mastercard, American Express, PayPal, Apple Pay, Google Pay and bank transfer. "
@@ -70,7 +71,8 @@ std::vector<protocol::FaqEntry> defaultFaq() {
             "transfer, Klarna, invoice, pay later, instalments, installments, cash, cash on delivery, "
             "bitcoin, when is my card charged, when will I be charged, pay with, payment methods, accepted "
             "payment, checkout payment, which cards, cards do you accept, do you take, card types, "
-            "accept card, payment options at checkout"),
+            "accept card, payment options at checkout, take the money, charge my card, charged right away, "
+            "charged now or later"),
         entry("change-address", "Can I change my delivery address?",
               "Yes, as long as your order hasn't shipped: open My account > Orders and choose Edit address, "
               "or talk to an agent with your order number. Once a parcel is on its way, the carrier's "
@@ -83,15 +85,17 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "post code, zip code, street name, house number, flat number, apartment number, address is "
               "wrong, address incomplete, deliver to my work, work address, office address, to my office, "
               "neighbour, neighbor, moving house, new place, billing address, where my order is delivered, "
-              "change the delivery, send it to, deliver it to, deliver to a different"),
+              "change the delivery, send it to, deliver it to, deliver to a different, home address, instead "
+              "of home, deliver there instead, edit where it goes"),
         entry("cancel-order", "How do I cancel my order?",
               "Orders can be cancelled free of charge until they ship: open My account > Orders and choose "
               "Cancel order. If the button is gone your order is already packed; refuse the delivery or "
               "return it within 30 days instead.",
               "cancel, cancellation, cancel order, cancel my order, stop my order, stop the order, withdraw "
               "my order, undo my order, ordered by mistake, ordered by accident, ordered twice, duplicate "
-              "order, too late to cancel, cancel it, don't ship, do not ship, don't send, do not send, "
-              "no longer want, found it cheaper, want to cancel, need to cancel, cancel please"),
+              "order, too late to cancel, cancel it, "
+              "no longer want, changed my mind, found it cheaper, want to cancel, need to cancel, cancel "
+              "please"),
         entry("international-shipping", "Do you ship internationally?",
               "We ship to the EU, the UK, Switzerland, Norway, the US and Canada. International delivery "
               "takes 4-10 business days; duties and taxes for non-EU countries are shown at checkout.",
@@ -117,7 +121,7 @@ std::vector<protocol::FaqEntry> defaultFaq() {
             "leaked, missing parts, defect, malfunction, damaged in transit, damaged in shipping, ripped, "
             "ripped open, dent, dents, snapped, snapped off, cracks, chips, doesn't turn on, won't turn "
             "on, won't work, dead on arrival, weird noise, makes a noise, missing from the "
-            "box, missing from my order, not in the box, wrong roast, sent me "
+            "box, missing from my order, wrong roast, sent me "
             "the wrong, got the wrong, instead of what I ordered, mouldy, moldy, opened bag, "
             "damaged box, crushed box, glass broken"),
         entry("contact-hours", "What are your opening times? When can I reach a person?",
@@ -127,11 +131,11 @@ std::vector<protocol::FaqEntry> defaultFaq() {
               "opening hours, opening times, business hours, service hours, office hours, support hours, "
               "customer service hours, when are you open, are you open, open today, open now, weekend, "
               "Saturday, Sunday, public holidays, closed, when can I reach you, contact, contact you, "
-              "contact details, email, e-mail address, phone, phone number, call you, hours, closing time, "
-              "get in touch, reach you, when can I call, staffed, chat staffed, support "
+              "contact details, email, e-mail address, hours, closing time, "
+              "get in touch, reach you, staffed, chat staffed, support "
               "available, when are you available, customer support hours, anyone there, someone "
-              "available, helpline, hotline, phone support, open on sunday, open on weekends, open on "
-              "holidays, how late, until when, what time do you close, call you somewhere"),
+              "available, open on sunday, open on weekends, open on "
+              "holidays, how late, until when, what time do you close"),
     };
 }
 

@@ -17,7 +17,7 @@ json suggestions(const FaqIndex& index, const std::vector<FaqIndex::Candidate>& 
     const auto& entries = index.entries();
     std::vector<std::size_t> picked;
     for (const auto& c : ranked)
-        if (picked.size() < count && c.entry != FaqIndex::kHandoff && entries[c.entry].isActive)
+        if (picked.size() < count && c.entry < entries.size() && entries[c.entry].isActive)
             picked.push_back(c.entry);
     for (std::size_t i = 0; i < entries.size() && picked.size() < count; ++i)
         if (entries[i].isActive && std::find(picked.begin(), picked.end(), i) == picked.end())
@@ -88,7 +88,7 @@ BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const Bo
             return BotReply{BotReplyKind::HandoffOffer, texts.handoffOffer,
                             json{{"matched", false}, {"offer_handoff", true}, {"intent", "handoff"}}};
 
-    if (!ranked.empty() && passes(ranked.front()) && ranked.front().entry != FaqIndex::kHandoff) {
+    if (!ranked.empty() && passes(ranked.front()) && ranked.front().entry < index.entries().size()) {
         // The runner-up: the next entry, or the request for a person unless the entry has its words.
         double second = 0.0;
         for (std::size_t i = 1; i < ranked.size() && second == 0.0; ++i)

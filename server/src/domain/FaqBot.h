@@ -4,7 +4,8 @@
 //   - answer: the message is one entry's question (the same words, stop words aside), or the
 //     best entry is confident enough (FaqIndex confidence >= kThreshold), the message holds at
 //     least kMinPhrase of one of its phrases, and it is clearly ahead of the runner-up (which
-//     has at most kMargin of its confidence); and it is active.
+//     has at most kMargin of its confidence; the runner-up may be FaqIndex::kOtherTopic, a
+//     common shop question the FAQ has no entry for, like a subscription); and it is active.
 //     When the best one is a deactivated entry, nobody answers in its place;
 //   - handoff_offer: the message asks for a person and no entry beats that by the margin; the
 //     reply offers the handoff (the shopper's client hands off), it does not hand off itself;

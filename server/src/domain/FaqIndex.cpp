@@ -49,6 +49,20 @@ FaqIndex::FaqIndex(std::vector<protocol::FaqEntry> entries, text::Language langu
     }
     for (auto phrase : lexicon::handoffPhrases())
         addText(n, phrase, 1.0f, Phrase::Keyword);
+    // What shoppers often ask that this FAQ may not answer: a message about a subscription is not
+    // about cancelling an order. Only the phrases with a word that is no entry's topic (its
+    // question, slug or keywords) stand: a shop with a warranty entry answers warranties.
+    for (auto phrase : lexicon::otherTopicPhrases()) {
+        const auto words = terms(phrase);
+        const bool covered = std::all_of(words.begin(), words.end(), [&](const TextTerm& t) {
+            const auto id = m_ids.find(t.token.stem);
+            return id != m_ids.end() &&
+                   std::any_of(m_terms[id->second].postings.begin(), m_terms[id->second].postings.end(),
+                               [&](const Posting& p) { return p.candidate < n && p.phrase != kNoPhrase; });
+        });
+        if (!covered)
+            addText(n + 1, phrase, 1.0f, Phrase::Keyword);
+    }
 
     // Rarer terms weigh more. Document frequency over the real entries only.
     for (auto& t : m_terms) {
@@ -135,6 +149,7 @@ std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* gre
         const auto end =
             clauses ? std::min(text.find_first_of(kClauseMarks, start), text.size()) : text.size();
         auto piece = text::tokenize(text.substr(start, end - start), m_language);
+        lexicon::translate(piece, m_language);
         if (!piece.empty() && !tokens.empty())
             ++clause;
         for (std::size_t i = 0; i < piece.size(); ++i) {
@@ -156,8 +171,11 @@ std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* gre
         if (!token.gram) {
             switch (lexicon::classify(token.word, m_language, also)) {
             case lexicon::WordClass::Greeting:
-                if (greeting)
-                    *greeting = true;
+                // "morning" greets at the start or after "good"; "this morning" is a time, filler.
+                if (i == 0 || tokens[i - 1].word == "good" || !lexicon::timeOfDay(token.word)) {
+                    if (greeting)
+                        *greeting = true;
+                }
                 continue;
             case lexicon::WordClass::Thanks:
                 if (thanks)
@@ -339,8 +357,9 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
     if (total <= 0)
         return a;
 
-    const std::size_t candidates = m_entries.size() + 1;
+    const std::size_t candidates = m_entries.size() + 2;
     const auto handoff = static_cast<std::uint32_t>(m_entries.size());
+    const auto other = handoff + 1;
     struct Best {
         double confidence = 0;
         double phrase = 0;
@@ -355,6 +374,7 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
     std::vector<float> phraseCovered(m_phraseTotal.size(), 0.0f);
     std::vector<float> termPhrase(m_phraseTotal.size(), 0.0f); // one term's best contribution per phrase
     std::vector<char> phraseSpecific(m_phraseTotal.size(), 0);
+    std::vector<std::uint32_t> phraseClauses(m_phraseTotal.size(), 0); // where its words other than "not" are
     std::vector<std::uint32_t> touchedPhrases, termPhrases;
     std::vector<float> phraseBest(candidates, 0.0f), matched(candidates, 0.0f), termBest(candidates, 0.0f);
     std::vector<char> strong(candidates, 0), person(candidates, 0);
@@ -365,12 +385,12 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
     auto score = [&](std::uint32_t window) {
         const bool whole = window == allClauses;
         float inside = 0;
-        bool negated = false;
+        std::uint32_t negations = 0; // the clauses with a negation
         std::ptrdiff_t terms = 0, grams = 0;
         for (const auto& t : matchedTerms)
             if (t.clauses & window) {
                 inside += t.weight;
-                negated = negated || t.negation;
+                negations |= t.negation ? t.clauses & window : 0;
                 ++terms;
                 grams += t.gram;
             }
@@ -393,6 +413,8 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
                     const float covered = m.similarity * term.cls * term.idf;
                     if (termPhrase[p.phrase] == 0.0f)
                         termPhrases.push_back(p.phrase);
+                    if (!t.negation)
+                        phraseClauses[p.phrase] |= t.clauses & window;
                     termPhrase[p.phrase] = std::max(termPhrase[p.phrase], covered);
                     if (specific)
                         phraseSpecific[p.phrase] = 1;
@@ -411,8 +433,10 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
         const bool unsegmented = 2 * grams >= terms;
         for (auto p : touchedPhrases) {
             // A negated keyword ("didn't receive my order") describes the opposite of a message
+            // without a negation in the clause of the keyword's other words ("when will I receive
+            // my order", "I am not good with computers. When will my parcel arrive?").
             // without a negation ("when will I receive my order").
-            if (m_phraseNegated[p] && !negated) {
+            if (m_phraseNegated[p] && !(phraseClauses[p] & negations)) {
                 phraseCovered[p] = -1.0f; // its terms do not count at all
                 continue;
             }
@@ -474,7 +498,7 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
         }
         touched.clear();
         for (auto p : touchedPhrases)
-            phraseCovered[p] = 0.0f, phraseSpecific[p] = 0;
+            phraseCovered[p] = 0.0f, phraseSpecific[p] = 0, phraseClauses[p] = 0;
         touchedPhrases.clear();
     };
 
@@ -491,8 +515,11 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
         }
 
     for (auto c : ranked)
-        a.ranked.push_back({c == handoff ? kHandoff : c, best[c].confidence, best[c].strong, best[c].phrase,
-                            exact[c] != 0, best[c].person});
+        a.ranked.push_back({c == handoff ? kHandoff
+                            : c == other ? kOtherTopic
+                                         : c,
+                            best[c].confidence, best[c].strong, best[c].phrase, exact[c] != 0,
+                            best[c].person});
     // Best first; equal ones in the shop's order, the request for a person after them.
     std::sort(a.ranked.begin(), a.ranked.end(), [](const Candidate& x, const Candidate& y) {
         return x.confidence != y.confidence ? x.confidence > y.confidence : x.entry < y.entry;

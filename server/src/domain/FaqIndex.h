@@ -31,12 +31,15 @@ class FaqIndex {
 public:
     // The candidate that stands for "the shopper asks for a person".
     static constexpr std::size_t kHandoff = std::numeric_limits<std::size_t>::max();
+    // The candidate that stands for "a common shop question this FAQ does not answer"
+    // (lexicon::otherTopicPhrases): it never answers, but an entry must beat it clearly.
+    static constexpr std::size_t kOtherTopic = kHandoff - 1;
 
     explicit FaqIndex(std::vector<protocol::FaqEntry> entries = {},
                       text::Language language = text::Language::English);
 
     struct Candidate {
-        std::size_t entry; // index into entries(), or kHandoff
+        std::size_t entry; // index into entries(), or kHandoff, or kOtherTopic
         double confidence; // 0..1
         // A word that is about something (not only "when" or "not") matched the candidate's
         // question, slug or keywords.
@@ -60,9 +63,10 @@ private:
     static constexpr std::uint32_t kNoPhrase = std::numeric_limits<std::uint32_t>::max();
 
     struct Posting {
-        std::uint32_t candidate; // entry index; m_entries.size() for the handoff pseudo entry
-        std::uint32_t phrase;    // kNoPhrase for answer text
-        float field;             // 1 for question, slug and keywords, 0.3 for the answer
+        std::uint32_t
+            candidate; // entry index; m_entries.size() (+ 1) for the handoff (other-topic) pseudo entry
+        std::uint32_t phrase; // kNoPhrase for answer text
+        float field;          // 1 for question, slug and keywords, 0.3 for the answer
     };
     struct Term {
         std::string text; // the stem
