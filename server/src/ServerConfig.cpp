@@ -1,5 +1,7 @@
 #include "ServerConfig.h"
 
+#include "util/FlagReader.h"
+
 #include <charconv>
 #include <filesystem>
 #include <stdexcept>
@@ -146,20 +148,10 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
     c.webRoot = defaultWebRoot();
     if (adminPasswordEnv && *adminPasswordEnv)
         c.adminPassword = adminPasswordEnv;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string flag = args[i];
-        std::optional<std::string> inlineValue;
-        if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-            inlineValue = flag.substr(eq + 1);
-            flag.resize(eq);
-        }
-        auto value = [&]() -> std::string {
-            if (inlineValue)
-                return *inlineValue;
-            if (i + 1 >= args.size())
-                throw std::invalid_argument(flag + " needs a value");
-            return args[++i];
-        };
+    util::FlagReader flags(args);
+    while (flags.next()) {
+        const std::string& flag = flags.flag();
+        auto value = [&flags] { return flags.value(); };
         if (flag == "--help" || flag == "-h")
             c.action = Action::Help;
         else if (flag == "--version" || flag == "-V")

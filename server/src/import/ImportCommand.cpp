@@ -1,10 +1,10 @@
 #include "import/ImportCommand.h"
 
 #include "import/SqliteToPg.h"
+#include "util/FlagReader.h"
 
 #include <cstdint>
 #include <cstdio>
-#include <optional>
 #include <stdexcept>
 
 namespace parley::server::import {
@@ -36,20 +36,10 @@ is written. Exit status: 0 imported, 1 failed, 2 bad flags or a database that is
 
 ImportConfig ImportConfig::parse(const std::vector<std::string>& args) {
     ImportConfig c;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string flag = args[i];
-        std::optional<std::string> inlineValue;
-        if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-            inlineValue = flag.substr(eq + 1);
-            flag.resize(eq);
-        }
-        auto value = [&]() -> std::string {
-            if (inlineValue)
-                return *inlineValue;
-            if (i + 1 >= args.size())
-                throw std::invalid_argument(flag + " needs a value");
-            return args[++i];
-        };
+    util::FlagReader flags(args);
+    while (flags.next()) {
+        const std::string& flag = flags.flag();
+        auto value = [&flags] { return flags.value(); };
         if (flag == "--help" || flag == "-h") {
             c.help = true;
         } else if (flag == "--from-data-dir") {
