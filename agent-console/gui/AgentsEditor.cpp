@@ -207,13 +207,8 @@ void AgentsEditor::save() {
     }
     beginRequest();
     auto handle = [self = QPointer<AgentsEditor>(this)](const ApiResult<proto::Agent>& r) {
-        if (!self)
+        if (!self || !self->finishRequest(r))
             return;
-        self->finishRequest();
-        if (!r.ok()) {
-            self->showError(*r.error);
-            return;
-        }
         self->m_model->upsert(r.value);
         self->m_session->teamModel()->upsert(r.value); // the team panel shows the change at once
         self->m_editingId = qs(r.value.id);

@@ -32,7 +32,7 @@ private:
     void newAgent();
     void editRow(int row) override;
     void save();
-    void showError(const ApiError& error);
+    void showError(const ApiError& error) override;
 
     AgentsModel* m_model;
     QLabel* m_formTitle;

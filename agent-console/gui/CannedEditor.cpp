@@ -222,13 +222,8 @@ void CannedEditor::save() {
     reply.content = ss(content);
     beginRequest();
     auto handle = [self = QPointer<CannedEditor>(this)](const ApiResult<proto::CannedReply>& r) {
-        if (!self)
+        if (!self || !self->finishRequest(r))
             return;
-        self->finishRequest();
-        if (!r.ok()) {
-            self->showError(*r.error);
-            return;
-        }
         self->m_model->upsert(r.value);
         self->m_editingId = qs(r.value.id);
         self->m_table->selectRow(self->m_model->rowOf(self->m_editingId));
@@ -262,13 +257,8 @@ void CannedEditor::deleteReply(const QString& id, const QString& shortcut) {
     beginRequest();
     m_session->api()->deleteCanned(
         id, [self = QPointer<CannedEditor>(this), id, shortcut](const ApiResult<std::monostate>& r) {
-            if (!self)
+            if (!self || !self->finishRequest(r))
                 return;
-            self->finishRequest();
-            if (!r.ok()) {
-                self->showError(*r.error);
-                return;
-            }
             self->m_model->remove(id);
             self->newReply();
             self->m_errors.setStatus(QStringLiteral("Deleted \u201c/%1\u201d.").arg(shortcut));

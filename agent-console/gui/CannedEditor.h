@@ -45,7 +45,7 @@ private:
     void save();
     void deleteSelected();
     void deleteReply(const QString& id, const QString& shortcut); // confirmed
-    void showError(const ApiError& error);
+    void showError(const ApiError& error) override;
     void updateButtons() override;
 
     CannedModel* m_model;

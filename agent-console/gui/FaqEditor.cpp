@@ -152,11 +152,8 @@ void FaqEditor::updateButtons() {
 }
 
 bool FaqEditor::takeEntry(const ApiResult<proto::FaqEntry>& r) {
-    finishRequest();
-    if (!r.ok()) {
-        showError(*r.error);
+    if (!finishRequest(r))
         return false;
-    }
     m_model->upsert(r.value);
     m_table->selectRow(m_model->rowOf(qs(r.value.slug)));
     return true;
@@ -326,13 +323,8 @@ void FaqEditor::deleteEntry(const QString& slug) {
     beginRequest();
     m_session->api()->deleteFaq(
         slug, [self = QPointer<FaqEditor>(this), slug](const ApiResult<std::monostate>& r) {
-            if (!self)
+            if (!self || !self->finishRequest(r))
                 return;
-            self->finishRequest();
-            if (!r.ok()) {
-                self->showError(*r.error);
-                return;
-            }
             self->m_model->remove(slug);
             self->newEntry();
             self->m_errors.setStatus(QStringLiteral("Deleted \u201c%1\u201d.").arg(slug));

@@ -47,7 +47,7 @@ private:
     void deleteEntry(const QString& slug); // confirmed
     void moveSelected(int delta);
     void toggleActive();
-    void showError(const ApiError& error);
+    void showError(const ApiError& error) override;
     // Ends a request that answers an entry: false, with the error shown, when it failed; else the
     // entry is in the list and selected.
     bool takeEntry(const ApiResult<protocol::FaqEntry>& r);

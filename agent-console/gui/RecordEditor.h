@@ -3,6 +3,7 @@
 // share: the table's selection puts a record into the form, and while a request to the server is
 // out, the buttons that would send another are off.
 
+#include "core/ApiError.h"
 #include "gui/EditorForm.h"
 
 #include <QDialog>
@@ -38,6 +39,18 @@ protected:
     // Bracket every request to the server.
     void beginRequest();
     void finishRequest();
+    // Ends a request that answered: false, with the error shown under its field, when it failed.
+    template <typename T>
+    bool finishRequest(const ApiResult<T>& r) {
+        finishRequest();
+        if (r.ok())
+            return true;
+        showError(*r.error);
+        return false;
+    }
+
+    // A server error under the field it concerns (each editor knows its conflict field).
+    virtual void showError(const ApiError& error) = 0;
 
     virtual void editRow(int row) = 0;
     // Enables what may be pressed now; Save is off while a request is out.
