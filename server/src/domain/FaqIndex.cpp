@@ -435,7 +435,6 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
             // A negated keyword ("didn't receive my order") describes the opposite of a message
             // without a negation in the clause of the keyword's other words ("when will I receive
             // my order", "I am not good with computers. When will my parcel arrive?").
-            // without a negation ("when will I receive my order").
             if (m_phraseNegated[p] && !(phraseClauses[p] & negations)) {
                 phraseCovered[p] = -1.0f; // its terms do not count at all
                 continue;
