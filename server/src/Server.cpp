@@ -146,6 +146,9 @@ std::string Server::start() {
         SqliteStore::Options storeOptions;
         storeOptions.sync = m_config.dbSyncFull ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal;
         storeOptions.writer.queueLimit = static_cast<std::size_t>(m_config.dbWriteQueue);
+        // Every handler thread may read at once; a pool smaller than that closed the connections
+        // it could not keep and opened new ones (schema parse, statements prepared again) under load.
+        storeOptions.readers = static_cast<std::size_t>(m_config.httpThreads) + 8;
         m_sqliteStore = std::make_unique<SqliteStore>(m_dataDir->databasePath(), nullptr, storeOptions);
         m_store = m_sqliteStore.get();
         m_tokens = std::make_unique<TokenSigner>(m_dataDir->secret(), *m_clock);

@@ -4,6 +4,7 @@
 #include "store/Event.h"
 #include "store/SqliteDb.h"
 #include "store/SqliteStore.h"
+#include "store/SqliteTx.h"
 #include "util/Text.h"
 
 #include <QFileInfo>
@@ -116,6 +117,19 @@ CREATE TABLE faq_entries (
   updated_at    TEXT NOT NULL
 );
 )sql";
+
+const std::string kInsertMessage =
+    "INSERT INTO messages (id, conversation_id, seq, sender_type, sender_agent_id, kind, content, metadata, "
+    "client_msg_id, created_at) VALUES ('m', 'c', 1, 'customer', NULL, 'text', 'hi', '{}', 'k', 't')";
+
+bool opensAnEphemeralTable(sqlite::Connection& db, const std::string& sql) {
+    auto s = db.prepare("EXPLAIN " + sql);
+    while (s.step()) {
+        if (s.text(1) == "OpenEphemeral")
+            return true;
+    }
+    return false;
+}
 
 } // namespace
 
@@ -319,6 +333,46 @@ private slots:
         QCOMPARE(found(SenderType::Agent, "a1", "k").value_or(Message{}).seq, std::int64_t(3));
         QVERIFY_THROWS_EXCEPTION(std::exception, append(SenderType::Customer, std::nullopt, "k"));
         QVERIFY_THROWS_EXCEPTION(std::exception, append(SenderType::Agent, "a1", "k2"));
+        // Step 12 rewrote the CHECKs of a table step 1 made; they still hold.
+        sqlite::Connection db(path(), false);
+        QVERIFY(!opensAnEphemeralTable(db, kInsertMessage));
+        QVERIFY_THROWS_EXCEPTION(std::exception,
+                                 db.exec("INSERT INTO messages (id, conversation_id, seq, sender_type, kind, "
+                                         "content, created_at) VALUES ('m9', '" +
+                                         c.id + "', 9, 'robot', 'text', 'x', 't')"));
+    }
+
+    // A message is stored on the writer's hot path: SQLite codes a constant IN list of more than two
+    // values (in a CHECK or a trigger's WHEN) as an ephemeral table, opened and freed on every
+    // insert, and RETURNING buffers its rows in one. Step 12 spelt those out; this keeps it so.
+    void storingAMessageOpensNoEphemeralTable() {
+        { SqliteStore store(path()); }
+        sqlite::Connection db(path(), false);
+        QVERIFY(!opensAnEphemeralTable(db, kInsertMessage));
+        QVERIFY(!opensAnEphemeralTable(
+            db, "UPDATE conversations SET last_seq = last_seq + 1, updated_at = 't' WHERE id = 'c'"));
+        // The check can fail: an IN list of three constants does open one.
+        QVERIFY(opensAnEphemeralTable(db, "SELECT 1 FROM messages WHERE kind IN ('a', 'b', 'c')"));
+    }
+
+    // A statement whose plan depends on a bound value (a partial index's condition tested against
+    // a parameter) is re-prepared each time it is bound. The message lookup by client id runs on
+    // every send; its statements must keep their plans.
+    void theClientIdLookupKeepsItsPlan() {
+        const auto c = newConversation("s1");
+        {
+            SqliteStore store(path());
+            store.write([&](WriteTx& tx) { tx.insertConversation(c); });
+        }
+        sqlite::Connection db(path(), true);
+        using parley::protocol::SenderType;
+        for (int i = 0; i < 20; ++i) {
+            sqlite::readTransaction(db, [&](ReadTx& tx) {
+                const auto sender = i % 2 ? SenderType::Agent : SenderType::Customer;
+                QVERIFY(!tx.messageByClientId(c.id, sender, i % 2 ? "a1" : "", "key" + std::to_string(i)));
+            });
+        }
+        QCOMPARE(db.reprepares(), std::int64_t(0));
     }
 
     // Schema step 3 (issue 16): a token is valid while its agent session exists.

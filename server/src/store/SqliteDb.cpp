@@ -100,6 +100,13 @@ void Connection::exec(const std::string& sql) {
     }
 }
 
+std::int64_t Connection::reprepares() const {
+    std::int64_t n = 0;
+    for (const auto& [sql, stmt] : m_cache)
+        n += sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
+    return n;
+}
+
 Statement Connection::prepare(const std::string& sql) {
     auto it = m_cache.find(sql);
     if (it == m_cache.end()) {

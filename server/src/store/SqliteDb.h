@@ -62,6 +62,9 @@ public:
     void exec(const std::string& sql);
     Statement prepare(const std::string& sql); // cached; reset when the Statement goes out of scope
     std::int64_t changes() const { return sqlite3_changes64(m_db); }
+    // How often the cached statements were re-prepared: one whose plan depends on a bound value
+    // is re-prepared each time it is bound, which a hot path should never do.
+    std::int64_t reprepares() const;
     sqlite3* handle() const { return m_db; }
 
 private:

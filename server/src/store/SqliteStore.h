@@ -39,7 +39,8 @@ public:
     };
 
     struct Options {
-        std::size_t readers = 8; // idle read-only connections kept for reuse
+        std::size_t readers =
+            8; // idle read-only connections kept for reuse (the server: one per handler thread)
         Sync sync = Sync::Full;
         // Past this many pages in the WAL, a checkpoint holds the writer back for a moment so the
         // WAL can start over (see SqliteCheckpointer): 32,768 pages of 4 KiB, about 128 MiB.

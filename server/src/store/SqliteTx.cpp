@@ -101,13 +101,18 @@ public:
     std::optional<Message> messageByClientId(const std::string& conversationId, protocol::SenderType sender,
                                              const std::string& senderAgentId,
                                              const std::string& clientMsgId) override {
-        // The same expressions as the unique index messages_client_msg_id, so that it is used.
-        static const std::string sql = std::string("SELECT ") + kMessageColumns +
-                                       " FROM messages WHERE conversation_id = ? AND sender_type = ? AND "
-                                       "IFNULL(sender_agent_id, '') = ? AND client_msg_id = ?";
+        // The same expressions as the unique index messages_client_msg_id, so that it is used. No
+        // term may depend on a bound value for the plan: SQLite re-prepares such a statement each
+        // time it is bound. So "client_msg_id IS NOT NULL" states the partial index's condition,
+        // and the sender type, which partial messages_first_agent tests, is a literal (one cached
+        // statement per sender type; the enum's names, never input).
+        const std::string sql = std::string("SELECT ") + kMessageColumns +
+                                " FROM messages WHERE conversation_id = ? AND sender_type = '" +
+                                std::string(protocol::toString(sender)) +
+                                "' AND IFNULL(sender_agent_id, '') = ? AND client_msg_id = ? AND "
+                                "client_msg_id IS NOT NULL";
         auto s = m_c.prepare(sql);
-        s.bind(1, conversationId).bind(2, protocol::toString(sender)).bind(3, senderAgentId);
-        s.bind(4, clientMsgId);
+        s.bind(1, conversationId).bind(2, senderAgentId).bind(3, clientMsgId);
         if (!s.step())
             return std::nullopt;
         return messageFrom(s);
@@ -509,16 +514,26 @@ public:
     }
 
     void appendMessage(Message& m) override {
+        // No RETURNING here: SQLite buffers RETURNING rows in an ephemeral table, whose pager it
+        // opens and frees per statement; on the writer's hot path that churned the heap (glibc
+        // trimmed it with madvise, a TLB shootdown on every core, then page faults) for half of
+        // the writer's time. A second, cached statement reads the new value instead.
         {
             auto s =
-                m_c.prepare("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? "
-                            "RETURNING last_seq");
+                m_c.prepare("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ?");
             s.bind(1, m.createdAt).bind(2, m.conversationId);
+            s.run();
+            if (m_c.changes() == 0)
+                throw sqlite::SqliteError(SQLITE_NOTFOUND,
+                                          "appendMessage: no conversation " + m.conversationId);
+        }
+        {
+            auto s = m_c.prepare("SELECT last_seq FROM conversations WHERE id = ?");
+            s.bind(1, m.conversationId);
             if (!s.step())
                 throw sqlite::SqliteError(SQLITE_NOTFOUND,
                                           "appendMessage: no conversation " + m.conversationId);
             m.seq = s.int64(0);
-            s.run();
         }
         static const std::string sql = std::string("INSERT INTO messages (") + kMessageColumns +
                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";

@@ -212,6 +212,10 @@ CREATE TABLE event_outbox (
   payload    TEXT NOT NULL
 );
 CREATE INDEX event_outbox_created_at ON event_outbox (created_at);
+)sql",
+                                                             R"sql(
+-- step 12: SQLite's search triggers lose their IN lists; nothing changes here
+SELECT 1;
 )sql"};
 
 } // namespace
