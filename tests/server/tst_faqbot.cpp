@@ -112,6 +112,11 @@ private slots:
                                   << "shipping-times";
         QTest::newRow("call it off") << "it hasnt shipped yet so can you call it off"
                                      << "cancel-order";
+        QTest::newRow("still not here") << "my parcel is still not here"
+                                        << "order-tracking";
+        // The entry has the person words and fits as well as a request for a person would.
+        QTest::newRow("the hours, asked with a person word") << "it's 10pm, will anyone read this tonight"
+                                                             << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -247,6 +252,11 @@ private slots:
         QTest::newRow("agent") << "agent";
         QTest::newRow("someone") << "I need to speak with somebody about my order";
         QTest::newRow("customer service") << "connect me with customer service";
+        QTest::newRow("a real one") << "you're a bot right? can i get a real one";
+        QTest::newRow("colleagues") << "can you pass me to one of your colleagues";
+        QTest::newRow("anybody real") << "is there anybody real there who can help me";
+        QTest::newRow("in touch")
+            << "I've explained this three times already, just put me in touch with a person";
     }
     void personRequests() {
         QFETCH(QString, text);

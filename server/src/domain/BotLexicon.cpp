@@ -232,18 +232,23 @@ bool misspelledFunctionWord(std::string_view word, text::Language language) {
     return false;
 }
 
+namespace {
+
+void setWord(text::Token& token, std::string_view word, text::Language language) {
+    token.word = std::string(word);
+    token.stem = text::stem(token.word, language);
+}
+
+} // namespace
+
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
     for (std::size_t i = 1; i < tokens.size(); ++i) {
-        if (tokens[i].word == "us" && tokens[i - 1].word == "the") {
-            tokens[i].word = "usa";
-            tokens[i].stem = text::stem("usa", language);
-        }
+        if (tokens[i].word == "us" && tokens[i - 1].word == "the")
+            setWord(tokens[i], "usa", language);
         const auto& before = tokens[i - 1].word;
         // "my stuff", "my things": what the shopper ordered.
-        if ((tokens[i].word == "stuff" || tokens[i].word == "things") && before == "my") {
-            tokens[i].word = "order";
-            tokens[i].stem = text::stem("order", language);
-        }
+        if ((tokens[i].word == "stuff" || tokens[i].word == "things") && before == "my")
+            setWord(tokens[i], "order", language);
         // "get here", "turn up", "show up": arrive. (Both words are filler on their own.)
         const auto& word = tokens[i].word;
         const bool getHere = (word == "here" || word == "there") &&
@@ -255,23 +260,18 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
         const bool itComes = (word == "come" || word == "comes" || word == "coming") &&
                              (before == "it" || before == "they" || before == "order" || before == "parcel" ||
                               before == "package");
-        if (getHere || turnUp || itComes) {
-            auto& arrive = itComes ? tokens[i] : tokens[i - 1];
-            arrive.word = "arrive";
-            arrive.stem = text::stem("arrive", language);
-        }
+        // "still not here", "not here yet": not arrived.
+        const bool notHere = word == "here" && (before == "not" || before == "isnt" || before == "arent");
+        if (getHere || turnUp || itComes || notHere)
+            setWord(itComes || notHere ? tokens[i] : tokens[i - 1], "arrive", language);
         // "call off the order", "call it off": cancel it.
         if (tokens[i].word == "off")
             for (std::size_t back = 1; back <= std::min<std::size_t>(i, 2); ++back)
-                if (tokens[i - back].word == "call" || tokens[i - back].word == "calling") {
-                    tokens[i - back].word = "cancel";
-                    tokens[i - back].stem = text::stem("cancel", language);
-                }
+                if (tokens[i - back].word == "call" || tokens[i - back].word == "calling")
+                    setWord(tokens[i - back], "cancel", language);
         // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
-        if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id")) {
-            tokens[i].word = "want";
-            tokens[i].stem = text::stem("want", language);
-        }
+        if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id"))
+            setWord(tokens[i], "want", language);
     }
 }
 
@@ -377,7 +377,9 @@ std::vector<std::string_view> handoffPhrases() {
             "actual person", "someone", "somebody", "anyone", "representative", "operator", "staff",
             "employee", "live chat", "customer service", "talk to someone", "speak to someone",
             "talk to a person", "speak to a human", "talk", "speak", "call me", "manager", "supervisor",
-            "rep", "live rep", "transfer me to support", "transfer me to someone", "connect me",
+            "rep", "live rep", "transfer me to support", "transfer me to someone", "connect me", "anybody",
+            "anybody real", "anyone real", "someone real", "somebody real", "a real one", "colleague",
+            "colleagues", "put me through", "pass me to", "put me in touch", "in touch with a person",
             // German
             "mitarbeiter", "mitarbeiterin", "mensch", "echter mensch", "echte person", "jemand", "jemandem",
             "berater", "beraterin", "kundendienst", "kundenservice", "kundenbetreuung", "sprechen", "reden",

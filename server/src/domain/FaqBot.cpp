@@ -80,21 +80,29 @@ BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const Bo
     auto passes = [](const FaqIndex::Candidate& c) {
         return c.confidence >= kThreshold && c.strong && c.phrase >= kMinPhrase;
     };
-    // A request for a person wins unless an entry beats it clearly, or beats it at all with the
-    // person words among its own ("When can I talk to someone?" is about the opening hours).
+    // A request for a person wins unless an entry beats it clearly, or matches it at least with
+    // the person words among its own ("When can I talk to someone?" is about the opening hours).
+    const auto bestEntry =
+        std::find_if(ranked.begin(), ranked.end(), [&](auto& c) { return c.entry < index.entries().size(); });
+    const bool entryHasThePersonWords = bestEntry != ranked.end() && bestEntry->person && passes(*bestEntry);
     for (const auto& c : ranked)
         if (c.entry == FaqIndex::kHandoff && passes(c) && c.confidence > kMargin * top &&
-            !(ranked.front().person && ranked.front().confidence > c.confidence && passes(ranked.front())))
+            !(entryHasThePersonWords && bestEntry->confidence >= c.confidence))
             return BotReply{BotReplyKind::HandoffOffer, texts.handoffOffer,
                             json{{"matched", false}, {"offer_handoff", true}, {"intent", "handoff"}}};
 
-    if (!ranked.empty() && passes(ranked.front()) && ranked.front().entry < index.entries().size()) {
+    // The entry to answer leads, or only ties with a request for a person whose words it has.
+    const bool leads = !ranked.empty() && bestEntry != ranked.end() &&
+                       (bestEntry == ranked.begin() ||
+                        (entryHasThePersonWords && ranked.front().entry == FaqIndex::kHandoff &&
+                         bestEntry->confidence >= ranked.front().confidence));
+    if (leads && passes(*bestEntry)) {
         // The runner-up: the next entry, or the request for a person unless the entry has its words.
         double second = 0.0;
-        for (std::size_t i = 1; i < ranked.size() && second == 0.0; ++i)
-            if (ranked[i].entry != FaqIndex::kHandoff || !ranked.front().person)
-                second = ranked[i].confidence;
-        const auto& best = index.entries()[ranked.front().entry];
+        for (auto it = ranked.begin(); it != ranked.end() && second == 0.0; ++it)
+            if (it != bestEntry && (it->entry != FaqIndex::kHandoff || !bestEntry->person))
+                second = it->confidence;
+        const auto& best = index.entries()[bestEntry->entry];
         // A deactivated best entry answers nothing, and nobody answers in its place.
         if (second <= kMargin * top && best.isActive)
             return answer(best);
