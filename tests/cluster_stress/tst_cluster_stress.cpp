@@ -538,17 +538,6 @@ private slots:
         QCOMPARE(stored.at(0).at(0).value_or(""), std::to_string(kSenders * kPerSender));
         QCOMPARE(stored.at(0).at(1).value_or(""), std::to_string(kSenders * kPerSender));
     }
-
-private:
-    static std::string describeRows(const std::vector<PgReadOnly::Row>& rows) {
-        std::string out;
-        for (const auto& r : rows) {
-            out += "\n  ";
-            for (const auto& c : r)
-                out += (c ? *c : std::string("NULL")) + " ";
-        }
-        return out;
-    }
 };
 
 QTEST_GUILESS_MAIN(TestClusterStress)

@@ -319,8 +319,7 @@ class TestCrashSafety : public QObject {
             QVERIFY2(*row[1] == s.conversationId && *row[2] == std::to_string(s.seq) &&
                          *row[6] == s.content && row[5] == std::optional(s.clientMsgId()) &&
                          *row[4] == s.senderKey,
-                     ("an acknowledged message changed: " + s.body.dump() + SqliteReadOnly::describe({row}))
-                         .c_str());
+                     ("an acknowledged message changed: " + s.body.dump() + describeRows({row})).c_str());
         }
         // Unanswered sends: stored once or not at all (duplicates are caught by the query above).
         for (const auto& s : unanswered)

@@ -3,6 +3,8 @@
 // snapshot (REPEATABLE READ, read only): the twin of SqliteReadOnly for the cluster suites, which
 // check invariants in the shared database itself. Link PkgConfig::LIBPQ.
 
+#include "DbRows.h"
+
 #include <libpq-fe.h>
 
 #include <optional>
@@ -13,7 +15,7 @@ namespace parley::test {
 
 class PgReadOnly {
 public:
-    using Row = std::vector<std::optional<std::string>>;
+    using Row = DbRow;
 
     // url: a libpq connection string or URL (postgresql:///db?host=/socket/dir&user=postgres).
     explicit PgReadOnly(const std::string& url)

@@ -2,6 +2,8 @@
 // The server's SQLite file opened read-only, every query on one snapshot, for tests that check
 // invariants in the database itself (beside what the API says). Link PkgConfig::SQLITE3.
 
+#include "DbRows.h"
+
 #include <sqlite3.h>
 
 #include <optional>
@@ -12,7 +14,7 @@ namespace parley::test {
 
 class SqliteReadOnly {
 public:
-    using Row = std::vector<std::optional<std::string>>;
+    using Row = DbRow;
 
     explicit SqliteReadOnly(const std::string& path) {
         m_ok = sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
@@ -55,17 +57,6 @@ public:
         return out;
     }
     const std::string& lastError() const { return m_lastError; }
-
-    // For failure messages: the rows, one a line.
-    static std::string describe(const std::vector<Row>& rows) {
-        std::string out;
-        for (const auto& r : rows) {
-            out += "\n  ";
-            for (const auto& c : r)
-                out += (c ? *c : std::string("NULL")) + " ";
-        }
-        return out;
-    }
 
 private:
     sqlite3* m_db = nullptr;
