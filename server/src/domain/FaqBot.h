@@ -7,8 +7,10 @@
 //     has at most kMargin of its confidence; the runner-up may be FaqIndex::kOtherTopic, a
 //     common shop question the FAQ has no entry for, like a subscription); and it is active.
 //     When the best one is a deactivated entry, nobody answers in its place;
-//   - handoff_offer: the message asks for a person and no entry beats that by the margin; the
-//     reply offers the handoff (the shopper's client hands off), it does not hand off itself;
+//   - handoff_offer: the message asks for a person and no entry beats that by the margin, nor
+//     matches it at least with the person words among its own ("will anyone read this tonight"
+//     asks about the hours); the reply offers the handoff (the shopper's client hands off), it
+//     does not hand off itself;
 //   - smalltalk: a greeting or thanks with at most two other words and nothing else matched;
 //   - fallback: "I'm not sure", the closest entries as suggestions, and the way to a person.
 // No I/O: ChatService turns the reply into a message.
