@@ -105,15 +105,6 @@ QString joined(const std::vector<std::string>& ids) {
     return out.join(QLatin1Char(' '));
 }
 
-std::string describe(const std::vector<Db::Row>& rows) {
-    std::string out;
-    for (const auto& r : rows) {
-        out += "\n  ";
-        for (const auto& c : r)
-            out += (c ? *c : std::string("NULL")) + " ";
-    }
-    return out;
-}
 } // namespace
 
 class TestAssignmentStress : public QObject {
@@ -170,9 +161,9 @@ class TestAssignmentStress : public QObject {
         int total = 0;
         for (const auto& r : counts) {
             total += std::stoi(*r[2]);
-            QVERIFY2(*r[0] != "automated", ("not handed off:" + describe(counts)).c_str());
+            QVERIFY2(*r[0] != "automated", ("not handed off:" + describeRows(counts)).c_str());
             QVERIFY2(!(*r[0] == "closed" && *r[1] == "1"),
-                     ("closed without an agent:" + describe(counts)).c_str());
+                     ("closed without an agent:" + describeRows(counts)).c_str());
         }
         QCOMPARE(total, kCustomers);
 

@@ -3,6 +3,9 @@
 // SQL that SQLite and PostgreSQL both run: one list of checks for the single-node stress suites
 // (SqliteReadOnly) and the cluster suites (PgReadOnly). Each query returns the rows that break it.
 
+#include "DbRows.h"
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -104,11 +107,7 @@ std::string violations(Db& db, const std::vector<Check>& checks) {
         if (rows.empty())
             continue;
         out += "\n" + std::string(check.what) + " (" + std::to_string(rows.size()) + " rows):";
-        for (std::size_t i = 0; i < rows.size() && i < 10; ++i) {
-            out += "\n  ";
-            for (const auto& c : rows[i])
-                out += (c ? *c : std::string("NULL")) + " ";
-        }
+        out += describeRows({rows.begin(), rows.begin() + std::min<std::ptrdiff_t>(std::ssize(rows), 10)});
     }
     return out;
 }
