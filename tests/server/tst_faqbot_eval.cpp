@@ -122,7 +122,8 @@ class TestFaqBotEval : public QObject {
 private slots:
     void precisionAndRecall() {
         Figures all;
-        for (const char* half : {"tune", "check", "heldout", "blind-a", "blind-b", "blind-c", "blind-d", "blind-e", "blind-f"}) {
+        for (const char* half :
+             {"tune", "check", "heldout", "blind-a", "blind-b", "blind-c", "blind-d", "blind-e", "blind-f"}) {
             const auto f =
                 evaluate(QStringLiteral(PARLEY_FAQBOT_EVAL_DIR "/%1.tsv").arg(QLatin1String(half)));
             qInfo().noquote() << describe(QLatin1String(half), f);
