@@ -14,6 +14,9 @@
 #include <QElapsedTimer>
 #include <QTest>
 
+#include <poll.h>
+#include <sys/socket.h>
+
 using namespace parley::test;
 
 namespace {
@@ -217,6 +220,29 @@ private slots:
         ws.sendText(QStringLiteral("{\"type\":\"x\",\"pad\":\"%1\"}").arg(QString(60000, QLatin1Char('p'))));
         QVERIFY(ws.waitForType("error"));
         QVERIFY(ws.isConnected());
+    }
+
+    // The server has sent its close frame (1009) and waits for the client to close; the client,
+    // not reading yet, is still writing, a chunk every 50 ms (a slow writer, so that the server
+    // waits between its reads). What it writes must be read and dropped, not left unread when the
+    // socket closes: the kernel would answer with a reset (the client's next write fails), and
+    // the client lose the close frame it has not read. Boost 1.74's own teardown stopped reading
+    // after its first wait; WsTransport.h drains to the client's close.
+    void closeFrameSurvivesAPeerStillWriting() {
+        auto c = rawHello(m_chat.customer.token);
+        c->sendHeaderOnly(kFin | kText, quint64(1) << 40);
+        const int fd = static_cast<int>(c->socket().socketDescriptor());
+        pollfd closeFrame{fd, POLLIN, 0};
+        QVERIFY(::poll(&closeFrame, 1, 5000) == 1); // arrived, and left unread for now
+        const QByteArray chunk(16 * 1024, 'x');
+        for (int i = 0; i < 4; ++i) {
+            const auto sent = ::send(fd, chunk.constData(), static_cast<size_t>(chunk.size()), MSG_NOSIGNAL);
+            QVERIFY2(sent > 0, "the server reset the connection while the client was still writing");
+            pollfd pace{fd, POLLPRI, 0}; // no urgent data comes: this only paces the writes
+            ::poll(&pace, 1, 50);
+        }
+        QVERIFY(c->waitDisconnected(5000));
+        QCOMPARE(c->closeCode(), 1009);
     }
 
     void binaryFrames() {

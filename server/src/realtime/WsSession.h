@@ -8,6 +8,7 @@
 #include "realtime/RealtimeHub.h"
 #include "realtime/RealtimeServer.h"
 #include "realtime/SentSeqs.h"
+#include "realtime/WsTransport.h"
 #include "store/Event.h"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -125,7 +126,7 @@ private:
 
     SessionContext& m_ctx;
     std::uint64_t m_id = 0;
-    boost::beast::websocket::stream<boost::beast::tcp_stream> m_ws;
+    boost::beast::websocket::stream<WsTcpStream> m_ws;
     boost::beast::flat_buffer m_buffer;
     std::optional<UpgradeRequest> m_upgrade; // kept until the 101 has gone out
     boost::asio::steady_timer m_helloTimer;
