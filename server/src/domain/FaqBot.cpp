@@ -92,10 +92,10 @@ BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const Bo
                             json{{"matched", false}, {"offer_handoff", true}, {"intent", "handoff"}}};
 
     // The entry to answer leads, or only ties with a request for a person whose words it has.
-    const bool leads = !ranked.empty() && bestEntry != ranked.end() &&
-                       (bestEntry == ranked.begin() ||
-                        (entryHasThePersonWords && ranked.front().entry == FaqIndex::kHandoff &&
-                         bestEntry->confidence >= ranked.front().confidence));
+    const bool leads =
+        bestEntry != ranked.end() && (bestEntry == ranked.begin() ||
+                                      (entryHasThePersonWords && ranked.front().entry == FaqIndex::kHandoff &&
+                                       bestEntry->confidence >= ranked.front().confidence));
     if (leads && passes(*bestEntry)) {
         // The runner-up: the next entry, or the request for a person unless the entry has its words.
         double second = 0.0;
