@@ -235,6 +235,27 @@ private slots:
         QCOMPARE(slugOf(replyTo("wie lange dauert der versand", english)), std::string("shipping"));
     }
 
+    // The shipped entries learn from shoppers' messages too (defaultFaqExamples), while they are
+    // the shipped ones: an entry whose question the shop has rewritten has its own words only.
+    void examplesServeTheShippedQuestionOnly() {
+        const std::string message = "want to return the french press, never even took it out of the box";
+        auto faq = defaultFaq();
+        QCOMPARE(slugOf(replyTo(message, FaqIndex(faq))), std::string("returns"));
+        const auto returns =
+            std::find_if(faq.begin(), faq.end(), [](auto& e) { return e.slug == "returns"; });
+        returns->question = "How can I send an item back?";
+        QCOMPARE(kindOf(replyTo(message, FaqIndex(faq))), std::string(toString(BotReplyKind::Fallback)));
+    }
+
+    // What the examples call another topic is the shop's to answer once it has an entry about it.
+    void aShopsOwnEntryAnswersWhatTheExamplesLeaveOut() {
+        const std::string message = "can i buy a voucher for a friend";
+        auto faq = defaultFaq();
+        QCOMPARE(kindOf(replyTo(message, FaqIndex(faq))), std::string(toString(BotReplyKind::Fallback)));
+        faq.push_back(entry("gift-cards", "Do you sell gift cards?", "Yes, from 10 EUR.", "voucher"));
+        QCOMPARE(slugOf(replyTo(message, FaqIndex(faq))), std::string("gift-cards"));
+    }
+
     void keywordsCountLikeTheQuestion() {
         std::vector<FaqEntry> faq{entry("vouchers", "Do you sell vouchers?", "Yes, from 10 EUR."),
                                   entry("shipping", "How long does delivery take?", "Two days.")};

@@ -1,6 +1,7 @@
 #include "domain/FaqIndex.h"
 
 #include "domain/BotLexicon.h"
+#include "domain/DefaultFaq.h"
 
 #include <algorithm>
 #include <bit>
@@ -23,10 +24,33 @@ constexpr std::size_t kMinFuzzy = 4;        // shorter words only match exactly
 constexpr std::size_t kMinSubstitution = 5; // "ordr" is "order", but "shop" is no "ship"
 constexpr std::size_t kMinPrefix = 5;       // and shorter stems are no word-form prefix
 constexpr std::size_t kMaxPrefixGap = 4;
-constexpr std::uint32_t kMaxClauses = 16; // the rest of a longer message is the last clause
-constexpr float kOutsideWindow = 0.3f;    // the rest of a long message, when one clause is scored
-constexpr float kSpecificWord = 0.0f;     // phrase share of a word that is one entry's alone
+constexpr std::uint32_t kMaxClauses = 16;    // the rest of a longer message is the last clause
+constexpr float kOutsideWindow = 0.3f;       // the rest of a long message, when one clause is scored
+constexpr float kSpecificWord = 0.0f;        // phrase share of a word that is one entry's alone
+constexpr std::uint32_t kDistinctTopics = 3; // an example counts through a word of at most 3 entries
 constexpr std::string_view kClauseMarks = ".!?;:,()\n\r";
+
+// The example messages of a shipped entry (DefaultFaq.h), or null for the shop's own entries and
+// for a shipped one whose question the shop has rewritten: the examples are about that question.
+const std::vector<std::string_view>* shippedExamples(const protocol::FaqEntry& entry) {
+    struct Shipped {
+        std::string question;
+        const std::vector<std::string_view>* messages;
+    };
+    static const auto kShipped = [] {
+        std::unordered_map<std::string, Shipped> shipped;
+        const auto faq = defaultFaq();
+        for (const auto& examples : defaultFaqExamples()) {
+            const auto e =
+                std::find_if(faq.begin(), faq.end(), [&](auto& f) { return f.slug == examples.slug; });
+            if (e != faq.end())
+                shipped.emplace(e->slug, Shipped{e->question, &examples.messages});
+        }
+        return shipped;
+    }();
+    const auto it = kShipped.find(entry.slug);
+    return it != kShipped.end() && it->second.question == entry.question ? it->second.messages : nullptr;
+}
 
 bool startsWith(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
@@ -38,6 +62,7 @@ FaqIndex::FaqIndex(std::vector<protocol::FaqEntry> entries, text::Language langu
     : m_entries(std::move(entries))
     , m_language(language) {
     const auto n = static_cast<std::uint32_t>(m_entries.size());
+    std::vector<char> shipped(n, 0);
     for (std::uint32_t i = 0; i < n; ++i) {
         const auto& e = m_entries[i];
         addPhrases(i, e.question, "?!.\n", Phrase::Question);
@@ -45,6 +70,11 @@ FaqIndex::FaqIndex(std::vector<protocol::FaqEntry> entries, text::Language langu
         std::replace(slugWords.begin(), slugWords.end(), '-', ' ');
         addText(i, slugWords, 1.0f, Phrase::Whole);
         addPhrases(i, e.keywords, ",;\n", Phrase::Keyword);
+        if (const auto* examples = shippedExamples(e)) {
+            shipped[i] = 1;
+            for (auto message : *examples)
+                addText(i, message, 1.0f, Phrase::Example);
+        }
         addText(i, e.answer, kAnswerField, Phrase::None);
     }
     for (auto phrase : lexicon::handoffPhrases())
@@ -62,6 +92,22 @@ FaqIndex::FaqIndex(std::vector<protocol::FaqEntry> entries, text::Language langu
         });
         if (!covered)
             addText(n + 1, phrase, 1.0f, Phrase::Keyword);
+    }
+    // Messages the shipped entries do not answer, unless one of the shop's own entries is about
+    // one of their words: a shop that adds a gift card entry answers "do you sell gift cards".
+    std::vector<char> ownTopic(m_terms.size(), 0);
+    for (std::size_t t = 0; t < m_terms.size(); ++t)
+        for (const auto& p : m_terms[t].postings)
+            if (p.candidate < n && p.phrase != kNoPhrase && !shipped[p.candidate])
+                ownTopic[t] = 1;
+    for (auto message : defaultFaqNonExamples()) {
+        const auto words = terms(message);
+        const bool ownEntrysWord = std::any_of(words.begin(), words.end(), [&](const TextTerm& t) {
+            const auto id = m_ids.find(t.token.stem);
+            return t.content && id != m_ids.end() && id->second < ownTopic.size() && ownTopic[id->second];
+        });
+        if (!ownEntrysWord)
+            addText(n + 1, message, 1.0f, Phrase::Example);
     }
 
     // Rarer terms weigh more. Document frequency over the real entries only.
@@ -222,11 +268,12 @@ void FaqIndex::addText(std::uint32_t candidate, std::string_view text, float fie
         phrase = static_cast<std::uint32_t>(m_phraseTerms.size());
         m_phraseTerms.push_back(ids);
         m_phraseCandidate.push_back(candidate);
-        m_phraseCollapsed.push_back(kind == Phrase::Keyword && ids.size() == 1 &&
+        m_phraseCollapsed.push_back((kind == Phrase::Keyword || kind == Phrase::Example) && ids.size() == 1 &&
                                     text::tokenize(text, m_language).size() > 1);
         m_phraseNegated.push_back(
             std::any_of(ids.begin(), ids.end(), [&](auto id) { return m_terms[id].text == "not"; }));
         m_phraseQuestion.push_back(kind == Phrase::Question);
+        m_phraseExample.push_back(kind == Phrase::Example);
         m_phraseSize.push_back(static_cast<std::uint32_t>(ids.size()));
     }
     for (auto id : ids)
@@ -374,6 +421,7 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
     std::vector<float> phraseCovered(m_phraseTotal.size(), 0.0f);
     std::vector<float> termPhrase(m_phraseTotal.size(), 0.0f); // one term's best contribution per phrase
     std::vector<char> phraseSpecific(m_phraseTotal.size(), 0);
+    std::vector<char> phraseDistinct(m_phraseTotal.size(), 0);
     std::vector<std::uint32_t> phraseClauses(m_phraseTotal.size(), 0); // where its words other than "not" are
     std::vector<std::uint32_t> touchedPhrases, termPhrases;
     std::vector<float> phraseBest(candidates, 0.0f), matched(candidates, 0.0f), termBest(candidates, 0.0f);
@@ -418,6 +466,8 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
                     termPhrase[p.phrase] = std::max(termPhrase[p.phrase], covered);
                     if (specific)
                         phraseSpecific[p.phrase] = 1;
+                    if (t.content && term.topicDf <= kDistinctTopics)
+                        phraseDistinct[p.phrase] = 1;
                 }
             }
             for (auto phrase : termPhrases) {
@@ -440,6 +490,11 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
                 continue;
             }
             float share = std::min(m_phraseCap[p], phraseCovered[p] / m_phraseTotal[p]);
+            // An example message lends its phrasing only through a word few entries are about:
+            // "I ordered 2 bags of Kenya" holds most of "ordered kenya and got colombia", but the
+            // words that say what is wrong are not in it.
+            if (m_phraseExample[p] && !phraseDistinct[p])
+                share = 0.0f;
             // A word that is this entry's alone ("money" of "get my money back") says most of
             // what the phrase says.
             if (phraseSpecific[p])
@@ -497,7 +552,7 @@ FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
         }
         touched.clear();
         for (auto p : touchedPhrases)
-            phraseCovered[p] = 0.0f, phraseSpecific[p] = 0, phraseClauses[p] = 0;
+            phraseCovered[p] = 0.0f, phraseSpecific[p] = 0, phraseClauses[p] = 0, phraseDistinct[p] = 0;
         touchedPhrases.clear();
     };
 

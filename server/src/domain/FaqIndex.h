@@ -14,6 +14,11 @@
 // one keyword). A term matches exactly, with a typo (edit distance 1, 2 from 8 letters: 0.8) or
 // as a word-form prefix (0.7). Requests for a person are scored the same way, as the phrases of
 // a pseudo entry (lexicon::handoffPhrases). FaqBot decides what to say from the ranking.
+//
+// A shipped entry (DefaultFaq.h) also has shoppers' example messages as phrases; an example counts
+// as a phrase only through a word that at most three entries are about, so that the context of an
+// example ("I ordered the Kenya") makes no match. The non-examples (messages about other topics)
+// are phrases of the other-topic pseudo entry, except those with a word of the shop's own entries.
 
 #include "domain/TextMatcher.h"
 #include "parley/protocol/Types.h"
@@ -102,7 +107,7 @@ private:
                                 bool clauses = false) const;
     std::uint32_t termId(const text::Token& token, float cls);
     void addSpelling(const std::string& spelling, std::uint32_t term, bool isStem);
-    enum class Phrase { None, Question, Whole, Keyword };
+    enum class Phrase { None, Question, Whole, Keyword, Example };
     void addText(std::uint32_t candidate, std::string_view text, float field, Phrase phrase);
     void addPhrases(std::uint32_t candidate, std::string_view text, std::string_view separators, Phrase kind);
     std::vector<TermMatch> match(const text::Token& token) const;
@@ -120,6 +125,7 @@ private:
     std::vector<float> m_phraseCap;      // the most its coverage may count
     std::vector<char> m_phraseNegated;   // has "not": counts only for messages with a negation
     std::vector<char> m_phraseQuestion;  // a sentence of the question
+    std::vector<char> m_phraseExample;   // an example message
     std::vector<std::uint32_t> m_phraseSize;
     std::vector<char> m_phraseCollapsed; // while building only
     std::vector<std::uint32_t> m_phraseCandidate;
