@@ -3,22 +3,62 @@
 #include "util/Text.h"
 
 #include <nlohmann/json.hpp>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+
+#include <atomic>
+#include <stdexcept>
 
 namespace parley::server {
 
+void TokenSigner::MacDeleter::operator()(evp_mac_ctx_st* ctx) const {
+    EVP_MAC_CTX_free(ctx);
+}
+
+namespace {
+
+std::atomic<std::uint64_t> g_signers{0};
+
+// This thread's copy of the keyed context of the signer it used last (a server has one signer).
+struct ThreadMac {
+    std::uint64_t signer = 0;
+    EVP_MAC_CTX* ctx = nullptr;
+    ~ThreadMac() { EVP_MAC_CTX_free(ctx); }
+};
+thread_local ThreadMac t_mac;
+
+} // namespace
+
 TokenSigner::TokenSigner(std::string secret, const Clock& clock)
-    : m_secret(std::move(secret))
-    , m_clock(clock) {}
+    : m_id(++g_signers)
+    , m_clock(clock) {
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
+    m_keyed.reset(hmac ? EVP_MAC_CTX_new(hmac) : nullptr);
+    EVP_MAC_free(hmac); // the context holds its own reference
+    char digest[] = OSSL_DIGEST_NAME_SHA2_256;
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (!m_keyed || !EVP_MAC_init(m_keyed.get(), reinterpret_cast<const unsigned char*>(secret.data()),
+                                  secret.size(), params))
+        throw std::runtime_error("OpenSSL has no HMAC-SHA256");
+    OPENSSL_cleanse(secret.data(), secret.size());
+}
 
 std::string TokenSigner::sign(std::string_view payload) const {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), m_secret.data(), static_cast<int>(m_secret.size()),
-         reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), mac, &len);
-    return base64UrlEncode(std::span<const unsigned char>(mac, len));
+    if (t_mac.signer != m_id) {
+        EVP_MAC_CTX_free(t_mac.ctx);
+        t_mac.ctx = EVP_MAC_CTX_dup(m_keyed.get());
+        t_mac.signer = t_mac.ctx ? m_id : 0;
+    }
+    unsigned char out[EVP_MAX_MD_SIZE];
+    std::size_t len = 0;
+    // Initialising without a key starts a new signature with the key the copy already has.
+    if (!t_mac.ctx || !EVP_MAC_init(t_mac.ctx, nullptr, 0, nullptr) ||
+        !EVP_MAC_update(t_mac.ctx, reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) ||
+        !EVP_MAC_final(t_mac.ctx, out, &len, sizeof out))
+        throw std::runtime_error("HMAC-SHA256 failed");
+    return base64UrlEncode(std::span<const unsigned char>(out, len));
 }
 
 std::string TokenSigner::issueCustomer(const std::string& sessionId) const {

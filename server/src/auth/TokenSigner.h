@@ -9,8 +9,12 @@
 #include "util/Clock.h"
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+
+struct evp_mac_ctx_st;
 
 namespace parley::server {
 
@@ -30,7 +34,15 @@ public:
 private:
     std::string sign(std::string_view payload) const;
 
-    std::string m_secret;
+    // HMAC-SHA256 keyed with the secret once. Each thread signs on a copy of its own, reset for
+    // every signature: OpenSSL 3's one-shot HMAC() looks the algorithm up and hashes the key on
+    // every call, and copying one shared context per call still contends on its reference counts
+    // (bench/tokens.cpp).
+    struct MacDeleter {
+        void operator()(evp_mac_ctx_st* ctx) const;
+    };
+    std::unique_ptr<evp_mac_ctx_st, MacDeleter> m_keyed;
+    std::uint64_t m_id; // names this signer in the threads' copies
     const Clock& m_clock;
 };
 
