@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <iterator>
 #include <unordered_map>
@@ -106,12 +107,19 @@ public:
         // time it is bound. So "client_msg_id IS NOT NULL" states the partial index's condition,
         // and the sender type, which partial messages_first_agent tests, is a literal (one cached
         // statement per sender type; the enum's names, never input).
-        const std::string sql = std::string("SELECT ") + kMessageColumns +
-                                " FROM messages WHERE conversation_id = ? AND sender_type = '" +
-                                std::string(protocol::toString(sender)) +
-                                "' AND IFNULL(sender_agent_id, '') = ? AND client_msg_id = ? AND "
-                                "client_msg_id IS NOT NULL";
-        auto s = m_c.prepare(sql);
+        static const auto kBySender = [] {
+            using protocol::SenderType;
+            std::array<std::string, 4> sql;
+            for (auto type : {SenderType::Customer, SenderType::Bot, SenderType::Agent, SenderType::System})
+                sql.at(static_cast<std::size_t>(type)) =
+                    std::string("SELECT ") + kMessageColumns +
+                    " FROM messages WHERE conversation_id = ? AND sender_type = '" +
+                    std::string(protocol::toString(type)) +
+                    "' AND IFNULL(sender_agent_id, '') = ? AND client_msg_id = ? AND client_msg_id IS NOT "
+                    "NULL";
+            return sql;
+        }();
+        auto s = m_c.prepare(kBySender.at(static_cast<std::size_t>(sender)));
         s.bind(1, conversationId).bind(2, senderAgentId).bind(3, clientMsgId);
         if (!s.step())
             return std::nullopt;
