@@ -1,7 +1,7 @@
 // WebSocket client frames as WsSession decodes them (realtime/ClientFrame): the hello frame and
 // the frames after it, as text and as binary. Invariants: no exception, no crash; a binary frame
-// is always an error; a resume carries a non-empty conversation id of at most 128 bytes and an
-// after_seq >= 0; every error has the contract's code.
+// is always an error; a resume or typing frame carries a non-empty conversation id of at most 128
+// bytes, a resume an after_seq >= 0; every error has the contract's code.
 #include "FuzzCheck.h"
 #include "parley/protocol/Errors.h"
 #include "realtime/ClientFrame.h"
@@ -24,6 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(!resume->conversationId.empty());
         FUZZ_CHECK(resume->conversationId.size() <= kMaxConversationIdChars);
         FUZZ_CHECK(resume->afterSeq >= 0);
+    } else if (const auto* typing = std::get_if<TypingFrame>(&frame)) {
+        FUZZ_CHECK(!typing->conversationId.empty());
+        FUZZ_CHECK(typing->conversationId.size() <= kMaxConversationIdChars);
     } else {
         FUZZ_CHECK(std::get<FrameError>(frame).code == parley::protocol::errors::kInvalidRequest);
     }
