@@ -50,7 +50,7 @@ struct BotReply {
 class FaqBot {
 public:
     static constexpr double kThreshold = 0.45;
-    static constexpr double kMargin = 0.85;
+    static constexpr double kMargin = 0.82;
     static constexpr double kMinPhrase = 0.65;
     static constexpr std::size_t kSuggestions = 3;
     static constexpr std::size_t kGreetingSuggestions = 4;
