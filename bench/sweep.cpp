@@ -261,6 +261,7 @@ struct Row {
     double lagP99 = NAN;    // paced: send lag behind the schedule
     double readP99 = NAN;   // frame in the socket -> read by the load generator
     std::size_t excess = 0; // offered in the window and not answered 201
+    double answered = 0;    // answers of any status, per second
     std::size_t unsent = 0;
     std::size_t lost = 0;
 };
@@ -359,6 +360,7 @@ public:
         row.excess = r.offered > r.ok201 ? r.offered - r.ok201 : 0;
         row.unsent = r.unsent;
         row.lost = r.lost;
+        row.answered = static_cast<double>(r.ok201 + r.overloaded503 + r.otherStatus) / w;
         const auto [otherCpu, busiest] = otherCpuSince(others0, others1);
 
         std::printf(
@@ -595,6 +597,7 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
     std::string lowestAt;
     std::size_t excess = 0, n503 = 0;
     double p99of503 = NAN;
+    const Row* worst503 = nullptr;
     for (const auto& r : rows) {
         if (r.target != "parley")
             continue;
@@ -608,8 +611,10 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
         if (r.multiple > 1) {
             excess += r.excess;
             n503 += r.n503;
-            if (std::isfinite(r.p99of503))
-                p99of503 = std::isfinite(p99of503) ? std::max(p99of503, r.p99of503) : r.p99of503;
+            if (std::isfinite(r.p99of503) && (!std::isfinite(p99of503) || r.p99of503 > p99of503)) {
+                p99of503 = r.p99of503;
+                worst503 = &r;
+            }
         }
     }
     if (std::isfinite(lowest) && peak > 0)
@@ -618,6 +623,28 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
             "%s msg/s (target >= 90%%: %s)\n",
             fmtInt(lowest).c_str(), lowestAt.c_str(), 100 * lowest / peak, fmtInt(peak).c_str(),
             verdict(lowest >= 0.9 * peak));
+    // The same ratio for the bare pipeline, over the steps that offer it at least its own
+    // saturation: what this machine and load generator lose past saturation with no application
+    // (and no 503s) at all.
+    if (bareSat && bareSat->delivered > 0) {
+        double barePeak = 0;
+        const Row* bareLowest = nullptr;
+        for (const auto& r : rows) {
+            if (r.target != "bare")
+                continue;
+            barePeak = std::max(barePeak, r.delivered);
+            if (r.multiple > 0 && r.offered >= bareSat->delivered &&
+                (!bareLowest || r.delivered < bareLowest->delivered))
+                bareLowest = &r;
+        }
+        if (bareLowest)
+            std::printf(
+                "- the bare pipeline past its own saturation (no target): lowest delivered %s msg/s at %s "
+                "(%.1fx its saturation) = %.0f%% of its peak %s msg/s\n",
+                fmtInt(bareLowest->delivered).c_str(), bareLowest->step.c_str(),
+                bareLowest->offered / bareSat->delivered, 100 * bareLowest->delivered / barePeak,
+                fmtInt(barePeak).c_str());
+    }
     if (excess > 0)
         std::printf(
             "- the excess above 1x: %zu offered and not answered 201, %zu of them answered 503 (%.0f%%), "
@@ -625,6 +652,17 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
             excess, n503, 100.0 * static_cast<double>(n503) / static_cast<double>(excess),
             fmtMs(p99of503).c_str(),
             verdict(static_cast<double>(n503) >= 0.99 * static_cast<double>(excess) && p99of503 <= 50));
+    // Little's law: with every connection the load generator may open waiting for an answer, a
+    // request waits on average connections / answers per second, wherever the server refuses it.
+    if (worst503 && worst503->unsent > 0 && worst503->answered > 0)
+        std::printf("  at %s every one of the load generator's %d connections was busy (%zu due never sent) "
+                    "and the server answered %s requests/s of any status, so a request waited %.0f ms on "
+                    "average for its answer (Little's law: connections / answers per second); a mean under "
+                    "50 ms needs more than %s answers/s\n",
+                    worst503->step.c_str(), o.maxConnections, worst503->unsent,
+                    fmtInt(worst503->answered).c_str(),
+                    1000.0 * static_cast<double>(o.maxConnections) / worst503->answered,
+                    fmtInt(static_cast<double>(o.maxConnections) / 0.05).c_str());
     const Row* tenth = nullptr;
     for (const auto& r : rows)
         if (r.target == "parley" && std::fabs(r.multiple - 0.1) < 1e-9)
