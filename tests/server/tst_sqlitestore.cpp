@@ -275,6 +275,51 @@ private slots:
                  qPrintable(QStringLiteral("WAL file %1 bytes, bound %2").arg(walBytes).arg(bound)));
     }
 
+    // A restart pass holds every write. Once the WAL has started over it must grow past the
+    // restart size again before the next pass: a pass right after one (the WAL size still read
+    // from before it) held the writer twice for one restart.
+    void walRestartsAreAWalApart() {
+        SqliteStore::Options options;
+        options.sync = SqliteStore::Sync::Normal;
+        options.walRestartPages = 1000;
+        SqliteStore store(path(), nullptr, options);
+        const auto c = newConversation("s1");
+        store.write([&](WriteTx& tx) { tx.insertConversation(c); });
+        std::atomic<bool> stop{false};
+        std::thread reader([&] {
+            while (!stop)
+                store.read([&](ReadTx& tx) { tx.lastSeq(c.id); });
+        });
+        const std::string filler(1000, 'x');
+        // About 4 pages a message: 1,000 pages are some 250 messages.
+        constexpr int kRestarts = 8;
+        constexpr int kCap = 40000;
+        std::vector<int> writtenAtRestart;
+        int written = 0;
+        while (store.walRestarts() < kRestarts && written < kCap) {
+            store.write([&](WriteTx& tx) {
+                auto m = newMessage(c.id, filler);
+                tx.appendMessage(m);
+            });
+            ++written;
+            while (static_cast<int>(writtenAtRestart.size()) < store.walRestarts())
+                writtenAtRestart.push_back(written);
+        }
+        stop = true;
+        reader.join();
+        QVERIFY2(
+            store.walRestarts() >= kRestarts,
+            qPrintable(
+                QStringLiteral("%1 WAL restarts after %2 messages").arg(store.walRestarts()).arg(written)));
+        for (std::size_t i = 1; i < writtenAtRestart.size(); ++i)
+            QVERIFY2(writtenAtRestart[i] - writtenAtRestart[i - 1] >= 100,
+                     qPrintable(QStringLiteral("restart %1 after %2 messages, restart %3 after %4")
+                                    .arg(i)
+                                    .arg(writtenAtRestart[i - 1])
+                                    .arg(i + 1)
+                                    .arg(writtenAtRestart[i])));
+    }
+
     void oneOpenConversationPerSession() {
         SqliteStore store(path());
         store.write([&](WriteTx& tx) { tx.insertConversation(newConversation("s1")); });

@@ -155,6 +155,15 @@ void SqliteCheckpointer::checkpoint() {
         return;
     }
     ++m_walRestarts;
+    {
+        // The WAL starts over at the next commit. Until that commit's hook reports it, m_walPages
+        // still holds the size before this pass, and a checkpoint due from the growth before it
+        // would find it over walRestartPages and hold the writer for a second, useless pass.
+        std::lock_guard lock(m_mutex);
+        m_walPages = 0;
+        m_walPagesAtCheckpoint = 0;
+        m_due = false;
+    }
     // Only under sustained writes (otherwise the WAL starts over by itself): worth an operator's eye.
     char text[160];
     std::snprintf(text, sizeof text,
