@@ -41,6 +41,40 @@ Message newMessage(const std::string& conversationId, const std::string& content
     return m;
 }
 
+// The default sync, and a restart pass once the WAL holds 1,000 pages, so that tests reach it soon.
+SqliteStore::Options restartingTheWalAt1000Pages() {
+    SqliteStore::Options options;
+    options.sync = SqliteStore::Sync::Normal;
+    options.walRestartPages = 1000;
+    return options;
+}
+
+// Writes 1,000-byte messages (about 4 WAL pages each) to conversation c, one commit each, with a
+// reader beside them holding WAL snapshots as the server's requests do, until afterEach() says
+// enough or cap messages are written. Returns how many were.
+template <typename AfterEach>
+int writeBesideAReader(SqliteStore& store, const Conversation& c, int cap, AfterEach afterEach) {
+    std::atomic<bool> stop{false};
+    std::thread reader([&] {
+        while (!stop)
+            store.read([&](ReadTx& tx) { tx.lastSeq(c.id); });
+    });
+    const std::string filler(1000, 'x');
+    int written = 0;
+    while (written < cap) {
+        store.write([&](WriteTx& tx) {
+            auto m = newMessage(c.id, filler);
+            tx.appendMessage(m);
+        });
+        ++written;
+        if (afterEach(written))
+            break;
+    }
+    stop = true;
+    reader.join();
+    return written;
+}
+
 // Checks, at the moment of publishing, that what the events speak of is visible to readers.
 class CheckingSink : public EventSink {
 public:
@@ -239,31 +273,14 @@ private slots:
     // Commits back to back leave a PASSIVE checkpoint no moment to catch up with the writer, so
     // without the RESTART pass the WAL never starts over and takes every page ever written.
     void walStartsOverUnderSustainedWrites() {
-        SqliteStore::Options options;
-        options.sync = SqliteStore::Sync::Normal;
-        options.walRestartPages = 1000;
+        const auto options = restartingTheWalAt1000Pages();
         SqliteStore store(path(), nullptr, options);
         const auto c = newConversation("s1");
         store.write([&](WriteTx& tx) { tx.insertConversation(c); });
-        std::atomic<bool> stop{false};
-        std::thread reader([&] { // readers hold WAL snapshots, as the server's requests do
-            while (!stop)
-                store.read([&](ReadTx& tx) { tx.lastSeq(c.id); });
-        });
-        const std::string filler(1000, 'x');
-        // About 4 pages a message: the WAL passes the restart size every 250 or so. Write until it
-        // has started over twice; without the restart pass it never does, and the cap ends it.
-        constexpr int kCap = 12000;
-        int written = 0;
-        while (store.walRestarts() < 2 && written < kCap) {
-            store.write([&](WriteTx& tx) {
-                auto m = newMessage(c.id, filler);
-                tx.appendMessage(m);
-            });
-            ++written;
-        }
-        stop = true;
-        reader.join();
+        // The WAL passes the restart size every 250 or so messages. Write until it has started
+        // over twice; without the restart pass it never does, and the cap ends it.
+        const int written =
+            writeBesideAReader(store, c, 12000, [&](int) { return store.walRestarts() >= 2; });
         QVERIFY2(
             store.walRestarts() >= 2,
             qPrintable(
@@ -279,34 +296,18 @@ private slots:
     // restart size again before the next pass: a pass right after one (the WAL size still read
     // from before it) held the writer twice for one restart.
     void walRestartsAreAWalApart() {
-        SqliteStore::Options options;
-        options.sync = SqliteStore::Sync::Normal;
-        options.walRestartPages = 1000;
+        const auto options = restartingTheWalAt1000Pages();
         SqliteStore store(path(), nullptr, options);
         const auto c = newConversation("s1");
         store.write([&](WriteTx& tx) { tx.insertConversation(c); });
-        std::atomic<bool> stop{false};
-        std::thread reader([&] {
-            while (!stop)
-                store.read([&](ReadTx& tx) { tx.lastSeq(c.id); });
-        });
-        const std::string filler(1000, 'x');
-        // About 4 pages a message: 1,000 pages are some 250 messages.
+        // 1,000 pages are some 250 messages.
         constexpr int kRestarts = 8;
-        constexpr int kCap = 40000;
         std::vector<int> writtenAtRestart;
-        int written = 0;
-        while (store.walRestarts() < kRestarts && written < kCap) {
-            store.write([&](WriteTx& tx) {
-                auto m = newMessage(c.id, filler);
-                tx.appendMessage(m);
-            });
-            ++written;
+        const int written = writeBesideAReader(store, c, 40000, [&](int n) {
             while (static_cast<int>(writtenAtRestart.size()) < store.walRestarts())
-                writtenAtRestart.push_back(written);
-        }
-        stop = true;
-        reader.join();
+                writtenAtRestart.push_back(n);
+            return store.walRestarts() >= kRestarts;
+        });
         QVERIFY2(
             store.walRestarts() >= kRestarts,
             qPrintable(
