@@ -596,8 +596,7 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
     double peak = 0, lowest = INFINITY;
     std::string lowestAt;
     std::size_t excess = 0, n503 = 0;
-    double p99of503 = NAN;
-    const Row* worst503 = nullptr;
+    const Row* worst503 = nullptr; // the step with the slowest 503s above 1x
     for (const auto& r : rows) {
         if (r.target != "parley")
             continue;
@@ -611,10 +610,8 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
         if (r.multiple > 1) {
             excess += r.excess;
             n503 += r.n503;
-            if (std::isfinite(r.p99of503) && (!std::isfinite(p99of503) || r.p99of503 > p99of503)) {
-                p99of503 = r.p99of503;
+            if (std::isfinite(r.p99of503) && (!worst503 || r.p99of503 > worst503->p99of503))
                 worst503 = &r;
-            }
         }
     }
     if (std::isfinite(lowest) && peak > 0)
@@ -645,6 +642,7 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
                 bareLowest->offered / bareSat->delivered, 100 * bareLowest->delivered / barePeak,
                 fmtInt(barePeak).c_str());
     }
+    const double p99of503 = worst503 ? worst503->p99of503 : NAN;
     if (excess > 0)
         std::printf(
             "- the excess above 1x: %zu offered and not answered 201, %zu of them answered 503 (%.0f%%), "

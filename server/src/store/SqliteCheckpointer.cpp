@@ -154,7 +154,6 @@ void SqliteCheckpointer::checkpoint() {
                   sqlite3_errmsg(m_connection->handle()));
         return;
     }
-    ++m_walRestarts;
     {
         // The WAL starts over at the next commit. Until that commit's hook reports it, m_walPages
         // still holds the size before this pass, and a checkpoint due from the growth before it
@@ -164,6 +163,7 @@ void SqliteCheckpointer::checkpoint() {
         m_walPagesAtCheckpoint = 0;
         m_due = false;
     }
+    ++m_walRestarts;
     // Only under sustained writes (otherwise the WAL starts over by itself): worth an operator's eye.
     char text[160];
     std::snprintf(text, sizeof text,
