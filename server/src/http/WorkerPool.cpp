@@ -49,7 +49,7 @@ bool WorkerPool::tryPost(std::function<void()>& job) {
         }
     }
     if (idle)
-        idle->wake.release();
+        idle->wake.post();
     return true;
 }
 
@@ -66,7 +66,7 @@ void WorkerPool::stop() {
     }
     // Busy workers finish the queue first and quit when they find it empty.
     for (auto* w : idle)
-        w->wake.release();
+        w->wake.post();
     for (auto& t : m_threads)
         t.join();
     m_threads.clear();
@@ -87,7 +87,7 @@ void WorkerPool::run(Worker& me) {
             }
         }
         if (!job) {
-            me.wake.acquire(); // a job was handed over, or stop(); both set before the release
+            me.wake.wait(); // a job was handed over, or stop(); both set before the post
             if (me.quit)
                 return;
             job = std::move(me.job);

@@ -6,14 +6,14 @@
 // An idle worker is woken by name, the most recently idle first: the threads that are busy anyway
 // stay warm (caches, the store's connections) and the others sleep.
 
+#include "util/WakeSignal.h"
+
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <thread>
 #include <vector>
 
@@ -37,7 +37,7 @@ public:
 
 private:
     struct Worker {
-        std::binary_semaphore wake{0};
+        WakeSignal wake;
         std::function<void()> job; // handed over under m_mutex, run after wake
         bool quit = false;
     };

@@ -1,6 +1,8 @@
 #pragma once
-// A one-shot wake-up for exactly one waiting thread: wait() returns once post() has been called,
-// whether post() came first or not. One futex word: post() wakes that thread and no other.
+// A wake-up for exactly one waiting thread, on one futex word: wait() returns once post() has been
+// called, whether post() came first or not, and consumes it, so the next wait() sleeps until the
+// next post(). Posts do not add up: two before a wait() release one. post() wakes that one thread
+// and no other.
 //
 // Why not std::binary_semaphore: libstdc++ 12 spins before it sleeps, and four of those spins are
 // sched_yield() calls. On a busy machine each one hands the core to another runnable thread: a
@@ -20,18 +22,25 @@ public:
     WakeSignal(const WakeSignal&) = delete;
     WakeSignal& operator=(const WakeSignal&) = delete;
 
-    // Blocks until post(). Call once.
+    // Blocks until post(), then consumes it. One thread at a time.
     void wait() {
-        std::uint32_t expected = kIdle;
-        if (!m_state.compare_exchange_strong(expected, kWaiting, std::memory_order_acquire))
-            return; // already posted
-        while (m_state.load(std::memory_order_acquire) == kWaiting)
-            futex(word(), FUTEX_WAIT_PRIVATE, kWaiting);
+        std::uint32_t state = m_state.load(std::memory_order_acquire);
+        for (;;) {
+            if (state == kPosted) {
+                if (m_state.compare_exchange_weak(state, kIdle, std::memory_order_acquire))
+                    return;
+                continue; // state reloaded
+            }
+            if (state == kIdle && !m_state.compare_exchange_weak(state, kWaiting, std::memory_order_acquire))
+                continue;
+            futex(word(), FUTEX_WAIT_PRIVATE, kWaiting); // returns at once unless still kWaiting
+            state = m_state.load(std::memory_order_acquire);
+        }
     }
 
-    // Releases the waiter. Call once. The waiter may return (and destroy this object) as soon as
-    // the state changes, so nothing of it is touched after the exchange: the wake goes to the
-    // address taken before. A wake on a word that no longer holds a waiter is harmless (futex
+    // Releases the waiter, or the next wait(). The waiter may return (and destroy this object) as
+    // soon as the state changes, so nothing of it is touched after the exchange: the wake goes to
+    // the address taken before. A wake on a word that no longer holds a waiter is harmless (futex
     // users expect spurious wake-ups).
     void post() {
         auto* const address = word();
