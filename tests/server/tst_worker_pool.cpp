@@ -22,13 +22,30 @@ namespace {
 struct HeldWorker {
     WakeSignal entered;
     WakeSignal letGo;
-    std::function<void()> job() {
-        return [this] {
+    // Posts the holding job and returns once the worker is inside it: what is posted next queues.
+    bool occupy(WorkerPool& pool) {
+        std::function<void()> hold = [this] {
             entered.post();
             letGo.wait();
         };
+        if (!pool.tryPost(hold))
+            return false;
+        entered.wait();
+        return true;
     }
 };
+
+// Declared after the pool, so that a test that fails while the worker is held lets it go before
+// the pool's destructor waits for it.
+struct LetGoAtExit {
+    WakeSignal& letGo;
+    ~LetGoAtExit() { letGo.post(); }
+};
+
+bool postCount(WorkerPool& pool, std::atomic<int>& ran) {
+    std::function<void()> job = [&ran] { ++ran; };
+    return pool.tryPost(job);
+}
 
 } // namespace
 
@@ -83,11 +100,9 @@ private slots:
             std::vector<std::thread> posters;
             for (int p = 0; p < kPosters; ++p)
                 posters.emplace_back([&] {
-                    for (int i = 0; i < kJobsEach; ++i) {
-                        std::function<void()> job = [&ran] { ++ran; };
-                        if (!pool.tryPost(job))
+                    for (int i = 0; i < kJobsEach; ++i)
+                        if (!postCount(pool, ran))
                             ++refused;
-                    }
                 });
             for (auto& t : posters)
                 t.join();
@@ -101,13 +116,10 @@ private slots:
         HeldWorker held;
         std::atomic<int> ran{0};
         WorkerPool pool(1, 2);
-        auto hold = held.job();
-        QVERIFY(pool.tryPost(hold));
-        held.entered.wait(); // the only worker is busy: what follows queues
-        for (int i = 0; i < 2; ++i) {
-            std::function<void()> job = [&ran] { ++ran; };
-            QVERIFY(pool.tryPost(job));
-        }
+        const LetGoAtExit letGoAtExit{held.letGo};
+        QVERIFY(held.occupy(pool));
+        for (int i = 0; i < 2; ++i)
+            QVERIFY(postCount(pool, ran));
         bool refusedJobRan = false;
         std::function<void()> third = [&refusedJobRan] { refusedJobRan = true; };
         QVERIFY(!pool.tryPost(third));
@@ -122,12 +134,10 @@ private slots:
         HeldWorker held;
         std::atomic<int> ran{0};
         WorkerPool pool(1, 100, 2ms);
-        auto hold = held.job();
-        QVERIFY(pool.tryPost(hold));
-        held.entered.wait();
-        std::function<void()> first = [&ran] { ++ran; };
-        const auto queuedAt = std::chrono::steady_clock::now();
-        QVERIFY(pool.tryPost(first));
+        const LetGoAtExit letGoAtExit{held.letGo};
+        QVERIFY(held.occupy(pool));
+        QVERIFY(postCount(pool, ran));
+        const auto queuedAt = std::chrono::steady_clock::now(); // the pool stamped it before this
         // The oldest job has waited longer than the bound: the line has stopped moving.
         while (std::chrono::steady_clock::now() - queuedAt <= 3ms)
             std::this_thread::yield();
@@ -143,19 +153,15 @@ private slots:
         HeldWorker held;
         std::atomic<int> ran{0};
         WorkerPool pool(1, 10);
-        auto hold = held.job();
-        QVERIFY(pool.tryPost(hold));
-        held.entered.wait();
-        for (int i = 0; i < 5; ++i) {
-            std::function<void()> job = [&ran] { ++ran; };
-            QVERIFY(pool.tryPost(job));
-        }
+        const LetGoAtExit letGoAtExit{held.letGo};
+        QVERIFY(held.occupy(pool));
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(postCount(pool, ran));
         std::thread stopper([&] { pool.stop(); });
         held.letGo.post();
         stopper.join();
         QCOMPARE(ran.load(), 5);
-        std::function<void()> after = [&ran] { ++ran; };
-        QVERIFY(!pool.tryPost(after));
+        QVERIFY(!postCount(pool, ran));
         QCOMPARE(ran.load(), 5);
     }
 };
