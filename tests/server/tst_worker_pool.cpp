@@ -18,28 +18,28 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A pool's only worker held inside a job until the test lets it go.
-struct HeldWorker {
-    WakeSignal entered;
-    WakeSignal letGo;
-    // Posts the holding job and returns once the worker is inside it: what is posted next queues.
-    bool occupy(WorkerPool& pool) {
+// A pool of one worker, held inside a job from construction until letGo(): what is posted
+// meanwhile queues. The destructor lets the worker go before the pool's own destructor waits for
+// it, so a test that fails while the worker is held ends instead of hanging.
+struct HeldPool {
+    explicit HeldPool(std::size_t queueCapacity, std::chrono::steady_clock::duration maxWait =
+                                                     std::chrono::steady_clock::duration::zero())
+        : pool(1, queueCapacity, maxWait) {
         std::function<void()> hold = [this] {
             entered.post();
-            letGo.wait();
+            released.wait();
         };
-        if (!pool.tryPost(hold))
-            return false;
-        entered.wait();
-        return true;
+        occupied = pool.tryPost(hold);
+        if (occupied)
+            entered.wait();
     }
-};
+    ~HeldPool() { letGo(); }
+    void letGo() { released.post(); } // posts do not add up: calling it twice is harmless
 
-// Declared after the pool, so that a test that fails while the worker is held lets it go before
-// the pool's destructor waits for it.
-struct LetGoAtExit {
-    WakeSignal& letGo;
-    ~LetGoAtExit() { letGo.post(); }
+    WakeSignal entered;
+    WakeSignal released;
+    WorkerPool pool; // after the signals: destroyed before them
+    bool occupied = false;
 };
 
 bool postCount(WorkerPool& pool, std::atomic<int>& ran) {
@@ -113,55 +113,49 @@ private slots:
     }
 
     void fullQueueRefusesAndKeepsTheJob() {
-        HeldWorker held;
         std::atomic<int> ran{0};
-        WorkerPool pool(1, 2);
-        const LetGoAtExit letGoAtExit{held.letGo};
-        QVERIFY(held.occupy(pool));
+        HeldPool held(2);
+        QVERIFY(held.occupied);
         for (int i = 0; i < 2; ++i)
-            QVERIFY(postCount(pool, ran));
+            QVERIFY(postCount(held.pool, ran));
         bool refusedJobRan = false;
         std::function<void()> third = [&refusedJobRan] { refusedJobRan = true; };
-        QVERIFY(!pool.tryPost(third));
+        QVERIFY(!held.pool.tryPost(third));
         QVERIFY(third); // left to the caller, not moved from
-        held.letGo.post();
-        pool.stop();
+        held.letGo();
+        held.pool.stop();
         QCOMPARE(ran.load(), 2);
         QVERIFY(!refusedJobRan);
     }
 
     void stalledLineRefusesAtOnce() {
-        HeldWorker held;
         std::atomic<int> ran{0};
-        WorkerPool pool(1, 100, 2ms);
-        const LetGoAtExit letGoAtExit{held.letGo};
-        QVERIFY(held.occupy(pool));
-        QVERIFY(postCount(pool, ran));
+        HeldPool held(100, 2ms);
+        QVERIFY(held.occupied);
+        QVERIFY(postCount(held.pool, ran));
         const auto queuedAt = std::chrono::steady_clock::now(); // the pool stamped it before this
         // The oldest job has waited longer than the bound: the line has stopped moving.
         while (std::chrono::steady_clock::now() - queuedAt <= 3ms)
             std::this_thread::yield();
         std::function<void()> late = [&ran] { ++ran; };
-        QVERIFY(!pool.tryPost(late));
+        QVERIFY(!held.pool.tryPost(late));
         QVERIFY(late);
-        held.letGo.post();
-        pool.stop();
+        held.letGo();
+        held.pool.stop();
         QCOMPARE(ran.load(), 1); // the queued job still ran: the pool refuses only on arrival
     }
 
     void stopRunsTheQueueThenRefuses() {
-        HeldWorker held;
         std::atomic<int> ran{0};
-        WorkerPool pool(1, 10);
-        const LetGoAtExit letGoAtExit{held.letGo};
-        QVERIFY(held.occupy(pool));
+        HeldPool held(10);
+        QVERIFY(held.occupied);
         for (int i = 0; i < 5; ++i)
-            QVERIFY(postCount(pool, ran));
-        std::thread stopper([&] { pool.stop(); });
-        held.letGo.post();
+            QVERIFY(postCount(held.pool, ran));
+        std::thread stopper([&] { held.pool.stop(); });
+        held.letGo();
         stopper.join();
         QCOMPARE(ran.load(), 5);
-        QVERIFY(!postCount(pool, ran));
+        QVERIFY(!postCount(held.pool, ran));
         QCOMPARE(ran.load(), 5);
     }
 };
