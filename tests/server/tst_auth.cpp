@@ -5,6 +5,11 @@
 
 #include <QTest>
 
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
 using namespace parley::server;
 
 class TestAuth : public QObject {
@@ -109,6 +114,32 @@ private slots:
         const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764050199123));
         QCOMPARE(formatRfc3339(t), std::string("2025-11-25T05:56:39.123Z"));
         QVERIFY(parseRfc3339(formatRfc3339(t)) == t);
+    }
+
+    // Ids draw their random bits from a per-thread block of 256 ids' worth: across many blocks
+    // and two threads, every id is new and well formed.
+    void idsStayUniqueAcrossRandomBlocks() {
+        constexpr int kPerThread = 3000; // about 12 blocks each
+        std::vector<std::string> a, b;
+        auto make = [](std::vector<std::string>& out) {
+            for (int i = 0; i < kPerThread; ++i)
+                out.push_back(i % 2 ? newUuid() : newTimeOrderedUuid());
+        };
+        std::thread other([&] { make(b); });
+        make(a);
+        other.join();
+        std::set<std::string> all(a.begin(), a.end());
+        all.insert(b.begin(), b.end());
+        QCOMPARE(all.size(), std::size_t(2 * kPerThread));
+        for (const auto* ids : {&a, &b})
+            for (std::size_t i = 0; i < ids->size(); ++i) {
+                const auto& id = (*ids)[i];
+                QVERIFY2(isUuid(id), id.c_str());
+                QCOMPARE(id[14], i % 2 ? '4' : '7');
+                QVERIFY(std::string("89ab").find(id[19]) != std::string::npos);
+                // Never the zeros a handed-out part of the block is left as.
+                QVERIFY2(id.substr(24) != "000000000000", id.c_str());
+            }
     }
 };
 
