@@ -255,6 +255,17 @@ std::string Server::start() {
         return std::nullopt;
     };
     // --- end of several nodes ---
+    api.serverStats = [this] {
+        const auto w = m_sqliteStore ? m_sqliteStore->writerStats() : m_pgStore->writerStats();
+        return nlohmann::json{{"store", m_sqliteStore ? "sqlite" : "postgresql"},
+                              {"writer",
+                               {{"groups", w.groups},
+                                {"jobs", w.jobs},
+                                {"refused", w.refused},
+                                {"largest_group", w.largestGroup},
+                                {"deepest_queue", w.deepestQueue},
+                                {"cpu_seconds", w.groupCpuSeconds}}}};
+    };
     m_api = std::make_unique<HttpApi>(*m_chat, api, [rt = m_realtime.get()] { return rt->accepting(); });
     addAfterHoursRoutes(m_api->routes(), *m_chat, *m_afterHours);
     m_api->setPorts(m_httpPort, m_wsPort);

@@ -1,6 +1,8 @@
 // Administration against the real server: FAQ CRUD with validation, and the agents editor.
 #include "ApiTestBase.h"
 
+#include <cstdlib>
+
 using namespace parley::test;
 
 class TestApiAdmin : public QObject {
@@ -28,8 +30,32 @@ private slots:
             QCOMPARE(http().get("/api/v1/admin/agents", token).status, 403);
             QCOMPARE(http().put("/api/v1/admin/agents/x", {{"display_name", "x"}}, token).status, 403);
             QCOMPARE(http().del("/api/v1/admin/faq/returns", token).status, 403);
+            QCOMPARE(http().get("/api/v1/admin/stats", token).status, 403);
         }
         QCOMPARE(http().get("/api/v1/admin/faq").status, 401);
+        QCOMPARE(http().get("/api/v1/admin/stats").status, 401);
+    }
+
+    // The writer's counters: a message and the bot's answer are one more job, whose group took CPU.
+    void statsCountTheWritersWork() {
+        const auto before = http().get("/api/v1/admin/stats", f.adminToken);
+        QCOMPARE(before.status, 200);
+        const char* pg = std::getenv("PARLEY_TEST_PG_SOCKET_DIR"); // the _pg variant (tests/CMakeLists.txt)
+        QCOMPARE_JSON(before.body["store"], json(pg && *pg ? "postgresql" : "sqlite"));
+        auto [token, id] = f.customerWithConversation();
+        QCOMPARE(
+            http().post("/api/v1/conversations/" + id + "/messages", {{"content", "hello"}}, token).status,
+            201);
+        const auto after = http().get("/api/v1/admin/stats", f.adminToken);
+        QCOMPARE(after.status, 200);
+        const auto& w0 = before.body["writer"];
+        const auto& w1 = after.body["writer"];
+        QVERIFY2(w1["jobs"].get<long long>() >= w0["jobs"].get<long long>() + 2, after.body.dump().c_str());
+        QVERIFY(w1["groups"].get<long long>() > w0["groups"].get<long long>());
+        QVERIFY(w1["cpu_seconds"].get<double>() > w0["cpu_seconds"].get<double>());
+        QCOMPARE(w1["refused"].get<long long>(), 0LL);
+        QVERIFY(w1["largest_group"].get<long long>() >= 1);
+        QVERIFY(w1.contains("deepest_queue"));
     }
 
     void faqCrud() {

@@ -101,6 +101,11 @@ void HttpApi::addServerRoutes() {
         },
         Router::Run::Inline);
 
+    r.get("/api/v1/admin/stats", [this](const Request& req, Response& res) {
+        m_chat.requireAdmin(callerOf(m_chat, req));
+        res.json(200, m_options.serverStats ? m_options.serverStats() : json::object());
+    });
+
     r.get(
         "/api/v1/widget/config",
         [this](const Request& req, Response& res) {

@@ -28,6 +28,8 @@ struct HttpApiOptions {
     std::function<nlohmann::json()> widgetStatus;
     // Why the node cannot serve now (its database cannot be reached), or nothing: /healthz.
     std::function<std::optional<std::string>()> storeUnavailable;
+    // The body of GET /api/v1/admin/stats: the store's writer counters.
+    std::function<nlohmann::json()> serverStats;
 };
 
 class HttpApi {

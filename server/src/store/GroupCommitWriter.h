@@ -14,6 +14,7 @@
 #include "store/Store.h"
 #include "util/WakeSignal.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -78,6 +79,9 @@ public:
         std::uint64_t refused = 0;
         std::size_t largestGroup = 0;
         std::size_t deepestQueue = 0;
+        // CPU time of the groups, on whichever thread ran each: the serial part of every write,
+        // which no number of cores shortens.
+        double groupCpuSeconds = 0;
     };
 
     GroupCommitWriter(GroupRunner runner, Options options);
@@ -123,6 +127,7 @@ private:
     std::condition_variable m_threadCv;  // only the writer thread waits here
     std::condition_variable m_controlCv; // only pause() and close() wait here
     Stats m_stats;
+    std::atomic<std::uint64_t> m_groupCpuNs{0}; // written on the turn, outside m_mutex
 
     std::thread m_thread; // none in Mode::CallerRuns
 };
