@@ -16,6 +16,7 @@
 #include "parley/protocol/Codec.h"
 #include "parley/protocol/Types.h"
 #include "util/Text.h"
+#include "util/Threads.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -234,7 +235,10 @@ public:
             prepare("INSERT INTO messages (id, conversation_id, seq, sender_type, sender_agent_id, kind, "
                     "content, metadata, client_msg_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         m_checkpointThread = std::thread([this] { checkpointLoop(); });
-        m_writerThread = std::thread([this] { writerLoop(); });
+        m_writerThread = std::thread([this] {
+            parley::server::threads::nameThisThread("db-writer"); // as the server's, for the sweep
+            writerLoop();
+        });
     }
 
     ~Db() {

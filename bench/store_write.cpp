@@ -254,6 +254,12 @@ int main(int argc, char** argv) try {
                 perWrite,
             static_cast<double>(after.voluntary - before.voluntary) * perWrite,
             static_cast<double>(after.involuntary - before.involuntary) * perWrite);
+        const double groupCpu = statsAfter.groupCpuSeconds - statsBefore.groupCpuSeconds;
+        std::printf(
+            "the writer: busy %.0f%% of the time, %.1f us of CPU a write in its groups; alone on a core "
+            "it would commit about %.0f writes/s\n",
+            100 * groupCpu / elapsed, groupCpu * 1e6 * perWrite,
+            groupCpu > 0 ? static_cast<double>(writes) / groupCpu : 0.0);
         double load[3] = {0, 0, 0};
         if (getloadavg(load, 3) == 3)
             std::printf("load average %.2f %.2f %.2f\n", load[0], load[1], load[2]);

@@ -253,6 +253,8 @@ struct Row {
     double offered = 0, delivered = 0; // msg/s
     double p50 = NAN, p99 = NAN;       // delivery, ms
     double cpuUs = NAN, ctx = NAN;     // server CPU (µs) and context switches per delivered message
+    double writerBusy = NAN;           // the store's writer running groups (CPU), % of the window
+    double writerUs = NAN;             // ... and µs of it per delivered message
     std::size_t n503 = 0;
     double p99of503 = NAN;
     std::size_t errors = 0;
@@ -311,6 +313,11 @@ public:
         double own0 = 0, own1 = 0;
         std::vector<double> thread0, thread1;
         OthersSample others0, others1;
+        // The writer's CPU from the server itself (every group, whoever ran it), over the time
+        // between the two answers; one node only (several nodes share one writer lock).
+        const bool askWriter = m_run.moreNodes.empty();
+        std::optional<double> writer0, writer1;
+        SteadyClock::time_point writerAt0, writerAt1;
         const auto tids = m_run.gen->threadIds();
         auto threads = [&] {
             std::vector<double> v;
@@ -324,11 +331,19 @@ public:
                 own0 = ownCpuSeconds();
                 thread0 = threads();
                 others0 = sampleOtherProcesses(pids);
+                if (askWriter) {
+                    writer0 = m_run.target->writerCpuSeconds();
+                    writerAt0 = SteadyClock::now();
+                }
             } else {
                 s1 = sampleProcesses(pids);
                 own1 = ownCpuSeconds();
                 thread1 = threads();
                 others1 = sampleOtherProcesses(pids);
+                if (askWriter) {
+                    writer1 = m_run.target->writerCpuSeconds();
+                    writerAt1 = SteadyClock::now();
+                }
             }
         });
         Row row;
@@ -344,6 +359,13 @@ public:
             row.cpuUs = 1e6 * (s1.cpuSeconds - s0.cpuSeconds) / static_cast<double>(r.deliveredInWindow);
             row.ctx = static_cast<double>(s1.contextSwitches - s0.contextSwitches) /
                       static_cast<double>(r.deliveredInWindow);
+            // The bare pipeline runs every group on its db-writer thread: that thread's CPU. A server
+            // that does not report it (an older build) gets none: its groups also run on handler threads.
+            double busy = m_target == "bare" ? (s1.writerCpuSeconds - s0.writerCpuSeconds) / w : NAN;
+            if (writer0 && writer1 && writerAt1 > writerAt0)
+                busy = (*writer1 - *writer0) / std::chrono::duration<double>(writerAt1 - writerAt0).count();
+            row.writerBusy = 100.0 * busy;
+            row.writerUs = 1e6 * busy * w / static_cast<double>(r.deliveredInWindow);
         }
         row.n503 = r.overloaded503;
         row.p99of503 = r.rtt503.pct(99);
@@ -365,11 +387,13 @@ public:
 
         std::printf(
             "  %-6s %-7s offered %8s/s delivered %8s/s  p50 %7s p99 %7s ms  CPU %6s us/msg  %5s cs/msg  "
-            "503 %zu  drain %.1f s  gen %s%% (worker %s%%)  others %s%% of a core (%s)\n",
+            "writer %s%% (%s us/msg)  503 %zu  drain %.1f s  gen %s%% (worker %s%%)  others %s%% of a core "
+            "(%s)\n",
             m_target.c_str(), name.c_str(), fmtInt(row.offered).c_str(), fmtInt(row.delivered).c_str(),
             fmtMs(row.p50).c_str(), fmtMs(row.p99).c_str(), fmt(row.cpuUs, 0).c_str(),
-            fmt(row.ctx, 1).c_str(), row.n503, r.drainSeconds, fmt(row.genCpu, 0).c_str(),
-            fmt(row.genThread, 0).c_str(), fmt(100.0 * otherCpu / w, 0).c_str(), busiest.c_str());
+            fmt(row.ctx, 1).c_str(), fmt(row.writerBusy, 0).c_str(), fmt(row.writerUs, 0).c_str(), row.n503,
+            r.drainSeconds, fmt(row.genCpu, 0).c_str(), fmt(row.genThread, 0).c_str(),
+            fmt(100.0 * otherCpu / w, 0).c_str(), busiest.c_str());
         if (row.errors || r.unsent || r.retries) {
             std::printf(
                 "  ERRORS %s %s: %zu other statuses, %zu transport errors, %zu answered 201 and never "
@@ -554,8 +578,9 @@ void printTable(const Options& o, const std::vector<Row>& rows, const std::strin
     std::printf("\n### %s\n\n", title.c_str());
     std::printf(
         "| step | offered/s | delivered/s | bare delivered/s | p50 / p99 ms | bare p99 ms | CPU µs/msg | "
-        "bare µs/msg | cs/msg | 503s | 503 p99 ms | errors | load gen CPU / worker |\n");
-    std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+        "bare µs/msg | cs/msg | writer busy / µs/msg | 503s | 503 p99 ms | errors | load gen CPU / worker "
+        "|\n");
+    std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     std::vector<std::string> steps;
     for (const auto& r : rows)
         if (std::find(steps.begin(), steps.end(), r.step) == steps.end())
@@ -568,13 +593,14 @@ void printTable(const Options& o, const std::vector<Row>& rows, const std::strin
             continue;
         const std::string stepLabel =
             s == "closed" ? "closed, " + std::to_string(o.inFlight) + " in flight" : s;
-        std::printf("| %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %zu | %s | %zu | %s%% / %s%% |\n",
+        std::printf("| %s | %s | %s | %s | %s / %s | %s | %s | %s | %s | %s%% / %s | %zu | %s | %zu | %s%% / "
+                    "%s%% |\n",
                     stepLabel.c_str(), fmtInt(p->offered).c_str(), fmtInt(p->delivered).c_str(),
                     b ? fmtInt(b->delivered).c_str() : "-", fmtMs(p->p50).c_str(), fmtMs(p->p99).c_str(),
                     b ? fmtMs(b->p99).c_str() : "-", fmt(p->cpuUs, 0).c_str(),
-                    b ? fmt(b->cpuUs, 0).c_str() : "-", fmt(p->ctx, 1).c_str(), p->n503,
-                    fmtMs(p->p99of503).c_str(), p->errors, fmt(p->genCpu, 0).c_str(),
-                    fmt(p->genThread, 0).c_str());
+                    b ? fmt(b->cpuUs, 0).c_str() : "-", fmt(p->ctx, 1).c_str(), fmt(p->writerBusy, 0).c_str(),
+                    fmt(p->writerUs, 0).c_str(), p->n503, fmtMs(p->p99of503).c_str(), p->errors,
+                    fmt(p->genCpu, 0).c_str(), fmt(p->genThread, 0).c_str());
     }
 }
 
@@ -670,6 +696,21 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
             "- CPU per message at saturation %s µs = %.2fx the %s µs at 10%% load (target <= 1.5x: %s)\n",
             fmt(sat->cpuUs, 0).c_str(), sat->cpuUs / tenth->cpuUs, fmt(tenth->cpuUs, 0).c_str(),
             verdict(sat->cpuUs <= 1.5 * tenth->cpuUs));
+    // The writer runs one group at a time, so no number of cores takes the rate past 1 s over its
+    // CPU per message (Amdahl).
+    auto writerCeiling = [](const Row* r) { return r && r->writerUs > 0 ? 1e6 / r->writerUs : NAN; };
+    if (sat && std::isfinite(writerCeiling(sat))) {
+        std::string bare;
+        if (bareSat && std::isfinite(writerCeiling(bareSat)))
+            bare = "; the bare pipeline's writer " + fmt(bareSat->writerUs, 0) + " µs a message, about " +
+                   fmtInt(writerCeiling(bareSat)) + " msg/s";
+        std::printf(
+            "- the database writer (no target): at saturation it ran groups %s%% of the time, %s µs of CPU a "
+            "message, so one writer commits at most about %s msg/s on any number of cores (%.1fx this "
+            "saturation)%s\n",
+            fmt(sat->writerBusy, 0).c_str(), fmt(sat->writerUs, 0).c_str(),
+            fmtInt(writerCeiling(sat)).c_str(), writerCeiling(sat) / sat->delivered, bare.c_str());
+    }
     double genWorst = 0, genCpuWorst = 0;
     for (const auto& r : rows) {
         genWorst = std::max(genWorst, std::isfinite(r.genThread) ? r.genThread : 0);
@@ -689,21 +730,23 @@ void writeCsv(const Options& o, const std::vector<Row>& rows) {
     if (fresh)
         f << "label,target,step,multiple,offered,delivered,p50_ms,p99_ms,cpu_us_per_msg,cs_per_msg,n503,p99_"
              "503_ms,"
-             "errors,gen_cpu_pct,gen_worker_pct,lag_p99_ms,read_p99_ms,excess,unsent,lost\n";
+             "errors,gen_cpu_pct,gen_worker_pct,lag_p99_ms,read_p99_ms,excess,unsent,lost,writer_busy_pct,"
+             "writer_us_per_msg\n";
     for (const auto& r : rows)
         f << '"' << o.label << "\"," << r.target << ',' << r.step << ',' << r.multiple << ','
           << fmt(r.offered, 1) << ',' << fmt(r.delivered, 1) << ',' << fmt(r.p50, 3) << ',' << fmt(r.p99, 3)
           << ',' << fmt(r.cpuUs, 1) << ',' << fmt(r.ctx, 2) << ',' << r.n503 << ',' << fmt(r.p99of503, 3)
           << ',' << r.errors << ',' << fmt(r.genCpu, 1) << ',' << fmt(r.genThread, 1) << ','
           << fmt(r.lagP99, 3) << ',' << fmt(r.readP99, 3) << ',' << r.excess << ',' << r.unsent << ','
-          << r.lost << '\n';
+          << r.lost << ',' << fmt(r.writerBusy, 1) << ',' << fmt(r.writerUs, 1) << '\n';
 }
 
 // --- --compare ---------------------------------------------------------------------------------------
 
 struct CsvRun {
     std::string label;
-    std::map<std::string, double> delivered; // parley rows: step -> delivered msg/s
+    std::map<std::string, double> delivered;  // parley rows: step -> delivered msg/s
+    std::map<std::string, double> writerBusy; // ... and the writer thread's busy %, when the CSV has it
     std::vector<std::string> order;
 };
 
@@ -734,6 +777,8 @@ CsvRun readCsv(const std::string& path) {
         if (!run.delivered.count(cells[2]))
             run.order.push_back(cells[2]);
         run.delivered[cells[2]] = std::strtod(cells[5].c_str(), nullptr);
+        if (cells.size() > 20 && cells[20] != "-")
+            run.writerBusy[cells[2]] = std::strtod(cells[20].c_str(), nullptr);
     }
     if (run.order.empty())
         throw std::runtime_error(path + " has no parley-server rows");
@@ -762,6 +807,12 @@ int compare(const Options& o) {
         std::printf("\n- saturation: %s msg/s on %s = %.2fx the %s msg/s on %s (target >= 4x: %s)\n",
                     fmtInt(sb->second).c_str(), lb.c_str(), sb->second / sa->second,
                     fmtInt(sa->second).c_str(), la.c_str(), sb->second >= 4 * sa->second ? "met" : "MISSED");
+    // On more cores the one writer is what saturates first: near 100% it is the limit.
+    const auto wa = a.writerBusy.find("closed"), wb = b.writerBusy.find("closed");
+    if (wa != a.writerBusy.end() && wb != b.writerBusy.end())
+        std::printf("- the database writer at saturation: running groups %s%% of the time on %s, %s%% on %s "
+                    "(near 100%%: the single writer is the limit)\n",
+                    fmt(wa->second, 0).c_str(), la.c_str(), fmt(wb->second, 0).c_str(), lb.c_str());
     std::string list;
     for (const auto& s : slower)
         list += (list.empty() ? "" : ", ") + s;

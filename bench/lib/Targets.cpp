@@ -3,9 +3,11 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 namespace parley::bench {
@@ -128,6 +130,25 @@ public:
             out.push_back(m_rest.call("POST", "/api/v1/customer/session", "", json::object(), 201)["token"]
                               .get<std::string>());
         return out;
+    }
+
+    // GET /api/v1/admin/stats (writer.cpu_seconds). Past saturation the call may be refused like
+    // any other: it is asked again, for at most about a second.
+    std::optional<double> writerCpuSeconds() override {
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            try {
+                const auto stats =
+                    m_rest.call("GET", "/api/v1/admin/stats", m_adminToken, json::object(), 200, 503);
+                if (stats.contains("writer") && stats["writer"].contains("cpu_seconds"))
+                    return stats["writer"]["cpu_seconds"].get<double>();
+                if (!stats.contains("error"))
+                    return std::nullopt; // a server without the figure
+            } catch (const std::exception&) {
+                return std::nullopt;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return std::nullopt;
     }
 
 private:

@@ -6,6 +6,7 @@
 #include "LoadGen.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ public:
     virtual void assign(Accounts& accounts) = 0;
     // Tokens for idle customers: sessions that will say hello and nothing else.
     virtual std::vector<std::string> idleTokens(int n) = 0;
+    // CPU seconds the store's writer has spent running groups, on whichever thread ran them, from
+    // the target itself; nothing if it does not say (then the sweep reads its db-writer thread).
+    // During a step: may wait out a 503 or two past saturation.
+    virtual std::optional<double> writerCpuSeconds() { return std::nullopt; }
 };
 
 // httpPort: REST; wsPort: the WebSocket port to fall back on when there is no widget config
