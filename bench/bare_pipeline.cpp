@@ -11,7 +11,8 @@
 //
 // One port for REST and /ws. Set-up: POST /bare/setup {"agents":[{"id","token"}],
 // "conversations":[{"id","customer_token","agent_id"}]} creates the rows and the routes; a
-// WebSocket's hello names its token. Threads: one io_context per CPU it may run on (--threads).
+// WebSocket's hello names its token. GET /api/v1/admin/stats answers the writer's groups, jobs and
+// CPU time as parley-server does. Threads: one io_context per CPU it may run on (--threads).
 
 #include "parley/protocol/Codec.h"
 #include "parley/protocol/Types.h"
@@ -235,10 +236,7 @@ public:
             prepare("INSERT INTO messages (id, conversation_id, seq, sender_type, sender_agent_id, kind, "
                     "content, metadata, client_msg_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         m_checkpointThread = std::thread([this] { checkpointLoop(); });
-        m_writerThread = std::thread([this] {
-            parley::server::threads::nameThisThread("db-writer"); // as the server's, for the sweep
-            writerLoop();
-        });
+        m_writerThread = std::thread([this] { writerLoop(); });
     }
 
     ~Db() {
@@ -307,6 +305,16 @@ public:
         }
     }
 
+    // What parley-server's GET /api/v1/admin/stats says of its writer, for the sweep.
+    json stats() {
+        std::lock_guard lock(m_queueMutex);
+        return json{{"store", "sqlite"},
+                    {"writer",
+                     {{"groups", m_groups},
+                      {"jobs", m_jobs},
+                      {"cpu_seconds", static_cast<double>(m_groupCpuNs.load()) / 1e9}}}};
+    }
+
     // False (and the job dropped) when maxQueue > 0 jobs already wait.
     bool submit(Job job, std::size_t maxQueue) {
         {
@@ -344,8 +352,10 @@ private:
                 m_committing = true;
             }
             const auto t0 = std::chrono::steady_clock::now();
+            const auto cpu0 = parley::server::threads::cpuNanoseconds();
             const bool ok = runBatch(batch);
             const auto spent = std::chrono::steady_clock::now() - t0;
+            m_groupCpuNs += parley::server::threads::cpuNanoseconds() - cpu0;
             {
                 std::lock_guard lock(m_queueMutex);
                 m_committing = false;
@@ -514,6 +524,7 @@ private:
     bool m_paused = false; // a RESTART checkpoint holds the writer
     bool m_stopping = false;
     std::uint64_t m_groups = 0, m_jobs = 0, m_restarts = 0;
+    std::atomic<std::uint64_t> m_groupCpuNs{0}; // the writer thread's CPU running groups
     std::chrono::steady_clock::duration m_commitTime{}, m_pausedTime{};
     std::thread m_writerThread;
 
@@ -695,6 +706,8 @@ private:
                                             prefix.size(), target.size() - prefix.size() - suffix.size())));
             if (target == "/healthz")
                 return reply(200, R"({"status":"ok"})", keepAlive);
+            if (target == "/api/v1/admin/stats")
+                return reply(200, m_ctx.db->stats().dump(), keepAlive);
             if (target == "/api/v1/widget/config") {
                 auto host = std::string(req[http::field::host]);
                 if (auto colon = host.rfind(':'); colon != std::string::npos)

@@ -359,13 +359,12 @@ public:
             row.cpuUs = 1e6 * (s1.cpuSeconds - s0.cpuSeconds) / static_cast<double>(r.deliveredInWindow);
             row.ctx = static_cast<double>(s1.contextSwitches - s0.contextSwitches) /
                       static_cast<double>(r.deliveredInWindow);
-            // The bare pipeline runs every group on its db-writer thread: that thread's CPU. A server
-            // that does not report it (an older build) gets none: its groups also run on handler threads.
-            double busy = m_target == "bare" ? (s1.writerCpuSeconds - s0.writerCpuSeconds) / w : NAN;
-            if (writer0 && writer1 && writerAt1 > writerAt0)
-                busy = (*writer1 - *writer0) / std::chrono::duration<double>(writerAt1 - writerAt0).count();
-            row.writerBusy = 100.0 * busy;
-            row.writerUs = 1e6 * busy * w / static_cast<double>(r.deliveredInWindow);
+            if (writer0 && writer1 && writerAt1 > writerAt0) {
+                const double busy =
+                    (*writer1 - *writer0) / std::chrono::duration<double>(writerAt1 - writerAt0).count();
+                row.writerBusy = 100.0 * busy;
+                row.writerUs = 1e6 * busy * w / static_cast<double>(r.deliveredInWindow);
+            }
         }
         row.n503 = r.overloaded503;
         row.p99of503 = r.rtt503.pct(99);

@@ -74,13 +74,6 @@ ProcSample sampleProcess(pid_t pid) {
             if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
                 line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
                 s.contextSwitches += std::stoll(line.substr(line.find(':') + 1));
-        std::ifstream comm(task.path() / "comm");
-        if (std::getline(comm, line) && line == "db-writer") {
-            long long onCpuNs = 0;
-            if (std::ifstream(task.path() / "schedstat") >> onCpuNs)
-                s.writerCpuSeconds = (std::isnan(s.writerCpuSeconds) ? 0 : s.writerCpuSeconds) +
-                                     static_cast<double>(onCpuNs) / 1e9;
-        }
     }
     s.ok = true;
     return s;
@@ -111,9 +104,6 @@ ProcSample sampleProcesses(const std::vector<pid_t>& pids) {
         sum.rssMb += s.rssMb;
         sum.peakRssMb += s.peakRssMb;
         sum.threads += s.threads;
-        if (!std::isnan(s.writerCpuSeconds))
-            sum.writerCpuSeconds =
-                (std::isnan(sum.writerCpuSeconds) ? 0 : sum.writerCpuSeconds) + s.writerCpuSeconds;
     }
     return sum;
 }

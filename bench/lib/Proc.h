@@ -2,7 +2,6 @@
 // What the benchmarks read about processes and CPUs: /proc counters of the process under test,
 // CPU lists ("0-1,4") and affinity, the descriptor limit.
 
-#include <cmath>
 #include <map>
 #include <string>
 #include <sys/types.h>
@@ -13,9 +12,6 @@ namespace parley::bench {
 struct ProcSample {
     double cpuSeconds = 0;         // utime + stime of /proc/PID/stat: every thread, the dead ones too
     long long contextSwitches = 0; // voluntary + nonvoluntary, summed over /proc/PID/task/*
-    // On-CPU seconds of the threads named "db-writer" (/proc/PID/task/*/schedstat, nanoseconds):
-    // the bare pipeline's writer, which runs every group. NaN when the process has none.
-    double writerCpuSeconds = NAN;
     double rssMb = 0;
     double peakRssMb = 0;
     int threads = 0;

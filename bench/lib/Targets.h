@@ -29,9 +29,9 @@ public:
     // Tokens for idle customers: sessions that will say hello and nothing else.
     virtual std::vector<std::string> idleTokens(int n) = 0;
     // CPU seconds the store's writer has spent running groups, on whichever thread ran them, from
-    // the target itself; nothing if it does not say (then the sweep reads its db-writer thread).
-    // During a step: may wait out a 503 or two past saturation.
-    virtual std::optional<double> writerCpuSeconds() { return std::nullopt; }
+    // the target's GET /api/v1/admin/stats; nothing if it could not say. Called during steps: may
+    // wait out a 503 or two past saturation.
+    virtual std::optional<double> writerCpuSeconds() = 0;
 };
 
 // httpPort: REST; wsPort: the WebSocket port to fall back on when there is no widget config

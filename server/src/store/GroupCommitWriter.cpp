@@ -4,7 +4,6 @@
 #include "util/Threads.h"
 
 #include <algorithm>
-#include <ctime>
 #include <stdexcept>
 
 namespace parley::server {
@@ -128,16 +127,8 @@ void GroupCommitWriter::takeGroup(std::vector<Job*>& group) {
     m_stats.largestGroup = std::max(m_stats.largestGroup, group.size());
 }
 
-namespace {
-std::uint64_t threadCpuNs() {
-    timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(t.tv_nsec);
-}
-} // namespace
-
 void GroupCommitWriter::runOneGroup(std::span<Job* const> group) {
-    const auto cpuAtStart = threadCpuNs();
+    const auto cpuAtStart = threads::cpuNanoseconds();
     try {
         m_runner(group);
     } catch (const std::exception& e) { // the runner catches the jobs' own errors; this is a bug
@@ -146,7 +137,7 @@ void GroupCommitWriter::runOneGroup(std::span<Job* const> group) {
             if (!job->error)
                 job->error = std::current_exception();
     }
-    m_groupCpuNs.fetch_add(threadCpuNs() - cpuAtStart, std::memory_order_relaxed);
+    m_groupCpuNs.fetch_add(threads::cpuNanoseconds() - cpuAtStart, std::memory_order_relaxed);
 }
 
 // Each caller of the group is woken by its own signal; after post() its Job may be gone.
