@@ -71,6 +71,17 @@ class TestClusterStress : public QObject {
 
     const HttpClient& node(int k) const { return *m_http[static_cast<std::size_t>(k % kNodes)]; }
 
+    // A failed call's description with what the nodes logged at WARN or ERROR: behind the proxy,
+    // any node may have answered, and a 500's cause is only in its log.
+    std::string withNodeProblems(const std::string& what) const {
+        std::string out = what;
+        for (std::size_t k = 0; k < m_nodes.size(); ++k)
+            for (const auto& line : m_nodes[k]->output().split(QLatin1Char('\n')))
+                if (line.contains(QLatin1String(" ERROR ")) || line.contains(QLatin1String(" WARN ")))
+                    out += "\n  node" + std::to_string(k + 1) + ": " + line.toStdString();
+        return out;
+    }
+
     // The invariants of every store, in the shared database; "" when they hold.
     std::string storeViolations(bool nothingUnassigned) {
         PgReadOnly db(m_dbUrl);
@@ -166,7 +177,7 @@ private slots:
         const auto sent =
             proxy.post("/api/v1/conversations/" + id + "/messages",
                        {{"content", "hello through nginx"}, {"client_msg_id", "ngx-1"}}, customer.token);
-        QVERIFY2(sent.status == 201, sent.describe().c_str());
+        QVERIFY2(sent.status == 201, withNodeProblems(sent.describe()).c_str());
         for (int k = 0; k < kNodes; ++k) {
             const auto r = node(k).get("/api/v1/conversations/" + id, admin);
             QVERIFY2(r.status == 200 && countContent(r.body["messages"], "hello through nginx") == 1,
@@ -184,7 +195,7 @@ private slots:
         const auto again =
             proxy.post("/api/v1/conversations/" + id + "/messages",
                        {{"content", "second, while connected"}, {"client_msg_id", "ngx-2"}}, customer.token);
-        QVERIFY2(again.status == 201, again.describe().c_str());
+        QVERIFY2(again.status == 201, withNodeProblems(again.describe()).c_str());
         // Events across nodes are another helper's part (the outbox); here the socket must stay
         // usable through the proxy: a fence round trip after the send.
         QVERIFY(ws.fence());
