@@ -213,7 +213,9 @@ RedisReply RedisClient::eval(const std::string& script, const std::vector<std::s
         std::lock_guard lock(m_scriptMutex);
         m_scriptShas[script] = loaded.text;
     }
-    return run(argv("EVALSHA", loaded.text));
+    // This call sends the body: an EVALSHA here could meet NOSCRIPT again if the scripts were
+    // flushed (or Redis restarted) since the LOAD. Later calls use the SHA.
+    return run(argv("EVAL", script));
 }
 
 } // namespace parley::server
