@@ -263,6 +263,36 @@ private slots:
         QCOMPARE(runner.groupSizes, (std::vector<std::size_t>{1, kQueued}));
     }
 
+    // The group's callers wake each other (a binary tree from the writer's one wake-up): whatever
+    // the group's size, every one of them returns, and the runs end with no job still queued.
+    void everyCallerOfAGroupReturns_data() { modes(); }
+    void everyCallerOfAGroupReturns() {
+        QFETCH(Mode, mode);
+        for (const int queuedCount : {1, 2, 3, 4, 7, 8, 31, 64}) {
+            Gate gate;
+            RecordingRunner runner;
+            runner.holdFirstGroup = &gate;
+            GroupCommitWriter writer(runnerOf(runner), optionsFor(mode));
+            std::atomic<int> returned{0};
+            std::thread first([&] { writer.write([](WriteTx&) {}, Admission::Bounded); });
+            QTRY_VERIFY(gate.someoneWaiting());
+            std::vector<std::thread> threads;
+            for (int t = 0; t < queuedCount; ++t)
+                threads.emplace_back([&] {
+                    writer.write([](WriteTx&) {}, Admission::Bounded);
+                    ++returned;
+                });
+            QTRY_COMPARE(writer.queued(), std::size_t(queuedCount));
+            gate.open();
+            QTRY_COMPARE(returned.load(), queuedCount);
+            first.join();
+            for (auto& t : threads)
+                t.join();
+            std::lock_guard lock(runner.mutex);
+            QCOMPARE(runner.groupSizes, (std::vector<std::size_t>{1, std::size_t(queuedCount)}));
+        }
+    }
+
     // A caller returns only after the commit of the group that holds its job, never earlier
     // (woken by another group's commit) and never twice.
     void callerReleasedOnlyAfterItsOwnCommit_data() { modes(); }
