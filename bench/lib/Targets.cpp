@@ -44,15 +44,18 @@ public:
         return r->body.empty() ? json::object() : json::parse(r->body);
     }
 
-    // writer.cpu_seconds of GET /api/v1/admin/stats, which both targets answer. Past saturation
+    // The writer's figures of GET /api/v1/admin/stats, which both targets answer. Past saturation
     // the call may be refused like any other: it is asked again, for at most about a second. A
-    // failure is reported and leaves the figure out.
-    std::optional<double> writerCpuSeconds(const std::string& token) {
+    // failure is reported and leaves the figures out.
+    std::optional<WriterStats> writerStats(const std::string& token) {
         for (int attempt = 0; attempt < 100; ++attempt) {
             try {
                 const auto stats = call("GET", "/api/v1/admin/stats", token, json::object(), 200, 503);
-                if (!stats.contains("error"))
-                    return stats.at("writer").at("cpu_seconds").get<double>();
+                if (!stats.contains("error")) {
+                    const auto& w = stats.at("writer");
+                    return WriterStats{w.at("cpu_seconds").get<double>(), w.at("groups").get<std::uint64_t>(),
+                                       w.at("jobs").get<std::uint64_t>()};
+                }
             } catch (const std::exception& e) {
                 std::fprintf(stderr, "GET /api/v1/admin/stats: %s\n", e.what());
                 return std::nullopt;
@@ -151,7 +154,7 @@ public:
         return out;
     }
 
-    std::optional<double> writerCpuSeconds() override { return m_rest.writerCpuSeconds(m_adminToken); }
+    std::optional<WriterStats> writerStats() override { return m_rest.writerStats(m_adminToken); }
 
 private:
     Rest m_rest;
@@ -205,7 +208,7 @@ public:
 
     void assign(Accounts&) override {} // done by createAccounts
 
-    std::optional<double> writerCpuSeconds() override { return m_rest.writerCpuSeconds(""); }
+    std::optional<WriterStats> writerStats() override { return m_rest.writerStats(""); }
 
     std::vector<std::string> idleTokens(int n) override {
         std::vector<std::string> out;

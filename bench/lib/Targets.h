@@ -5,6 +5,7 @@
 
 #include "LoadGen.h"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,12 @@ namespace parley::bench {
 struct Accounts {
     std::vector<std::string> agentTokens;
     std::vector<PairSpec> pairs; // agent -1 until assign()
+};
+
+struct WriterStats {
+    double cpuSeconds = 0;
+    std::uint64_t groups = 0;
+    std::uint64_t jobs = 0;
 };
 
 class Target {
@@ -28,10 +35,10 @@ public:
     virtual void assign(Accounts& accounts) = 0;
     // Tokens for idle customers: sessions that will say hello and nothing else.
     virtual std::vector<std::string> idleTokens(int n) = 0;
-    // CPU seconds the store's writer has spent running groups, on whichever thread ran them, from
-    // the target's GET /api/v1/admin/stats; nothing if it could not say. Called during steps: may
-    // wait out a 503 or two past saturation.
-    virtual std::optional<double> writerCpuSeconds() = 0;
+    // What the store's writer has done so far, from the target's GET /api/v1/admin/stats: CPU
+    // seconds spent running groups (on whichever thread ran them), groups, jobs; nothing if it
+    // could not say. Called during steps: may wait out a 503 or two past saturation.
+    virtual std::optional<WriterStats> writerStats() = 0;
 };
 
 // httpPort: REST; wsPort: the WebSocket port to fall back on when there is no widget config
