@@ -54,10 +54,6 @@ void GroupCommitWriter::write(const std::function<void(WriteTx&)>& fn, Admission
     if (!runNow) {
         job.m_released.wait();
         runNow = job.m_lead; // CallerRuns: our turn to lead, our job still queued
-        if (!runNow)
-            for (auto* next : job.m_wakesNext) // done: pass the group's wake-up on
-                if (next)
-                    next->m_released.post();
     }
     if (runNow)
         runGroupAsCaller(&job);
@@ -111,9 +107,7 @@ void GroupCommitWriter::writerThreadLoop() {
             takeGroup(group);
             lock.unlock();
             runOneGroup(group);
-            const auto cpuAtRelease = threads::cpuNanoseconds(); // still the serial turn
             release(group, nullptr);
-            m_groupCpuNs.fetch_add(threads::cpuNanoseconds() - cpuAtRelease, std::memory_order_relaxed);
             lock.lock();
         }
         m_turnTaken = false;
@@ -146,23 +140,11 @@ void GroupCommitWriter::runOneGroup(std::span<Job* const> group) {
     m_groupCpuNs.fetch_add(threads::cpuNanoseconds() - cpuAtStart, std::memory_order_relaxed);
 }
 
-// Each caller of the group is woken by its own signal, the waiting ones (all but own) as a binary
-// tree in group order: this wakes the first, which wakes the second and third (write()), and so
-// on. A futex wake costs microseconds, and a group holds up to maxGroup callers: in the writer's
-// turn they would add up to a share of every commit that no number of cores shortens. Every link
-// is set before the first wake, which publishes them; after its post() a Job may be gone.
+// Each caller of the group is woken by its own signal; after post() its Job may be gone.
 void GroupCommitWriter::release(std::span<Job* const> group, const Job* own) {
-    const auto ownAt = std::find(group.begin(), group.end(), own);
-    const std::size_t waiting = group.size() - (ownAt == group.end() ? 0 : 1);
-    const auto skip = static_cast<std::size_t>(ownAt - group.begin());
-    const auto waiter = [&](std::size_t k) { return group[k < skip ? k : k + 1]; };
-    for (std::size_t k = 0; k < waiting; ++k)
-        for (std::size_t child = 0; child < 2; ++child) {
-            const std::size_t at = 2 * k + 1 + child;
-            waiter(k)->m_wakesNext[child] = at < waiting ? waiter(at) : nullptr;
-        }
-    if (waiting > 0)
-        waiter(0)->m_released.post();
+    for (auto* job : group)
+        if (job != own)
+            job->m_released.post();
 }
 
 void GroupCommitWriter::pause() {

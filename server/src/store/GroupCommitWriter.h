@@ -3,9 +3,7 @@
 // write jobs, the jobs are run in groups by a GroupRunner (one transaction per group, one
 // savepoint per job, then the commit and the group's events), and each caller is woken exactly
 // once, by its own signal, when the group holding its job has committed. No condition variable
-// is shared by the callers, so a commit wakes nobody whose job it did not hold. The writer wakes
-// only the first caller of a group; each woken caller wakes two more (a binary tree), so the
-// wake-ups, a system call each, run on the callers' cores instead of in the writer's serial turn.
+// is shared by the callers, so a commit wakes nobody whose job it did not hold.
 //
 // Who runs a group (Mode): an idle writer lets the caller run its own job at once, with no thread
 // switch; while a group is running, later jobs queue, and the writer thread takes them in groups
@@ -45,9 +43,6 @@ public:
         const std::function<void(WriteTx&)>& m_fn;
         WakeSignal m_released;
         bool m_lead = false; // released to run the next group (Mode::CallerRuns), not as done
-        // Released as done, the job wakes these two of its group in turn (release()): set before
-        // the first wake of the group, read only by this job's caller once woken.
-        Job* m_wakesNext[2] = {nullptr, nullptr};
     };
 
     // Runs one group in one transaction, each job in its own savepoint, commits, publishes the
