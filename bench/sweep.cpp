@@ -755,7 +755,9 @@ void writeCsv(const Options& o, const std::vector<Row>& rows) {
 struct CsvRun {
     std::string label;
     std::map<std::string, double> delivered;  // parley rows: step -> delivered msg/s
-    std::map<std::string, double> writerBusy; // ... and the writer thread's busy %, when the CSV has it
+    std::map<std::string, double> writerBusy; // ... and the writer's busy %, when the CSV has it
+    std::map<std::string, double> writerUs;   // ... its CPU µs a message
+    std::map<std::string, double> writerJobs; // ... its jobs a group
     std::vector<std::string> order;
 };
 
@@ -788,6 +790,10 @@ CsvRun readCsv(const std::string& path) {
         run.delivered[cells[2]] = std::strtod(cells[5].c_str(), nullptr);
         if (cells.size() > 20 && cells[20] != "-")
             run.writerBusy[cells[2]] = std::strtod(cells[20].c_str(), nullptr);
+        if (cells.size() > 21 && cells[21] != "-")
+            run.writerUs[cells[2]] = std::strtod(cells[21].c_str(), nullptr);
+        if (cells.size() > 22 && cells[22] != "-")
+            run.writerJobs[cells[2]] = std::strtod(cells[22].c_str(), nullptr);
     }
     if (run.order.empty())
         throw std::runtime_error(path + " has no parley-server rows");
@@ -816,12 +822,21 @@ int compare(const Options& o) {
         std::printf("\n- saturation: %s msg/s on %s = %.2fx the %s msg/s on %s (target >= 4x: %s)\n",
                     fmtInt(sb->second).c_str(), lb.c_str(), sb->second / sa->second,
                     fmtInt(sa->second).c_str(), la.c_str(), sb->second >= 4 * sa->second ? "met" : "MISSED");
-    // On more cores the one writer is what saturates first: near 100% it is the limit.
+    // On more cores the one writer is what saturates first: near 100% it is the limit. Its CPU a
+    // message falls as its groups grow, so the group sizes say how much further it could go.
     const auto wa = a.writerBusy.find("closed"), wb = b.writerBusy.find("closed");
+    auto writerOf = [](const CsvRun& r) {
+        const auto us = r.writerUs.find("closed"), jobs = r.writerJobs.find("closed");
+        if (us == r.writerUs.end() || jobs == r.writerJobs.end())
+            return std::string();
+        return ", " + fmt(us->second, 0) + " µs a message in groups of " + fmt(jobs->second, 1);
+    };
     if (wa != a.writerBusy.end() && wb != b.writerBusy.end())
-        std::printf("- the database writer at saturation: running groups %s%% of the time on %s, %s%% on %s "
-                    "(near 100%%: the single writer is the limit)\n",
-                    fmt(wa->second, 0).c_str(), la.c_str(), fmt(wb->second, 0).c_str(), lb.c_str());
+        std::printf(
+            "- the database writer at saturation: running groups %s%% of the time on %s%s; %s%% on %s%s "
+            "(near 100%%: the single writer is the limit)\n",
+            fmt(wa->second, 0).c_str(), la.c_str(), writerOf(a).c_str(), fmt(wb->second, 0).c_str(),
+            lb.c_str(), writerOf(b).c_str());
     std::string list;
     for (const auto& s : slower)
         list += (list.empty() ? "" : ", ") + s;
