@@ -53,6 +53,9 @@ void applyCpuScheduling(parley::server::CpuScheduling scheduling) {
     const auto error = parley::server::applyToThisThread(scheduling);
     if (!error.empty())
         log::warn("could not switch to SCHED_BATCH, running under SCHED_OTHER: " + error);
+    // jemalloc's background threads start before main (docs/ARCHITECTURE.md, "Memory").
+    if (const auto others = parley::server::applyToOtherThreads(scheduling); !others.empty())
+        log::warn("could not switch a thread started before main to SCHED_BATCH: " + others);
 }
 
 } // namespace

@@ -5,11 +5,15 @@
 #include <QTest>
 
 #include <sched.h>
+#include <unistd.h>
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 
+using parley::server::applyToOtherThreads;
 using parley::server::applyToThisThread;
 using parley::server::CpuScheduling;
 
@@ -47,6 +51,40 @@ private slots:
         });
         QCOMPARE(error, std::string());
         QCOMPARE(seen.policy, SCHED_BATCH);
+    }
+
+    // Threads already running (jemalloc's, started before main) are switched too, whatever
+    // thread asks.
+    void batchReachesThreadsAlreadyRunning() {
+        std::mutex mutex;
+        std::condition_variable cv;
+        bool checked = false;
+        pid_t tid = 0;
+        std::thread other([&] {
+            std::unique_lock lock(mutex);
+            tid = gettid();
+            cv.notify_all();
+            cv.wait(lock, [&] { return checked; });
+        });
+        {
+            std::unique_lock lock(mutex);
+            cv.wait(lock, [&] { return tid != 0; });
+        }
+        const int before = sched_getscheduler(tid);
+        std::string error = "not run";
+        onThread([&] { error = applyToOtherThreads(CpuScheduling::Batch); });
+        const int after = sched_getscheduler(tid);
+        {
+            std::lock_guard lock(mutex);
+            checked = true;
+        }
+        cv.notify_all();
+        other.join();
+        const sched_param param{};
+        sched_setscheduler(0, SCHED_OTHER, &param); // the main thread was switched too
+        QCOMPARE(before, SCHED_OTHER);
+        QCOMPARE(error, std::string());
+        QCOMPARE(after, SCHED_BATCH);
     }
 
     // Normal leaves alone whatever policy the thread was started with (a systemd unit's, say): the

@@ -15,4 +15,9 @@ enum class CpuScheduling {
 // keeps its policy.
 std::string applyToThisThread(CpuScheduling scheduling);
 
+// Puts the process's other threads that are running already under `scheduling` too: those a library
+// started before main could (jemalloc's background threads). Returns why a thread could not be
+// switched (empty on success).
+std::string applyToOtherThreads(CpuScheduling scheduling);
+
 } // namespace parley::server
