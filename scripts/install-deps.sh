@@ -11,7 +11,7 @@ build_pkgs=(build-essential cmake pkg-config ninja-build git
   libpq-dev  # the PostgreSQL store (issue 20)
   libhiredis-dev  # several nodes: presence, limits and the node heartbeats in Redis (--bus)
   libcurl4-openssl-dev  # reply mail: the SMTP client (server/src/mail)
-  libjemalloc-dev  # the server's allocator (docs/ARCHITECTURE.md, "Memory")
+  libjemalloc-dev  # for -DPARLEY_JEMALLOC=ON (docs/ARCHITECTURE.md, "Memory")
   qt6-base-dev qt6-websockets-dev qt6-multimedia-dev libgl-dev
   qt6-charts-dev libqt6opengl6-dev  # the console's reports (Qt Charts, whose CMake config needs Qt6OpenGL)
   libqt6svg6   # the SVG image/icon plugins: the console's window and tray icon

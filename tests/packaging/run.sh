@@ -67,7 +67,7 @@ need_depends() { # deb, package names that its Depends must list
       fail "$(basename "$deb") does not depend on $p"
   done
 }
-need_depends "$server_deb" libc6 libstdc++6 libsqlite3-0 libssl3 libjemalloc2
+need_depends "$server_deb" libc6 libstdc++6 libsqlite3-0 libssl3
 need_depends "$console_deb" libc6 libstdc++6 libqt6core6 libqt6gui6 libqt6widgets6 libqt6network6 \
   libqt6websockets6 libqt6svg6
 [ "$(dpkg-deb -f "$server_deb" Package Version)" = "Package: parley-server
