@@ -391,8 +391,7 @@ public:
         std::printf(
             "  %-6s %-7s offered %8s/s delivered %8s/s  p50 %7s p99 %7s ms  CPU %6s us/msg  %5s cs/msg  "
             "writer %s%% (%s us/msg, %s a group)  503 %zu  drain %.1f s  gen %s%% (worker %s%%)  others %s%% "
-            "of a core "
-            "(%s)\n",
+            "of a core (%s)\n",
             m_target.c_str(), name.c_str(), fmtInt(row.offered).c_str(), fmtInt(row.delivered).c_str(),
             fmtMs(row.p50).c_str(), fmtMs(row.p99).c_str(), fmt(row.cpuUs, 0).c_str(),
             fmt(row.ctx, 1).c_str(), fmt(row.writerBusy, 0).c_str(), fmt(row.writerUs, 0).c_str(),
@@ -713,8 +712,7 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
         std::printf(
             "- the database writer (no target): at saturation it ran groups %s%% of the time, %s µs of CPU a "
             "message in groups of %s, so one writer commits about %s msg/s on any number of cores (%.1fx "
-            "this "
-            "saturation) at that group size, more with larger groups%s\n",
+            "this saturation) at that group size, more with larger groups%s\n",
             fmt(sat->writerBusy, 0).c_str(), fmt(sat->writerUs, 0).c_str(),
             fmt(sat->writerGroupJobs, 1).c_str(), fmtInt(writerCeiling(sat)).c_str(),
             writerCeiling(sat) / sat->delivered, bare.c_str());
