@@ -29,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+constexpr const char* kAgentId = "00000000-0000-4000-8000-00000000a001"; // --agent-replies' sender
+
 struct Options {
     int threads = 1;
     double seconds = 5;
@@ -36,6 +38,7 @@ struct Options {
     GroupCommitWriter::Mode mode = GroupCommitWriter::Mode::Hybrid;
     SqliteStore::Sync sync = SqliteStore::Sync::Normal;
     std::size_t queueLimit = 1'000'000; // admission off unless asked for
+    bool agentReplies = false;
     std::string dir;
 };
 
@@ -66,6 +69,8 @@ printed: writes/s, latency of one write, groups, CPU and context switches per wr
                      group handed to the next caller in line (default hybrid)
   --db-sync normal|full  (default normal)
   --queue-limit N    admission bound; refused writes are counted (default: none)
+  --agent-replies    every other write is an agent's message, as in the sweep's conversations
+                     (default: the customers' messages only)
   --dir DIR          where the database is made (default $TMPDIR or /tmp); removed at the end
 )";
 }
@@ -105,6 +110,8 @@ Options parse(int argc, char** argv) {
             o.sync = v == "full" ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal;
         } else if (a == "--queue-limit")
             o.queueLimit = static_cast<std::size_t>(std::stoull(next()));
+        else if (a == "--agent-replies")
+            o.agentReplies = true;
         else if (a == "--dir")
             o.dir = next();
         else
@@ -192,12 +199,17 @@ int main(int argc, char** argv) try {
                     m.conversationId = id;
                     m.content = "Hello, where is my parcel? It should have arrived yesterday.";
                     m.clientMsgId = clientMsgId;
+                    if (o.agentReplies && k % 2 == 0) {
+                        m.senderType = parley::protocol::SenderType::Agent;
+                        m.senderAgentId = kAgentId;
+                    }
                     m.createdAt = formatRfc3339(std::chrono::system_clock::now());
                     const auto start = Clock::now();
                     try {
                         store.write([&](WriteTx& tx) {
                             auto c = tx.conversation(id);
-                            if (!c || tx.messageByClientId(id, m.senderType, "", clientMsgId))
+                            if (!c || tx.messageByClientId(id, m.senderType, m.senderAgentId.value_or(""),
+                                                           clientMsgId))
                                 return;
                             tx.appendMessage(m);
                             tx.publishAfterCommit(Event{"message.created", {}, {}, id, m.seq});
@@ -236,9 +248,9 @@ int main(int argc, char** argv) try {
         const double perWrite = writes ? 1.0 / static_cast<double>(writes) : 0;
         const auto groups = statsAfter.groups - statsBefore.groups;
         const auto jobs = statsAfter.jobs - statsBefore.jobs;
-        std::printf("mode %s, db-sync %s, %d thread(s), %d conversations, %.1f s\n", modeName(o.mode),
+        std::printf("mode %s, db-sync %s, %d thread(s), %d conversations%s, %.1f s\n", modeName(o.mode),
                     o.sync == SqliteStore::Sync::Full ? "full" : "normal", o.threads, o.conversations,
-                    elapsed);
+                    o.agentReplies ? ", every other write an agent's" : "", elapsed);
         std::printf("writes/s %.0f   latency us p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f\n",
                     static_cast<double>(writes) / elapsed, percentile(all, 50), percentile(all, 90),
                     percentile(all, 99), percentile(all, 99.9),
