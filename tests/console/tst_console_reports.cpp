@@ -205,8 +205,8 @@ private slots:
         std::string sql = "BEGIN;";
         sql += "UPDATE conversations SET " + moved("created_at", "-2 days") + ", " +
                moved("updated_at", "-2 days") + ", " + moved("requested_agent_at", "-2 days") + ", " +
-               moved("closed_at", "-2 days") + ", " + moved("rated_at", "-2 days") + " WHERE id IN " + old +
-               ";";
+               moved("closed_at", "-2 days") + ", " + moved("rated_at", "-2 days") + ", " +
+               moved("first_agent_reply_at", "-2 days") + " WHERE id IN " + old + ";";
         sql += "UPDATE messages SET " + moved("created_at", "-2 days") + " WHERE conversation_id IN " + old +
                ";";
         // The handoffs come earlier, so that closes come 90, 40 and 150 s after them (plus the
@@ -219,6 +219,7 @@ private slots:
                    c->conversationId + "';";
         // Bob's answers come 30 s earlier: first responses of 60, 10 and 120 s, resolutions of 90, 40, 150 s.
         sql += "UPDATE messages SET " + moved("created_at", "-30 seconds") + " WHERE sender_type = 'agent';";
+        sql += "UPDATE conversations SET " + moved("first_agent_reply_at", "-30 seconds") + ";";
         sql += "COMMIT;";
         QVERIFY(execSql(db, sql));
         QVERIFY(m_server.restart());

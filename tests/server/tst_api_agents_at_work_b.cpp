@@ -379,13 +379,15 @@ private slots:
                     token);
         QVERIFY(f.server.stop());
         // Take the database back to schema 5, as a server before this feature left it (the steps
-        // after it undone too: reply mail, reports' tables and indexes, contact and rating, and with
-        // the search index its progress mark).
+        // after it undone too: the first agent reply's columns, reply mail, reports' tables and
+        // indexes, contact and rating, and with the search index its progress mark).
         const auto db = QString(f.server.dataDir() + QStringLiteral("/parley.db")).toStdString();
-        QVERIFY(execSql(db, "DROP TABLE reply_mail_watch; DROP TABLE mail_outbox;" // step 10 (mail21)
+        QVERIFY(execSql(db, "ALTER TABLE conversations DROP COLUMN first_agent_reply_at;" // step 13
+                            "ALTER TABLE conversations DROP COLUMN first_agent_reply_by;"
+                            "DROP TABLE reply_mail_watch; DROP TABLE mail_outbox;" // step 10 (mail21)
                             "DROP TABLE erased_customer_sessions; DROP TABLE admin_audit_log;"
                             "DROP INDEX conversations_created; DROP INDEX conversations_requested;"
-                            "DROP INDEX conversations_closed; DROP INDEX messages_first_agent;"
+                            "DROP INDEX conversations_closed;"
                             "ALTER TABLE conversations DROP COLUMN contact_email;"
                             "ALTER TABLE conversations DROP COLUMN contact_name;"
                             "ALTER TABLE conversations DROP COLUMN rating_score;"

@@ -99,7 +99,7 @@ private slots:
 
         // Seed, with the server stopped: on 2026-03-10 (UTC) ten conversations. c0..c4 hand off
         // 10 s after they start; the first agent answer comes 10, 20, 30, 40, 50 s after the
-        // handoff (a second agent message later must not count); they close 100..500 s after
+        // handoff (and a second one later, which is not the first response); they close 100..500 s after
         // the handoff; c0..c2 by anna, c3..c4 by bert. c5..c9 never ask for an agent. c10 starts
         // at 23:30Z (already 2026-03-11 in Berlin) and c11 at 2026-03-29T22:30Z (2026-03-30 in
         // Berlin, which is on summer time since that morning).
@@ -123,12 +123,16 @@ private slots:
                     return "strftime('%Y-%m-%dT%H:%M:%fZ', '" + requested + "', '+" +
                            std::to_string(seconds) + " seconds')";
                 };
+                // The first agent reply is on the conversation, as the reply's own write puts it
+                // there (tst_pgstore writes replies through the store and checks that).
                 sql += "INSERT INTO conversations (id, customer_session_id, status, assigned_agent_id, "
-                       "requested_agent_at, closed_at, created_at, updated_at) VALUES ('" +
+                       "requested_agent_at, closed_at, created_at, updated_at, first_agent_reply_at, "
+                       "first_agent_reply_by) VALUES ('" +
                        id + "', '" + id + "', '" + (handedOff ? "closed" : "automated") + "', " +
                        (handedOff ? quoted(agent) : "NULL") + ", " + quoted(requested) + ", " +
                        (handedOff ? plus((i + 1) * 100) : "NULL") + ", '" + created + "', '" + created +
-                       "');";
+                       "', " + (handedOff ? plus((i + 1) * 10) : "NULL") + ", " +
+                       (handedOff ? quoted(agent) : "NULL") + ");";
                 sql +=
                     "INSERT INTO messages (id, conversation_id, seq, sender_type, kind, content, created_at) "
                     "VALUES ('" +

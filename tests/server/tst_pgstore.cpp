@@ -3,6 +3,7 @@
 // stores (two nodes) write one conversation at once, a write that survives its connection being
 // killed, search folding accents, case and word endings, and one shared token secret.
 #include "store/Event.h"
+#include "store/SqliteDb.h"
 #include "store/SqliteStore.h"
 #include "store/pg/PgConnection.h"
 #include "store/pg/PgSchema.h"
@@ -14,7 +15,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -81,6 +84,33 @@ class TestPgStore : public QObject {
         pg::Connection admin("postgresql:///postgres?host=" + m_socketDir + "&user=postgres");
         admin.exec("CREATE DATABASE " + name);
         return "postgresql:///" + name + "?host=" + m_socketDir + "&user=postgres";
+    }
+
+    // Equal reports: every day's figures and every agent's (QCOMPARE returns from here; callers
+    // go on, and the test is failed).
+    static void compareFigures(const ReportFigures& a, const ReportFigures& b) {
+        QCOMPARE(b.days.size(), a.days.size());
+        std::int64_t conversations = 0;
+        for (std::size_t d = 0; d < a.days.size(); ++d) {
+            const auto &x = a.days[d], &y = b.days[d];
+            conversations += x.conversations;
+            QCOMPARE(y.conversations, x.conversations);
+            QCOMPARE(y.handoffs, x.handoffs);
+            QCOMPARE(y.botResolved, x.botResolved);
+            QCOMPARE(y.closed, x.closed);
+            QCOMPARE(y.firstResponseP50, x.firstResponseP50);
+            QCOMPARE(y.firstResponseP90, x.firstResponseP90);
+            QCOMPARE(y.resolutionP50, x.resolutionP50);
+            QCOMPARE(y.ratingAvg, x.ratingAvg);
+            QCOMPARE(y.ratings, x.ratings);
+        }
+        QCOMPARE(conversations, std::int64_t(9));
+        QCOMPARE(b.agents.size(), a.agents.size());
+        for (std::size_t i = 0; i < a.agents.size(); ++i) {
+            QCOMPARE(b.agents[i].closed, a.agents[i].closed);
+            QCOMPARE(b.agents[i].firstResponseP50, a.agents[i].firstResponseP50);
+            QCOMPARE(b.agents[i].ratingAvg, a.agents[i].ratingAvg);
+        }
     }
 
 private slots:
@@ -255,12 +285,17 @@ private slots:
     // The health check notices a database that takes no connections (what /healthz reports), and
     // that it takes them again.
     // Reports (issue 22) read the same figures on both stores: the same rows written through
-    // WriteTx into a SQLite file and a PostgreSQL database give equal days and agents.
+    // WriteTx into a SQLite file and a PostgreSQL database give equal days and agents. Both read the
+    // same again after schema step 13 has filled the first agent replies in from the messages.
     void reportsAgreeWithTheSqliteStore() {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        SqliteStore sqlite(dir.filePath(QStringLiteral("parley.db")).toStdString());
-        PgStore pg(newDatabase(), nullptr, {});
+        const auto sqlitePath = dir.filePath(QStringLiteral("parley.db")).toStdString();
+        const auto pgUrl = newDatabase();
+        auto sqliteStore = std::make_unique<SqliteStore>(sqlitePath);
+        auto pgStore = std::make_unique<PgStore>(pgUrl, nullptr, PgStore::Options{});
+        SqliteStore& sqlite = *sqliteStore;
+        PgStore& pg = *pgStore;
         const auto at = [](int day, int seconds) {
             const int h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60;
             char text[32];
@@ -298,6 +333,11 @@ private slots:
                         reply.senderAgentId = agent.agent.id;
                         reply.createdAt = at(day, start + 10 + 7 * (i + 1));
                         tx.appendMessage(reply);
+                        auto later = newMessage(c.id, "anything else?"); // not the first response
+                        later.senderType = parley::protocol::SenderType::Agent;
+                        later.senderAgentId = agent.agent.id;
+                        later.createdAt = at(day, start + 30 + 7 * (i + 1));
+                        tx.appendMessage(later);
                         tx.setRating(c.id, {1 + i % 5, std::nullopt, *c.closedAt});
                     }
                 }
@@ -312,27 +352,33 @@ private slots:
         const auto a = read(sqlite), b = read(pg);
         QCOMPARE(a.days.size(), days.size());
         QCOMPARE(b.days.size(), days.size());
-        std::int64_t conversations = 0;
-        for (std::size_t d = 0; d < days.size(); ++d) {
-            const auto &x = a.days[d], &y = b.days[d];
-            conversations += x.conversations;
-            QCOMPARE(y.conversations, x.conversations);
-            QCOMPARE(y.handoffs, x.handoffs);
-            QCOMPARE(y.botResolved, x.botResolved);
-            QCOMPARE(y.closed, x.closed);
-            QCOMPARE(y.firstResponseP50, x.firstResponseP50);
-            QCOMPARE(y.firstResponseP90, x.firstResponseP90);
-            QCOMPARE(y.resolutionP50, x.resolutionP50);
-            QCOMPARE(y.ratingAvg, x.ratingAvg);
-            QCOMPARE(y.ratings, x.ratings);
-        }
-        QCOMPARE(conversations, std::int64_t(9));
+        compareFigures(a, b);
         QVERIFY(a.days[1].firstResponseP50.has_value()); // the figures are there, not only equal
-        QCOMPARE(b.agents.size(), a.agents.size());
+        QCOMPARE(a.days[2].firstResponseP50, std::optional<double>(35.0)); // conversation 4's first reply
         QCOMPARE(a.agents.size(), std::size_t(1));
-        QCOMPARE(b.agents[0].closed, a.agents[0].closed);
-        QCOMPARE(b.agents[0].firstResponseP50, a.agents[0].firstResponseP50);
-        QCOMPARE(b.agents[0].ratingAvg, a.agents[0].ratingAvg);
+
+        // Back to schema 12 (the index of agent messages, no columns), then forward again.
+        sqliteStore.reset();
+        pgStore.reset();
+        {
+            sqlite::Connection db(sqlitePath, false);
+            db.exec("CREATE INDEX messages_first_agent ON messages (conversation_id, seq, created_at, "
+                    "sender_agent_id) WHERE sender_type = 'agent';"
+                    "ALTER TABLE conversations DROP COLUMN first_agent_reply_at;"
+                    "ALTER TABLE conversations DROP COLUMN first_agent_reply_by;"
+                    "PRAGMA user_version = 12;");
+            pg::Connection admin(pgUrl);
+            admin.exec("CREATE INDEX messages_first_agent ON messages (conversation_id, seq, created_at, "
+                       "sender_agent_id) WHERE sender_type = 'agent';"
+                       "ALTER TABLE conversations DROP COLUMN first_agent_reply_at, "
+                       "DROP COLUMN first_agent_reply_by;"
+                       "UPDATE parley_schema SET version = 12;");
+        }
+        SqliteStore sqliteAgain(sqlitePath);
+        PgStore pgAgain(pgUrl, nullptr, {});
+        QCOMPARE(sqliteAgain.schemaVersion(), 13);
+        compareFigures(a, read(sqliteAgain));
+        compareFigures(a, read(pgAgain));
     }
 
     void healthFollowsTheDatabase() {

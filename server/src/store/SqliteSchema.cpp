@@ -301,6 +301,19 @@ CREATE TRIGGER message_search_update_new AFTER UPDATE OF content, kind, sender_t
 BEGIN
   INSERT INTO message_search (rowid, content) VALUES (new.rowid, new.content);
 END;
+)sql",
+                                                             R"sql(
+-- step 13: a handoff's first agent reply (the reports' first response) is kept on its conversation,
+-- set by the reply's own transaction, instead of sought in an index of every agent message: that
+-- index cost each agent message an insert of a long key into a page of its own, in the writer's
+-- turn. Filled here from that index, which then goes.
+ALTER TABLE conversations ADD COLUMN first_agent_reply_at TEXT;
+ALTER TABLE conversations ADD COLUMN first_agent_reply_by TEXT;
+UPDATE conversations SET (first_agent_reply_at, first_agent_reply_by) = (
+  SELECT m.created_at, m.sender_agent_id FROM messages m INDEXED BY messages_first_agent
+  WHERE m.conversation_id = conversations.id AND m.sender_type = 'agent' ORDER BY m.seq LIMIT 1)
+WHERE requested_agent_at IS NOT NULL;
+DROP INDEX messages_first_agent;
 )sql"};
 
 constexpr const char* kSenderTypeInList = "CHECK (sender_type IN ('customer', 'bot', 'agent', 'system'))";

@@ -277,19 +277,13 @@ protected:
                 report.addDayCounts(s);
         }
         {
-            // Each handoff's first agent message is looked up once, in the partial index of agent
-            // messages (one seek, no table row): its time and its sender in one text "time agent".
+            // Each handoff's first agent reply, as its conversation records it (schema step 13).
             static const std::string sql =
-                std::string(kReportDaysCte) +
-                ", fa AS MATERIALIZED (SELECT d.i AS day, c.requested_agent_at AS req, "
-                "(SELECT m.created_at || ' ' || IFNULL(m.sender_agent_id, '') FROM messages m INDEXED BY "
-                "messages_first_agent WHERE m.conversation_id = c.id AND m.sender_type = 'agent' ORDER BY "
-                "m.seq "
-                "LIMIT 1) AS first FROM days d JOIN conversations c ON c.requested_agent_at >= d.lo AND "
-                "c.requested_agent_at < d.hi) "
-                "SELECT day, " +
-                msBetween("req", "substr(first, 1, instr(first, ' ') - 1)") +
-                " AS v, substr(first, instr(first, ' ') + 1) FROM fa WHERE first IS NOT NULL ORDER BY day, v";
+                std::string(kReportDaysCte) + "SELECT d.i, " +
+                msBetween("c.requested_agent_at", "c.first_agent_reply_at") +
+                " AS v, IFNULL(c.first_agent_reply_by, '') FROM days d JOIN conversations c ON "
+                "c.requested_agent_at >= d.lo AND c.requested_agent_at < d.hi WHERE c.first_agent_reply_at "
+                "IS NOT NULL ORDER BY d.i, v";
             auto s = m_c.prepare(sql);
             s.bind(1, report.windows());
             while (s.step())
@@ -527,9 +521,19 @@ public:
         // trimmed it with madvise, a TLB shootdown on every core, then page faults) for half of
         // the writer's time. A second, cached statement reads the new value instead.
         {
+            // An agent's message is the conversation's first agent reply if none is recorded yet
+            // (the reports' first response; schema step 13). SET reads the row as it was.
             auto s =
-                m_c.prepare("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ?");
+                m.senderType == protocol::SenderType::Agent
+                    ? m_c.prepare("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?1, "
+                                  "first_agent_reply_at = IFNULL(first_agent_reply_at, ?1), "
+                                  "first_agent_reply_by = CASE WHEN first_agent_reply_at IS NULL THEN ?3 "
+                                  "ELSE first_agent_reply_by END WHERE id = ?2")
+                    : m_c.prepare("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? "
+                                  "WHERE id = ?");
             s.bind(1, m.createdAt).bind(2, m.conversationId);
+            if (m.senderType == protocol::SenderType::Agent)
+                s.bind(3, m.senderAgentId);
             s.run();
             if (m_c.changes() == 0)
                 throw sqlite::SqliteError(SQLITE_NOTFOUND,

@@ -216,6 +216,17 @@ CREATE INDEX event_outbox_created_at ON event_outbox (created_at);
                                                              R"sql(
 -- step 12: SQLite's search triggers lose their IN lists; nothing changes here
 SELECT 1;
+)sql",
+                                                             R"sql(
+-- step 13: as SQLite's step 13, a handoff's first agent reply is kept on its conversation, set by
+-- the reply's own transaction, instead of sought in an index of every agent message.
+ALTER TABLE conversations ADD COLUMN first_agent_reply_at TEXT COLLATE "C";
+ALTER TABLE conversations ADD COLUMN first_agent_reply_by TEXT COLLATE "C";
+UPDATE conversations c SET (first_agent_reply_at, first_agent_reply_by) = (
+  SELECT m.created_at, m.sender_agent_id FROM messages m
+  WHERE m.conversation_id = c.id AND m.sender_type = 'agent' ORDER BY m.seq LIMIT 1)
+WHERE c.requested_agent_at IS NOT NULL;
+DROP INDEX messages_first_agent;
 )sql"};
 
 } // namespace

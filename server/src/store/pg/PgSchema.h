@@ -8,7 +8,7 @@ namespace parley::server::pg {
 
 class Connection;
 
-inline constexpr int kSchemaVersion = 12;
+inline constexpr int kSchemaVersion = 13;
 static_assert(kSchemaVersion == sqlite::kSchemaVersion,
               "the SQLite schema has a new step: add the same step to the PostgreSQL migrations "
               "(store/pg/PgSchema.cpp), a \"SELECT 1\" placeholder if it has no PostgreSQL side");

@@ -280,14 +280,13 @@ public:
             each(m_c.query(sql, {report.windows()}), [&](const Row& s) { report.addDayCounts(s); });
         }
         {
-            // Each handoff's first agent message, once (messages_first_agent).
+            // Each handoff's first agent reply, as its conversation records it (schema step 13).
             static const std::string sql =
                 std::string(kReportDaysCte) + "SELECT d.i, " +
-                msBetween("c.requested_agent_at", "f.created_at") +
-                " AS v, COALESCE(f.sender_agent_id, '') FROM days d JOIN conversations c ON "
-                "c.requested_agent_at >= d.lo AND c.requested_agent_at < d.hi CROSS JOIN LATERAL (SELECT "
-                "m.created_at, m.sender_agent_id FROM messages m WHERE m.conversation_id = c.id AND "
-                "m.sender_type = 'agent' ORDER BY m.seq LIMIT 1) f ORDER BY d.i, v";
+                msBetween("c.requested_agent_at", "c.first_agent_reply_at") +
+                " AS v, COALESCE(c.first_agent_reply_by, '') FROM days d JOIN conversations c ON "
+                "c.requested_agent_at >= d.lo AND c.requested_agent_at < d.hi WHERE c.first_agent_reply_at "
+                "IS NOT NULL ORDER BY d.i, v";
             each(m_c.query(sql, {report.windows()}), [&](const Row& s) { report.addFirstResponse(s); });
         }
         {
@@ -426,9 +425,18 @@ public:
     }
 
     void appendMessage(Message& m) override {
-        auto r = m_c.query("UPDATE conversations SET last_seq = last_seq + 1, updated_at = $1 WHERE id = $2 "
-                           "RETURNING last_seq",
-                           {m.createdAt, m.conversationId});
+        // An agent's message is the conversation's first agent reply if none is recorded yet (the
+        // reports' first response; schema step 13). SET reads the row as it was.
+        auto r =
+            m.senderType == protocol::SenderType::Agent
+                ? m_c.query("UPDATE conversations SET last_seq = last_seq + 1, updated_at = $1, "
+                            "first_agent_reply_at = COALESCE(first_agent_reply_at, $1), "
+                            "first_agent_reply_by = CASE WHEN first_agent_reply_at IS NULL THEN $3 "
+                            "ELSE first_agent_reply_by END WHERE id = $2 RETURNING last_seq",
+                            {m.createdAt, m.conversationId, m.senderAgentId})
+                : m_c.query("UPDATE conversations SET last_seq = last_seq + 1, updated_at = $1 WHERE id = "
+                            "$2 RETURNING last_seq",
+                            {m.createdAt, m.conversationId});
         if (r.rows() == 0)
             throw PgError("appendMessage: no conversation " + m.conversationId, false);
         m.seq = r.int64(0, 0);
