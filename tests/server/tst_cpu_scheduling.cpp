@@ -61,6 +61,9 @@ private slots:
         bool checked = false;
         pid_t tid = 0;
         std::thread other([&] {
+            // SCHED_OTHER to begin with, whatever the test process was started under.
+            const sched_param normal{};
+            sched_setscheduler(0, SCHED_OTHER, &normal);
             std::unique_lock lock(mutex);
             tid = gettid();
             cv.notify_all();
