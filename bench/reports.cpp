@@ -107,8 +107,12 @@ void generate(SqliteStore& store, int days, int perDay) {
 int main(int argc, char** argv) {
     std::string dir;
     int days = 90, perDay = 1000, runs = 7;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const std::string flag = argv[i];
+        if (i + 1 >= argc) { // a lone flag, --help among them
+            std::cerr << "usage: parley-bench-reports [--dir DIR] [--days N] [--per-day N] [--runs N]\n";
+            return flag == "--help" ? 0 : 2;
+        }
         if (flag == "--dir")
             dir = argv[i + 1];
         else if (flag == "--days")
