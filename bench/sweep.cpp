@@ -63,8 +63,8 @@ table (the server's and the bare pipeline's figures side by side) and the issue'
   --idle N               idle WebSockets (default 10000)
   --in-flight N          requests in flight in the closed-loop step (default 64); while doubling
                          them raises the delivered rate by 5% or more, they are doubled again, up
-                         to --in-flight-max, and the best step is the saturation (a server with
-                         many cores needs more in flight to be saturated than one with two)
+                         to --in-flight-max; the last step that gained is the saturation (a server
+                         with many cores needs more in flight to be saturated than one with two)
   --in-flight-max N      (default 4x --in-flight; --in-flight-max equal to --in-flight: one step)
   --steps LIST           offered load in multiples of the saturation (default 0.1,0.5,1,1.5,2,3,4)
   --duration-per-step S  measured seconds per step (default 5)
