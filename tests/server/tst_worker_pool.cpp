@@ -1,7 +1,8 @@
 // The HTTP handlers' WorkerPool and the WakeSignal its idle workers sleep on: a signal wakes its
 // waiter once per post (a reused signal sleeps again), every job posted runs once, a full queue
-// or a line that has stopped moving refuses the job at once and leaves it to the caller, and stop()
-// runs what was queued before it and refuses what comes after.
+// or a line that has stopped moving refuses the job at once and leaves it to the caller, a new
+// pool hands its first jobs straight to workers, and stop() runs what was queued before it and
+// refuses what comes after.
 #include "http/WorkerPool.h"
 #include "util/WakeSignal.h"
 
@@ -9,7 +10,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <pthread.h>
+#include <sched.h>
 #include <thread>
 #include <vector>
 
@@ -143,6 +148,53 @@ private slots:
         held.letGo();
         held.pool.stop();
         QCOMPARE(ran.load(), 1); // the queued job still ran: the pool refuses only on arrival
+    }
+
+    // Right after construction every worker takes a job at once: none is queued behind a thread
+    // that is still starting. With room for one job in the queue, as many blocking jobs as there
+    // are workers, plus one queued, are taken; the next is refused.
+    void aNewPoolHasEveryWorkerReady() {
+        constexpr int kThreads = 16;
+        std::mutex mutex;
+        std::condition_variable cv;
+        bool released = false;
+        int running = 0;
+        const std::function<void()> hold = [&] {
+            std::unique_lock lock(mutex);
+            ++running;
+            cv.wait(lock, [&] { return released; });
+        };
+        // On one CPU, as on a busy machine, new threads start only when this one lets them: the
+        // posts below would find them still starting unless the constructor waited.
+        cpu_set_t before;
+        QCOMPARE(pthread_getaffinity_np(pthread_self(), sizeof before, &before), 0);
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        for (int c = 0; c < CPU_SETSIZE; ++c)
+            if (CPU_ISSET(c, &before)) {
+                CPU_SET(c, &one);
+                break;
+            }
+        QCOMPARE(pthread_setaffinity_np(pthread_self(), sizeof one, &one), 0);
+        WorkerPool pool(kThreads, 1); // its threads inherit the one CPU
+        QCOMPARE(pthread_setaffinity_np(pthread_self(), sizeof before, &before), 0);
+        struct Release { // on every way out, before the pool's destructor joins its workers
+            std::mutex& mutex;
+            std::condition_variable& cv;
+            bool& released;
+            ~Release() {
+                {
+                    std::lock_guard lock(mutex);
+                    released = true;
+                }
+                cv.notify_all();
+            }
+        } release{mutex, cv, released};
+        std::vector<std::function<void()>> jobs(kThreads + 2, hold);
+        for (int i = 0; i < kThreads; ++i)
+            QVERIFY2(pool.tryPost(jobs[static_cast<std::size_t>(i)]), "a worker was not ready yet");
+        QVERIFY(pool.tryPost(jobs[kThreads]));      // queued: there is room for one
+        QVERIFY(!pool.tryPost(jobs[kThreads + 1])); // full
     }
 
     void stopRunsTheQueueThenRefuses() {

@@ -12,6 +12,7 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t queueCapacity,
     : m_capacity(std::max<std::size_t>(queueCapacity, 1))
     , m_maxWait(maxWait) {
     threads = std::max<std::size_t>(threads, 1);
+    m_threadCount = threads;
     m_workers.reserve(threads);
     m_threads.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
@@ -21,6 +22,9 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t queueCapacity,
             run(*w);
         });
     }
+    std::unique_lock lock(m_mutex);
+    m_allIdle.wait(lock, [&] { return m_idle.size() == m_threadCount; });
+    m_starting = false;
 }
 
 WorkerPool::~WorkerPool() {
@@ -84,6 +88,8 @@ void WorkerPool::run(Worker& me) {
                 return;
             } else {
                 m_idle.push_back(&me);
+                if (m_starting && m_idle.size() == m_threadCount)
+                    m_allIdle.notify_all();
             }
         }
         if (!job) {

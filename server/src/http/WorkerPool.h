@@ -4,11 +4,15 @@
 // waited longer than maxWait), is refused at once, so the io threads never wait and a burst beyond
 // what the pool can work off becomes 503s instead of unbounded latency.
 // An idle worker is woken by name, the most recently idle first: the threads that are busy anyway
-// stay warm (caches, the store's connections) and the others sleep.
+// stay warm (caches, the store's connections) and the others sleep. The constructor returns once
+// every worker is idle, so the first requests after start-up are handed to a worker at once
+// rather than queued behind threads that are still starting (and refused by a short maxWait on
+// a busy machine).
 
 #include "util/WakeSignal.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -54,6 +58,9 @@ private:
     std::deque<Queued> m_jobs;   // waiting for a worker, oldest first
     std::vector<Worker*> m_idle; // a stack: the last to become idle is woken first
     bool m_stopping = false;
+    std::size_t m_threadCount = 0;
+    bool m_starting = true;            // until every worker has been idle once
+    std::condition_variable m_allIdle; // the constructor waits on it while m_starting
     std::vector<std::unique_ptr<Worker>> m_workers;
     std::vector<std::thread> m_threads;
 };
