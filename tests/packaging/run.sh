@@ -160,15 +160,15 @@ grep -Eq '"token" *: *"[^"]+"' "$tmp/body" || fail "customer session without a t
 
 password="$(sed -n 's/^Created agent "admin" with the generated password: \([^ ]*\)$/\1/p' "$tmp/server1.log")"
 [ -n "$password" ] || { cat "$tmp/server1.log"; fail "no generated admin password printed on first start"; }
-[ "$(http POST /api/v1/agent/login "{\"username\":\"admin\",\"password\":\"$password\"}")" = 200 ] ||
-  fail "admin cannot sign in with the printed password: $(cat "$tmp/body")"
+status="$(http POST /api/v1/agent/login "{\"username\":\"admin\",\"password\":\"$password\"}")"
+[ "$status" = 200 ] || fail "admin cannot sign in with the printed password: $status $(cat "$tmp/body")"
 stop_server
 
 step "restart on the same data dir"
 start_server "$tmp/server2.log"
 ! grep -q "password" "$tmp/server2.log" || fail "the admin password was printed again: $(cat "$tmp/server2.log")"
-[ "$(http POST /api/v1/agent/login "{\"username\":\"admin\",\"password\":\"$password\"}")" = 200 ] ||
-  fail "admin cannot sign in after a restart"
+status="$(http POST /api/v1/agent/login "{\"username\":\"admin\",\"password\":\"$password\"}")"
+[ "$status" = 200 ] || fail "admin cannot sign in after a restart: $status $(cat "$tmp/body")"
 stop_server
 
 # --- The .tar.gz: both packages' files, and a server unpacked anywhere finds its widget files.
