@@ -107,10 +107,13 @@ void generate(SqliteStore& store, int days, int perDay) {
 int main(int argc, char** argv) {
     std::string dir;
     int days = 90, perDay = 1000, runs = 7;
+    const auto usage = [] {
+        std::cerr << "usage: parley-bench-reports [--dir DIR] [--days N] [--per-day N] [--runs N]\n";
+    };
     for (int i = 1; i < argc; i += 2) {
         const std::string flag = argv[i];
         if (i + 1 >= argc) { // a lone flag, --help among them
-            std::cerr << "usage: parley-bench-reports [--dir DIR] [--days N] [--per-day N] [--runs N]\n";
+            usage();
             return flag == "--help" ? 0 : 2;
         }
         if (flag == "--dir")
@@ -122,7 +125,7 @@ int main(int argc, char** argv) {
         else if (flag == "--runs")
             runs = std::atoi(argv[i + 1]);
         else {
-            std::cerr << "usage: parley-bench-reports [--dir DIR] [--days N] [--per-day N] [--runs N]\n";
+            usage();
             return 2;
         }
     }

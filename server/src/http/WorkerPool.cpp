@@ -12,18 +12,18 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t queueCapacity,
     : m_capacity(std::max<std::size_t>(queueCapacity, 1))
     , m_maxWait(maxWait) {
     threads = std::max<std::size_t>(threads, 1);
-    m_threadCount = threads;
-    m_workers.reserve(threads);
-    m_threads.reserve(threads);
-    for (std::size_t i = 0; i < threads; ++i) {
+    // Every Worker exists before any thread runs: the threads read m_workers.size().
+    for (std::size_t i = 0; i < threads; ++i)
         m_workers.push_back(std::make_unique<Worker>());
-        m_threads.emplace_back([this, w = m_workers.back().get()] {
+    m_threads.reserve(threads);
+    for (auto& worker : m_workers) {
+        m_threads.emplace_back([this, w = worker.get()] {
             threads::nameThisThread("http-worker");
             run(*w);
         });
     }
     std::unique_lock lock(m_mutex);
-    m_allIdle.wait(lock, [&] { return m_idle.size() == m_threadCount; });
+    m_allIdle.wait(lock, [&] { return m_idle.size() == m_workers.size(); });
     m_starting = false;
 }
 
@@ -88,7 +88,7 @@ void WorkerPool::run(Worker& me) {
                 return;
             } else {
                 m_idle.push_back(&me);
-                if (m_starting && m_idle.size() == m_threadCount)
+                if (m_starting && m_idle.size() == m_workers.size())
                     m_allIdle.notify_all();
             }
         }

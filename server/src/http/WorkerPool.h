@@ -58,7 +58,6 @@ private:
     std::deque<Queued> m_jobs;   // waiting for a worker, oldest first
     std::vector<Worker*> m_idle; // a stack: the last to become idle is woken first
     bool m_stopping = false;
-    std::size_t m_threadCount = 0;
     bool m_starting = true;            // until every worker has been idle once
     std::condition_variable m_allIdle; // the constructor waits on it while m_starting
     std::vector<std::unique_ptr<Worker>> m_workers;
