@@ -1,8 +1,8 @@
 // The HTTP handlers' WorkerPool and the WakeSignal its idle workers sleep on: a signal wakes its
 // waiter once per post (a reused signal sleeps again), every job posted runs once, a full queue
-// or a line that has stopped moving refuses the job at once and leaves it to the caller, a new
-// pool hands its first jobs straight to workers, and stop() runs what was queued before it and
-// refuses what comes after.
+// or a line that has stopped moving refuses the job at once and leaves it to the caller, a job is
+// told how long it queued (zero when an idle worker took it), a new pool hands its first jobs
+// straight to workers, and stop() runs what was queued before it and refuses what comes after.
 #include "http/WorkerPool.h"
 #include "util/WakeSignal.h"
 
@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -29,7 +30,7 @@ struct HeldPool {
     explicit HeldPool(std::size_t queueCapacity, std::chrono::steady_clock::duration maxWait =
                                                      std::chrono::steady_clock::duration::zero())
         : pool(1, queueCapacity, maxWait) {
-        std::function<void()> hold = [this] {
+        WorkerPool::Job hold = [this](WorkerPool::Waited) {
             entered.post();
             released.wait();
         };
@@ -47,7 +48,7 @@ struct HeldPool {
 };
 
 bool postCount(WorkerPool& pool, std::atomic<int>& ran) {
-    std::function<void()> job = [&ran] { ++ran; };
+    WorkerPool::Job job = [&ran](WorkerPool::Waited) { ++ran; };
     return pool.tryPost(job);
 }
 
@@ -123,7 +124,7 @@ private slots:
         for (int i = 0; i < 2; ++i)
             QVERIFY(postCount(held.pool, ran));
         bool refusedJobRan = false;
-        std::function<void()> third = [&refusedJobRan] { refusedJobRan = true; };
+        WorkerPool::Job third = [&refusedJobRan](WorkerPool::Waited) { refusedJobRan = true; };
         QVERIFY(!held.pool.tryPost(third));
         QVERIFY(third); // left to the caller, not moved from
         held.letGo();
@@ -141,12 +142,44 @@ private slots:
         // The oldest job has waited longer than the bound: the line has stopped moving.
         while (std::chrono::steady_clock::now() - queuedAt <= 3ms)
             std::this_thread::yield();
-        std::function<void()> late = [&ran] { ++ran; };
+        WorkerPool::Job late = [&ran](WorkerPool::Waited) { ++ran; };
         QVERIFY(!held.pool.tryPost(late));
         QVERIFY(late);
         held.letGo();
         held.pool.stop();
         QCOMPARE(ran.load(), 1); // the queued job still ran: the pool refuses only on arrival
+    }
+
+    // The handler refuses a job that queued longer than --http-queue-wait-ms, so the pool tells it
+    // the time spent in the queue: zero when an idle worker took it (however late that worker
+    // woke), and at least the time the line was held when it queued.
+    void aJobIsToldHowLongItQueued() {
+        {
+            WorkerPool pool(1, 10);
+            std::optional<WorkerPool::Waited> queued;
+            WakeSignal ran;
+            WorkerPool::Job job = [&](WorkerPool::Waited q) {
+                queued = q;
+                ran.post();
+            };
+            QVERIFY(pool.tryPost(job));
+            ran.wait();
+            QVERIFY(queued);
+            QCOMPARE(queued->count(), 0);
+        }
+        HeldPool held(10);
+        QVERIFY(held.occupied);
+        std::optional<WorkerPool::Waited> queued;
+        WorkerPool::Job job = [&](WorkerPool::Waited q) { queued = q; };
+        QVERIFY(held.pool.tryPost(job));
+        const auto posted = std::chrono::steady_clock::now(); // the pool stamped it before this
+        while (std::chrono::steady_clock::now() - posted <= 3ms)
+            std::this_thread::yield();
+        const auto heldFor = std::chrono::steady_clock::now() - posted;
+        held.letGo();
+        held.pool.stop();
+        QVERIFY(queued);
+        QVERIFY(*queued >= heldFor);
     }
 
     // Right after construction every worker takes a job at once: none is queued behind a thread
@@ -159,7 +192,7 @@ private slots:
         std::mutex mutex;
         std::condition_variable cv;
         bool released = false;
-        const std::function<void()> hold = [&] {
+        const WorkerPool::Job hold = [&](WorkerPool::Waited) {
             std::unique_lock lock(mutex);
             cv.wait(lock, [&] { return released; });
         };
@@ -172,7 +205,7 @@ private slots:
             }
             cv.notify_all();
         });
-        std::vector<std::function<void()>> jobs(kThreads + 2, hold);
+        std::vector<WorkerPool::Job> jobs(kThreads + 2, hold);
         for (int i = 0; i < kThreads; ++i)
             QVERIFY2(pool.tryPost(jobs[static_cast<std::size_t>(i)]), "a worker was not ready yet");
         QVERIFY(pool.tryPost(jobs[kThreads]));      // queued: there is room for one

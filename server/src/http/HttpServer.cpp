@@ -487,10 +487,8 @@ private:
         m_deadline = 0; // a handler takes what it takes; the keep-alive time starts with its answer
         m_fd = m_socket.native_handle();
         m_workerOwns = true;
-        std::function<void()> job = [self = shared_from_this(), handler = match.handler, req = std::move(req),
-                                     queuedAt = std::chrono::steady_clock::now()] {
-            self->handleOnWorker(*handler, req, queuedAt);
-        };
+        WorkerPool::Job job = [self = shared_from_this(), handler = match.handler, req = std::move(req)](
+                                  WorkerPool::Waited queued) { self->handleOnWorker(*handler, req, queued); };
         if (!m_server->pool->tryPost(job)) {
             m_workerOwns = false;
             // Full: answer at once rather than queue without bound; nothing has run, nothing is
@@ -508,13 +506,12 @@ private:
 
     // On a worker thread. Only this thread uses the socket's descriptor until it lets go of
     // m_workerOwns or posts the connection back to the strand.
-    void handleOnWorker(const Router::Handler& handler, const Request& req,
-                        std::chrono::steady_clock::time_point queuedAt) {
+    void handleOnWorker(const Router::Handler& handler, const Request& req, WorkerPool::Waited queued) {
         Response res;
-        // Waited too long for a worker: the server is past saturation. Refusing now (nothing has
-        // run) keeps the answer time of the excess bounded and spends no work on a request whose
-        // client may be about to give up; the client retries after Retry-After.
-        if (std::chrono::steady_clock::now() - queuedAt > m_server->options.maxQueueWait)
+        // Waited too long in the queue for a worker: the server is past saturation. Refusing now
+        // (nothing has run) keeps the answer time of the excess bounded and spends no work on a
+        // request whose client may be about to give up; the client retries after Retry-After.
+        if (queued > m_server->options.maxQueueWait)
             res = overloaded(req);
         else
             m_server->router->run(handler, req, res);

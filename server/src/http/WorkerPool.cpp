@@ -31,7 +31,7 @@ WorkerPool::~WorkerPool() {
     stop();
 }
 
-bool WorkerPool::tryPost(std::function<void()>& job) {
+bool WorkerPool::tryPost(Job& job) {
     Worker* idle = nullptr;
     {
         std::lock_guard lock(m_mutex);
@@ -78,11 +78,13 @@ void WorkerPool::stop() {
 
 void WorkerPool::run(Worker& me) {
     for (;;) {
-        std::function<void()> job;
+        Job job;
+        Waited queued{};
         {
             std::lock_guard lock(m_mutex);
             if (!m_jobs.empty()) {
                 job = std::move(m_jobs.front().job);
+                queued = std::chrono::steady_clock::now() - m_jobs.front().since;
                 m_jobs.pop_front();
             } else if (m_stopping) {
                 return;
@@ -99,7 +101,7 @@ void WorkerPool::run(Worker& me) {
             job = std::move(me.job);
         }
         try {
-            job();
+            job(queued);
         } catch (const std::exception& e) { // jobs catch their own; this keeps the thread alive
             log::error(std::string("HTTP worker: unexpected exception: ") + e.what());
         }

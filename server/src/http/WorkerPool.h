@@ -7,7 +7,8 @@
 // stay warm (caches, the store's connections) and the others sleep. The constructor returns once
 // every worker is idle, so the first requests after start-up are handed to a worker at once
 // rather than queued behind threads that are still starting (and refused by a short maxWait on
-// a busy machine).
+// a busy machine). A job is told how long it waited in the queue for a worker: zero when it was
+// handed to an idle one, whose wake-up is the scheduler's delay, not a sign of overload.
 
 #include "util/WakeSignal.h"
 
@@ -25,6 +26,9 @@ namespace parley::server {
 
 class WorkerPool {
 public:
+    using Waited = std::chrono::steady_clock::duration;
+    using Job = std::function<void(Waited queued)>;
+
     // maxWait zero: only the count bounds the queue.
     WorkerPool(std::size_t threads, std::size_t queueCapacity,
                std::chrono::steady_clock::duration maxWait = std::chrono::steady_clock::duration::zero());
@@ -35,20 +39,20 @@ public:
     // Takes the job (moves from it) and hands it to an idle worker or queues it, unless
     // queueCapacity jobs are waiting already or the oldest of them has waited longer than maxWait:
     // then the job is left as it was and the answer is false. Thread-safe.
-    bool tryPost(std::function<void()>& job);
+    bool tryPost(Job& job);
     // Runs every queued job, then joins the threads. Jobs posted afterwards are refused.
     void stop();
 
 private:
     struct Worker {
         WakeSignal wake;
-        std::function<void()> job; // handed over under m_mutex, run after wake
+        Job job; // handed over under m_mutex, run after wake (it did not queue)
         bool quit = false;
     };
     void run(Worker& me);
 
     struct Queued {
-        std::function<void()> job;
+        Job job;
         std::chrono::steady_clock::time_point since;
     };
 
