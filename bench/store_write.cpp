@@ -206,14 +206,16 @@ int main(int argc, char** argv) try {
                     m.createdAt = formatRfc3339(std::chrono::system_clock::now());
                     const auto start = Clock::now();
                     try {
+                        // As ChatService::sendMessage: the unique index, not a lookup, finds a
+                        // repeat (none here).
                         store.write([&](WriteTx& tx) {
-                            auto c = tx.conversation(id);
-                            if (!c || tx.messageByClientId(id, m.senderType, m.senderAgentId.value_or(""),
-                                                           clientMsgId))
+                            if (!tx.conversation(id))
                                 return;
                             tx.appendMessage(m);
                             tx.publishAfterCommit(Event{"message.created", {}, {}, id, m.seq});
                         });
+                    } catch (const DuplicateClientMsgId&) {
+                        continue;
                     } catch (const StoreOverloaded&) {
                         ++refused;
                         continue;

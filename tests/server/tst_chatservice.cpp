@@ -388,6 +388,54 @@ private slots:
         QCOMPARE(m_sink.ofType(events::kMessageCreated).size(), messagesOf(id).size());
     }
 
+    // The key is not looked up before the insert: the unique index refuses a repeat and the send
+    // runs again. What the refused insert did is rolled back: no seq spent, no event, no change to
+    // the conversation. Refusals (rate limit, closed, not assigned) still answer a repeat with the
+    // first send, and a key reused for other content is a conflict.
+    void aRepeatChangesNothingAndBeatsEveryRefusal() {
+        ChatServiceOptions options;
+        options.customerRate = {2, 60}; // two at once, then one a second
+        start({}, options);
+        const auto customer = newCustomer();
+        const auto id = m_chat->openConversation(customer).conversation.id;
+        const auto agent = newAgent("nora", 1);
+        m_chat->handoff(customer, id);
+        QCOMPARE(conversationOf(id).assignedAgentId.value_or(""), agent.agentId);
+        ChatService::SendRequest reply;
+        reply.content = "Let me look.";
+        reply.clientMsgId = "a-1";
+        const auto agentFirst = m_chat->sendMessage(Caller{agent}, id, reply);
+        const auto first = say(customer, id, "Order 1234", "m-1");
+        QVERIFY(first.created);
+        const auto before = conversationOf(id);
+        const auto eventsBefore = m_sink.ofType(events::kMessageCreated).size();
+
+        m_clock.advance(5s); // a repeat that did write would move updated_at
+        const auto again = say(customer, id, "Order 1234", "m-1");
+        QVERIFY(!again.created);
+        QCOMPARE(again.message.id, first.message.id);
+        QCOMPARE(conversationOf(id).updatedAt, before.updatedAt);
+        QCOMPARE(m_sink.ofType(events::kMessageCreated).size(), eventsBefore);
+        QCOMPARE(say(customer, id, "Order 1234", "m-2").message.seq, first.message.seq + 1);
+
+        // Rate-limited now (both tokens taken): a repeat is still the first send, a new one is not.
+        QCOMPARE(apiErrorOf([&] { say(customer, id, "Too soon", "m-3"); }).status(), 429);
+        QCOMPARE(say(customer, id, "Order 1234", "m-1").message.id, first.message.id);
+        QCOMPARE(apiErrorOf([&] { say(customer, id, "Other text", "m-1"); }).status(), 409);
+
+        // The agent's key is its own; after the close a repeat still answers with the first send.
+        QCOMPARE(m_chat->sendMessage(Caller{agent}, id, reply).message.id, agentFirst.message.id);
+        m_chat->close(agent, id);
+        QCOMPARE(m_chat->sendMessage(Caller{agent}, id, reply).message.id, agentFirst.message.id);
+        m_clock.advance(60s);
+        QCOMPARE(say(customer, id, "Order 1234", "m-1").message.id, first.message.id);
+        const auto closed = apiErrorOf([&] { say(customer, id, "Hello?", "m-4"); });
+        QCOMPARE(closed.code(), std::string(errors::kConversationClosed));
+        const auto ms = messagesOf(id);
+        for (std::size_t i = 0; i < ms.size(); ++i)
+            QCOMPARE(ms[i].seq, static_cast<std::int64_t>(i + 1));
+    }
+
     // Many senders on a few conversations: every message.created is published after its commit
     // (checked by the sink at publish time) and, per conversation, in seq order with no gap.
     void eventsOnlyAfterCommitInCommitOrder() {

@@ -373,66 +373,91 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
         }
     }
 
-    return writeResult([&](WriteTx& tx) {
-        auto c = visibleConversation(tx, who, conversationId);
-        if (req.clientMsgId) {
-            // The key is (conversation, sender, client_msg_id): the customer and each agent have
-            // their own ids. A repeat answers with the first message even once the conversation is
-            // closed (that send did happen); the same key for other content is a client's bug.
-            const auto* agent = std::get_if<AgentIdentity>(&who);
-            if (auto first = tx.messageByClientId(c.id, agent ? SenderType::Agent : SenderType::Customer,
-                                                  agent ? agent->agentId : std::string(), *req.clientMsgId)) {
+    // The idempotency key is (conversation, sender, client_msg_id): the customer and each agent
+    // have their own ids. A repeat answers with the first message even once the conversation is
+    // closed or the sender is rate-limited (that send did happen); the same key for other content
+    // is a client's bug. The key is not looked up before every insert, on the single writer: the
+    // unique index refuses a repeat (DuplicateClientMsgId) and the send runs again, looking it up
+    // first; a refusal looks it up before it answers. So only a repeat pays for the lookup (and,
+    // when it is not refused otherwise, takes a token from the customer's rate limit, as the new
+    // message it might have been would have).
+    const auto* agent = std::get_if<AgentIdentity>(&who);
+    const auto send = [&](bool lookUpFirst) {
+        return writeResult([&](WriteTx& tx) {
+            auto c = visibleConversation(tx, who, conversationId);
+            const auto firstSend = [&]() -> std::optional<SendResult> {
+                if (!req.clientMsgId)
+                    return std::nullopt;
+                auto first = tx.messageByClientId(c.id, agent ? SenderType::Agent : SenderType::Customer,
+                                                  agent ? agent->agentId : std::string(), *req.clientMsgId);
+                if (!first)
+                    return std::nullopt;
                 if (!isSameSend(*first, req))
                     throw ApiError::conflict(
                         "This client_msg_id was already used for a different message in this "
                         "conversation. Use a new client_msg_id for a new message.");
                 return SendResult{*first, {}, false};
+            };
+            if (lookUpFirst)
+                if (auto repeat = firstSend())
+                    return *repeat;
+            const auto refuse = [&](ApiError error) -> SendResult {
+                if (!lookUpFirst)
+                    if (auto repeat = firstSend())
+                        return *repeat;
+                throw error;
+            };
+            if (c.status == ConversationStatus::Closed)
+                return refuse(ApiError(409, errors::kConversationClosed, "This conversation is closed."));
+
+            const auto now = formatRfc3339(m_clock.now());
+            Message m;
+            if (isCustomer) {
+                if (quickReply && !quickEntry)
+                    return refuse(ApiError::notFound("No such FAQ entry."));
+                if (auto wait = m_customerRateLimit->tryConsume(c.customerSessionId))
+                    return refuse(ApiError(429, errors::kRateLimited,
+                                           "You're sending messages too fast. Please wait a moment.", *wait));
+                const auto content =
+                    trim(req.content).empty() && quickEntry ? quickEntry->question : req.content;
+                m = newMessage(c, SenderType::Customer, req.kind, content, now,
+                               quickEntry ? json{{"faq_slug", quickEntry->slug}} : json::object());
+            } else {
+                if (c.assignedAgentId != agent->agentId)
+                    return refuse(
+                        ApiError::forbidden("Only the agent assigned to this conversation can write in it."));
+                m = newMessage(c, SenderType::Agent, MessageKind::Text, req.content, now);
+                m.senderAgentId = agent->agentId;
+                // Reply mail (issue 21, mail21): the shopper left an address, so this reply may owe it
+                // a mail if it goes unread; marked here, in the reply's own transaction.
+                if (c.contact)
+                    tx.watchReplyMail(c.id, now);
             }
-        }
-        if (c.status == ConversationStatus::Closed)
-            throw ApiError(409, errors::kConversationClosed, "This conversation is closed.");
+            m.clientMsgId = req.clientMsgId;
+            tx.appendMessage(m);
+            emitMessage(tx, c, m);
 
-        const auto now = formatRfc3339(m_clock.now());
-        Message m;
-        if (isCustomer) {
-            if (quickReply && !quickEntry)
-                throw ApiError::notFound("No such FAQ entry.");
-            if (auto wait = m_customerRateLimit->tryConsume(c.customerSessionId))
-                throw ApiError(429, errors::kRateLimited,
-                               "You're sending messages too fast. Please wait a moment.", *wait);
-            const auto content = trim(req.content).empty() && quickEntry ? quickEntry->question : req.content;
-            m = newMessage(c, SenderType::Customer, req.kind, content, now,
-                           quickEntry ? json{{"faq_slug", quickEntry->slug}} : json::object());
-        } else {
-            const auto& agent = std::get<AgentIdentity>(who);
-            if (c.assignedAgentId != agent.agentId)
-                throw ApiError::forbidden("Only the agent assigned to this conversation can write in it.");
-            m = newMessage(c, SenderType::Agent, MessageKind::Text, req.content, now);
-            m.senderAgentId = agent.agentId;
-            // Reply mail (issue 21, mail21): the shopper left an address, so this reply may owe it
-            // a mail if it goes unread; marked here, in the reply's own transaction.
-            if (c.contact)
-                tx.watchReplyMail(c.id, now);
-        }
-        m.clientMsgId = req.clientMsgId;
-        tx.appendMessage(m);
-        emitMessage(tx, c, m);
-
-        SendResult result{m, {}, true};
-        if (isCustomer && lifecycle::botAnswers(c.status)) {
-            // The snapshot saw it automated, as the writer does now (a conversation never goes back
-            // to automated). Worked out here only if that snapshot could not be read.
-            if (!quickEntry && !botReply)
-                botReply = FaqBot::reply(m.content, bot->index, bot->texts);
-            const BotReply answer = quickEntry ? FaqBot::answer(*quickEntry) : *botReply;
-            Message reply =
-                newMessage(c, SenderType::Bot, MessageKind::Text, answer.text, now, answer.metadata);
-            tx.appendMessage(reply);
-            emitMessage(tx, c, reply);
-            result.replies.push_back(reply);
-        }
-        return result;
-    });
+            SendResult result{m, {}, true};
+            if (isCustomer && lifecycle::botAnswers(c.status)) {
+                // The snapshot saw it automated, as the writer does now (a conversation never goes back
+                // to automated). Worked out here only if that snapshot could not be read.
+                if (!quickEntry && !botReply)
+                    botReply = FaqBot::reply(m.content, bot->index, bot->texts);
+                const BotReply answer = quickEntry ? FaqBot::answer(*quickEntry) : *botReply;
+                Message reply =
+                    newMessage(c, SenderType::Bot, MessageKind::Text, answer.text, now, answer.metadata);
+                tx.appendMessage(reply);
+                emitMessage(tx, c, reply);
+                result.replies.push_back(reply);
+            }
+            return result;
+        });
+    };
+    try {
+        return send(false);
+    } catch (const DuplicateClientMsgId&) {
+        return send(true); // a repeat: answered with the first send
+    }
 }
 
 // Whether the bot would answer a message in the conversation now: it exists, is the customer's

@@ -554,7 +554,14 @@ public:
         s.bind(5, m.senderAgentId).bind(6, protocol::toString(m.kind)).bind(7, m.content);
         s.bind(8, (m.metadata.is_null() ? nlohmann::json::object() : m.metadata).dump());
         s.bind(9, m.clientMsgId).bind(10, m.createdAt);
-        s.run();
+        try {
+            s.run();
+        } catch (const sqlite::SqliteError& e) {
+            if (m.clientMsgId && e.code() == SQLITE_CONSTRAINT_UNIQUE &&
+                std::string_view(e.what()).find("messages_client_msg_id") != std::string_view::npos)
+                throw DuplicateClientMsgId();
+            throw;
+        }
     }
 
     void insertFaq(const FaqEntry& e, const std::string& now) override {

@@ -174,7 +174,8 @@ public:
     virtual void insertConversation(const protocol::Conversation& c) = 0;
     virtual void updateConversation(const protocol::Conversation& c) = 0;
     // Assigns the next gap-free seq of the conversation to m.seq, inserts it and sets the
-    // conversation's updated_at to m.createdAt.
+    // conversation's updated_at to m.createdAt. Throws DuplicateClientMsgId if the sender already
+    // sent a message with m.clientMsgId in this conversation (the job then rolls back).
     virtual void appendMessage(protocol::Message& m) = 0;
 
     virtual void insertFaq(const protocol::FaqEntry& e, const std::string& now) = 0;
@@ -247,6 +248,15 @@ public:
 
 private:
     int m_retryAfter;
+};
+
+// Thrown by WriteTx::appendMessage when the idempotency key (conversation, sender, client_msg_id)
+// is taken: the unique index refused the row, so the caller need not look the key up before every
+// insert on the single writer, only when this says it is a repeat.
+class DuplicateClientMsgId : public std::runtime_error {
+public:
+    DuplicateClientMsgId()
+        : std::runtime_error("this client_msg_id was already used by this sender in this conversation") {}
 };
 
 // --- Several nodes (issue 20): a shared database that may be out of reach ---

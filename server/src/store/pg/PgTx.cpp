@@ -442,10 +442,18 @@ public:
         m.seq = r.int64(0, 0);
         static const std::string sql = std::string("INSERT INTO messages (") + kMessageColumns +
                                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-        m_c.query(sql, {m.id, m.conversationId, m.seq, protocol::toString(m.senderType), m.senderAgentId,
-                        protocol::toString(m.kind), m.content,
-                        (m.metadata.is_null() ? nlohmann::json::object() : m.metadata).dump(), m.clientMsgId,
-                        m.createdAt});
+        try {
+            m_c.query(sql, {m.id, m.conversationId, m.seq, protocol::toString(m.senderType), m.senderAgentId,
+                            protocol::toString(m.kind), m.content,
+                            (m.metadata.is_null() ? nlohmann::json::object() : m.metadata).dump(),
+                            m.clientMsgId, m.createdAt});
+        } catch (const PgError& e) {
+            // 23505: unique_violation. The job's savepoint takes the failed statement back.
+            if (m.clientMsgId && e.sqlState() == "23505" &&
+                std::string_view(e.what()).find("messages_client_msg_id") != std::string_view::npos)
+                throw DuplicateClientMsgId();
+            throw;
+        }
     }
 
     void insertFaq(const FaqEntry& e, const std::string& now) override {
