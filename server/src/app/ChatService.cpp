@@ -163,7 +163,8 @@ void emitMessage(WriteTx& tx, const Conversation& c, const Message& m) {
     if (c.assignedAgentId)
         a.agentIds.push_back(*c.assignedAgentId);
     a.watchersOf = c.id;
-    tx.publishAfterCommit(Event{events::kMessageCreated, json{{"message", m}}, std::move(a), c.id, m.seq});
+    tx.publishAfterCommit(
+        Event{events::kMessageCreated, {}, std::move(a), c.id, m.seq, std::make_shared<const Message>(m)});
 }
 
 } // namespace

@@ -3,9 +3,13 @@
 // WebSocket table names. The use cases compute the audience inside the transaction (so it is
 // exact at commit time); the transport only delivers.
 
+#include "parley/protocol/Codec.h"
+#include "parley/protocol/Types.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,8 +40,13 @@ struct Event {
     Audience audience;
     std::string conversationId; // set for conversation-scoped events
     std::int64_t seq = 0;       // message.created: the message's seq (for resume de-duplication)
+    // message.created: the message, with data left empty. Its JSON is built where the event
+    // leaves the process (the hub's frame, the cluster's outbox), not on the store's single
+    // writer, which publishes every event.
+    std::shared_ptr<const protocol::Message> message{};
 
-    nlohmann::json frame() const { return {{"type", type}, {"data", data}}; }
+    nlohmann::json frameData() const { return message ? nlohmann::json{{"message", *message}} : data; }
+    nlohmann::json frame() const { return {{"type", type}, {"data", frameData()}}; }
 };
 
 // Where committed events go. Implementations must be thread-safe and must not block:

@@ -28,7 +28,7 @@ std::string encodeEvents(const std::vector<Event>& events) {
             audience["all_agents"] = true;
         if (e.audience.watchersOf)
             audience["watchers_of"] = *e.audience.watchersOf;
-        json one{{"type", e.type}, {"data", e.data}, {"audience", std::move(audience)}};
+        json one{{"type", e.type}, {"data", e.frameData()}, {"audience", std::move(audience)}};
         if (!e.conversationId.empty())
             one["conversation_id"] = e.conversationId;
         if (e.seq != 0)
