@@ -156,6 +156,16 @@ private:
                                 parley::protocol::Role::Admin, ""};
     }
 
+    // A service whose customers may send `burst` messages at once, then one a second, and one
+    // customer's open conversation.
+    std::pair<CustomerIdentity, std::string> startRateLimited(double burst) {
+        ChatServiceOptions options;
+        options.customerRate = {burst, 60};
+        start({}, options);
+        const auto customer = newCustomer();
+        return {customer, m_chat->openConversation(customer).conversation.id};
+    }
+
     CustomerIdentity newCustomer() { return CustomerIdentity{m_chat->createCustomerSession().sessionId}; }
 
     AgentIdentity newAgent(const std::string& name, int maxChats, bool online = true) {
@@ -390,14 +400,10 @@ private slots:
 
     // The key is not looked up before the insert: the unique index refuses a repeat and the send
     // runs again. What the refused insert did is rolled back: no seq spent, no event, no change to
-    // the conversation. Refusals (rate limit, closed, not assigned) still answer a repeat with the
-    // first send, and a key reused for other content is a conflict.
-    void aRepeatChangesNothingAndBeatsEveryRefusal() {
-        ChatServiceOptions options;
-        options.customerRate = {2, 60}; // two at once, then one a second
-        start({}, options);
-        const auto customer = newCustomer();
-        const auto id = m_chat->openConversation(customer).conversation.id;
+    // the conversation. Refusals (the rate limit, a closed conversation) still answer a repeat with
+    // the first send, and a key reused for other content is a conflict.
+    void aRepeatChangesNothingAndBeatsRefusals() {
+        const auto [customer, id] = startRateLimited(2); // two at once, then one a second
         const auto agent = newAgent("nora", 1);
         m_chat->handoff(customer, id);
         QCOMPARE(conversationOf(id).assignedAgentId.value_or(""), agent.agentId);
@@ -519,11 +525,7 @@ private slots:
     }
 
     void customerRateLimitOnTheManualClock() {
-        ChatServiceOptions options;
-        options.customerRate = {3, 60}; // three at once, then one a second
-        start({}, options);
-        const auto customer = newCustomer();
-        const auto id = m_chat->openConversation(customer).conversation.id;
+        const auto [customer, id] = startRateLimited(3); // three at once, then one a second
         for (int i = 0; i < 3; ++i)
             say(customer, id, "message " + std::to_string(i));
         const auto e = apiErrorOf([&] { say(customer, id, "one too many"); });
