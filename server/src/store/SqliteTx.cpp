@@ -558,7 +558,7 @@ public:
             s.run();
         } catch (const sqlite::SqliteError& e) {
             if (m.clientMsgId && e.code() == SQLITE_CONSTRAINT_UNIQUE &&
-                std::string_view(e.what()).find("messages_client_msg_id") != std::string_view::npos)
+                std::string_view(e.what()).find(stored::kClientMsgIdIndex) != std::string_view::npos)
                 throw DuplicateClientMsgId();
             throw;
         }

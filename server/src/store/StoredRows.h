@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +23,9 @@ constexpr const char* kConversationColumns = "id, customer_session_id, status, a
                                              "requested_agent_at, closed_at, created_at, updated_at, "
                                              "contact_email, contact_name, rating_score, rating_comment, "
                                              "rated_at, context, customer_last_read_seq, agent_last_read_seq";
+// The unique index that holds the idempotency key (conversation, sender, client_msg_id); both
+// stores name it in the error of an insert it refuses.
+constexpr std::string_view kClientMsgIdIndex = "messages_client_msg_id";
 constexpr const char* kMessageColumns = "id, conversation_id, seq, sender_type, sender_agent_id, kind, "
                                         "content, metadata, client_msg_id, created_at";
 constexpr const char* kAgentSelect =

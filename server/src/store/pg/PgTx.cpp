@@ -450,7 +450,7 @@ public:
         } catch (const PgError& e) {
             // 23505: unique_violation. The job's savepoint takes the failed statement back.
             if (m.clientMsgId && e.sqlState() == "23505" &&
-                std::string_view(e.what()).find("messages_client_msg_id") != std::string_view::npos)
+                std::string_view(e.what()).find(stored::kClientMsgIdIndex) != std::string_view::npos)
                 throw DuplicateClientMsgId();
             throw;
         }
