@@ -7,6 +7,8 @@
 #   bench/ab-p99.sh [--bench PATH] [--runs N] A_SERVER B_SERVER [-- parley-bench-ws flags]
 #
 # --bench: parley-bench-ws (default build/bench/parley-bench-ws); --runs: runs of each (default 5).
+# The p99 is read from the summary line every version of parley-bench-ws prints, so --bench may be
+# an older build, e.g. the one from before issue 17 (d5c5297), the only one that drives both.
 set -eu
 
 bench=build/bench/parley-bench-ws
@@ -26,21 +28,22 @@ shift 2
 for f in "$bench" "$a" "$b"; do
   [ -x "$f" ] || { echo "ab-p99.sh: $f is not an executable" >&2; exit 2; }
 done
-csv=$(mktemp "${TMPDIR:-/tmp}/parley-ab-p99-XXXXXX.csv")
-rm -f "$csv"
+out=$(mktemp -d "${TMPDIR:-/tmp}/parley-ab-p99-XXXXXX")
 i=1
 while [ "$i" -le "$runs" ]; do
   for side in A B; do
     server=$a
     [ "$side" = B ] && server=$b
-    "$bench" --server "$server" --label "$side" --summary-csv "$csv" "$@" |
-      grep -E '^  all |^target' | sed "s/^/run $i $side: /"
+    "$bench" --server "$server" "$@" > "$out/run-$i-$side.txt" 2>&1 || true
+    line=$(grep -E '^  all ' "$out/run-$i-$side.txt" || echo "  all (no result: see $out/run-$i-$side.txt)")
+    echo "run $i $side: $line"
+    echo "$line" | awk -v s="$side" '{ for (f = 1; f < NF; f++) if ($f == "p99") print s, $(f + 1) }' >> "$out/p99"
   done
   i=$((i + 1))
 done
-# The median of a label's p99 column (5th); an even count takes the mean of the middle two.
+# The median of a side's p99s; an even count takes the mean of the middle two.
 median() {
-  awk -F, -v l="\"$1\"" 'NR > 1 && $2 == l { print $5 }' "$csv" | sort -g |
+  awk -v s="$1" '$1 == s { print $2 }' "$out/p99" | sort -g |
     awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2];
                               else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
@@ -51,4 +54,4 @@ echo "A = $a"
 echo "B = $b"
 echo "delivery p99, median of $runs alternating runs: A $ma ms, B $mb ms;" \
      "B no worse than A: $(awk -v a="$ma" -v b="$mb" 'BEGIN { print (b <= a) ? "met" : "MISSED" }')"
-echo "every run: $csv"
+echo "every run's output: $out"
