@@ -56,7 +56,8 @@ int allowedCpus() {
 // The io threads of the HTTP listener and the WebSocket sessions (--io-threads), each running an
 // io_context of its own: a connection stays on one, so its handlers never take a lock or wake
 // another io thread (one io_context shared by N threads made every hand-over cost futex calls).
-// Delivery scales with cores as requests do; the realtime hub runs on the first one's strand.
+// The first runs the realtime hub and every WebSocket, so a commit's frames are routed and
+// written by the one thread it wakes; HTTP connections go to the others (docs/ARCHITECTURE.md).
 struct Server::IoThreads {
     std::vector<std::unique_ptr<net::io_context>> contexts;
     std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -73,7 +74,15 @@ struct Server::IoThreads {
             out.push_back(c.get());
         return out;
     }
-    net::io_context& first() { return *contexts.front(); }
+    net::io_context& realtime() { return *contexts.front(); }
+    // All but the realtime one, unless it is the only one: under load the reads of requests would
+    // hold up the frames queued behind them on the same thread.
+    std::vector<net::io_context*> forHttp() const {
+        auto out = all();
+        if (out.size() > 1)
+            out.erase(out.begin());
+        return out;
+    }
 
     void start() {
         for (auto& c : contexts) {
@@ -129,7 +138,7 @@ std::string Server::start() {
     http.keepAlive = std::chrono::seconds(m_config.httpKeepAliveSeconds);
     http.requestTimeout = std::chrono::seconds(m_config.httpRequestTimeoutSeconds);
     http.maxBodyBytes = m_config.maxBodyBytes;
-    m_http = std::make_unique<HttpServer>(m_io->all(), http);
+    m_http = std::make_unique<HttpServer>(m_io->forHttp(), http);
     m_httpPort = m_http->listen(m_config.host, m_config.httpPort, HttpServer::Serves::Everything); // throws
     if (m_config.wsPort)
         m_wsPort = m_http->listen(m_config.host, *m_config.wsPort, HttpServer::Serves::WebSocketOnly);
@@ -195,7 +204,7 @@ std::string Server::start() {
     rt.agentGrace = std::chrono::seconds(m_config.agentGraceSeconds);
     rt.helloTimeout = std::chrono::seconds(m_config.wsHelloTimeoutSeconds);
     rt.idleTimeout = std::chrono::seconds(m_config.wsIdleTimeoutSeconds);
-    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->first(), m_insights.get());
+    m_realtime = std::make_unique<RealtimeServer>(*m_chat, *m_clock, rt, m_io->realtime(), m_insights.get());
     if (!m_config.smtpUrl.empty()) {
         m_customerConnections = std::make_unique<CustomerConnections>(*m_clock);
         m_realtime->setCustomerConnections(m_customerConnections.get());

@@ -101,8 +101,9 @@ Reply mail (an agent's reply the shopper has not read, mailed to the address it 
                                  each time up to an hour, 8 tries in all (default 30)
 
 Tuning:
-  --io-threads N                 threads for network I/O and parsing, HTTP and WebSocket alike
-                                 (default: the number of CPUs the server may run on)
+  --io-threads N                 threads for network I/O and parsing: the first runs every
+                                 WebSocket, the others HTTP (one: both) (default: the number of
+                                 CPUs the server may run on)
   --http-threads N               HTTP requests handled at once; connections that are idle or still
                                  sending their request hold no thread (default 64)
   --http-queue N                 requests waiting for one of those threads; beyond it a request is

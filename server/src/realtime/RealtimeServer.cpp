@@ -14,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <unistd.h>
 
 namespace parley::server {
 
@@ -124,7 +125,27 @@ void RealtimeServer::acceptUpgrade(net::ip::tcp::socket&& socket,
         socket.close(ignored);
         return;
     }
-    std::make_shared<WsSession>(std::move(socket), d.ctx)->start(std::move(upgrade));
+    // The session moves to the hub's io_context: the hub routes a commit's events and writes
+    // their frames on one thread, woken once, instead of waking each recipient's io thread.
+    boost::system::error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    net::ip::tcp::socket::native_handle_type fd = -1;
+    if (!ec)
+        fd = socket.release(ec);
+    if (ec) { // the peer is gone already
+        log::info("realtime: an upgraded connection closed before its session began: " + ec.message());
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        return;
+    }
+    net::ip::tcp::socket onHub(d.io);
+    onHub.assign(protocol, fd, ec);
+    if (ec) {
+        log::error("realtime: cannot move a connection to the hub's io thread: " + ec.message());
+        ::close(fd);
+        return;
+    }
+    std::make_shared<WsSession>(std::move(onHub), d.ctx)->start(std::move(upgrade));
 }
 
 void RealtimeServer::stop() {

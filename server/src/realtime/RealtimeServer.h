@@ -37,8 +37,9 @@ struct RealtimeOptions {
 
 class RealtimeServer {
 public:
-    // The hub and the presence timers run on a strand of io (an io thread's, shared with the HTTP
-    // listener); each session on the io_context its socket came from.
+    // The hub, the presence timers and every session run on io (an io thread's; the server keeps
+    // HTTP off it when it has more than one): a commit's frames are routed and written by one
+    // thread.
     // insights: typing frames (v1.1); without it they are answered with an error.
     RealtimeServer(ChatService& chat, const Clock& clock, RealtimeOptions options,
                    boost::asio::io_context& io, InsightService* insights = nullptr);
@@ -49,8 +50,8 @@ public:
     // Starts taking upgrades, and grace timers for agents that are online but not connected
     // (after a restart nobody is connected yet).
     void start();
-    // Takes a WebSocket whose upgrade request the HTTP listener has read (path /ws). Called on
-    // the socket's strand; does not block. After stop() the socket is closed.
+    // Takes a WebSocket whose upgrade request the HTTP listener has read (path /ws), and moves it
+    // to io. Called on the socket's strand; does not block. After stop() the socket is closed.
     void acceptUpgrade(boost::asio::ip::tcp::socket&& socket,
                        boost::beast::http::request<boost::beast::http::string_body>&& upgrade);
     // Closes every connection (going away) and waits for them, a second at most; joins the
