@@ -68,19 +68,13 @@ struct Server::IoThreads {
             contexts.push_back(std::make_unique<net::io_context>(1));
     }
 
-    std::vector<net::io_context*> all() const {
-        std::vector<net::io_context*> out;
-        for (const auto& c : contexts)
-            out.push_back(c.get());
-        return out;
-    }
     net::io_context& realtime() { return *contexts.front(); }
     // All but the realtime one, unless it is the only one: under load the reads of requests would
     // hold up the frames queued behind them on the same thread.
     std::vector<net::io_context*> forHttp() const {
-        auto out = all();
-        if (out.size() > 1)
-            out.erase(out.begin());
+        std::vector<net::io_context*> out;
+        for (std::size_t i = contexts.size() > 1 ? 1 : 0; i < contexts.size(); ++i)
+            out.push_back(contexts[i].get());
         return out;
     }
 

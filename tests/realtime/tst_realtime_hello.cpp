@@ -233,6 +233,27 @@ private slots:
         QVERIFY(server.stop());
     }
 
+    // WebSockets move to the first io thread at the upgrade, HTTP stays on the others; with one
+    // io thread (no move) and with three (a move from either HTTP thread), the same hello, the
+    // backlog and a live event.
+    void everyIoThreadCountServesHttpAndWebSockets() {
+        for (const auto* threads : {"1", "3"}) {
+            ServerProcess server;
+            QVERIFY(server.start({QStringLiteral("--io-threads"), QString::fromLatin1(threads)}));
+            Rest rest(server.httpPort());
+            for (int client = 0; client < 3; ++client) { // accepted in turn by each HTTP thread
+                auto chat = rest.customerWithConversation();
+                WsTestClient ws(server.wsUrl());
+                QCOMPARE(ws.hello(chat.customer.token).value("type", ""), std::string("hello.ok"));
+                ws.resume(chat.conversationId, 0);
+                QVERIFY(ws.waitForType("message.created")); // the greeting
+                QCOMPARE(rest.customerSend(chat, "Where is my order?").status, 201);
+                QVERIFY2(ws.waitForCount("message.created", 3), threads); // the message, the bot's reply
+            }
+            QVERIFY(server.stop());
+        }
+    }
+
     void publicWsUrlOverridesTheConfig() {
         ServerProcess server;
         QVERIFY(

@@ -7,6 +7,7 @@
 #include "realtime/WsSession.h"
 #include "util/Log.h"
 
+#include <boost/asio/execution/context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -127,6 +128,10 @@ void RealtimeServer::acceptUpgrade(net::ip::tcp::socket&& socket,
     }
     // The session moves to the hub's io_context: the hub routes a commit's events and writes
     // their frames on one thread, woken once, instead of waking each recipient's io thread.
+    if (&net::query(socket.get_executor(), net::execution::context) == &d.io) { // --io-threads 1
+        std::make_shared<WsSession>(std::move(socket), d.ctx)->start(std::move(upgrade));
+        return;
+    }
     boost::system::error_code ec;
     const auto protocol = socket.local_endpoint(ec).protocol();
     net::ip::tcp::socket::native_handle_type fd = -1;
