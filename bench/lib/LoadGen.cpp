@@ -753,6 +753,9 @@ private:
             m_pending.pop_front();
             return sendOn(c, j);
         }
+        if (m_sending && !m_spec.closedLoop && m_nextDue < m_msgs.size() &&
+            m_msgs[m_nextDue].scheduled <= SteadyClock::now())
+            return sendOn(c, m_nextDue++); // due since the last tick
         if (c.slot) {
             c.slot = false;
             --m_slotsActive;
@@ -818,7 +821,12 @@ private:
         while (m_nextDue < m_msgs.size() && m_msgs[m_nextDue].scheduled <= now)
             dispatch(m_nextDue++);
         if (m_nextDue < m_msgs.size()) {
-            m_timer.expires_at(m_msgs[m_nextDue].scheduled);
+            // While messages wait for a connection, a freed one takes the next due itself
+            // (connFree), so this only moves the due ones into the line (and opens connections)
+            // each millisecond: a wake-up per message at 4x saturation took a tenth of a core
+            // from the server it measures, on a machine they share.
+            const auto next = m_msgs[m_nextDue].scheduled;
+            m_timer.expires_at(m_pending.empty() ? next : std::max(next, now + 1ms));
         } else if (now < m_end) {
             m_timer.expires_at(m_end);
         } else {
