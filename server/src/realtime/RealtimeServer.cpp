@@ -128,7 +128,8 @@ void RealtimeServer::acceptUpgrade(net::ip::tcp::socket&& socket,
     }
     // The session moves to the hub's io_context: the hub routes a commit's events and writes
     // their frames on one thread, woken once, instead of waking each recipient's io thread.
-    if (&net::query(socket.get_executor(), net::execution::context) == &d.io) { // --io-threads 1
+    // With one io thread (--io-threads 1) it is there already.
+    if (&net::query(socket.get_executor(), net::execution::context) == &d.io) {
         std::make_shared<WsSession>(std::move(socket), d.ctx)->start(std::move(upgrade));
         return;
     }
