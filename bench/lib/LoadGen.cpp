@@ -763,13 +763,6 @@ private:
         m_idle.push_back(&c);
     }
 
-    void dispatch(std::size_t j) {
-        if (HttpConn* c = takeIdle())
-            return sendOn(*c, j);
-        m_pending.push_back(j);
-        grow();
-    }
-
     void sendOn(HttpConn& c, std::size_t j) {
         auto& m = m_msgs[j];
         const auto& conv = m_convs[m.conv];
@@ -818,8 +811,16 @@ private:
 
     void paceTick() {
         const auto now = SteadyClock::now();
-        while (m_nextDue < m_msgs.size() && m_msgs[m_nextDue].scheduled <= now)
-            dispatch(m_nextDue++);
+        // Each due message goes out on an idle connection; once none is idle, the rest wait in the
+        // line, and connections are opened for them once (grow() looks at every connection).
+        while (m_nextDue < m_msgs.size() && m_msgs[m_nextDue].scheduled <= now) {
+            if (HttpConn* c = takeIdle())
+                sendOn(*c, m_nextDue++);
+            else
+                m_pending.push_back(m_nextDue++);
+        }
+        if (!m_pending.empty())
+            grow();
         if (m_nextDue < m_msgs.size()) {
             // While messages wait for a connection, a freed one takes the next due itself
             // (connFree), so this only moves the due ones into the line (and opens connections)

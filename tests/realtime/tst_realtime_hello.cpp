@@ -241,7 +241,7 @@ private slots:
             ServerProcess server;
             QVERIFY(server.start({QStringLiteral("--io-threads"), QString::fromLatin1(threads)}));
             Rest rest(server.httpPort());
-            for (int client = 0; client < 3; ++client) { // accepted in turn by each HTTP thread
+            for (int client = 0; client < 3; ++client) { // with three, both HTTP threads hand one over
                 auto chat = rest.customerWithConversation();
                 WsTestClient ws(server.wsUrl());
                 QCOMPARE(ws.hello(chat.customer.token).value("type", ""), std::string("hello.ok"));
