@@ -725,8 +725,8 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
             verdict(sat->cpuUs <= 1.5 * tenth->cpuUs));
     // The writer runs one group at a time, so no number of cores takes the rate past 1 s over its
     // CPU per message (Amdahl). That CPU falls as the groups grow (the commit is shared by more
-    // messages), and they grow as the writer nears its limit: at the group size of this saturation
-    // the figure is a floor of the ceiling, not the ceiling.
+    // messages), up to about 50 jobs a group (parley-bench-store), and they grow as the writer
+    // nears its limit: below that group size the figure is a floor of the ceiling, not the ceiling.
     auto writerCeiling = [](const Row* r) { return r && r->writerUs > 0 ? 1e6 / r->writerUs : NAN; };
     if (sat && std::isfinite(writerCeiling(sat))) {
         std::string bare;
@@ -736,7 +736,7 @@ void printTargets(const Options& o, const std::vector<Row>& rows) {
         std::printf(
             "- the database writer (no target): at saturation it ran groups %s%% of the time, %s µs of CPU a "
             "message in groups of %s, so one writer commits about %s msg/s on any number of cores (%.1fx "
-            "this saturation) at that group size, more with larger groups%s\n",
+            "this saturation) at that group size, more with larger groups up to about 50 jobs%s\n",
             fmt(sat->writerBusy, 0).c_str(), fmt(sat->writerUs, 0).c_str(),
             fmt(sat->writerGroupJobs, 1).c_str(), fmtInt(writerCeiling(sat)).c_str(),
             writerCeiling(sat) / sat->delivered, bare.c_str());
