@@ -16,6 +16,7 @@
 
 #include "parley/protocol/Codec.h"
 #include "parley/protocol/Types.h"
+#include "store/SqliteWalVfs.h"
 #include "util/Text.h"
 #include "util/Threads.h"
 
@@ -151,7 +152,7 @@ void exec(sqlite3* db, const char* sql) {
 sqlite3* open(const std::string& path) {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK)
+                        parley::server::sqlite::walFrameVfsName()) != SQLITE_OK) // as the store writes
         sqliteFail(db, "open " + path);
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 5000);
@@ -375,6 +376,8 @@ private:
             exec(m_writer, "BEGIN IMMEDIATE");
             insertAll(batch);
             exec(m_writer, "COMMIT");
+            if (parley::server::sqlite::flushWalFrames(m_writer) != SQLITE_OK)
+                throw std::runtime_error("write WAL after commit");
             return true;
         } catch (const std::exception& e) {
             std::fprintf(stderr, "bare: group failed: %s\n", e.what());

@@ -1,5 +1,7 @@
 #include "store/SqliteDb.h"
 
+#include "store/SqliteWalVfs.h"
+
 namespace parley::server::sqlite {
 namespace {
 [[noreturn]] void fail(sqlite3* db, int rc, const std::string& context) {
@@ -73,7 +75,7 @@ bool Statement::isNull(int col) const {
 Connection::Connection(const std::string& path, bool readOnly) {
     const int flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
                       SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(path.c_str(), &m_db, flags, nullptr);
+    const int rc = sqlite3_open_v2(path.c_str(), &m_db, flags, walFrameVfsName());
     if (rc != SQLITE_OK) {
         std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close(m_db);

@@ -1,6 +1,7 @@
 #include "store/SqliteTx.h"
 
 #include "store/SqliteDb.h"
+#include "store/SqliteWalVfs.h"
 #include "store/StoredRows.h"
 #include "util/Log.h"
 
@@ -872,6 +873,16 @@ std::vector<Event> writeGroupTransaction(Connection& c, std::span<GroupCommitWri
         }
         for (auto* job : group)
             job->error = commitError;
+        return {};
+    }
+    // Nothing is held once a commit returns (its last write is its last frame's page); if a
+    // header were, it must reach the kernel before anyone is told the commit happened.
+    if (const int rc = flushWalFrames(c.handle()); rc != SQLITE_OK) {
+        log::error(std::string("writing the WAL after a commit failed: ") + sqlite3_errstr(rc));
+        const auto error =
+            std::make_exception_ptr(SqliteError(rc, std::string("write WAL: ") + sqlite3_errstr(rc)));
+        for (auto* job : group)
+            job->error = error;
         return {};
     }
     for (std::size_t i = 0; i < group.size(); ++i)
