@@ -163,8 +163,8 @@ private slots:
         QCOMPARE_JSON(closed.body["conversation"]["status"], json("closed"));
         QVERIFY(closed.body["conversation"]["closed_at"].is_string());
         const auto again = http().post("/api/v1/conversations/" + id + "/close", json::object(), a.token);
-        QCOMPARE(again.status, 409);
-        QCOMPARE(again.errorCode(), std::string("conversation_closed"));
+        QCOMPARE(again.status, 409); // closing one that is not in `agent` (contract)
+        QCOMPARE(again.errorCode(), std::string("invalid_transition"));
         const auto write =
             http().post("/api/v1/conversations/" + id + "/messages", {{"content", "hello?"}}, token);
         QCOMPARE(write.status, 409);

@@ -105,8 +105,9 @@ private slots:
         QCOMPARE_JSON(reply["metadata"]["matched"], json(false));
         QCOMPARE(reply["metadata"]["suggestions"].size(), std::size_t(3));
         QCOMPARE_JSON(reply["metadata"]["offer_handoff"], json(true));
-        QCOMPARE_JSON(reply["content"],
-                      http().get("/api/v1/admin/settings", f.adminToken).body["bot"]["fallback"]); // "I'm not sure"
+        QCOMPARE_JSON(
+            reply["content"],
+            http().get("/api/v1/admin/settings", f.adminToken).body["bot"]["fallback"]); // "I'm not sure"
         QVERIFY(!reply["metadata"].contains("faq_slug"));
     }
 
@@ -230,6 +231,10 @@ private slots:
             << QByteArray("{\"content\":\"a\",\"client_msg_id\":5}") << 400 << "invalid_request";
         QTest::newRow("empty") << QByteArray("{\"content\":\"\"}") << 400 << "empty_message";
         QTest::newRow("blank") << QByteArray("{\"content\":\"  \\n \"}") << 400 << "empty_message";
+        QTest::newRow("blank in Unicode's spaces")
+            << QByteArray("{\"content\":\"\\u00a0\\u2003\\u3000\"}") << 400 << "empty_message";
+        QTest::newRow("only invisible characters")
+            << QByteArray("{\"content\":\" \\u200b\\ufeff\\u2060 \"}") << 400 << "empty_message";
         QTest::newRow("too long") << (QByteArray("{\"content\":\"") + QByteArray(4001, 'a') + "\"}") << 400
                                   << "message_too_long";
         QTest::newRow("invalid utf-8")

@@ -411,8 +411,8 @@ private slots:
 
     void controlCharactersInText() {
         const auto before = messageCount();
-        for (const std::string text :
-             {"\\u0000", "a\\u0000b", "bell\\u0007", "\\u001b[31mred", "del\\u007f"}) {
+        for (const std::string text : {"\\u0000", "a\\u0000b", "bell\\u0007", "\\u001b[31mred", "del\\u007f",
+                                       "csi\\u009b31m", "nel\\u0085"}) {
             const auto body = "{\"content\":\"" + text + "\"}";
             expectError(call("POST", "/api/v1/conversations/{conv}/messages", body, "owner"), 400,
                         "invalid_request");
@@ -420,11 +420,19 @@ private slots:
                              "{\"slug\":\"ctl\",\"question\":\"Q?\",\"answer\":\"" + text + "\"}", "admin"),
                         400, "invalid_request");
         }
-        for (const std::string& id :
-             {std::string("\\u0000"), std::string("a\\nb"), std::string(129, 'k'), std::string()})
+        for (const std::string& id : {std::string("\\u0000"), std::string("a\\nb"), std::string("a\\u007fb"),
+                                      std::string("a\\u0080b"), std::string(129, 'k'), std::string()})
             expectError(call("POST", "/api/v1/conversations/{conv}/messages",
                              "{\"content\":\"x\",\"client_msg_id\":\"" + id + "\"}", "owner"),
                         400, "invalid_request");
+        // One-line names: no DEL, no C1 (U+009B is a terminal's escape, shown in every console).
+        for (const std::string name : {"Del\\u007fName", "Evil\\u009b31mName", "\\u00a0\\u2003"})
+            expectError(
+                call("POST", "/api/v1/admin/agents",
+                     "{\"username\":\"ctl\",\"display_name\":\"" + name +
+                         "\",\"password\":\"ctl-password\",\"max_active_chats\":2,\"role\":\"agent\"}",
+                     "admin"),
+                400, "invalid_request");
         QCOMPARE(messageCount(), before);
         const auto ok = call("POST", "/api/v1/conversations/{conv}/messages",
                              R"({"content":"tab\tand\nlines\r\n"})", "owner");
@@ -605,7 +613,7 @@ private slots:
         expectError(http().post(path, json::object(), m_tokens["stranger"]), 403, "forbidden");
         expectError(http().post(path, json::object(), m_tokens["other-agent"]), 403, "forbidden");
         QCOMPARE(http().post(path, json::object(), m_tokens["assigned"]).status, 200);
-        expectError(http().post(path, json::object(), f.adminToken), 409, "conversation_closed");
+        expectError(http().post(path, json::object(), f.adminToken), 409, "invalid_transition");
     }
 
     void anotherSessionsConversationIsNotFound_data() {

@@ -67,12 +67,8 @@ void validateText(const std::string& value, const char* field, std::size_t maxCh
     if (utf8Length(value) > maxChars)
         throw ApiError::invalid(std::string(field) + " must be at most " + std::to_string(maxChars) +
                                 " characters.");
-    for (char ch : value) {
-        const auto u = static_cast<unsigned char>(ch);
-        const bool lineBreak = ch == '\n' || ch == '\r' || ch == '\t';
-        if ((u < 0x20 && !(multiLine && lineBreak)) || u == 0x7f)
-            throw ApiError::invalid(std::string(field) + " must not contain control characters.");
-    }
+    if (hasControlChars(value, multiLine))
+        throw ApiError::invalid(std::string(field) + " must not contain control characters.");
 }
 
 Conversation ownConversation(ReadTx& tx, const CustomerIdentity& who, const std::string& id) {

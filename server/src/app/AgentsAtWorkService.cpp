@@ -34,9 +34,7 @@ void validateCanned(const CannedReply& r) {
     if (!isValidShortcut(r.shortcut))
         throw ApiError::invalid("shortcut must be 1-32 lower-case letters, digits, dashes or underscores.");
     if (!isValidUtf8(r.title) || trim(r.title).empty() ||
-        utf8Length(r.title) > protocol::kMaxCannedTitleChars ||
-        std::any_of(r.title.begin(), r.title.end(),
-                    [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+        utf8Length(r.title) > protocol::kMaxCannedTitleChars || hasControlChars(r.title))
         throw ApiError::invalid("title must be 1 to 200 characters without control characters.");
     validateMessageContent(r.content); // content is what an agent will send: the same rules
 }

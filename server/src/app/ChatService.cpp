@@ -32,27 +32,13 @@ namespace errors = protocol::errors;
 namespace {
 
 constexpr const char* kSessionEnded =
-    "This sign-in has ended (the password or the role changed). Sign in again.";
-
-bool hasControlChars(std::string_view s) {
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
-}
-
-// Text with line breaks (messages, FAQ answers) may hold tabs and line breaks, but no other C0
-// control character or DEL: a NUL cuts the text short in C strings, the others show as nothing
-// or as garbage in a browser or the console.
-bool hasControlCharsBesideLineBreaks(std::string_view s) {
-    return std::any_of(s.begin(), s.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f;
-    });
-}
+    "This sign-in has ended (the password or the role changed, or the agent was disabled). Sign in again.";
 
 // Text a person typed: valid UTF-8 (also guaranteed by the JSON parser), not blank, bounded.
 void validateContent(const std::string& content) {
     if (!isValidUtf8(content))
         throw ApiError(400, errors::kInvalidRequest, "content is not valid UTF-8.");
-    if (hasControlCharsBesideLineBreaks(content))
+    if (hasControlChars(content, true))
         throw ApiError::invalid(
             "content must not contain control characters other than tabs and line breaks.");
     if (trim(content).empty())
@@ -74,7 +60,7 @@ void validateField(const std::string& value, const char* name, std::size_t maxCh
                                 " characters.");
     if (!allowNewlines && hasControlChars(value))
         throw ApiError::invalid(std::string(name) + " must not contain control characters.");
-    if (allowNewlines && hasControlCharsBesideLineBreaks(value))
+    if (allowNewlines && hasControlChars(value, true))
         throw ApiError::invalid(std::string(name) +
                                 " must not contain control characters other than tabs and line breaks.");
 }
@@ -687,7 +673,7 @@ Conversation ChatService::close(const AgentIdentity& who, const std::string& con
         if (!who.isAdmin() && c.assignedAgentId != who.agentId)
             throw ApiError::forbidden("Only the assigned agent or an admin can close this conversation.");
         if (c.status == ConversationStatus::Closed)
-            throw ApiError(409, errors::kConversationClosed, "This conversation is already closed.");
+            throw ApiError(409, errors::kInvalidTransition, "This conversation is already closed.");
         if (!lifecycle::canTransition(c.status, ConversationStatus::Closed))
             throw ApiError(409, errors::kInvalidTransition,
                            "Only a conversation with an agent can be closed.");

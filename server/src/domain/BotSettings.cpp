@@ -33,8 +33,7 @@ std::string textProblem(const json& value, const std::string& name) {
     if (utf8Length(s) > BotSettings::kMaxTextChars)
         return "bot." + name + " must be at most " + std::to_string(BotSettings::kMaxTextChars) +
                " characters.";
-    if (std::any_of(s.begin(), s.end(),
-                    [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t'; }))
+    if (hasControlChars(s, true))
         return "bot." + name + " must not contain control characters.";
     return {};
 }

@@ -395,10 +395,11 @@ private:
             auto head = headOf(m_parser->get());
             refuse(413, errors::kPayloadTooLarge, "The request body is too large.", &head);
         } else if (ec == bhttp::error::header_limit) {
-            // No line end within the limit: the request line itself (the URL) is too long.
+            // The parser takes the request line and each whole field as they come: no target yet
+            // and no line end within the limit means the request line itself (the URL) is too long.
             const auto data = m_buffer.cdata();
             const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-            if (bytes.find("\r\n") == std::string_view::npos)
+            if (m_parser->get().target().empty() && bytes.find("\r\n") == std::string_view::npos)
                 refuse(414, errors::kInvalidRequest, "The request target is too long.");
             else
                 refuse(431, errors::kInvalidRequest, "The request header is too large.");

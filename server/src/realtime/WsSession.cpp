@@ -412,8 +412,8 @@ void WsSession::onFrames(std::vector<OutFrame> frames) {
         if (f.endsAgentSessions) {
             const auto* agent = m_caller ? std::get_if<AgentIdentity>(&*m_caller) : nullptr;
             if (agent && agent->sessionId != f.keepSessionId)
-                fail(errors::kUnauthorized,
-                     "This sign-in has ended (the password or the role changed). Sign in again.");
+                fail(errors::kUnauthorized, "This sign-in has ended (the password or the role changed, or "
+                                            "the agent was disabled). Sign in again.");
             continue;
         }
         if (f.endsCustomerSession) {

@@ -1,6 +1,7 @@
 #include "util/Text.h"
 
 #include <openssl/rand.h>
+#include <utf8proc.h>
 
 #include <algorithm>
 #include <array>
@@ -224,16 +225,64 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// Unicode's White_Space, or Default_Ignorable_Code_Point (zero-width space and joiners, word
+// joiner, byte order mark, soft hyphen...): nothing a reader can see.
+bool isBlankCodePoint(utf8proc_int32_t c) {
+    if ((c >= 0x09 && c <= 0x0D) || c == 0x85)
+        return true;
+    const auto* property = utf8proc_get_property(c);
+    return property->category == UTF8PROC_CATEGORY_ZS || property->category == UTF8PROC_CATEGORY_ZL ||
+           property->category == UTF8PROC_CATEGORY_ZP || property->ignorable;
+}
+
+// The code point of the UTF-8 sequence at [at, end), or -1 for invalid UTF-8 (never blank).
+utf8proc_int32_t codePointAt(const unsigned char* at, std::size_t length) {
+    utf8proc_int32_t c = -1;
+    utf8proc_iterate(at, static_cast<utf8proc_ssize_t>(length), &c);
+    return c;
+}
+
+} // namespace
+
 std::string trim(std::string_view s) {
-    const auto isSpace = [](char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-    };
+    const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
     std::size_t b = 0, e = s.size();
-    while (b < e && isSpace(s[b]))
-        ++b;
-    while (e > b && isSpace(s[e - 1]))
-        --e;
+    while (b < e) {
+        utf8proc_int32_t c = -1;
+        const auto length = utf8proc_iterate(bytes + b, static_cast<utf8proc_ssize_t>(e - b), &c);
+        if (length <= 0 || !isBlankCodePoint(c))
+            break;
+        b += static_cast<std::size_t>(length);
+    }
+    while (e > b) {
+        std::size_t start = e - 1; // back to the last code point's first byte
+        while (start > b && (bytes[start] & 0xC0) == 0x80 && e - start < 4)
+            --start;
+        const auto c = codePointAt(bytes + start, e - start);
+        if (c < 0 || !isBlankCodePoint(c))
+            break;
+        e = start;
+    }
     return std::string(s.substr(b, e - b));
+}
+
+bool hasControlChars(std::string_view s, bool allowLineBreaks) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto u = static_cast<unsigned char>(s[i]);
+        if (u < 0x20) {
+            if (!(allowLineBreaks && (u == '\t' || u == '\n' || u == '\r')))
+                return true;
+        } else if (u == 0x7F) {
+            return true;
+        } else if (u == 0xC2 && i + 1 < s.size()) { // U+0080 to U+009F are C2 80 to C2 9F
+            const auto next = static_cast<unsigned char>(s[i + 1]);
+            if (next >= 0x80 && next <= 0x9F)
+                return true;
+        }
+    }
+    return false;
 }
 
 } // namespace parley::server

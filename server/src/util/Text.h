@@ -30,6 +30,14 @@ std::optional<std::string> base64UrlDecode(std::string_view text);
 
 std::string randomBytes(std::size_t n);
 
+// Without the blank at either end: Unicode's White_Space (ASCII's, the no-break, em,
+// ideographic... spaces) and its default-ignorable characters (zero-width space and joiners, word
+// joiner, byte order mark...), so that a message of only those counts as empty (utf8proc's tables).
 std::string trim(std::string_view s);
+
+// Control characters nobody means to type: C0 (tab, line feed and carriage return allowed where
+// allowLineBreaks), DEL, and C1 (U+0080 to U+009F, which terminals take as escapes). A NUL cuts
+// text short in C strings; the others show as nothing or as garbage in a browser or the console.
+bool hasControlChars(std::string_view s, bool allowLineBreaks = false);
 
 } // namespace parley::server
