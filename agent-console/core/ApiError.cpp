@@ -44,8 +44,9 @@ QString ApiError::describe() const {
         return QStringLiteral("That does not exist (any more).");
     if (is(errors::kConversationClosed))
         return QStringLiteral("This conversation is closed.");
-    if (is(errors::kInvalidTransition))
-        return QStringLiteral("This conversation cannot be closed in its current state.");
+    if (is(errors::kInvalidTransition)) // the server says which (already closed, not yet with an agent)
+        return message.isEmpty() ? QStringLiteral("This conversation cannot be closed in its current state.")
+                                 : message;
     if (is(errors::kConflict))
         return message.isEmpty() ? QStringLiteral("That name is already taken.") : message;
     if (is(errors::kMessageTooLong))

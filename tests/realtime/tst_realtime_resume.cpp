@@ -183,6 +183,34 @@ private slots:
                  std::string("missed 0"));
     }
 
+    // The contract's reconnect: hello, wait for hello.ok, resume. A message committed in between
+    // waits for the resume's backlog, so the connection gets every seq after after_seq once and in
+    // order (it used to go out live, ahead of the backlog, and not again in it).
+    void aMessageBetweenHelloAndResumeFollowsTheBacklog() {
+        const auto seen = lastSeq();
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(
+                m_rest->agentSend(m_agent, m_chat.conversationId, "while away " + std::to_string(i)).status,
+                201);
+        WsTestClient ws(m_server.wsUrl());
+        QCOMPARE(ws.hello(m_chat.customer.token).value("type", ""), std::string("hello.ok"));
+        QCOMPARE(m_rest->agentSend(m_agent, m_chat.conversationId, "between hello and resume").status, 201);
+        QVERIFY(ws.fence()); // the server has read past hello and routed the new message
+        QVERIFY2(ws.seqsOf(m_chat.conversationId).empty(), dump(ws.seqsOf(m_chat.conversationId)).c_str());
+        ws.resume(m_chat.conversationId, seen);
+        QVERIFY(QTest::qWaitFor([&] { return ws.seqsOf(m_chat.conversationId).size() >= 4; }, 15000));
+        QVERIFY(ws.fence());
+        const auto seqs = ws.seqsOf(m_chat.conversationId);
+        QVERIFY2(isRun(seqs, seen + 1, seen + 4), dump(seqs).c_str());
+
+        // A connection that resumes nothing gets its messages when the window closes, once each.
+        WsTestClient quiet(m_server.wsUrl());
+        QCOMPARE(quiet.hello(m_chat.customer.token).value("type", ""), std::string("hello.ok"));
+        QCOMPARE(m_rest->agentSend(m_agent, m_chat.conversationId, "to a quiet connection").status, 201);
+        QVERIFY(QTest::qWaitFor([&] { return quiet.seqsOf(m_chat.conversationId).size() == 1; }, 15000));
+        QCOMPARE(quiet.seqsOf(m_chat.conversationId).front(), seen + 5);
+    }
+
     void resumeIsRepeatableAndNeverRepeatsWhatWasSent() {
         WsTestClient ws(m_server.wsUrl());
         QCOMPARE(ws.hello(m_watcher.token).value("type", ""), std::string("hello.ok"));

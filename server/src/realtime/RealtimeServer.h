@@ -33,6 +33,9 @@ struct RealtimeOptions {
     std::chrono::seconds idleTimeout{30};
     std::size_t maxMessageBytes = 64 * 1024;
     std::size_t maxSendQueueBytes = 4 * 1024 * 1024; // a slower reader is dropped; it resumes
+    // After hello.ok, how long a conversation's new messages wait for the client's resume of it,
+    // so that the backlog goes out before them (WsSession::deliverLive).
+    std::chrono::milliseconds resumeWindow{500};
 };
 
 class RealtimeServer {

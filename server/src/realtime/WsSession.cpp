@@ -99,7 +99,8 @@ bool SessionRegistry::waitEmpty(std::chrono::milliseconds timeout) const {
 WsSession::WsSession(net::ip::tcp::socket&& socket, SessionContext& ctx)
     : m_ctx(ctx)
     , m_ws(std::move(socket))
-    , m_helloTimer(m_ws.get_executor()) {}
+    , m_helloTimer(m_ws.get_executor())
+    , m_resumeWindowTimer(m_ws.get_executor()) {}
 
 WsSession::~WsSession() = default;
 
@@ -245,6 +246,7 @@ void WsSession::onHelloReady(std::shared_ptr<const std::string> helloOk) {
     m_state = State::Ready;
     enqueue(std::move(helloOk), false);
     m_busy = false;
+    openResumeWindow();
     flushHeld(); // events committed since attaching, in order, after hello.ok
     spreadFirstPing();
 }
@@ -375,7 +377,15 @@ void WsSession::onBacklog(std::string conversationId, std::vector<protocol::Mess
             return;
         seqs.add(m.seq);
     }
+    markResumed(conversationId);
     resumeReading();
+}
+
+void WsSession::markResumed(const std::string& conversationId) {
+    if (!m_inResumeWindow)
+        return;
+    m_resumedInWindow.insert(conversationId);
+    releaseWaiting(&conversationId); // after the backlog, ahead of what was held meanwhile
 }
 
 void WsSession::onResumeFailed(std::string conversationId, bool existed, std::string code,
@@ -386,6 +396,7 @@ void WsSession::onResumeFailed(std::string conversationId, bool existed, std::st
         m_ctx.hub.unwatch(m_id, conversationId);
     if (!existed)
         m_seqs.erase(conversationId);
+    markResumed(conversationId);
     sendError(code, message);
     resumeReading();
 }
@@ -430,7 +441,7 @@ void WsSession::onFrames(std::vector<OutFrame> frames) {
             }
             m_held.push_back(std::move(f));
         } else {
-            sendLive(f);
+            deliverLive(std::move(f));
         }
     }
 }
@@ -466,10 +477,79 @@ void WsSession::flushHeld() {
     auto held = std::move(m_held);
     m_held.clear();
     m_heldBytes = 0;
-    for (const auto& f : held) {
+    for (auto& f : held) {
         if (m_state != State::Ready)
             return;
-        sendLive(f);
+        deliverLive(std::move(f));
+    }
+}
+
+// A client that reconnects says hello, waits for hello.ok, then resumes its conversations. A
+// message committed in between would go out live before the resume's backlog, out of seq order
+// (and not again in the backlog: never twice). So for a short while after hello.ok, the new
+// messages of a conversation this connection has not resumed yet wait; its resume sends the
+// backlog, then them (each once); when the window closes, whatever still waits goes out. Other
+// events are not held, and a client that resumes nothing gets its first messages at most one
+// window late.
+void WsSession::openResumeWindow() {
+    if (m_ctx.options.resumeWindow.count() <= 0)
+        return;
+    m_inResumeWindow = true;
+    m_resumeWindowTimer.expires_after(m_ctx.options.resumeWindow);
+    m_resumeWindowTimer.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (ec || self->m_state != State::Ready || !self->m_inResumeWindow)
+            return;
+        self->closeResumeWindow();
+    });
+}
+
+void WsSession::deliverLive(OutFrame frame) {
+    if (m_inResumeWindow && frame.seq > 0 && !m_resumedInWindow.contains(frame.conversationId)) {
+        // A burst bigger than a quarter of the send queue closes the window early: order is worth
+        // a short wait, not dropping a healthy client (a slow one is dropped by the queue itself).
+        if (m_waitingBytes + frame.text->size() <= m_ctx.options.maxSendQueueBytes / 4) {
+            m_waitingBytes += frame.text->size();
+            m_waiting.push_back(std::move(frame));
+            return;
+        }
+        closeResumeWindow();
+    }
+    sendLive(frame);
+}
+
+void WsSession::closeResumeWindow() {
+    m_inResumeWindow = false;
+    m_resumedInWindow.clear();
+    m_resumeWindowTimer.cancel();
+    releaseWaiting(nullptr);
+}
+
+// The waiting messages of one conversation (or all) go out, in order; during a resume they go
+// ahead of the events held meanwhile, which are newer.
+void WsSession::releaseWaiting(const std::string* conversationId) {
+    std::vector<OutFrame> release;
+    std::vector<OutFrame> keep;
+    m_waitingBytes = 0;
+    for (auto& f : m_waiting) {
+        if (!conversationId || f.conversationId == *conversationId) {
+            release.push_back(std::move(f));
+        } else {
+            m_waitingBytes += f.text->size();
+            keep.push_back(std::move(f));
+        }
+    }
+    m_waiting = std::move(keep);
+    if (m_resuming) {
+        for (const auto& f : release)
+            m_heldBytes += f.text->size();
+        m_held.insert(m_held.begin(), std::make_move_iterator(release.begin()),
+                      std::make_move_iterator(release.end()));
+        return;
+    }
+    for (auto& f : release) {
+        if (m_state != State::Ready)
+            return;
+        deliverLive(std::move(f));
     }
 }
 
@@ -574,6 +654,7 @@ void WsSession::finish() {
         return;
     m_state = State::Closed;
     m_helloTimer.cancel();
+    m_resumeWindowTimer.cancel();
     if (m_attached)
         m_ctx.hub.detach(m_id);
     m_ctx.registry.remove(m_id);
@@ -581,6 +662,8 @@ void WsSession::finish() {
     beast::get_lowest_layer(m_ws).socket().close(ignored);
     m_held.clear();
     m_heldBytes = 0;
+    m_waiting.clear();
+    m_waitingBytes = 0;
     m_seqs.clear();
     m_closedOrder.clear();
     // m_out stays until a pending write completes: it references the front buffer.

@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace parley::server {
@@ -105,6 +106,11 @@ private:
     void onFrames(std::vector<OutFrame> frames);
     void sendLive(const OutFrame& frame);
     void flushHeld();
+    void openResumeWindow();
+    void closeResumeWindow();
+    void deliverLive(OutFrame frame);
+    void markResumed(const std::string& conversationId);
+    void releaseWaiting(const std::string* conversationId); // nullptr: every conversation
     void rememberClosed(const std::string& conversationId);
     void sendError(const std::string& code, const std::string& message);
     // An error frame, then a close (1008, with closeReason as its reason text when given).
@@ -130,6 +136,7 @@ private:
     boost::beast::flat_buffer m_buffer;
     std::optional<UpgradeRequest> m_upgrade; // kept until the 101 has gone out
     boost::asio::steady_timer m_helloTimer;
+    boost::asio::steady_timer m_resumeWindowTimer;
 
     State m_state = State::Upgrading;
     std::optional<Caller> m_caller;
@@ -147,6 +154,11 @@ private:
     std::size_t m_queuedBytes = 0;
     std::vector<OutFrame> m_held;
     std::size_t m_heldBytes = 0;
+    // The resume window after hello.ok: messages of conversations not resumed yet wait here.
+    bool m_inResumeWindow = false;
+    std::vector<OutFrame> m_waiting;
+    std::size_t m_waitingBytes = 0;
+    std::unordered_set<std::string> m_resumedInWindow;
     std::unordered_map<std::string, SentSeqs> m_seqs; // per conversation: never send a seq twice
     static constexpr std::size_t kMaxClosedRemembered = 256;
     std::deque<std::string> m_closedOrder; // closed conversations in m_seqs, oldest first
