@@ -38,6 +38,16 @@ int writeHeld(WalFile* w) {
     return w->inner->pMethods->xWrite(w->inner, w->held, size, w->heldOffset);
 }
 
+// The held bytes first, then the default VFS's method on its file (the pattern of every method
+// that may see or change what was written).
+template <typename Method, typename... Args>
+int afterHeld(sqlite3_file* f, Method method, Args... args) {
+    auto* w = asWal(f);
+    if (const int rc = writeHeld(w); rc != SQLITE_OK)
+        return rc;
+    return (w->inner->pMethods->*method)(w->inner, args...);
+}
+
 int walClose(sqlite3_file* f) {
     auto* w = asWal(f);
     const int heldRc = writeHeld(w);
@@ -48,10 +58,7 @@ int walClose(sqlite3_file* f) {
 }
 
 int walRead(sqlite3_file* f, void* out, int size, sqlite3_int64 offset) {
-    auto* w = asWal(f);
-    if (const int rc = writeHeld(w); rc != SQLITE_OK)
-        return rc;
-    return w->inner->pMethods->xRead(w->inner, out, size, offset);
+    return afterHeld(f, &sqlite3_io_methods::xRead, out, size, offset);
 }
 
 int walWrite(sqlite3_file* f, const void* data, int size, sqlite3_int64 offset) {
@@ -93,24 +100,15 @@ int walWrite(sqlite3_file* f, const void* data, int size, sqlite3_int64 offset) 
 }
 
 int walTruncate(sqlite3_file* f, sqlite3_int64 size) {
-    auto* w = asWal(f);
-    if (const int rc = writeHeld(w); rc != SQLITE_OK)
-        return rc;
-    return w->inner->pMethods->xTruncate(w->inner, size);
+    return afterHeld(f, &sqlite3_io_methods::xTruncate, size);
 }
 
 int walSync(sqlite3_file* f, int flags) {
-    auto* w = asWal(f);
-    if (const int rc = writeHeld(w); rc != SQLITE_OK)
-        return rc;
-    return w->inner->pMethods->xSync(w->inner, flags);
+    return afterHeld(f, &sqlite3_io_methods::xSync, flags);
 }
 
 int walFileSize(sqlite3_file* f, sqlite3_int64* size) {
-    auto* w = asWal(f);
-    if (const int rc = writeHeld(w); rc != SQLITE_OK)
-        return rc;
-    return w->inner->pMethods->xFileSize(w->inner, size);
+    return afterHeld(f, &sqlite3_io_methods::xFileSize, size);
 }
 
 int walLock(sqlite3_file* f, int level) {
@@ -129,10 +127,7 @@ int walCheckReservedLock(sqlite3_file* f, int* out) {
 }
 
 int walFileControl(sqlite3_file* f, int op, void* arg) {
-    auto* w = asWal(f);
-    if (const int rc = writeHeld(w); rc != SQLITE_OK)
-        return rc;
-    return w->inner->pMethods->xFileControl(w->inner, op, arg);
+    return afterHeld(f, &sqlite3_io_methods::xFileControl, op, arg);
 }
 
 int walSectorSize(sqlite3_file* f) {
@@ -285,9 +280,7 @@ const char* walFrameVfsName() {
     std::call_once(g_registered, [] {
         sqlite3_vfs* base = sqlite3_vfs_find(nullptr);
         g_vfs.iVersion = std::min(base->iVersion, 2);
-        g_vfs.szOsFile =
-            static_cast<int>(std::max<std::size_t>(static_cast<std::size_t>(base->szOsFile),
-                                                   kInnerOffset + static_cast<std::size_t>(base->szOsFile)));
+        g_vfs.szOsFile = static_cast<int>(kInnerOffset) + base->szOsFile; // ours, then the default's
         g_vfs.mxPathname = base->mxPathname;
         g_vfs.zName = "parley-wal-frames";
         g_vfs.pAppData = base;
