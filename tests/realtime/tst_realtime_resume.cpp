@@ -211,6 +211,29 @@ private slots:
         QCOMPARE(quiet.seqsOf(m_chat.conversationId).front(), seen + 5);
     }
 
+    // In the window, chat.closed waits behind the messages it closes (the close's system message).
+    void chatClosedInTheWindowFollowsItsMessages() {
+        auto chat = m_rest->customerWithConversation();
+        QCOMPARE(m_rest->handoff(chat).value("assigned_agent_id", ""), m_agent.id);
+        WsTestClient ws(m_server.wsUrl());
+        QCOMPARE(ws.hello(chat.customer.token).value("type", ""), std::string("hello.ok"));
+        QCOMPARE(m_rest->http()
+                     .post("/api/v1/conversations/" + chat.conversationId + "/close", json::object(),
+                           m_agent.token)
+                     .status,
+                 200);
+        QVERIFY(ws.waitForType("chat.closed"));
+        const auto closedSeq = lastSeqOf(chat.conversationId);
+        std::int64_t lastMessageSeq = 0;
+        for (const auto& f : ws.frames()) {
+            if (f.value("type", "") == "message.created")
+                lastMessageSeq = f["data"]["message"].value("seq", std::int64_t{0});
+            if (f.value("type", "") == "chat.closed")
+                break;
+        }
+        QCOMPARE(lastMessageSeq, closedSeq); // the closing system message came first
+    }
+
     void resumeIsRepeatableAndNeverRepeatsWhatWasSent() {
         WsTestClient ws(m_server.wsUrl());
         QCOMPARE(ws.hello(m_watcher.token).value("type", ""), std::string("hello.ok"));

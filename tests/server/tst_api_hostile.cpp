@@ -433,6 +433,13 @@ private slots:
                          "\",\"password\":\"ctl-password\",\"max_active_chats\":2,\"role\":\"agent\"}",
                      "admin"),
                 400, "invalid_request");
+        // Stored names lose only White_Space at their ends: an emoji's U+FE0F stays.
+        const auto emoji = call("POST", "/api/v1/admin/agents",
+                                "{\"username\":\"emoji\",\"display_name\":\" Kim \\u2764\\ufe0f\\u00a0\","
+                                "\"password\":\"emoji-password\",\"max_active_chats\":2,\"role\":\"agent\"}",
+                                "admin");
+        QCOMPARE(emoji.status, 201);
+        QCOMPARE(emoji.body["agent"].value("display_name", ""), std::string("Kim \u2764\ufe0f"));
         QCOMPARE(messageCount(), before);
         const auto ok = call("POST", "/api/v1/conversations/{conv}/messages",
                              R"({"content":"tab\tand\nlines\r\n"})", "owner");

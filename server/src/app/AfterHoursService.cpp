@@ -195,7 +195,7 @@ Conversation AfterHoursService::setContact(const CustomerIdentity& who, const st
     validateEmail(contact.email);
     if (contact.name) {
         validateText(*contact.name, "name", kMaxNameChars, false);
-        if (trim(*contact.name).empty())
+        if (isBlank(*contact.name))
             throw ApiError::invalid("name must not be empty (leave it out instead).");
     }
     Conversation out;
@@ -227,7 +227,7 @@ Conversation AfterHoursService::rate(const CustomerIdentity& who, const std::str
     std::optional<std::string> kept;
     if (comment) {
         validateText(*comment, "comment", kMaxCommentChars, true);
-        if (!trim(*comment).empty())
+        if (!isBlank(*comment))
             kept = *comment;
     }
     Conversation out;

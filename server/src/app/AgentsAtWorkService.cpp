@@ -33,8 +33,8 @@ bool isValidShortcut(const std::string& s) {
 void validateCanned(const CannedReply& r) {
     if (!isValidShortcut(r.shortcut))
         throw ApiError::invalid("shortcut must be 1-32 lower-case letters, digits, dashes or underscores.");
-    if (!isValidUtf8(r.title) || trim(r.title).empty() ||
-        utf8Length(r.title) > protocol::kMaxCannedTitleChars || hasControlChars(r.title))
+    if (!isValidUtf8(r.title) || isBlank(r.title) || utf8Length(r.title) > protocol::kMaxCannedTitleChars ||
+        hasControlChars(r.title))
         throw ApiError::invalid("title must be 1 to 200 characters without control characters.");
     validateMessageContent(r.content); // content is what an agent will send: the same rules
 }

@@ -41,7 +41,7 @@ void validateContent(const std::string& content) {
     if (hasControlChars(content, true))
         throw ApiError::invalid(
             "content must not contain control characters other than tabs and line breaks.");
-    if (trim(content).empty())
+    if (isBlank(content))
         throw ApiError(400, errors::kEmptyMessage, "The message is empty.");
     if (utf8Length(content) > protocol::kMaxMessageChars)
         throw ApiError(400, errors::kMessageTooLong,
@@ -53,7 +53,7 @@ void validateField(const std::string& value, const char* name, std::size_t maxCh
                    bool allowNewlines = false) {
     if (!isValidUtf8(value))
         throw ApiError::invalid(std::string(name) + " is not valid UTF-8.");
-    if (trim(value).empty())
+    if (isBlank(value))
         throw ApiError::invalid(std::string(name) + " must not be empty.");
     if (utf8Length(value) > maxChars)
         throw ApiError::invalid(std::string(name) + " must be at most " + std::to_string(maxChars) +
@@ -118,7 +118,7 @@ bool isSameSend(const Message& first, const ChatService::SendRequest& req) {
         const auto slug = first.metadata.is_object() ? first.metadata.value("faq_slug", "") : std::string();
         if (slug != req.faqSlug.value_or(""))
             return false;
-        if (trim(req.content).empty())
+        if (isBlank(req.content))
             return true;
     }
     return first.content == req.content;
@@ -337,7 +337,7 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
     if (quickReply && (!req.faqSlug || req.faqSlug->empty()))
         throw ApiError::invalid("A quick reply needs faq_slug.");
     // A quick reply may leave content empty: the entry's question stands in for it.
-    if (!quickReply || !trim(req.content).empty())
+    if (!quickReply || !isBlank(req.content))
         validateContent(req.content);
     if (req.clientMsgId && (req.clientMsgId->empty() || req.clientMsgId->size() > 128 ||
                             !isValidUtf8(*req.clientMsgId) || hasControlChars(*req.clientMsgId)))
@@ -405,8 +405,7 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
                 if (auto wait = m_customerRateLimit->tryConsume(c.customerSessionId))
                     return refuse(ApiError(429, errors::kRateLimited,
                                            "You're sending messages too fast. Please wait a moment.", *wait));
-                const auto content =
-                    trim(req.content).empty() && quickEntry ? quickEntry->question : req.content;
+                const auto content = isBlank(req.content) && quickEntry ? quickEntry->question : req.content;
                 m = newMessage(c, SenderType::Customer, req.kind, content, now,
                                quickEntry ? json{{"faq_slug", quickEntry->slug}} : json::object());
             } else {

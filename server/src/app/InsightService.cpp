@@ -177,7 +177,7 @@ std::vector<MessageHit> InsightService::search(const AgentIdentity&, const std::
                                                int limit) const {
     if (!isValidUtf8(query))
         throw ApiError::invalid("q is not valid UTF-8.");
-    if (trim(query).empty())
+    if (isBlank(query))
         throw ApiError::invalid("q must not be empty.");
     if (utf8Length(query) > kMaxQueryChars)
         throw ApiError::invalid("q must be at most " + std::to_string(kMaxQueryChars) + " characters.");

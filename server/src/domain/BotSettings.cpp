@@ -28,7 +28,7 @@ std::string textProblem(const json& value, const std::string& name) {
     const auto& s = value.get_ref<const std::string&>();
     if (!isValidUtf8(s))
         return "bot." + name + " is not valid UTF-8.";
-    if (trim(s).empty())
+    if (isBlank(s))
         return "bot." + name + " must not be empty.";
     if (utf8Length(s) > BotSettings::kMaxTextChars)
         return "bot." + name + " must be at most " + std::to_string(BotSettings::kMaxTextChars) +

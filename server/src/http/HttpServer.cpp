@@ -19,6 +19,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -398,7 +399,8 @@ private:
             // The parser takes the request line and each whole field as they come: no target yet
             // and no line end within the limit means the request line itself (the URL) is too long.
             const auto data = m_buffer.cdata();
-            const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+            const std::string_view bytes(static_cast<const char*>(data.data()),
+                                         std::min(data.size(), m_server->options.maxHeaderBytes));
             if (m_parser->get().target().empty() && bytes.find("\r\n") == std::string_view::npos)
                 refuse(414, errors::kInvalidRequest, "The request target is too long.");
             else

@@ -420,6 +420,8 @@ void WsSession::onFrames(std::vector<OutFrame> frames) {
     for (auto& f : frames) {
         if (m_state == State::Closing || m_state == State::Closed)
             return;
+        if ((f.endsAgentSessions || f.endsCustomerSession) && m_inResumeWindow)
+            closeResumeWindow(); // what waits goes out before the connection is closed
         if (f.endsAgentSessions) {
             const auto* agent = m_caller ? std::get_if<AgentIdentity>(&*m_caller) : nullptr;
             if (agent && agent->sessionId != f.keepSessionId)
@@ -487,10 +489,10 @@ void WsSession::flushHeld() {
 // A client that reconnects says hello, waits for hello.ok, then resumes its conversations. A
 // message committed in between would go out live before the resume's backlog, out of seq order
 // (and not again in the backlog: never twice). So for a short while after hello.ok, the new
-// messages of a conversation this connection has not resumed yet wait; its resume sends the
-// backlog, then them (each once); when the window closes, whatever still waits goes out. Other
-// events are not held, and a client that resumes nothing gets its first messages at most one
-// window late.
+// messages of a conversation this connection has not resumed yet wait (and its chat.closed, behind
+// them); its resume sends the backlog, then them (each once); when the window closes, or before
+// the connection is closed for an ended session, whatever still waits goes out. Other events are
+// not held, and a client that resumes nothing gets its first messages at most one window late.
 void WsSession::openResumeWindow() {
     if (m_ctx.options.resumeWindow.count() <= 0)
         return;
@@ -504,7 +506,10 @@ void WsSession::openResumeWindow() {
 }
 
 void WsSession::deliverLive(OutFrame frame) {
-    if (m_inResumeWindow && frame.seq > 0 && !m_resumedInWindow.contains(frame.conversationId)) {
+    // message.created and chat.closed name their conversation; chat.closed waits behind the
+    // messages it closes.
+    if (m_inResumeWindow && !frame.conversationId.empty() &&
+        !m_resumedInWindow.contains(frame.conversationId)) {
         // A burst bigger than a quarter of the send queue closes the window early: order is worth
         // a short wait, not dropping a healthy client (a slow one is dropped by the queue itself).
         if (m_waitingBytes + frame.text->size() <= m_ctx.options.maxSendQueueBytes / 4) {

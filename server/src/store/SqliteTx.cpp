@@ -875,8 +875,10 @@ std::vector<Event> writeGroupTransaction(Connection& c, std::span<GroupCommitWri
             job->error = commitError;
         return {};
     }
-    // Nothing is held once a commit returns (its last write is its last frame's page); if a
-    // header were, it must reach the kernel before anyone is told the commit happened.
+    // Nothing is held once a commit returns: its last write is its last frame's page, over the
+    // VFS's small-write size. (Only --db-sync full on a file without powersafe overwrite pads the
+    // WAL to a sector and could end on a small tail.) If anything were held, it must reach the
+    // kernel before anyone is told the commit happened.
     if (const int rc = flushWalFrames(c.handle()); rc != SQLITE_OK) {
         log::error(std::string("writing the WAL after a commit failed: ") + sqlite3_errstr(rc));
         const auto error =

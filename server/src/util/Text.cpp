@@ -227,21 +227,19 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
 
 namespace {
 
-// Unicode's White_Space, or Default_Ignorable_Code_Point (zero-width space and joiners, word
-// joiner, byte order mark, soft hyphen...): nothing a reader can see.
-bool isBlankCodePoint(utf8proc_int32_t c) {
+bool isWhiteSpace(utf8proc_int32_t c) {
     if ((c >= 0x09 && c <= 0x0D) || c == 0x85)
         return true;
-    const auto* property = utf8proc_get_property(c);
-    return property->category == UTF8PROC_CATEGORY_ZS || property->category == UTF8PROC_CATEGORY_ZL ||
-           property->category == UTF8PROC_CATEGORY_ZP || property->ignorable;
+    const auto category = utf8proc_get_property(c)->category;
+    return category == UTF8PROC_CATEGORY_ZS || category == UTF8PROC_CATEGORY_ZL ||
+           category == UTF8PROC_CATEGORY_ZP;
 }
 
-// The code point of the UTF-8 sequence at [at, end), or -1 for invalid UTF-8 (never blank).
+// The code point of the UTF-8 sequence that is exactly [at, at + length), or -1 (never blank).
 utf8proc_int32_t codePointAt(const unsigned char* at, std::size_t length) {
     utf8proc_int32_t c = -1;
-    utf8proc_iterate(at, static_cast<utf8proc_ssize_t>(length), &c);
-    return c;
+    const auto used = utf8proc_iterate(at, static_cast<utf8proc_ssize_t>(length), &c);
+    return used == static_cast<utf8proc_ssize_t>(length) ? c : -1;
 }
 
 } // namespace
@@ -252,7 +250,7 @@ std::string trim(std::string_view s) {
     while (b < e) {
         utf8proc_int32_t c = -1;
         const auto length = utf8proc_iterate(bytes + b, static_cast<utf8proc_ssize_t>(e - b), &c);
-        if (length <= 0 || !isBlankCodePoint(c))
+        if (length <= 0 || !isWhiteSpace(c))
             break;
         b += static_cast<std::size_t>(length);
     }
@@ -261,11 +259,23 @@ std::string trim(std::string_view s) {
         while (start > b && (bytes[start] & 0xC0) == 0x80 && e - start < 4)
             --start;
         const auto c = codePointAt(bytes + start, e - start);
-        if (c < 0 || !isBlankCodePoint(c))
+        if (c < 0 || !isWhiteSpace(c))
             break;
         e = start;
     }
     return std::string(s.substr(b, e - b));
+}
+
+bool isBlank(std::string_view s) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
+    for (std::size_t i = 0; i < s.size();) {
+        utf8proc_int32_t c = -1;
+        const auto length = utf8proc_iterate(bytes + i, static_cast<utf8proc_ssize_t>(s.size() - i), &c);
+        if (length <= 0 || !(isWhiteSpace(c) || utf8proc_get_property(c)->ignorable))
+            return false;
+        i += static_cast<std::size_t>(length);
+    }
+    return true;
 }
 
 bool hasControlChars(std::string_view s, bool allowLineBreaks) {

@@ -30,10 +30,13 @@ std::optional<std::string> base64UrlDecode(std::string_view text);
 
 std::string randomBytes(std::size_t n);
 
-// Without the blank at either end: Unicode's White_Space (ASCII's, the no-break, em,
-// ideographic... spaces) and its default-ignorable characters (zero-width space and joiners, word
-// joiner, byte order mark...), so that a message of only those counts as empty (utf8proc's tables).
+// Without Unicode's White_Space at either end (ASCII's, the no-break, em, ideographic... spaces).
+// Invisible characters stay: a trailing U+FE0F or joiner belongs to an emoji.
 std::string trim(std::string_view s);
+// Nothing but White_Space and default-ignorable characters (zero-width space and joiners, word
+// joiner, byte order mark...): nothing a reader can see. A field that must not be empty refuses
+// it. Invalid UTF-8 is not blank. (utf8proc's tables.)
+bool isBlank(std::string_view s);
 
 // Control characters nobody means to type: C0 (tab, line feed and carriage return allowed where
 // allowLineBreaks), DEL, and C1 (U+0080 to U+009F, which terminals take as escapes). A NUL cuts
