@@ -38,14 +38,20 @@ int writeHeld(WalFile* w) {
     return w->inner->pMethods->xWrite(w->inner, w->held, size, w->heldOffset);
 }
 
-// The held bytes first, then the default VFS's method on its file (the pattern of every method
-// that may see or change what was written).
+// The default VFS's method on its file.
+template <typename Method, typename... Args>
+int forwarded(sqlite3_file* f, Method method, Args... args) {
+    auto* w = asWal(f);
+    return (w->inner->pMethods->*method)(w->inner, args...);
+}
+
+// The held bytes first, then the default VFS's method (every method that may see or change what
+// was written).
 template <typename Method, typename... Args>
 int afterHeld(sqlite3_file* f, Method method, Args... args) {
-    auto* w = asWal(f);
-    if (const int rc = writeHeld(w); rc != SQLITE_OK)
+    if (const int rc = writeHeld(asWal(f)); rc != SQLITE_OK)
         return rc;
-    return (w->inner->pMethods->*method)(w->inner, args...);
+    return forwarded(f, method, args...);
 }
 
 int walClose(sqlite3_file* f) {
@@ -55,10 +61,6 @@ int walClose(sqlite3_file* f) {
     sqlite3_free(w->scratch);
     w->scratch = nullptr;
     return heldRc != SQLITE_OK ? heldRc : rc;
-}
-
-int walRead(sqlite3_file* f, void* out, int size, sqlite3_int64 offset) {
-    return afterHeld(f, &sqlite3_io_methods::xRead, out, size, offset);
 }
 
 int walWrite(sqlite3_file* f, const void* data, int size, sqlite3_int64 offset) {
@@ -99,113 +101,33 @@ int walWrite(sqlite3_file* f, const void* data, int size, sqlite3_int64 offset) 
     return w->inner->pMethods->xWrite(w->inner, data, size, offset);
 }
 
-int walTruncate(sqlite3_file* f, sqlite3_int64 size) {
-    return afterHeld(f, &sqlite3_io_methods::xTruncate, size);
-}
-
-int walSync(sqlite3_file* f, int flags) {
-    return afterHeld(f, &sqlite3_io_methods::xSync, flags);
-}
-
-int walFileSize(sqlite3_file* f, sqlite3_int64* size) {
-    return afterHeld(f, &sqlite3_io_methods::xFileSize, size);
-}
-
-int walLock(sqlite3_file* f, int level) {
-    auto* w = asWal(f);
-    return w->inner->pMethods->xLock(w->inner, level);
-}
-
-int walUnlock(sqlite3_file* f, int level) {
-    auto* w = asWal(f);
-    return w->inner->pMethods->xUnlock(w->inner, level);
-}
-
-int walCheckReservedLock(sqlite3_file* f, int* out) {
-    auto* w = asWal(f);
-    return w->inner->pMethods->xCheckReservedLock(w->inner, out);
-}
-
-int walFileControl(sqlite3_file* f, int op, void* arg) {
-    return afterHeld(f, &sqlite3_io_methods::xFileControl, op, arg);
-}
-
-int walSectorSize(sqlite3_file* f) {
-    auto* w = asWal(f);
-    return w->inner->pMethods->xSectorSize(w->inner);
-}
-
-int walDeviceCharacteristics(sqlite3_file* f) {
-    auto* w = asWal(f);
-    return w->inner->pMethods->xDeviceCharacteristics(w->inner);
-}
-
-// SQLite maps and locks the shared memory through the database file, never the WAL, and maps only
-// the database file; these are here for a complete version-3 object.
-int walShmMap(sqlite3_file* f, int page, int pageSize, int extend, void volatile** out) {
-    auto* w = asWal(f);
-    if (w->inner->pMethods->iVersion < 2)
-        return SQLITE_IOERR_SHMMAP;
-    return w->inner->pMethods->xShmMap(w->inner, page, pageSize, extend, out);
-}
-
-int walShmLock(sqlite3_file* f, int offset, int n, int flags) {
-    auto* w = asWal(f);
-    if (w->inner->pMethods->iVersion < 2)
-        return SQLITE_IOERR_SHMLOCK;
-    return w->inner->pMethods->xShmLock(w->inner, offset, n, flags);
-}
-
-void walShmBarrier(sqlite3_file* f) {
-    auto* w = asWal(f);
-    if (w->inner->pMethods->iVersion >= 2)
-        w->inner->pMethods->xShmBarrier(w->inner);
-}
-
-int walShmUnmap(sqlite3_file* f, int deleteFlag) {
-    auto* w = asWal(f);
-    if (w->inner->pMethods->iVersion < 2)
-        return SQLITE_OK;
-    return w->inner->pMethods->xShmUnmap(w->inner, deleteFlag);
-}
-
-int walFetch(sqlite3_file* f, sqlite3_int64 offset, int size, void** out) {
-    auto* w = asWal(f);
-    *out = nullptr;
-    if (const int rc = writeHeld(w); rc != SQLITE_OK)
-        return rc;
-    if (w->inner->pMethods->iVersion < 3)
-        return SQLITE_OK; // no mapping: SQLite reads instead
-    return w->inner->pMethods->xFetch(w->inner, offset, size, out);
-}
-
-int walUnfetch(sqlite3_file* f, sqlite3_int64 offset, void* p) {
-    auto* w = asWal(f);
-    if (w->inner->pMethods->iVersion < 3)
-        return SQLITE_OK;
-    return w->inner->pMethods->xUnfetch(w->inner, offset, p);
-}
-
+// Version 1: SQLite maps and locks the shared memory, and maps pages, through the database file
+// only, never through its WAL. A method that may see or change what was written writes the held
+// bytes first (afterHeld); the locks and the file's properties are the default VFS's as they are.
 const sqlite3_io_methods kWalMethods = {
-    3,
+    1,
     walClose,
-    walRead,
+    [](sqlite3_file* f, void* out, int size, sqlite3_int64 offset) {
+        return afterHeld(f, &sqlite3_io_methods::xRead, out, size, offset);
+    },
     walWrite,
-    walTruncate,
-    walSync,
-    walFileSize,
-    walLock,
-    walUnlock,
-    walCheckReservedLock,
-    walFileControl,
-    walSectorSize,
-    walDeviceCharacteristics,
-    walShmMap,
-    walShmLock,
-    walShmBarrier,
-    walShmUnmap,
-    walFetch,
-    walUnfetch,
+    [](sqlite3_file* f, sqlite3_int64 size) { return afterHeld(f, &sqlite3_io_methods::xTruncate, size); },
+    [](sqlite3_file* f, int flags) { return afterHeld(f, &sqlite3_io_methods::xSync, flags); },
+    [](sqlite3_file* f, sqlite3_int64* size) { return afterHeld(f, &sqlite3_io_methods::xFileSize, size); },
+    [](sqlite3_file* f, int level) { return forwarded(f, &sqlite3_io_methods::xLock, level); },
+    [](sqlite3_file* f, int level) { return forwarded(f, &sqlite3_io_methods::xUnlock, level); },
+    [](sqlite3_file* f, int* out) { return forwarded(f, &sqlite3_io_methods::xCheckReservedLock, out); },
+    [](sqlite3_file* f, int op, void* arg) {
+        return afterHeld(f, &sqlite3_io_methods::xFileControl, op, arg);
+    },
+    [](sqlite3_file* f) { return forwarded(f, &sqlite3_io_methods::xSectorSize); },
+    [](sqlite3_file* f) { return forwarded(f, &sqlite3_io_methods::xDeviceCharacteristics); },
+    nullptr, // xShmMap
+    nullptr, // xShmLock
+    nullptr, // xShmBarrier
+    nullptr, // xShmUnmap
+    nullptr, // xFetch
+    nullptr, // xUnfetch
 };
 
 sqlite3_vfs* root(sqlite3_vfs* vfs) {
