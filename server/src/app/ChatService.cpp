@@ -167,6 +167,14 @@ void emitConversationUpdated(WriteTx& tx, const Conversation& c, bool concernsQu
         Event{events::kConversationUpdated, json{{"conversation", c}}, std::move(a), c.id, 0});
 }
 
+// The number of the next assignment, for the tie-break: the oldest last assignment goes first.
+std::int64_t nextAssignmentNo(WriteTx& tx) {
+    std::int64_t last = 0;
+    for (const auto& r : tx.agents())
+        last = std::max(last, r.lastAssignmentNo.value_or(0));
+    return last + 1;
+}
+
 // Presence and load both live on the Agent object the team view shows.
 void emitAgentChanged(WriteTx& tx, const std::string& agentId) {
     if (auto r = tx.agentById(agentId)) {
@@ -821,6 +829,10 @@ Conversation ChatService::transfer(const AgentIdentity& who, const std::string& 
                 throw ApiError(409, errors::kAgentUnavailable,
                                target->agent.displayName +
                                    " is not online or has no room for another conversation.");
+            // A transfer is an assignment: the target's turn in the tie-break moves as in serveQueue.
+            target->lastAssignmentNo = nextAssignmentNo(tx);
+            target->updatedAt = now;
+            tx.updateAgent(*target);
             c.assignedAgentId = target->agent.id;
             c.queuePosition.reset();
             c.updatedAt = now;
@@ -853,6 +865,8 @@ Conversation ChatService::transfer(const AgentIdentity& who, const std::string& 
             emitAgentChanged(tx, target->agent.id);
             if (note)
                 appendNote(tx, fresh, who.agentId, byName, *note, now);
+            if (from) // the old agent has room again
+                serveQueue(tx, now);
             emitQueueChanges(tx, queueBefore);
             return fresh;
         }
@@ -893,13 +907,17 @@ void ChatService::markAgentLost(const std::string& agentId) {
     m_store.write(
         [&](WriteTx& tx) {
             auto record = tx.agentById(agentId);
-            if (!record || record->agent.presence == Presence::Offline)
+            // Offline by choice keeps an agent's chats while it is there to answer them; gone
+            // past the grace period, nobody would.
+            if (!record || (record->agent.presence == Presence::Offline && record->agent.activeChats == 0))
                 return;
             const auto queueBefore = tx.queue();
             const auto now = formatRfc3339(m_clock.now());
-            record->agent.presence = Presence::Offline;
-            record->updatedAt = now;
-            tx.updateAgent(*record);
+            if (record->agent.presence != Presence::Offline) {
+                record->agent.presence = Presence::Offline;
+                record->updatedAt = now;
+                tx.updateAgent(*record);
+            }
             unassignConversationsOf(tx, *record,
                                     record->agent.displayName + " lost the connection. You are back in the "
                                                                 "queue; the next free agent will take over.",
@@ -927,6 +945,16 @@ void ChatService::unassignConversationsOf(WriteTx& tx, const AgentRecord& agent,
 
 std::vector<std::string> ChatService::onlineAgentIds() const {
     return m_store.readResult([](ReadTx& tx) { return tx.onlineAgentIds(); });
+}
+
+std::vector<std::string> ChatService::agentsToWatchIds() const {
+    return m_store.readResult([](ReadTx& tx) {
+        std::vector<std::string> ids;
+        for (const auto& r : tx.agents())
+            if (!r.agent.disabled && (r.agent.presence == Presence::Online || r.agent.activeChats > 0))
+                ids.push_back(r.agent.id);
+        return ids;
+    });
 }
 
 // --- admins ----------------------------------------------------------------------------------------

@@ -122,11 +122,14 @@ public:
                                     const std::optional<std::string>& toAgentId,
                                     const std::optional<std::string>& note);
 
-    // Realtime: an online agent whose connections have all been gone past the grace period.
-    // Marks it offline, unassigns its open conversations (with a system message each) and
-    // serves them again. Does nothing when the agent is already offline.
+    // Realtime: an agent whose connections have all been gone past the grace period. Marks it
+    // offline, unassigns its open conversations (with a system message each) and serves them
+    // again; an agent offline by choice loses its chats too. Does nothing to an agent that is
+    // offline with no open conversation.
     void markAgentLost(const std::string& agentId);
     std::vector<std::string> onlineAgentIds() const;
+    // The agents the grace period applies to: online, or holding an open conversation.
+    std::vector<std::string> agentsToWatchIds() const;
 
     // --- admins -------------------------------------------------------------------------------
     std::vector<protocol::FaqEntry> allFaq() const;

@@ -172,6 +172,7 @@ void FaqIndex::addSpelling(const std::string& spelling, std::uint32_t term, bool
         return;
     }
     Spelling s{text::toUtf32(spelling), term, !isStem, isStem};
+    m_longestSpelling = std::max(m_longestSpelling, s.chars.size());
     if (s.chars.size() >= kMinFuzzy)
         for (std::size_t i = 0; i < s.chars.size(); ++i) {
             std::u32string shorter = s.chars;
@@ -313,9 +314,11 @@ std::vector<FaqIndex::TermMatch> FaqIndex::match(const text::Token& token) const
             break; // spelled right
         const auto& written = stems ? token.stem : token.word;
         const auto chars = text::toUtf32(written);
-        if (chars.size() < kMinFuzzy)
-            continue;
         const int allowed = chars.size() >= 8 ? 2 : 1;
+        // Longer than any FAQ word by more than the edits allowed: nothing to find, and each of
+        // its deletions would cost its whole length again (a 4,000-letter word: a third of a second).
+        if (chars.size() < kMinFuzzy || chars.size() > m_longestSpelling + allowed)
+            continue;
         auto check = [&](std::uint32_t spelling) {
             const auto& s = m_spellings[spelling];
             if (!(stems ? s.stem : s.word) || s.chars.size() < kMinFuzzy ||

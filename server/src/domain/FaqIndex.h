@@ -118,6 +118,7 @@ private:
     std::unordered_map<std::string, std::uint32_t> m_ids; // stem -> term
     std::vector<Spelling> m_spellings;
     std::unordered_map<std::string, std::uint32_t> m_spellingIds;
+    std::size_t m_longestSpelling = 0; // in code points
     // Typo lookup (symmetric delete): a spelling with one code point deleted -> the spellings.
     std::unordered_map<std::string, std::vector<std::uint32_t>> m_deletes;
     std::vector<std::uint32_t> m_sorted; // term ids in text order, for word-form prefixes

@@ -66,11 +66,14 @@ void AgentPresenceTracker::disconnected(const std::string& agentId) {
 }
 
 void AgentPresenceTracker::startGrace(const std::vector<std::string>& agentIds) {
-    for (const auto& id : agentIds) {
-        auto& state = m_agents[id];
-        if (state.connections == 0 && !state.grace)
-            armGrace(id, state);
-    }
+    for (const auto& id : agentIds)
+        watch(id);
+}
+
+void AgentPresenceTracker::watch(const std::string& agentId) {
+    auto& state = m_agents[agentId];
+    if (state.connections == 0 && !state.grace)
+        armGrace(agentId, state);
 }
 
 void AgentPresenceTracker::stop() {

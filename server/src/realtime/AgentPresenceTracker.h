@@ -56,9 +56,12 @@ public:
 
     void connected(const std::string& agentId);
     void disconnected(const std::string& agentId);
-    // After a (re)start nobody is connected yet: agents the store still has online get the same
-    // grace period to come back as if their last connection had just closed.
+    // After a (re)start nobody is connected yet: agents the store still has online (or holding
+    // chats) get the same grace period to come back as if their last connection had just closed.
     void startGrace(const std::vector<std::string>& agentIds);
+    // An agent that went online, or got a chat, with no connection here (over REST only, or
+    // connected to another node): the grace period runs unless one is running already.
+    void watch(const std::string& agentId);
     // Cancels every grace timer (server shutdown: nobody is lost because we stop).
     void stop();
 

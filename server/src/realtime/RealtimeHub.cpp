@@ -187,12 +187,26 @@ void RealtimeHub::removeFrom(std::unordered_map<std::string, std::vector<std::ui
         index.erase(it);
 }
 
+// An agent online or holding chats with no connection here (it went online over REST, or it is
+// connected to another node) gets the grace period, as one whose last connection closed does.
+void RealtimeHub::watchPresence(const nlohmann::json& data) {
+    const auto agent = data.find("agent");
+    if (agent == data.end() || !agent->is_object() || agent->value("disabled", false))
+        return;
+    const auto id = agent->value("id", std::string());
+    if (!id.empty() &&
+        (agent->value("presence", std::string()) == "online" || agent->value("active_chats", 0) > 0))
+        m_presence.watch(id);
+}
+
 void RealtimeHub::route(const std::vector<Event>& events) {
     // Frames per recipient for this batch: one post per connection and batch, in event order.
     std::unordered_map<std::uint64_t, std::vector<OutFrame>> out;
     std::vector<std::uint64_t> recipients;
     for (const auto& event : events) {
         recipients.clear();
+        if (event.type == protocol::events::kAgentPresenceChanged)
+            watchPresence(event.data);
         const auto& a = event.audience;
         if (a.customerSessionId) {
             if (auto it = m_byCustomer.find(*a.customerSessionId); it != m_byCustomer.end())

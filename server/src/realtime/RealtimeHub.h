@@ -89,6 +89,7 @@ private:
         std::unordered_set<std::string> watching;
     };
     void route(const std::vector<Event>& events);
+    void watchPresence(const nlohmann::json& data);
     // Every operation of the hub goes through one inbox, in order, and runs on the strand.
     void enqueue(std::function<void()> fn);
     void waitForInbox();

@@ -112,9 +112,10 @@ void RealtimeServer::start() {
         d.presence.setDirectory(d.directory, d.directoryThread.get_executor());
         net::post(d.directoryThread, [&d] { d.heartbeat(); });
     }
-    // After a restart nobody is connected: online agents get the grace period to come back.
-    auto online = d.chat.onlineAgentIds();
-    d.hub.post([&d, online = std::move(online)] { d.presence.startGrace(online); });
+    // After a restart nobody is connected: online agents, and agents offline by choice that
+    // hold chats, get the grace period to come back.
+    auto watched = d.chat.agentsToWatchIds();
+    d.hub.post([&d, watched = std::move(watched)] { d.presence.startGrace(watched); });
     d.accepting = true;
 }
 

@@ -235,8 +235,9 @@ public:
         auto s = m_c.prepare(
             "SELECT c.id FROM conversations c "
             "JOIN messages m ON m.conversation_id = c.id AND m.seq = (SELECT MAX(x.seq) FROM messages x "
-            "WHERE x.conversation_id = c.id AND x.sender_type IN ('customer', 'agent')) "
+            "WHERE x.conversation_id = c.id AND x.sender_type IN ('customer', 'agent', 'system')) "
             "WHERE c.status = 'agent' AND c.assigned_agent_id IS NOT NULL AND m.sender_type = 'agent' "
+            "AND m.sender_agent_id = c.assigned_agent_id "
             "AND m.created_at <= ? ORDER BY m.created_at LIMIT ?");
         s.bind(1, cutoff).bind(2, std::int64_t(limit));
         std::vector<std::string> out;

@@ -135,8 +135,9 @@ public:
     virtual std::vector<std::string> onlineAgentIds() = 0;
 
     // --- shoppers after hours and after the chat (issue 21) -------------------------------------
-    // Assigned `agent` conversations whose newest customer-or-agent message is the agent's and was
-    // written at or before cutoff (RFC 3339 UTC, as stored): the customer has not answered since.
+    // Assigned `agent` conversations whose newest customer, agent or system message is the
+    // assigned agent's and was written at or before cutoff (RFC 3339 UTC, as stored): the customer
+    // has not answered since, and the chat has not changed hands since.
     // Longest idle first, at most limit.
     virtual std::vector<std::string> idleConversationIds(const std::string& cutoff, int limit) = 0;
     // --- agents at work (issue 19): internal notes and canned replies ---
