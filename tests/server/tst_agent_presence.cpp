@@ -1,6 +1,7 @@
 // AgentPresenceTracker with its grace timers driven by a manual clock: an agent whose last
 // connection closes is reported lost once the grace period has run out, not before; a reconnect
-// within it cancels it; several connections count as one; start-up grace; stop(); a stale expiry
+// within it cancels it; several connections count as one; start-up grace; an agent watched with no
+// connection at all (online over REST alone); stop(); a stale expiry
 // (one already on its way when a reconnect cancelled its timer) reports nobody. One case runs the
 // default Asio timers for real.
 #include "realtime/AgentPresenceTracker.h"
@@ -166,6 +167,24 @@ private slots:
         QCOMPARE(m_lost, std::vector<std::string>{"a1"});
         m_tracker->startGrace({"a2"}); // connected: no grace
         QVERIFY(!m_tracker->graceRunning("a2"));
+    }
+
+    // An agent online (or given a chat) with no connection here, say over REST alone: the grace
+    // period runs as for one whose last connection closed, and a running one is not restarted.
+    void watchArmsTheGraceForAnAgentWithNoConnection() {
+        m_tracker->watch("a1");
+        QVERIFY(m_tracker->graceRunning("a1"));
+        timers().advance(40s);
+        m_tracker->watch("a1"); // already running: still due at 60 s
+        timers().advance(20s);
+        QCOMPARE(m_lost, std::vector<std::string>{"a1"});
+        m_tracker->connected("a2");
+        m_tracker->watch("a2"); // connected: nothing to wait for
+        QVERIFY(!m_tracker->graceRunning("a2"));
+        m_tracker->watch("a3");
+        m_tracker->connected("a3"); // it connects in time
+        timers().advance(120s);
+        QCOMPARE(m_lost, std::vector<std::string>{"a1"});
     }
 
     void stopCancelsEveryGracePeriod() {

@@ -1,9 +1,10 @@
 // ChatService in-process: a temporary SQLite database, a ManualClock and a recording EventSink, no
 // transport. The lifecycle with the bot, assignment order and its ties, one busy message however
 // many handoffs race, client_msg_id idempotency, events only after commit and in commit order, the
-// grace path (markAgentLost), the customer rate limit on the manual clock, and admission: a full
-// write queue answers 503 overloaded and creates nothing, while the server's own markAgentLost
-// still gets through.
+// grace path (markAgentLost, also for an agent offline by choice), a transfer serving the queue
+// and counting in the tie-break, idle close after a change of hands, the customer rate limit on
+// the manual clock, and admission: a full write queue answers 503 overloaded and creates nothing,
+// while the server's own markAgentLost still gets through.
 #include "app/ChatService.h"
 #include "auth/TokenSigner.h"
 #include "parley/protocol/Events.h"
@@ -522,6 +523,103 @@ private slots:
         m_sink.clear();
         m_chat->markAgentLost(lost.agentId);
         QVERIFY(m_sink.events().empty());
+    }
+
+    // Offline by choice keeps an agent's chats while it is there; gone past the grace period (its
+    // console closed), they go to someone who is.
+    void markAgentLostTakesTheChatsOfAnAgentOfflineByChoice() {
+        const auto alice = newAgent("alice", 2);
+        const auto customer = newCustomer();
+        const auto id = m_chat->openConversation(customer).conversation.id;
+        QCOMPARE(m_chat->handoff(customer, id).assignedAgentId.value_or(""), alice.agentId);
+        m_chat->setPresence(alice, Presence::Offline);
+        QCOMPARE(conversationOf(id).assignedAgentId.value_or(""), alice.agentId);
+        QCOMPARE(m_chat->agentsToWatchIds(), std::vector<std::string>{alice.agentId});
+        const auto bob = newAgent("bob", 2);
+        QCOMPARE(m_chat->agentsToWatchIds().size(), std::size_t(2));
+
+        m_chat->markAgentLost(alice.agentId);
+        QCOMPARE(conversationOf(id).assignedAgentId.value_or(""), bob.agentId);
+        const auto ms = messagesOf(id);
+        QCOMPARE(
+            std::count_if(ms.begin(), ms.end(),
+                          [](auto& m) { return m.metadata.value("event", "") == std::string("unassigned"); }),
+            1L);
+        QCOMPARE(m_chat->agentsToWatchIds(), std::vector<std::string>{bob.agentId});
+        m_sink.clear();
+        m_chat->markAgentLost(alice.agentId); // offline with nothing: nothing happens
+        QVERIFY(m_sink.events().empty());
+    }
+
+    // A transfer counts as an assignment in the tie-break.
+    void aTransferCountsInTheTieBreak() {
+        std::vector<std::string> ids;
+        auto handoff = [&] {
+            const auto customer = newCustomer();
+            const auto id = m_chat->openConversation(customer).conversation.id;
+            ids.push_back(id);
+            return m_chat->handoff(customer, id).assignedAgentId.value_or("queued");
+        };
+        // One at a time, so that the order does not rest on the ids' tie-break.
+        const auto x = newAgent("xavier", 5);
+        QCOMPARE(handoff(), x.agentId); // x: last assignment 1
+        const auto y = newAgent("yvonne", 5);
+        QCOMPARE(handoff(), y.agentId); // y: 2
+        const auto z = newAgent("zoe", 5);
+        QCOMPARE(handoff(), z.agentId); // z: 3
+        m_chat->close(x, ids[0]);
+        m_chat->transfer(z, ids[2], x.agentId, std::nullopt); // x: 4, and one chat again
+        QCOMPARE(handoff(), z.agentId);                       // the least loaded; z: 5
+        // All three at one chat: the oldest last assignment is y's (2), not x's first (1).
+        QCOMPARE(handoff(), y.agentId);
+    }
+
+    // A transfer from an agent at its maximum to one with room frees a place: the queue is served.
+    void theRoomATransferFreesServesTheQueue() {
+        const auto alice = newAgent("alice", 2);
+        std::vector<std::pair<CustomerIdentity, std::string>> chats;
+        auto handoff = [&] {
+            const auto customer = newCustomer();
+            const auto id = m_chat->openConversation(customer).conversation.id;
+            chats.emplace_back(customer, id);
+            return m_chat->handoff(customer, id).assignedAgentId.value_or("queued");
+        };
+        QCOMPARE(handoff(), alice.agentId);
+        QCOMPARE(handoff(), alice.agentId); // alice full
+        const auto bob = newAgent("bob", 5);
+        QCOMPARE(handoff(), bob.agentId);
+        const auto waiting = chats.back().second;
+        m_chat->transfer(bob, waiting, std::nullopt, std::nullopt); // bob sits this pass out
+        QVERIFY(conversationOf(waiting).isQueued());
+        m_chat->transfer(alice, chats[0].second, bob.agentId, std::nullopt);
+        QCOMPARE(conversationOf(chats[0].second).assignedAgentId.value_or(""), bob.agentId);
+        QCOMPARE(conversationOf(waiting).assignedAgentId.value_or("queued"), alice.agentId);
+        QVERIFY(m_chat->queue().empty());
+    }
+
+    // Idle close counts from the assigned agent's last word: a chat that changed hands since is
+    // not idle until the new agent has written.
+    void idleCloseWaitsForTheNewAgentsFirstWord() {
+        const auto alice = newAgent("alice", 2);
+        const auto customer = newCustomer();
+        const auto id = m_chat->openConversation(customer).conversation.id;
+        m_chat->handoff(customer, id);
+        ChatService::SendRequest reply;
+        reply.content = "Hello, I am Alice.";
+        m_chat->sendMessage(Caller{alice}, id, reply);
+        m_clock.advance(10min);
+        m_chat->markAgentLost(alice.agentId);
+        const auto bob = newAgent("bob", 2);
+        QCOMPARE(conversationOf(id).assignedAgentId.value_or(""), bob.agentId);
+        m_clock.advance(10min);
+        QCOMPARE(m_chat->closeIdle(m_clock.now() - 5min, "idle"), 0);
+        reply.content = "Bob here, how can I help?";
+        m_chat->sendMessage(Caller{bob}, id, reply);
+        m_clock.advance(4min);
+        QCOMPARE(m_chat->closeIdle(m_clock.now() - 5min, "idle"), 0);
+        m_clock.advance(1min);
+        QCOMPARE(m_chat->closeIdle(m_clock.now() - 5min, "idle"), 1);
+        QCOMPARE(name(conversationOf(id).status), name(ConversationStatus::Closed));
     }
 
     void customerRateLimitOnTheManualClock() {

@@ -1,7 +1,8 @@
 // RealtimeHub: events reach exactly the connections of their audience (a customer session's, named
 // agents', every agent connection, a conversation's watchers), once per connection even when it is
 // in several audiences, serialised once for all of them, in publish (= commit) order; a detached
-// connection gets nothing more and its agent's presence counts it gone.
+// connection gets nothing more and its agent's presence counts it gone; an agent's presence event
+// starts the grace period of one online or holding chats with no connection here.
 #include "realtime/RealtimeHub.h"
 
 #include "parley/protocol/Events.h"
@@ -223,6 +224,29 @@ private slots:
         m_hub->publish({messageEvent("conv-1", 2, a)});
         settle();
         QCOMPARE(x2->received.size(), std::size_t(1));
+    }
+
+    // An agent online, or holding chats, with no connection here (online over REST alone, or
+    // connected to another node) gets the grace period when the hub routes its presence event.
+    void aPresenceEventWatchesAnAgentWithNoConnection() {
+        auto x = agent(1, "agent-x");
+        auto presence = [](const std::string& id, const std::string& state, int chats) {
+            Audience a;
+            a.allAgents = true;
+            return Event{
+                events::kAgentPresenceChanged,
+                {{"agent", {{"id", id}, {"presence", state}, {"active_chats", chats}, {"disabled", false}}}},
+                a,
+                {},
+                0};
+        };
+        m_hub->publish({presence("agent-x", "online", 0), presence("agent-r", "online", 0),
+                        presence("agent-o", "offline", 0), presence("agent-c", "offline", 2)});
+        QVERIFY(runUntil([&] { return x->received.size() == 4; }));
+        QVERIFY(!m_presence->graceRunning("agent-x")); // connected
+        QVERIFY(m_presence->graceRunning("agent-r"));
+        QVERIFY(!m_presence->graceRunning("agent-o")); // offline with nothing to lose
+        QVERIFY(m_presence->graceRunning("agent-c"));
     }
 
     void unwatchStopsWatching() {
