@@ -4,7 +4,7 @@
   if (window.__parley) return; // embedded twice: run once
   window.__parley = 1;
 
-  // ---- configuration from our own <script> tag -------------------------------------------
+  // ---- configuration from our own <script> tag
   const me = document.currentScript ||
     [...document.querySelectorAll('script[src]')].find((s) => /\/widget\.js([?#]|$)/.test(s.src));
   const ds = (me && me.dataset) || {};
@@ -12,7 +12,7 @@
   const TITLE = ds.parleyTitle || 'Support';
   const KEY = 'parley:' + API;
 
-  // ---- tiny helpers ----------------------------------------------------------------------
+  // ---- tiny helpers
   const h = (tag, attrs, ...kids) => {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -24,9 +24,9 @@
     e.append(...kids.filter((k) => k != null)); // strings become text nodes: never parsed as HTML
     return e;
   };
-  const load = () => { try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch { return {}; } };
+  const load = (k = KEY) => { try { return JSON.parse(localStorage.getItem(k)) || {}; } catch { return {}; } };
   const store = load();
-  const save = () => { try { localStorage.setItem(KEY, JSON.stringify(store)); } catch { /* private mode */ } };
+  const save = (k = KEY, v = store) => { try { localStorage.setItem(k, JSON.stringify(v)); } catch { /* private mode */ } };
   // Whether the panel is open, per tab: it stays open across this tab's page loads.
   const OPEN_KEY = KEY + ':open';
   const wasOpen = () => { try { return sessionStorage.getItem(OPEN_KEY) === '1'; } catch { return false; } };
@@ -52,7 +52,7 @@
     message_too_long: 'That message is too long (4,000 characters at most).',
     empty_message: 'Please type a message first.',
   };
-  async function api(method, path, body, tries = 0) {
+  async function api(method, path, body, busy) {
     const headers = {};
     if (body) headers['Content-Type'] = 'application/json';
     if (store.t) headers.Authorization = 'Bearer ' + store.t;
@@ -66,9 +66,10 @@
     if (res.ok) return data || {};
     const e = (data && data.error) || {};
     const wait = Math.max(1, Math.ceil(+res.headers.get('Retry-After') || 5));
-    if (res.status === 503 && e.code === 'overloaded' && tries < 4) { // nothing was done: the same request again, a little later
-      await new Promise((r) => setTimeout(r, wait * 1000 * (1 + Math.random() / 2)));
-      return api(method, path, body, tries + 1);
+    if (res.status === 503 && e.code === 'overloaded') { // nothing was done: again after Retry-After (30 s at most)
+      if (busy) showBanner('Support is very busy right now. Still trying\u2026');
+      await new Promise((r) => setTimeout(r, Math.min(wait, 30) * 1000 * (1 + Math.random() / 2)));
+      return api(method, path, body, busy);
     }
     const msg = res.status === 429 ? `You're sending messages quickly. Please wait ${wait} seconds.`
       : FRIENDLY[e.code] || FRIENDLY[res.status] ||
@@ -98,12 +99,14 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .x:hover{background:rgba(255,255,255,.18)}
 .x:focus-visible{outline-color:#fff}
 .state{padding:8px 14px;background:#eef0ff;color:#2c2f7a;font-size:13px;border-bottom:1px solid var(--bd)}
-.log{flex:1;overflow-y:auto;padding:14px 12px;display:flex;flex-direction:column;gap:10px;background:#f7f7fa}
+.body{flex:1;min-height:0;overflow-y:auto;display:flex;flex-direction:column;overflow-wrap:anywhere}
+.body>*{flex-shrink:0}
+.log{flex:1 0 0;min-height:150px;overflow-y:auto;padding:14px 12px;display:flex;flex-direction:column;gap:10px;background:#f7f7fa}
 .m{display:flex;flex-direction:column;max-width:85%;align-items:flex-start}
 .me{align-self:flex-end;align-items:flex-end}
 .who{font-size:11.5px;color:var(--mu);margin:0 4px 2px}
 .me .who{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-.bub{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid var(--bd);white-space:pre-wrap;overflow-wrap:anywhere}
+.bub{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid var(--bd);white-space:pre-wrap;overflow-wrap:anywhere;text-align:start}
 .them .bub{border-bottom-left-radius:4px}
 .me .bub{background:var(--pa);color:#fff;border-color:var(--pa);border-bottom-right-radius:4px}
 .me .bub a{color:#fff}
@@ -119,10 +122,10 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .quick{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 4px;border-top:1px solid var(--bd)}
 .chip{border:1px solid var(--pa);background:#fff;color:var(--pa);border-radius:16px;padding:4px 10px;font-size:12.5px;text-align:left}
 .m:not(:last-child) .sugg{display:none}
-.quick:not(.all) .extra,.quick.all .more,.quick:not(.all) .qhead{display:none}
+.quick:not(.all) .extra,.quick:not(.all) .dup,.quick.all .more,.quick:not(.all) .qhead{display:none}
 .chip.more{border-style:dashed}
 .browse .log,.browse .away,.browse .typing{display:none}
-.quick.all{flex:1;flex-direction:column;flex-wrap:nowrap;overflow-y:auto;min-height:0;padding-bottom:10px}
+.quick.all{flex:1 0 0;min-height:150px;flex-direction:column;flex-wrap:nowrap;overflow-y:auto;padding-bottom:10px}
 .quick.all>*{flex-shrink:0}
 .quick.all .chip{border-radius:10px;padding:8px 12px;font-size:14px}
 .qhead{display:flex;align-items:center;justify-content:space-between;font-size:12.5px;color:var(--mu);min-height:44px;position:sticky;top:-8px;background:#fff;z-index:1}
@@ -138,9 +141,9 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .rate{display:flex;flex-direction:column;align-items:center;gap:6px;width:100%}
 .rate p{margin:0}
 .stars{display:flex;gap:2px}
-.star{border:0;background:none;font-size:28px;line-height:1;width:44px;height:44px;color:#c3c6d0;padding:0}
+.star{border:0;background:none;font-size:28px;line-height:1;width:44px;height:44px;color:#868b98;padding:0}
 .star[aria-pressed=true],.stars:not([data-done]):hover .star{color:#f5a524}
-.stars:not([data-done]) .star:hover~.star{color:#c3c6d0}
+.stars:not([data-done]) .star:hover~.star{color:#868b98}
 .rate input{width:100%;height:44px;border:1px solid #c9ccd6;border-radius:8px;padding:6px 10px;background:#fff;font-size:16px}
 .panel:focus{outline:none}
 .quick[hidden]+.talkrow{border-top:1px solid var(--bd);padding-top:8px}
@@ -148,7 +151,7 @@ header{display:flex;align-items:center;gap:8px;padding:14px 12px 14px 18px;backg
 .chip:hover{background:#f0f0ff}
 .talk{border:0;background:var(--fg);color:#fff;border-radius:16px;padding:6px 13px;font-size:13px;font-weight:600}
 .composer{display:flex;gap:8px;align-items:flex-end;padding:10px 12px;border-top:1px solid var(--bd)}
-textarea{flex:1;resize:none;border:1px solid #c9ccd6;border-radius:10px;padding:8px 10px;min-height:40px;max-height:120px;background:#fff;line-height:1.4;font-size:16px}
+textarea{flex:1;resize:none;text-align:start;border:1px solid #c9ccd6;border-radius:10px;padding:8px 10px;min-height:40px;max-height:120px;background:#fff;line-height:1.4;font-size:16px}
 textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,70,229,.25)}
 .send{border:0;border-radius:10px;background:var(--pa);color:#fff;padding:0 16px;height:38px;font-weight:600}
 .send:disabled{opacity:.5;cursor:not-allowed}
@@ -159,12 +162,13 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
 .ended{padding:14px;border-top:1px solid var(--bd);text-align:center;display:flex;flex-direction:column;align-items:center;gap:10px}
 .ended p{margin:0;color:var(--mu)}
 .ended .talk{background:var(--pa);padding:9px 18px;font-size:14px}
+@media (max-height:560px) and (min-width:481px){.panel{bottom:8px;right:92px;height:calc(100vh - 16px)}.left .panel{left:92px}}
 @media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0;border:0}.open .launcher{display:none}}
 @media (max-width:480px),(pointer:coarse){.chip,.talk,.send,.mailf button,.mailf input{min-height:44px}.chip{padding:8px 12px;font-size:14px}.composer textarea{min-height:44px}.link.retry{min-height:44px;padding:0 6px}}
 @media (prefers-reduced-motion:reduce){.launcher{transition:none}}
 `;
 
-  // ---- DOM (inside a shadow root: the shop's CSS can't reach in, ours can't leak out) ----
+  // ---- DOM (inside a shadow root: the shop's CSS can't reach in, ours can't leak out)
   const host = document.createElement('parley-widget');
   const shadow = host.attachShadow({ mode: 'open' });
   const style = h('style', null, CSS);
@@ -189,11 +193,11 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const talk = h('button', { type: 'button', class: 'talk', onclick: () => handoff() }, 'Talk to agent');
   const quick = h('div', { class: 'quick', role: 'group', 'aria-label': 'Suggested questions' });
   const talkRow = h('div', { class: 'talkrow' }, h('span', null, 'Prefer a person?'), talk);
-  const input = h('textarea', { rows: '1', maxlength: '4000', placeholder: 'Type your message\u2026', 'aria-label': 'Message' });
+  const input = h('textarea', { rows: '1', dir: 'auto', maxlength: '4000', placeholder: 'Type your message\u2026', 'aria-label': 'Message' });
   const sendBtn = h('button', { type: 'submit', class: 'send' }, 'Send');
   const composer = h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); submit(); } }, input, sendBtn);
   const newBtn = h('button', { type: 'button', class: 'talk', onclick: () => newConversation() }, 'Start a new conversation');
-  // Outside business hours or with nobody online: when we are back, and a reply address (v1.1).
+  // After hours or nobody online: when we are back, and a reply address (v1.1).
   const awayText = h('p', { class: 'awaytxt' });
   const mailInput = h('input', { type: 'email', required: true, autocomplete: 'email', maxlength: '254', placeholder: 'you@example.com', 'aria-label': 'Your e-mail address' });
   const mailBtn = h('button', { type: 'submit' }, 'Send');
@@ -201,7 +205,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const mailErr = h('p', { class: 'err', role: 'alert', hidden: true });
   const mailDone = h('p', { class: 'maildone', hidden: true });
   const away = h('div', { class: 'away', hidden: true }, awayText, mailForm, mailErr, mailDone);
-  // After the chat: one tap on a star rates it (with the comment, if one was typed first).
+  // After the chat: one tap on a star rates it (with the comment typed first).
   const rateTitle = h('p', { class: 'ratettl' }, 'How did we do?');
   const rateNote = h('input', { type: 'text', maxlength: '2000', placeholder: 'Anything to tell us? (optional)', 'aria-label': 'Comment (optional)' });
   const stars = h('div', { class: 'stars', role: 'group', 'aria-label': 'Rate this chat: tap a star' },
@@ -212,16 +216,25 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const ended = h('div', { class: 'ended', hidden: true }, h('p', null, 'This conversation has ended.'), rateBox, newBtn);
   const panel = h('section', { class: 'panel', id: 'parley-panel', role: 'dialog', 'aria-label': TITLE + ' chat', tabindex: '-1', hidden: true },
     h('header', null, h('div', { class: 'ttl' }, h('strong', null, TITLE), sub), closeBtn),
-    state, away, log, typingEl, banner, quick, talkRow, composer, ended);
+    // scrolls in a short window; the log keeps its min-height
+    h('div', { class: 'body' }, state, away, log, typingEl, quick, talkRow, ended), banner, composer);
   root.append(panel, launcher);
   shadow.append(style, root);
 
-  // ---- state --------------------------------------------------------------------------
+  // ---- state
   let conv = null; // Conversation
   let bySeq = new Map(); // seq -> Message
   let ids = new Set(); // message ids seen
   let hw = 0; // highest seq with no gap below it: what after_seq / resume ask from
   const pend = new Map(); // client_msg_id -> {el, content, kind, slug}
+  const OUT = KEY + ':out'; // unsent messages and the draft outlive the page
+  function out(fn) {
+    let o = load(OUT);
+    if (!conv || o.c !== conv.id) o = { c: conv && conv.id, m: [], d: '' };
+    if (fn && conv) { fn(o); save(OUT, o); }
+    return o;
+  }
+  const unout = (cid) => out((o) => { o.m = o.m.filter((x) => x.cid !== cid); });
   const names = new Map(); // agent id -> display name
   let lastName = '';
   let lastSent = null; // only the newest sent message says "Sent"
@@ -231,17 +244,18 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   let faq = [];
   let isOpen = false, unread = 0, handing = false, starting = null, rateUntil = 0;
   let hours = null, cfgLoad = null, editingMail = false, rating = false, quietOpen = false; // hours: widget/config's open_now, next_open_at, agents_online
+  let startNote = '', startTimer = 0, startTries = 0, resending = false, offline = false;
   let ws = null, wsReady = false, wsTries = 0, wsTimer = 0, wsUrl = ds.parleyWs || '', pollTimer = 0, ticks = 0;
 
   const phase = () => !conv ? 'none' : conv.status === 'closed' ? 'closed' : conv.status === 'agent'
     ? (conv.assigned_agent_id ? 'assigned' : 'queued') : 'automated';
   const agentName = () => (conv && names.get(conv.assigned_agent_id)) || lastName || 'an agent';
 
-  // ---- page context, typing, read marks (contract v1.1 "Agents at work") -------------------
+  // ---- page context, typing, read marks (contract v1.1 "Agents at work")
   const clip = (v) => (v ? String(v).slice(0, 2000) : undefined); // the server takes 2,000 characters a field
   const pageContext = () => ({ page_url: clip(location.href), page_title: clip(document.title),
     referrer: clip(document.referrer), locale: clip(navigator.language), user_agent: clip(navigator.userAgent) });
-  // The shopper moved to another page (a new load, or a single-page shop's navigation): tell the agent.
+  // The shopper is on another page (a load, or a single-page shop's navigation): tell the agent.
   function noteContext() {
     if (!conv || conv.status === 'closed') return;
     const ctx = pageContext();
@@ -251,7 +265,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     ctxSent = key;
     api('PUT', `conversations/${conv.id}/context`, ctx).then((r) => setConv(r.conversation), () => { ctxSent = ''; });
   }
-  // Sent at most once a second while the shopper types, and only when a person may be reading.
+  // At most once a second while the shopper types, and only when a person may be reading.
   function noteTyping() {
     const ph = phase();
     if (!wsReady || (ph !== 'assigned' && ph !== 'queued') || !input.value.trim()) return;
@@ -279,11 +293,11 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     seenEl = el;
     if (el) { el.dataset.seen = ''; (el.querySelector('.foot') || el).append(h('div', { class: 'meta seen' }, 'Seen')); }
   }
-  // Tells the server what the shopper has seen: everything up to hw while the chat is open in view.
+  // The read mark: up to hw while the chat is open in view.
   function noteRead() {
     if (!conv || !isOpen || document.hidden || hw <= Math.max(readSent, conv.customer_last_read_seq || 0)) return;
     clearTimeout(readTimer);
-    const seq = hw, id = conv.id; // what is in view now: a reply that comes after the panel closes stays unread
+    const seq = hw, id = conv.id; // in view now: a reply after the panel closes stays unread
     readTimer = setTimeout(() => {
       if (!conv || conv.id !== id || seq <= readSent) return;
       readSent = seq;
@@ -291,12 +305,13 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     }, 300);
   }
 
-  // ---- rendering ------------------------------------------------------------------------
+  // ---- rendering
   function rich(el, text) { // text with http(s) links made clickable; never HTML
     const re = /\bhttps?:\/\/[^\s<>"']+/gi;
     let i = 0, m;
     while ((m = re.exec(text))) {
-      const url = m[0].replace(/[.,;:!?)\]}]+$/, '');
+      let url = m[0]; // less the sentence's punctuation; a ")" only when unbalanced: Tea_(disambiguation)
+      while (/[.,;:!?\]}]$/.test(url) || /\)$/.test(url) && url.split(')').length > url.split('(').length) url = url.slice(0, -1);
       let href = null;
       try { const u = new URL(url); if (/^https?:$/.test(u.protocol)) href = u.href; } catch { /* not a link */ }
       el.append(text.slice(i, m.index));
@@ -313,7 +328,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     return names.get(m.sender_agent_id) || 'Agent';
   }
 
-  // A message's time, short and in the shopper's time zone: "14:05", or "3 Dec, 14:05" before today.
+  // "14:05" in the shopper's zone, or "3 Dec, 14:05" before today.
   const HM = { hour: 'numeric', minute: '2-digit' };
   function shortTime(iso) {
     const d = new Date(iso || NaN);
@@ -335,7 +350,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     }
     const el = h('div', { class: 'm ' + (m.sender_type === 'customer' ? 'me' : 'them ' + m.sender_type) },
       h('span', { class: 'who' }, who(m)),
-      rich(h('div', { class: 'bub' }), String(m.content || '')),
+      rich(h('div', { class: 'bub', dir: 'auto' }), String(m.content || '')),
       h('div', { class: 'foot' }, h('time', { class: 'tm' })));
     stamp(el, m.created_at);
     const md = m.metadata || {};
@@ -388,6 +403,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     let el;
     if (p) {
       pend.delete(m.client_msg_id);
+      unout(p.cid);
+      calm(); // delivered, by whichever way
       setStatus(p, 'sent');
       el = p.el;
       stamp(el, m.created_at);
@@ -420,8 +437,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   }
 
   function useConversation(r) {
-    const c = r.conversation;
-    if (!conv || conv.id !== c.id) {
+    const c = r.conversation, fresh = !conv || conv.id !== c.id;
+    if (fresh) {
       conv = c;
       bySeq = new Map(); ids = new Set(); hw = 0; handing = false;
       seenEl = null; readSent = 0; ctxSent = ''; editingMail = false;
@@ -435,6 +452,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     store.c = c.id;
     save();
     mergeAll(r.messages, false);
+    if (fresh) restore();
     sync();
     toBottom();
     if (wsReady) wsSend({ type: 'resume', conversation_id: conv.id, after_seq: hw });
@@ -443,7 +461,14 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     noteRead();
   }
 
-  let lastPhase = '';
+  function restore() { // what an earlier page left unsent goes now (same client_msg_id: once)
+    const o = out(), done = [...bySeq.values()].map((m) => m.client_msg_id);
+    if (o.d && !input.value) { input.value = o.d; grow(); }
+    const ps = phase() === 'closed' ? [] : out((v) => { v.m = v.m.filter((x) => !done.includes(x.cid)); }).m.map(pending);
+    (async () => { for (const p of ps) await send(p.content, p.kind, p.slug, p); })();
+  }
+
+  let lastPhase = '', lastSt;
   function sync() {
     const ph = phase();
     const stick = nearBottom(); // the notice, the rating and the composer change the log's height
@@ -462,17 +487,25 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
       }
     }
     if (ph !== 'automated') browse(false);
-    quick.hidden = ph !== 'automated' || !chips.length;
+    // not twice: what "Did you mean" offers leaves this row
+    const dup = [...(log.lastElementChild?.querySelectorAll('.sugg .chip') || [])].map((b) => b.textContent);
+    for (const b of quick.querySelectorAll('.chip')) b.classList.toggle('dup', dup.includes(b.textContent));
+    quick.hidden = ph !== 'automated' || !quick.querySelector('.chip:not(.extra,.dup)');
     talkRow.hidden = ph !== 'automated' || handing;
     composer.hidden = ph === 'closed' || ph === 'none';
     ended.hidden = ph !== 'closed';
     sendBtn.disabled = Date.now() < rateUntil;
     let st = '';
-    if (ph === 'queued') {
+    if (ph === 'none') st = startNote || (starting ? 'Connecting\u2026' : '');
+    else if (ph === 'queued') {
       const q = conv.queue_position;
       st = 'Waiting for an agent' + (q ? ` \u00b7 you are number ${q} in the queue` : '\u2026');
     } else if (ph === 'assigned') st = `You are chatting with ${agentName()}`;
-    state.textContent = st;
+    if (st !== lastSt) { // said once; a focused Try again keeps its focus
+      lastSt = st;
+      state.replaceChildren(st);
+      if (st === startNote) state.append(' ', h('button', { type: 'button', class: 'link', onclick: () => start() }, 'Try again'));
+    }
     state.hidden = !st;
     if (ph === 'closed') showTyping(false);
     updateSeen();
@@ -487,8 +520,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (stick) toBottom();
   }
 
-  // "More questions": the whole list in the log's place, scrolling like the log, until a question
-  // is picked or "Back to chat".
+  // "More questions": all of them in the log's place until one is picked or "Back to chat".
   function browse(on) {
     if (quick.classList.contains('all') === on) return;
     quick.classList.toggle('all', on);
@@ -498,7 +530,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (!on) { quick.scrollTop = 0; toBottom(); }
   }
 
-  // "We're back tomorrow at 9:00 (your time)": next_open_at in the shopper's own zone.
+  // "We're back tomorrow at 9:00 (your time)": in the shopper's zone.
   function backAt(iso) {
     const d = new Date(iso);
     if (isNaN(d)) return "We're closed right now.";
@@ -538,8 +570,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     rateNote.hidden = !!r;
   }
 
-  // Agent messages the shopper has not seen: after its read mark, while the panel is closed or
-  // the page is out of view (also those that came while the shopper was on no page at all).
+  // Agent messages after the shopper's read mark, unseen: the panel closed or the page out of view.
   function countUnread() {
     let n = 0;
     if (conv && (!isOpen || document.hidden)) {
@@ -565,8 +596,9 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (ms) bannerTimer = setTimeout(hideBanner, ms);
   }
   function hideBanner() { banner.hidden = true; clearTimeout(bannerTimer); }
+  const calm = () => { if (Date.now() >= rateUntil) hideBanner(); }; // not the 429 countdown
 
-  function rateWait(secs) { // 429: a friendly countdown, then the sends that hit it go again
+  function rateWait(secs) { // 429: a countdown, then the held sends go
     rateUntil = Date.now() + secs * 1000;
     const tick = () => {
       const left = Math.ceil((rateUntil - Date.now()) / 1000);
@@ -590,31 +622,48 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     showBanner((what ? what + ' ' : '') + e.message, e.status === 0 ? 0 : 8000);
   }
 
-  // ---- actions --------------------------------------------------------------------------
+  // ---- actions
+  function pending(x) {
+    const p = { ...x, el: renderMsg({ sender_type: 'customer', content: x.content }) };
+    pend.set(p.cid, p);
+    place(p.el, null);
+    sync();
+    toBottom();
+    return p;
+  }
+
   async function send(content, kind, slug, p) {
     if (!conv || phase() === 'closed') return;
-    if (!p) {
-      p = { cid: uuid(), content, kind, slug, el: renderMsg({ sender_type: 'customer', content }) };
-      pend.set(p.cid, p);
-      place(p.el, null);
-      toBottom();
-    }
-    p.auto = false;
+    p = p || pending({ cid: uuid(), content, kind, slug });
+    out((o) => { if (!o.m.some((x) => x.cid === p.cid)) o.m.push({ cid: p.cid, content, kind, slug }); });
+    p.auto = p.again = false;
     setStatus(p, 'sending');
     if (Date.now() < rateUntil) { p.auto = true; return; } // goes out when the wait is over
     const body = { content, client_msg_id: p.cid };
     if (kind === 'quick_reply') Object.assign(body, { kind, faq_slug: slug });
     try {
-      const r = await api('POST', `conversations/${conv.id}/messages`, body);
+      const r = await api('POST', `conversations/${conv.id}/messages`, body, 1);
       merge(r.message, false);
       mergeAll(r.replies, true);
       sync();
+      resend();
     } catch (e) {
       if (!pend.has(p.cid)) return; // it arrived by another way meanwhile
       setStatus(p, 'failed');
-      if (e.status === 429) p.auto = true;
+      p.auto = e.status === 429;
+      p.again = !e.status || e.status >= 500; // goes again by itself once support can be reached
+      if (!p.auto && !p.again) unout(p.cid); // would fail again
       handleError(e, 'Your message was not sent.');
     }
+  }
+  async function resend() { // what failed goes again, in order
+    if (resending) return;
+    resending = true;
+    for (const p of [...pend.values()]) {
+      if (p.again) await send(p.content, p.kind, p.slug, p);
+      if (p.again) break; // not yet
+    }
+    resending = false;
   }
 
   function submit() {
@@ -623,7 +672,9 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (!conv) return start();
     input.value = '';
     grow();
+    out((o) => { o.d = ''; });
     send(text);
+    input.focus(); // also after a click on Send
   }
 
   async function handoff() {
@@ -632,7 +683,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     sync();
     focusMain();
     try {
-      const r = await api('POST', `conversations/${conv.id}/handoff`);
+      const r = await api('POST', `conversations/${conv.id}/handoff`, null, 1);
+      calm();
       setConv(r.conversation);
       await catchUp();
     } catch (e) {
@@ -648,7 +700,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     mailBtn.disabled = true;
     mailErr.hidden = true;
     try {
-      const r = await api('POST', `conversations/${conv.id}/contact`, { email });
+      const r = await api('POST', `conversations/${conv.id}/contact`, { email }, 1);
+      calm();
       editingMail = false;
       setConv(r.conversation);
       if (r.conversation && r.conversation.contact) conv.contact = r.conversation.contact;
@@ -669,7 +722,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     const body = { score };
     if (rateNote.value.trim()) body.comment = rateNote.value.trim();
     try {
-      const r = await api('POST', `conversations/${conv.id}/rating`, body);
+      const r = await api('POST', `conversations/${conv.id}/rating`, body, 1);
+      calm();
       setConv(r.conversation);
       if (r.conversation && r.conversation.rating) conv.rating = r.conversation.rating;
     } catch (e) {
@@ -683,7 +737,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   async function newConversation() {
     newBtn.disabled = true;
     try {
-      useConversation(await api('POST', 'conversations', { context: pageContext() }));
+      useConversation(await api('POST', 'conversations', { context: pageContext() }, 1));
       hideBanner();
       input.focus();
     } catch (e) {
@@ -705,24 +759,29 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (r && r.conversation) { setConv(r.conversation); mergeAll(r.messages, true); }
   }
 
-  // ---- start: session, conversation, realtime -------------------------------------------
+  // ---- start: session, conversation, realtime
+  // All tabs share one session and conversation.
+  const fromTabs = () => { const s = load(); if (s.t) Object.assign(store, { t: s.t, c: s.c || null }); };
   function start() {
     if (starting) return starting;
-    state.textContent = 'Connecting\u2026';
-    state.hidden = false;
+    clearTimeout(startTimer);
     starting = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
+          fromTabs();
           if (!store.t) {
-            const s = await api('POST', 'customer/session');
+            const s = await api('POST', 'customer/session', null, 1);
             Object.assign(store, { t: s.token, c: null });
             save();
           }
           if (!cfgLoad) loadConfig();
           if (!faq.length) api('GET', 'faq').then((r) => { faq = (r.faq || []).filter((f) => f.is_active !== false); sync(); }, () => {});
           let r = null;
-          if (store.c) r = await api('GET', `conversations/${store.c}`).catch((e) => { if (e.status === 404) return null; throw e; });
-          useConversation(r || await api('POST', 'conversations', { context: pageContext() }));
+          if (store.c) r = await api('GET', `conversations/${store.c}`, null, 1).catch((e) => { if (e.status === 404) return null; throw e; });
+          r = r || await api('POST', 'conversations', { context: pageContext() }, 1);
+          startNote = '';
+          startTries = 0;
+          useConversation(r);
           const f = shadow.activeElement;
           if (isOpen && !quietOpen && (!f || f === panel || f === launcher)) focusMain();
           connect();
@@ -731,18 +790,20 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
         } catch (e) {
           if (e.status === 401 && !attempt) { delete store.t; delete store.c; save(); continue; } // token from a wiped server: start over
           starting = null;
-          state.replaceChildren(e.message + ' ', h('button', { type: 'button', class: 'link', onclick: () => start() }, 'Try again'));
-          state.hidden = false;
+          startNote = e.message; // stays, with Try again, until a start works
+          sync();
+          if (!e.status || e.status >= 500) startTimer = setTimeout(start, backoff(startTries++)); // by itself too
           return;
         }
       }
     })();
+    sync();
     return starting;
   }
 
   function wsSend(f) { try { ws.send(JSON.stringify(f)); } catch { /* reconnect will resume */ } }
 
-  // widget/config: where the WebSocket is, and whether anyone is there to answer (v1.1).
+  // widget/config: the WebSocket URL, and whether anyone is there to answer (v1.1).
   function loadConfig() {
     return (cfgLoad = api('GET', 'widget/config').then((c) => {
       if (!wsUrl) wsUrl = c.ws_url || '';
@@ -769,6 +830,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
       if (f.type === 'hello.ok') {
         wsReady = true;
         wsTries = 0;
+        back();
         if (conv) wsSend({ type: 'resume', conversation_id: conv.id, after_seq: hw });
       } else if (f.type === 'message.created') mergeAll([d.message], true);
       else if (f.type === 'agent.assigned') {
@@ -793,10 +855,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     };
   }
 
-  function retryWs() { // exponential backoff with jitter, 1 s .. 30 s
-    const ms = Math.min(30000, 1000 * 2 ** wsTries++) * (0.6 + Math.random() * 0.4);
-    wsTimer = setTimeout(openWs, ms);
-  }
+  const backoff = (n) => Math.min(30000, 1000 * 2 ** n) * (0.6 + Math.random() * 0.4); // exponential with jitter, 1 s .. 30 s
+  function retryWs() { wsTimer = setTimeout(openWs, backoff(wsTries++)); }
 
   // Polling keeps the chat live while the WebSocket is not connected.
   function schedulePoll(ms) {
@@ -808,13 +868,15 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     const id = conv.id, before = hw;
     try {
       const r = await api('GET', `conversations/${id}/messages?after_seq=${hw}`);
+      if (offline) back();
       if (conv.id === id) mergeAll(r.messages, true);
       if (hw !== before || phase() === 'queued' || ++ticks % 4 === 0) await refresh();
-    } catch { /* offline: try again next tick */ }
+    } catch { offline = true; /* try again next tick */ }
     schedulePoll();
   }
+  function back() { offline = false; calm(); resend(); } // support can be reached again
 
-  // ---- open / close, keyboard ------------------------------------------------------------
+  // ---- open / close, keyboard
   function setOpen(v, quiet) {
     quietOpen = !!quiet;
     if (v && !isOpen && conv) loadConfig(); // has anyone come online since?
@@ -834,7 +896,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     }
   }
   function focusMain() { (phase() === 'closed' ? newBtn : composer.hidden ? panel : input).focus(); }
-  const grow = () => { input.style.height = 'auto'; input.style.height = Math.min(input.scrollHeight, 120) + 'px'; };
+  const grow = () => { input.style.height = 'auto'; if (input.scrollHeight) input.style.height = Math.min(input.scrollHeight, 120) + 'px'; };
   launcher.addEventListener('click', () => setOpen(!isOpen));
   closeBtn.addEventListener('click', () => { setOpen(false); launcher.focus(); });
   root.addEventListener('keydown', (e) => {
@@ -843,13 +905,23 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   });
-  input.addEventListener('input', () => { grow(); noteTyping(); });
+  input.addEventListener('input', () => { grow(); noteTyping(); out((o) => { o.d = input.value; }); });
   const wake = () => { // back online or back in view: don't sit out a long reconnect backoff
     if (!ws && wsTimer && wsUrl) { clearTimeout(wsTimer); wsTries = 0; openWs(); }
     if (!wsReady && conv) schedulePoll(10);
+    if (!conv && startTimer) start();
   };
-  window.addEventListener('online', wake);
-  // Single-page shops change the page without a load: notice it from the history and the URL.
+  window.addEventListener('online', () => { wake(); resend(); });
+  // Another tab started a chat (or a new one): this tab follows.
+  window.addEventListener('storage', (e) => {
+    const s = load();
+    if (e.key !== KEY || !s.c || (s.t === store.t && s.c === store.c)) return;
+    if (ws && s.t !== store.t) ws.close(); // it reconnects with the new token
+    starting = null;
+    quietOpen = true; // not taking the focus
+    start();
+  });
+  // Single-page shops change the page without a load: watch the history and the URL.
   window.addEventListener('popstate', () => noteContext());
   window.addEventListener('hashchange', () => noteContext());
   setInterval(() => { if (conv && ctxSent && !ctxSent.startsWith(location.href + '\n')) noteContext(); }, 2000);
@@ -862,9 +934,9 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const mount = () => (document.body || document.documentElement).append(host);
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
   sync();
-  if (store.t && store.c && wasOpen()) setOpen(true, true); // open on the last page: open here too, without taking the focus
-  else if (store.t) start(); // a returning shopper: restore the conversation (and its unread badge)
-  // While someone is waiting for a person, notice when the team comes online (or the shop opens).
+  if (store.t && store.c && wasOpen()) setOpen(true, true); // open on the last page: here too, not taking the focus
+  else if (store.t) start(); // a returning shopper: the conversation and its unread badge
+  // While someone waits for a person, notice when the team comes online.
   setInterval(() => { const ph = phase(); if (isOpen && !document.hidden && (ph === 'automated' || ph === 'queued')) loadConfig(); }, 60000);
 
   window.Parley = window.Parley || { open: () => setOpen(true), close: () => setOpen(false) };

@@ -59,7 +59,8 @@ async function sendText(page, text) {
   await logOf(page).locator('.me[data-state=sent]').nth(before).waitFor();
 }
 async function customerOf(page) {
-  const raw = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('parley:'))?.[1]);
+  // the session's key is parley:<api base>; parley:<api base>:out holds unsent messages
+  const raw = await page.evaluate(() => Object.entries(localStorage).find(([k]) => /^parley:.*\/$/.test(k))?.[1]);
   const v = JSON.parse(raw);
   return { token: v.t, conversationId: v.c };
 }

@@ -43,7 +43,7 @@ const until = async (what, fn, timeoutMs = 20000, everyMs = 100) => {
 // itself (--http-port 0), read back from its --ports-file as the C++ tests' launcher does
 // (tests/support/ServerLauncher): no port is chosen here, so parallel runs cannot race for one.
 // One port serves REST, the widget and /ws. restart() stops it and starts it again on the same
-// port and data dir.
+// port and data dir; down() and up() do the same in two steps (the server away for a while).
 async function startServer(extraArgs = []) {
   const bin = process.env.PARLEY_SERVER_BINARY;
   if (!bin) throw new Error('PARLEY_SERVER_BINARY must name the parley-server binary (CTest sets it)');
@@ -95,8 +95,14 @@ async function startServer(extraArgs = []) {
     base, httpPort, wsPort, dataDir,
     output: () => output,
     async restart() {
+      await this.down();
+      await this.up();
+    },
+    async down() {
       const exit = await stopOnce();
       if (exit.code !== 0) throw new Error('server did not stop cleanly: ' + JSON.stringify(exit));
+    },
+    async up() {
       await spawnOnce();
     },
     async stop() {

@@ -68,7 +68,8 @@ async function sendText(page, text) {
 
 // The customer's token and conversation as the widget stored them.
 async function customerOf(page) {
-  const raw = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('parley:'))?.[1]);
+  // the session's key is parley:<api base>; parley:<api base>:out holds unsent messages
+  const raw = await page.evaluate(() => Object.entries(localStorage).find(([k]) => /^parley:.*\/$/.test(k))?.[1]);
   const v = JSON.parse(raw);
   return { token: v.t, conversationId: v.c };
 }
@@ -512,3 +513,298 @@ scenario('the agent sees the page, typing goes both ways, and Seen follows the a
   });
   await agentPage.close();
 });
+
+// ---- the widget's audit (issue: lost sessions, lost messages, recovery, small windows) ---------
+const state = (page) => page.locator(`${W} .state`);
+const banner = (page) => page.locator(`${W} .banner`);
+const phaseOf = (page) => page.evaluate(() => document.querySelector('parley-widget')?.shadowRoot.querySelector('.root').dataset.phase);
+const OVERLOADED = { status: 503, headers: { 'Retry-After': '1', 'Content-Type': 'application/json', 'Access-Control-Expose-Headers': 'Retry-After' },
+  body: JSON.stringify({ error: { code: 'overloaded', message: 'The server is busy. Please try again shortly.' } }) };
+const serverMessages = async (srv, c) =>
+  (await H.restOk(srv.base, 'GET', `/api/v1/conversations/${c.conversationId}/messages?after_seq=0`, c.token)).messages;
+
+scenario('two tabs opened before the first chat share one session and one conversation', async ({ srv, ctx, page }) => {
+  const a = page, b = await ctx.newPage();
+  const bErrors = [];
+  b.on('pageerror', (e) => bErrors.push(String(e)));
+  await a.goto(srv.base + '/');
+  await b.goto(srv.base + '/#tea');
+  await launcher(b).waitFor();
+  await openWidget(a);
+  await sendText(a, 'From tab A: where is order 1042?');
+  const ca = await customerOf(a);
+  // Tab B, never opened, follows the session tab A saved (no reload): its badge would work too.
+  await H.until('tab B to use the chat of tab A', async () => (await phaseOf(b)) === 'automated');
+  await openWidget(b);
+  await logOf(b).locator('.me .bub', { hasText: 'From tab A' }).waitFor();
+  await sendText(b, 'From tab B: and order 1043?');
+  await logOf(a).locator('.me .bub', { hasText: 'From tab B' }).waitFor(); // the same conversation, live in A
+  await a.reload();
+  await openWidget(a);
+  await logOf(a).locator('.me .bub', { hasText: 'From tab B' }).waitFor();
+  assert.equal(await logOf(a).locator('.me .bub', { hasText: 'From tab A' }).count(), 1, 'A keeps its conversation');
+  assert.deepEqual(await customerOf(a), ca);
+  const mine = (await serverMessages(srv, ca)).filter((m) => m.sender_type === 'customer').map((m) => m.content);
+  assert.deepEqual(mine, ['From tab A: where is order 1042?', 'From tab B: and order 1043?']);
+  const admin = await H.adminToken(srv.base);
+  const { conversation } = await H.restOk(srv.base, 'GET', `/api/v1/conversations/${ca.conversationId}`, ca.token);
+  const all = await H.restOk(srv.base, 'GET', `/api/v1/conversations?customer_session_id=${conversation.customer_session_id}`, admin);
+  assert.equal(all.conversations.length, 1, 'the shop sees one chat');
+
+  // The chat ends; a new one started in tab A is the one tab B shows (not a third).
+  await talkBtn(a).click();
+  const alice = await H.createAgent(srv.base);
+  await a.locator(`${W} .state`, { hasText: 'Alice Moreau' }).waitFor();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${ca.conversationId}/close`, alice.token);
+  const newBtn = (p) => p.locator(W).getByRole('button', { name: 'Start a new conversation' });
+  await newBtn(b).waitFor();
+  await newBtn(a).click();
+  await talkBtn(a).waitFor();
+  const c2 = await customerOf(a);
+  assert.notEqual(c2.conversationId, ca.conversationId);
+  await talkBtn(b).waitFor();
+  assert.equal(await logOf(b).locator('.bub', { hasText: 'From tab A' }).count(), 0, 'B left the ended chat');
+  await sendText(b, 'From tab B, in the new chat.');
+  assert.ok((await serverMessages(srv, c2)).some((m) => m.content === 'From tab B, in the new chat.'));
+  assert.deepEqual(bErrors, []);
+});
+
+scenario('messages not yet delivered and the draft survive a page load, and go out once', async ({ srv, page }) => {
+  await openWidget(page, srv.base + '/');
+  await sendText(page, 'Delivered before the reload.');
+  const bodies = [];
+  await page.route('**/api/v1/conversations/*/messages', (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const b = route.request().postDataJSON();
+    bodies.push(b);
+    if (b.content.startsWith('Lost')) return route.abort('connectionreset'); // "Not sent"
+    return route.fulfill({ ...OVERLOADED, headers: { ...OVERLOADED.headers, 'Retry-After': '30' } }); // waits 30 s
+  });
+  await input(page).fill('Lost on the way: is the Sencha in stock?');
+  await input(page).press('Enter');
+  await logOf(page).locator('.me[data-state=failed]', { hasText: 'Lost on the way' }).waitFor();
+  await input(page).fill('Waiting out an overload: do you ship to Chile?');
+  await input(page).press('Enter');
+  await H.until('the refused send', async () => bodies.some((b) => b.content.startsWith('Waiting')));
+  await logOf(page).locator('.me[data-state=sending]', { hasText: 'Waiting out' }).waitFor();
+  await input(page).fill('A draft, not sent yet');
+  const cid = (start) => bodies.find((b) => b.content.startsWith(start)).client_msg_id;
+  await page.unroute('**/api/v1/conversations/*/messages');
+
+  await page.goto(srv.base + '/?p=2'); // another page of the shop: the panel stays open
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'Lost on the way' }).waitFor();
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'Waiting out' }).waitFor();
+  assert.equal(await input(page).inputValue(), 'A draft, not sent yet');
+  const c = await customerOf(page);
+  const mine = (await serverMessages(srv, c)).filter((m) => m.sender_type === 'customer');
+  assert.deepEqual(mine.map((m) => m.content), ['Delivered before the reload.', 'Lost on the way: is the Sencha in stock?',
+    'Waiting out an overload: do you ship to Chile?'], 'each once, in order');
+  assert.equal(mine[1].client_msg_id, cid('Lost'));
+  assert.equal(mine[2].client_msg_id, cid('Waiting'));
+
+  await page.reload(); // delivered now: nothing goes again
+  await logOf(page).locator('.me .bub', { hasText: 'Waiting out' }).waitFor();
+  assert.equal(await logOf(page).locator('.me').count(), 3);
+  assert.equal(await input(page).inputValue(), 'A draft, not sent yet');
+  assert.equal((await serverMessages(srv, c)).filter((m) => m.sender_type === 'customer').length, 3);
+});
+
+scenario('a failed message goes by itself once the connection is back, and the banner goes', async ({ srv, ctx, page }) => {
+  await openWidget(page, srv.base + '/');
+  const c = await customerOf(page);
+  // offline, then online again
+  await ctx.setOffline(true);
+  await input(page).fill('Typed while offline.');
+  await input(page).press('Enter');
+  await logOf(page).locator('.me[data-state=failed]', { hasText: 'Typed while offline.' }).waitFor();
+  await banner(page).filter({ hasText: "Can't reach support" }).waitFor();
+  await ctx.setOffline(false);
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'Typed while offline.' }).waitFor();
+  await banner(page).waitFor({ state: 'hidden' });
+  // the server goes away and comes back (the WebSocket reconnects; polling while it does not)
+  await srv.down();
+  await input(page).fill('Typed while the server was down.');
+  await input(page).press('Enter');
+  await logOf(page).locator('.me[data-state=failed]', { hasText: 'Typed while the server was down.' }).waitFor();
+  await banner(page).filter({ hasText: "Can't reach support" }).waitFor();
+  await srv.up();
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'Typed while the server was down.' }).waitFor({ timeout: 30000 });
+  await banner(page).waitFor({ state: 'hidden' });
+  const mine = (await serverMessages(srv, c)).filter((m) => m.sender_type === 'customer').map((m) => m.content);
+  assert.deepEqual(mine, ['Typed while offline.', 'Typed while the server was down.']);
+});
+
+scenario('opened while the server is down, the widget starts by itself once it is back', async ({ srv, page }) => {
+  // The shop's page and widget.js come from elsewhere (the shop's host, a CDN copy): only the API is away.
+  for (const [url, type, file] of [['/', 'text/html', 'index.html'], ['/widget.js', 'text/javascript', 'widget.js']]) {
+    const body = fs.readFileSync(path.join(H.WEB_ROOT, file));
+    await page.route(srv.base + url, (route) => route.fulfill({ status: 200, contentType: type, body }));
+  }
+  await page.route(/\/assets\//, (route) => route.fulfill({ status: 200, contentType: 'image/svg+xml', body: '<svg xmlns="http://www.w3.org/2000/svg"/>' }));
+  let tries = 0;
+  page.on('request', (r) => { if (r.url().endsWith('/api/v1/customer/session')) tries++; });
+  await srv.down();
+  await page.goto(srv.base + '/');
+  await launcher(page).click();
+  await state(page).filter({ hasText: "Can't reach support" }).waitFor();
+  const tryAgain = state(page).getByRole('button', { name: 'Try again' });
+  await tryAgain.waitFor();
+  await H.until('a try by itself', async () => tries >= 2, 10000);
+  await tryAgain.click(); // and one by hand: the error stays while the server is away
+  await H.until('the try by hand', async () => tries >= 3, 5000);
+  assert.equal(await tryAgain.isVisible(), true);
+  await H.shot(page, '13-start-server-down');
+  await srv.up();
+  await input(page).waitFor({ state: 'visible', timeout: 30000 });
+  await logOf(page).locator('.bot').first().waitFor();
+  await state(page).waitFor({ state: 'hidden' });
+  await sendText(page, 'Hello after the outage.');
+});
+
+scenario('a start-up error stays, with Try again, when the questions arrive after it', async ({ srv, page }) => {
+  await H.addFaq(srv.base, FAQ);
+  let failing = true, releaseFaq;
+  const faqHeld = new Promise((r) => { releaseFaq = r; });
+  await page.route('**/api/v1/conversations', (route) => (failing && route.request().method() === 'POST'
+    ? route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal_error","message":"x"}}' })
+    : route.continue()));
+  await page.route('**/api/v1/faq', async (route) => { await faqHeld; await route.continue(); });
+  await page.goto(srv.base + '/');
+  await launcher(page).click();
+  const err = state(page).filter({ hasText: 'Something went wrong on our side' });
+  await err.waitFor();
+  releaseFaq(); // the FAQ list arrives after the error and redraws the panel
+  await page.locator(`${W} .quick:not([data-n="0"])`).waitFor({ state: 'attached' });
+  assert.equal(await err.isVisible(), true, 'the error is still there');
+  assert.equal(await state(page).getByRole('button', { name: 'Try again' }).isVisible(), true);
+  await H.shot(page, '14-start-error-kept');
+  failing = false;
+  await input(page).waitFor({ state: 'visible', timeout: 15000 }); // the next try (by itself) works
+  await page.locator(`${W} .quick`).getByRole('button', { name: FAQ[0].question }).waitFor();
+  await state(page).waitFor({ state: 'hidden' });
+});
+
+scenario('a long overload: the message waits calmly, with its typed text, and goes once it ends', async ({ srv, page }) => {
+  await openWidget(page, srv.base + '/');
+  await page.evaluate(() => { // a "Not sent" at any moment would count
+    const log = document.querySelector('parley-widget').shadowRoot.querySelector('.log');
+    new MutationObserver(() => { if (log.querySelector('.me[data-state=failed]')) window.__failedOnce = true; })
+      .observe(log, { subtree: true, childList: true, attributes: true });
+  });
+  const bodies = [];
+  let refused = 0;
+  await page.route('**/api/v1/conversations/*/messages', (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    bodies.push(route.request().postDataJSON());
+    if (refused < 6) { refused++; return route.fulfill(OVERLOADED); } // longer than the five tries it used to make
+    return route.continue();
+  });
+  await input(page).fill('Is the Kenya AA back in stock?');
+  await input(page).press('Enter');
+  await banner(page).filter({ hasText: 'Support is very busy right now. Still trying\u2026' }).waitFor();
+  await logOf(page).locator('.me[data-state=sending]', { hasText: 'Kenya AA' }).waitFor();
+  await H.shot(page, '15-overloaded-busy-notice');
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'Kenya AA' }).waitFor({ timeout: 30000 });
+  await banner(page).waitFor({ state: 'hidden' });
+  assert.equal(refused, 6);
+  assert.equal(bodies.length, 7);
+  assert.ok(bodies.every((b) => b.client_msg_id === bodies[0].client_msg_id), 'the same client_msg_id each time');
+  assert.equal(await page.evaluate(() => window.__failedOnce), undefined, 'never "Not sent"');
+  const c = await customerOf(page);
+  assert.equal((await serverMessages(srv, c)).filter((m) => m.content === 'Is the Kenya AA back in stock?').length, 1);
+});
+
+scenario('a suggested question shows once on a phone', { viewport: { width: 375, height: 667 }, context: { isMobile: true, hasTouch: true } },
+  async ({ srv, page }) => {
+    await openWidget(page, srv.base + '/');
+    await sendText(page, 'hello there, a phone test');
+    const c = await customerOf(page);
+    const reply = (await serverMessages(srv, c)).at(-1);
+    assert.equal(reply.metadata.matched, false);
+    assert.ok(reply.metadata.suggestions.length >= 3, 'the fallback suggests questions');
+    await logOf(page).locator('.sugg').last().waitFor();
+    for (const s of reply.metadata.suggestions) {
+      assert.equal(await page.locator(W).getByRole('button', { name: s.question, exact: true }).filter({ visible: true }).count(), 1, s.question);
+    }
+    const log = await logOf(page).boundingBox();
+    assert.ok(log.height >= 250, `the log is ${log.height}px tall`);
+    await H.shot(page, '16-phone-375-suggestions');
+    // Once the shopper writes on, the questions are back in their row.
+    await sendText(page, 'How long does shipping take?');
+    await page.locator(`${W} .quick .chip:not(.more)`).filter({ visible: true }).first().waitFor();
+  });
+
+scenario('a small window keeps room for the conversation and every control in reach', { viewport: { width: 800, height: 450 } },
+  async ({ srv, page }) => {
+    await H.addFaq(srv.base, FAQ);
+    await openWidget(page, srv.base + '/');
+    await page.locator(`${W} .away input[type=email]`).waitFor(); // nobody online: the notice and its form
+    for (const [w, h] of [[800, 450], [640, 400]]) { // 640x400: 1280x800 at 200% zoom
+      await page.setViewportSize({ width: w, height: h });
+      const panel = await page.locator(`${W} .panel`).boundingBox();
+      assert.ok(panel.y >= 0 && panel.y + panel.height <= h, `${w}x${h}: the panel is on screen: ${JSON.stringify(panel)}`);
+      const log = await logOf(page).boundingBox();
+      assert.ok(log.height >= 140, `${w}x${h}: the log is ${log.height}px tall`);
+      await H.shot(page, `17-small-window-${w}x${h}`);
+      const reach = [page.locator(`${W} header`), input(page), page.locator(`${W} .away input[type=email]`), talkBtn(page),
+        page.locator(`${W} .quick .chip`).filter({ visible: true }).first()];
+      for (const el of reach) {
+        await el.scrollIntoViewIfNeeded();
+        const box = await el.boundingBox();
+        assert.ok(box && box.height > 0 && box.y >= panel.y && box.y + box.height <= panel.y + panel.height,
+          `${w}x${h}: ${await el.evaluate((e) => e.className || e.tagName)} in the panel: ${JSON.stringify(box)}`);
+      }
+      await H.shot(page, `17-small-window-${w}x${h}-scrolled`);
+      await page.locator(`${W} .body`).evaluate((e) => { e.scrollTop = 0; });
+    }
+  });
+
+scenario('long words wrap, right-to-left text reads right to left, links keep their brackets, stars contrast, Send keeps focus',
+  async ({ srv, page }) => {
+    const LONG = 'Supercalifragilisticexpialidocious'.repeat(4);
+    await H.restOk(srv.base, 'PUT', '/api/v1/admin/settings', await H.adminToken(srv.base), { bot: {
+      greeting: `See https://en.wikipedia.org/wiki/Tea_(disambiguation) or our guide (https://example.com/guide). ${LONG}` } });
+    await H.addFaq(srv.base, [{ slug: 'tracking-page', display_order: -1, question: `Why does https://fernhill.example/account/orders/${LONG} not load?`,
+      answer: 'Please sign in first.' }]);
+    await openWidget(page, srv.base + '/');
+    const links = await logOf(page).locator('.bot a').evaluateAll((as) => as.map((a) => a.href));
+    assert.deepEqual(links, ['https://en.wikipedia.org/wiki/Tea_(disambiguation)', 'https://example.com/guide']);
+
+    // Long words (a question, an agent's name): nothing sticks out and the log never scrolls sideways.
+    const overflow = () => page.evaluate(() => {
+      const s = document.querySelector('parley-widget').shadowRoot;
+      const p = s.querySelector('.panel').getBoundingClientRect();
+      const out = [...s.querySelectorAll('.state, .who, .sys, .chip, .bub')].filter((e) => e.getClientRects().length)
+        .filter((e) => { const r = e.getBoundingClientRect(); return r.right > p.right + 0.5 || r.left < p.left - 0.5; }).map((e) => e.className);
+      const log = s.querySelector('.log');
+      if (log.scrollWidth > log.clientWidth) out.push('log scrolls sideways');
+      return out;
+    });
+    await page.locator(`${W} .quick .chip`, { hasText: 'fernhill.example' }).waitFor();
+    assert.deepEqual(await overflow(), []);
+
+    // Right to left: the bubble and the message box find their direction from the text.
+    const HEB = 'שלום! איפה ההזמנה שלי?';
+    await input(page).fill(HEB);
+    assert.equal(await input(page).evaluate((e) => getComputedStyle(e).direction), 'rtl');
+    await page.locator(`${W} .send`).click(); // with the mouse: the focus goes back to the message box
+    await logOf(page).locator('.me[data-state=sent]', { hasText: HEB }).waitFor();
+    assert.equal(await logOf(page).locator('.me .bub', { hasText: HEB }).evaluate((e) => getComputedStyle(e).direction), 'rtl');
+    assert.equal(await page.evaluate(() => document.querySelector('parley-widget').shadowRoot.activeElement?.tagName), 'TEXTAREA');
+
+    await talkBtn(page).click();
+    const c = await customerOf(page);
+    const agent = await H.createAgent(srv.base, { username: 'kc', displayName: 'KonstantinopoulouPapadimitriou'.repeat(3) });
+    await state(page).filter({ hasText: 'chatting' }).waitFor();
+    await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/messages`, agent.token, { content: 'Hello! How can I help?' });
+    await logOf(page).locator('.agent .who').waitFor();
+    await H.shot(page, '18-long-words-rtl');
+    assert.deepEqual(await overflow(), []);
+
+    // Unselected stars: at least 3:1 against the white panel (WCAG non-text contrast).
+    const rgb = await page.locator(`${W} .star`).first().evaluate((e) => getComputedStyle(e).color);
+    const lum = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    const [r, g, b] = rgb.match(/\d+/g).map(Number);
+    const ratio = 1.05 / (0.2126 * lum(r) + 0.7152 * lum(g) + 0.0722 * lum(b) + 0.05);
+    assert.ok(ratio >= 3, `stars ${rgb}: ${ratio.toFixed(2)}:1`);
+  });
