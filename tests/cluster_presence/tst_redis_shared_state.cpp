@@ -9,11 +9,13 @@
 #include "bus/RedisPresenceDirectory.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <initializer_list>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -39,6 +41,20 @@ class TestRedisSharedState : public QObject {
         o.nodeTtl = 400ms;
         o.prefix = m_prefix;
         return o;
+    }
+
+    // Waits until the directory is past its settling time after its keys started empty (a claim
+    // of an agent that was never connected then answers Lost), the nodes beating meanwhile as
+    // parley-server's do (the wait is a node ttl: their heartbeat keys would expire).
+    bool settled(std::initializer_list<RedisPresenceDirectory*> nodes) {
+        const auto probe = fresh("probe");
+        return QTest::qWaitFor(
+            [&] {
+                for (auto* n : nodes)
+                    n->heartbeat();
+                return (*nodes.begin())->claimLost(probe) != Verdict::Unknown;
+            },
+            5000);
     }
 
 private slots:
@@ -177,6 +193,7 @@ private slots:
         RedisPresenceDirectory b(clientB, fresh("node-b"), directoryOptions());
         QVERIFY(a.heartbeat().empty());
         QVERIFY(b.heartbeat().empty());
+        QVERIFY(settled({&b, &a}));
         const auto agent = fresh("agent");
 
         a.connected(agent);
@@ -194,6 +211,48 @@ private slots:
         QCOMPARE(a.claimLost(agent), Verdict::Lost);
         a.releaseLost(agent); // marking it lost failed: another node may claim it
         QCOMPARE(b.claimLost(agent), Verdict::Lost);
+    }
+
+    // Node a cannot tell Redis that the agent's last connection closed (Redis is unreachable for a
+    // moment). Until a's heartbeat writes its counts back, Redis still shows that connection: a
+    // claim answered from it ("connected elsewhere") would make a forget an agent connected
+    // nowhere. Node a answers "ask later" instead; after its heartbeat, the claim is won.
+    void aClaimWaitsUntilThisNodesCountsAreWritten() {
+        // Node a reaches Redis through a link that the test removes to cut it off.
+        const std::string link = "/tmp/" + fresh("parley-redis-link") + ".sock";
+        const std::string socket = m_url.substr(std::string("unix://").size());
+        QCOMPARE(::symlink(socket.c_str(), link.c_str()), 0);
+        auto unlinkAfter = qScopeGuard([&] { ::unlink(link.c_str()); });
+        RedisClient::Options quick;
+        quick.failFastFor = 50ms;
+        RedisClient viaLink("unix://" + link, quick), clientB(m_url);
+        RedisPresenceDirectory a(viaLink, fresh("node-a"), directoryOptions());
+        RedisPresenceDirectory b(clientB, fresh("node-b"), directoryOptions());
+        a.heartbeat();
+        b.heartbeat();
+        QVERIFY(settled({&b, &a}));
+        const auto agent = fresh("agent");
+        a.connected(agent);
+        QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
+
+        // Cut: the link goes and a's one pooled connection is killed.
+        const auto id = viaLink.command({"CLIENT", "ID"});
+        QCOMPARE(::unlink(link.c_str()), 0);
+        QCOMPARE(m_redis->command({"CLIENT", "KILL", "ID", std::to_string(id.integer)}).integer, 1LL);
+        a.disconnected(agent); // not written to Redis
+        QCOMPARE(::symlink(socket.c_str(), link.c_str()), 0);
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                try {
+                    return viaLink.command({"PING"}).text == "PONG";
+                } catch (const RedisUnavailable&) {
+                    return false;
+                }
+            },
+            5000));
+        QCOMPARE(a.claimLost(agent), Verdict::Unknown); // Redis still counts a's old connection
+        a.heartbeat();                                  // writes a's counts back
+        QCOMPARE(a.claimLost(agent), Verdict::Lost);
     }
 
     void aDeadNodesAgentsGoToOneSurvivor() {

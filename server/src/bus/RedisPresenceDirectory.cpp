@@ -131,6 +131,14 @@ void RedisPresenceDirectory::disconnected(const std::string& agentId) {
 }
 
 PresenceDirectory::Verdict RedisPresenceDirectory::claimLost(const std::string& agentId) {
+    // Redis may still hold a connection of this node that this node has since closed (the update
+    // failed): its answer would be "connected elsewhere" and nobody would try again. Wait for the
+    // heartbeat that writes this node's counts back.
+    if (m_dirty) {
+        log::info("presence: this node's connection counts are not in Redis yet; agent " + agentId +
+                  " is claimed later");
+        return Verdict::Unknown;
+    }
     try {
         const auto reply = m_redis.eval(
             kClaimLost,
