@@ -255,6 +255,44 @@ private slots:
         QCOMPARE(a.claimLost(agent), Verdict::Lost);
     }
 
+    // Redis restarted empty (here: this cluster's keys deleted). Node a holds the agent's
+    // connection but has not written it back yet (its next heartbeat does). A claim by b answered
+    // from the empty directory would take a connected agent's chats away: claims wait a node ttl
+    // (by then every live node has had its heartbeat), then see a's connection.
+    void claimsWaitAfterRedisStartedEmpty() {
+        auto options = directoryOptions();
+        options.prefix = fresh("restart") + ":";
+        options.nodeTtl = 2s; // the wait after the restart, long enough to look inside it
+        RedisClient clientB(m_url);
+        RedisPresenceDirectory a(*m_redis, fresh("node-a"), options);
+        RedisPresenceDirectory b(clientB, fresh("node-b"), options);
+        a.heartbeat();
+        b.heartbeat();
+        QVERIFY(settled({&b, &a}));
+        const auto agent = fresh("agent");
+        a.connected(agent);
+        QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
+
+        const auto keys = m_redis->command({"KEYS", options.prefix + "*"});
+        QVERIFY(!keys.elements.empty());
+        for (const auto& k : keys.elements)
+            m_redis->command({"DEL", k.text});
+        QCOMPARE(b.claimLost(agent), Verdict::Unknown);
+        b.heartbeat();
+        QCOMPARE(b.claimLost(agent), Verdict::Unknown);
+        a.heartbeat(); // finds its heartbeat key gone: writes its counts back
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                a.heartbeat();
+                b.heartbeat();
+                return b.claimLost(agent) != Verdict::Unknown;
+            },
+            5000));
+        QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
+        a.disconnected(agent);
+        QCOMPARE(b.claimLost(agent), Verdict::Lost);
+    }
+
     void aDeadNodesAgentsGoToOneSurvivor() {
         RedisClient clientB(m_url), clientC(m_url);
         RedisPresenceDirectory dying(*m_redis, fresh("node-dying"), directoryOptions());
