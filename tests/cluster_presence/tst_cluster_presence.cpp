@@ -13,6 +13,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <csignal>
 #include <memory>
 #include <unistd.h>
 #include <vector>
@@ -326,6 +327,34 @@ private slots:
         QVERIFY2(health.body.value("reason", "").find("bus") != std::string::npos, health.rawBody.c_str());
         const auto login = http.post("/api/v1/agent/login", {{"username", "admin"}, {"password", "x"}});
         QCOMPARE(login.status, 503);
+    }
+
+    // The database stops answering the node's health check (its backend SIGSTOPped, as a stalled
+    // host would leave it): /healthz says 503 within seconds rather than "ok" for as long as the
+    // stall lasts, and 200 again once the database answers.
+    void healthzSaysWhenTheDatabaseStalls() {
+        const auto name = "stall-" + std::to_string(::getpid());
+        auto args = nodeArgs(QString::fromStdString(name));
+        args[1] += QString::fromStdString("&application_name=" + name);
+        ServerProcess node;
+        QVERIFY(node.start(args));
+        HttpClient http(node.httpPort());
+        QTRY_COMPARE_WITH_TIMEOUT(http.get("/healthz").status, 200, 10000);
+        // The health check's connection: the one of the node's that runs SELECT 1.
+        std::string pid;
+        QTRY_VERIFY_WITH_TIMEOUT(!(pid = psql("SELECT pid FROM pg_stat_activity WHERE application_name = '" +
+                                              name + "' AND query = 'SELECT 1'"))
+                                      .empty(),
+                                 10000);
+        QCOMPARE(::kill(std::stoi(pid), SIGSTOP), 0);
+        auto resume = qScopeGuard([&] { ::kill(std::stoi(pid), SIGCONT); });
+        QTRY_COMPARE_WITH_TIMEOUT(http.get("/healthz").status, 503, 15000);
+        const auto health = http.get("/healthz");
+        QVERIFY2(health.body.value("reason", "").find("not answered") != std::string::npos,
+                 health.rawBody.c_str());
+        QCOMPARE(::kill(std::stoi(pid), SIGCONT), 0);
+        resume.dismiss();
+        QTRY_COMPARE_WITH_TIMEOUT(http.get("/healthz").status, 200, 15000);
     }
 };
 
