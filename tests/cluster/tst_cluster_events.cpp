@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
@@ -55,10 +56,10 @@ bool isRunAfter(const std::vector<std::int64_t>& seqs, std::int64_t base, std::i
     return isRun(after, base + 1, last);
 }
 
-// Runs SQL as the superuser on the test PostgreSQL's postgres database; its output, or nullopt.
-std::optional<std::string> psql(const std::string& sql) {
+// Runs SQL as the superuser on a database of the test PostgreSQL; its output, or nullopt.
+std::optional<std::string> psql(const std::string& sql, const std::string& database = "postgres") {
     const auto cmd = "'" + pgTool("psql") + "' -h '" + env("PARLEY_TEST_PG_SOCKET_DIR") +
-                     "' -U postgres -d postgres -At -c \"" + sql + "\" 2>&1";
+                     "' -U postgres -d " + database + " -At -c \"" + sql + "\" 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     if (!p)
         return std::nullopt;
@@ -112,6 +113,15 @@ class TestClusterEvents : public QObject {
     }
 
     std::string nodeName(int node) const { return m_database + "-n" + std::to_string(node); }
+
+    // The backend of a node's event feed (the only connection that LISTENs and reads the outbox).
+    std::string feedPid(int node) {
+        const auto out =
+            psql("SELECT pid FROM pg_stat_activity WHERE application_name = '" + nodeName(node) +
+                 "' AND (query LIKE 'LISTEN%' OR query LIKE 'SELECT id, payload FROM event_outbox%' OR "
+                 "query LIKE 'DELETE FROM event_outbox%')");
+        return out && !out->empty() ? out->substr(0, out->find('\n')) : std::string();
+    }
 
     // Cuts a node's event feed off: new connections to the database are refused, then the feed's
     // is ended (the only one that LISTENs and reads the outbox). The node's other connections stay.
@@ -399,6 +409,44 @@ private slots:
         QVERIFY(resumed->fence());
         const auto seqs = resumed->seqsOf(id);
         QVERIFY2(isRun(seqs, n + 1, n + 2), dump(seqs).c_str());
+    }
+
+    // Node 1's feed stalls (its backend SIGSTOPped) while node 0 changes the greeting and erases a
+    // shopper, and those outbox rows are pruned before node 1 reads them (deleted here, as a feed
+    // cut off for longer than the 10 minutes the outbox keeps rows finds them). Reading again,
+    // node 1 finds the gap and reloads its caches: the new greeting, the erased shopper refused.
+    void aFeedThatMissedPrunedRowsReloadsItsCaches() {
+        auto primed = m_rest[1]->customerWithConversation(); // node 1 has the bot's texts cached
+        auto erased = m_rest[1]->customerWithConversation();
+        const auto erasedPath = "/api/v1/conversations/" + erased.conversationId;
+        QCOMPARE(m_rest[1]->http().get(erasedPath, erased.customer.token).status, 200);
+        auto watcher = connectTo(1, primed.customer.token);
+        std::string pid;
+        QTRY_VERIFY_WITH_TIMEOUT(!(pid = feedPid(1)).empty(), 10000);
+        QCOMPARE(::kill(std::stoi(pid), SIGSTOP), 0);
+        auto resume = qScopeGuard([&] { ::kill(std::stoi(pid), SIGCONT); });
+
+        const auto greeting = "A greeting written while node 1 was away " + std::to_string(::getpid());
+        const auto admin = m_rest[0]->adminToken();
+        QCOMPARE(m_rest[0]
+                     ->http()
+                     .put("/api/v1/admin/settings", {{"bot", {{"greeting", greeting}}}}, admin)
+                     .status,
+                 200);
+        QCOMPARE(m_rest[0]->http().del("/api/v1/admin/customers/" + erased.customer.sessionId, admin).status,
+                 204);
+        QVERIFY(psql("DELETE FROM event_outbox", m_database));
+        QCOMPARE(::kill(std::stoi(pid), SIGCONT), 0);
+        resume.dismiss();
+
+        // A later event reaches node 1's client: its feed has read past the gap.
+        QCOMPARE(m_rest[0]->customerSend(primed, "after the gap").status, 201);
+        QVERIFY(watcher->waitFor([](const json& f) { return hasMessage(f, "after the gap"); }));
+        QCOMPARE(m_rest[1]->http().get(erasedPath, erased.customer.token).status, 401);
+        auto fresh = m_rest[1]->customerWithConversation();
+        const auto c = m_rest[1]->conversation(fresh.customer.token, fresh.conversationId);
+        QVERIFY2(!c["messages"].empty() && c["messages"].front().value("content", "") == greeting,
+                 c.dump().c_str());
     }
 
     // Node 2 answers 201 and is killed at once: its event still reaches node 0's customer, and the
