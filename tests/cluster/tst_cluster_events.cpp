@@ -5,13 +5,17 @@
 #include "ServerProcess.h"
 #include "WsTestClient.h"
 
+#include <QScopeGuard>
 #include <QTest>
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 #include <unistd.h>
@@ -52,6 +56,24 @@ bool isRunAfter(const std::vector<std::int64_t>& seqs, std::int64_t base, std::i
     return isRun(after, base + 1, last);
 }
 
+// Runs SQL as the superuser on a database of the test PostgreSQL; its output, or nullopt.
+std::optional<std::string> psql(const std::string& sql, const std::string& database = "postgres") {
+    const auto cmd = "'" + pgTool("psql") + "' -h '" + env("PARLEY_TEST_PG_SOCKET_DIR") +
+                     "' -U postgres -d " + database + " -At -c \"" + sql + "\" 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p)
+        return std::nullopt;
+    std::string out;
+    char buf[512];
+    while (auto n = std::fread(buf, 1, sizeof buf, p))
+        out.append(buf, n);
+    if (::pclose(p) != 0) {
+        qWarning("psql failed: %s", out.c_str());
+        return std::nullopt;
+    }
+    return out;
+}
+
 std::string dump(const std::vector<std::int64_t>& seqs) {
     std::string out;
     for (auto s : seqs)
@@ -90,6 +112,38 @@ class TestClusterEvents : public QObject {
             30000);
     }
 
+    std::string nodeName(int node) const { return m_database + "-n" + std::to_string(node); }
+
+    // The backend of a node's event feed (the only connection that LISTENs and reads the outbox).
+    std::string feedPid(int node) {
+        const auto out =
+            psql("SELECT pid FROM pg_stat_activity WHERE application_name = '" + nodeName(node) +
+                 "' AND (query LIKE 'LISTEN%' OR query LIKE 'SELECT id, payload FROM event_outbox%' OR "
+                 "query LIKE 'DELETE FROM event_outbox%')");
+        return out && !out->empty() ? out->substr(0, out->find('\n')) : std::string();
+    }
+
+    // Cuts a node's event feed off: new connections to the database are refused, then the feed's
+    // is ended (the only one that LISTENs and reads the outbox). The node's other connections stay.
+    bool cutFeed(int node) {
+        if (!psql("ALTER DATABASE " + m_database + " WITH ALLOW_CONNECTIONS false"))
+            return false;
+        return QTest::qWaitFor(
+            [&] {
+                const auto out = psql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" +
+                    nodeName(node) +
+                    "' AND (query LIKE 'LISTEN%' OR query LIKE 'SELECT id, payload FROM event_outbox%' OR "
+                    "query LIKE 'DELETE FROM event_outbox%')");
+                return out && out->find('t') != std::string::npos;
+            },
+            10000);
+    }
+
+    bool allowConnections() {
+        return psql("ALTER DATABASE " + m_database + " WITH ALLOW_CONNECTIONS true").has_value();
+    }
+
     static bool hasMessage(const json& f, const std::string& content) {
         return f.value("type", "") == "message.created" &&
                f["data"]["message"].value("content", "").find(content) != std::string::npos;
@@ -116,7 +170,10 @@ private slots:
                                "60000"};
         for (int i = 0; i < kNodes; ++i) {
             m_nodes.push_back(std::make_unique<ServerProcess>());
-            QVERIFY2(m_nodes.back()->start(args), qPrintable(m_nodes.back()->output()));
+            // Each node's connections carry its name, so a test can find its event feed's.
+            auto nodeArgs = args;
+            nodeArgs[1] += QString::fromStdString("&application_name=" + nodeName(i));
+            QVERIFY2(m_nodes.back()->start(nodeArgs), qPrintable(m_nodes.back()->output()));
             m_rest.push_back(std::make_unique<Rest>(m_nodes.back()->httpPort()));
         }
         m_agent = m_rest[0]->createAgent("cluster-a", 20);
@@ -323,6 +380,73 @@ private slots:
                  200);
         QVERIFY(agent->waitDisconnected());
         QCOMPARE(m_rest[1]->http().get("/api/v1/agents", other.token).status, 401);
+    }
+
+    // A shopper resumes on node 1 while node 1's feed is behind the database (cut off, then back):
+    // the backlog sends what follows after_seq; when the feed catches up, the messages it brings
+    // late (the one at after_seq, the backlog's) are not sent again, and newer ones follow in order.
+    void resumeWhileTheFeedLagsSendsEachMessageOnceInOrder() {
+        QVERIFY(m_rest[1]->setPresence(m_agent, true));
+        auto chat = m_rest[0]->customerWithConversation();
+        QCOMPARE(m_rest[0]->handoff(chat).value("assigned_agent_id", ""), m_agent.id);
+        const auto& id = chat.conversationId;
+        // Node 1's pooled read connections are open before new connections are refused.
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(m_rest[1]->http().get("/api/v1/conversations/" + id, chat.customer.token).status, 200);
+
+        auto reopen = qScopeGuard([&] { allowConnections(); });
+        QVERIFY(cutFeed(1));
+        QCOMPARE(m_rest[0]->agentSend(m_agent, id, "the client has this one").status, 201);
+        const auto n = lastSeqOf(chat.customer.token, id);
+        QCOMPARE(m_rest[0]->agentSend(m_agent, id, "written before the resume").status, 201);
+        auto resumed = connectTo(1, chat.customer.token);
+        resumed->resume(id, n);
+        QVERIFY(seesLast(*resumed, id, n + 1)); // from the backlog: the feed is still cut
+
+        QVERIFY(allowConnections());
+        QCOMPARE(m_rest[0]->agentSend(m_agent, id, "written after the feed came back").status, 201);
+        QVERIFY(seesLast(*resumed, id, n + 2));
+        QVERIFY(resumed->fence());
+        const auto seqs = resumed->seqsOf(id);
+        QVERIFY2(isRun(seqs, n + 1, n + 2), dump(seqs).c_str());
+    }
+
+    // Node 1's feed stalls (its backend SIGSTOPped) while node 0 changes the greeting and erases a
+    // shopper, and those outbox rows are pruned before node 1 reads them (deleted here, as a feed
+    // cut off for longer than the 10 minutes the outbox keeps rows finds them). Reading again,
+    // node 1 finds the gap and reloads its caches: the new greeting, the erased shopper refused.
+    void aFeedThatMissedPrunedRowsReloadsItsCaches() {
+        auto primed = m_rest[1]->customerWithConversation(); // node 1 has the bot's texts cached
+        auto erased = m_rest[1]->customerWithConversation();
+        const auto erasedPath = "/api/v1/conversations/" + erased.conversationId;
+        QCOMPARE(m_rest[1]->http().get(erasedPath, erased.customer.token).status, 200);
+        auto watcher = connectTo(1, primed.customer.token);
+        std::string pid;
+        QTRY_VERIFY_WITH_TIMEOUT(!(pid = feedPid(1)).empty(), 10000);
+        QCOMPARE(::kill(std::stoi(pid), SIGSTOP), 0);
+        auto resume = qScopeGuard([&] { ::kill(std::stoi(pid), SIGCONT); });
+
+        const auto greeting = "A greeting written while node 1 was away " + std::to_string(::getpid());
+        const auto admin = m_rest[0]->adminToken();
+        QCOMPARE(m_rest[0]
+                     ->http()
+                     .put("/api/v1/admin/settings", {{"bot", {{"greeting", greeting}}}}, admin)
+                     .status,
+                 200);
+        QCOMPARE(m_rest[0]->http().del("/api/v1/admin/customers/" + erased.customer.sessionId, admin).status,
+                 204);
+        QVERIFY(psql("DELETE FROM event_outbox", m_database));
+        QCOMPARE(::kill(std::stoi(pid), SIGCONT), 0);
+        resume.dismiss();
+
+        // A later event reaches node 1's client: its feed has read past the gap.
+        QCOMPARE(m_rest[0]->customerSend(primed, "after the gap").status, 201);
+        QVERIFY(watcher->waitFor([](const json& f) { return hasMessage(f, "after the gap"); }));
+        QCOMPARE(m_rest[1]->http().get(erasedPath, erased.customer.token).status, 401);
+        auto fresh = m_rest[1]->customerWithConversation();
+        const auto c = m_rest[1]->conversation(fresh.customer.token, fresh.conversationId);
+        QVERIFY2(!c["messages"].empty() && c["messages"].front().value("content", "") == greeting,
+                 c.dump().c_str());
     }
 
     // Node 2 answers 201 and is killed at once: its event still reaches node 0's customer, and the

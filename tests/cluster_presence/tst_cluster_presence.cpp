@@ -9,10 +9,14 @@
 #include "WsTestClient.h"
 
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <atomic>
+#include <csignal>
+#include <memory>
 #include <unistd.h>
+#include <vector>
 
 using namespace parley::test;
 
@@ -27,9 +31,10 @@ class TestClusterPresence : public QObject {
     std::unique_ptr<ServerProcess> m_node1, m_node2;
     std::unique_ptr<Rest> m_rest1, m_rest2;
 
-    QStringList nodeArgs(const QString& nodeId) const {
+    QStringList nodeArgs(const QString& nodeId) const { return nodeArgs(nodeId, m_database, kGraceSeconds); }
+    QStringList nodeArgs(const QString& nodeId, const std::string& database, int graceSeconds) const {
         const auto url =
-            QString::fromStdString("postgresql:///" + m_database + "?host=" + m_pgDir + "&user=postgres");
+            QString::fromStdString("postgresql:///" + database + "?host=" + m_pgDir + "&user=postgres");
         return {QStringLiteral("--database"),
                 url,
                 QStringLiteral("--bus"),
@@ -37,7 +42,7 @@ class TestClusterPresence : public QObject {
                 QStringLiteral("--node-id"),
                 nodeId,
                 QStringLiteral("--agent-grace-seconds"),
-                QString::number(kGraceSeconds),
+                QString::number(graceSeconds),
                 QStringLiteral("--customer-rate-burst"),
                 QStringLiteral("4"),
                 QStringLiteral("--customer-rate-per-minute"),
@@ -195,6 +200,57 @@ private slots:
         QCOMPARE(m_rest1->http().get("/healthz").status, 200);
     }
 
+    // Three nodes of a cluster of their own (another database). The agent's only connection is on
+    // node 0, which is killed; the survivor whose heartbeat sweep takes its agent over is killed
+    // too before the grace period ends, so nobody holds that grace any more. The last node still
+    // requeues the agent: every grace period, each node gives the agents the store has online (or
+    // holding chats) and connected nowhere a grace period of its own.
+    void anAgentIsLostWhenItsTakerDiesToo() {
+        const auto database = m_database + "_taker";
+        QCOMPARE(
+            QProcess::execute(QString::fromStdString(m_pgBin + "/createdb"),
+                              {QStringLiteral("-h"), QString::fromStdString(m_pgDir), QStringLiteral("-U"),
+                               QStringLiteral("postgres"), QString::fromStdString(database)}),
+            0);
+        auto dropAfter = qScopeGuard([&] {
+            QProcess::execute(QString::fromStdString(m_pgBin + "/dropdb"),
+                              {QStringLiteral("--if-exists"), QStringLiteral("--force"), QStringLiteral("-h"),
+                               QString::fromStdString(m_pgDir), QStringLiteral("-U"),
+                               QStringLiteral("postgres"), QString::fromStdString(database)});
+        });
+        // Long enough for the test to kill the taker within it (node 0's heartbeat expires first).
+        constexpr int kGrace = 5;
+        std::vector<std::unique_ptr<ServerProcess>> nodes;
+        for (int i = 0; i < 3; ++i) {
+            nodes.push_back(std::make_unique<ServerProcess>());
+            QVERIFY(nodes.back()->start(
+                nodeArgs(QStringLiteral("taker-node-%1-%2").arg(i).arg(::getpid()), database, kGrace)));
+        }
+        Rest rest0(nodes[0]->httpPort());
+        auto agent = rest0.createAgent("cp-taken", 1);
+        auto ws = connectAs(*nodes[0], agent.token);
+        auto chat = rest0.customerWithConversation();
+        QVERIFY(rest0.setPresence(agent, true));
+        QCOMPARE(rest0.handoff(chat).value("assigned_agent_id", ""), agent.id);
+
+        nodes[0]->kill();
+        QVERIFY(ws->waitDisconnected());
+        int taker = 0;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (int i : {1, 2})
+                    if (nodes[i]->output().contains(QStringLiteral("of a dead node get their grace period")))
+                        taker = i;
+                return taker != 0;
+            },
+            40000));
+        nodes[taker]->kill();
+        Rest last(nodes[3 - taker]->httpPort());
+        QTRY_COMPARE_WITH_TIMEOUT(presenceOf(last, agent), std::string("offline"), 60000);
+        QCOMPARE(assigneeOf(last, chat), std::string());
+        QCOMPARE(unassignedOverRest(last, chat.conversationId, agent), 1);
+    }
+
     void goneFromBothNodesIsRequeuedOnce() {
         auto gone = m_rest1->createAgent("cp-gone", 2);
         auto witness = m_rest1->createAgent("cp-witness-2", 0);
@@ -271,6 +327,34 @@ private slots:
         QVERIFY2(health.body.value("reason", "").find("bus") != std::string::npos, health.rawBody.c_str());
         const auto login = http.post("/api/v1/agent/login", {{"username", "admin"}, {"password", "x"}});
         QCOMPARE(login.status, 503);
+    }
+
+    // The database stops answering the node's health check (its backend SIGSTOPped, as a stalled
+    // host would leave it): /healthz says 503 within seconds rather than "ok" for as long as the
+    // stall lasts, and 200 again once the database answers.
+    void healthzSaysWhenTheDatabaseStalls() {
+        const auto name = "stall-" + std::to_string(::getpid());
+        auto args = nodeArgs(QString::fromStdString(name));
+        args[1] += QString::fromStdString("&application_name=" + name);
+        ServerProcess node;
+        QVERIFY(node.start(args));
+        HttpClient http(node.httpPort());
+        QTRY_COMPARE_WITH_TIMEOUT(http.get("/healthz").status, 200, 10000);
+        // The health check's connection: the one of the node's that runs SELECT 1.
+        std::string pid;
+        QTRY_VERIFY_WITH_TIMEOUT(!(pid = psql("SELECT pid FROM pg_stat_activity WHERE application_name = '" +
+                                              name + "' AND query = 'SELECT 1'"))
+                                      .empty(),
+                                 10000);
+        QCOMPARE(::kill(std::stoi(pid), SIGSTOP), 0);
+        auto resume = qScopeGuard([&] { ::kill(std::stoi(pid), SIGCONT); });
+        QTRY_COMPARE_WITH_TIMEOUT(http.get("/healthz").status, 503, 15000);
+        const auto health = http.get("/healthz");
+        QVERIFY2(health.body.value("reason", "").find("not answered") != std::string::npos,
+                 health.rawBody.c_str());
+        QCOMPARE(::kill(std::stoi(pid), SIGCONT), 0);
+        resume.dismiss();
+        QTRY_COMPARE_WITH_TIMEOUT(http.get("/healthz").status, 200, 15000);
     }
 };
 

@@ -9,11 +9,13 @@
 #include "bus/RedisPresenceDirectory.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QTest>
 
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <initializer_list>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -39,6 +41,20 @@ class TestRedisSharedState : public QObject {
         o.nodeTtl = 400ms;
         o.prefix = m_prefix;
         return o;
+    }
+
+    // Waits until the directory is past its settling time after its keys started empty (a claim
+    // of an agent that was never connected then answers Lost), the nodes beating meanwhile as
+    // parley-server's do (the wait is a node ttl: their heartbeat keys would expire).
+    bool settled(std::initializer_list<RedisPresenceDirectory*> nodes) {
+        const auto probe = fresh("probe");
+        return QTest::qWaitFor(
+            [&] {
+                for (auto* n : nodes)
+                    n->heartbeat();
+                return (*nodes.begin())->claimLost(probe) != Verdict::Unknown;
+            },
+            5000);
     }
 
 private slots:
@@ -177,6 +193,7 @@ private slots:
         RedisPresenceDirectory b(clientB, fresh("node-b"), directoryOptions());
         QVERIFY(a.heartbeat().empty());
         QVERIFY(b.heartbeat().empty());
+        QVERIFY(settled({&b, &a}));
         const auto agent = fresh("agent");
 
         a.connected(agent);
@@ -193,6 +210,86 @@ private slots:
         b.disconnected(agent);
         QCOMPARE(a.claimLost(agent), Verdict::Lost);
         a.releaseLost(agent); // marking it lost failed: another node may claim it
+        QCOMPARE(b.claimLost(agent), Verdict::Lost);
+    }
+
+    // Node a cannot tell Redis that the agent's last connection closed (Redis is unreachable for a
+    // moment). Until a's heartbeat writes its counts back, Redis still shows that connection: a
+    // claim answered from it ("connected elsewhere") would make a forget an agent connected
+    // nowhere. Node a answers "ask later" instead; after its heartbeat, the claim is won.
+    void aClaimWaitsUntilThisNodesCountsAreWritten() {
+        // Node a reaches Redis through a link that the test removes to cut it off.
+        const std::string link = "/tmp/" + fresh("parley-redis-link") + ".sock";
+        const std::string socket = m_url.substr(std::string("unix://").size());
+        QCOMPARE(::symlink(socket.c_str(), link.c_str()), 0);
+        auto unlinkAfter = qScopeGuard([&] { ::unlink(link.c_str()); });
+        RedisClient::Options quick;
+        quick.failFastFor = 50ms;
+        RedisClient viaLink("unix://" + link, quick), clientB(m_url);
+        RedisPresenceDirectory a(viaLink, fresh("node-a"), directoryOptions());
+        RedisPresenceDirectory b(clientB, fresh("node-b"), directoryOptions());
+        a.heartbeat();
+        b.heartbeat();
+        QVERIFY(settled({&b, &a}));
+        const auto agent = fresh("agent");
+        a.connected(agent);
+        QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
+
+        // Cut: the link goes and a's one pooled connection is killed.
+        const auto id = viaLink.command({"CLIENT", "ID"});
+        QCOMPARE(::unlink(link.c_str()), 0);
+        QCOMPARE(m_redis->command({"CLIENT", "KILL", "ID", std::to_string(id.integer)}).integer, 1LL);
+        a.disconnected(agent); // not written to Redis
+        QCOMPARE(::symlink(socket.c_str(), link.c_str()), 0);
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                try {
+                    return viaLink.command({"PING"}).text == "PONG";
+                } catch (const RedisUnavailable&) {
+                    return false;
+                }
+            },
+            5000));
+        QCOMPARE(a.claimLost(agent), Verdict::Unknown); // Redis still counts a's old connection
+        a.heartbeat();                                  // writes a's counts back
+        QCOMPARE(a.claimLost(agent), Verdict::Lost);
+    }
+
+    // Redis restarted empty (here: this cluster's keys deleted). Node a holds the agent's
+    // connection but has not written it back yet (its next heartbeat does). A claim by b answered
+    // from the empty directory would take a connected agent's chats away: claims wait a node ttl
+    // (by then every live node has had its heartbeat), then see a's connection.
+    void claimsWaitAfterRedisStartedEmpty() {
+        auto options = directoryOptions();
+        options.prefix = fresh("restart") + ":";
+        options.nodeTtl = 2s; // the wait after the restart, long enough to look inside it
+        RedisClient clientB(m_url);
+        RedisPresenceDirectory a(*m_redis, fresh("node-a"), options);
+        RedisPresenceDirectory b(clientB, fresh("node-b"), options);
+        a.heartbeat();
+        b.heartbeat();
+        QVERIFY(settled({&b, &a}));
+        const auto agent = fresh("agent");
+        a.connected(agent);
+        QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
+
+        const auto keys = m_redis->command({"KEYS", options.prefix + "*"});
+        QVERIFY(!keys.elements.empty());
+        for (const auto& k : keys.elements)
+            m_redis->command({"DEL", k.text});
+        QCOMPARE(b.claimLost(agent), Verdict::Unknown);
+        b.heartbeat();
+        QCOMPARE(b.claimLost(agent), Verdict::Unknown);
+        a.heartbeat(); // finds its heartbeat key gone: writes its counts back
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                a.heartbeat();
+                b.heartbeat();
+                return b.claimLost(agent) != Verdict::Unknown;
+            },
+            5000));
+        QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
+        a.disconnected(agent);
         QCOMPARE(b.claimLost(agent), Verdict::Lost);
     }
 

@@ -1093,6 +1093,10 @@ void ChatService::settingsChangedElsewhere() {
         section->committed();
 }
 
+std::vector<std::string> ChatService::erasedCustomerSessions() const {
+    return m_store.readResult([](ReadTx& tx) { return tx.erasedCustomerSessions(); });
+}
+
 void ChatService::botChanged() {
     std::lock_guard lock(m_botMutex);
     ++m_botGeneration;

@@ -55,6 +55,9 @@ public:
     // Several nodes (issue 20): another node committed an FAQ or settings change (kSettingsChanged
     // came through the event outbox): what this node caches of them is dropped.
     void settingsChangedElsewhere();
+    // The erased customer sessions, read from the store (a node reloads them after its event feed
+    // missed some). Throws when the store cannot be read.
+    std::vector<std::string> erasedCustomerSessions() const;
     // Several nodes (issue 20): the customer rate limit and the login throttle shared by every node
     // (Redis, --bus) instead of this process's own. Before serving; they must outlive this.
     void setSharedLimits(CustomerRateLimit& customerRate, LoginLimit& loginThrottle) {

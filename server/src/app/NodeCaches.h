@@ -5,6 +5,8 @@
 // before passing every event on:
 //   kSettingsChanged       the FAQ or the settings: the bot's index and texts, the business hours
 //   kCustomerSessionEnded  an erased shopper: its customer tokens are refused on this node too
+//   kOutboxGap             the feed missed rows (pruned before it read them): both of the above
+//                          are reloaded whole, since any of their events may be among the missed
 // Everything else a node needs from another's write it reads from the database per request
 // (agent sessions and roles, conversations, assignment).
 
@@ -28,6 +30,10 @@ public:
             } else if (e.type == kCustomerSessionEnded) {
                 if (const auto id = e.data.find("customer_session_id"); id != e.data.end() && id->is_string())
                     m_erased.add(id->get<std::string>());
+            } else if (e.type == kOutboxGap) {
+                m_chat.settingsChangedElsewhere();
+                // A failed read throws back to the feed, which reads again (and finds the gap again).
+                m_erased.load(m_chat.erasedCustomerSessions());
             }
         }
         m_next.publish(std::move(events));

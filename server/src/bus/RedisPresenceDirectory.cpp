@@ -39,8 +39,25 @@ return n
     "  return false\n"                                                                                       \
     "end\n"
 
-// KEYS conns hash, lost claim, node's grace set; ARGV prefix, node, claim ttl ms, agent.
-const std::string kClaimLost = PARLEY_LIVE_FN R"lua(
+// Shared Lua: Redis's clock in milliseconds.
+#define PARLEY_NOW_FN                                                                                        \
+    "local function nowMs()\n"                                                                               \
+    "  local t = redis.call('TIME')\n"                                                                       \
+    "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"                                   \
+    "end\n"
+
+// KEYS conns hash, lost claim, node's grace set, born; ARGV prefix, node, claim ttl ms, agent,
+// settle ms. Returns 1: claimed, 0: connected on a live node (or claimed by another), 2: the
+// directory is younger than settle ms (a new or emptied Redis: the live nodes may not have written
+// their counts back yet), ask again later.
+const std::string kClaimLost = PARLEY_LIVE_FN PARLEY_NOW_FN R"lua(
+local now = nowMs()
+local born = tonumber(redis.call('GET', KEYS[4]))
+if not born then
+  redis.call('SET', KEYS[4], now, 'NX')
+  return 2
+end
+if now - born < tonumber(ARGV[5]) then return 2 end
 redis.call('SREM', KEYS[3], ARGV[4])
 if liveConnection(ARGV[1], KEYS[1]) then return 0 end
 if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
@@ -50,8 +67,10 @@ return 0
 // ARGV prefix, node, ttl ms. Refreshes this node's heartbeat and clears away the nodes whose
 // heartbeat has expired: their connections stop counting, and the agents left with no live
 // connection (or in grace there) are returned, to this node alone. Returns {had heartbeat, agents}.
-const std::string kHeartbeat = PARLEY_LIVE_FN R"lua(
+// The first heartbeat after Redis started empty notes when (born): claims wait a node ttl from then.
+const std::string kHeartbeat = PARLEY_LIVE_FN PARLEY_NOW_FN R"lua(
 local prefix, me = ARGV[1], ARGV[2]
+redis.call('SET', prefix .. 'born', nowMs(), 'NX')
 local had = redis.call('SET', prefix .. 'node:' .. me, '1', 'PX', ARGV[3], 'GET')
 redis.call('SADD', prefix .. 'nodes', me)
 local orphans = {}
@@ -131,14 +150,27 @@ void RedisPresenceDirectory::disconnected(const std::string& agentId) {
 }
 
 PresenceDirectory::Verdict RedisPresenceDirectory::claimLost(const std::string& agentId) {
+    // Redis may still hold a connection of this node that this node has since closed (the update
+    // failed): its answer would be "connected elsewhere" and nobody would try again. Wait for the
+    // heartbeat that writes this node's counts back.
+    if (m_dirty) {
+        log::info("presence: this node's connection counts are not in Redis yet; agent " + agentId +
+                  " is claimed later");
+        return Verdict::Unknown;
+    }
     try {
-        const auto reply = m_redis.eval(
-            kClaimLost,
-            {key("agent:" + agentId + ":conns"), key("agent:" + agentId + ":lost"),
-             key("node:" + m_nodeId + ":grace")},
-            {m_options.prefix, m_nodeId, std::to_string(m_options.lostClaimTtl.count()), agentId});
+        const auto reply =
+            m_redis.eval(kClaimLost,
+                         {key("agent:" + agentId + ":conns"), key("agent:" + agentId + ":lost"),
+                          key("node:" + m_nodeId + ":grace"), key("born")},
+                         {m_options.prefix, m_nodeId, std::to_string(m_options.lostClaimTtl.count()), agentId,
+                          std::to_string(m_options.nodeTtl.count())});
         if (reply.type != RedisReply::Type::Integer)
             throw std::runtime_error("presence claim script: " + reply.text);
+        if (reply.integer == 2) {
+            log::info("presence: Redis started empty a moment ago; agent " + agentId + " is claimed later");
+            return Verdict::Unknown;
+        }
         return reply.integer == 1 ? Verdict::Lost : Verdict::ConnectedElsewhere;
     } catch (const RedisUnavailable& e) {
         log::warn(std::string("presence: ") + e.what());

@@ -8,6 +8,8 @@
 //   node:<node>:agents   set of the agents with a connection on that node
 //   node:<node>:grace    set of the agents whose grace period runs on that node
 //   agent:<id>:lost      claim of the node that marks the agent lost (SET NX, with a TTL)
+//   born                 when the keys were found empty (Redis new or restarted): claims wait a
+//                        node ttl from then, until every live node has written its counts back
 // Only nodes whose heartbeat key exists count. Every step that reads and writes is one Lua script.
 //
 // Not thread-safe: the realtime side calls it from its one directory thread.

@@ -14,6 +14,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <unistd.h>
 
@@ -77,6 +78,34 @@ struct RealtimeServer::Impl {
         });
     }
 
+    // Every grace period, each agent the store has online or holding chats, and with no connection
+    // here, gets the grace period (unless it runs already). Whatever else should have run it may be
+    // gone: a node that took over a dead node's agent and died too, a claim answered from counts
+    // that were out of date. So an agent connected nowhere is lost in the end, whatever died; one
+    // connected on another node costs a claim that answers so. Runs on the blocking pool (a store
+    // read), on a strand of its own so that stop() can cancel its timer.
+    void rewatch() {
+        if (stopped)
+            return;
+        try {
+            auto watched = chat.agentsToWatchIds();
+            hub.post([this, watched = std::move(watched)] { presence.startGrace(watched); });
+        } catch (const std::exception& e) {
+            log::warn(std::string("realtime: cannot read the agents to watch: ") + e.what());
+        }
+        armRewatch();
+    }
+    void armRewatch() {
+        if (stopped)
+            return;
+        rewatchTimer.expires_after(
+            std::max<std::chrono::steady_clock::duration>(options.agentGrace, std::chrono::seconds(1)));
+        rewatchTimer.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec)
+                rewatch();
+        });
+    }
+
     ChatService& chat;
     RealtimeOptions options;
     net::io_context& io; // outlives this: the composition root destroys it after us
@@ -93,6 +122,8 @@ struct RealtimeServer::Impl {
     PresenceDirectory* directory = nullptr;
     net::thread_pool directoryThread{1};
     net::steady_timer heartbeatTimer{directoryThread.get_executor()};
+    net::strand<net::thread_pool::executor_type> rewatchStrand{blocking.get_executor()};
+    net::steady_timer rewatchTimer{rewatchStrand};
 };
 
 RealtimeServer::RealtimeServer(ChatService& chat, const Clock&, RealtimeOptions options, net::io_context& io,
@@ -116,6 +147,7 @@ void RealtimeServer::start() {
     // hold chats, get the grace period to come back.
     auto watched = d.chat.agentsToWatchIds();
     d.hub.post([&d, watched = std::move(watched)] { d.presence.startGrace(watched); });
+    net::post(d.rewatchStrand, [&d] { d.armRewatch(); });
     d.accepting = true;
 }
 
@@ -166,6 +198,7 @@ void RealtimeServer::stop() {
         session->shutdown();
     if (!d.registry.waitEmpty(kCloseGrace))
         log::warn("realtime: " + std::to_string(d.registry.size()) + " connection(s) did not close in time");
+    net::post(d.rewatchStrand, [&d] { d.rewatchTimer.cancel(); }); // else join() waits for it
     d.blocking.join();
     if (d.directory) {
         net::post(d.directoryThread, [&d] { d.heartbeatTimer.cancel(); });

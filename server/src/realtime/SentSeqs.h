@@ -55,9 +55,21 @@ public:
 
     bool empty() const { return m_runs.empty(); }
 
+    // The client holds every message up to seq: it said so in a resume (after_seq).
+    void knownThrough(std::int64_t seq) { m_knownThrough = std::max(m_knownThrough, seq); }
+
+    // A live message at or below this is one the client has or had to come before what was sent
+    // (live traffic is in commit order): a node whose feed lags the store's reads delivers, after a
+    // resume's backlog, messages older than that backlog. Sending them would be a duplicate or out
+    // of order.
+    std::int64_t highest() const {
+        return m_runs.empty() ? m_knownThrough : std::max(m_knownThrough, m_runs.back().second);
+    }
+
 private:
     using Run = std::pair<std::int64_t, std::int64_t>;
     std::vector<Run> m_runs;
+    std::int64_t m_knownThrough = 0;
 };
 
 } // namespace parley::server

@@ -343,9 +343,9 @@ void WsSession::loadBacklog(Caller caller, std::string conversationId, std::int6
     // Permission exactly as REST: a customer's foreign or unknown conversation is not_found.
     try {
         auto messages = m_ctx.chat.messagesAfter(caller, conversationId, fromSeq);
-        postToSelf([self = shared_from_this(), conversationId = std::move(conversationId),
+        postToSelf([self = shared_from_this(), conversationId = std::move(conversationId), fromSeq,
                     messages = std::move(messages)]() mutable {
-            self->onBacklog(std::move(conversationId), std::move(messages));
+            self->onBacklog(std::move(conversationId), fromSeq, std::move(messages));
         });
     } catch (const ApiError& e) {
         postToSelf([self = shared_from_this(), conversationId = std::move(conversationId), existed,
@@ -361,10 +361,14 @@ void WsSession::loadBacklog(Caller caller, std::string conversationId, std::int6
     }
 }
 
-void WsSession::onBacklog(std::string conversationId, std::vector<protocol::Message> messages) {
+void WsSession::onBacklog(std::string conversationId, std::int64_t fromSeq,
+                          std::vector<protocol::Message> messages) {
     if (m_state != State::Ready)
         return;
     auto& seqs = m_seqs[conversationId];
+    // The client has everything through fromSeq (its after_seq, or what this connection sent right
+    // after it): a live copy of one of those, late from this node's feed, is dropped.
+    seqs.knownThrough(fromSeq);
     for (const auto& m : messages) {
         // Whatever this connection already sent (live before the resume was read, or through an
         // earlier resume) is not sent again; the rest goes out in seq order.
@@ -451,8 +455,10 @@ void WsSession::onFrames(std::vector<OutFrame> frames) {
 void WsSession::sendLive(const OutFrame& f) {
     if (f.seq > 0) {
         auto& seqs = m_seqs[f.conversationId];
-        if (seqs.contains(f.seq))
-            return; // already sent (by a resume backlog or another route): never twice
+        // Already sent (by a resume backlog or another route), or older than what the client has
+        // (a lagging feed catching up after a resume): never twice, never out of order.
+        if (f.seq <= seqs.highest())
+            return;
         seqs.add(f.seq);
     }
     if (!enqueue(f.text, true))

@@ -97,7 +97,7 @@ private:
     void onHelloReady(std::shared_ptr<const std::string> helloOk);
     void startResume(std::string conversationId, std::int64_t afterSeq);
     void loadBacklog(Caller caller, std::string conversationId, std::int64_t fromSeq, bool existed);
-    void onBacklog(std::string conversationId, std::vector<protocol::Message> messages);
+    void onBacklog(std::string conversationId, std::int64_t fromSeq, std::vector<protocol::Message> messages);
     void onResumeFailed(std::string conversationId, bool existed, std::string code, std::string message);
     void resumeReading();
     void handleTyping(std::string conversationId);

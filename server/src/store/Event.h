@@ -33,6 +33,10 @@ inline constexpr const char* kCustomerSessionEnded = "internal.customer_session_
 // Not sent to anyone (issue 20, several nodes): the FAQ or the settings changed, so every node drops
 // what it caches of them (the bot's index and texts, the business hours). data: {}; no audience.
 inline constexpr const char* kSettingsChanged = "internal.settings_changed";
+// Not sent to anyone (issue 20): this node's event feed found outbox rows it never read already
+// pruned (cut off longer than the outbox keeps them), so every internal event above may have been
+// missed: the node reloads what it caches. data: {}; no audience.
+inline constexpr const char* kOutboxGap = "internal.outbox_gap";
 
 struct Event {
     std::string type;    // protocol::events::k...

@@ -118,7 +118,16 @@ void Connection::reconnect() {
         m_conn = nullptr;
     }
     m_prepared.clear();
-    m_conn = PQconnectdb(m_url.c_str());
+    // libpq waits for ever by default on a server that stops answering (a network black hole, a
+    // stalled host): bound the connect, probe idle connections, and drop one whose sent data goes
+    // unacknowledged (tcp_user_timeout: a long query is acknowledged, so it is never cut by it).
+    // The URL comes last, so a URL that names one of these keeps its own value. A unix socket
+    // ignores the TCP ones.
+    static const char* const keys[] = {
+        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+    const char* const values[] = {"10", "1", "30", "10", "3", "30000", m_url.c_str(), nullptr};
+    m_conn = PQconnectdbParams(keys, values, /*expand_dbname*/ 1);
     if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
         std::string why = m_conn ? PQerrorMessage(m_conn) : "out of memory";
         while (!why.empty() && (why.back() == '\n' || why.back() == ' '))

@@ -8,6 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -72,7 +73,14 @@ PgEventFeed::PgEventFeed(std::string url, std::string nodeId, Publish publish, O
     m_connection = std::make_unique<pg::Connection>(m_url);
     // LISTEN before reading where to start: a row committed in between rings the bell.
     listen();
-    m_last = m_connection->query("SELECT COALESCE(MAX(id), 0) FROM event_outbox").int64(0, 0);
+    // From the last committed row; the ids handed out before this start (up to the sequence's
+    // value) are never taken for pruned ones: one may still commit, and an empty, pruned outbox
+    // must not read as a gap.
+    const auto start = m_connection->query(
+        "SELECT COALESCE(MAX(id), 0), (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END "
+        "FROM event_outbox_id_seq) FROM event_outbox");
+    m_last = start.int64(0, 0);
+    m_gapFloor = start.int64(0, 1);
     m_wakeFd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (m_wakeFd < 0)
         throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
@@ -110,6 +118,18 @@ std::int64_t PgEventFeed::lastId() const {
     return m_last;
 }
 
+// Whether rows past `last` were pruned before this feed read them: the oldest id left (or, with
+// none left, the next id to be handed out) is beyond last + 1. Rows are pruned oldest first and
+// this feed's own last row stays for minutes, so while it keeps up the answer is no; a rolled-back
+// group's id right after ours, once everything older is pruned, reads as a gap too (a reload for
+// nothing, rare).
+bool PgEventFeed::missedPruned(std::int64_t last) {
+    const auto next = m_connection->query(
+        "SELECT COALESCE((SELECT min(id) FROM event_outbox), (SELECT CASE WHEN is_called THEN last_value + 1 "
+        "ELSE last_value END FROM event_outbox_id_seq))");
+    return next.int64(0, 0) > std::max(last, m_gapFloor) + 1;
+}
+
 void PgEventFeed::readNew() {
     for (;;) {
         std::int64_t last;
@@ -120,6 +140,16 @@ void PgEventFeed::readNew() {
         auto rows =
             m_connection->query("SELECT id, payload FROM event_outbox WHERE id > $1 ORDER BY id LIMIT $2",
                                 {last, m_options.batch});
+        // Checked after a reconnect, now and then (a node paused with its connection kept), and
+        // when the first new row leaves a hole after ours.
+        if (m_checkGap || (rows.rows() > 0 && rows.int64(0, 0) > last + 1)) {
+            if (missedPruned(last)) {
+                log::warn("event feed: outbox rows after id " + std::to_string(last) +
+                          " were pruned before this node read them; reloading what it caches");
+                m_publish({Event{kOutboxGap, json::object(), Audience{}, {}, 0}});
+            }
+            m_checkGap = false; // only once the caches heard of it: a throw above checks again
+        }
         if (rows.rows() == 0)
             return;
         std::vector<Event> events;
@@ -180,6 +210,7 @@ void PgEventFeed::run() {
                 m_connection->reconnect();
                 listen();
                 listening = true;
+                m_checkGap = true; // cut off for longer than the outbox keeps rows?
                 log::info("event feed: reading the outbox again from id " + std::to_string(lastId()));
             }
             readNew();
@@ -193,6 +224,7 @@ void PgEventFeed::run() {
                     "DELETE FROM event_outbox WHERE created_at < now() - make_interval(secs => $1)",
                     {static_cast<long long>(m_options.keep.count())});
                 nextPrune = std::chrono::steady_clock::now() + m_options.pruneInterval;
+                m_checkGap = true; // the next read looks for rows pruned before it read them
             }
         } catch (const std::exception& e) {
             {

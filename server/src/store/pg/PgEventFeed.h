@@ -63,6 +63,7 @@ public:
 private:
     void run();
     void readNew(); // publishes every row past m_last
+    bool missedPruned(std::int64_t last);
 
     void listen();
     void takeNotifications();
@@ -76,6 +77,8 @@ private:
 
     mutable std::mutex m_mutex;
     std::int64_t m_last = 0;
+    bool m_checkGap = false;     // the feed thread's: look for missed pruned rows on the next read
+    std::int64_t m_gapFloor = 0; // the last id handed out when the feed started
     std::optional<std::string> m_unavailable;
     bool m_stopping = false;
     std::thread m_thread;

@@ -127,6 +127,8 @@ PgStore::PgStore(const std::string& url, EventSink* sink, Options options)
 // GET /healthz must say 503 while the database cannot be reached, at once and without a query of
 // its own on the network thread: a query on a connection of this thread's own, every
 // healthInterval, keeps the answer ready. A load balancer then takes the node out of rotation.
+// A database that stops answering leaves the check waiting rather than failing: the time of the
+// last success tells (unavailableReason).
 void PgStore::checkHealth() {
     std::unique_ptr<Connection> c;
     std::unique_lock lock(m_healthMutex);
@@ -142,6 +144,8 @@ void PgStore::checkHealth() {
             c.reset();
         }
         lock.lock();
+        if (!problem)
+            m_lastHealthy = std::chrono::steady_clock::now();
         if (problem && !m_unavailable)
             log::error(*problem);
         else if (!problem && m_unavailable)
@@ -156,6 +160,10 @@ std::optional<std::string> PgStore::unavailableReason() const {
         std::lock_guard lock(m_healthMutex);
         if (m_unavailable)
             return m_unavailable;
+        const auto since = std::chrono::steady_clock::now() - m_lastHealthy;
+        if (since > m_options.healthStaleAfter)
+            return "the database has not answered a health check for " +
+                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) + " s";
     }
     // A node whose feed cannot read the outbox would leave its clients without other nodes' events.
     return m_feed ? m_feed->unavailableReason() : std::nullopt;

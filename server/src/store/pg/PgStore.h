@@ -43,6 +43,9 @@ public:
         std::size_t pool = 8; // read connections at most; a read waits for a free one
         GroupCommitWriter::Options writer{};
         std::chrono::milliseconds healthInterval{1000};
+        // A health check that has not succeeded for this long (one in flight that the database does
+        // not answer, a stall) makes the node unavailable, as a failed one does.
+        std::chrono::milliseconds healthStaleAfter{5000};
         PgEventFeed::Options feed{}; // with startEventOutbox
     };
 
@@ -72,7 +75,8 @@ public:
     // (the first node to start wins), and the stored one is returned.
     std::string sharedSecret(const std::string& name, const std::string& candidate);
     GroupCommitWriter::Stats writerStats() const { return m_writer->stats(); }
-    // Set while the health check (a query every healthInterval on a connection of its own) fails.
+    // Set while the health check (a query every healthInterval on a connection of its own) fails,
+    // or has not succeeded for healthStaleAfter (the database does not answer).
     std::optional<std::string> unavailableReason() const override;
 
 private:
@@ -98,6 +102,7 @@ private:
     mutable std::mutex m_healthMutex;
     std::condition_variable m_healthWake;
     std::optional<std::string> m_unavailable; // why the last health check failed
+    std::chrono::steady_clock::time_point m_lastHealthy = std::chrono::steady_clock::now();
     bool m_healthStopping = false;
     std::thread m_healthThread;
 
