@@ -429,12 +429,23 @@ void MainWindow::buildActions() {
         {m_mineDock, "Ctrl+1"}, {m_queueDock, "Ctrl+2"}, {m_teamDock, "Ctrl+3"}};
     for (const auto& [dock, key] : docks) {
         QAction* toggle = dock->toggleViewAction();
-        toggle->setShortcut(QKeySequence(QString::fromLatin1(key)));
-        view->addAction(toggle);
+        view->addAction(toggle); // the menu hides and shows
         QWidget* w = dock->widget();
         connect(toggle, &QAction::triggered, w, [w](bool on) {
             if (on)
                 w->setFocus();
+        });
+        // The shortcut shows (as the README says), never hides: pressed to get to the queue, a
+        // toggle would hide the very dock the agent wanted.
+        auto* show = new QAction(this);
+        show->setObjectName(dock->objectName() + QStringLiteral("ShowAction"));
+        show->setShortcut(QKeySequence(QString::fromLatin1(key)));
+        show->setShortcutContext(Qt::WindowShortcut);
+        addAction(show);
+        connect(show, &QAction::triggered, dock, [dock, w] {
+            dock->show();
+            dock->raise();
+            w->setFocus();
         });
     }
     view->addSeparator();

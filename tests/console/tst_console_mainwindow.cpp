@@ -486,6 +486,24 @@ private slots:
         QCOMPARE(m_window->conversationView()->fullRenderCount(), renders + 1);
     }
 
+    // Audit: Ctrl+1/2/3 toggled the docks, so pressing Ctrl+2 to get to the queue hid it. They show.
+    void dockShortcutsShow() {
+        const std::pair<const char*, Qt::Key> docks[] = {
+            {"myConversationsDock", Qt::Key_1}, {"queueDock", Qt::Key_2}, {"teamDock", Qt::Key_3}};
+        for (const auto& [name, key] : docks) {
+            auto* dock = find<QDockWidget>(w(), name);
+            QTRY_VERIFY(dock->isVisible());
+            QTest::keyClick(w(), key, Qt::ControlModifier);
+            QVERIFY(dock->isVisible());
+            QTest::keyClick(w(), key, Qt::ControlModifier);
+            QVERIFY(dock->isVisible());
+            dock->toggleViewAction()->trigger(); // the View menu still hides it
+            QTRY_VERIFY(!dock->isVisible());
+            QTest::keyClick(w(), key, Qt::ControlModifier);
+            QTRY_VERIFY(dock->isVisible());
+        }
+    }
+
     void linksOpenInTheBrowser() {
         QDesktopServices::setUrlHandler(QStringLiteral("https"), this, "openUrl");
         QVERIFY(setPresence(*m_http, m_adminToken, "online"));
