@@ -9,12 +9,15 @@
 #include <QDate>
 #include <QNetworkAccessManager>
 #include <QObject>
+#include <QSet>
 #include <QUrl>
 
 #include <functional>
 #include <optional>
 #include <variant>
 #include <vector>
+
+class QTimer;
 
 namespace parley::console {
 
@@ -70,7 +73,10 @@ public:
     // The server's HTTP root, e.g. http://127.0.0.1:8080 (a path prefix is kept).
     void setBaseUrl(const QUrl& url) { m_baseUrl = url; }
     QUrl baseUrl() const { return m_baseUrl; }
-    void setToken(const QString& token) { m_token = token; }
+    // A different token (signing out, or in as someone else) cancels the 503 retries still waiting.
+    void setToken(const QString& token);
+    void cancelRetries();
+    int pendingRetries() const { return int(m_retries.size()); } // for tests
     QString token() const { return m_token; }
     void setTimeout(int ms) { m_timeoutMs = ms; }
 
@@ -144,6 +150,7 @@ private:
     QUrl m_baseUrl;
     QString m_token;
     int m_timeoutMs = 30000;
+    QSet<QTimer*> m_retries; // 503 retries waiting to go out again
 };
 
 } // namespace parley::console

@@ -1,5 +1,6 @@
 #include "gui/MainWindow.h"
 
+#include "core/Outbox.h"
 #include "core/Session.h"
 #include "core/Shopper.h"
 #include "core/Util.h"
@@ -120,6 +121,32 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         auto c = m_session->conversation(id);
         notify(id, c ? shopperLabel(*c) : QStringLiteral("Shopper"), text.left(200));
     });
+    // The admin windows and the search belong to the agent who opened them: the next one to sign
+    // in (perhaps not an admin) must not find them open with the previous data.
+    connect(m_session, &Session::signedOut, this, [this] {
+        const QList<QPointer<QWidget>> windows = {m_faqEditor.data(), m_agentsEditor.data(),
+                                                  m_settingsEditor.data(), m_search.data()};
+        for (const auto& window : windows)
+            if (window) {
+                window->hide(); // not close(): nothing to ask, the agent chose to sign out
+                window->deleteLater();
+            }
+    });
+    // A reply refused for good (403: the chat is no longer mine; 409: closed, e.g. by the idle
+    // auto-close) in a chat not in front: told, or the agent believes the shopper has it.
+    connect(m_session, &Session::sendFailed, this,
+            [this](const QString& id, const QString& text, const ApiError& error) {
+                if (id == m_session->currentConversation() && isActiveWindow())
+                    return; // the failed bubble in the transcript says it
+                auto c = m_session->conversation(id);
+                QString what = text.simplified();
+                if (what.size() > 80)
+                    what = what.left(79) + QChar(0x2026);
+                notify(id,
+                       QStringLiteral("Reply not sent to %1")
+                           .arg(c ? shopperLabel(*c) : QStringLiteral("a shopper")),
+                       QStringLiteral("\u201c%1\u201d: %2").arg(what, error.describe()));
+            });
     connect(m_session, &Session::sessionExpired, this, [this] {
         statusBar()->showMessage(QStringLiteral("Your session has expired. Please sign in again."));
     });
@@ -737,13 +764,22 @@ void MainWindow::askBeforeQuitting(int openChats) {
         "\n\nGo offline before quitting? Your chats stay yours: you can answer them when you are back, and "
         "no new ones come to you meanwhile.\n\nIf you quit while online, your chats go back to the queue "
         "about a minute after you leave, for the next free agent.");
-    if (const int pending = m_session->outbox()->count(); pending > 0)
+    // Only replies still waiting are resent at the next sign-in; refused ones never are.
+    int waiting = 0, refused = 0;
+    for (const PendingReply& r : m_session->outbox()->all())
+        ++(r.state == PendingReply::State::Failed ? refused : waiting);
+    if (waiting > 0)
         text +=
-            pending == 1
+            waiting == 1
                 ? QStringLiteral("\n\n1 reply is not sent yet; it is kept and sent when you next sign in.")
                 : QStringLiteral("\n\n%1 replies are not sent yet; they are kept and sent when you "
                                  "next sign in.")
-                      .arg(pending);
+                      .arg(waiting);
+    if (refused > 0)
+        text += refused == 1 ? QStringLiteral("\n\n1 reply was refused by the server and will not be sent.")
+                             : QStringLiteral("\n\n%1 replies were refused by the server and will not be "
+                                              "sent.")
+                                   .arg(refused);
     auto* box = new QMessageBox(QMessageBox::Question, QStringLiteral("Quit Parley Console"), text,
                                 QMessageBox::NoButton, this);
     box->setObjectName(QStringLiteral("quitConfirmBox"));

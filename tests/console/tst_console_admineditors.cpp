@@ -20,6 +20,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -127,6 +128,17 @@ private slots:
         QVERIFY(signIn(agentSession, m_server, QStringLiteral("plain"), QStringLiteral("agent-pass-1")));
         QVERIFY(!find<QMenu>(&agentWindow, "adminMenu")->menuAction()->isVisible());
         QVERIFY(agentWindow.openFaqEditor() == nullptr);
+    }
+
+    // Audit: the editor windows stayed open across a sign-out, for whoever signed in next.
+    void editorsCloseAtSignOut() {
+        QPointer<FaqEditor> faq = m_window->openFaqEditor();
+        QPointer<AgentsEditor> agents = m_window->openAgentsEditor();
+        QPointer<SettingsEditor> settings = m_window->openSettingsEditor();
+        QVERIFY(faq && agents && settings);
+        QTRY_VERIFY(faq->isVisible() && agents->isVisible() && settings->isVisible());
+        m_session->signOut();
+        QTRY_VERIFY(!faq && !agents && !settings);
     }
 
     void createdFaqEntryIsServedToCustomers() {

@@ -3,6 +3,7 @@
 // or offline, it quits without asking (online without chats: it goes offline on the way out).
 #include "GuiTestUtil.h"
 
+#include "core/Outbox.h"
 #include "gui/MainWindow.h"
 #include "gui/Notifier.h"
 
@@ -156,6 +157,44 @@ private slots:
         QCOMPARE(admin->window->notifier()->soundsPlayed(), sounds + 1);
         QVERIFY(admin->window->lastNotification().startsWith(QLatin1String("New chat assigned")));
         QCOMPARE(assigned.count(), 1);
+    }
+
+    // Audit: a reply refused in a chat not in front (closed meanwhile, e.g. by the idle
+    // auto-close) went unnoticed, and the quit question promised it would be sent at the next
+    // sign-in although refused replies never are.
+    void refusedReplyIsToldAndNotPromised() {
+        auto admin =
+            onlineWithChats(QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword), 2);
+        QVERIFY(admin);
+        const auto ids = admin->session->myConversations()->openIds();
+        const QString a = ids.at(0), b = ids.at(1);
+        admin->window->showConversation(b);
+        QCOMPARE(m_http
+                     ->post("/api/v1/conversations/" + a.toStdString() + "/close", nlohmann::json::object(),
+                            m_adminToken)
+                     .status,
+                 200);
+        QTRY_VERIFY_WITH_TIMEOUT(!admin->session->canWrite(a), 10000);
+        const int before = admin->window->notificationCount();
+        // A reply typed before the close reaches the server after it.
+        admin->session->sendMessage(a, QStringLiteral("Your refund is on its way"));
+        QTRY_COMPARE_WITH_TIMEOUT(admin->window->notificationCount(), before + 1, 10000);
+        QVERIFY(admin->window->lastNotification().startsWith(QLatin1String("Reply not sent to ")));
+        QVERIFY(admin->window->lastNotification().contains(QLatin1String("Your refund is on its way")));
+        QCOMPARE(admin->window->notifier()->bannerConversation(), a);
+
+        admin->window->close();
+        QMessageBox* box = quitBox(admin->window.get());
+        QVERIFY(box);
+        QVERIFY(
+            box->text().contains(QLatin1String("1 reply was refused by the server and will not be sent")));
+        QVERIFY(!box->text().contains(QLatin1String("kept and sent")));
+        QTest::mouseClick(box->findChild<QPushButton*>(QStringLiteral("quitCancelButton")), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!admin->window->findChild<QMessageBox*>(QStringLiteral("quitConfirmBox")),
+                                 10000);
+        const auto replies = admin->session->outbox()->all(); // not left for the next tests' sign-in
+        for (const auto& r : replies)
+            QVERIFY(admin->session->outbox()->remove(r.clientMsgId));
     }
 
     void cancelKeepsWorking() {
