@@ -70,10 +70,35 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
 
     m_banner = new NoticeBar(theme::Tone::Warning);
     m_banner->setObjectName(QStringLiteral("connectionBanner"));
-    m_banner->setText(
-        QStringLiteral("Connection lost \u2014 reconnecting\u2026 Replies you write meanwhile are "
-                       "kept and sent as soon as the connection is back."));
+    // No promise that replies go out: away longer than the server's grace period, the chats go
+    // back to the queue and replies to them are refused.
+    m_banner->setText(QStringLiteral(
+        "Connection lost \u2014 reconnecting\u2026 Replies you write meanwhile wait here and go out "
+        "when the connection is back, if the chat is still yours: after about a minute away (the "
+        "server's grace period) your chats go back to the queue and you are set offline."));
     m_banner->hide();
+    m_awayBanner = new NoticeBar(theme::Tone::Error);
+    m_awayBanner->setObjectName(QStringLiteral("awayBanner"));
+    auto* goOnline = new QPushButton(QStringLiteral("Go online"));
+    goOnline->setObjectName(QStringLiteral("awayGoOnlineButton"));
+    connect(goOnline, &QPushButton::clicked, this,
+            [this] { m_session->setPresence(proto::Presence::Online); });
+    m_awayBanner->addWidget(goOnline);
+    m_awayBanner->hide();
+    connect(m_session, &Session::wentOfflineWhileAway, this, [this](int seconds) {
+        const QString text =
+            QStringLiteral("You were offline for %1 s, longer than the server waits (its grace period): "
+                           "your chats went back to the queue, and you are offline. Go online to "
+                           "receive chats again.")
+                .arg(seconds);
+        m_awayBanner->setText(text);
+        m_awayBanner->show();
+        statusBar()->showMessage(QStringLiteral("Offline after the connection was lost"), 30000);
+        notify({}, QStringLiteral("You are offline"),
+               QStringLiteral("The connection was lost for %1 s: your chats went back to the queue.")
+                   .arg(seconds));
+    });
+    connect(m_session, &Session::signedOut, m_awayBanner, &QWidget::hide);
     m_notifier = new Notifier(this);
     connect(m_notifier, &Notifier::openRequested, this, &MainWindow::showConversation);
     connect(m_notifier, &Notifier::notified, this, &MainWindow::notified);
@@ -84,6 +109,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_banner);
+    layout->addWidget(m_awayBanner);
     layout->addWidget(m_notifier->banner());
     layout->addWidget(m_conversation, 1);
     setCentralWidget(central);
@@ -566,6 +592,8 @@ void MainWindow::onSignedIn() {
 void MainWindow::onMeChanged() {
     const auto& me = m_session->me();
     const bool online = me.presence == proto::Presence::Online;
+    if (online)
+        m_awayBanner->hide(); // back online: it has been acted on
     m_presenceAction->setChecked(online);
     m_presenceAction->setText(online ? QStringLiteral("Online") : QStringLiteral("Offline"));
     m_presenceAction->setIcon(presenceIcon(online));
