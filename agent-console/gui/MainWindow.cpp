@@ -788,10 +788,11 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 void MainWindow::askBeforeQuitting(int openChats) {
     QString text = openChats == 1 ? QStringLiteral("You are online and have an open chat.")
                                   : QStringLiteral("You are online and have %1 open chats.").arg(openChats);
+    // The server hands the chats of an agent gone longer than its grace period back to the queue,
+    // offline by choice or not: going offline first only stops new chats coming meanwhile.
     text += QStringLiteral(
-        "\n\nGo offline before quitting? Your chats stay yours: you can answer them when you are back, and "
-        "no new ones come to you meanwhile.\n\nIf you quit while online, your chats go back to the queue "
-        "about a minute after you leave, for the next free agent.");
+        "\n\nWhen you quit, your chats go back to the queue about a minute after you leave, for the "
+        "next free agent.\n\nGo offline before quitting, so that no new chats come to you meanwhile?");
     // Only replies still waiting are resent at the next sign-in; refused ones never are.
     int waiting = 0, refused = 0;
     for (const PendingReply& r : m_session->outbox()->all())
@@ -814,7 +815,7 @@ void MainWindow::askBeforeQuitting(int openChats) {
     QPushButton* offline = box->addButton(QStringLiteral("Go offline and quit"), QMessageBox::AcceptRole);
     offline->setObjectName(QStringLiteral("quitGoOfflineButton"));
     QPushButton* online =
-        box->addButton(QStringLiteral("Quit, chats back to the queue"), QMessageBox::DestructiveRole);
+        box->addButton(QStringLiteral("Quit without going offline"), QMessageBox::DestructiveRole);
     online->setObjectName(QStringLiteral("quitStayOnlineButton"));
     QPushButton* cancel = box->addButton(QMessageBox::Cancel);
     cancel->setObjectName(QStringLiteral("quitCancelButton"));
