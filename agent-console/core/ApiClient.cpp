@@ -265,6 +265,12 @@ void ApiClient::updateFaq(const QString& slug, const proto::FaqEntry& entry, Cal
         [](const json& b) { return unwrap(b, "faq").get<proto::FaqEntry>(); }, std::move(done));
 }
 
+void ApiClient::patchFaq(const QString& slug, const json& fields, Callback<proto::FaqEntry> done) {
+    call<proto::FaqEntry>(
+        "PUT", QStringLiteral("/api/v1/admin/faq/") + pathId(slug), fields,
+        [](const json& b) { return unwrap(b, "faq").get<proto::FaqEntry>(); }, std::move(done));
+}
+
 void ApiClient::deleteFaq(const QString& slug, Done done) {
     call<std::monostate>(
         "DELETE", QStringLiteral("/api/v1/admin/faq/") + pathId(slug), std::nullopt,

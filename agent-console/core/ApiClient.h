@@ -113,6 +113,9 @@ public:
     void adminFaq(Callback<std::vector<protocol::FaqEntry>> done);
     void createFaq(const protocol::FaqEntry& entry, Callback<protocol::FaqEntry> done);
     void updateFaq(const QString& slug, const protocol::FaqEntry& entry, Callback<protocol::FaqEntry> done);
+    // A PUT naming only `fields` (wire names): the server merges it, so another admin's edit of
+    // the other fields survives.
+    void patchFaq(const QString& slug, const nlohmann::json& fields, Callback<protocol::FaqEntry> done);
     void deleteFaq(const QString& slug, Done done);
     // Issue 19: the canned-reply editor. create/update send shortcut, title and content only.
     void adminCanned(Callback<std::vector<protocol::CannedReply>> done);
