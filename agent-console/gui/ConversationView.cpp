@@ -214,8 +214,10 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
         m_composer->clear();
     });
     connect(m_session, &Session::conversationLoaded, this, [this](const QString& id) {
-        if (id == m_id && m_rendered == 0)
-            renderAll(); // "Loading…" becomes "No messages yet."
+        // "Loading…" becomes "No messages yet."; a history inserted before a live message is
+        // drawn now, in one go.
+        if (id == m_id && (m_rendered == 0 || m_renderQueued))
+            renderAll();
     });
     connect(m_session, &Session::sendFailed, this,
             [this](const QString& id, const QString&, const ApiError&) {
@@ -290,16 +292,18 @@ void ConversationView::setConversation(const QString& conversationId) {
     if (m_model) {
         m_modelConnections << connect(m_model, &QAbstractItemModel::rowsInserted, this,
                                       [this](const QModelIndex&, int first, int last) {
-                                          // New at the end: appended. Anything else (a history
-                                          // loading before live messages) means drawing it anew,
-                                          // once for the whole batch: a history comes in one
-                                          // message at a time, and a redraw each froze the window.
-                                          // A redraw already queued draws these too.
+                                          // New at the end: appended. Anything else means
+                                          // drawing it anew; a history still loading (it comes in
+                                          // one message at a time, and a redraw each froze the
+                                          // window) once, when it is in. A redraw already queued
+                                          // draws these too.
                                           if (!m_renderQueued) {
                                               if (first == m_rendered && m_rendered > 0)
                                                   appendMessages(first, last);
-                                              else
+                                              else if (!m_model->isLoaded())
                                                   queueRenderAll();
+                                              else
+                                                  renderAll();
                                           }
                                           // Issue 19: the shopper's message ends its typing.
                                           for (int row = first; row <= last; ++row)
