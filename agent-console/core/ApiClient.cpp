@@ -46,6 +46,18 @@ int overloadDelayMs(int retryAfterSeconds) {
 ApiClient::ApiClient(QObject* parent)
     : QObject(parent) {}
 
+void ApiClient::setToken(const QString& token) {
+    if (token != m_token)
+        cancelRetries(); // they were asked for by the previous user (or none)
+    m_token = token;
+}
+
+void ApiClient::cancelRetries() {
+    for (QTimer* t : std::as_const(m_retries))
+        delete t; // its callback, and the handler it holds, go with it
+    m_retries.clear();
+}
+
 void ApiClient::send(const QByteArray& verb, const QString& path, const std::optional<json>& body,
                      RawHandler handler, Retrying retrying, int attempt) {
     QString base = m_baseUrl.toString(QUrl::StripTrailingSlash);
@@ -96,12 +108,20 @@ void ApiClient::send(const QByteArray& verb, const QString& path, const std::opt
                         const int delayMs = overloadDelayMs(e.retryAfterSeconds);
                         if (retrying)
                             retrying(delayMs);
-                        QTimer::singleShot(delayMs, this,
-                                           [this, verb, path, body, handler = std::move(handler),
-                                            retrying = std::move(retrying), attempt]() mutable {
-                                               send(verb, path, body, std::move(handler), std::move(retrying),
-                                                    attempt + 1);
-                                           });
+                        // Kept so that a new token cancels it: sent later, it would go out
+                        // with the next user's token (send() reads it then).
+                        auto* timer = new QTimer(this);
+                        timer->setSingleShot(true);
+                        m_retries.insert(timer);
+                        connect(timer, &QTimer::timeout, this,
+                                [this, timer, verb, path, body, handler = std::move(handler),
+                                 retrying = std::move(retrying), attempt]() mutable {
+                                    m_retries.remove(timer);
+                                    timer->deleteLater();
+                                    send(verb, path, body, std::move(handler), std::move(retrying),
+                                         attempt + 1);
+                                });
+                        timer->start(delayMs);
                         return;
                     }
                     handler(parsed, &e);
@@ -242,6 +262,12 @@ void ApiClient::createFaq(const proto::FaqEntry& entry, Callback<proto::FaqEntry
 void ApiClient::updateFaq(const QString& slug, const proto::FaqEntry& entry, Callback<proto::FaqEntry> done) {
     call<proto::FaqEntry>(
         "PUT", QStringLiteral("/api/v1/admin/faq/") + pathId(slug), json(entry),
+        [](const json& b) { return unwrap(b, "faq").get<proto::FaqEntry>(); }, std::move(done));
+}
+
+void ApiClient::patchFaq(const QString& slug, const json& fields, Callback<proto::FaqEntry> done) {
+    call<proto::FaqEntry>(
+        "PUT", QStringLiteral("/api/v1/admin/faq/") + pathId(slug), fields,
         [](const json& b) { return unwrap(b, "faq").get<proto::FaqEntry>(); }, std::move(done));
 }
 

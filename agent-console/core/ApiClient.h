@@ -9,12 +9,15 @@
 #include <QDate>
 #include <QNetworkAccessManager>
 #include <QObject>
+#include <QSet>
 #include <QUrl>
 
 #include <functional>
 #include <optional>
 #include <variant>
 #include <vector>
+
+class QTimer;
 
 namespace parley::console {
 
@@ -70,7 +73,10 @@ public:
     // The server's HTTP root, e.g. http://127.0.0.1:8080 (a path prefix is kept).
     void setBaseUrl(const QUrl& url) { m_baseUrl = url; }
     QUrl baseUrl() const { return m_baseUrl; }
-    void setToken(const QString& token) { m_token = token; }
+    // A different token (signing out, or in as someone else) cancels the 503 retries still waiting.
+    void setToken(const QString& token);
+    void cancelRetries();
+    int pendingRetries() const { return int(m_retries.size()); } // for tests
     QString token() const { return m_token; }
     void setTimeout(int ms) { m_timeoutMs = ms; }
 
@@ -107,6 +113,9 @@ public:
     void adminFaq(Callback<std::vector<protocol::FaqEntry>> done);
     void createFaq(const protocol::FaqEntry& entry, Callback<protocol::FaqEntry> done);
     void updateFaq(const QString& slug, const protocol::FaqEntry& entry, Callback<protocol::FaqEntry> done);
+    // A PUT naming only `fields` (wire names): the server merges it, so another admin's edit of
+    // the other fields survives.
+    void patchFaq(const QString& slug, const nlohmann::json& fields, Callback<protocol::FaqEntry> done);
     void deleteFaq(const QString& slug, Done done);
     // Issue 19: the canned-reply editor. create/update send shortcut, title and content only.
     void adminCanned(Callback<std::vector<protocol::CannedReply>> done);
@@ -144,6 +153,7 @@ private:
     QUrl m_baseUrl;
     QString m_token;
     int m_timeoutMs = 30000;
+    QSet<QTimer*> m_retries; // 503 retries waiting to go out again
 };
 
 } // namespace parley::console

@@ -132,8 +132,11 @@ int MyConversationsModel::totalUnread() const {
 
 int MyConversationsModel::totalAttention() const {
     int n = 0;
+    // Only chats the agent can still answer: a closed one, or one now with someone else, waits
+    // for nobody (its row keeps its own mark until cleared).
     for (const auto& it : m_items)
-        n += attention(it);
+        if (stateOf(it.conversation) == State::Open)
+            n += attention(it);
     return n;
 }
 

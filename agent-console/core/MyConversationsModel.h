@@ -66,7 +66,8 @@ public:
     int unread(const QString& conversationId) const;
     bool isFresh(const QString& conversationId) const;
     int totalUnread() const;
-    // For the window title: unread messages, and 1 for a fresh chat without any.
+    // For the window title and tray: unread messages, and 1 for a fresh chat without any, of the
+    // open chats that are mine.
     int totalAttention() const;
     std::vector<QString> openIds() const; // open and mine, in list order
 

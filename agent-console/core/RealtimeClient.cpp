@@ -243,12 +243,17 @@ void RealtimeClient::onText(const QString& text) {
         } else if (type == ev::kError) {
             const QString code = qs(data.value("code", std::string()));
             const QString message = qs(data.value("message", std::string()));
-            if (!m_helloDone || code == QLatin1String("unauthorized")) {
+            // Only a refused token ends it: any other error during hello (the server sends
+            // "internal" when it cannot read the agent) is passing, so reconnect with backoff.
+            if (code == QLatin1String("unauthorized")) {
                 m_wanted = false;
                 m_reconnectTimer.stop();
                 m_socket.close();
                 setState(State::Disconnected);
                 emit authenticationFailed(message);
+            } else if (!m_helloDone) {
+                qWarning("parley-console: hello refused (%s): reconnecting", qPrintable(code));
+                dropConnection(); // the socket's close schedules the next try
             } else {
                 emit serverError(code, message);
             }

@@ -23,11 +23,26 @@ Session::Session(QObject* parent)
     : QObject(parent)
     , m_teamChats(&m_team)
     , m_outbox(&m_api) {
+    m_catchUp.setSingleShot(true);
+    m_catchUp.setInterval(200);
+    connect(&m_catchUp, &QTimer::timeout, this, &Session::catchUp);
+    // The error frame does not say which conversation (nor whether it answered a resume or a
+    // typing signal): every followed one is checked, which costs one small request each.
+    connect(&m_realtime, &RealtimeClient::serverError, this,
+            [this](const QString& code, const QString& message) {
+                qWarning("parley-console: the server said %s (%s): catching up over REST", qPrintable(code),
+                         qPrintable(message));
+                m_catchUp.start();
+            });
     m_teamRefresh.setSingleShot(true);
     m_teamRefresh.setInterval(250);
     connect(&m_teamRefresh, &QTimer::timeout, this, &Session::refreshTeam);
 
     connect(&m_realtime, &RealtimeClient::stateChanged, this, &Session::connectionStateChanged);
+    connect(&m_realtime, &RealtimeClient::stateChanged, this, [this](RealtimeClient::State s) {
+        if (s == RealtimeClient::State::Reconnecting && !m_away.isValid())
+            m_away.start();
+    });
     connect(&m_realtime, &RealtimeClient::ready, this,
             [this](const proto::Agent& me, const QString&, bool reconnected) { onReady(me, reconnected); });
     connect(&m_realtime, &RealtimeClient::messageCreated, this,
@@ -131,10 +146,13 @@ void Session::signOut() {
     m_conversations.clear();
     m_loading.clear();
     m_rechecking.clear();
+    m_refollowed.clear();
+    m_catchUp.stop();
     m_considered.clear();
     m_assignedHere.clear();
     m_readPosted.clear(); // issue 19
     m_mineKnown = false;
+    m_away.invalidate();
     emit signedOut();
 }
 
@@ -262,9 +280,18 @@ void Session::recheckTeamChats(const proto::Agent& agent) {
 }
 
 void Session::onReady(const proto::Agent& me, bool reconnected) {
-    Q_UNUSED(reconnected);
+    m_refollowed.clear();
+    const bool wasOnline = m_me.presence == proto::Presence::Online;
+    const int secondsAway = m_away.isValid() ? int(m_away.elapsed() / 1000) : 0;
+    m_away.invalidate();
     if (!me.id.empty())
         setMe(me);
+    // Not set online again here: the server chose offline on purpose, and a console that
+    // reconnects (a laptop waking up) does not mean its agent is at the desk; going online
+    // unasked would hand new chats to someone who may not be there. The window says what
+    // happened and offers to go online.
+    if (reconnected && wasOnline && !me.id.empty() && me.presence == proto::Presence::Offline)
+        emit wentOfflineWhileAway(secondsAway);
     // Messages are resumed by seq; queue, assignments and presence are not, so take a snapshot
     // of them once the channel is up (also the first time: events before it would be lost).
     refresh();
@@ -438,6 +465,34 @@ void Session::openConversation(const QString& id) {
         emit conversationLoaded(id);
         emit conversationChanged(id);
     });
+}
+
+void Session::catchUp() {
+    const int gen = m_generation;
+    for (auto it = m_messages.cbegin(); it != m_messages.cend(); ++it) {
+        const QString id = it.key();
+        if (!it.value()->isLoaded() || !m_realtime.isFollowing(id))
+            continue;
+        const qint64 after = m_realtime.contiguousSeq(id);
+        m_api.messagesAfter(id, after,
+                            [this, gen, id, after](const ApiResult<std::vector<proto::Message>>& r) {
+                                if (gen != m_generation)
+                                    return;
+                                if (!r.ok()) {
+                                    recheck(id); // no longer ours to read (taken, erased)? its state says
+                                    return;
+                                }
+                                qint64 last = after;
+                                for (const auto& m : r.value) {
+                                    ingest(m, -1);
+                                    last = std::max<qint64>(last, m.seq);
+                                }
+                                // Followed again (a resume from what we now have) so that its live events
+                                // come back; at most twice per connection, in case the server keeps refusing.
+                                if (m_refollowed[id]++ < 2)
+                                    m_realtime.follow(id, last);
+                            });
+    }
 }
 
 // Issue 22 (data rights): see Session.h.

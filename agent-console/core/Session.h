@@ -16,6 +16,7 @@
 #include "core/RealtimeClient.h"
 #include "core/TeamChatsModel.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QSet>
@@ -106,6 +107,9 @@ signals:
     void sendFailed(const QString& conversationId, const QString& text,
                     const parley::console::ApiError& error);
     void operationFailed(const QString& what, const parley::console::ApiError& error);
+    // Back after an outage, the agent who was online is offline: away longer than the server's
+    // grace period, it set the agent offline and gave its chats back to the queue.
+    void wentOfflineWhileAway(int secondsAway);
 
 private:
     void connectRealtime();
@@ -150,7 +154,13 @@ private:
     QUrl m_wsOverride;
     QTimer m_teamRefresh;     // debounces load refreshes after bursts of conversation events
     bool m_mineKnown = false; // the first snapshot of my conversations has arrived
-    int m_generation = 0;     // bumps on sign-out so late answers of an old session are ignored
+    // Issue: a resume the server refused (an error frame; it then sends that chat nothing more)
+    // left a gap. Every followed chat is caught up over REST and followed again.
+    void catchUp();
+    QTimer m_catchUp;                 // debounces error frames (several resumes may fail at once)
+    QHash<QString, int> m_refollowed; // follows sent again since the last hello.ok, per chat
+    QElapsedTimer m_away;             // since the realtime connection was lost (invalid while connected)
+    int m_generation = 0;             // bumps on sign-out so late answers of an old session are ignored
 };
 
 } // namespace parley::console

@@ -157,7 +157,12 @@ void AgentsEditor::editRow(int row) {
     m_password->setPlaceholderText(QStringLiteral("leave empty to keep the current password"));
     m_maxChats->setValue(a.maxActiveChats);
     m_role->setCurrentIndex(a.role == proto::Role::Admin ? 1 : 0);
-    m_disabled->setEnabled(true);
+    // Disabling your own account signs you out at once, with nobody perhaps left to undo it:
+    // another admin can.
+    const bool self = a.id == m_session->me().id;
+    m_disabled->setEnabled(!self);
+    m_disabled->setToolTip(self ? QStringLiteral("You cannot disable your own account; another admin can.")
+                                : QString());
     m_disabled->setChecked(a.disabled);
 }
 
@@ -200,6 +205,10 @@ void AgentsEditor::save() {
                                           [](const proto::Agent& a) { return a.role == proto::Role::Admin; });
         if (current.role == proto::Role::Admin && admins <= 1)
             m_errors.set(QStringLiteral("role"), QStringLiteral("The last administrator must stay one."));
+    }
+    if (!m_editingId.isEmpty() && m_editingId == qs(m_session->me().id) && m_disabled->isChecked()) {
+        m_errors.setStatus(QStringLiteral("Not saved: you cannot disable your own account."));
+        return;
     }
     if (m_errors.count() > 0) {
         m_errors.summarize();

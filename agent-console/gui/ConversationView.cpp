@@ -26,6 +26,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTextBrowser>
 #include <QTextFrame>
@@ -206,9 +207,17 @@ ConversationView::ConversationView(Session* session, QWidget* parent)
             renderAll(); // the shopper's name became known: the transcript says it
     });
     connect(m_session, &Session::meChanged, this, &ConversationView::updateState);
+    // Drafts belong to the agent who typed them: none survives into the next sign-in.
+    connect(m_session, &Session::signedOut, this, [this] {
+        m_drafts.clear();
+        const QSignalBlocker quiet(m_composer);
+        m_composer->clear();
+    });
     connect(m_session, &Session::conversationLoaded, this, [this](const QString& id) {
-        if (id == m_id && m_rendered == 0)
-            renderAll(); // "Loading…" becomes "No messages yet."
+        // "Loading…" becomes "No messages yet."; a history inserted before a live message is
+        // drawn now, in one go.
+        if (id == m_id && (m_rendered == 0 || m_renderQueued))
+            renderAll();
     });
     connect(m_session, &Session::sendFailed, this,
             [this](const QString& id, const QString&, const ApiError&) {
@@ -259,6 +268,19 @@ void ConversationView::setConversation(const QString& conversationId) {
         disconnect(c);
     m_modelConnections.clear();
     if (m_id != conversationId) {
+        // One draft per chat: what was typed for this shopper waits here, never goes to the next.
+        if (!m_id.isEmpty()) {
+            const QString draft = m_composer->toPlainText();
+            if (draft.isEmpty())
+                m_drafts.remove(m_id);
+            else
+                m_drafts.insert(m_id, draft);
+        }
+        {
+            const QSignalBlocker quiet(m_composer); // restoring a draft is not typing
+            m_composer->setPlainText(m_drafts.value(conversationId));
+            m_composer->moveCursor(QTextCursor::End);
+        }
         m_sendError->hide();
         // Issue 19.
         m_typing->hide();
@@ -270,12 +292,19 @@ void ConversationView::setConversation(const QString& conversationId) {
     if (m_model) {
         m_modelConnections << connect(m_model, &QAbstractItemModel::rowsInserted, this,
                                       [this](const QModelIndex&, int first, int last) {
-                                          // New at the end: appended. Anything else (a history
-                                          // loading before live messages) means drawing it anew.
-                                          if (first == m_rendered && m_rendered > 0)
-                                              appendMessages(first, last);
-                                          else
-                                              renderAll();
+                                          // New at the end: appended. Anything else means
+                                          // drawing it anew; a history still loading (it comes in
+                                          // one message at a time, and a redraw each froze the
+                                          // window) once, when it is in. A redraw already queued
+                                          // draws these too.
+                                          if (!m_renderQueued) {
+                                              if (first == m_rendered && m_rendered > 0)
+                                                  appendMessages(first, last);
+                                              else if (!m_model->isLoaded())
+                                                  queueRenderAll();
+                                              else
+                                                  renderAll();
+                                          }
                                           // Issue 19: the shopper's message ends its typing.
                                           for (int row = first; row <= last; ++row)
                                               if (m_model->at(row).senderType == proto::SenderType::Customer)
@@ -382,8 +411,8 @@ void ConversationView::updateState() {
     } else {
         m_readOnlyBanner->hide();
     }
-    if (readOnly)
-        m_composer->clear();
+    // A read-only chat keeps its draft (the composer is only disabled): it may be writable again
+    // (a transfer back), and the agent may want to copy what was typed.
 }
 
 QString ConversationView::senderLabel(const proto::Message& m) const {
@@ -535,7 +564,18 @@ void ConversationView::scrollAfterInsert(bool wasAtBottom) {
     bar->setValue(bar->maximum());
 }
 
+void ConversationView::queueRenderAll() {
+    if (m_renderQueued)
+        return;
+    m_renderQueued = true;
+    QTimer::singleShot(0, this, [this] {
+        if (m_renderQueued) // not drawn meanwhile (switching chats draws at once)
+            renderAll();
+    });
+}
+
 void ConversationView::renderAll() {
+    m_renderQueued = false;
     ++m_fullRenders;
     QScrollBar* bar = m_transcript->verticalScrollBar();
     const bool atBottom = bar->value() >= bar->maximum() - 4;
@@ -590,8 +630,8 @@ void ConversationView::renderAll() {
 // before the last message drawn (a note loaded late) means drawing the transcript anew.
 void ConversationView::notesInserted(int first, int last) {
     const NotesModel* notes = m_notes->model();
-    if (!m_messagesFrame || notes->conversationId() != m_id)
-        return;
+    if (!m_messagesFrame || notes->conversationId() != m_id || m_renderQueued)
+        return; // (a queued redraw draws it)
     const bool atEnd =
         first == m_notesRendered && (m_rendered == 0 || !(parseTime(notes->at(first).createdAt) <
                                                           parseTime(m_model->at(m_rendered - 1).createdAt)));
@@ -734,6 +774,7 @@ void ConversationView::send() {
         return;
     }
     m_composer->clear();
+    m_drafts.remove(m_id);
     m_sendError->hide();
     // Queued at once, shown as a pending bubble until the server has it: also while disconnected.
     m_session->sendMessage(m_id, text);

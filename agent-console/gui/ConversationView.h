@@ -81,6 +81,7 @@ protected:
 private:
     void send();
     void renderAll();
+    void queueRenderAll(); // renderAll() once the current batch of inserts is in
     void appendMessages(int first, int last);
     void renderPending();
     void insertMessage(const protocol::Message& m);
@@ -115,6 +116,7 @@ private:
     ShopperPanel* m_panel;
     QSplitter* m_split;
     QPointer<QMessageBox> m_confirm;
+    QHash<QString, QString> m_drafts; // unsent text by conversation, kept while another is in front
     QList<QMetaObject::Connection> m_modelConnections;
     QTextFrame* m_messagesFrame = nullptr;
     QTextFrame* m_pendingFrame = nullptr;
@@ -122,6 +124,7 @@ private:
     int m_notesRendered = 0; // rows of the notes model that are in the transcript
     QString m_namesDrawn;    // the agent names the transcript was drawn with
     int m_fullRenders = 0;
+    bool m_renderQueued = false;
 
     // Issue 19 "Agents at work".
     QPushButton* m_transfer = nullptr;

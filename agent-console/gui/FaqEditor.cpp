@@ -22,6 +22,7 @@
 #include <QVBoxLayout>
 
 namespace proto = parley::protocol;
+using nlohmann::json;
 
 namespace parley::console::gui {
 
@@ -181,9 +182,20 @@ void FaqEditor::newEntry() {
     updateButtons();
 }
 
+bool FaqEditor::isDirty() const {
+    if (m_editingSlug.isEmpty())
+        return !m_slug->text().trimmed().isEmpty() || !m_question->text().trimmed().isEmpty() ||
+               !m_answer->toPlainText().trimmed().isEmpty() || !m_keywords->toPlainText().trimmed().isEmpty();
+    return ss(m_question->text().trimmed()) != m_base.question ||
+           ss(m_answer->toPlainText().trimmed()) != m_base.answer ||
+           ss(m_keywords->toPlainText().trimmed()) != m_base.keywords ||
+           m_order->value() != m_base.displayOrder || m_active->isChecked() != m_base.isActive;
+}
+
 void FaqEditor::editRow(int row) {
     m_errors.clear();
     const auto& e = m_model->at(row);
+    m_base = e;
     m_editingSlug = qs(e.slug);
     m_formTitle->setText(QStringLiteral("Edit \u201c%1\u201d").arg(m_editingSlug));
     m_slug->setText(m_editingSlug);
@@ -231,9 +243,34 @@ void FaqEditor::save() {
         m_errors.setStatus(QStringLiteral("Not saved: see the marked fields."));
         return;
     }
+    // An edit names only the fields changed since the entry was opened: another admin's change of
+    // the others survives (the server merges a PUT).
+    json fields = json::object();
+    if (!m_editingSlug.isEmpty()) {
+        if (e.question != m_base.question)
+            fields["question"] = e.question;
+        if (e.answer != m_base.answer)
+            fields["answer"] = e.answer;
+        if (e.keywords != m_base.keywords)
+            fields["keywords"] = e.keywords;
+        if (e.displayOrder != m_base.displayOrder)
+            fields["display_order"] = e.displayOrder;
+        if (e.isActive != m_base.isActive)
+            fields["is_active"] = e.isActive;
+        if (fields.empty()) {
+            m_errors.setStatus(QStringLiteral("Nothing to save: no changes."));
+            return;
+        }
+    }
     beginRequest();
     auto handle = [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
-        if (!self || !self->takeEntry(r))
+        if (!self)
+            return;
+        if (r.ok()) { // the form now holds what is stored: not dirty when its row is selected
+            self->m_base = r.value;
+            self->m_editingSlug = qs(r.value.slug);
+        }
+        if (!self->takeEntry(r))
             return;
         self->m_editingSlug = qs(r.value.slug);
         self->m_errors.setStatus(QStringLiteral("Saved \u201c%1\u201d.").arg(self->m_editingSlug));
@@ -242,20 +279,26 @@ void FaqEditor::save() {
     if (m_editingSlug.isEmpty())
         m_session->api()->createFaq(e, handle);
     else
-        m_session->api()->updateFaq(m_editingSlug, e, handle);
+        m_session->api()->patchFaq(m_editingSlug, fields, handle);
 }
 
 void FaqEditor::toggleActive() {
     const int row = selectedRow();
     if (row < 0)
         return;
-    proto::FaqEntry e = m_model->at(row);
-    e.isActive = !e.isActive;
+    const proto::FaqEntry& e = m_model->at(row);
     beginRequest();
-    m_session->api()->updateFaq(
-        qs(e.slug), e, [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
-            if (!self || !self->takeEntry(r))
+    // Only the flag: the rest of the listed entry may be stale (another admin's edit).
+    m_session->api()->patchFaq(
+        qs(e.slug), json{{"is_active", !e.isActive}},
+        [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
+            if (!self)
                 return;
+            const bool refresh = r.ok() && qs(r.value.slug) == self->m_editingSlug && !self->isDirty();
+            if (!self->takeEntry(r))
+                return;
+            if (refresh) // the form shows the entry: its flag (and anything else) as stored now
+                self->editRow(self->m_model->rowOf(qs(r.value.slug)));
             self->m_errors.setStatus(
                 r.value.isActive ? QStringLiteral("Activated \u201c%1\u201d.").arg(qs(r.value.slug))
                                  : QStringLiteral("Deactivated \u201c%1\u201d.").arg(qs(r.value.slug)));
@@ -282,8 +325,10 @@ void FaqEditor::moveSelected(int delta) {
     }
     for (const auto& e : changed) {
         beginRequest();
-        m_session->api()->updateFaq(
-            qs(e.slug), e, [self = QPointer<FaqEditor>(this), moved](const ApiResult<proto::FaqEntry>& r) {
+        // Only the order: the rest of the listed entry may be stale (another admin's edit).
+        m_session->api()->patchFaq(
+            qs(e.slug), json{{"display_order", e.displayOrder}},
+            [self = QPointer<FaqEditor>(this), moved](const ApiResult<proto::FaqEntry>& r) {
                 if (!self)
                     return;
                 if (r.ok())

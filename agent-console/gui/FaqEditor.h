@@ -4,6 +4,8 @@
 
 #include "gui/RecordEditor.h"
 
+#include <parley/protocol/Types.h>
+
 #include <QPointer>
 
 class QCheckBox;
@@ -14,10 +16,6 @@ class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
 class QTableView;
-
-namespace parley::protocol {
-struct FaqEntry;
-} // namespace parley::protocol
 
 namespace parley::console {
 class FaqModel;
@@ -38,6 +36,7 @@ public:
 
     static bool isValidSlug(const QString& slug);
     static constexpr int kMaxKeywords = 1000; // characters, as the server counts them (code points)
+    bool isDirty() const override;
 
 private:
     void newEntry();
@@ -65,7 +64,8 @@ private:
     QPushButton* m_up;
     QPushButton* m_down;
     QPushButton* m_toggle;
-    QString m_editingSlug; // empty: creating a new entry
+    QString m_editingSlug;     // empty: creating a new entry
+    protocol::FaqEntry m_base; // the entry as the form was filled with it (what a save changes)
     QPointer<QMessageBox> m_confirm;
 };
 

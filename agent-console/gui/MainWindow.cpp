@@ -1,5 +1,6 @@
 #include "gui/MainWindow.h"
 
+#include "core/Outbox.h"
 #include "core/Session.h"
 #include "core/Shopper.h"
 #include "core/Util.h"
@@ -69,10 +70,35 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
 
     m_banner = new NoticeBar(theme::Tone::Warning);
     m_banner->setObjectName(QStringLiteral("connectionBanner"));
-    m_banner->setText(
-        QStringLiteral("Connection lost \u2014 reconnecting\u2026 Replies you write meanwhile are "
-                       "kept and sent as soon as the connection is back."));
+    // No promise that replies go out: away longer than the server's grace period, the chats go
+    // back to the queue and replies to them are refused.
+    m_banner->setText(QStringLiteral(
+        "Connection lost \u2014 reconnecting\u2026 Replies you write meanwhile wait here and go out "
+        "when the connection is back, if the chat is still yours: after about a minute away (the "
+        "server's grace period) your chats go back to the queue and you are set offline."));
     m_banner->hide();
+    m_awayBanner = new NoticeBar(theme::Tone::Error);
+    m_awayBanner->setObjectName(QStringLiteral("awayBanner"));
+    auto* goOnline = new QPushButton(QStringLiteral("Go online"));
+    goOnline->setObjectName(QStringLiteral("awayGoOnlineButton"));
+    connect(goOnline, &QPushButton::clicked, this,
+            [this] { m_session->setPresence(proto::Presence::Online); });
+    m_awayBanner->addWidget(goOnline);
+    m_awayBanner->hide();
+    connect(m_session, &Session::wentOfflineWhileAway, this, [this](int seconds) {
+        const QString text =
+            QStringLiteral("You were offline for %1 s, longer than the server waits (its grace period): "
+                           "your chats went back to the queue, and you are offline. Go online to "
+                           "receive chats again.")
+                .arg(seconds);
+        m_awayBanner->setText(text);
+        m_awayBanner->show();
+        statusBar()->showMessage(QStringLiteral("Offline after the connection was lost"), 30000);
+        notify({}, QStringLiteral("You are offline"),
+               QStringLiteral("The connection was lost for %1 s: your chats went back to the queue.")
+                   .arg(seconds));
+    });
+    connect(m_session, &Session::signedOut, m_awayBanner, &QWidget::hide);
     m_notifier = new Notifier(this);
     connect(m_notifier, &Notifier::openRequested, this, &MainWindow::showConversation);
     connect(m_notifier, &Notifier::notified, this, &MainWindow::notified);
@@ -83,6 +109,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
     layout->addWidget(m_banner);
+    layout->addWidget(m_awayBanner);
     layout->addWidget(m_notifier->banner());
     layout->addWidget(m_conversation, 1);
     setCentralWidget(central);
@@ -120,6 +147,32 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         auto c = m_session->conversation(id);
         notify(id, c ? shopperLabel(*c) : QStringLiteral("Shopper"), text.left(200));
     });
+    // The admin windows and the search belong to the agent who opened them: the next one to sign
+    // in (perhaps not an admin) must not find them open with the previous data.
+    connect(m_session, &Session::signedOut, this, [this] {
+        const QList<QPointer<QWidget>> windows = {m_faqEditor.data(), m_agentsEditor.data(),
+                                                  m_settingsEditor.data(), m_search.data()};
+        for (const auto& window : windows)
+            if (window) {
+                window->hide(); // not close(): nothing to ask, the agent chose to sign out
+                window->deleteLater();
+            }
+    });
+    // A reply refused for good (403: the chat is no longer mine; 409: closed, e.g. by the idle
+    // auto-close) in a chat not in front: told, or the agent believes the shopper has it.
+    connect(m_session, &Session::sendFailed, this,
+            [this](const QString& id, const QString& text, const ApiError& error) {
+                if (id == m_session->currentConversation() && isActiveWindow())
+                    return; // the failed bubble in the transcript says it
+                auto c = m_session->conversation(id);
+                QString what = text.simplified();
+                if (what.size() > 80)
+                    what = what.left(79) + QChar(0x2026);
+                notify(id,
+                       QStringLiteral("Reply not sent to %1")
+                           .arg(c ? shopperLabel(*c) : QStringLiteral("a shopper")),
+                       QStringLiteral("\u201c%1\u201d: %2").arg(what, error.describe()));
+            });
     connect(m_session, &Session::sessionExpired, this, [this] {
         statusBar()->showMessage(QStringLiteral("Your session has expired. Please sign in again."));
     });
@@ -429,12 +482,23 @@ void MainWindow::buildActions() {
         {m_mineDock, "Ctrl+1"}, {m_queueDock, "Ctrl+2"}, {m_teamDock, "Ctrl+3"}};
     for (const auto& [dock, key] : docks) {
         QAction* toggle = dock->toggleViewAction();
-        toggle->setShortcut(QKeySequence(QString::fromLatin1(key)));
-        view->addAction(toggle);
+        view->addAction(toggle); // the menu hides and shows
         QWidget* w = dock->widget();
         connect(toggle, &QAction::triggered, w, [w](bool on) {
             if (on)
                 w->setFocus();
+        });
+        // The shortcut shows (as the README says), never hides: pressed to get to the queue, a
+        // toggle would hide the very dock the agent wanted.
+        auto* show = new QAction(this);
+        show->setObjectName(dock->objectName() + QStringLiteral("ShowAction"));
+        show->setShortcut(QKeySequence(QString::fromLatin1(key)));
+        show->setShortcutContext(Qt::WindowShortcut);
+        addAction(show);
+        connect(show, &QAction::triggered, dock, [dock, w] {
+            dock->show();
+            dock->raise();
+            w->setFocus();
         });
     }
     view->addSeparator();
@@ -528,6 +592,8 @@ void MainWindow::onSignedIn() {
 void MainWindow::onMeChanged() {
     const auto& me = m_session->me();
     const bool online = me.presence == proto::Presence::Online;
+    if (online)
+        m_awayBanner->hide(); // back online: it has been acted on
     m_presenceAction->setChecked(online);
     m_presenceAction->setText(online ? QStringLiteral("Online") : QStringLiteral("Offline"));
     m_presenceAction->setIcon(presenceIcon(online));
@@ -722,24 +788,34 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 void MainWindow::askBeforeQuitting(int openChats) {
     QString text = openChats == 1 ? QStringLiteral("You are online and have an open chat.")
                                   : QStringLiteral("You are online and have %1 open chats.").arg(openChats);
+    // The server hands the chats of an agent gone longer than its grace period back to the queue,
+    // offline by choice or not: going offline first only stops new chats coming meanwhile.
     text += QStringLiteral(
-        "\n\nGo offline before quitting? Your chats stay yours: you can answer them when you are back, and "
-        "no new ones come to you meanwhile.\n\nIf you quit while online, your chats go back to the queue "
-        "about a minute after you leave, for the next free agent.");
-    if (const int pending = m_session->outbox()->count(); pending > 0)
+        "\n\nWhen you quit, your chats go back to the queue about a minute after you leave, for the "
+        "next free agent.\n\nGo offline before quitting, so that no new chats come to you meanwhile?");
+    // Only replies still waiting are resent at the next sign-in; refused ones never are.
+    int waiting = 0, refused = 0;
+    for (const PendingReply& r : m_session->outbox()->all())
+        ++(r.state == PendingReply::State::Failed ? refused : waiting);
+    if (waiting > 0)
         text +=
-            pending == 1
+            waiting == 1
                 ? QStringLiteral("\n\n1 reply is not sent yet; it is kept and sent when you next sign in.")
                 : QStringLiteral("\n\n%1 replies are not sent yet; they are kept and sent when you "
                                  "next sign in.")
-                      .arg(pending);
+                      .arg(waiting);
+    if (refused > 0)
+        text += refused == 1 ? QStringLiteral("\n\n1 reply was refused by the server and will not be sent.")
+                             : QStringLiteral("\n\n%1 replies were refused by the server and will not be "
+                                              "sent.")
+                                   .arg(refused);
     auto* box = new QMessageBox(QMessageBox::Question, QStringLiteral("Quit Parley Console"), text,
                                 QMessageBox::NoButton, this);
     box->setObjectName(QStringLiteral("quitConfirmBox"));
     QPushButton* offline = box->addButton(QStringLiteral("Go offline and quit"), QMessageBox::AcceptRole);
     offline->setObjectName(QStringLiteral("quitGoOfflineButton"));
     QPushButton* online =
-        box->addButton(QStringLiteral("Quit, chats back to the queue"), QMessageBox::DestructiveRole);
+        box->addButton(QStringLiteral("Quit without going offline"), QMessageBox::DestructiveRole);
     online->setObjectName(QStringLiteral("quitStayOnlineButton"));
     QPushButton* cancel = box->addButton(QMessageBox::Cancel);
     cancel->setObjectName(QStringLiteral("quitCancelButton"));

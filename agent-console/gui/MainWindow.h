@@ -83,6 +83,7 @@ private:
     Session* m_session;
     ConversationView* m_conversation;
     NoticeBar* m_banner;
+    NoticeBar* m_awayBanner; // offline after an outage longer than the grace period
     Notifier* m_notifier;
     QListView* m_mineView;
     QTableView* m_queueView;

@@ -1,5 +1,7 @@
 #include "gui/RecordEditor.h"
 
+#include "gui/ConfirmBox.h"
+
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QPushButton>
@@ -21,7 +23,29 @@ QString RecordEditor::statusText() const {
 void RecordEditor::setTable(QTableView* table) {
     m_table = table;
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            [this](const QModelIndex& current) {
+            [this](const QModelIndex& current, const QModelIndex& previous) {
+                if (m_reselecting)
+                    return;
+                if (current.isValid() && isDirty()) {
+                    // The row stays where the edits are until the admin says to drop them.
+                    const int wanted = current.row();
+                    m_reselecting = true;
+                    if (previous.isValid())
+                        m_table->selectRow(previous.row());
+                    else
+                        m_table->selectionModel()->clear();
+                    m_reselecting = false;
+                    askToDiscard([this, wanted] {
+                        if (wanted >= m_table->model()->rowCount())
+                            return;
+                        m_reselecting = true;
+                        m_table->selectRow(wanted);
+                        m_reselecting = false;
+                        editRow(wanted);
+                        updateButtons();
+                    });
+                    return;
+                }
                 if (current.isValid())
                     editRow(current.row());
                 updateButtons();
@@ -30,6 +54,26 @@ void RecordEditor::setTable(QTableView* table) {
     // the selected record must follow the selection too, or they stay disabled after a click.
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &RecordEditor::updateButtons);
+}
+
+void RecordEditor::reject() {
+    if (!isDirty()) {
+        QDialog::reject();
+        return;
+    }
+    askToDiscard([this] { QDialog::reject(); });
+}
+
+void RecordEditor::askToDiscard(std::function<void()> discard) {
+    if (m_discardBox)
+        return; // already asking
+    m_discardBox = askToConfirm(
+        this, QMessageBox::Warning, QStringLiteral("confirmDiscard"), QStringLiteral("Unsaved changes"),
+        QStringLiteral("Discard the changes you have not saved?"), QStringLiteral("Discard"),
+        [self = QPointer<RecordEditor>(this), discard = std::move(discard)](bool yes) {
+            if (self && yes)
+                discard();
+        });
 }
 
 int RecordEditor::selectedRow() const {

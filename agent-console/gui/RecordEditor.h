@@ -7,6 +7,10 @@
 #include "gui/EditorForm.h"
 
 #include <QDialog>
+#include <QMessageBox>
+#include <QPointer>
+
+#include <functional>
 
 class QPushButton;
 class QTableView;
@@ -24,6 +28,9 @@ public:
     // The error shown under a field (the contract's name, e.g. "slug"), "" when none is.
     QString fieldError(const QString& field) const { return m_errors.text(field); }
     QString statusText() const;
+    // The form holds edits not saved yet (closing or picking another row asks first).
+    virtual bool isDirty() const { return false; }
+    void reject() override; // Esc, Close, the window's X: asks before discarding edits
 
 signals:
     void saved(const QString& key); // the record's slug or id
@@ -61,6 +68,12 @@ protected:
     QTableView* m_table = nullptr;
     QPushButton* m_save = nullptr;
     int m_pending = 0;
+
+private:
+    // Asks whether to throw the unsaved edits away; `discard` runs when the admin says yes.
+    void askToDiscard(std::function<void()> discard);
+    QPointer<QMessageBox> m_discardBox;
+    bool m_reselecting = false; // putting the selection back while the question is open
 };
 
 } // namespace parley::console::gui

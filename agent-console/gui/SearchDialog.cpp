@@ -9,6 +9,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
+#include <QPointer>
 #include <QVBoxLayout>
 
 namespace proto = parley::protocol;
@@ -95,38 +96,40 @@ void SearchDialog::search() {
         return;
     }
     m_status->setText(QStringLiteral("Searching\u2026"));
-    m_session->api()->search(q, kLimit, [this, gen, q](const ApiResult<std::vector<SearchHit>>& r) {
-        if (gen != m_generation)
-            return;
-        m_results->clear();
-        if (!r.ok()) {
-            m_status->setText(QStringLiteral("The search failed: %1").arg(r.error->describe()));
-            return;
-        }
-        for (const SearchHit& hit : r.value) {
-            const QString when =
-                QLocale().toString(parseTime(hit.message.createdAt).toLocalTime(), QLocale::ShortFormat);
-            QString who = QStringLiteral("Shopper");
-            if (hit.message.senderType == proto::SenderType::Agent)
-                who = QStringLiteral("Agent");
-            else if (hit.message.senderType == proto::SenderType::Bot)
-                who = QStringLiteral("Bot");
-            auto* item = new QListWidgetItem(
-                QStringLiteral("%1 \u00b7 %2 \u00b7 %3\n%4")
-                    .arg(shopperLabel(hit.conversation), when, who, snippet(qs(hit.message.content), q)));
-            item->setData(Qt::UserRole, qs(hit.conversation.id));
-            item->setData(kSeqRole, qint64(hit.message.seq));
-            item->setToolTip(qs(hit.message.content));
-            m_results->addItem(item);
-        }
-        if (m_results->count() > 0)
-            m_results->setCurrentRow(0);
-        m_status->setText(
-            r.value.empty() ? QStringLiteral("Nothing found.")
-            : r.value.size() == 1
-                ? QStringLiteral("1 message found. Enter or double-click opens it.")
-                : QStringLiteral("%1 messages found. Enter or double-click opens one.").arg(r.value.size()));
-    });
+    // The dialog deletes itself on close: an answer arriving after that finds it gone.
+    m_session->api()->search(
+        q, kLimit, [self = QPointer<SearchDialog>(this), gen, q](const ApiResult<std::vector<SearchHit>>& r) {
+            if (!self || gen != self->m_generation)
+                return;
+            self->m_results->clear();
+            if (!r.ok()) {
+                self->m_status->setText(QStringLiteral("The search failed: %1").arg(r.error->describe()));
+                return;
+            }
+            for (const SearchHit& hit : r.value) {
+                const QString when =
+                    QLocale().toString(parseTime(hit.message.createdAt).toLocalTime(), QLocale::ShortFormat);
+                QString who = QStringLiteral("Shopper");
+                if (hit.message.senderType == proto::SenderType::Agent)
+                    who = QStringLiteral("Agent");
+                else if (hit.message.senderType == proto::SenderType::Bot)
+                    who = QStringLiteral("Bot");
+                auto* item = new QListWidgetItem(
+                    QStringLiteral("%1 \u00b7 %2 \u00b7 %3\n%4")
+                        .arg(shopperLabel(hit.conversation), when, who, snippet(qs(hit.message.content), q)));
+                item->setData(Qt::UserRole, qs(hit.conversation.id));
+                item->setData(kSeqRole, qint64(hit.message.seq));
+                item->setToolTip(qs(hit.message.content));
+                self->m_results->addItem(item);
+            }
+            if (self->m_results->count() > 0)
+                self->m_results->setCurrentRow(0);
+            self->m_status->setText(
+                r.value.empty()       ? QStringLiteral("Nothing found.")
+                : r.value.size() == 1 ? QStringLiteral("1 message found. Enter or double-click opens it.")
+                                      : QStringLiteral("%1 messages found. Enter or double-click opens one.")
+                                            .arg(r.value.size()));
+        });
 }
 
 } // namespace parley::console::gui

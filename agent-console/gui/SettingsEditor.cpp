@@ -4,6 +4,7 @@
 #include "core/Session.h"
 #include "core/Util.h"
 #include "gui/AfterHoursForm.h"
+#include "gui/ConfirmBox.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -123,9 +124,65 @@ void SettingsEditor::reload() {
         const int index = self->m_language->findData(qs(bot.value("language", std::string("english"))));
         self->m_language->setCurrentIndex(std::max(0, index));
         self->m_afterHours->load(r.value);
+        // The baseline a save and the question on closing compare with: the form as loaded.
+        self->m_baseBot = self->botValues();
+        json hours = json::object();
+        self->m_afterHours->collect(hours);
+        self->m_baseHours = hours;
+        self->m_errors.clear();
         self->m_errors.setStatus(QString());
         emit self->loaded();
     });
+}
+
+json SettingsEditor::botValues() const {
+    json bot = json::object();
+    for (const auto& [name, edit] : m_texts)
+        bot[ss(name)] = ss(edit->toPlainText().trimmed());
+    bot["language"] = ss(m_language->currentData().toString());
+    return bot;
+}
+
+json SettingsEditor::changes(const json& bot, const json& hours) const {
+    json patch = json::object();
+    json changedBot = json::object();
+    for (const auto& [key, value] : bot.items())
+        if (!m_baseBot.contains(key) || m_baseBot[key] != value)
+            changedBot[key] = value;
+    if (!changedBot.empty())
+        patch["bot"] = changedBot;
+    for (const auto& [key, value] : hours.items())
+        if (!m_baseHours.contains(key) || m_baseHours[key] != value)
+            patch[key] = value;
+    return patch;
+}
+
+bool SettingsEditor::isDirty() {
+    json hours = json::object();
+    const QString status = statusText();
+    const bool valid = m_afterHours->collect(hours);
+    if (!valid) { // marked its fields: asking is enough, the marks are for a save
+        m_errors.clear();
+        m_errors.setStatus(status);
+        return true;
+    }
+    return !changes(botValues(), hours).empty();
+}
+
+void SettingsEditor::reject() {
+    if (m_discardBox)
+        return;
+    if (!isDirty()) {
+        QDialog::reject();
+        return;
+    }
+    m_discardBox = askToConfirm(this, QMessageBox::Warning, QStringLiteral("confirmDiscard"),
+                                QStringLiteral("Unsaved changes"),
+                                QStringLiteral("Discard the settings you have changed but not saved?"),
+                                QStringLiteral("Discard"), [self = QPointer<SettingsEditor>(this)](bool yes) {
+                                    if (self && yes)
+                                        self->QDialog::reject();
+                                });
 }
 
 void SettingsEditor::save() {
@@ -146,17 +203,22 @@ void SettingsEditor::save() {
         bot[ss(name)] = ss(text);
     }
     bot["language"] = ss(m_language->currentData().toString());
-    json patch{{"bot", bot}};
+    json hours = json::object();
     const bool botOk = ok;
-    ok = m_afterHours->collect(patch) && ok;
+    ok = m_afterHours->collect(hours) && ok;
     if (!ok) {
         m_tabs->setCurrentIndex(botOk ? 1 : 0); // the page with the first marked field
         m_errors.setStatus(QStringLiteral("Not saved: see the marked fields."));
         return;
     }
+    const json patch = changes(bot, hours);
+    if (patch.empty()) {
+        m_errors.setStatus(QStringLiteral("Nothing to save: no changes."));
+        return;
+    }
     setBusy(true);
     m_session->api()->updateSettings(
-        patch, [self = QPointer<SettingsEditor>(this)](const ApiResult<json>& r) {
+        patch, [self = QPointer<SettingsEditor>(this), bot, hours](const ApiResult<json>& r) {
             if (!self)
                 return;
             self->setBusy(false);
@@ -169,6 +231,8 @@ void SettingsEditor::save() {
                     self->m_errors.setStatus(QStringLiteral("Not saved: %1").arg(r.error->describe()));
                 return;
             }
+            self->m_baseBot = bot;
+            self->m_baseHours = hours;
             self->m_errors.setStatus(QStringLiteral("Saved. The bot uses the new texts from the next message "
                                                     "on; chat windows show the new hours when they open."));
             emit self->saved();

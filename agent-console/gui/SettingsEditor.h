@@ -8,6 +8,10 @@
 #include "gui/EditorForm.h"
 
 #include <QDialog>
+#include <QMessageBox>
+#include <QPointer>
+
+#include <nlohmann/json.hpp>
 
 #include <map>
 
@@ -36,6 +40,9 @@ public:
     QString statusText() const;
 
     static constexpr int kMaxText = 1000; // characters, as the server counts them
+    // The form differs from what was loaded or last saved (closing asks before discarding it).
+    bool isDirty();
+    void reject() override; // Esc, Close, the window's X
 
 signals:
     void loaded();
@@ -44,6 +51,10 @@ signals:
 private:
     void save();
     void setBusy(bool busy);
+    nlohmann::json botValues() const; // the Bot page as the form has it, trimmed
+    // Only the keys (and bot fields) that differ from the baseline: a PUT leaves the rest as
+    // stored, so another admin's change to them survives.
+    nlohmann::json changes(const nlohmann::json& bot, const nlohmann::json& hours) const;
 
     Session* m_session;
     FieldErrors m_errors;
@@ -53,6 +64,9 @@ private:
     QTabWidget* m_tabs;
     QPushButton* m_save;
     int m_pending = 0;
+    nlohmann::json m_baseBot = nlohmann::json::object();   // as loaded or last saved
+    nlohmann::json m_baseHours = nlohmann::json::object(); // the hours page's keys, likewise
+    QPointer<QMessageBox> m_discardBox;
 };
 
 } // namespace parley::console::gui

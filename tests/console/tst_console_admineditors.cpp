@@ -20,6 +20,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -127,6 +128,191 @@ private slots:
         QVERIFY(signIn(agentSession, m_server, QStringLiteral("plain"), QStringLiteral("agent-pass-1")));
         QVERIFY(!find<QMenu>(&agentWindow, "adminMenu")->menuAction()->isVisible());
         QVERIFY(agentWindow.openFaqEditor() == nullptr);
+    }
+
+    // Audit: the editor windows stayed open across a sign-out, for whoever signed in next.
+    void editorsCloseAtSignOut() {
+        QPointer<FaqEditor> faq = m_window->openFaqEditor();
+        QPointer<AgentsEditor> agents = m_window->openAgentsEditor();
+        QPointer<SettingsEditor> settings = m_window->openSettingsEditor();
+        QVERIFY(faq && agents && settings);
+        QTRY_VERIFY(faq->isVisible() && agents->isVisible() && settings->isVisible());
+        m_session->signOut();
+        QTRY_VERIFY(!faq && !agents && !settings);
+    }
+
+    // Audit: Esc, Close or picking another row threw unsaved edits away without a word.
+    void unsavedEditsAreNotDroppedSilently() {
+        QVERIFY(m_http
+                    ->post("/api/v1/admin/faq", {{"slug", "zz-ask-a"}, {"question", "QA?"}, {"answer", "AA"}},
+                           m_adminToken)
+                    .status == 201);
+        QVERIFY(m_http
+                    ->post("/api/v1/admin/faq", {{"slug", "zz-ask-b"}, {"question", "QB?"}, {"answer", "AB"}},
+                           m_adminToken)
+                    .status == 201);
+        QPointer<FaqEditor> editor = openFaq();
+        QVERIFY(editor);
+        auto* table = find<QTableView>(editor, "faqTable");
+        auto* answer = find<QPlainTextEdit>(editor, "answerEdit");
+        auto discardBox = [&] {
+            return editor->findChild<QMessageBox*>(QStringLiteral("confirmDiscardBox"));
+        };
+        clickRow(table, editor->model()->rowOf(QStringLiteral("zz-ask-a")), FaqModel::QuestionColumn);
+        QCOMPARE(answer->toPlainText(), QStringLiteral("AA"));
+        answer->moveCursor(QTextCursor::End);
+        QTest::keyClicks(answer, QStringLiteral(" typed for minutes"));
+
+        // Another row: asked; Cancel keeps the row and the text.
+        clickRow(table, editor->model()->rowOf(QStringLiteral("zz-ask-b")), FaqModel::QuestionColumn);
+        QTRY_VERIFY(discardBox());
+        QTest::mouseClick(discardBox()->button(QMessageBox::Cancel), Qt::LeftButton);
+        QTRY_VERIFY(!discardBox());
+        QCOMPARE(answer->toPlainText(), QStringLiteral("AA typed for minutes"));
+        QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("zz-ask-a"));
+        QCOMPARE(table->selectionModel()->currentIndex().row(),
+                 editor->model()->rowOf(QStringLiteral("zz-ask-a")));
+
+        // Esc: asked; Cancel keeps the window; Discard closes it.
+        QTest::keyClick(answer, Qt::Key_Escape);
+        QTRY_VERIFY(discardBox());
+        QTest::mouseClick(discardBox()->button(QMessageBox::Cancel), Qt::LeftButton);
+        QTRY_VERIFY(!discardBox());
+        QVERIFY(editor && editor->isVisible());
+        QTest::keyClick(answer, Qt::Key_Escape);
+        QTRY_VERIFY(discardBox());
+        QTest::mouseClick(discardBox()->button(QMessageBox::Yes), Qt::LeftButton);
+        QTRY_VERIFY(!editor || !editor->isVisible());
+
+        // Nothing typed: Esc closes at once.
+        editor = openFaq();
+        QVERIFY(editor);
+        clickRow(find<QTableView>(editor, "faqTable"), editor->model()->rowOf(QStringLiteral("zz-ask-b")),
+                 FaqModel::QuestionColumn);
+        QTest::keyClick(find<QPlainTextEdit>(editor, "answerEdit"), Qt::Key_Escape);
+        QTRY_VERIFY(!editor || !editor->isVisible());
+
+        // The settings too.
+        QPointer<SettingsEditor> settings = m_window->openSettingsEditor();
+        QVERIFY(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !settings->isBusy() && !settings->statusText().startsWith(QLatin1String("Could")), 10000);
+        auto* thanks = find<QPlainTextEdit>(settings, "thanksEdit");
+        QTRY_VERIFY_WITH_TIMEOUT(!thanks->toPlainText().isEmpty(), 10000);
+        QTest::keyClick(thanks, Qt::Key_Escape); // nothing changed: closes
+        QTRY_VERIFY(!settings || !settings->isVisible());
+        settings = m_window->openSettingsEditor();
+        thanks = find<QPlainTextEdit>(settings, "thanksEdit");
+        QTRY_VERIFY_WITH_TIMEOUT(!thanks->toPlainText().isEmpty(), 10000);
+        QTest::keyClicks(thanks, QStringLiteral(" Really."));
+        QTest::keyClick(thanks, Qt::Key_Escape);
+        QTRY_VERIFY(settings->findChild<QMessageBox*>(QStringLiteral("confirmDiscardBox")));
+        QTest::mouseClick(
+            settings->findChild<QMessageBox*>(QStringLiteral("confirmDiscardBox"))->button(QMessageBox::Yes),
+            Qt::LeftButton);
+        QTRY_VERIFY(!settings || !settings->isVisible());
+        for (const char* slug : {"zz-ask-a", "zz-ask-b"}) // the other tests count the public FAQ
+            QCOMPARE(m_http->del(std::string("/api/v1/admin/faq/") + slug, m_adminToken).status, 204);
+    }
+
+    // Audit: Move down and Deactivate sent whole entries from the editor's list, reverting what
+    // another admin had changed meanwhile; the settings sent every key. Only what changes is sent.
+    void editsDoNotRevertAnotherAdmin() {
+        QVERIFY(m_http
+                    ->post("/api/v1/admin/faq",
+                           {{"slug", "zz-first"},
+                            {"question", "Q1?"},
+                            {"answer", "old answer"},
+                            {"display_order", 900},
+                            {"is_active", true}},
+                           m_adminToken)
+                    .status == 201);
+        QVERIFY(m_http
+                    ->post("/api/v1/admin/faq",
+                           {{"slug", "zz-second"},
+                            {"question", "Q2?"},
+                            {"answer", "A2"},
+                            {"display_order", 901},
+                            {"is_active", true}},
+                           m_adminToken)
+                    .status == 201);
+        FaqEditor* editor = openFaq();
+        QVERIFY(editor);
+        auto answerOf = [&](const std::string& slug) {
+            for (const auto& e : getBody(*m_http, "/api/v1/admin/faq", m_adminToken, "faq"))
+                if (e.value("slug", "") == slug)
+                    return e.value("answer", "");
+            return std::string();
+        };
+        // Another admin corrects the answer after this editor loaded its list.
+        QCOMPARE(
+            m_http->put("/api/v1/admin/faq/zz-first", {{"answer", "CORRECTED answer"}}, m_adminToken).status,
+            200);
+        auto* table = find<QTableView>(editor, "faqTable");
+        clickRow(table, editor->model()->rowOf(QStringLiteral("zz-first")), FaqModel::QuestionColumn);
+        QTest::mouseClick(find<QPushButton>(editor, "moveDownButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->statusText() == QStringLiteral("Order saved."),
+                                 10000);
+        QCOMPARE(answerOf("zz-first"), std::string("CORRECTED answer"));
+        QCOMPARE(
+            m_http->put("/api/v1/admin/faq/zz-first", {{"answer", "CORRECTED again"}}, m_adminToken).status,
+            200);
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(editor, "toggleActiveButton")->isEnabled(), 10000);
+        QTest::mouseClick(find<QPushButton>(editor, "toggleActiveButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !editor->isBusy() && editor->statusText().startsWith(QLatin1String("Deactivated")), 10000);
+        QCOMPARE(answerOf("zz-first"), std::string("CORRECTED again"));
+        // The form shows what is stored now (not dirty: closing asks nothing).
+        QVERIFY(!find<QCheckBox>(editor, "activeCheck")->isChecked());
+        QVERIFY(!editor->isDirty());
+
+        // Settings: changing one text sends that text only.
+        SettingsEditor* settings = m_window->openSettingsEditor();
+        auto* thanks = find<QPlainTextEdit>(settings, "thanksEdit");
+        QTRY_VERIFY_WITH_TIMEOUT(!settings->isBusy() && !thanks->toPlainText().isEmpty(), 10000);
+        QCOMPARE(m_http
+                     ->put("/api/v1/admin/settings", {{"bot", {{"greeting", "Greeting by the other admin"}}}},
+                           m_adminToken)
+                     .status,
+                 200);
+        typeInto(thanks, QStringLiteral("Thanks from this console."));
+        QSignalSpy saved(settings, &SettingsEditor::saved);
+        QTest::mouseClick(find<QPushButton>(settings, "saveSettingsButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        const auto bot = m_http->get("/api/v1/admin/settings", m_adminToken).body["bot"];
+        QCOMPARE(js(bot["thanks"]), QStringLiteral("Thanks from this console."));
+        QCOMPARE(js(bot["greeting"]), QStringLiteral("Greeting by the other admin"));
+        QVERIFY(!settings->isDirty());
+        QTest::mouseClick(find<QPushButton>(settings, "saveSettingsButton"), Qt::LeftButton);
+        QCOMPARE(settings->statusText(), QStringLiteral("Nothing to save: no changes."));
+        for (const char* slug : {"zz-first", "zz-second"}) // the other tests count the public FAQ
+            QCOMPARE(m_http->del(std::string("/api/v1/admin/faq/") + slug, m_adminToken).status, 204);
+    }
+
+    // Audit: an admin could disable its own account (signed out at once, perhaps with nobody left
+    // to undo it).
+    void adminCannotDisableItself() {
+        AgentsEditor* editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        auto* table = find<QTableView>(editor, "agentsTable");
+        QTRY_VERIFY_WITH_TIMEOUT(table->model()->rowCount() > 0, 10000);
+        int row = -1;
+        for (int r = 0; r < table->model()->rowCount(); ++r)
+            if (table->model()->index(r, 0).data().toString() == QLatin1String("admin"))
+                row = r;
+        QVERIFY(row >= 0);
+        clickRow(table, row);
+        auto* disabled = find<QCheckBox>(editor, "disabledCheck");
+        QVERIFY(!disabled->isEnabled());
+        QVERIFY(!disabled->toolTip().isEmpty());
+        disabled->setChecked(true); // even so (the widget is off): not sent
+        QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
+        QVERIFY(editor->statusText().contains(QLatin1String("cannot disable your own account")));
+        QVERIFY(m_session->isSignedIn());
+        for (const auto& a : getBody(*m_http, "/api/v1/admin/agents", m_adminToken, "agents"))
+            if (a.value("username", "") == "admin")
+                QCOMPARE(a.value("disabled", true), false);
+        disabled->setChecked(false);
     }
 
     void createdFaqEntryIsServedToCustomers() {
@@ -409,8 +595,12 @@ private slots:
         QTest::mouseClick(find<QPushButton>(editor, "saveSettingsButton"), Qt::LeftButton);
         QVERIFY(find<QLabel>(editor, "thanksEditError")->isVisible());
 
-        // A fresh editor shows what is stored.
+        // A fresh editor shows what is stored (closing asks first: the text was not saved).
         editor->close();
+        QTRY_VERIFY(editor->findChild<QMessageBox*>(QStringLiteral("confirmDiscardBox")));
+        QTest::mouseClick(
+            editor->findChild<QMessageBox*>(QStringLiteral("confirmDiscardBox"))->button(QMessageBox::Yes),
+            Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->findChild<SettingsEditor*>(), 10000);
         SettingsEditor* again = m_window->openSettingsEditor();
         QTRY_COMPARE_WITH_TIMEOUT(find<QPlainTextEdit>(again, "greetingEdit")->toPlainText(),
@@ -499,7 +689,7 @@ private slots:
         QCOMPARE(js(stored()["business_hours"]["timezone"]), QStringLiteral("Europe/Berlin"));
         zone->setCurrentText(QStringLiteral("Europe/Berlin"));
 
-        // A fresh editor shows what is stored.
+        // A fresh editor shows what is stored (the form is as stored again: closing asks nothing).
         editor->close();
         QTRY_VERIFY_WITH_TIMEOUT(!m_window->findChild<SettingsEditor*>(), 10000);
         SettingsEditor* again = m_window->openSettingsEditor();

@@ -54,6 +54,7 @@ public:
                             length = line.mid(15).trimmed().toLongLong();
                     if (buffer->size() < end + 4 + length)
                         return;
+                    m_heads.append(buffer->left(end));
                     m_bodies.append(buffer->mid(end + 4, length));
                     socket->write(m_answers.isEmpty() ? overloaded() : m_answers.takeFirst());
                     socket->disconnectFromHost();
@@ -64,11 +65,13 @@ public:
     }
     QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort())); }
     const QList<QByteArray>& bodies() const { return m_bodies; }
+    const QList<QByteArray>& heads() const { return m_heads; } // request line and headers
 
 private:
     QTcpServer m_server;
     QList<QByteArray> m_answers;
     QList<QByteArray> m_bodies;
+    QList<QByteArray> m_heads;
 };
 
 } // namespace
@@ -185,6 +188,37 @@ private slots:
         QCOMPARE(r->error->status, 503);
         QVERIFY(r->error->is(errors::kOverloaded));
         QCOMPARE(fake.bodies().size(), ApiClient::kOverloadRetries + 1);
+    }
+
+    // Audit: a retry read the token when it fired, so after a sign-out and a sign-in as someone
+    // else it went out with the new user's token. A new token cancels the retries still waiting.
+    void retriesDieWithTheToken() {
+        ScriptedServer fake({overloaded(), created()});
+        ApiClient api;
+        api.setBaseUrl(fake.url());
+        api.setToken(QStringLiteral("token-a"));
+        bool answered = false;
+        int retries = 0;
+        api.sendMessage(
+            QStringLiteral("c1"), QStringLiteral("hello"), QStringLiteral("cid-1"),
+            [&](const ApiResult<proto::Message>&) { answered = true; }, [&](int) { ++retries; });
+        QTRY_COMPARE_WITH_TIMEOUT(retries, 1, 10000);
+        QCOMPARE(api.pendingRetries(), 1);
+        api.setToken(QStringLiteral("token-a")); // the same token: nothing changes
+        QCOMPARE(api.pendingRetries(), 1);
+        api.setToken({}); // signed out
+        QCOMPARE(api.pendingRetries(), 0);
+        api.setToken(QStringLiteral("token-b")); // someone else signs in
+        // The next request is the second the server sees, with the new token; the old one never went.
+        auto r = await<proto::Message>([&](auto cb) {
+            api.sendMessage(QStringLiteral("c1"), QStringLiteral("hello"), QStringLiteral("cid-2"), cb);
+        });
+        QVERIFY(r && r->ok());
+        QCOMPARE(fake.heads().size(), 2);
+        QVERIFY(fake.heads().at(0).contains("Bearer token-a"));
+        QVERIFY(fake.heads().at(1).contains("Bearer token-b"));
+        QVERIFY(fake.bodies().at(1).contains("cid-2"));
+        QVERIFY(!answered);
     }
 
     void presenceQueueAndMyConversations() {

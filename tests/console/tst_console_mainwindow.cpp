@@ -3,6 +3,7 @@
 // a banner (there is no tray offscreen) and play a sound; the transcript appends without redrawing
 // and opens links; a supervisor watches a team chat and closes it; nobody types an id.
 #include "GuiTestUtil.h"
+#include "TcpProxy.h"
 
 #include "core/Outbox.h"
 #include "core/Shopper.h"
@@ -252,6 +253,54 @@ private slots:
         QVERIFY(!m_window->windowTitle().startsWith(QLatin1String("(")));
     }
 
+    // Audit: one draft was shared by every chat, so text typed for shopper A went to shopper B;
+    // a chat turning read-only wiped it. Each chat keeps its own draft, read-only or not.
+    void draftsStayWithTheirChat() {
+        QVERIFY(setPresence(*m_http, m_adminToken, "online"));
+        const Customer a = customerWantingAgent(*m_http);
+        const Customer b = customerWantingAgent(*m_http);
+        const QString A = qs(a.conversationId), B = qs(b.conversationId);
+        QTRY_COMPARE_WITH_TIMEOUT(m_session->myConversations()->openIds().size(), size_t(2), 10000);
+        auto* composer = find<QPlainTextEdit>(w(), "composer");
+        m_window->showConversation(A);
+        QTRY_VERIFY_WITH_TIMEOUT(composer->isEnabled(), 10000);
+        QTest::keyClicks(composer, QStringLiteral("Refund for order 1234 is done"));
+
+        m_window->showConversation(B);
+        QTRY_VERIFY_WITH_TIMEOUT(composer->isEnabled(), 10000);
+        QVERIFY(composer->toPlainText().isEmpty());
+        QTest::keyClick(composer, Qt::Key_Return); // nothing to send in B
+        QTest::keyClicks(composer, QStringLiteral("Hello B"));
+        m_window->showConversation(A);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("Refund for order 1234 is done"));
+        m_window->showConversation(B);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("Hello B"));
+        QTest::keyClick(composer, Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(customerSees(b, "Hello B"), 10000);
+        QVERIFY(!customerSees(b, "Refund for order 1234 is done"));
+        QVERIFY(composer->toPlainText().isEmpty());
+        m_window->showConversation(A);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("Refund for order 1234 is done"));
+
+        // A closes while the agent writes: read-only, and the text stays (disabled, not wiped),
+        // also after looking at another chat and coming back.
+        QCOMPARE(m_http
+                     ->post("/api/v1/conversations/" + a.conversationId + "/close", nlohmann::json::object(),
+                            m_adminToken)
+                     .status,
+                 200);
+        QTRY_VERIFY_WITH_TIMEOUT(!composer->isEnabled(), 10000);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("Refund for order 1234 is done"));
+        m_window->showConversation(B);
+        QTRY_VERIFY_WITH_TIMEOUT(composer->isEnabled(), 10000);
+        QVERIFY(composer->toPlainText().isEmpty());
+        m_window->showConversation(A);
+        QCOMPARE(composer->toPlainText(), QStringLiteral("Refund for order 1234 is done"));
+        QVERIFY(!composer->isEnabled());
+        QTest::keyClick(composer, Qt::Key_Return); // read-only: nothing goes out
+        QVERIFY(!customerSees(a, "Refund for order 1234 is done"));
+    }
+
     // Issue 19: an agent clicked where a chat had been a moment earlier and wrote to the wrong
     // shopper. Rows keep their places under shoppers' messages and the agent's own replies.
     void rowsDoNotMoveUnderIncomingMessages() {
@@ -397,6 +446,62 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(m_session->teamModel()->rowCount() >= 3, 10000);
         QCOMPARE(m_window->conversationView()->fullRenderCount(), renders);
         QCOMPARE(transcript->textCursor().selectedText(), QStringLiteral("Line 2 of the order details."));
+    }
+
+    // Audit: a live message before the chat's history made every history message redraw the
+    // whole transcript (600 redraws for 600 messages froze the window). One redraw for the batch.
+    void historyAfterALiveMessageDrawsOnce() {
+        // Signed in anew with REST through a proxy that holds the history back (the WebSocket direct).
+        m_window.reset();
+        m_session.reset();
+        TcpProxy proxy(m_server.httpPort());
+        QVERIFY(proxy.listen());
+        QUrl base = m_server.httpUrl();
+        base.setPort(proxy.port());
+        m_session = std::make_unique<Session>();
+        m_session->setWsUrlOverride(m_server.wsUrl());
+        m_window = std::make_unique<MainWindow>(m_session.get());
+        m_session->signIn(base, QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword));
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->realtime()->isConnected(), 15000);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+
+        // A shopper waits in the queue (the agent is offline) and writes on meanwhile.
+        const Customer c = customerWantingAgent(*m_http);
+        const QString id = qs(c.conversationId);
+        for (int i = 1; i <= 12; ++i)
+            QCOMPARE(customerSays(*m_http, c, "History line " + std::to_string(i)), 201);
+        proxy.holdDownstream(true);
+        QVERIFY(setPresence(*m_http, m_adminToken, "online")); // assigned: the history is asked for
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->conversationView()->conversationId(), id, 10000);
+        QCOMPARE(customerSays(*m_http, c, "Are you there?"), 201);
+        QTRY_VERIFY_WITH_TIMEOUT(transcript().contains(QLatin1String("Are you there?")), 10000);
+        QVERIFY(!m_session->messages(id)->isLoaded());
+        const int renders = m_window->conversationView()->fullRenderCount();
+        proxy.holdDownstream(false);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->messages(id)->isLoaded(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(transcript().contains(QLatin1String("History line 12")), 10000);
+        QVERIFY(transcript().indexOf(QLatin1String("History line 12")) <
+                transcript().indexOf(QLatin1String("Are you there?")));
+        QCOMPARE(m_window->conversationView()->fullRenderCount(), renders + 1);
+    }
+
+    // Audit: Ctrl+1/2/3 toggled the docks, so pressing Ctrl+2 to get to the queue hid it. They show.
+    void dockShortcutsShow() {
+        const std::pair<const char*, Qt::Key> docks[] = {
+            {"myConversationsDock", Qt::Key_1}, {"queueDock", Qt::Key_2}, {"teamDock", Qt::Key_3}};
+        for (const auto& [name, key] : docks) {
+            auto* dock = find<QDockWidget>(w(), name);
+            QTRY_VERIFY(dock->isVisible());
+            QTest::keyClick(w(), key, Qt::ControlModifier);
+            QVERIFY(dock->isVisible());
+            QTest::keyClick(w(), key, Qt::ControlModifier);
+            QVERIFY(dock->isVisible());
+            dock->toggleViewAction()->trigger(); // the View menu still hides it
+            QTRY_VERIFY(!dock->isVisible());
+            QTest::keyClick(w(), key, Qt::ControlModifier);
+            QTRY_VERIFY(dock->isVisible());
+        }
     }
 
     void linksOpenInTheBrowser() {

@@ -174,6 +174,16 @@ private slots:
         model.markRead("d");
         QCOMPARE(model.totalAttention(), 0);
         QVERIFY(!model.isFresh("d"));
+        // Audit: the title counted unread messages of chats no longer open or no longer mine.
+        model.addUnread("d");
+        QCOMPARE(model.totalAttention(), 1);
+        model.upsert(conv("d", "someone-else"));
+        QCOMPARE(model.totalAttention(), 0);
+        model.upsert(conv("d", "me"));
+        model.addUnread("d");
+        QVERIFY(model.totalAttention() > 0);
+        model.upsert(conv("d", "me", proto::ConversationStatus::Closed));
+        QCOMPARE(model.totalAttention(), 0);
     }
 
     // The first snapshot lists several unknown chats: the longest waiting comes first.

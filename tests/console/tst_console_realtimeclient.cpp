@@ -4,6 +4,9 @@
 
 #include "core/RealtimeClient.h"
 
+#include <QWebSocket>
+#include <QWebSocketServer>
+
 using namespace parley::test;
 using namespace parley::test::console;
 using namespace parley::console;
@@ -77,6 +80,32 @@ private slots:
         m_rt->open(m_server.wsUrl(), QStringLiteral("forged"));
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
         QCOMPARE(m_rt->state(), RealtimeClient::State::Disconnected);
+    }
+
+    // Audit: any error before hello.ok counted as a refused token and signed the agent out; the
+    // server answers "internal" during hello when it cannot read the agent. Only "unauthorized"
+    // stops; anything else is tried again with backoff.
+    void errorDuringHelloOtherThanAuthReconnects() {
+        QWebSocketServer fake(QStringLiteral("fake"), QWebSocketServer::NonSecureMode);
+        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
+        int connections = 0;
+        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
+            QWebSocket* s = fake.nextPendingConnection();
+            ++connections;
+            connect(s, &QWebSocket::textMessageReceived, s, [s](const QString&) {
+                s->sendTextMessage(QStringLiteral(
+                    R"({"type":"error","data":{"code":"internal","message":"Internal error."}})"));
+                s->close();
+            });
+            connect(s, &QWebSocket::disconnected, s, &QObject::deleteLater);
+        });
+        QSignalSpy failed(m_rt.get(), &RealtimeClient::authenticationFailed);
+        m_rt->open(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(fake.serverPort())),
+                   QStringLiteral("tok"));
+        QTRY_VERIFY_WITH_TIMEOUT(connections >= 3, 10000);
+        QCOMPARE(failed.count(), 0);
+        QVERIFY(m_rt->state() != RealtimeClient::State::Disconnected);
+        m_rt->close();
     }
 
     void assignmentAndMessagesArriveLive() {

@@ -3,6 +3,7 @@
 // "Not sent"), keeps trying for as long as it takes, sends them in order once the server is back,
 // and its transcript ends up with every message exactly once.
 #include "GuiTestUtil.h"
+#include "TcpProxy.h"
 
 #include "core/Outbox.h"
 #include "gui/ConversationView.h"
@@ -11,6 +12,7 @@
 
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QTextBrowser>
 
 using namespace parley::test;
@@ -137,6 +139,55 @@ private slots:
 
     // A reply the server refuses for good (the chat was closed meanwhile) says so on its bubble
     // and stays until the agent deletes it; it never lands back in the composer.
+    // Audit: back after an outage longer than the grace period, the agent was offline without
+    // being told, and the banner meanwhile promised that replies would be sent. A server of its
+    // own with a 2 s grace period, reached through a proxy that can cut the console off.
+    void backAfterTheGracePeriodIsTold() {
+        ServerProcess server;
+        QVERIFY(server.start({QStringLiteral("--agent-grace-seconds"), QStringLiteral("2")}));
+        HttpClient http(server.httpPort());
+        const std::string admin = http.login("admin", ServerProcess::kAdminPassword);
+        QVERIFY(!admin.empty());
+        TcpProxy proxy(server.httpPort());
+        QVERIFY(proxy.listen());
+        QUrl base = server.httpUrl();
+        base.setPort(proxy.port());
+
+        Session session;
+        session.realtime()->setBackoff(200, 500);
+        MainWindow window(&session);
+        session.signIn(base, QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword));
+        QTRY_VERIFY_WITH_TIMEOUT(session.realtime()->isConnected(), 15000);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        session.setPresence(proto::Presence::Online);
+        QTRY_VERIFY_WITH_TIMEOUT(session.isOnline(), 10000);
+        customerWantingAgent(http);
+        QTRY_COMPARE_WITH_TIMEOUT(session.myConversations()->openIds().size(), size_t(1), 10000);
+
+        auto* away = find<NoticeBar>(&window, "awayBanner");
+        auto* lost = find<NoticeBar>(&window, "connectionBanner");
+        QVERIFY(!away->isVisible());
+        proxy.setRefusing(true);
+        QTRY_VERIFY_WITH_TIMEOUT(lost->isVisible(), 10000);
+        QVERIFY(!lost->text().contains(QLatin1String("kept and sent as soon as")));
+        QVERIFY(lost->text().contains(QLatin1String("if the chat is still yours")));
+        // The server gives up on the agent.
+        QTRY_VERIFY_WITH_TIMEOUT(getBody(http, "/api/v1/agent/conversations", admin, "conversations").empty(),
+                                 15000);
+        proxy.setRefusing(false);
+        QTRY_VERIFY_WITH_TIMEOUT(session.realtime()->isConnected(), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(away->isVisible(), 10000);
+        QVERIFY(away->text().contains(QLatin1String("your chats went back to the queue")));
+        QVERIFY(away->text().contains(QLatin1String("you are offline")));
+        QVERIFY(!session.isOnline()); // not restored unasked
+        QVERIFY(window.lastNotification().startsWith(QLatin1String("You are offline")));
+        QTest::mouseClick(find<QPushButton>(&window, "awayGoOnlineButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(session.isOnline(), 10000);
+        QTRY_VERIFY(!away->isVisible());
+        session.signOut();
+    }
+
     void permanentErrorShowsOnTheBubble() {
         Session session;
         MainWindow window(&session);

@@ -3,6 +3,7 @@
 // message found.
 #include "AgentsAtWorkTestUtil.h"
 #include "GuiTestUtil.h"
+#include "TcpProxy.h"
 
 #include "gui/ConversationView.h"
 #include "gui/MainWindow.h"
@@ -12,6 +13,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPointer>
 #include <QScrollBar>
 #include <QTextBrowser>
 
@@ -126,6 +128,43 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(past->count(), 1, 10000);
         QCOMPARE(past->item(0)->data(Qt::UserRole).toString(), current);
         QVERIFY(saveScreenshot(m_window.get(), QStringLiteral("console-past-chat.png")));
+    }
+
+    // Audit: the answer to a search still on its way when the agent closed the window (it
+    // deletes itself) was written into the deleted dialog. It is dropped instead.
+    void searchAnswerAfterTheWindowClosed() {
+        cleanup(); // signed in again below, with REST through a proxy that holds answers back
+        TcpProxy proxy(m_server.httpPort());
+        QVERIFY(proxy.listen());
+        QUrl base = m_server.httpUrl();
+        base.setPort(proxy.port());
+        m_session = std::make_unique<Session>();
+        m_session->setWsUrlOverride(m_server.wsUrl()); // the WebSocket direct
+        m_window = std::make_unique<MainWindow>(m_session.get());
+        m_session->signIn(base, QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword));
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->realtime()->isConnected(), 15000);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+
+        QPointer<QDialog> dialog = m_window->openSearch();
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->isVisible());
+        proxy.holdDownstream(true);
+        auto* input = find<QLineEdit>(dialog, "searchInput");
+        QTest::keyClicks(input, QStringLiteral("umbrella"));
+        QTRY_COMPARE_WITH_TIMEOUT(find<QLabel>(dialog, "searchStatus")->text(),
+                                  QStringLiteral("Searching\u2026"), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.heldDownstreamBytes() > 0, 10000); // the answer waits
+        QTest::keyClick(input, Qt::Key_Escape);
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog, 5000);
+        proxy.holdDownstream(false);
+        QTRY_COMPARE_WITH_TIMEOUT(proxy.heldDownstreamBytes(), qint64(0), 5000);
+
+        // Still alive, and a new search window works.
+        dialog = m_window->openSearch();
+        QVERIFY(dialog);
+        QTest::keyClicks(find<QLineEdit>(dialog, "searchInput"), QStringLiteral("umbrella"));
+        QTRY_COMPARE_WITH_TIMEOUT(find<QListWidget>(dialog, "searchResults")->count(), 1, 10000);
     }
 
     void searchOpensTheMessage() {

@@ -3,6 +3,10 @@
 // restart loses and doubles nothing.
 #include "ConsoleTestUtil.h"
 
+#include <QPointer>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
 using namespace parley::test;
 using namespace parley::test::console;
 using namespace parley::console;
@@ -231,6 +235,61 @@ private slots:
                                   10000);
         QVERIFY(!m_session->canClose(id));
         QVERIFY(setPresence(*m_http, bob, "offline"));
+    }
+
+    // Audit: a resume the server refused (an error frame, after which it sends that chat
+    // nothing) was ignored, and the chat silently missed what was said. Here the WebSocket is a
+    // fake that says hello.ok and refuses the resume; REST is the real server. The gap is fetched
+    // over REST and the chat followed again.
+    void refusedResumeIsCaughtUpOverRest() {
+        const auto login = m_http->post("/api/v1/agent/login",
+                                        {{"username", "admin"}, {"password", ServerProcess::kAdminPassword}});
+        QCOMPARE(login.status, 200);
+        const nlohmann::json agent = login.body["agent"];
+        QWebSocketServer fake(QStringLiteral("fake"), QWebSocketServer::NonSecureMode);
+        QVERIFY(fake.listen(QHostAddress::LocalHost, 0));
+        QPointer<QWebSocket> socket;
+        QList<nlohmann::json> resumes;
+        connect(&fake, &QWebSocketServer::newConnection, this, [&] {
+            socket = fake.nextPendingConnection();
+            QWebSocket* s = socket;
+            connect(s, &QWebSocket::textMessageReceived, s, [&, s](const QString& text) {
+                const auto frame = nlohmann::json::parse(text.toStdString());
+                if (frame["type"] == "hello")
+                    s->sendTextMessage(qs(
+                        nlohmann::json{{"type", "hello.ok"}, {"data", {{"agent", agent}, {"role", "admin"}}}}
+                            .dump()));
+                else if (frame["type"] == "resume")
+                    resumes.append(frame);
+            });
+        });
+
+        QVERIFY(setPresence(*m_http, m_adminToken, "online"));
+        const Customer c = customerWantingAgent(*m_http);
+        const QString id = qs(c.conversationId);
+        Session session;
+        session.setWsUrlOverride(QUrl(QStringLiteral("ws://127.0.0.1:%1/ws").arg(fake.serverPort())));
+        session.signIn(m_server.httpUrl(), QStringLiteral("admin"),
+                       QString::fromLatin1(ServerProcess::kAdminPassword));
+        QTRY_VERIFY_WITH_TIMEOUT(session.realtime()->isConnected(), 10000);
+        session.openConversation(id);
+        QTRY_VERIFY_WITH_TIMEOUT(session.messages(id)->isLoaded(), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(resumes.size(), qsizetype(1), 10000);
+        const qint64 before = session.messages(id)->lastSeq();
+
+        // Said while the resume is refused: the fake WebSocket never tells.
+        QCOMPARE(customerSays(*m_http, c, "Said while the resume failed"), 201);
+        socket->sendTextMessage(
+            QStringLiteral(R"({"type":"error","data":{"code":"internal","message":"Internal error."}})"));
+        QTRY_VERIFY_WITH_TIMEOUT(session.messages(id)->lastSeq() > before, 10000);
+        QCOMPARE(qs(session.messages(id)->messages().back().content),
+                 QStringLiteral("Said while the resume failed"));
+        QCOMPARE(seqs(session.messages(id)), serverSeqs(c));
+        // Followed again, from what it has now.
+        QTRY_COMPARE_WITH_TIMEOUT(resumes.size(), qsizetype(2), 10000);
+        QCOMPARE(resumes.back()["after_seq"].get<qint64>(), session.messages(id)->lastSeq());
+        QCOMPARE(resumes.back()["conversation_id"].get<std::string>(), c.conversationId);
+        session.signOut();
     }
 
     void signOutClearsEverything() {
