@@ -98,12 +98,16 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(assignedCount(c.conversationId), 1, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_httpProxy->heldUpstreamBytes() > 0, 10000);
         m_wsProxy->holdDownstream(true);
+        // The console's resume after the history must not reach the server before the live event
+        // has left it: told that the client has the message, the server would not send it live.
+        m_wsProxy->holdUpstream(true);
         QCOMPARE(customerSays(*m_http, c, "My first message"), 201);
         // The history (with the message) arrives first, then the message's live event.
         m_httpProxy->holdUpstream(false);
         QTRY_VERIFY_WITH_TIMEOUT(m_session->messages(qs(c.conversationId))->isLoaded(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(m_wsProxy->heldDownstreamBytes() > 0, 10000);
         m_wsProxy->holdDownstream(false);
+        m_wsProxy->holdUpstream(false);
         QVERIFY(heardUpTo(c, "marker"));
         QCOMPARE(announced(c.conversationId, QStringLiteral("My first message")), 1);
         QCOMPARE(m_session->myConversations()->unread(qs(c.conversationId)), 2);
