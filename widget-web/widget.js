@@ -21,16 +21,15 @@
       else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? '' : v);
     }
-    e.append(...kids.filter((k) => k != null)); // strings become text nodes: never parsed as HTML
+    e.append(...kids.filter((k) => k != null)); // text, never HTML
     return e;
   };
   const load = (k = KEY) => { try { return JSON.parse(localStorage.getItem(k)) || {}; } catch { return {}; } };
   const store = load();
   const save = (k = KEY, v = store) => { try { localStorage.setItem(k, JSON.stringify(v)); } catch { /* private mode */ } };
-  // Whether the panel is open, per tab: it stays open across this tab's page loads.
-  const OPEN_KEY = KEY + ':open';
-  const wasOpen = () => { try { return sessionStorage.getItem(OPEN_KEY) === '1'; } catch { return false; } };
-  const keepOpen = (v) => { try { if (v) sessionStorage.setItem(OPEN_KEY, '1'); else sessionStorage.removeItem(OPEN_KEY); } catch { /* private mode */ } };
+  // Per tab, across its page loads: the panel open, the draft (each tab's box is its own)
+  const tab = (k, v) => { try { k = KEY + k; return v === undefined ? sessionStorage.getItem(k) : v ? sessionStorage.setItem(k, v) : sessionStorage.removeItem(k); } catch { /* private mode */ } };
+  const draft = () => tab(':draft', input.value);
   const uuid = () => (crypto.randomUUID ? crypto.randomUUID()
     : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
       (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)));
@@ -52,10 +51,10 @@
     message_too_long: 'That message is too long (4,000 characters at most).',
     empty_message: 'Please type a message first.',
   };
-  async function api(method, path, body, busy) {
+  async function api(method, path, body, busy, tok = store.t) {
     const headers = {};
     if (body) headers['Content-Type'] = 'application/json';
-    if (store.t) headers.Authorization = 'Bearer ' + store.t;
+    if (tok) headers.Authorization = 'Bearer ' + tok;
     let res, data = null;
     try {
       res = await fetch(API + path, { method, headers, body: body && JSON.stringify(body), cache: 'no-store' });
@@ -66,10 +65,10 @@
     if (res.ok) return data || {};
     const e = (data && data.error) || {};
     const wait = Math.max(1, Math.ceil(+res.headers.get('Retry-After') || 5));
-    if (res.status === 503 && e.code === 'overloaded') { // nothing was done: again after Retry-After (30 s at most)
+    if (res.status === 503 && e.code === 'overloaded') { // nothing done: again after Retry-After (30 s at most)
       if (busy) showBanner('Support is very busy right now. Still trying\u2026');
       await new Promise((r) => setTimeout(r, Math.min(wait, 30) * 1000 * (1 + Math.random() / 2)));
-      return api(method, path, body, busy);
+      return api(method, path, body, busy, tok);
     }
     const msg = res.status === 429 ? `You're sending messages quickly. Please wait ${wait} seconds.`
       : FRIENDLY[e.code] || FRIENDLY[res.status] ||
@@ -168,7 +167,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
 @media (prefers-reduced-motion:reduce){.launcher{transition:none}}
 `;
 
-  // ---- DOM (inside a shadow root: the shop's CSS can't reach in, ours can't leak out)
+  // ---- DOM (in a shadow root: no CSS gets in or out)
   const host = document.createElement('parley-widget');
   const shadow = host.attachShadow({ mode: 'open' });
   const style = h('style', null, CSS);
@@ -194,10 +193,11 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const quick = h('div', { class: 'quick', role: 'group', 'aria-label': 'Suggested questions' });
   const talkRow = h('div', { class: 'talkrow' }, h('span', null, 'Prefer a person?'), talk);
   const input = h('textarea', { rows: '1', dir: 'auto', maxlength: '4000', placeholder: 'Type your message\u2026', 'aria-label': 'Message' });
+  input.value = tab(':draft') || '';
   const sendBtn = h('button', { type: 'submit', class: 'send' }, 'Send');
   const composer = h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); submit(); } }, input, sendBtn);
   const newBtn = h('button', { type: 'button', class: 'talk', onclick: () => newConversation() }, 'Start a new conversation');
-  // After hours or nobody online: when we are back, and a reply address (v1.1).
+  // After hours or nobody online: when we are back, a reply address (v1.1).
   const awayText = h('p', { class: 'awaytxt' });
   const mailInput = h('input', { type: 'email', required: true, autocomplete: 'email', maxlength: '254', placeholder: 'you@example.com', 'aria-label': 'Your e-mail address' });
   const mailBtn = h('button', { type: 'submit' }, 'Send');
@@ -205,7 +205,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const mailErr = h('p', { class: 'err', role: 'alert', hidden: true });
   const mailDone = h('p', { class: 'maildone', hidden: true });
   const away = h('div', { class: 'away', hidden: true }, awayText, mailForm, mailErr, mailDone);
-  // After the chat: one tap on a star rates it (with the comment typed first).
+  // After the chat: a tap on a star rates it.
   const rateTitle = h('p', { class: 'ratettl' }, 'How did we do?');
   const rateNote = h('input', { type: 'text', maxlength: '2000', placeholder: 'Anything to tell us? (optional)', 'aria-label': 'Comment (optional)' });
   const stars = h('div', { class: 'stars', role: 'group', 'aria-label': 'Rate this chat: tap a star' },
@@ -225,26 +225,34 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   let conv = null; // Conversation
   let bySeq = new Map(); // seq -> Message
   let ids = new Set(); // message ids seen
-  let hw = 0; // highest seq with no gap below it: what after_seq / resume ask from
-  const pend = new Map(); // client_msg_id -> {el, content, kind, slug}
-  const OUT = KEY + ':out'; // unsent messages and the draft outlive the page
+  let hw = 0; // highest seq with no gap below it
+  const pend = new Map(); // client_msg_id -> {el, content, kind, slug, q: queued, n: 5xxs, g: given up}
+  const OUT = KEY + ':out'; // unsent messages outlive the page
   function out(fn) {
     let o = load(OUT);
-    if (!conv || o.c !== conv.id) o = { c: conv && conv.id, m: [], d: '' };
-    if (fn && conv) { fn(o); save(OUT, o); }
+    if (o.c !== conv.id) { // unsent in an ended conversation: back in the box
+      const t = (o.m || []).map((x) => x.content).join('\n');
+      if (t) { input.value = (input.value && input.value + '\n') + t; grow(); draft(); }
+      save(OUT, o = { c: conv.id, m: [] });
+    }
+    if (fn) { fn(o); save(OUT, o); }
     return o;
   }
   const unout = (cid) => out((o) => { o.m = o.m.filter((x) => x.cid !== cid); });
+  const keep = ({ cid, content, kind, slug, n, g }) => out((o) => {
+    const i = o.m.findIndex((y) => y.cid === cid);
+    o.m[i < 0 ? o.m.length : i] = { cid, content, kind, slug, n, g };
+  });
   const names = new Map(); // agent id -> display name
   let lastName = '';
   let lastSent = null; // only the newest sent message says "Sent"
-  let seenEl = null; // the shopper's own message marked "Seen" (the newest the agent has read)
+  let seenEl = null; // the own message marked "Seen"
   let typingTimer = 0, typedAt = 0, readTimer = 0, readSent = 0, ctxSent = '';
 
   let faq = [];
-  let isOpen = false, unread = 0, handing = false, starting = null, rateUntil = 0;
-  let hours = null, cfgLoad = null, editingMail = false, rating = false, quietOpen = false; // hours: widget/config's open_now, next_open_at, agents_online
-  let startNote = '', startTimer = 0, startTries = 0, resending = false, offline = false;
+  let isOpen = false, unread = 0, handing = false, starting = null, gen = 0, rateUntil = 0;
+  let hours = null, cfgLoad = null, editingMail = false, rating = false, quietOpen = false; // hours: widget/config
+  let startNote = '', startTimer = 0, startTries = 0, pumping = 0, pumpTimer = 0, offline = false;
   let ws = null, wsReady = false, wsTries = 0, wsTimer = 0, wsUrl = ds.parleyWs || '', pollTimer = 0, ticks = 0;
 
   const phase = () => !conv ? 'none' : conv.status === 'closed' ? 'closed' : conv.status === 'agent'
@@ -252,10 +260,10 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const agentName = () => (conv && names.get(conv.assigned_agent_id)) || lastName || 'an agent';
 
   // ---- page context, typing, read marks (contract v1.1 "Agents at work")
-  const clip = (v) => (v ? String(v).slice(0, 2000) : undefined); // the server takes 2,000 characters a field
+  const clip = (v) => (v ? String(v).slice(0, 2000) : undefined); // 2,000 characters a field at most
   const pageContext = () => ({ page_url: clip(location.href), page_title: clip(document.title),
     referrer: clip(document.referrer), locale: clip(navigator.language), user_agent: clip(navigator.userAgent) });
-  // The shopper is on another page (a load, or a single-page shop's navigation): tell the agent.
+  // On another page: tell the agent.
   function noteContext() {
     if (!conv || conv.status === 'closed') return;
     const ctx = pageContext();
@@ -265,7 +273,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     ctxSent = key;
     api('PUT', `conversations/${conv.id}/context`, ctx).then((r) => setConv(r.conversation), () => { ctxSent = ''; });
   }
-  // At most once a second while the shopper types, and only when a person may be reading.
+  // At most once a second, when a person may be reading.
   function noteTyping() {
     const ph = phase();
     if (!wsReady || (ph !== 'assigned' && ph !== 'queued') || !input.value.trim()) return;
@@ -281,7 +289,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (on) typingTimer = setTimeout(() => showTyping(false), 3000);
     if (stick) toBottom();
   }
-  // "Seen" under the shopper's newest own message that the agent's read mark covers.
+  // "Seen" under the newest own message the agent has read.
   function updateSeen() {
     const upTo = (conv && conv.agent_last_read_seq) || 0;
     let el = null;
@@ -310,7 +318,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     const re = /\bhttps?:\/\/[^\s<>"']+/gi;
     let i = 0, m;
     while ((m = re.exec(text))) {
-      let url = m[0]; // less the sentence's punctuation; a ")" only when unbalanced: Tea_(disambiguation)
+      let url = m[0]; // less punctuation; a ")" only when unbalanced
       while (/[.,;:!?\]}]$/.test(url) || /\)$/.test(url) && url.split(')').length > url.split('(').length) url = url.slice(0, -1);
       let href = null;
       try { const u = new URL(url); if (/^https?:$/.test(u.protocol)) href = u.href; } catch { /* not a link */ }
@@ -374,7 +382,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (st === 'failed') meta.append(' ', h('button', { type: 'button', class: 'link retry', onclick: () => send(p.content, p.kind, p.slug, p) }, 'Retry'));
   }
 
-  function place(el, seq) { // keep the log ordered by seq; unsent messages stay at the end
+  function place(el, seq) { // ordered by seq; unsent ones at the end
     if (seq == null) return log.append(el);
     el.dataset.seq = seq;
     let ref = null;
@@ -457,21 +465,26 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     toBottom();
     if (wsReady) wsSend({ type: 'resume', conversation_id: conv.id, after_seq: hw });
     schedulePoll();
-    noteContext(); // a conversation restored on another page than it was started on
+    noteContext(); // maybe another page
     noteRead();
   }
 
-  function restore() { // what an earlier page left unsent goes now (same client_msg_id: once)
-    const o = out(), done = [...bySeq.values()].map((m) => m.client_msg_id);
-    if (o.d && !input.value) { input.value = o.d; grow(); }
-    const ps = phase() === 'closed' ? [] : out((v) => { v.m = v.m.filter((x) => !done.includes(x.cid)); }).m.map(pending);
-    (async () => { for (const p of ps) await send(p.content, p.kind, p.slug, p); })();
+  function restore() { // an earlier page's unsent messages queue again (same client_msg_id: once)
+    grow();
+    const done = [...bySeq.values()].map((m) => m.client_msg_id);
+    if (phase() === 'closed') return out(); // kept for the next conversation
+    for (const x of out((v) => { v.m = v.m.filter((y) => !done.includes(y.cid)); }).m) {
+      const p = pending(x);
+      p.q = !x.g;
+      setStatus(p, x.g ? 'failed' : 'sending');
+    }
+    pump();
   }
 
   let lastPhase = '', lastSt;
   function sync() {
     const ph = phase();
-    const stick = nearBottom(); // the notice, the rating and the composer change the log's height
+    const stick = nearBottom(); // the log's height may change
     root.dataset.phase = ph;
     const chips = faq.length ? faq : (([...bySeq.values()].find((m) => m.sender_type === 'bot') || {}).metadata || {}).suggestions || [];
     if (quick.dataset.n !== String(chips.length)) {
@@ -520,7 +533,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (stick) toBottom();
   }
 
-  // "More questions": all of them in the log's place until one is picked or "Back to chat".
+  // "More questions": all of them in the log's place.
   function browse(on) {
     if (quick.classList.contains('all') === on) return;
     quick.classList.toggle('all', on);
@@ -551,7 +564,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
       : 'Nobody from our team is online right now.') + (done ? '' : " Leave your e-mail address and we'll answer you there.");
     mailForm.hidden = done;
     mailDone.hidden = !done;
-    if (done && mailDone.dataset.mail !== mail) { // built once per address: a focused "Change" keeps its focus
+    if (done && mailDone.dataset.mail !== mail) { // once per address: "Change" keeps focus
       mailDone.dataset.mail = mail;
       mailDone.replaceChildren(`Thanks! We'll write to ${mail}. `, h('button', { type: 'button', class: 'link', onclick: () => {
         editingMail = true; mailInput.value = mail; sync(); mailInput.focus();
@@ -570,7 +583,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     rateNote.hidden = !!r;
   }
 
-  // Agent messages after the shopper's read mark, unseen: the panel closed or the page out of view.
+  // Agent messages after the shopper's read mark, unseen.
   function countUnread() {
     let n = 0;
     if (conv && (!isOpen || document.hidden)) {
@@ -608,7 +621,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
       } else {
         hideBanner();
         sync();
-        for (const p of [...pend.values()]) if (p.auto) send(p.content, p.kind, p.slug, p);
+        pump();
       }
     };
     tick();
@@ -632,38 +645,46 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     return p;
   }
 
-  async function send(content, kind, slug, p) {
+  function send(content, kind, slug, p) {
     if (!conv || phase() === 'closed') return;
     p = p || pending({ cid: uuid(), content, kind, slug });
-    out((o) => { if (!o.m.some((x) => x.cid === p.cid)) o.m.push({ cid: p.cid, content, kind, slug }); });
-    p.auto = p.again = false;
+    Object.assign(p, { q: 1, n: 0, g: 0, b: 0 });
+    keep(p);
     setStatus(p, 'sending');
-    if (Date.now() < rateUntil) { p.auto = true; return; } // goes out when the wait is over
-    const body = { content, client_msg_id: p.cid };
-    if (kind === 'quick_reply') Object.assign(body, { kind, faq_slug: slug });
-    try {
-      const r = await api('POST', `conversations/${conv.id}/messages`, body, 1);
-      merge(r.message, false);
-      mergeAll(r.replies, true);
-      sync();
-      resend();
-    } catch (e) {
-      if (!pend.has(p.cid)) return; // it arrived by another way meanwhile
-      setStatus(p, 'failed');
-      p.auto = e.status === 429;
-      p.again = !e.status || e.status >= 500; // goes again by itself once support can be reached
-      if (!p.auto && !p.again) unout(p.cid); // would fail again
-      handleError(e, 'Your message was not sent.');
-    }
+    pump();
   }
-  async function resend() { // what failed goes again, in order
-    if (resending) return;
-    resending = true;
-    for (const p of [...pend.values()]) {
-      if (p.again) await send(p.content, p.kind, p.slug, p);
-      if (p.again) break; // not yet
+  // One at a time, in order; one that fails holds the later ones back
+  async function pump() {
+    clearTimeout(pumpTimer);
+    if (pumping) return;
+    pumping = 1;
+    for (let p; conv && phase() !== 'closed' && Date.now() >= rateUntil && (p = [...pend.values()].find((x) => x.q));) {
+      const body = { content: p.content, client_msg_id: p.cid };
+      if (p.kind === 'quick_reply') Object.assign(body, { kind: p.kind, faq_slug: p.slug });
+      setStatus(p, 'sending');
+      try {
+        const r = await api('POST', `conversations/${conv.id}/messages`, body, 1);
+        p.q = 0;
+        merge(r.message, false);
+        mergeAll(r.replies, true);
+        sync();
+      } catch (e) {
+        if (pend.get(p.cid) !== p) continue; // it arrived by another way meanwhile
+        handleError(e, e.status === 429 ? '' : 'Your message was not sent.');
+        if (e.status === 429) break; // stays queued: goes when the wait is over
+        setStatus(p, 'failed');
+        // network or 5xx: again, with backoff; after four 5xx or other errors: kept, Not sent, not in the way
+        if ((!e.status || e.status >= 500) && (!e.status || ++p.n < 4)) {
+          keep(p);
+          pumpTimer = setTimeout(pump, backoff(p.b++));
+          break;
+        }
+        p.q = 0;
+        p.g = 1;
+        keep(p);
+      }
     }
-    resending = false;
+    pumping = 0;
   }
 
   function submit() {
@@ -672,7 +693,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     if (!conv) return start();
     input.value = '';
     grow();
-    out((o) => { o.d = ''; });
+    draft();
     send(text);
     input.focus(); // also after a click on Send
   }
@@ -727,7 +748,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
       setConv(r.conversation);
       if (r.conversation && r.conversation.rating) conv.rating = r.conversation.rating;
     } catch (e) {
-      if (e.status === 409) await refresh(); // rated already (another tab): show that rating
+      if (e.status === 409) await refresh(); // rated already (another tab)
       else { rateErr.textContent = 'Your rating was not sent. ' + e.message; rateErr.hidden = false; }
     }
     rating = false;
@@ -736,6 +757,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
 
   async function newConversation() {
     newBtn.disabled = true;
+    gen++; // a start still under way is dropped
     try {
       useConversation(await api('POST', 'conversations', { context: pageContext() }, 1));
       hideBanner();
@@ -760,25 +782,29 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   }
 
   // ---- start: session, conversation, realtime
-  // All tabs share one session and conversation.
-  const fromTabs = () => { const s = load(); if (s.t) Object.assign(store, { t: s.t, c: s.c || null }); };
-  function start() {
-    if (starting) return starting;
+  // All tabs share one session and conversation. A start's result is dropped once a newer one began.
+  function start(again) {
+    if (starting && !again) return starting;
+    const g = ++gen;
     clearTimeout(startTimer);
     starting = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          fromTabs();
-          if (!store.t) {
-            const s = await api('POST', 'customer/session', null, 1);
-            Object.assign(store, { t: s.token, c: null });
+          let s = load(); // maybe another tab's, never mixed with ours
+          if (!s.t) s = { t: store.t, c: store.c };
+          if (!s.t) {
+            const n = await api('POST', 'customer/session', null, 1);
+            if (g !== gen) return;
+            Object.assign(store, s = { t: n.token, c: null });
             save();
           }
           if (!cfgLoad) loadConfig();
           if (!faq.length) api('GET', 'faq').then((r) => { faq = (r.faq || []).filter((f) => f.is_active !== false); sync(); }, () => {});
           let r = null;
-          if (store.c) r = await api('GET', `conversations/${store.c}`, null, 1).catch((e) => { if (e.status === 404) return null; throw e; });
-          r = r || await api('POST', 'conversations', { context: pageContext() }, 1);
+          if (s.c) r = await api('GET', `conversations/${s.c}`, null, 1, s.t).catch((e) => { if (e.status === 404) return null; throw e; });
+          r = r || await api('POST', 'conversations', { context: pageContext() }, 1, s.t);
+          if (g !== gen) return;
+          store.t = s.t;
           startNote = '';
           startTries = 0;
           useConversation(r);
@@ -788,7 +814,8 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
           hideBanner();
           return;
         } catch (e) {
-          if (e.status === 401 && !attempt) { delete store.t; delete store.c; save(); continue; } // token from a wiped server: start over
+          if (g !== gen) return;
+          if (e.status === 401 && !attempt) { delete store.t; delete store.c; save(); continue; } // a wiped server's token: anew
           starting = null;
           startNote = e.message; // stays, with Try again, until a start works
           sync();
@@ -803,7 +830,7 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
 
   function wsSend(f) { try { ws.send(JSON.stringify(f)); } catch { /* reconnect will resume */ } }
 
-  // widget/config: the WebSocket URL, and whether anyone is there to answer (v1.1).
+  // widget/config: the WebSocket URL, and whether anyone can answer (v1.1).
   function loadConfig() {
     return (cfgLoad = api('GET', 'widget/config').then((c) => {
       if (!wsUrl) wsUrl = c.ws_url || '';
@@ -855,16 +882,16 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     };
   }
 
-  const backoff = (n) => Math.min(30000, 1000 * 2 ** n) * (0.6 + Math.random() * 0.4); // exponential with jitter, 1 s .. 30 s
+  const backoff = (n) => Math.min(30000, 1000 * 2 ** n) * (0.6 + Math.random() * 0.4); // 1 s .. 30 s, jittered
   function retryWs() { wsTimer = setTimeout(openWs, backoff(wsTries++)); }
 
-  // Polling keeps the chat live while the WebSocket is not connected.
+  // Polling while the WebSocket is down.
   function schedulePoll(ms) {
     clearTimeout(pollTimer);
     pollTimer = setTimeout(poll, ms || 2500);
   }
   async function poll() {
-    if (wsReady || !conv || conv.status === 'closed') return; // resumed by a WS close or a new conversation
+    if (wsReady || !conv || conv.status === 'closed') return; // a WS close or new conversation resumes it
     const id = conv.id, before = hw;
     try {
       const r = await api('GET', `conversations/${id}/messages?after_seq=${hw}`);
@@ -874,14 +901,14 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     } catch { offline = true; /* try again next tick */ }
     schedulePoll();
   }
-  function back() { offline = false; calm(); resend(); } // support can be reached again
+  function back() { offline = false; calm(); pump(); } // support can be reached again
 
   // ---- open / close, keyboard
   function setOpen(v, quiet) {
     quietOpen = !!quiet;
     if (v && !isOpen && conv) loadConfig(); // has anyone come online since?
     isOpen = v;
-    keepOpen(v);
+    tab(':open', v && '1');
     panel.hidden = !v;
     root.classList.toggle('open', v);
     launcher.setAttribute('aria-expanded', String(v));
@@ -905,23 +932,22 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   });
-  input.addEventListener('input', () => { grow(); noteTyping(); out((o) => { o.d = input.value; }); });
-  const wake = () => { // back online or back in view: don't sit out a long reconnect backoff
+  input.addEventListener('input', () => { grow(); noteTyping(); draft(); });
+  const wake = () => { // online or in view: no long backoff
     if (!ws && wsTimer && wsUrl) { clearTimeout(wsTimer); wsTries = 0; openWs(); }
     if (!wsReady && conv) schedulePoll(10);
     if (!conv && startTimer) start();
   };
-  window.addEventListener('online', () => { wake(); resend(); });
+  window.addEventListener('online', () => { wake(); back(); });
   // Another tab started a chat (or a new one): this tab follows.
   window.addEventListener('storage', (e) => {
     const s = load();
     if (e.key !== KEY || !s.c || (s.t === store.t && s.c === store.c)) return;
     if (ws && s.t !== store.t) ws.close(); // it reconnects with the new token
-    starting = null;
     quietOpen = true; // not taking the focus
-    start();
+    start(1);
   });
-  // Single-page shops change the page without a load: watch the history and the URL.
+  // Single-page shops: watch the history and the URL.
   window.addEventListener('popstate', () => noteContext());
   window.addEventListener('hashchange', () => noteContext());
   setInterval(() => { if (conv && ctxSent && !ctxSent.startsWith(location.href + '\n')) noteContext(); }, 2000);
@@ -934,9 +960,9 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   const mount = () => (document.body || document.documentElement).append(host);
   if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
   sync();
-  if (store.t && store.c && wasOpen()) setOpen(true, true); // open on the last page: here too, not taking the focus
-  else if (store.t) start(); // a returning shopper: the conversation and its unread badge
-  // While someone waits for a person, notice when the team comes online.
+  if (store.t && store.c && tab(':open')) setOpen(true, true); // open on the last page: here too, quietly
+  else if (store.t) start(); // a returning shopper: for the badge
+  // While waiting for a person: has the team come online?
   setInterval(() => { const ph = phase(); if (isOpen && !document.hidden && (ph === 'automated' || ph === 'queued')) loadConfig(); }, 60000);
 
   window.Parley = window.Parley || { open: () => setOpen(true), close: () => setOpen(false) };

@@ -385,17 +385,14 @@ scenario('a failed send shows Retry, and the retry never duplicates', async ({ s
   });
   const failedRetry = () => logOf(page).locator('.me[data-state=failed]').getByRole('button', { name: 'Retry' });
 
-  // 1: lost on the way out; Retry sends it and reaches the server
+  // 1: lost on the way out: "Not sent", with Retry (it also goes again by itself, with backoff)
   await input(page).fill('Is the kettle induction-ready?');
   await input(page).press('Enter');
   await failedRetry().waitFor();
   await page.locator(`${W} .banner`, { hasText: 'not sent' }).waitFor();
   await H.shot(page, '11-send-failed');
-  // 2: the retry reached the server but its answer was lost: still "Not sent" for the widget
-  await failedRetry().click();
-  await failedRetry().waitFor();
-  // 3: the next retry reuses the client_msg_id: the server answers with the same message
-  await failedRetry().click();
+  // 2: the next try reaches the server but its answer is lost: still "Not sent" for the widget;
+  // 3: the try after it reuses the client_msg_id: the server answers with the same message
   await logOf(page).locator('.me[data-state=sent]', { hasText: 'Is the kettle induction-ready?' }).waitFor();
   pollsDown = false;
   await sendText(page, 'And does it keep the water warm?'); // polls and answers flow again
@@ -577,18 +574,20 @@ scenario('messages not yet delivered and the draft survive a page load, and go o
     if (route.request().method() !== 'POST') return route.continue();
     const b = route.request().postDataJSON();
     bodies.push(b);
-    if (b.content.startsWith('Lost')) return route.abort('connectionreset'); // "Not sent"
+    if (bodies.length === 1) return route.abort('connectionreset'); // "Not sent"
     return route.fulfill({ ...OVERLOADED, headers: { ...OVERLOADED.headers, 'Retry-After': '30' } }); // waits 30 s
   });
   await input(page).fill('Lost on the way: is the Sencha in stock?');
   await input(page).press('Enter');
-  await logOf(page).locator('.me[data-state=failed]', { hasText: 'Lost on the way' }).waitFor();
+  // lost, then again by itself into an overload; the next message waits behind it (in order)
+  await H.until('the refused second try', async () => bodies.length === 2);
   await input(page).fill('Waiting out an overload: do you ship to Chile?');
   await input(page).press('Enter');
-  await H.until('the refused send', async () => bodies.some((b) => b.content.startsWith('Waiting')));
   await logOf(page).locator('.me[data-state=sending]', { hasText: 'Waiting out' }).waitFor();
   await input(page).fill('A draft, not sent yet');
+  assert.ok(bodies.every((b) => b.content.startsWith('Lost')), 'nothing overtakes the first message');
   const cid = (start) => bodies.find((b) => b.content.startsWith(start)).client_msg_id;
+  const outCid = await page.evaluate(() => JSON.parse(Object.entries(localStorage).find(([k]) => k.endsWith(':out'))[1]).m[1].cid);
   await page.unroute('**/api/v1/conversations/*/messages');
 
   await page.goto(srv.base + '/?p=2'); // another page of the shop: the panel stays open
@@ -600,7 +599,7 @@ scenario('messages not yet delivered and the draft survive a page load, and go o
   assert.deepEqual(mine.map((m) => m.content), ['Delivered before the reload.', 'Lost on the way: is the Sencha in stock?',
     'Waiting out an overload: do you ship to Chile?'], 'each once, in order');
   assert.equal(mine[1].client_msg_id, cid('Lost'));
-  assert.equal(mine[2].client_msg_id, cid('Waiting'));
+  assert.equal(mine[2].client_msg_id, outCid);
 
   await page.reload(); // delivered now: nothing goes again
   await logOf(page).locator('.me .bub', { hasText: 'Waiting out' }).waitFor();
@@ -808,3 +807,163 @@ scenario('long words wrap, right-to-left text reads right to left, links keep th
     const ratio = 1.05 / (0.2126 * lum(r) + 0.7152 * lum(g) + 0.0722 * lum(b) + 0.05);
     assert.ok(ratio >= 3, `stars ${rgb}: ${ratio.toFixed(2)}:1`);
   });
+
+// ---- the widget's second review: one ordered queue, starts that overtake, ended chats, drafts per tab
+const outOf = async (page) => JSON.parse(await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.endsWith(':out'))?.[1] || 'null'));
+const mineOn = async (srv, c) => (await serverMessages(srv, c)).filter((m) => m.sender_type === 'customer').map((m) => m.content);
+
+scenario('failed messages go again by themselves with the WebSocket up, in the order typed', async ({ srv, page }) => {
+  await openWidget(page, srv.base + '/');
+  await page.locator(`${W} .root[data-phase=automated]`).waitFor({ state: 'attached' });
+  const c = await customerOf(page);
+  const fail = new Set(['alpha', 'second']); // the first try of each is lost on the way
+  const seen = [];
+  let release;
+  const gate = new Promise((r) => { release = r; }); // holds the second try of "second"
+  await page.route('**/api/v1/conversations/*/messages', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    const { content } = route.request().postDataJSON();
+    seen.push(content);
+    if (fail.delete(content)) return route.abort('failed');
+    if (content === 'second') await gate;
+    return route.continue();
+  });
+  // the WebSocket never drops: nothing but the widget's own backoff sends it again
+  await input(page).fill('alpha');
+  await input(page).press('Enter');
+  await logOf(page).locator('.me[data-state=failed]', { hasText: 'alpha' }).waitFor();
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'alpha' }).waitFor({ timeout: 15000 });
+  // a message typed while an earlier one is "Not sent" waits behind it
+  await input(page).fill('second');
+  await input(page).press('Enter');
+  await logOf(page).locator('.me[data-state=failed]', { hasText: 'second' }).waitFor();
+  await input(page).fill('third');
+  await input(page).press('Enter');
+  await logOf(page).locator('.me[data-state=sending]', { hasText: 'third' }).waitFor();
+  await H.until('the second try of "second"', async () => seen.length === 4, 15000);
+  assert.equal(seen.includes('third'), false, '"third" waits behind "second"');
+  release();
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'third' }).waitFor({ timeout: 15000 });
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'second' }).waitFor();
+  assert.deepEqual(await mineOn(srv, c), ['alpha', 'second', 'third']);
+  assert.deepEqual(seen, ['alpha', 'alpha', 'second', 'second', 'third']);
+  assert.deepEqual((await outOf(page)).m, [], 'nothing left to send');
+});
+
+scenario('a start that finishes late never takes the tabs back to an ended conversation', async ({ srv, ctx, page }) => {
+  const a = page;
+  const c1 = await queuedConversation(a, srv);
+  const alice = await H.createAgent(srv.base);
+  await a.locator(`${W} .state`, { hasText: 'Alice Moreau' }).waitFor();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c1.conversationId}/close`, alice.token);
+  await a.locator(`${W} .root[data-phase=closed]`).waitFor({ state: 'attached' });
+  // Tab B loads meanwhile; its look-up of the ended conversation is held until tab A has a new one.
+  const b = await ctx.newPage();
+  let release, held = false;
+  const gate = new Promise((r) => { release = r; });
+  await b.route(`**/api/v1/conversations/${c1.conversationId}`, async (route) => {
+    if (!held) { held = true; await gate; }
+    await route.continue();
+  });
+  const late = b.waitForEvent('requestfinished', { predicate: (r) => r.url().endsWith('/conversations/' + c1.conversationId), timeout: 30000 });
+  await b.goto(srv.base + '/');
+  await H.until('tab B to look up the old conversation', async () => held);
+  await a.locator(W).getByRole('button', { name: 'Start a new conversation' }).click();
+  await a.locator(`${W} .root[data-phase=automated]`).waitFor({ state: 'attached' });
+  const c2 = await customerOf(a);
+  assert.notEqual(c2.conversationId, c1.conversationId);
+  await H.until('tab B to follow the new conversation', async () => (await phaseOf(b)) === 'automated');
+  release();
+  await late; // the held answer arrives: dropped, a newer start has begun since
+  for (let i = 0; i < 10; i++) { // and stays so (the old code switched both tabs back within a moment)
+    await b.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+    assert.deepEqual(await customerOf(b), c2);
+    assert.equal(await phaseOf(b), 'automated');
+    assert.equal(await phaseOf(a), 'automated');
+  }
+  await openWidget(b);
+  await sendText(b, 'From tab B, in the new chat.');
+  assert.deepEqual(await mineOn(srv, c2), ['From tab B, in the new chat.']);
+});
+
+scenario('text left unsent in a conversation that ended comes back in the message box', async ({ srv, page }) => {
+  const c1 = await queuedConversation(page, srv);
+  const alice = await H.createAgent(srv.base);
+  await page.locator(`${W} .state`, { hasText: 'Alice Moreau' }).waitFor();
+  await page.route('**/api/v1/conversations/*/messages', (route) =>
+    (route.request().method() === 'POST' ? route.abort('failed') : route.continue()));
+  await input(page).fill('My order number is 12345');
+  await input(page).press('Enter');
+  await logOf(page).locator('.me[data-state=failed]', { hasText: '12345' }).waitFor();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c1.conversationId}/close`, alice.token);
+  await page.locator(`${W} .root[data-phase=closed]`).waitFor({ state: 'attached' });
+  await page.unroute('**/api/v1/conversations/*/messages');
+  await page.reload(); // the ended conversation: the text is kept, not sent there
+  const newBtn = page.locator(W).getByRole('button', { name: 'Start a new conversation' });
+  await newBtn.waitFor();
+  assert.deepEqual((await outOf(page)).m.map((x) => x.content), ['My order number is 12345']);
+  await newBtn.click();
+  await talkBtn(page).waitFor();
+  await H.until('the text back in the box', async () => (await input(page).inputValue()) === 'My order number is 12345');
+  const c2 = await customerOf(page);
+  assert.deepEqual(await outOf(page), { c: c2.conversationId, m: [] }, 'moved, not kept twice');
+  assert.deepEqual(await mineOn(srv, c2), [], 'not sent without the shopper');
+  await page.reload(); // it stays this tab's draft
+  await openWidget(page);
+  assert.equal(await input(page).inputValue(), 'My order number is 12345');
+});
+
+scenario('each tab keeps its own draft', async ({ srv, ctx, page }) => {
+  const a = page;
+  await openWidget(a, srv.base + '/');
+  const b = await ctx.newPage();
+  await openWidget(b, srv.base + '/');
+  assert.deepEqual(await customerOf(b), await customerOf(a));
+  await input(a).fill('Draft in tab A');
+  await input(b).fill('Sent from tab B');
+  await input(b).press('Enter');
+  await logOf(a).locator('.me .bub', { hasText: 'Sent from tab B' }).waitFor();
+  await input(b).fill('Draft in tab B');
+  await a.reload();
+  await openWidget(a);
+  assert.equal(await input(a).inputValue(), 'Draft in tab A', "B's send and draft leave A's alone");
+  await input(b).fill('');
+  await b.reload();
+  await openWidget(b);
+  assert.equal(await input(b).inputValue(), '', "A's draft is not pasted into B");
+});
+
+scenario('a message that keeps failing with a 5xx gives way to later ones and is kept with Retry', async ({ srv, page }) => {
+  await openWidget(page, srv.base + '/');
+  const c = await customerOf(page);
+  let broken = true, doomed = 0;
+  await page.route('**/api/v1/conversations/*/messages', (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    if (broken && route.request().postDataJSON().content === 'doomed') {
+      doomed++;
+      return route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal_error","message":"x"}}' });
+    }
+    return route.continue();
+  });
+  await input(page).fill('doomed');
+  await input(page).press('Enter');
+  await logOf(page).locator('.me[data-state=failed]', { hasText: 'doomed' }).waitFor();
+  await input(page).fill('later');
+  await input(page).press('Enter');
+  // after its fourth 5xx it stops trying and no longer holds the queue
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'later' }).waitFor({ timeout: 30000 });
+  assert.equal(doomed, 4);
+  const failed = logOf(page).locator('.me[data-state=failed]', { hasText: 'doomed' });
+  await failed.getByRole('button', { name: 'Retry' }).waitFor();
+  assert.deepEqual((await outOf(page)).m.map((x) => [x.content, x.g]), [['doomed', 1]], 'kept across pages');
+  await page.reload(); // still there, "Not sent" with Retry, not tried again by itself
+  await openWidget(page);
+  await failed.getByRole('button', { name: 'Retry' }).waitFor();
+  await logOf(page).locator('.me .bub', { hasText: 'later' }).waitFor();
+  assert.equal(doomed, 4);
+  broken = false;
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await logOf(page).locator('.me[data-state=sent]', { hasText: 'doomed' }).waitFor();
+  assert.deepEqual(await mineOn(srv, c), ['later', 'doomed']);
+  assert.deepEqual((await outOf(page)).m, []);
+});

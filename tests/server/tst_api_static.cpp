@@ -1,5 +1,5 @@
 // The widget and the demo storefront as the real server serves them: types, caching, the one-line
-// embed snippet, safe paths, only web files, and the widget's size budget (15 KB gzipped).
+// embed snippet, safe paths, only web files, and the widget's size budget (16 KiB gzipped).
 #include "ApiTestBase.h"
 
 #include <QByteArray>
@@ -41,7 +41,9 @@ private slots:
         // zlib's deflate at level 9, as gzip -9 (gzip adds an 18-byte frame, zlib 6 + qCompress 4).
         const auto compressed = qCompress(QByteArray::fromStdString(r.rawBody), 9);
         const qsizetype gzipBytes = compressed.size() - 10 + 18;
-        QVERIFY2(gzipBytes <= 15 * 1024, qPrintable(QStringLiteral("%1 bytes gzipped").arg(gzipBytes)));
+        // 16 KiB: one small request on a slow phone link, with room for what keeps a shopper's
+        // messages (across tabs, page loads, outages and overloads).
+        QVERIFY2(gzipBytes <= 16 * 1024, qPrintable(QStringLiteral("%1 bytes gzipped").arg(gzipBytes)));
     }
 
     void storefrontEmbedsTheWidgetWithOneTag() {
