@@ -263,9 +263,20 @@ void FaqEditor::save() {
         }
     }
     beginRequest();
-    auto handle = [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
+    // The table stays usable while the request runs: if the form has moved to another entry
+    // meanwhile, the answer only updates the list, so the form's slug always names what it shows.
+    auto handle = [self = QPointer<FaqEditor>(this),
+                   editing = m_editingSlug](const ApiResult<proto::FaqEntry>& r) {
         if (!self)
             return;
+        if (self->m_editingSlug != editing) {
+            if (!self->finishRequest(r))
+                return;
+            self->m_model->upsert(r.value);
+            self->m_errors.setStatus(QStringLiteral("Saved \u201c%1\u201d.").arg(qs(r.value.slug)));
+            emit self->saved(qs(r.value.slug));
+            return;
+        }
         if (r.ok()) { // the form now holds what is stored: not dirty when its row is selected
             self->m_base = r.value;
             self->m_editingSlug = qs(r.value.slug);
