@@ -7,6 +7,7 @@
 // while the server's own markAgentLost still gets through.
 #include "app/ChatService.h"
 #include "auth/TokenSigner.h"
+#include "domain/LoginThrottle.h"
 #include "parley/protocol/Events.h"
 #include "store/SqliteStore.h"
 
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -642,6 +644,54 @@ private slots:
         m_clock.advance(1s);
         say(customer, id, "after a second");
         QCOMPARE(apiErrorOf([&] { say(customer, id, "again too soon"); }).status(), 429);
+    }
+
+    // A shared rate limit (Redis, in a cluster) that hangs holds only the send that asked it: the
+    // node's one writer goes on committing other conversations' messages meanwhile. Asked inside
+    // the writer's job, it held every write of the node for as long as Redis did not answer.
+    void aHangingSharedRateLimitHoldsNoOtherWrite() {
+        struct HangingLimit final : CustomerRateLimit {
+            std::string hangFor;
+            std::mutex mutex;
+            std::condition_variable changed;
+            bool entered = false, released = false;
+            std::optional<int> tryConsume(const std::string& key) override {
+                if (key != hangFor)
+                    return std::nullopt;
+                std::unique_lock lock(mutex);
+                entered = true;
+                changed.notify_all();
+                changed.wait(lock, [&] { return released; });
+                return std::nullopt;
+            }
+            bool isRemote() const override { return true; }
+            void release() {
+                std::lock_guard lock(mutex);
+                released = true;
+                changed.notify_all();
+            }
+        } limit;
+        LoginThrottle logins(m_clock, {});
+        start();
+        m_chat->setSharedLimits(limit, logins);
+        const auto slow = newCustomer();
+        const auto slowId = m_chat->openConversation(slow).conversation.id;
+        const auto other = newCustomer();
+        const auto otherId = m_chat->openConversation(other).conversation.id;
+        limit.hangFor = slow.sessionId;
+
+        std::thread hanging([&] { say(slow, slowId, "Where is my parcel?"); });
+        {
+            std::unique_lock lock(limit.mutex);
+            QVERIFY(limit.changed.wait_for(lock, 10s, [&] { return limit.entered; }));
+        }
+        auto sent = std::async(std::launch::async, [&] { return say(other, otherId, "Hello there"); });
+        const bool committed = sent.wait_for(10s) == std::future_status::ready;
+        limit.release();
+        hanging.join();
+        QVERIFY2(committed, "another conversation's message waited for the hanging rate limit");
+        QVERIFY(sent.get().created);
+        QCOMPARE(countMessages(messagesOf(slowId), "Where is my parcel?"), 1);
     }
 
     // A full write queue: a request gets 503 overloaded with Retry-After at once and creates

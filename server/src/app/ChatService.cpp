@@ -377,6 +377,13 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
     // when it is not refused otherwise, takes a token from the customer's rate limit, as the new
     // message it might have been would have).
     const auto* agent = std::get_if<AgentIdentity>(&who);
+    // A shared rate limit (Redis, in a cluster) is asked before the writer, not in its job: a round
+    // trip there would hold the node's one writer for every job of the group, and stall it while
+    // Redis does not answer. So there a send refused later (a 503 too) has spent its token; the
+    // in-process limit is asked in the job, after admission and the closed check.
+    std::optional<std::optional<int>> askedBefore;
+    if (isCustomer && m_customerRateLimit->isRemote())
+        askedBefore = m_customerRateLimit->tryConsume(std::get<CustomerIdentity>(who).sessionId);
     const auto send = [&](bool lookUpFirst) {
         return writeResult([&](WriteTx& tx) {
             auto c = visibleConversation(tx, who, conversationId);
@@ -410,7 +417,8 @@ ChatService::SendResult ChatService::sendMessage(const Caller& who, const std::s
             if (isCustomer) {
                 if (quickReply && !quickEntry)
                     return refuse(ApiError::notFound("No such FAQ entry."));
-                if (auto wait = m_customerRateLimit->tryConsume(c.customerSessionId))
+                if (auto wait =
+                        askedBefore ? *askedBefore : m_customerRateLimit->tryConsume(c.customerSessionId))
                     return refuse(ApiError(429, errors::kRateLimited,
                                            "You're sending messages too fast. Please wait a moment.", *wait));
                 const auto content = isBlank(req.content) && quickEntry ? quickEntry->question : req.content;

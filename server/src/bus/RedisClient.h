@@ -48,7 +48,7 @@ public:
         std::chrono::milliseconds commandTimeout{1000};
         std::size_t maxIdleConnections = 8;
         // After Redis could not be reached, calls fail at once for this long instead of each
-        // waiting for a timeout (the customer rate limit is checked inside the store's write).
+        // waiting for a timeout (every customer message asks the rate limit).
         std::chrono::milliseconds failFastFor{1000};
     };
     // url: redis://HOST[:PORT] (default port 6379) or unix:///path/to/redis.sock. Throws

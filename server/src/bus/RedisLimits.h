@@ -17,6 +17,7 @@ class RedisCustomerRateLimit final : public CustomerRateLimit {
 public:
     RedisCustomerRateLimit(RedisClient& redis, RateLimiter::Options options, std::string prefix = "parley:");
     std::optional<int> tryConsume(const std::string& key) override;
+    bool isRemote() const override { return true; }
 
 private:
     RedisClient& m_redis;

@@ -14,6 +14,8 @@ public:
     virtual ~CustomerRateLimit() = default;
     // nullopt: allowed (one token taken). Otherwise the whole seconds to wait before retrying.
     virtual std::optional<int> tryConsume(const std::string& key) = 0;
+    // Whether tryConsume goes over the network (and may wait): then it is not asked inside a write.
+    virtual bool isRemote() const { return false; }
 };
 
 class LoginLimit {
