@@ -114,6 +114,8 @@ private slots:
                                      << "cancel-order";
         QTest::newRow("still not here") << "my parcel is still not here"
                                         << "order-tracking";
+        QTest::newRow("product, read as item") << "I got the wrong product"
+                                               << "damaged-item";
         // The entry has the person words and fits as well as a request for a person would.
         QTest::newRow("the hours, asked with a person word") << "it's 10pm, will anyone read this tonight"
                                                              << "contact-hours";
@@ -166,6 +168,9 @@ private slots:
         QTest::newRow("a warranty, not damage") << "the grinder stopped working after 8 months, is it under "
                                                    "warranty";
         QTest::newRow("a payment that failed") << "my payment keeps failing at checkout";
+        // "products" is any item, not the "wrong product" of the damaged-item entry.
+        QTest::newRow("a product question the FAQ has no entry for") << "are your products vegan?";
+        QTest::newRow("only the word product") << "products";
     }
     void doesNotAnswer() {
         QFETCH(QString, text);

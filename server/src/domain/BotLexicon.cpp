@@ -242,6 +242,12 @@ void setWord(text::Token& token, std::string_view word, text::Language language)
 } // namespace
 
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
+    // "product" is what a shop calls any item (the glossary reads "Produkt", "producto" so too):
+    // as a word of its own it was rare in the FAQ ("wrong product") and made "are your products
+    // vegan?" a complaint about a wrong item.
+    for (auto& token : tokens)
+        if (token.word == "product" || token.word == "products")
+            setWord(token, "item", language);
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         if (tokens[i].word == "us" && tokens[i - 1].word == "the")
             setWord(tokens[i], "usa", language);

@@ -44,7 +44,8 @@ bool startsClause(std::string_view foldedWord);
 bool misspelledFunctionWord(std::string_view foldedWord, text::Language language);
 
 // Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want";
-// "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive".
+// "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive";
+// "product" is "item".
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
 
 // What shoppers often ask a shop besides orders and delivery, in plain English phrases: a
