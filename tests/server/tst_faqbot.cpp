@@ -283,6 +283,9 @@ private slots:
         QTest::newRow("anybody real") << "is there anybody real there who can help me";
         QTest::newRow("in touch")
             << "I've explained this three times already, just put me in touch with a person";
+        QTest::newRow("escalate") << "I want to escalate this";
+        QTest::newRow("escalation") << "escalation please";
+        QTest::newRow("complaint to a manager") << "I want to make a complaint to a manager";
     }
     void personRequests() {
         QFETCH(QString, text);

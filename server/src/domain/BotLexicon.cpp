@@ -386,6 +386,8 @@ std::vector<std::string_view> handoffPhrases() {
             "rep", "live rep", "transfer me to support", "transfer me to someone", "connect me", "anybody",
             "anybody real", "anyone real", "someone real", "somebody real", "a real one", "colleague",
             "colleagues", "put me through", "pass me to", "put me in touch", "in touch with a person",
+            // asking to take it higher is asking for a person
+            "escalate", "escalation", "complaint to a manager",
             // German
             "mitarbeiter", "mitarbeiterin", "mensch", "echter mensch", "echte person", "jemand", "jemandem",
             "berater", "beraterin", "kundendienst", "kundenservice", "kundenbetreuung", "sprechen", "reden",
