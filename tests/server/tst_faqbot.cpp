@@ -283,6 +283,18 @@ private slots:
         QTest::newRow("anybody real") << "is there anybody real there who can help me";
         QTest::newRow("in touch")
             << "I've explained this three times already, just put me in touch with a person";
+        // A negation that still asks: a question, "why", or in another clause.
+        QTest::newRow("need") << "I need an agent";
+        QTest::newRow("can't I") << "can't I talk to a human?";
+        QTest::newRow("cant i") << "cant i talk to a human";
+        QTest::newRow("can i not") << "can i not talk to a person";
+        QTest::newRow("don't you have") << "don't you have a real person";
+        QTest::newRow("is there no") << "is there no human I can talk to?";
+        QTest::newRow("no one") << "no one is answering, I need a person";
+        QTest::newRow("why") << "why is there no human to talk to";
+        QTest::newRow("not understood, then a person") << "I don't understand, get me an agent";
+        QTest::newRow("not understood, no comma") << "i dont understand get me an agent";
+        QTest::newRow("not a bot") << "real human pls not a bot";
         QTest::newRow("escalate") << "I want to escalate this";
         QTest::newRow("escalation") << "escalation please";
         QTest::newRow("complaint to a manager") << "I want to make a complaint to a manager";
@@ -296,6 +308,38 @@ private slots:
         QVERIFY(reply.metadata["offer_handoff"] == nlohmann::json(true));
         QVERIFY(reply.metadata["intent"] == nlohmann::json("handoff"));
         QVERIFY(!reply.metadata.contains("faq_slug"));
+    }
+
+    // A request for a person turned down is none: no offer, and the rest of the message is read.
+    void declinedPersonRequests_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("slug"); // the entry, or the reply's kind
+        QTest::newRow("do not need") << "I do not need an agent"
+                                     << "fallback";
+        QTest::newRow("no need") << "no need for a human, thanks"
+                                 << "smalltalk";
+        QTest::newRow("don't want") << "I don't want to talk to anyone, just tell me the shipping cost"
+                                    << "fallback";
+        QTest::newRow("no agent") << "No agent please"
+                                  << "fallback";
+        QTest::newRow("kein") << "kein Mitarbeiter nötig"
+                              << "fallback";
+        QTest::newRow("nicht") << "ich möchte nicht mit einem Mitarbeiter sprechen"
+                               << "fallback";
+        QTest::newRow("then the question") << "I don't need an agent, where is my order"
+                                           << "order-tracking";
+        QTest::newRow("the question in the same clause")
+            << "I dont need to talk to anyone i just want to know where my order is"
+            << "order-tracking";
+        QTest::newRow("then a return") << "I don't want to speak to someone, I just want to return my grinder"
+                                       << "returns";
+    }
+    void declinedPersonRequests() {
+        QFETCH(QString, text);
+        QFETCH(QString, slug);
+        const auto reply = replyTo(text.toStdString(), FaqIndex(defaultFaq()));
+        QCOMPARE(QString::fromStdString(slugOf(reply)), slug);
+        QVERIFY(reply.metadata.value("intent", "") != "handoff");
     }
 
     void personRequestsInTheShopsLanguage() {

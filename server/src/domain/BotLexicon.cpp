@@ -75,6 +75,16 @@ constexpr std::string_view kNegations =
     "cant hasnt havent hadnt aint don doesn didn isn aren wasn weren wouldn couldn shouldn hasn haven "
     "hadn nicht kein keine nie pas jamais nunca niet geen nao não не нет ни δεν μην οχι";
 
+// The negations that turn a wish down ("don't want", "no need", "kein"); the others say what
+// cannot be done or did not happen ("can't reach anyone", "haven't talked to anyone"), which
+// still asks for a person.
+constexpr std::string_view kRefusals =
+    "not no dont don doesnt doesn never nicht kein keine pas non niet geen nunca nao nie";
+// Around a negation, a question that asks all the same: "can't I", "don't you have", "can I not".
+constexpr std::string_view kInverted = "i you u ya we they ich du wir";
+constexpr std::string_view kModals = "can could will would do does kann kannst konnen konnte";
+constexpr std::string_view kWhy = "why warum pourquoi waarom perche";
+
 // Scripts with a stemmer of their own get their function words whatever the shop's language.
 constexpr std::string_view kRussianStop =
     "и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было "
@@ -129,7 +139,8 @@ constexpr std::string_view kThanks =
     "grazie obrigado obrigada bedankt dankjewel dziekuje спасибо благодарю пока";
 
 struct Lists {
-    WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop;
+    WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop, refusals,
+        inverted, modals, why;
 };
 
 // Indexed by text::Language.
@@ -141,7 +152,11 @@ const Lists& lists() {
                          words(kNegations),
                          words(kRussianStop),
                          words(kGreekStop),
-                         words(kOtherStop)};
+                         words(kOtherStop),
+                         words(kRefusals),
+                         words(kInverted),
+                         words(kModals),
+                         words(kWhy)};
     return l;
 }
 
@@ -279,6 +294,46 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
         if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id"))
             setWord(tokens[i], "want", language);
     }
+}
+
+std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
+                                 const std::vector<std::uint32_t>& clauseOf,
+                                 const std::vector<char>& question, const std::vector<char>& person,
+                                 text::Language language, std::optional<text::Language> also) {
+    const Lists& l = lists();
+    std::vector<char> out(tokens.size(), 0);
+    bool why = false; // in this clause so far
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (i > 0 && clauseOf[i] != clauseOf[i - 1])
+            why = false;
+        const auto& word = tokens[i].word;
+        why = why || l.why.contains(word);
+        if (tokens[i].gram || !l.refusals.contains(word) || why || question[i])
+            continue;
+        if (i >= 2 && clauseOf[i - 2] == clauseOf[i] && l.modals.contains(tokens[i - 2].word) &&
+            l.inverted.contains(tokens[i - 1].word))
+            continue;
+        std::size_t next = i + 1;
+        if (next < tokens.size() && tokens[next].word == "t") // "don't" is "don" "t"
+            ++next;
+        if (next < tokens.size() && clauseOf[next] == clauseOf[i] &&
+            (l.inverted.contains(tokens[next].word) ||
+             (word == "no" && (tokens[next].word == "one" || tokens[next].word == "body"))))
+            continue;
+        bool declined = false;
+        for (std::size_t j = next; j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+            if (person[j]) {
+                out[j] = 1;
+                declined = true;
+                continue;
+            }
+            const auto cls = classify(tokens[j].word, language, also);
+            if (cls == WordClass::Content || cls == WordClass::Negation)
+                break;
+        }
+        out[i] = declined;
+    }
+    return out;
 }
 
 void translate(std::vector<text::Token>& tokens, text::Language language) {

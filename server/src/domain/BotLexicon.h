@@ -9,6 +9,7 @@
 
 #include "domain/TextMatcher.h"
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -61,6 +62,18 @@ std::vector<std::string_view> otherTopicPhrases();
 // language. Applied to each piece of text before anything else reads its words.
 void translate(std::vector<text::Token>& tokens, text::Language language);
 const std::unordered_map<std::string_view, std::string_view>& glossary(); // BotGlossary.cpp
+
+// Which tokens turn a request for a person down ("I don't need an agent", "no need for a human",
+// "kein Mitarbeiter nötig"): a negation of wanting or needing and the person words after it in its
+// clause, up to the first other word that is about something. Nothing where the shopper still
+// asks: a question ("can't I talk to a human?", "don't you have a real person", "why can't I
+// reach a person", "is there no human?"), "nobody", or what cannot be done ("I can't reach
+// anyone"). clauseOf: each token's clause; question: the token's sentence ends with "?";
+// person: the token is a word of a request for a person. Returns a flag per token.
+std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
+                                 const std::vector<std::uint32_t>& clauseOf,
+                                 const std::vector<char>& question, const std::vector<char>& person,
+                                 text::Language language, std::optional<text::Language> also);
 
 // Phrases that ask for a person, in English, German, French and Spanish whatever the
 // shop's language, in plain words: the FAQ index analyses them like keywords of a pseudo entry,
