@@ -342,6 +342,41 @@ private slots:
         QVERIFY(reply.metadata.value("intent", "") != "handoff");
     }
 
+    // "Are you a bot?" is answered honestly, with the way to a person; asking for one is not that.
+    void asksIfBot_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("asks");
+        QTest::newRow("robot") << "am I talking to a robot?" << true;
+        QTest::newRow("real person") << "is this a real person?" << true;
+        QTest::newRow("human") << "are you human?" << true;
+        QTest::newRow("German") << "bist du ein Bot?" << true;
+        QTest::newRow("r u") << "r u a bot" << true;
+        QTest::newRow("real") << "are you real?" << true;
+        QTest::newRow("automated") << "is this automated" << true;
+        QTest::newRow("after a greeting") << "hi, are you a real person?" << true;
+        QTest::newRow("Spanish") << "eres un bot?" << true;
+        QTest::newRow("French") << "êtes-vous un robot ?" << true;
+        QTest::newRow("is there") << "is there a real person?" << false;
+        QTest::newRow("a bot, then a person") << "this bot is useless, get me someone real" << false;
+        QTest::newRow("connect me") << "are you able to connect me to a human" << false;
+        QTest::newRow("open") << "are you open on sunday" << false;
+    }
+    void asksIfBot() {
+        QFETCH(QString, text);
+        QFETCH(bool, asks);
+        const auto reply = replyTo(text.toStdString(), FaqIndex(defaultFaq()));
+        if (!asks) {
+            QVERIFY2(reply.kind != BotReplyKind::Identity, reply.metadata.dump().c_str());
+            return;
+        }
+        QCOMPARE(kindOf(reply), std::string(toString(BotReplyKind::Identity)));
+        QCOMPARE(reply.text, BotTexts::defaults().identity);
+        QVERIFY(reply.metadata["offer_handoff"] == nlohmann::json(true));
+        QVERIFY(reply.metadata["intent"] == nlohmann::json("identity"));
+        QVERIFY(reply.metadata["matched"] == nlohmann::json(false));
+        QVERIFY(!reply.metadata.contains("faq_slug"));
+    }
+
     void personRequestsInTheShopsLanguage() {
         const FaqIndex german({entry("versand", "Wie lange dauert der Versand?", "Zwei Tage.")},
                               text::Language::German);
@@ -458,6 +493,10 @@ private slots:
         const FaqIndex index(defaultFaq());
         QCOMPARE(FaqBot::reply("zxqv", index, texts).text, texts.fallback);
         QCOMPARE(FaqBot::reply("talk to a human", index, texts).text, texts.handoffOffer);
+        texts.identity = "Ich bin ein Bot.";
+        QCOMPARE(FaqBot::reply("bist du ein Bot?", index, texts).text, texts.identity);
+        // The default says what it is.
+        QVERIFY(BotTexts::defaults().identity.find("automated") != std::string::npos);
     }
 
     void settings() {
@@ -468,13 +507,19 @@ private slots:
         const auto s = BotSettings::fromOverrides(stored);
         QCOMPARE(s.texts.greeting, std::string("Hallo!"));
         QCOMPARE(s.texts.fallback, BotTexts::defaults().fallback);
+        QCOMPARE(s.texts.identity, BotTexts::defaults().identity);
+        QCOMPARE(BotSettings::fromOverrides(stored).toJson()["identity"].get<std::string>(),
+                 BotTexts::defaults().identity);
+        QCOMPARE(BotSettings::fromOverrides(BotSettings::mergeOverrides(stored, {{"identity", "Ein Bot."}}))
+                     .texts.identity,
+                 std::string("Ein Bot."));
         QVERIFY(s.language == text::Language::German);
         stored = BotSettings::mergeOverrides(stored, {{"greeting", nullptr}, {"unknown", 1}});
         QCOMPARE(BotSettings::fromOverrides(stored).texts.greeting, BotTexts::defaults().greeting);
         QVERIFY(BotSettings::fromOverrides(stored).language == text::Language::German);
-        for (const json& bad :
-             {json{{"greeting", ""}}, json{{"greeting", 5}}, json{{"language", "klingon"}},
-              json{{"fallback", std::string(1001, 'x')}}, json{{"thanks", "a\x01"}}, json("x")})
+        for (const json& bad : {json{{"greeting", ""}}, json{{"greeting", 5}}, json{{"language", "klingon"}},
+                                json{{"fallback", std::string(1001, 'x')}}, json{{"thanks", "a\x01"}},
+                                json{{"identity", " "}}, json("x")})
             QVERIFY_THROWS_EXCEPTION(std::invalid_argument, BotSettings::mergeOverrides(json::object(), bad));
     }
 };

@@ -85,6 +85,18 @@ constexpr std::string_view kInverted = "i you u ya we they ich du wir";
 constexpr std::string_view kModals = "can could will would do does kann kannst konnen konnte";
 constexpr std::string_view kWhy = "why warum pourquoi waarom perche";
 
+// "Are you a bot?": a form of "to be", who is asked about, and what they might be.
+constexpr std::string_view kBe = "are r is am ist bist sind seid es est etes eres sois sei siete ben bent e";
+constexpr std::string_view kAskedAbout = "you u ya this it i du sie vous tu ce c usted je jij";
+constexpr std::string_view kBeYou = "eres sois sei"; // "eres un bot?": the "you" is in the verb
+constexpr std::string_view kBotOrPerson =
+    "bot bots robot robots chatbot chatbots ai ki ia automated automatic machine computer roboter maschine "
+    "human humans person people mensch humain humano humana persona umano persoon mens czlowiek";
+// Between them: "am I talking to a real human", "are you even an actual person".
+constexpr std::string_view kBetween =
+    "talking chatting speaking texting writing real actual actually live really even or echt echter echte "
+    "echtes vrai vraie";
+
 // Scripts with a stemmer of their own get their function words whatever the shop's language.
 constexpr std::string_view kRussianStop =
     "и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было "
@@ -140,7 +152,7 @@ constexpr std::string_view kThanks =
 
 struct Lists {
     WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop, refusals,
-        inverted, modals, why;
+        inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
 };
 
 // Indexed by text::Language.
@@ -156,7 +168,12 @@ const Lists& lists() {
                          words(kRefusals),
                          words(kInverted),
                          words(kModals),
-                         words(kWhy)};
+                         words(kWhy),
+                         words(kBe),
+                         words(kAskedAbout),
+                         words(kBeYou),
+                         words(kBotOrPerson),
+                         words(kBetween)};
     return l;
 }
 
@@ -334,6 +351,38 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
         out[i] = declined;
     }
     return out;
+}
+
+bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
+               text::Language language, std::optional<text::Language> also) {
+    const Lists& l = lists();
+    constexpr std::size_t kReach = 6; // words after "are you" to the bot or the person
+    auto word = [&](std::size_t i) -> std::string_view {
+        if (tokens[i].gram)
+            return {};
+        return tokens[i].word;
+    };
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (!l.be.contains(word(i)))
+            continue;
+        const bool sameAfter = i + 1 < tokens.size() && clauseOf[i + 1] == clauseOf[i];
+        const bool about = l.beYou.contains(word(i)) || (sameAfter && l.askedAbout.contains(word(i + 1))) ||
+                           (i > 0 && clauseOf[i - 1] == clauseOf[i] && l.askedAbout.contains(word(i - 1)));
+        if (!about)
+            continue;
+        for (std::size_t j = i + 1; j < tokens.size() && j <= i + kReach && clauseOf[j] == clauseOf[i]; ++j) {
+            const auto w = word(j);
+            if (l.botOrPerson.contains(w))
+                return true;
+            // "are you real?" ends there.
+            if (w == "real" && (j + 1 == tokens.size() || clauseOf[j + 1] != clauseOf[j]))
+                return true;
+            if (!l.askedAbout.contains(w) && !l.between.contains(w) &&
+                classify(w, language, also) != WordClass::Stop)
+                break;
+        }
+    }
+    return false;
 }
 
 void translate(std::vector<text::Token>& tokens, text::Language language) {

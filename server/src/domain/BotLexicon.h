@@ -75,6 +75,13 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
                                  const std::vector<char>& question, const std::vector<char>& person,
                                  text::Language language, std::optional<text::Language> also);
 
+// Whether the message asks if the shopper is talking to a bot or a person: "are you a bot?", "is
+// this a real person?", "am I talking to a robot", "are you human", "bist du ein Bot?". A form of
+// "to be" with "you", "this", "it" (or "I" ... "talking to") and, after it with only function
+// words between, a word for a bot or a person. "is there a real person?" asks for one instead.
+bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
+               text::Language language, std::optional<text::Language> also);
+
 // Phrases that ask for a person, in English, German, French and Spanish whatever the
 // shop's language, in plain words: the FAQ index analyses them like keywords of a pseudo entry,
 // so "talk to a person" beats an entry that only mentions a person, and "When can I reach a

@@ -185,7 +185,7 @@ void FaqIndex::addSpelling(const std::string& spelling, std::uint32_t term, bool
 }
 
 std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* greeting, bool* thanks,
-                                                bool clauses) const {
+                                                bool clauses, bool* asksIfBot) const {
     // The tokens with the clause each is in: a new clause at sentence punctuation, at a comma and
     // at a conjunction ("but", "because").
     std::vector<text::Token> tokens;
@@ -211,6 +211,8 @@ std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* gre
     }
     lexicon::rewrite(tokens, m_language);
     const auto also = lexicon::writtenIn(tokens, m_language);
+    if (asksIfBot)
+        *asksIfBot = lexicon::asksIfBot(tokens, clauseOf, m_language, also);
 
     // A message that turns a person down ("I don't need an agent") asks for nobody: the negation
     // and the person words it turns down do not count, so the rest of it can find its entry.
@@ -380,7 +382,7 @@ std::vector<FaqIndex::TermMatch> FaqIndex::match(const text::Token& token) const
 
 FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
     Analysis a;
-    const auto query = terms(message, &a.greeting, &a.thanks, true);
+    const auto query = terms(message, &a.greeting, &a.thanks, true, &a.asksIfBot);
     a.contentTerms = static_cast<int>(query.size());
     if (query.empty())
         return a;
