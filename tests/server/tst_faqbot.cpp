@@ -360,6 +360,8 @@ private slots:
         QTest::newRow("a bot, then a person") << "this bot is useless, get me someone real" << false;
         QTest::newRow("connect me") << "are you able to connect me to a human" << false;
         QTest::newRow("open") << "are you open on sunday" << false;
+        QTest::newRow("machine washable") << "is it machine washable" << false;
+        QTest::newRow("automatic") << "is it automatic or do I have to ask for my refund" << false;
     }
     void asksIfBot() {
         QFETCH(QString, text);

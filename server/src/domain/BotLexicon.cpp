@@ -89,9 +89,10 @@ constexpr std::string_view kWhy = "why warum pourquoi waarom perche";
 constexpr std::string_view kBe = "are r is am ist bist sind seid es est etes eres sois sei siete ben bent e";
 constexpr std::string_view kAskedAbout = "you u ya this it i du sie vous tu ce c usted je jij";
 constexpr std::string_view kBeYou = "eres sois sei"; // "eres un bot?": the "you" is in the verb
-constexpr std::string_view kBotOrPerson =
-    "bot bots robot robots chatbot chatbots ai ki ia automated automatic machine computer roboter maschine "
-    "human humans person people mensch humain humano humana persona umano persoon mens czlowiek";
+// Not "machine", "automatic", "people": "is it machine washable", "is it automatic or do I ask".
+constexpr std::string_view kBotOrPerson = "bot bots robot robots chatbot chatbots ai ki ia automated roboter "
+                                          "human humans person mensch humain humano humana persona umano "
+                                          "persoon mens czlowiek";
 // Between them: "am I talking to a real human", "are you even an actual person".
 constexpr std::string_view kBetween =
     "talking chatting speaking texting writing real actual actually live really even or echt echter echte "
