@@ -34,6 +34,9 @@ constexpr TextField kFields[] = {
     {"handoff_offer", "&Person asked for:", "handoffOfferEdit",
      "The answer to \"can I talk to a person?\". The chat window shows its \"Talk to agent\" button."},
     {"thanks", "&Thanks:", "thanksEdit", "The answer to \"thanks\" and \"bye\"."},
+    {"identity", "&Identity:", "identityEdit",
+     "The answer to \"are you a bot?\": say that it is an automated assistant. The chat window shows its "
+     "\"Talk to agent\" button."},
 };
 constexpr const char* kLanguages[] = {"english", "german", "french", "spanish"};
 

@@ -561,6 +561,7 @@ private slots:
         QCOMPARE(find<QPlainTextEdit>(editor, "handoffOfferEdit")->toPlainText(),
                  js(server["handoff_offer"]));
         QCOMPARE(find<QPlainTextEdit>(editor, "thanksEdit")->toPlainText(), js(server["thanks"]));
+        QCOMPARE(find<QPlainTextEdit>(editor, "identityEdit")->toPlainText(), js(server["identity"]));
         QCOMPARE(find<QComboBox>(editor, "languageCombo")->currentData().toString(),
                  QStringLiteral("english"));
 

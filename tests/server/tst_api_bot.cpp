@@ -70,7 +70,7 @@ private slots:
         const auto initial = http().get("/api/v1/admin/settings", f.adminToken);
         QCOMPARE(initial.status, 200);
         const json bot = initial.body["bot"];
-        for (const char* key : {"greeting", "fallback", "handoff_offer", "thanks"})
+        for (const char* key : {"greeting", "fallback", "handoff_offer", "thanks", "identity"})
             QVERIFY2(bot[key].is_string() && !bot[key].get<std::string>().empty(), key);
         QCOMPARE_JSON(bot["language"], json("english"));
 
@@ -96,10 +96,10 @@ private slots:
         QCOMPARE_JSON(botReply("zxqv blorf")["content"], json("Das weiß ich leider nicht."));
 
         // Validation: clear 400s, nothing half-applied.
-        for (const json& bad :
-             {json{{"bot", {{"greeting", ""}}}}, json{{"bot", {{"greeting", 7}}}}, json{{"bot", "text"}},
-              json{{"bot", {{"language", "klingon"}}}},
-              json{{"bot", {{"thanks", "ok"}, {"handoff_offer", std::string(1001, 'x')}}}}}) {
+        for (const json& bad : {json{{"bot", {{"greeting", ""}}}}, json{{"bot", {{"greeting", 7}}}},
+                                json{{"bot", "text"}}, json{{"bot", {{"language", "klingon"}}}},
+                                json{{"bot", {{"thanks", "ok"}, {"handoff_offer", std::string(1001, 'x')}}}},
+                                json{{"bot", {{"identity", ""}}}}}) {
             const auto r = http().put("/api/v1/admin/settings", bad, f.adminToken);
             QVERIFY2(r.status == 400, r.describe().c_str());
             QCOMPARE(r.errorCode(), std::string("invalid_request"));
@@ -139,6 +139,8 @@ private slots:
         QCOMPARE_JSON(f.conversation(id, token)["conversation"]["status"], json("automated"));
         // The entry that asks exactly that is still answered.
         QCOMPARE_JSON(botReply("When can I reach a person?")["metadata"]["faq_slug"], json("contact-hours"));
+        // A request for a person turned down is none: the fallback, no "handoff" intent.
+        QVERIFY(!botReply("I do not need an agent")["metadata"].contains("intent"));
     }
 
     void greetingsAndThanks() {
@@ -151,6 +153,25 @@ private slots:
         QCOMPARE_JSON(thanks["content"], texts["thanks"]);
         QCOMPARE_JSON(thanks["metadata"]["intent"], json("thanks"));
         QVERIFY(!thanks["metadata"].contains("faq_slug"));
+    }
+
+    // "Are you a bot?": the identity text (the shop's, once set), with the way to a person.
+    void askingIfItIsABot() {
+        const auto texts = http().get("/api/v1/admin/settings", f.adminToken).body["bot"];
+        for (const char* message : {"are you a bot?", "is this a real person?", "bist du ein Bot?"}) {
+            const auto reply = botReply(message);
+            QCOMPARE_JSON(reply["content"], texts["identity"]);
+            QCOMPARE_JSON(reply["metadata"]["intent"], json("identity"));
+            QVERIFY2(reply["metadata"]["offer_handoff"] == json(true), reply.dump().c_str());
+            QVERIFY2(!reply["metadata"].contains("faq_slug"), reply.dump().c_str());
+        }
+        QCOMPARE(http()
+                     .put("/api/v1/admin/settings", {{"bot", {{"identity", "Ja, ich bin ein Bot."}}}},
+                          f.adminToken)
+                     .status,
+                 200);
+        QCOMPARE_JSON(botReply("are you human?")["content"], json("Ja, ich bin ein Bot."));
+        http().put("/api/v1/admin/settings", {{"bot", {{"identity", nullptr}}}}, f.adminToken);
     }
 
     void aDeactivatedEntryIsNeverAnswered() {

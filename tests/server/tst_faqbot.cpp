@@ -114,6 +114,8 @@ private slots:
                                      << "cancel-order";
         QTest::newRow("still not here") << "my parcel is still not here"
                                         << "order-tracking";
+        QTest::newRow("product, read as item") << "I got the wrong product"
+                                               << "damaged-item";
         // The entry has the person words and fits as well as a request for a person would.
         QTest::newRow("the hours, asked with a person word") << "it's 10pm, will anyone read this tonight"
                                                              << "contact-hours";
@@ -166,6 +168,9 @@ private slots:
         QTest::newRow("a warranty, not damage") << "the grinder stopped working after 8 months, is it under "
                                                    "warranty";
         QTest::newRow("a payment that failed") << "my payment keeps failing at checkout";
+        // "products" is any item, not the "wrong product" of the damaged-item entry.
+        QTest::newRow("a product question the FAQ has no entry for") << "are your products vegan?";
+        QTest::newRow("only the word product") << "products";
     }
     void doesNotAnswer() {
         QFETCH(QString, text);
@@ -278,6 +283,21 @@ private slots:
         QTest::newRow("anybody real") << "is there anybody real there who can help me";
         QTest::newRow("in touch")
             << "I've explained this three times already, just put me in touch with a person";
+        // A negation that still asks: a question, "why", or in another clause.
+        QTest::newRow("need") << "I need an agent";
+        QTest::newRow("can't I") << "can't I talk to a human?";
+        QTest::newRow("cant i") << "cant i talk to a human";
+        QTest::newRow("can i not") << "can i not talk to a person";
+        QTest::newRow("don't you have") << "don't you have a real person";
+        QTest::newRow("is there no") << "is there no human I can talk to?";
+        QTest::newRow("no one") << "no one is answering, I need a person";
+        QTest::newRow("why") << "why is there no human to talk to";
+        QTest::newRow("not understood, then a person") << "I don't understand, get me an agent";
+        QTest::newRow("not understood, no comma") << "i dont understand get me an agent";
+        QTest::newRow("not a bot") << "real human pls not a bot";
+        QTest::newRow("escalate") << "I want to escalate this";
+        QTest::newRow("escalation") << "escalation please";
+        QTest::newRow("complaint to a manager") << "I want to make a complaint to a manager";
     }
     void personRequests() {
         QFETCH(QString, text);
@@ -287,6 +307,75 @@ private slots:
         QCOMPARE(reply.text, BotTexts::defaults().handoffOffer);
         QVERIFY(reply.metadata["offer_handoff"] == nlohmann::json(true));
         QVERIFY(reply.metadata["intent"] == nlohmann::json("handoff"));
+        QVERIFY(!reply.metadata.contains("faq_slug"));
+    }
+
+    // A request for a person turned down is none: no offer, and the rest of the message is read.
+    void declinedPersonRequests_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("slug"); // the entry, or the reply's kind
+        QTest::newRow("do not need") << "I do not need an agent"
+                                     << "fallback";
+        QTest::newRow("no need") << "no need for a human, thanks"
+                                 << "smalltalk";
+        QTest::newRow("don't want") << "I don't want to talk to anyone, just tell me the shipping cost"
+                                    << "fallback";
+        QTest::newRow("no agent") << "No agent please"
+                                  << "fallback";
+        QTest::newRow("kein") << "kein Mitarbeiter nötig"
+                              << "fallback";
+        QTest::newRow("nicht") << "ich möchte nicht mit einem Mitarbeiter sprechen"
+                               << "fallback";
+        QTest::newRow("then the question") << "I don't need an agent, where is my order"
+                                           << "order-tracking";
+        QTest::newRow("the question in the same clause")
+            << "I dont need to talk to anyone i just want to know where my order is"
+            << "order-tracking";
+        QTest::newRow("then a return") << "I don't want to speak to someone, I just want to return my grinder"
+                                       << "returns";
+    }
+    void declinedPersonRequests() {
+        QFETCH(QString, text);
+        QFETCH(QString, slug);
+        const auto reply = replyTo(text.toStdString(), FaqIndex(defaultFaq()));
+        QCOMPARE(QString::fromStdString(slugOf(reply)), slug);
+        QVERIFY(reply.metadata.value("intent", "") != "handoff");
+    }
+
+    // "Are you a bot?" is answered honestly, with the way to a person; asking for one is not that.
+    void asksIfBot_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("asks");
+        QTest::newRow("robot") << "am I talking to a robot?" << true;
+        QTest::newRow("real person") << "is this a real person?" << true;
+        QTest::newRow("human") << "are you human?" << true;
+        QTest::newRow("German") << "bist du ein Bot?" << true;
+        QTest::newRow("r u") << "r u a bot" << true;
+        QTest::newRow("real") << "are you real?" << true;
+        QTest::newRow("automated") << "is this automated" << true;
+        QTest::newRow("after a greeting") << "hi, are you a real person?" << true;
+        QTest::newRow("Spanish") << "eres un bot?" << true;
+        QTest::newRow("French") << "êtes-vous un robot ?" << true;
+        QTest::newRow("is there") << "is there a real person?" << false;
+        QTest::newRow("a bot, then a person") << "this bot is useless, get me someone real" << false;
+        QTest::newRow("connect me") << "are you able to connect me to a human" << false;
+        QTest::newRow("open") << "are you open on sunday" << false;
+        QTest::newRow("machine washable") << "is it machine washable" << false;
+        QTest::newRow("automatic") << "is it automatic or do I have to ask for my refund" << false;
+    }
+    void asksIfBot() {
+        QFETCH(QString, text);
+        QFETCH(bool, asks);
+        const auto reply = replyTo(text.toStdString(), FaqIndex(defaultFaq()));
+        if (!asks) {
+            QVERIFY2(reply.kind != BotReplyKind::Identity, reply.metadata.dump().c_str());
+            return;
+        }
+        QCOMPARE(kindOf(reply), std::string(toString(BotReplyKind::Identity)));
+        QCOMPARE(reply.text, BotTexts::defaults().identity);
+        QVERIFY(reply.metadata["offer_handoff"] == nlohmann::json(true));
+        QVERIFY(reply.metadata["intent"] == nlohmann::json("identity"));
+        QVERIFY(reply.metadata["matched"] == nlohmann::json(false));
         QVERIFY(!reply.metadata.contains("faq_slug"));
     }
 
@@ -406,6 +495,10 @@ private slots:
         const FaqIndex index(defaultFaq());
         QCOMPARE(FaqBot::reply("zxqv", index, texts).text, texts.fallback);
         QCOMPARE(FaqBot::reply("talk to a human", index, texts).text, texts.handoffOffer);
+        texts.identity = "Ich bin ein Bot.";
+        QCOMPARE(FaqBot::reply("bist du ein Bot?", index, texts).text, texts.identity);
+        // The default says what it is.
+        QVERIFY(BotTexts::defaults().identity.find("automated") != std::string::npos);
     }
 
     void settings() {
@@ -416,13 +509,19 @@ private slots:
         const auto s = BotSettings::fromOverrides(stored);
         QCOMPARE(s.texts.greeting, std::string("Hallo!"));
         QCOMPARE(s.texts.fallback, BotTexts::defaults().fallback);
+        QCOMPARE(s.texts.identity, BotTexts::defaults().identity);
+        QCOMPARE(BotSettings::fromOverrides(stored).toJson()["identity"].get<std::string>(),
+                 BotTexts::defaults().identity);
+        QCOMPARE(BotSettings::fromOverrides(BotSettings::mergeOverrides(stored, {{"identity", "Ein Bot."}}))
+                     .texts.identity,
+                 std::string("Ein Bot."));
         QVERIFY(s.language == text::Language::German);
         stored = BotSettings::mergeOverrides(stored, {{"greeting", nullptr}, {"unknown", 1}});
         QCOMPARE(BotSettings::fromOverrides(stored).texts.greeting, BotTexts::defaults().greeting);
         QVERIFY(BotSettings::fromOverrides(stored).language == text::Language::German);
-        for (const json& bad :
-             {json{{"greeting", ""}}, json{{"greeting", 5}}, json{{"language", "klingon"}},
-              json{{"fallback", std::string(1001, 'x')}}, json{{"thanks", "a\x01"}}, json("x")})
+        for (const json& bad : {json{{"greeting", ""}}, json{{"greeting", 5}}, json{{"language", "klingon"}},
+                                json{{"fallback", std::string(1001, 'x')}}, json{{"thanks", "a\x01"}},
+                                json{{"identity", " "}}, json("x")})
             QVERIFY_THROWS_EXCEPTION(std::invalid_argument, BotSettings::mergeOverrides(json::object(), bad));
     }
 };

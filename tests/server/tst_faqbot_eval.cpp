@@ -57,6 +57,7 @@ Figures evaluate(const QString& path) {
         const QString intent = QString::fromStdString(reply.metadata.value("intent", ""));
         QString got = reply.kind == BotReplyKind::Answer         ? slug
                       : reply.kind == BotReplyKind::HandoffOffer ? QStringLiteral("handoff")
+                      : reply.kind == BotReplyKind::Identity     ? QStringLiteral("identity")
                       : reply.kind == BotReplyKind::Smalltalk    ? intent
                                                                  : QStringLiteral("none");
         const bool inScope = expected != QLatin1String("none") && expected != QLatin1String("handoff") &&

@@ -75,6 +75,29 @@ constexpr std::string_view kNegations =
     "cant hasnt havent hadnt aint don doesn didn isn aren wasn weren wouldn couldn shouldn hasn haven "
     "hadn nicht kein keine nie pas jamais nunca niet geen nao não не нет ни δεν μην οχι";
 
+// The negations that turn a wish down ("don't want", "no need", "kein"); the others say what
+// cannot be done or did not happen ("can't reach anyone", "haven't talked to anyone"), which
+// still asks for a person.
+constexpr std::string_view kRefusals =
+    "not no dont don doesnt doesn never nicht kein keine pas non niet geen nunca nao nie";
+// Around a negation, a question that asks all the same: "can't I", "don't you have", "can I not".
+constexpr std::string_view kInverted = "i you u ya we they ich du wir";
+constexpr std::string_view kModals = "can could will would do does kann kannst konnen konnte";
+constexpr std::string_view kWhy = "why warum pourquoi waarom perche";
+
+// "Are you a bot?": a form of "to be", who is asked about, and what they might be.
+constexpr std::string_view kBe = "are r is am ist bist sind seid es est etes eres sois sei siete ben bent e";
+constexpr std::string_view kAskedAbout = "you u ya this it i du sie vous tu ce c usted je jij";
+constexpr std::string_view kBeYou = "eres sois sei"; // "eres un bot?": the "you" is in the verb
+// Not "machine", "automatic", "people": "is it machine washable", "is it automatic or do I ask".
+constexpr std::string_view kBotOrPerson = "bot bots robot robots chatbot chatbots ai ki ia automated roboter "
+                                          "human humans person mensch humain humano humana persona umano "
+                                          "persoon mens czlowiek";
+// Between them: "am I talking to a real human", "are you even an actual person".
+constexpr std::string_view kBetween =
+    "talking chatting speaking texting writing real actual actually live really even or echt echter echte "
+    "echtes vrai vraie";
+
 // Scripts with a stemmer of their own get their function words whatever the shop's language.
 constexpr std::string_view kRussianStop =
     "и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было "
@@ -129,7 +152,8 @@ constexpr std::string_view kThanks =
     "grazie obrigado obrigada bedankt dankjewel dziekuje спасибо благодарю пока";
 
 struct Lists {
-    WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop;
+    WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop, refusals,
+        inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
 };
 
 // Indexed by text::Language.
@@ -141,7 +165,16 @@ const Lists& lists() {
                          words(kNegations),
                          words(kRussianStop),
                          words(kGreekStop),
-                         words(kOtherStop)};
+                         words(kOtherStop),
+                         words(kRefusals),
+                         words(kInverted),
+                         words(kModals),
+                         words(kWhy),
+                         words(kBe),
+                         words(kAskedAbout),
+                         words(kBeYou),
+                         words(kBotOrPerson),
+                         words(kBetween)};
     return l;
 }
 
@@ -242,6 +275,12 @@ void setWord(text::Token& token, std::string_view word, text::Language language)
 } // namespace
 
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
+    // "product" is what a shop calls any item (the glossary reads "Produkt", "producto" so too):
+    // as a word of its own it was rare in the FAQ ("wrong product") and made "are your products
+    // vegan?" a complaint about a wrong item.
+    for (auto& token : tokens)
+        if (token.word == "product" || token.word == "products")
+            setWord(token, "item", language);
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         if (tokens[i].word == "us" && tokens[i - 1].word == "the")
             setWord(tokens[i], "usa", language);
@@ -273,6 +312,78 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
         if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id"))
             setWord(tokens[i], "want", language);
     }
+}
+
+std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
+                                 const std::vector<std::uint32_t>& clauseOf,
+                                 const std::vector<char>& question, const std::vector<char>& person,
+                                 text::Language language, std::optional<text::Language> also) {
+    const Lists& l = lists();
+    std::vector<char> out(tokens.size(), 0);
+    bool why = false; // in this clause so far
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (i > 0 && clauseOf[i] != clauseOf[i - 1])
+            why = false;
+        const auto& word = tokens[i].word;
+        why = why || l.why.contains(word);
+        if (tokens[i].gram || !l.refusals.contains(word) || why || question[i])
+            continue;
+        if (i >= 2 && clauseOf[i - 2] == clauseOf[i] && l.modals.contains(tokens[i - 2].word) &&
+            l.inverted.contains(tokens[i - 1].word))
+            continue;
+        std::size_t next = i + 1;
+        if (next < tokens.size() && tokens[next].word == "t") // "don't" is "don" "t"
+            ++next;
+        if (next < tokens.size() && clauseOf[next] == clauseOf[i] &&
+            (l.inverted.contains(tokens[next].word) ||
+             (word == "no" && (tokens[next].word == "one" || tokens[next].word == "body"))))
+            continue;
+        bool declined = false;
+        for (std::size_t j = next; j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+            if (person[j]) {
+                out[j] = 1;
+                declined = true;
+                continue;
+            }
+            const auto cls = classify(tokens[j].word, language, also);
+            if (cls == WordClass::Content || cls == WordClass::Negation)
+                break;
+        }
+        out[i] = declined;
+    }
+    return out;
+}
+
+bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
+               text::Language language, std::optional<text::Language> also) {
+    const Lists& l = lists();
+    constexpr std::size_t kReach = 6; // words after "are you" to the bot or the person
+    auto word = [&](std::size_t i) -> std::string_view {
+        if (tokens[i].gram)
+            return {};
+        return tokens[i].word;
+    };
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (!l.be.contains(word(i)))
+            continue;
+        const bool sameAfter = i + 1 < tokens.size() && clauseOf[i + 1] == clauseOf[i];
+        const bool about = l.beYou.contains(word(i)) || (sameAfter && l.askedAbout.contains(word(i + 1))) ||
+                           (i > 0 && clauseOf[i - 1] == clauseOf[i] && l.askedAbout.contains(word(i - 1)));
+        if (!about)
+            continue;
+        for (std::size_t j = i + 1; j < tokens.size() && j <= i + kReach && clauseOf[j] == clauseOf[i]; ++j) {
+            const auto w = word(j);
+            if (l.botOrPerson.contains(w))
+                return true;
+            // "are you real?" ends there.
+            if (w == "real" && (j + 1 == tokens.size() || clauseOf[j + 1] != clauseOf[j]))
+                return true;
+            if (!l.askedAbout.contains(w) && !l.between.contains(w) &&
+                classify(w, language, also) != WordClass::Stop)
+                break;
+        }
+    }
+    return false;
 }
 
 void translate(std::vector<text::Token>& tokens, text::Language language) {
@@ -380,6 +491,8 @@ std::vector<std::string_view> handoffPhrases() {
             "rep", "live rep", "transfer me to support", "transfer me to someone", "connect me", "anybody",
             "anybody real", "anyone real", "someone real", "somebody real", "a real one", "colleague",
             "colleagues", "put me through", "pass me to", "put me in touch", "in touch with a person",
+            // asking to take it higher is asking for a person
+            "escalate", "escalation", "complaint to a manager",
             // German
             "mitarbeiter", "mitarbeiterin", "mensch", "echter mensch", "echte person", "jemand", "jemandem",
             "berater", "beraterin", "kundendienst", "kundenservice", "kundenbetreuung", "sprechen", "reden",

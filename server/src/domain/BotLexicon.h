@@ -9,6 +9,7 @@
 
 #include "domain/TextMatcher.h"
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -44,7 +45,8 @@ bool startsClause(std::string_view foldedWord);
 bool misspelledFunctionWord(std::string_view foldedWord, text::Language language);
 
 // Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want";
-// "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive".
+// "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive";
+// "product" is "item".
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
 
 // What shoppers often ask a shop besides orders and delivery, in plain English phrases: a
@@ -60,6 +62,25 @@ std::vector<std::string_view> otherTopicPhrases();
 // language. Applied to each piece of text before anything else reads its words.
 void translate(std::vector<text::Token>& tokens, text::Language language);
 const std::unordered_map<std::string_view, std::string_view>& glossary(); // BotGlossary.cpp
+
+// Which tokens turn a request for a person down ("I don't need an agent", "no need for a human",
+// "kein Mitarbeiter nötig"): a negation of wanting or needing and the person words after it in its
+// clause, up to the first other word that is about something. Nothing where the shopper still
+// asks: a question ("can't I talk to a human?", "don't you have a real person", "why can't I
+// reach a person", "is there no human?"), "nobody", or what cannot be done ("I can't reach
+// anyone"). clauseOf: each token's clause; question: the token's sentence ends with "?";
+// person: the token is a word of a request for a person. Returns a flag per token.
+std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
+                                 const std::vector<std::uint32_t>& clauseOf,
+                                 const std::vector<char>& question, const std::vector<char>& person,
+                                 text::Language language, std::optional<text::Language> also);
+
+// Whether the message asks if the shopper is talking to a bot or a person: "are you a bot?", "is
+// this a real person?", "am I talking to a robot", "are you human", "bist du ein Bot?". A form of
+// "to be" with "you", "this", "it" (or "I" ... "talking to") and, after it with only function
+// words between, a word for a bot or a person. "is there a real person?" asks for one instead.
+bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
+               text::Language language, std::optional<text::Language> also);
 
 // Phrases that ask for a person, in English, German, French and Spanish whatever the
 // shop's language, in plain words: the FAQ index analyses them like keywords of a pseudo entry,

@@ -16,10 +16,11 @@ struct TextField {
     const char* name;
     std::string BotTexts::*member;
 };
-constexpr std::array<TextField, 4> kTextFields{{{"greeting", &BotTexts::greeting},
+constexpr std::array<TextField, 5> kTextFields{{{"greeting", &BotTexts::greeting},
                                                 {"fallback", &BotTexts::fallback},
                                                 {"handoff_offer", &BotTexts::handoffOffer},
-                                                {"thanks", &BotTexts::thanks}}};
+                                                {"thanks", &BotTexts::thanks},
+                                                {"identity", &BotTexts::identity}}};
 
 // Why a text cannot be used, or "" when it can.
 std::string textProblem(const json& value, const std::string& name) {

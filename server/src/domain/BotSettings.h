@@ -16,7 +16,7 @@ struct BotSettings {
     BotTexts texts = BotTexts::defaults();
     text::Language language = text::Language::English;
 
-    // {"greeting","fallback","handoff_offer","thanks","language"}
+    // {"greeting","fallback","handoff_offer","thanks","identity","language"}
     nlohmann::json toJson() const;
     // The settings from the stored overrides; a stored value that is no longer valid is ignored.
     static BotSettings fromOverrides(const nlohmann::json& overrides);

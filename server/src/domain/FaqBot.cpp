@@ -37,7 +37,9 @@ BotTexts BotTexts::defaults() {
         "Sorry, I'm not sure I understood. Here are some topics that might help, or you can talk to a "
         "person.",
         "Of course: press \"Talk to agent\" and a person from our team will take over this chat.",
-        "You're welcome! Is there anything else I can help you with?"};
+        "You're welcome! Is there anything else I can help you with?",
+        "I'm the shop's automated assistant, not a person. I can answer common questions here, or press "
+        "\"Talk to agent\" and a person from our team will take over this chat."};
 }
 
 std::string_view toString(BotReplyKind kind) {
@@ -46,6 +48,8 @@ std::string_view toString(BotReplyKind kind) {
         return "answer";
     case BotReplyKind::HandoffOffer:
         return "handoff_offer";
+    case BotReplyKind::Identity:
+        return "identity";
     case BotReplyKind::Smalltalk:
         return "smalltalk";
     case BotReplyKind::Fallback:
@@ -76,6 +80,11 @@ BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const Bo
         if (c.strong && index.entries()[c.entry].isActive)
             return answer(index.entries()[c.entry]);
     }
+
+    // "Are you a bot?" gets the truth, and the way to a person, whatever else its words match.
+    if (analysis.asksIfBot)
+        return BotReply{BotReplyKind::Identity, texts.identity,
+                        json{{"matched", false}, {"offer_handoff", true}, {"intent", "identity"}}};
 
     auto passes = [](const FaqIndex::Candidate& c) {
         return c.confidence >= kThreshold && c.strong && c.phrase >= kMinPhrase;

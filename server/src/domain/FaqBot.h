@@ -11,6 +11,8 @@
 //     matches it at least with the person words among its own ("will anyone read this tonight"
 //     asks about the hours); the reply offers the handoff (the shopper's client hands off), it
 //     does not hand off itself;
+//   - identity: the shopper asks whether the bot is a bot or a person ("are you a bot?"): it says
+//     that it is an automated assistant and offers the handoff (before any entry or request);
 //   - smalltalk: a greeting or thanks with at most two other words and nothing else matched;
 //   - fallback: "I'm not sure", the closest entries as suggestions, and the way to a person.
 // No I/O: ChatService turns the reply into a message.
@@ -31,17 +33,19 @@ struct BotTexts {
     std::string fallback;     // "I'm not sure": with suggestions and the way to a person
     std::string handoffOffer; // the answer to "can I talk to a person?"
     std::string thanks;       // the answer to "thanks", "bye"
+    std::string identity;     // the answer to "are you a bot?": it is one, and the way to a person
     static BotTexts defaults();
     bool operator==(const BotTexts&) const = default;
 };
 
-enum class BotReplyKind { Answer, HandoffOffer, Smalltalk, Fallback };
+enum class BotReplyKind { Answer, HandoffOffer, Identity, Smalltalk, Fallback };
 
 struct BotReply {
     BotReplyKind kind = BotReplyKind::Fallback;
     std::string text;
     // The message's metadata: answer {"faq_slug","matched":true}; handoff_offer {"matched":false,
-    // "offer_handoff":true,"intent":"handoff"}; smalltalk {"matched":false,"intent":"greeting"|
+    // "offer_handoff":true,"intent":"handoff"}; identity {"matched":false,"offer_handoff":true,
+    // "intent":"identity"}; smalltalk {"matched":false,"intent":"greeting"|
     // "thanks"} (a greeting also with "suggestions" and "offer_handoff"); fallback {"matched":false,
     // "suggestions":[{"slug","question"}...],"offer_handoff":true}.
     nlohmann::json metadata = nlohmann::json::object();

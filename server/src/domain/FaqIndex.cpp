@@ -185,11 +185,12 @@ void FaqIndex::addSpelling(const std::string& spelling, std::uint32_t term, bool
 }
 
 std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* greeting, bool* thanks,
-                                                bool clauses) const {
+                                                bool clauses, bool* asksIfBot) const {
     // The tokens with the clause each is in: a new clause at sentence punctuation, at a comma and
     // at a conjunction ("but", "because").
     std::vector<text::Token> tokens;
     std::vector<std::uint32_t> clauseOf;
+    std::vector<char> question; // the token's piece ends with "?"
     std::uint32_t clause = 0;
     std::size_t start = 0;
     while (start <= text.size()) {
@@ -203,15 +204,31 @@ std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* gre
             if (clauses && i > 0 && !piece[i].gram && lexicon::startsClause(piece[i].word))
                 ++clause;
             clauseOf.push_back(std::min(clause, kMaxClauses - 1));
+            question.push_back(end < text.size() && text[end] == '?');
             tokens.push_back(std::move(piece[i]));
         }
         start = end + 1;
     }
     lexicon::rewrite(tokens, m_language);
     const auto also = lexicon::writtenIn(tokens, m_language);
+    if (asksIfBot)
+        *asksIfBot = lexicon::asksIfBot(tokens, clauseOf, m_language, also);
+
+    // A message that turns a person down ("I don't need an agent") asks for nobody: the negation
+    // and the person words it turns down do not count, so the rest of it can find its entry.
+    std::vector<char> declined;
+    if (clauses) {
+        std::vector<char> person(tokens.size(), 0);
+        for (std::size_t i = 0; i < tokens.size(); ++i)
+            if (const auto id = m_ids.find(tokens[i].stem); !tokens[i].gram && id != m_ids.end())
+                person[i] = m_terms[id->second].person;
+        declined = lexicon::declinedPerson(tokens, clauseOf, question, person, m_language, also);
+    }
 
     std::vector<TextTerm> out;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (!declined.empty() && declined[i])
+            continue;
         auto& token = tokens[i];
         float cls = 1.0f;
         bool content = true;
@@ -365,7 +382,7 @@ std::vector<FaqIndex::TermMatch> FaqIndex::match(const text::Token& token) const
 
 FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
     Analysis a;
-    const auto query = terms(message, &a.greeting, &a.thanks, true);
+    const auto query = terms(message, &a.greeting, &a.thanks, true, &a.asksIfBot);
     a.contentTerms = static_cast<int>(query.size());
     if (query.empty())
         return a;
