@@ -43,7 +43,8 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     m_up = formButton(QStringLiteral("Move &up"), QStringLiteral("moveUpButton"));
     m_down = formButton(QStringLiteral("Move do&wn"), QStringLiteral("moveDownButton"));
     m_toggle = formButton(QStringLiteral("&Deactivate"), QStringLiteral("toggleActiveButton"));
-    connect(newButton, &QPushButton::clicked, this, &FaqEditor::newEntry);
+    // Asks first: a blank form would drop the edits of the entry in the form.
+    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newEntry(); }); });
     connect(m_delete, &QPushButton::clicked, this, &FaqEditor::deleteSelected);
     connect(m_up, &QPushButton::clicked, this, [this] { moveSelected(-1); });
     connect(m_down, &QPushButton::clicked, this, [this] { moveSelected(1); });

@@ -8,6 +8,7 @@
 #include <QTableView>
 
 #include <algorithm>
+#include <utility>
 
 namespace parley::console::gui {
 
@@ -57,11 +58,14 @@ void RecordEditor::setTable(QTableView* table) {
 }
 
 void RecordEditor::reject() {
-    if (!isDirty()) {
-        QDialog::reject();
-        return;
-    }
-    askToDiscard([this] { QDialog::reject(); });
+    discardEditsThen([this] { QDialog::reject(); });
+}
+
+void RecordEditor::discardEditsThen(std::function<void()> then) {
+    if (isDirty())
+        askToDiscard(std::move(then));
+    else
+        then();
 }
 
 void RecordEditor::askToDiscard(std::function<void()> discard) {

@@ -1,7 +1,7 @@
 #pragma once
 // What the admin editors that list records left and edit one right (FAQ, canned replies, agents)
-// share: the table's selection puts a record into the form, and while a request to the server is
-// out, the buttons that would send another are off.
+// share: the table's selection puts a record into the form, unsaved edits are dropped only after
+// asking, and while a request to the server is out, the buttons that would send another are off.
 
 #include "core/ApiError.h"
 #include "gui/EditorForm.h"
@@ -28,7 +28,7 @@ public:
     // The error shown under a field (the contract's name, e.g. "slug"), "" when none is.
     QString fieldError(const QString& field) const { return m_errors.text(field); }
     QString statusText() const;
-    // The form holds edits not saved yet (closing or picking another row asks first).
+    // The form holds edits not saved yet (closing, New or picking another row asks first).
     virtual bool isDirty() const { return false; }
     void reject() override; // Esc, Close, the window's X: asks before discarding edits
 
@@ -62,6 +62,9 @@ protected:
     virtual void editRow(int row) = 0;
     // Enables what may be pressed now; Save is off while a request is out.
     virtual void updateButtons();
+    // Runs `then` at once when the form holds no unsaved edits, else only once the admin has
+    // agreed to discard them (New, Close: whatever replaces or drops the form).
+    void discardEditsThen(std::function<void()> then);
 
     Session* m_session;
     FieldErrors m_errors;

@@ -215,6 +215,52 @@ private slots:
             QCOMPARE(m_http->del(std::string("/api/v1/admin/faq/") + slug, m_adminToken).status, 204);
     }
 
+    // New emptied the FAQ form without asking, dropping the edits of the entry in it.
+    void faqNewAsksBeforeDiscarding() {
+        QVERIFY(m_http
+                    ->post("/api/v1/admin/faq", {{"slug", "zz-new-a"}, {"question", "QN?"}, {"answer", "AN"}},
+                           m_adminToken)
+                    .status == 201);
+        QPointer<FaqEditor> editor = openFaq();
+        QVERIFY(editor);
+        auto* table = find<QTableView>(editor, "faqTable");
+        auto* slug = find<QLineEdit>(editor, "slugEdit");
+        auto* answer = find<QPlainTextEdit>(editor, "answerEdit");
+        auto* newButton = find<QPushButton>(editor, "newFaqButton");
+        const int row = editor->model()->rowOf(QStringLiteral("zz-new-a"));
+        clickRow(table, row, FaqModel::QuestionColumn);
+        answer->moveCursor(QTextCursor::End);
+        QTest::keyClicks(answer, QStringLiteral(" and more"));
+
+        // Cancel keeps the form and the row.
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QCOMPARE(slug->text(), QStringLiteral("zz-new-a"));
+        QCOMPARE(answer->toPlainText(), QStringLiteral("AN and more"));
+        QCOMPARE(table->selectionModel()->currentIndex().row(), row);
+        QVERIFY(table->selectionModel()->isRowSelected(row, {}));
+
+        // Discard: a blank new entry.
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QCOMPARE(find<QLabel>(editor, "faqFormTitle")->text(), QStringLiteral("New entry"));
+        QVERIFY(slug->text().isEmpty() && slug->isEnabled());
+        QVERIFY(answer->toPlainText().isEmpty());
+        QVERIFY(!table->selectionModel()->hasSelection());
+
+        // A new entry typed but not saved is asked about too; an empty one is not.
+        QTest::keyClicks(slug, QStringLiteral("zz-new-b"));
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QVERIFY(slug->text().isEmpty());
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QCoreApplication::processEvents();
+        QVERIFY(!discardQuestion(editor));
+        QCOMPARE(m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"].dump().find("and more"),
+                 std::string::npos);
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-new-a", m_adminToken).status, 204);
+    }
+
     // Audit: Move down and Deactivate sent whole entries from the editor's list, reverting what
     // another admin had changed meanwhile; the settings sent every key. Only what changes is sent.
     void editsDoNotRevertAnotherAdmin() {
