@@ -104,8 +104,9 @@ private slots:
                  QStringLiteral("This username is already taken."));
         QCOMPARE(editor->statusText(), QStringLiteral("Not saved: 3 problems, see the marked fields."));
 
-        // The last admin keeps the role.
+        // The last admin keeps the role. (Another row drops the new agent's form: asked first.)
         clickRow(find<QTableView>(editor, "agentsTable"), 0, AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, true));
         QCOMPARE(find<QLineEdit>(editor, "usernameEdit")->text(), QStringLiteral("admin"));
         QCOMPARE(editor->statusText(), QString());
         QCOMPARE(at(save), saveAt);
@@ -498,9 +499,11 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(editor->fieldError(QStringLiteral("username")),
                                   QStringLiteral("This username is already taken."), 10000);
 
-        // Edit: display name, max chats, role, and a password reset.
+        // Edit: display name, max chats, role, and a password reset. (The refused new agent is
+        // dropped: asked first.)
         auto* table = find<QTableView>(editor, "agentsTable");
         clickRow(table, editor->model()->rowOf(saved.at(0).at(0).toString()), AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, true));
         QCOMPARE(find<QLineEdit>(editor, "usernameEdit")->text(), QStringLiteral("frank"));
         QVERIFY(!find<QLineEdit>(editor, "usernameEdit")->isEnabled());
         typeInto(find<QLineEdit>(editor, "displayNameEdit"), QStringLiteral("Franklin"));
@@ -531,6 +534,79 @@ private slots:
                 QCOMPARE(js(a["disabled"]), QStringLiteral("true"));
         QTest::mouseClick(find<QPushButton>(editor, "newAgentButton"), Qt::LeftButton);
         QVERIFY(!find<QCheckBox>(editor, "disabledCheck")->isEnabled());
+    }
+
+    // Another row, New, Esc or Close dropped the agents editor's unsaved edits without a word.
+    void agentsEditorAsksBeforeDiscarding() {
+        const QString annId = qs(createAgent(*m_http, m_adminToken, "ask-ann", "Ann Ask", 2));
+        const QString bobId = qs(createAgent(*m_http, m_adminToken, "ask-bob", "Bob Ask", 2));
+        QVERIFY(!annId.isEmpty() && !bobId.isEmpty());
+        QPointer<AgentsEditor> editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(bobId) >= 0, 10000);
+        auto* table = find<QTableView>(editor, "agentsTable");
+        auto* username = find<QLineEdit>(editor, "usernameEdit");
+        auto* name = find<QLineEdit>(editor, "displayNameEdit");
+        const int ann = editor->model()->rowOf(annId);
+        const int bob = editor->model()->rowOf(bobId);
+        clickRow(table, ann, AgentsModel::UsernameColumn);
+        QCOMPARE(name->text(), QStringLiteral("Ann Ask"));
+        typeInto(name, QStringLiteral("Ann Asked"));
+
+        // Another row: asked; Cancel keeps the row and the text.
+        clickRow(table, bob, AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QCOMPARE(username->text(), QStringLiteral("ask-ann"));
+        QCOMPARE(name->text(), QStringLiteral("Ann Asked"));
+        QCOMPARE(table->selectionModel()->currentIndex().row(), ann);
+        // New: asked; Cancel keeps the form.
+        QTest::mouseClick(find<QPushButton>(editor, "newAgentButton"), Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QCOMPARE(username->text(), QStringLiteral("ask-ann"));
+        QCOMPARE(name->text(), QStringLiteral("Ann Asked"));
+        // Esc: asked; Cancel keeps the window.
+        QTest::keyClick(name, Qt::Key_Escape);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QVERIFY(editor && editor->isVisible());
+        QCOMPARE(name->text(), QStringLiteral("Ann Asked"));
+        // Discard: the other row comes into the form; nothing was sent.
+        clickRow(table, bob, AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QCOMPARE(username->text(), QStringLiteral("ask-bob"));
+        QCOMPARE(name->text(), QStringLiteral("Bob Ask"));
+        QCOMPARE(table->selectionModel()->currentIndex().row(), bob);
+        for (const auto& a : getBody(*m_http, "/api/v1/admin/agents", m_adminToken, "agents"))
+            if (a["username"] == "ask-ann")
+                QCOMPARE(js(a["display_name"]), QStringLiteral("Ann Ask"));
+
+        // A password reset typed is an edit too. Saved, the form holds nothing unsaved: another
+        // row comes without a question.
+        typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("bob-pass-22"));
+        clickRow(table, ann, AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QSignalSpy saved(editor.data(), &AgentsEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QVERIFY(!m_http->login("ask-bob", "bob-pass-22").empty());
+        QVERIFY(find<QLineEdit>(editor, "passwordEdit")->text().isEmpty());
+        clickRow(table, editor->model()->rowOf(annId), AgentsModel::UsernameColumn);
+        QCoreApplication::processEvents();
+        QVERIFY(!discardQuestion(editor));
+        QCOMPARE(username->text(), QStringLiteral("ask-ann"));
+
+        // Close (the window's button): asked when the form holds edits; Discard closes.
+        find<QSpinBox>(editor, "maxChatsSpin")->setValue(5);
+        editor->close();
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QTRY_VERIFY(!editor); // closed and deleted: the next open makes a new one
+        // Nothing changed: Esc closes at once.
+        editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(annId) >= 0, 10000);
+        clickRow(find<QTableView>(editor, "agentsTable"), editor->model()->rowOf(annId),
+                 AgentsModel::UsernameColumn);
+        QTest::keyClick(find<QLineEdit>(editor, "displayNameEdit"), Qt::Key_Escape);
+        QTRY_VERIFY(!editor); // closed and deleted: the next open makes a new one
     }
 
     // Keywords: typed in the editor, stored by the server, answered by the bot, kept on edits.
