@@ -257,6 +257,17 @@ private slots:
         QTest::keyClick(find<QPlainTextEdit>(editor, "contentEdit"), Qt::Key_Escape);
         QTRY_VERIFY(!editor); // closed and deleted: the next open makes a new one
     }
+
+    // Sign-out closed the other admin editors but left this one open, with the previous admin's
+    // list and form, for whoever signs in next. Closed without a question: the admin chose to go.
+    void closesAtSignOut() {
+        QPointer<CannedEditor> editor = openEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY(editor->isVisible());
+        QTest::keyClicks(find<QLineEdit>(editor, "shortcutEdit"), QStringLiteral("unsaved"));
+        m_session->signOut();
+        QTRY_VERIFY(!editor);
+    }
 };
 
 QTEST_MAIN(TestCannedEditor)
