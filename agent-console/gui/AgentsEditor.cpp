@@ -158,6 +158,10 @@ bool AgentsEditor::isDirty() const {
            m_disabled->isChecked() != m_base.disabled;
 }
 
+int AgentsEditor::formRow() const {
+    return m_editingId.isEmpty() ? -1 : m_model->rowOf(m_editingId);
+}
+
 void AgentsEditor::editRow(int row) {
     m_errors.clear();
     const auto& a = m_model->at(row);
@@ -234,7 +238,7 @@ void AgentsEditor::save() {
                    editing = m_editingId](const ApiResult<proto::Agent>& r) {
         if (!self || !self->finishRequest(r))
             return;
-        self->m_model->upsert(r.value);
+        self->updateList([&] { self->m_model->upsert(r.value); });
         self->m_session->teamModel()->upsert(r.value); // the team panel shows the change at once
         const QString id = qs(r.value.id);
         // The table stays usable while the request runs: if the form has moved to another agent

@@ -34,6 +34,7 @@ public:
 private:
     void newAgent();
     void editRow(int row) override;
+    int formRow() const override;
     void save();
     void showError(const ApiError& error) override;
 

@@ -184,6 +184,10 @@ bool CannedEditor::isDirty() const {
            content != qs(m_base.content).trimmed();
 }
 
+int CannedEditor::formRow() const {
+    return m_editingId.isEmpty() ? -1 : m_model->rowOf(m_editingId);
+}
+
 void CannedEditor::editRow(int row) {
     m_errors.clear();
     const auto& r = m_model->at(row);
@@ -238,7 +242,7 @@ void CannedEditor::save() {
                    editing = m_editingId](const ApiResult<proto::CannedReply>& r) {
         if (!self || !self->finishRequest(r))
             return;
-        self->m_model->upsert(r.value);
+        self->updateList([&] { self->m_model->upsert(r.value); });
         const QString id = qs(r.value.id);
         // The table stays usable while the request runs: if the form has moved to another reply
         // meanwhile, the answer only updates the list, so the form's id always names what it shows.
@@ -280,7 +284,7 @@ void CannedEditor::deleteReply(const QString& id, const QString& shortcut) {
         id, [self = QPointer<CannedEditor>(this), id, shortcut](const ApiResult<std::monostate>& r) {
             if (!self || !self->finishRequest(r))
                 return;
-            self->m_model->remove(id);
+            self->updateList([&] { self->m_model->remove(id); });
             self->newReply();
             self->m_errors.setStatus(QStringLiteral("Deleted \u201c/%1\u201d.").arg(shortcut));
             emit self->deleted(id);

@@ -41,6 +41,7 @@ signals:
 private:
     void newReply();
     void editRow(int row) override;
+    int formRow() const override;
     void save();
     void deleteSelected();
     void deleteReply(const QString& id, const QString& shortcut); // confirmed

@@ -65,6 +65,14 @@ protected:
     // Runs `then` at once when the form holds no unsaved edits, else only once the admin has
     // agreed to discard them (New, Close: whatever replaces or drops the form).
     void discardEditsThen(std::function<void()> then);
+    // Makes `row` current and selected (none when invalid) without asking or refilling the form.
+    void selectQuietly(const QModelIndex& row);
+    // Changes the list under the form: the models put a changed record back in its sorted place,
+    // and a row taken out moves the current row, which must neither ask nor refill the form. The
+    // form's record (formRow()) is selected again afterwards.
+    void updateList(const std::function<void()>& change);
+    // The list row of the record in the form, -1 when it holds a new one.
+    virtual int formRow() const = 0;
 
     Session* m_session;
     FieldErrors m_errors;
@@ -73,10 +81,11 @@ protected:
     int m_pending = 0;
 
 private:
-    // Asks whether to throw the unsaved edits away; `discard` runs when the admin says yes.
-    void askToDiscard(std::function<void()> discard);
+    // Asks whether to throw the unsaved edits away; `discard` runs when the admin says yes, `keep`
+    // on Cancel.
+    void askToDiscard(std::function<void()> discard, std::function<void()> keep = {});
     QPointer<QMessageBox> m_discardBox;
-    bool m_reselecting = false; // putting the selection back while the question is open
+    bool m_reselecting = false; // moving the selection ourselves: the form stays as it is
 };
 
 } // namespace parley::console::gui

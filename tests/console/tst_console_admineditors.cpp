@@ -173,6 +173,11 @@ private slots:
         QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("zz-ask-a"));
         QCOMPARE(table->selectionModel()->currentIndex().row(),
                  editor->model()->rowOf(QStringLiteral("zz-ask-a")));
+        // Selected too, not the row clicked (the buttons act on the selected row).
+        QVERIFY(
+            table->selectionModel()->isRowSelected(editor->model()->rowOf(QStringLiteral("zz-ask-a")), {}));
+        QVERIFY(
+            !table->selectionModel()->isRowSelected(editor->model()->rowOf(QStringLiteral("zz-ask-b")), {}));
 
         // Esc: asked; Cancel keeps the window; Discard closes it.
         QTest::keyClick(answer, Qt::Key_Escape);
@@ -376,6 +381,9 @@ private slots:
         QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
         QCOMPARE(editor->model()->rowCount(), before + 1);
+        // The form now edits the stored entry.
+        QCOMPARE(find<QLabel>(editor, "faqFormTitle")->text(), QStringLiteral("Edit \u201cgift-cards\u201d"));
+        QVERIFY(!find<QLineEdit>(editor, "slugEdit")->isEnabled());
         QVERIFY(publicIndexOf("gift-cards") >= 0);
         const auto entry = publicFaq()[publicIndexOf("gift-cards")];
         QCOMPARE(js(entry["question"]), QStringLiteral("Do you sell gift cards?"));
@@ -559,6 +567,7 @@ private slots:
         QCOMPARE(username->text(), QStringLiteral("ask-ann"));
         QCOMPARE(name->text(), QStringLiteral("Ann Asked"));
         QCOMPARE(table->selectionModel()->currentIndex().row(), ann);
+        QVERIFY(table->selectionModel()->isRowSelected(ann, {}));
         // New: asked; Cancel keeps the form.
         QTest::mouseClick(find<QPushButton>(editor, "newAgentButton"), Qt::LeftButton);
         QVERIFY(answerDiscardQuestion(editor, false));
@@ -580,15 +589,21 @@ private slots:
                 QCOMPARE(js(a["display_name"]), QStringLiteral("Ann Ask"));
 
         // A password reset typed is an edit too. Saved, the form holds nothing unsaved: another
-        // row comes without a question.
+        // row comes without a question. (The saved agent is put back in its sorted place, which
+        // moves the current row: that neither asks nor changes the form.)
         typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("bob-pass-22"));
         clickRow(table, ann, AgentsModel::UsernameColumn);
         QVERIFY(answerDiscardQuestion(editor, false));
+        typeInto(name, QStringLiteral("Bob Asked"));
         QSignalSpy saved(editor.data(), &AgentsEditor::saved);
         QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QVERIFY(!discardQuestion(editor));
         QVERIFY(!m_http->login("ask-bob", "bob-pass-22").empty());
         QVERIFY(find<QLineEdit>(editor, "passwordEdit")->text().isEmpty());
+        QCOMPARE(username->text(), QStringLiteral("ask-bob"));
+        QCOMPARE(name->text(), QStringLiteral("Bob Asked"));
+        QVERIFY(table->selectionModel()->isRowSelected(editor->model()->rowOf(bobId), {}));
         clickRow(table, editor->model()->rowOf(annId), AgentsModel::UsernameColumn);
         QCoreApplication::processEvents();
         QVERIFY(!discardQuestion(editor));

@@ -235,6 +235,10 @@ private slots:
         QSignalSpy saved(editor.data(), &CannedEditor::saved);
         save(editor);
         QTRY_COMPARE_WITH_TIMEOUT(int(saved.count()), 1, 10000);
+        // Put back in its sorted place, which moves the current row: neither asked nor moved.
+        QVERIFY(!discardQuestion(editor));
+        QCOMPARE(shortcut->text(), QStringLiteral("ask-b"));
+        QVERIFY(table->selectionModel()->isRowSelected(editor->model()->rowOf(b), {}));
         clickRow(table, editor->model()->rowOf(a), CannedModel::TitleColumn);
         QCoreApplication::processEvents();
         QVERIFY(!discardQuestion(editor));
