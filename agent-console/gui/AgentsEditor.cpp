@@ -37,7 +37,8 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
 
     auto* newButton = formButton(QStringLiteral("&New agent"), QStringLiteral("newAgentButton"));
     newButton->setShortcut(QKeySequence::New);
-    connect(newButton, &QPushButton::clicked, this, &AgentsEditor::newAgent);
+    // Asks first: a blank form would drop the edits of the agent in the form.
+    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newAgent(); }); });
     auto* leftLayout = new QVBoxLayout;
     leftLayout->addWidget(m_table, 1);
     leftLayout->addWidget(newButton, 0, Qt::AlignLeft);
@@ -137,16 +138,34 @@ void AgentsEditor::newAgent() {
     m_password->clear();
     m_passwordLabel->setText(QStringLiteral("&Password:"));
     m_password->setPlaceholderText(QString());
-    m_maxChats->setValue(3);
+    m_maxChats->setValue(kNewMaxChats);
     m_role->setCurrentIndex(0);
     m_disabled->setChecked(false);
     m_disabled->setEnabled(false); // a new agent starts enabled; disabling is an edit
     m_username->setFocus();
 }
 
+bool AgentsEditor::isDirty() const {
+    if (!m_password->text().isEmpty()) // a new agent's password, or a reset not saved yet
+        return true;
+    const auto role =
+        m_role->currentData().toString() == QLatin1String("admin") ? proto::Role::Admin : proto::Role::Agent;
+    if (m_editingId.isEmpty())
+        return !m_username->text().trimmed().isEmpty() || !m_displayName->text().trimmed().isEmpty() ||
+               m_maxChats->value() != kNewMaxChats || role != proto::Role::Agent;
+    return m_displayName->text().trimmed() != qs(m_base.displayName).trimmed() ||
+           m_maxChats->value() != m_base.maxActiveChats || role != m_base.role ||
+           m_disabled->isChecked() != m_base.disabled;
+}
+
+int AgentsEditor::formRow() const {
+    return m_editingId.isEmpty() ? -1 : m_model->rowOf(m_editingId);
+}
+
 void AgentsEditor::editRow(int row) {
     m_errors.clear();
     const auto& a = m_model->at(row);
+    m_base = a;
     m_editingId = qs(a.id);
     m_formTitle->setText(QStringLiteral("Edit %1").arg(qs(a.username)));
     m_username->setText(qs(a.username));
@@ -215,15 +234,24 @@ void AgentsEditor::save() {
         return;
     }
     beginRequest();
-    auto handle = [self = QPointer<AgentsEditor>(this)](const ApiResult<proto::Agent>& r) {
+    auto handle = [self = QPointer<AgentsEditor>(this),
+                   editing = m_editingId](const ApiResult<proto::Agent>& r) {
         if (!self || !self->finishRequest(r))
             return;
-        self->m_model->upsert(r.value);
+        self->updateList([&] { self->m_model->upsert(r.value); });
         self->m_session->teamModel()->upsert(r.value); // the team panel shows the change at once
-        self->m_editingId = qs(r.value.id);
-        self->m_table->selectRow(self->m_model->rowOf(self->m_editingId));
+        const QString id = qs(r.value.id);
+        // The table stays usable while the request runs: if the form has moved to another agent
+        // meanwhile, the answer only updates the list, so the form's id always names what it shows.
+        if (self->m_editingId == editing) {
+            // The form takes what is stored (the password field empty): nothing unsaved, so
+            // selecting its row asks nothing.
+            const int row = self->m_model->rowOf(id);
+            self->editRow(row);
+            self->m_table->selectRow(row);
+        }
         self->m_errors.setStatus(QStringLiteral("Saved %1.").arg(qs(r.value.username)));
-        emit self->saved(self->m_editingId);
+        emit self->saved(id);
     };
     if (m_editingId.isEmpty()) {
         m_session->api()->createAgent(NewAgent{username, displayName, password, m_maxChats->value(), role},

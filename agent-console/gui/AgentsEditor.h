@@ -5,6 +5,8 @@
 
 #include "gui/RecordEditor.h"
 
+#include <parley/protocol/Types.h>
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -27,10 +29,12 @@ public:
 
     AgentsModel* model() const { return m_model; }
     void reload(); // fields: "username", "display_name", "password", "max_active_chats", "role"
+    bool isDirty() const override;
 
 private:
     void newAgent();
     void editRow(int row) override;
+    int formRow() const override;
     void save();
     void showError(const ApiError& error) override;
 
@@ -43,7 +47,9 @@ private:
     QSpinBox* m_maxChats;
     QComboBox* m_role;
     QCheckBox* m_disabled;
-    QString m_editingId; // empty: creating
+    QString m_editingId;    // empty: creating
+    protocol::Agent m_base; // the agent as the form was filled with it (what counts as unsaved)
+    static constexpr int kNewMaxChats = 3;
 };
 
 } // namespace parley::console::gui

@@ -58,7 +58,8 @@ CannedEditor::CannedEditor(Session* session, QWidget* parent)
 
     auto* newButton = formButton(QStringLiteral("&New"), QStringLiteral("newCannedButton"));
     m_delete = formButton(QStringLiteral("&Delete\u2026"), QStringLiteral("deleteCannedButton"));
-    connect(newButton, &QPushButton::clicked, this, &CannedEditor::newReply);
+    // Asks first: a blank form would drop the edits of the reply in the form.
+    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newReply(); }); });
     connect(m_delete, &QPushButton::clicked, this, &CannedEditor::deleteSelected);
     newButton->setShortcut(QKeySequence::New);
     m_delete->setShortcut(QKeySequence::Delete);
@@ -172,9 +173,25 @@ void CannedEditor::newReply() {
     updateButtons();
 }
 
+bool CannedEditor::isDirty() const {
+    const QString shortcut = m_shortcut->text().trimmed();
+    const QString title = m_title->text().trimmed();
+    const QString content = m_content->toPlainText().trimmed();
+    if (m_editingId.isEmpty())
+        return !shortcut.isEmpty() || !title.isEmpty() || !content.isEmpty();
+    // Trimmed on both sides, as a save sends them: spaces around stored text are no edit.
+    return shortcut != qs(m_base.shortcut).trimmed() || title != qs(m_base.title).trimmed() ||
+           content != qs(m_base.content).trimmed();
+}
+
+int CannedEditor::formRow() const {
+    return m_editingId.isEmpty() ? -1 : m_model->rowOf(m_editingId);
+}
+
 void CannedEditor::editRow(int row) {
     m_errors.clear();
     const auto& r = m_model->at(row);
+    m_base = r;
     m_editingId = qs(r.id);
     m_formTitle->setText(QStringLiteral("Edit \u201c/%1\u201d").arg(qs(r.shortcut)));
     // The id names the reply in the URL, so unlike a FAQ slug the shortcut can be renamed.
@@ -221,14 +238,22 @@ void CannedEditor::save() {
     reply.title = ss(title);
     reply.content = ss(content);
     beginRequest();
-    auto handle = [self = QPointer<CannedEditor>(this)](const ApiResult<proto::CannedReply>& r) {
+    auto handle = [self = QPointer<CannedEditor>(this),
+                   editing = m_editingId](const ApiResult<proto::CannedReply>& r) {
         if (!self || !self->finishRequest(r))
             return;
-        self->m_model->upsert(r.value);
-        self->m_editingId = qs(r.value.id);
-        self->m_table->selectRow(self->m_model->rowOf(self->m_editingId));
+        self->updateList([&] { self->m_model->upsert(r.value); });
+        const QString id = qs(r.value.id);
+        // The table stays usable while the request runs: if the form has moved to another reply
+        // meanwhile, the answer only updates the list, so the form's id always names what it shows.
+        if (self->m_editingId == editing) {
+            // The form takes what is stored: nothing unsaved, so selecting its row asks nothing.
+            const int row = self->m_model->rowOf(id);
+            self->editRow(row);
+            self->m_table->selectRow(row);
+        }
         self->m_errors.setStatus(QStringLiteral("Saved \u201c/%1\u201d.").arg(qs(r.value.shortcut)));
-        emit self->saved(self->m_editingId);
+        emit self->saved(id);
     };
     if (m_editingId.isEmpty())
         m_session->api()->createCanned(reply, handle);
@@ -259,7 +284,7 @@ void CannedEditor::deleteReply(const QString& id, const QString& shortcut) {
         id, [self = QPointer<CannedEditor>(this), id, shortcut](const ApiResult<std::monostate>& r) {
             if (!self || !self->finishRequest(r))
                 return;
-            self->m_model->remove(id);
+            self->updateList([&] { self->m_model->remove(id); });
             self->newReply();
             self->m_errors.setStatus(QStringLiteral("Deleted \u201c/%1\u201d.").arg(shortcut));
             emit self->deleted(id);

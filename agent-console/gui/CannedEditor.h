@@ -6,6 +6,8 @@
 
 #include "gui/RecordEditor.h"
 
+#include <parley/protocol/Types.h>
+
 #include <QPointer>
 
 class QLabel;
@@ -14,10 +16,6 @@ class QMessageBox;
 class QPlainTextEdit;
 class QPushButton;
 class QTableView;
-
-namespace parley::protocol {
-struct CannedReply;
-} // namespace parley::protocol
 
 namespace parley::console {
 class CannedModel;
@@ -35,6 +33,7 @@ public:
     void reload(); // fields: "shortcut", "title", "content"
 
     static bool isValidShortcut(const QString& shortcut);
+    bool isDirty() const override;
 
 signals:
     void deleted(const QString& id);
@@ -42,6 +41,7 @@ signals:
 private:
     void newReply();
     void editRow(int row) override;
+    int formRow() const override;
     void save();
     void deleteSelected();
     void deleteReply(const QString& id, const QString& shortcut); // confirmed
@@ -55,7 +55,8 @@ private:
     QPlainTextEdit* m_content;
     QLabel* m_contentCount;
     QPushButton* m_delete;
-    QString m_editingId; // empty: creating a new reply
+    QString m_editingId;          // empty: creating a new reply
+    protocol::CannedReply m_base; // the reply as the form was filled with it (what counts as unsaved)
     QPointer<QMessageBox> m_confirm;
 };
 

@@ -43,7 +43,8 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     m_up = formButton(QStringLiteral("Move &up"), QStringLiteral("moveUpButton"));
     m_down = formButton(QStringLiteral("Move do&wn"), QStringLiteral("moveDownButton"));
     m_toggle = formButton(QStringLiteral("&Deactivate"), QStringLiteral("toggleActiveButton"));
-    connect(newButton, &QPushButton::clicked, this, &FaqEditor::newEntry);
+    // Asks first: a blank form would drop the edits of the entry in the form.
+    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newEntry(); }); });
     connect(m_delete, &QPushButton::clicked, this, &FaqEditor::deleteSelected);
     connect(m_up, &QPushButton::clicked, this, [this] { moveSelected(-1); });
     connect(m_down, &QPushButton::clicked, this, [this] { moveSelected(1); });
@@ -155,7 +156,7 @@ void FaqEditor::updateButtons() {
 bool FaqEditor::takeEntry(const ApiResult<proto::FaqEntry>& r) {
     if (!finishRequest(r))
         return false;
-    m_model->upsert(r.value);
+    updateList([&] { m_model->upsert(r.value); });
     m_table->selectRow(m_model->rowOf(qs(r.value.slug)));
     return true;
 }
@@ -190,6 +191,10 @@ bool FaqEditor::isDirty() const {
            ss(m_answer->toPlainText().trimmed()) != m_base.answer ||
            ss(m_keywords->toPlainText().trimmed()) != m_base.keywords ||
            m_order->value() != m_base.displayOrder || m_active->isChecked() != m_base.isActive;
+}
+
+int FaqEditor::formRow() const {
+    return m_editingSlug.isEmpty() ? -1 : m_model->rowOf(m_editingSlug);
 }
 
 void FaqEditor::editRow(int row) {
@@ -272,7 +277,7 @@ void FaqEditor::save() {
         if (self->m_editingSlug != editing) {
             if (!self->finishRequest(r))
                 return;
-            self->m_model->upsert(r.value);
+            self->updateList([&] { self->m_model->upsert(r.value); });
             self->m_errors.setStatus(QStringLiteral("Saved \u201c%1\u201d.").arg(qs(r.value.slug)));
             emit self->saved(qs(r.value.slug));
             return;
@@ -284,6 +289,8 @@ void FaqEditor::save() {
         if (!self->takeEntry(r))
             return;
         self->m_editingSlug = qs(r.value.slug);
+        // The form as stored: a new entry's title and locked slug too (the list update left it be).
+        self->editRow(self->m_model->rowOf(self->m_editingSlug));
         self->m_errors.setStatus(QStringLiteral("Saved \u201c%1\u201d.").arg(self->m_editingSlug));
         emit self->saved(self->m_editingSlug);
     };
@@ -343,7 +350,7 @@ void FaqEditor::moveSelected(int delta) {
                 if (!self)
                     return;
                 if (r.ok())
-                    self->m_model->upsert(r.value);
+                    self->updateList([&] { self->m_model->upsert(r.value); });
                 else
                     self->showError(*r.error);
                 self->finishRequest();
@@ -381,7 +388,7 @@ void FaqEditor::deleteEntry(const QString& slug) {
         slug, [self = QPointer<FaqEditor>(this), slug](const ApiResult<std::monostate>& r) {
             if (!self || !self->finishRequest(r))
                 return;
-            self->m_model->remove(slug);
+            self->updateList([&] { self->m_model->remove(slug); });
             self->newEntry();
             self->m_errors.setStatus(QStringLiteral("Deleted \u201c%1\u201d.").arg(slug));
         });

@@ -41,6 +41,7 @@ public:
 private:
     void newEntry();
     void editRow(int row) override;
+    int formRow() const override;
     void save();
     void deleteSelected();
     void deleteEntry(const QString& slug); // confirmed

@@ -151,7 +151,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     // in (perhaps not an admin) must not find them open with the previous data.
     connect(m_session, &Session::signedOut, this, [this] {
         const QList<QPointer<QWidget>> windows = {m_faqEditor.data(), m_agentsEditor.data(),
-                                                  m_settingsEditor.data(), m_search.data()};
+                                                  m_settingsEditor.data(), m_search.data(),
+                                                  findChild<CannedEditor*>(QStringLiteral("cannedEditor"))};
         for (const auto& window : windows)
             if (window) {
                 window->hide(); // not close(): nothing to ask, the agent chose to sign out

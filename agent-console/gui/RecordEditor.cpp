@@ -4,10 +4,12 @@
 
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QPersistentModelIndex>
 #include <QPushButton>
 #include <QTableView>
 
 #include <algorithm>
+#include <utility>
 
 namespace parley::console::gui {
 
@@ -28,22 +30,19 @@ void RecordEditor::setTable(QTableView* table) {
                     return;
                 if (current.isValid() && isDirty()) {
                     // The row stays where the edits are until the admin says to drop them.
-                    const int wanted = current.row();
-                    m_reselecting = true;
-                    if (previous.isValid())
-                        m_table->selectRow(previous.row());
-                    else
-                        m_table->selectionModel()->clear();
-                    m_reselecting = false;
-                    askToDiscard([this, wanted] {
-                        if (wanted >= m_table->model()->rowCount())
-                            return;
-                        m_reselecting = true;
-                        m_table->selectRow(wanted);
-                        m_reselecting = false;
-                        editRow(wanted);
-                        updateButtons();
-                    });
+                    const QPersistentModelIndex wanted(current);
+                    const QPersistentModelIndex kept(previous);
+                    selectQuietly(kept);
+                    askToDiscard(
+                        [this, wanted] {
+                            if (!wanted.isValid())
+                                return;
+                            selectQuietly(wanted);
+                            editRow(wanted.row());
+                        },
+                        // A click selects the row it made current only after this handler has
+                        // returned: on Cancel, the form's row is selected again.
+                        [this, kept] { selectQuietly(kept); });
                     return;
                 }
                 if (current.isValid())
@@ -56,23 +55,49 @@ void RecordEditor::setTable(QTableView* table) {
             &RecordEditor::updateButtons);
 }
 
-void RecordEditor::reject() {
-    if (!isDirty()) {
-        QDialog::reject();
-        return;
-    }
-    askToDiscard([this] { QDialog::reject(); });
+void RecordEditor::selectQuietly(const QModelIndex& row) {
+    m_reselecting = true;
+    if (row.isValid())
+        m_table->selectRow(row.row());
+    else
+        m_table->selectionModel()->clear();
+    m_reselecting = false;
+    updateButtons();
 }
 
-void RecordEditor::askToDiscard(std::function<void()> discard) {
+void RecordEditor::updateList(const std::function<void()>& change) {
+    m_reselecting = true;
+    change();
+    m_reselecting = false;
+    const int row = formRow();
+    selectQuietly(row >= 0 ? m_table->model()->index(row, 0) : QModelIndex());
+}
+
+void RecordEditor::reject() {
+    discardEditsThen([this] { QDialog::reject(); });
+}
+
+void RecordEditor::discardEditsThen(std::function<void()> then) {
+    if (isDirty())
+        askToDiscard(std::move(then));
+    else
+        then();
+}
+
+void RecordEditor::askToDiscard(std::function<void()> discard, std::function<void()> keep) {
     if (m_discardBox)
         return; // already asking
     m_discardBox = askToConfirm(
         this, QMessageBox::Warning, QStringLiteral("confirmDiscard"), QStringLiteral("Unsaved changes"),
         QStringLiteral("Discard the changes you have not saved?"), QStringLiteral("Discard"),
-        [self = QPointer<RecordEditor>(this), discard = std::move(discard)](bool yes) {
-            if (self && yes)
+        [self = QPointer<RecordEditor>(this), discard = std::move(discard),
+         keep = std::move(keep)](bool yes) {
+            if (!self)
+                return;
+            if (yes)
                 discard();
+            else if (keep)
+                keep();
         });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // What the admin editors that list records left and edit one right (FAQ, canned replies, agents)
-// share: the table's selection puts a record into the form, and while a request to the server is
-// out, the buttons that would send another are off.
+// share: the table's selection puts a record into the form, unsaved edits are dropped only after
+// asking, and while a request to the server is out, the buttons that would send another are off.
 
 #include "core/ApiError.h"
 #include "gui/EditorForm.h"
@@ -28,7 +28,7 @@ public:
     // The error shown under a field (the contract's name, e.g. "slug"), "" when none is.
     QString fieldError(const QString& field) const { return m_errors.text(field); }
     QString statusText() const;
-    // The form holds edits not saved yet (closing or picking another row asks first).
+    // The form holds edits not saved yet (closing, New or picking another row asks first).
     virtual bool isDirty() const { return false; }
     void reject() override; // Esc, Close, the window's X: asks before discarding edits
 
@@ -62,6 +62,17 @@ protected:
     virtual void editRow(int row) = 0;
     // Enables what may be pressed now; Save is off while a request is out.
     virtual void updateButtons();
+    // Runs `then` at once when the form holds no unsaved edits, else only once the admin has
+    // agreed to discard them (New, Close: whatever replaces or drops the form).
+    void discardEditsThen(std::function<void()> then);
+    // Makes `row` current and selected (none when invalid) without asking or refilling the form.
+    void selectQuietly(const QModelIndex& row);
+    // Changes the list under the form: the models put a changed record back in its sorted place,
+    // and a row taken out moves the current row, which must neither ask nor refill the form. The
+    // form's record (formRow()) is selected again afterwards.
+    void updateList(const std::function<void()>& change);
+    // The list row of the record in the form, -1 when it holds a new one.
+    virtual int formRow() const = 0;
 
     Session* m_session;
     FieldErrors m_errors;
@@ -70,10 +81,11 @@ protected:
     int m_pending = 0;
 
 private:
-    // Asks whether to throw the unsaved edits away; `discard` runs when the admin says yes.
-    void askToDiscard(std::function<void()> discard);
+    // Asks whether to throw the unsaved edits away; `discard` runs when the admin says yes, `keep`
+    // on Cancel.
+    void askToDiscard(std::function<void()> discard, std::function<void()> keep = {});
     QPointer<QMessageBox> m_discardBox;
-    bool m_reselecting = false; // putting the selection back while the question is open
+    bool m_reselecting = false; // moving the selection ourselves: the form stays as it is
 };
 
 } // namespace parley::console::gui

@@ -9,7 +9,9 @@
 
 #include <QAbstractItemView>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
 
 #include <memory>
@@ -63,6 +65,22 @@ inline void typeInto(QWidget* edit, const QString& text) {
     if (auto* p = qobject_cast<QPlainTextEdit*>(edit))
         p->clear();
     QTest::keyClicks(edit, text);
+}
+
+// The question an admin editor asks before it drops unsaved edits; nullptr while none is open.
+inline QMessageBox* discardQuestion(QWidget* editor) {
+    return editor->findChild<QMessageBox*>(QStringLiteral("confirmDiscardBox"));
+}
+
+// Waits for that question and answers it, Discard or Cancel; true once it has closed (the next
+// question can only open then). The editor may be gone afterwards (Discard on closing it).
+[[nodiscard]] inline bool answerDiscardQuestion(QWidget* editor, bool discard) {
+    QPointer<QWidget> e(editor);
+    if (!QTest::qWaitFor([&] { return e && discardQuestion(e); }, 5000))
+        return false;
+    QTest::mouseClick(discardQuestion(e)->button(discard ? QMessageBox::Yes : QMessageBox::Cancel),
+                      Qt::LeftButton);
+    return QTest::qWaitFor([&] { return !e || !discardQuestion(e); }, 5000);
 }
 
 // What the admin editors' suites start from: a real server (ServerFixture) and, for each test, a

@@ -104,8 +104,9 @@ private slots:
                  QStringLiteral("This username is already taken."));
         QCOMPARE(editor->statusText(), QStringLiteral("Not saved: 3 problems, see the marked fields."));
 
-        // The last admin keeps the role.
+        // The last admin keeps the role. (Another row drops the new agent's form: asked first.)
         clickRow(find<QTableView>(editor, "agentsTable"), 0, AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, true));
         QCOMPARE(find<QLineEdit>(editor, "usernameEdit")->text(), QStringLiteral("admin"));
         QCOMPARE(editor->statusText(), QString());
         QCOMPARE(at(save), saveAt);
@@ -172,6 +173,11 @@ private slots:
         QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("zz-ask-a"));
         QCOMPARE(table->selectionModel()->currentIndex().row(),
                  editor->model()->rowOf(QStringLiteral("zz-ask-a")));
+        // Selected too, not the row clicked (the buttons act on the selected row).
+        QVERIFY(
+            table->selectionModel()->isRowSelected(editor->model()->rowOf(QStringLiteral("zz-ask-a")), {}));
+        QVERIFY(
+            !table->selectionModel()->isRowSelected(editor->model()->rowOf(QStringLiteral("zz-ask-b")), {}));
 
         // Esc: asked; Cancel keeps the window; Discard closes it.
         QTest::keyClick(answer, Qt::Key_Escape);
@@ -213,6 +219,52 @@ private slots:
         QTRY_VERIFY(!settings || !settings->isVisible());
         for (const char* slug : {"zz-ask-a", "zz-ask-b"}) // the other tests count the public FAQ
             QCOMPARE(m_http->del(std::string("/api/v1/admin/faq/") + slug, m_adminToken).status, 204);
+    }
+
+    // New emptied the FAQ form without asking, dropping the edits of the entry in it.
+    void faqNewAsksBeforeDiscarding() {
+        QVERIFY(m_http
+                    ->post("/api/v1/admin/faq", {{"slug", "zz-new-a"}, {"question", "QN?"}, {"answer", "AN"}},
+                           m_adminToken)
+                    .status == 201);
+        QPointer<FaqEditor> editor = openFaq();
+        QVERIFY(editor);
+        auto* table = find<QTableView>(editor, "faqTable");
+        auto* slug = find<QLineEdit>(editor, "slugEdit");
+        auto* answer = find<QPlainTextEdit>(editor, "answerEdit");
+        auto* newButton = find<QPushButton>(editor, "newFaqButton");
+        const int row = editor->model()->rowOf(QStringLiteral("zz-new-a"));
+        clickRow(table, row, FaqModel::QuestionColumn);
+        answer->moveCursor(QTextCursor::End);
+        QTest::keyClicks(answer, QStringLiteral(" and more"));
+
+        // Cancel keeps the form and the row.
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QCOMPARE(slug->text(), QStringLiteral("zz-new-a"));
+        QCOMPARE(answer->toPlainText(), QStringLiteral("AN and more"));
+        QCOMPARE(table->selectionModel()->currentIndex().row(), row);
+        QVERIFY(table->selectionModel()->isRowSelected(row, {}));
+
+        // Discard: a blank new entry.
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QCOMPARE(find<QLabel>(editor, "faqFormTitle")->text(), QStringLiteral("New entry"));
+        QVERIFY(slug->text().isEmpty() && slug->isEnabled());
+        QVERIFY(answer->toPlainText().isEmpty());
+        QVERIFY(!table->selectionModel()->hasSelection());
+
+        // A new entry typed but not saved is asked about too; an empty one is not.
+        QTest::keyClicks(slug, QStringLiteral("zz-new-b"));
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QVERIFY(slug->text().isEmpty());
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QCoreApplication::processEvents();
+        QVERIFY(!discardQuestion(editor));
+        QCOMPARE(m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"].dump().find("and more"),
+                 std::string::npos);
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-new-a", m_adminToken).status, 204);
     }
 
     // Audit: Move down and Deactivate sent whole entries from the editor's list, reverting what
@@ -329,6 +381,9 @@ private slots:
         QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
         QCOMPARE(editor->model()->rowCount(), before + 1);
+        // The form now edits the stored entry.
+        QCOMPARE(find<QLabel>(editor, "faqFormTitle")->text(), QStringLiteral("Edit \u201cgift-cards\u201d"));
+        QVERIFY(!find<QLineEdit>(editor, "slugEdit")->isEnabled());
         QVERIFY(publicIndexOf("gift-cards") >= 0);
         const auto entry = publicFaq()[publicIndexOf("gift-cards")];
         QCOMPARE(js(entry["question"]), QStringLiteral("Do you sell gift cards?"));
@@ -452,9 +507,11 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(editor->fieldError(QStringLiteral("username")),
                                   QStringLiteral("This username is already taken."), 10000);
 
-        // Edit: display name, max chats, role, and a password reset.
+        // Edit: display name, max chats, role, and a password reset. (The refused new agent is
+        // dropped: asked first.)
         auto* table = find<QTableView>(editor, "agentsTable");
         clickRow(table, editor->model()->rowOf(saved.at(0).at(0).toString()), AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, true));
         QCOMPARE(find<QLineEdit>(editor, "usernameEdit")->text(), QStringLiteral("frank"));
         QVERIFY(!find<QLineEdit>(editor, "usernameEdit")->isEnabled());
         typeInto(find<QLineEdit>(editor, "displayNameEdit"), QStringLiteral("Franklin"));
@@ -485,6 +542,86 @@ private slots:
                 QCOMPARE(js(a["disabled"]), QStringLiteral("true"));
         QTest::mouseClick(find<QPushButton>(editor, "newAgentButton"), Qt::LeftButton);
         QVERIFY(!find<QCheckBox>(editor, "disabledCheck")->isEnabled());
+    }
+
+    // Another row, New, Esc or Close dropped the agents editor's unsaved edits without a word.
+    void agentsEditorAsksBeforeDiscarding() {
+        const QString annId = qs(createAgent(*m_http, m_adminToken, "ask-ann", "Ann Ask", 2));
+        const QString bobId = qs(createAgent(*m_http, m_adminToken, "ask-bob", "Bob Ask", 2));
+        QVERIFY(!annId.isEmpty() && !bobId.isEmpty());
+        QPointer<AgentsEditor> editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(bobId) >= 0, 10000);
+        auto* table = find<QTableView>(editor, "agentsTable");
+        auto* username = find<QLineEdit>(editor, "usernameEdit");
+        auto* name = find<QLineEdit>(editor, "displayNameEdit");
+        const int ann = editor->model()->rowOf(annId);
+        const int bob = editor->model()->rowOf(bobId);
+        clickRow(table, ann, AgentsModel::UsernameColumn);
+        QCOMPARE(name->text(), QStringLiteral("Ann Ask"));
+        typeInto(name, QStringLiteral("Ann Asked"));
+
+        // Another row: asked; Cancel keeps the row and the text.
+        clickRow(table, bob, AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QCOMPARE(username->text(), QStringLiteral("ask-ann"));
+        QCOMPARE(name->text(), QStringLiteral("Ann Asked"));
+        QCOMPARE(table->selectionModel()->currentIndex().row(), ann);
+        QVERIFY(table->selectionModel()->isRowSelected(ann, {}));
+        // New: asked; Cancel keeps the form.
+        QTest::mouseClick(find<QPushButton>(editor, "newAgentButton"), Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QCOMPARE(username->text(), QStringLiteral("ask-ann"));
+        QCOMPARE(name->text(), QStringLiteral("Ann Asked"));
+        // Esc: asked; Cancel keeps the window.
+        QTest::keyClick(name, Qt::Key_Escape);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QVERIFY(editor && editor->isVisible());
+        QCOMPARE(name->text(), QStringLiteral("Ann Asked"));
+        // Discard: the other row comes into the form; nothing was sent.
+        clickRow(table, bob, AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QCOMPARE(username->text(), QStringLiteral("ask-bob"));
+        QCOMPARE(name->text(), QStringLiteral("Bob Ask"));
+        QCOMPARE(table->selectionModel()->currentIndex().row(), bob);
+        for (const auto& a : getBody(*m_http, "/api/v1/admin/agents", m_adminToken, "agents"))
+            if (a["username"] == "ask-ann")
+                QCOMPARE(js(a["display_name"]), QStringLiteral("Ann Ask"));
+
+        // A password reset typed is an edit too. Saved, the form holds nothing unsaved: another
+        // row comes without a question. (The saved agent is put back in its sorted place, which
+        // moves the current row: that neither asks nor changes the form.)
+        typeInto(find<QLineEdit>(editor, "passwordEdit"), QStringLiteral("bob-pass-22"));
+        clickRow(table, ann, AgentsModel::UsernameColumn);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        typeInto(name, QStringLiteral("Bob Asked"));
+        QSignalSpy saved(editor.data(), &AgentsEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QVERIFY(!discardQuestion(editor));
+        QVERIFY(!m_http->login("ask-bob", "bob-pass-22").empty());
+        QVERIFY(find<QLineEdit>(editor, "passwordEdit")->text().isEmpty());
+        QCOMPARE(username->text(), QStringLiteral("ask-bob"));
+        QCOMPARE(name->text(), QStringLiteral("Bob Asked"));
+        QVERIFY(table->selectionModel()->isRowSelected(editor->model()->rowOf(bobId), {}));
+        clickRow(table, editor->model()->rowOf(annId), AgentsModel::UsernameColumn);
+        QCoreApplication::processEvents();
+        QVERIFY(!discardQuestion(editor));
+        QCOMPARE(username->text(), QStringLiteral("ask-ann"));
+
+        // Close (the window's button): asked when the form holds edits; Discard closes.
+        find<QSpinBox>(editor, "maxChatsSpin")->setValue(5);
+        editor->close();
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QTRY_VERIFY(!editor); // closed and deleted: the next open makes a new one
+        // Nothing changed: Esc closes at once.
+        editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(annId) >= 0, 10000);
+        clickRow(find<QTableView>(editor, "agentsTable"), editor->model()->rowOf(annId),
+                 AgentsModel::UsernameColumn);
+        QTest::keyClick(find<QLineEdit>(editor, "displayNameEdit"), Qt::Key_Escape);
+        QTRY_VERIFY(!editor); // closed and deleted: the next open makes a new one
     }
 
     // Keywords: typed in the editor, stored by the server, answered by the bot, kept on edits.

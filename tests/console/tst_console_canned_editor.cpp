@@ -15,6 +15,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
@@ -171,6 +172,105 @@ private slots:
         QVERIFY(!find<QLabel>(editor, "contentError")->isVisible());
         QCOMPARE(editor->statusText(), QStringLiteral("Not saved: see the marked field."));
         QCOMPARE(adminCanned().size(), std::size_t(2));
+    }
+
+    // Another row, New, Esc or Close dropped unsaved edits without a word. (After the tests above:
+    // it adds replies.)
+    void unsavedEditsAreNotDroppedSilently() {
+        auto create = [&](const char* shortcut, const char* title, const char* content) {
+            auto r =
+                m_http->post("/api/v1/admin/canned",
+                             {{"shortcut", shortcut}, {"title", title}, {"content", content}}, m_adminToken);
+            return r.status == 201 ? js(r.body["canned_reply"]["id"]) : QString();
+        };
+        const QString a = create("ask-a", "Title A", "Text A");
+        const QString b = create("ask-b", "Title B", "Text B");
+        QVERIFY(!a.isEmpty() && !b.isEmpty());
+        QPointer<CannedEditor> editor = openEditor();
+        QVERIFY(editor);
+        auto* table = find<QTableView>(editor, "cannedTable");
+        auto* shortcut = find<QLineEdit>(editor, "shortcutEdit");
+        auto* content = find<QPlainTextEdit>(editor, "contentEdit");
+        auto* newButton = find<QPushButton>(editor, "newCannedButton");
+        clickRow(table, editor->model()->rowOf(a), CannedModel::TitleColumn);
+        QCOMPARE(content->toPlainText(), QStringLiteral("Text A"));
+        content->moveCursor(QTextCursor::End);
+        QTest::keyClicks(content, QStringLiteral(" typed for minutes"));
+
+        // Another row: asked; Cancel keeps the row and the text.
+        clickRow(table, editor->model()->rowOf(b), CannedModel::TitleColumn);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QCOMPARE(shortcut->text(), QStringLiteral("ask-a"));
+        QCOMPARE(content->toPlainText(), QStringLiteral("Text A typed for minutes"));
+        QCOMPARE(table->selectionModel()->currentIndex().row(), editor->model()->rowOf(a));
+        // New: asked; Cancel keeps the form and the row.
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QCOMPARE(shortcut->text(), QStringLiteral("ask-a"));
+        QCOMPARE(content->toPlainText(), QStringLiteral("Text A typed for minutes"));
+        QVERIFY(table->selectionModel()->isRowSelected(editor->model()->rowOf(a), {}));
+        // Esc: asked; Cancel keeps the window.
+        QTest::keyClick(content, Qt::Key_Escape);
+        QVERIFY(answerDiscardQuestion(editor, false));
+        QVERIFY(editor && editor->isVisible());
+        // New, Discard: a blank form; nothing was sent.
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QCOMPARE(find<QLabel>(editor, "cannedFormTitle")->text(), QStringLiteral("New canned reply"));
+        QVERIFY(shortcut->text().isEmpty() && content->toPlainText().isEmpty());
+        QVERIFY(!table->selectionModel()->hasSelection());
+        for (const auto& r : adminCanned())
+            if (r["shortcut"] == "ask-a")
+                QCOMPARE(js(r["content"]), QStringLiteral("Text A"));
+
+        // A new reply typed but not saved counts too; Discard on another row shows that row.
+        QTest::keyClicks(shortcut, QStringLiteral("ask-c"));
+        clickRow(table, editor->model()->rowOf(b), CannedModel::TitleColumn);
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QCOMPARE(shortcut->text(), QStringLiteral("ask-b"));
+        QCOMPARE(content->toPlainText(), QStringLiteral("Text B"));
+
+        // Saved, the form holds nothing unsaved: another row and New come without a question.
+        typeInto(find<QLineEdit>(editor, "titleEdit"), QStringLiteral("Title B2"));
+        QSignalSpy saved(editor.data(), &CannedEditor::saved);
+        save(editor);
+        QTRY_COMPARE_WITH_TIMEOUT(int(saved.count()), 1, 10000);
+        // Put back in its sorted place, which moves the current row: neither asked nor moved.
+        QVERIFY(!discardQuestion(editor));
+        QCOMPARE(shortcut->text(), QStringLiteral("ask-b"));
+        QVERIFY(table->selectionModel()->isRowSelected(editor->model()->rowOf(b), {}));
+        clickRow(table, editor->model()->rowOf(a), CannedModel::TitleColumn);
+        QCoreApplication::processEvents();
+        QVERIFY(!discardQuestion(editor));
+        QCOMPARE(shortcut->text(), QStringLiteral("ask-a"));
+        QTest::mouseClick(newButton, Qt::LeftButton);
+        QCoreApplication::processEvents();
+        QVERIFY(!discardQuestion(editor));
+        QVERIFY(shortcut->text().isEmpty());
+
+        // Close (the window's button): asked when the form holds edits; Discard closes.
+        QTest::keyClicks(content, QStringLiteral("Half a reply"));
+        editor->close();
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QTRY_VERIFY(!editor); // closed and deleted: the next open makes a new one
+        // Nothing changed: Esc closes at once.
+        editor = openEditor();
+        QVERIFY(editor);
+        clickRow(find<QTableView>(editor, "cannedTable"), editor->model()->rowOf(a),
+                 CannedModel::TitleColumn);
+        QTest::keyClick(find<QPlainTextEdit>(editor, "contentEdit"), Qt::Key_Escape);
+        QTRY_VERIFY(!editor); // closed and deleted: the next open makes a new one
+    }
+
+    // Sign-out closed the other admin editors but left this one open, with the previous admin's
+    // list and form, for whoever signs in next. Closed without a question: the admin chose to go.
+    void closesAtSignOut() {
+        QPointer<CannedEditor> editor = openEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY(editor->isVisible());
+        QTest::keyClicks(find<QLineEdit>(editor, "shortcutEdit"), QStringLiteral("unsaved"));
+        m_session->signOut();
+        QTRY_VERIFY(!editor);
     }
 };
 
