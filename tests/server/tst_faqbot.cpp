@@ -119,6 +119,10 @@ private slots:
         // The entry has the person words and fits as well as a request for a person would.
         QTest::newRow("the hours, asked with a person word") << "it's 10pm, will anyone read this tonight"
                                                              << "contact-hours";
+        QTest::newRow("the hours to reach a person") << "what hours can I reach a person"
+                                                     << "contact-hours";
+        QTest::newRow("anyone there, on a day") << "is anyone there on sunday"
+                                                << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -298,6 +302,14 @@ private slots:
         QTest::newRow("escalate") << "I want to escalate this";
         QTest::newRow("escalation") << "escalation please";
         QTest::newRow("complaint to a manager") << "I want to make a complaint to a manager";
+        // Asked outright, not when one can be reached: the entry with the person words gives way.
+        QTest::newRow("want, after an entry's words") << "nobody answered my email, I want a person";
+        QTest::newRow("want") << "I want a person";
+        QTest::newRow("would like") << "I'd like to talk to someone";
+        QTest::newRow("get me") << "get me a human";
+        QTest::newRow("put me through, why") << "why don't you put me through to someone";
+        QTest::newRow("anyone there") << "is anyone there";
+        QTest::newRow("anybody there") << "is anybody there?";
     }
     void personRequests() {
         QFETCH(QString, text);

@@ -354,6 +354,46 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
     return out;
 }
 
+bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
+                   const std::vector<char>& person, const std::vector<char>& declined,
+                   text::Language language, std::optional<text::Language> also) {
+    auto cls = [&](std::size_t i) { return classify(tokens[i].word, language, also); };
+    auto wanted = [&](std::size_t i) { return person[i] && (declined.empty() || !declined[i]); };
+    // A wish ("want", "would like" is read as "want") or a bidding ("get me", "put me through") and
+    // then a person, with only function words between: "I'd like to talk to someone".
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const auto& w = tokens[i].word;
+        const bool wish = w == "want" || w == "wanna";
+        const bool bidding = (w == "get" || w == "put" || w == "connect" || w == "transfer" || w == "pass") &&
+                             i + 1 < tokens.size() && tokens[i + 1].word == "me" &&
+                             clauseOf[i + 1] == clauseOf[i];
+        if (tokens[i].gram || (!wish && !bidding))
+            continue;
+        for (std::size_t j = i + 1; j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+            if (wanted(j))
+                return true;
+            if (person[j] || cls(j) != WordClass::Stop)
+                break;
+        }
+    }
+    // "is anyone there?" on its own: the shopper waits for a person now ("is anyone there on
+    // sunday" asks about the hours).
+    for (std::size_t i = 0; i + 2 < tokens.size(); ++i) {
+        const auto& who = tokens[i + 1].word;
+        if ((tokens[i].word == "is" || tokens[i].word == "are") &&
+            (who == "anyone" || who == "anybody" || who == "someone" || who == "somebody") &&
+            tokens[i + 2].word == "there") {
+            bool alone = true;
+            for (std::size_t j = 0; j < tokens.size() && alone; ++j)
+                alone =
+                    (j >= i && j <= i + 2) || (!tokens[j].gram && cls(j) != WordClass::Content &&
+                                               cls(j) != WordClass::Weak && cls(j) != WordClass::Negation);
+            return alone && wanted(i + 1);
+        }
+    }
+    return false;
+}
+
 bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
                text::Language language, std::optional<text::Language> also) {
     const Lists& l = lists();

@@ -75,6 +75,14 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
                                  const std::vector<char>& question, const std::vector<char>& person,
                                  text::Language language, std::optional<text::Language> also);
 
+// Whether the message asks for a person outright, not about when one can be reached: a wish or a
+// bidding and then a person word with only function words between ("I want a person", "I'd like
+// to talk to someone", "get me a human", "put me through to someone"), or "is anyone there?" with
+// nothing else that is about something. declined: lexicon::declinedPerson's flags (may be empty).
+bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
+                   const std::vector<char>& person, const std::vector<char>& declined,
+                   text::Language language, std::optional<text::Language> also);
+
 // Whether the message asks if the shopper is talking to a bot or a person: "are you a bot?", "is
 // this a real person?", "am I talking to a robot", "are you human", "bist du ein Bot?". A form of
 // "to be" with "you", "this", "it" (or "I" ... "talking to") and, after it with only function
