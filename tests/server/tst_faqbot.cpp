@@ -123,6 +123,8 @@ private slots:
                                                      << "contact-hours";
         QTest::newRow("anyone there, on a day") << "is anyone there on sunday"
                                                 << "contact-hours";
+        QTest::newRow("the team available") << "are you available on saturday"
+                                            << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -175,6 +177,9 @@ private slots:
         // "products" is any item, not the "wrong product" of the damaged-item entry.
         QTest::newRow("a product question the FAQ has no entry for") << "are your products vegan?";
         QTest::newRow("only the word product") << "products";
+        // Whether an item is in stock, not when the team is available.
+        QTest::newRow("is this available") << "is this available in the EU";
+        QTest::newRow("is it available") << "is it available in blue";
     }
     void doesNotAnswer() {
         QFETCH(QString, text);

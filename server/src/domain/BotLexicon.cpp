@@ -308,6 +308,14 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
             for (std::size_t back = 1; back <= std::min<std::size_t>(i, 2); ++back)
                 if (tokens[i - back].word == "call" || tokens[i - back].word == "calling")
                     setWord(tokens[i - back], "cancel", language);
+        // "is it available", "is this available in blue": whether the item is in stock; "available"
+        // alone is the team's ("when is support available").
+        if (word == "available") {
+            const std::size_t subject = before == "s" && i >= 2 ? i - 2 : i - 1;
+            const auto& what = tokens[subject].word;
+            if (what == "it" || what == "this" || what == "that" || what == "these" || what == "those")
+                setWord(tokens[i], "stock", language);
+        }
         // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
         if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id"))
             setWord(tokens[i], "want", language);

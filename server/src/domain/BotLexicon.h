@@ -46,7 +46,7 @@ bool misspelledFunctionWord(std::string_view foldedWord, text::Language language
 
 // Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want";
 // "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive";
-// "product" is "item".
+// "product" is "item"; "is it available" is "stock" (the item's, not the team's availability).
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
 
 // What shoppers often ask a shop besides orders and delivery, in plain English phrases: a
