@@ -343,6 +343,12 @@ private slots:
                               << "fallback";
         QTest::newRow("nicht") << "ich möchte nicht mit einem Mitarbeiter sprechen"
                                << "fallback";
+        QTest::newRow("keinen") << "ich brauche keinen Mitarbeiter"
+                                << "fallback";
+        QTest::newRow("pas besoin") << "je n'ai pas besoin d'un agent"
+                                    << "fallback";
+        QTest::newRow("pas besoin, then the question") << "je n'ai pas besoin d'un agent, où est ma commande"
+                                                       << "order-tracking";
         QTest::newRow("then the question") << "I don't need an agent, where is my order"
                                            << "order-tracking";
         QTest::newRow("the question in the same clause")

@@ -73,13 +73,15 @@ constexpr std::string_view kSpanishStop =
 constexpr std::string_view kNegations =
     "not no never nothing nope dont doesnt didnt isnt arent wasnt werent wont wouldnt couldnt shouldnt "
     "cant hasnt havent hadnt aint don doesn didn isn aren wasn weren wouldn couldn shouldn hasn haven "
-    "hadn nicht kein keine nie pas jamais nunca niet geen nao não не нет ни δεν μην οχι";
+    "hadn nicht kein keine keinen keinem keiner nie pas jamais nunca niet geen nao não не нет ни δεν μην οχι";
 
 // The negations that turn a wish down ("don't want", "no need", "kein"); the others say what
 // cannot be done or did not happen ("can't reach anyone", "haven't talked to anyone"), which
 // still asks for a person.
-constexpr std::string_view kRefusals =
-    "not no dont don doesnt doesn never nicht kein keine pas non niet geen nunca nao nie";
+constexpr std::string_view kRefusals = "not no dont don doesnt doesn never nicht kein keine keinen keinem "
+                                       "keiner pas non niet geen nunca nao nie";
+// Between a refusal and the person it turns down, words of the wish itself: "pas besoin d'un agent".
+constexpr std::string_view kWishes = "besoin envie";
 // Around a negation, a question that asks all the same: "can't I", "don't you have", "can I not".
 constexpr std::string_view kInverted = "i you u ya we they ich du wir";
 constexpr std::string_view kModals = "can could will would do does kann kannst konnen konnte";
@@ -153,7 +155,7 @@ constexpr std::string_view kThanks =
 
 struct Lists {
     WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop, refusals,
-        inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
+        wishes, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
 };
 
 // Indexed by text::Language.
@@ -167,6 +169,7 @@ const Lists& lists() {
                          words(kGreekStop),
                          words(kOtherStop),
                          words(kRefusals),
+                         words(kWishes),
                          words(kInverted),
                          words(kModals),
                          words(kWhy),
@@ -354,7 +357,8 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
                 continue;
             }
             const auto cls = classify(tokens[j].word, language, also);
-            if (cls == WordClass::Content || cls == WordClass::Negation)
+            if ((cls == WordClass::Content && !l.wishes.contains(tokens[j].word)) ||
+                cls == WordClass::Negation)
                 break;
         }
         out[i] = declined;

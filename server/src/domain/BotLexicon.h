@@ -64,8 +64,9 @@ void translate(std::vector<text::Token>& tokens, text::Language language);
 const std::unordered_map<std::string_view, std::string_view>& glossary(); // BotGlossary.cpp
 
 // Which tokens turn a request for a person down ("I don't need an agent", "no need for a human",
-// "kein Mitarbeiter nötig"): a negation of wanting or needing and the person words after it in its
-// clause, up to the first other word that is about something. Nothing where the shopper still
+// "kein Mitarbeiter nötig", "ich brauche keinen Mitarbeiter", "je n'ai pas besoin d'un agent"): a
+// negation of wanting or needing and the person words after it in its clause, up to the first
+// other word that is about something ("besoin", "envie" are the wish itself). Nothing where the shopper still
 // asks: a question ("can't I talk to a human?", "don't you have a real person", "why can't I
 // reach a person", "is there no human?"), "nobody", or what cannot be done ("I can't reach
 // anyone"). clauseOf: each token's clause; question: the token's sentence ends with "?";
