@@ -119,6 +119,12 @@ private slots:
         // The entry has the person words and fits as well as a request for a person would.
         QTest::newRow("the hours, asked with a person word") << "it's 10pm, will anyone read this tonight"
                                                              << "contact-hours";
+        QTest::newRow("the hours to reach a person") << "what hours can I reach a person"
+                                                     << "contact-hours";
+        QTest::newRow("anyone there, on a day") << "is anyone there on sunday"
+                                                << "contact-hours";
+        QTest::newRow("the team available") << "are you available on saturday"
+                                            << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -171,6 +177,9 @@ private slots:
         // "products" is any item, not the "wrong product" of the damaged-item entry.
         QTest::newRow("a product question the FAQ has no entry for") << "are your products vegan?";
         QTest::newRow("only the word product") << "products";
+        // Whether an item is in stock, not when the team is available.
+        QTest::newRow("is this available") << "is this available in the EU";
+        QTest::newRow("is it available") << "is it available in blue";
     }
     void doesNotAnswer() {
         QFETCH(QString, text);
@@ -298,6 +307,14 @@ private slots:
         QTest::newRow("escalate") << "I want to escalate this";
         QTest::newRow("escalation") << "escalation please";
         QTest::newRow("complaint to a manager") << "I want to make a complaint to a manager";
+        // Asked outright, not when one can be reached: the entry with the person words gives way.
+        QTest::newRow("want, after an entry's words") << "nobody answered my email, I want a person";
+        QTest::newRow("want") << "I want a person";
+        QTest::newRow("would like") << "I'd like to talk to someone";
+        QTest::newRow("get me") << "get me a human";
+        QTest::newRow("put me through, why") << "why don't you put me through to someone";
+        QTest::newRow("anyone there") << "is anyone there";
+        QTest::newRow("anybody there") << "is anybody there?";
     }
     void personRequests() {
         QFETCH(QString, text);
@@ -326,6 +343,12 @@ private slots:
                               << "fallback";
         QTest::newRow("nicht") << "ich möchte nicht mit einem Mitarbeiter sprechen"
                                << "fallback";
+        QTest::newRow("keinen") << "ich brauche keinen Mitarbeiter"
+                                << "fallback";
+        QTest::newRow("pas besoin") << "je n'ai pas besoin d'un agent"
+                                    << "fallback";
+        QTest::newRow("pas besoin, then the question") << "je n'ai pas besoin d'un agent, où est ma commande"
+                                                       << "order-tracking";
         QTest::newRow("then the question") << "I don't need an agent, where is my order"
                                            << "order-tracking";
         QTest::newRow("the question in the same clause")

@@ -73,13 +73,15 @@ constexpr std::string_view kSpanishStop =
 constexpr std::string_view kNegations =
     "not no never nothing nope dont doesnt didnt isnt arent wasnt werent wont wouldnt couldnt shouldnt "
     "cant hasnt havent hadnt aint don doesn didn isn aren wasn weren wouldn couldn shouldn hasn haven "
-    "hadn nicht kein keine nie pas jamais nunca niet geen nao não не нет ни δεν μην οχι";
+    "hadn nicht kein keine keinen keinem keiner nie pas jamais nunca niet geen nao não не нет ни δεν μην οχι";
 
 // The negations that turn a wish down ("don't want", "no need", "kein"); the others say what
 // cannot be done or did not happen ("can't reach anyone", "haven't talked to anyone"), which
 // still asks for a person.
-constexpr std::string_view kRefusals =
-    "not no dont don doesnt doesn never nicht kein keine pas non niet geen nunca nao nie";
+constexpr std::string_view kRefusals = "not no dont don doesnt doesn never nicht kein keine keinen keinem "
+                                       "keiner pas non niet geen nunca nao nie";
+// Between a refusal and the person it turns down, words of the wish itself: "pas besoin d'un agent".
+constexpr std::string_view kWishes = "besoin envie";
 // Around a negation, a question that asks all the same: "can't I", "don't you have", "can I not".
 constexpr std::string_view kInverted = "i you u ya we they ich du wir";
 constexpr std::string_view kModals = "can could will would do does kann kannst konnen konnte";
@@ -153,7 +155,7 @@ constexpr std::string_view kThanks =
 
 struct Lists {
     WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop, refusals,
-        inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
+        wishes, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
 };
 
 // Indexed by text::Language.
@@ -167,6 +169,7 @@ const Lists& lists() {
                          words(kGreekStop),
                          words(kOtherStop),
                          words(kRefusals),
+                         words(kWishes),
                          words(kInverted),
                          words(kModals),
                          words(kWhy),
@@ -308,6 +311,14 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
             for (std::size_t back = 1; back <= std::min<std::size_t>(i, 2); ++back)
                 if (tokens[i - back].word == "call" || tokens[i - back].word == "calling")
                     setWord(tokens[i - back], "cancel", language);
+        // "is it available", "is this available in blue": whether the item is in stock; "available"
+        // alone is the team's ("when is support available").
+        if (word == "available") {
+            const std::size_t subject = before == "s" && i >= 2 ? i - 2 : i - 1;
+            const auto& what = tokens[subject].word;
+            if (what == "it" || what == "this" || what == "that" || what == "these" || what == "those")
+                setWord(tokens[i], "stock", language);
+        }
         // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
         if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id"))
             setWord(tokens[i], "want", language);
@@ -346,12 +357,53 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
                 continue;
             }
             const auto cls = classify(tokens[j].word, language, also);
-            if (cls == WordClass::Content || cls == WordClass::Negation)
+            if ((cls == WordClass::Content && !l.wishes.contains(tokens[j].word)) ||
+                cls == WordClass::Negation)
                 break;
         }
         out[i] = declined;
     }
     return out;
+}
+
+bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
+                   const std::vector<char>& person, const std::vector<char>& declined,
+                   text::Language language, std::optional<text::Language> also) {
+    auto cls = [&](std::size_t i) { return classify(tokens[i].word, language, also); };
+    auto wanted = [&](std::size_t i) { return person[i] && (declined.empty() || !declined[i]); };
+    // A wish ("want", "would like" is read as "want") or a bidding ("get me", "put me through") and
+    // then a person, with only function words between: "I'd like to talk to someone".
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const auto& w = tokens[i].word;
+        const bool wish = w == "want" || w == "wanna";
+        const bool bidding = (w == "get" || w == "put" || w == "connect" || w == "transfer" || w == "pass") &&
+                             i + 1 < tokens.size() && tokens[i + 1].word == "me" &&
+                             clauseOf[i + 1] == clauseOf[i];
+        if (tokens[i].gram || (!wish && !bidding))
+            continue;
+        for (std::size_t j = i + 1; j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+            if (wanted(j))
+                return true;
+            if (person[j] || cls(j) != WordClass::Stop)
+                break;
+        }
+    }
+    // "is anyone there?" on its own: the shopper waits for a person now ("is anyone there on
+    // sunday" asks about the hours).
+    for (std::size_t i = 0; i + 2 < tokens.size(); ++i) {
+        const auto& who = tokens[i + 1].word;
+        if ((tokens[i].word == "is" || tokens[i].word == "are") &&
+            (who == "anyone" || who == "anybody" || who == "someone" || who == "somebody") &&
+            tokens[i + 2].word == "there") {
+            bool alone = true;
+            for (std::size_t j = 0; j < tokens.size() && alone; ++j)
+                alone =
+                    (j >= i && j <= i + 2) || (!tokens[j].gram && cls(j) != WordClass::Content &&
+                                               cls(j) != WordClass::Weak && cls(j) != WordClass::Negation);
+            return alone && wanted(i + 1);
+        }
+    }
+    return false;
 }
 
 bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,

@@ -46,7 +46,7 @@ bool misspelledFunctionWord(std::string_view foldedWord, text::Language language
 
 // Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want";
 // "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive";
-// "product" is "item".
+// "product" is "item"; "is it available" is "stock" (the item's, not the team's availability).
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
 
 // What shoppers often ask a shop besides orders and delivery, in plain English phrases: a
@@ -64,8 +64,9 @@ void translate(std::vector<text::Token>& tokens, text::Language language);
 const std::unordered_map<std::string_view, std::string_view>& glossary(); // BotGlossary.cpp
 
 // Which tokens turn a request for a person down ("I don't need an agent", "no need for a human",
-// "kein Mitarbeiter nötig"): a negation of wanting or needing and the person words after it in its
-// clause, up to the first other word that is about something. Nothing where the shopper still
+// "kein Mitarbeiter nötig", "ich brauche keinen Mitarbeiter", "je n'ai pas besoin d'un agent"): a
+// negation of wanting or needing and the person words after it in its clause, up to the first
+// other word that is about something ("besoin", "envie" are the wish itself). Nothing where the shopper still
 // asks: a question ("can't I talk to a human?", "don't you have a real person", "why can't I
 // reach a person", "is there no human?"), "nobody", or what cannot be done ("I can't reach
 // anyone"). clauseOf: each token's clause; question: the token's sentence ends with "?";
@@ -74,6 +75,14 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
                                  const std::vector<std::uint32_t>& clauseOf,
                                  const std::vector<char>& question, const std::vector<char>& person,
                                  text::Language language, std::optional<text::Language> also);
+
+// Whether the message asks for a person outright, not about when one can be reached: a wish or a
+// bidding and then a person word with only function words between ("I want a person", "I'd like
+// to talk to someone", "get me a human", "put me through to someone"), or "is anyone there?" with
+// nothing else that is about something. declined: lexicon::declinedPerson's flags (may be empty).
+bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
+                   const std::vector<char>& person, const std::vector<char>& declined,
+                   text::Language language, std::optional<text::Language> also);
 
 // Whether the message asks if the shopper is talking to a bot or a person: "are you a bot?", "is
 // this a real person?", "am I talking to a robot", "are you human", "bist du ein Bot?". A form of

@@ -89,6 +89,12 @@ BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const Bo
     auto passes = [](const FaqIndex::Candidate& c) {
         return c.confidence >= kThreshold && c.strong && c.phrase >= kMinPhrase;
     };
+    // "I want a person" is no question about when one can be reached, whatever else it mentions.
+    if (analysis.asksForPerson)
+        for (const auto& c : ranked)
+            if (c.entry == FaqIndex::kHandoff && passes(c))
+                return BotReply{BotReplyKind::HandoffOffer, texts.handoffOffer,
+                                json{{"matched", false}, {"offer_handoff", true}, {"intent", "handoff"}}};
     // A request for a person wins unless an entry beats it clearly, or matches it at least with
     // the person words among its own ("When can I talk to someone?" is about the opening hours).
     const auto bestEntry =

@@ -9,8 +9,9 @@
 //     When the best one is a deactivated entry, nobody answers in its place;
 //   - handoff_offer: the message asks for a person and no entry beats that by the margin, nor
 //     matches it at least with the person words among its own ("will anyone read this tonight"
-//     asks about the hours); the reply offers the handoff (the shopper's client hands off), it
-//     does not hand off itself;
+//     asks about the hours), or it asks outright ("I want a person", "is anyone there?":
+//     FaqIndex::Analysis::asksForPerson); the reply offers the handoff (the shopper's client
+//     hands off), it does not hand off itself;
 //   - identity: the shopper asks whether the bot is a bot or a person ("are you a bot?"): it says
 //     that it is an automated assistant and offers the handoff (before any entry or request);
 //   - smalltalk: a greeting or thanks with at most two other words and nothing else matched;

@@ -185,7 +185,7 @@ void FaqIndex::addSpelling(const std::string& spelling, std::uint32_t term, bool
 }
 
 std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* greeting, bool* thanks,
-                                                bool clauses, bool* asksIfBot) const {
+                                                bool clauses, bool* asksIfBot, bool* asksForPerson) const {
     // The tokens with the clause each is in: a new clause at sentence punctuation, at a comma and
     // at a conjunction ("but", "because").
     std::vector<text::Token> tokens;
@@ -223,6 +223,8 @@ std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* gre
             if (const auto id = m_ids.find(tokens[i].stem); !tokens[i].gram && id != m_ids.end())
                 person[i] = m_terms[id->second].person;
         declined = lexicon::declinedPerson(tokens, clauseOf, question, person, m_language, also);
+        if (asksForPerson)
+            *asksForPerson = lexicon::asksForPerson(tokens, clauseOf, person, declined, m_language, also);
     }
 
     std::vector<TextTerm> out;
@@ -382,7 +384,7 @@ std::vector<FaqIndex::TermMatch> FaqIndex::match(const text::Token& token) const
 
 FaqIndex::Analysis FaqIndex::analyze(std::string_view message) const {
     Analysis a;
-    const auto query = terms(message, &a.greeting, &a.thanks, true, &a.asksIfBot);
+    const auto query = terms(message, &a.greeting, &a.thanks, true, &a.asksIfBot, &a.asksForPerson);
     a.contentTerms = static_cast<int>(query.size());
     if (query.empty())
         return a;

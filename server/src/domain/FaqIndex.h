@@ -58,6 +58,7 @@ public:
         bool greeting = false;         // the message has a greeting word ("hi", "bonjour")
         bool thanks = false;           // ... a thanks or goodbye word
         bool asksIfBot = false;        // "are you a bot?", "is this a real person?" (lexicon::asksIfBot)
+        bool asksForPerson = false;    // "I want a person", "is anyone there?" (lexicon::asksForPerson)
         int contentTerms = 0;          // terms that are about something (neither stop word nor greeting)
     };
     Analysis analyze(std::string_view message) const;
@@ -105,7 +106,8 @@ private:
     };
     // clauses: split the text into clauses (a message); otherwise it is one.
     std::vector<TextTerm> terms(std::string_view text, bool* greeting = nullptr, bool* thanks = nullptr,
-                                bool clauses = false, bool* asksIfBot = nullptr) const;
+                                bool clauses = false, bool* asksIfBot = nullptr,
+                                bool* asksForPerson = nullptr) const;
     std::uint32_t termId(const text::Token& token, float cls);
     void addSpelling(const std::string& spelling, std::uint32_t term, bool isStem);
     enum class Phrase { None, Question, Whole, Keyword, Example };
