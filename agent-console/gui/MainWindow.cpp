@@ -147,12 +147,16 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         auto c = m_session->conversation(id);
         notify(id, c ? shopperLabel(*c) : QStringLiteral("Shopper"), text.left(200));
     });
-    // The admin windows and the search belong to the agent who opened them: the next one to sign
-    // in (perhaps not an admin) must not find them open with the previous data.
+    // The admin windows (the reports too: admin data) and the search belong to the agent who
+    // opened them: the next one to sign in (perhaps not an admin) must not find them open with the
+    // previous data.
     connect(m_session, &Session::signedOut, this, [this] {
-        const QList<QPointer<QWidget>> windows = {m_faqEditor.data(), m_agentsEditor.data(),
-                                                  m_settingsEditor.data(), m_search.data(),
-                                                  findChild<CannedEditor*>(QStringLiteral("cannedEditor"))};
+        const QList<QPointer<QWidget>> windows = {m_faqEditor.data(),
+                                                  m_agentsEditor.data(),
+                                                  m_settingsEditor.data(),
+                                                  m_search.data(),
+                                                  findChild<CannedEditor*>(QStringLiteral("cannedEditor")),
+                                                  findChild<ReportsView*>(QStringLiteral("reportsView"))};
         for (const auto& window : windows)
             if (window) {
                 window->hide(); // not close(): nothing to ask, the agent chose to sign out

@@ -9,8 +9,10 @@
 #include "gui/AgentsEditor.h"
 #include "gui/FaqEditor.h"
 #include "gui/MainWindow.h"
+#include "gui/ReportsView.h"
 #include "gui/SettingsEditor.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -33,6 +35,7 @@ using namespace parley::console;
 using parley::console::gui::AgentsEditor;
 using parley::console::gui::FaqEditor;
 using parley::console::gui::MainWindow;
+using parley::console::gui::ReportsView;
 using parley::console::gui::SettingsEditor;
 namespace proto = parley::protocol;
 
@@ -140,6 +143,17 @@ private slots:
         QTRY_VERIFY(faq->isVisible() && agents->isVisible() && settings->isVisible());
         m_session->signOut();
         QTRY_VERIFY(!faq && !agents && !settings);
+    }
+
+    // The reports window (admin data) stayed open across a sign-out, for whoever signed in next.
+    void reportsCloseAtSignOut() {
+        m_window->findChild<QAction*>(QStringLiteral("reportsAction"))->trigger();
+        QPointer<ReportsView> reports = m_window->findChild<ReportsView*>(QStringLiteral("reportsView"));
+        QVERIFY(reports);
+        QTRY_VERIFY(reports->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(!reports->isBusy(), 10000);
+        m_session->signOut();
+        QTRY_VERIFY(!reports);
     }
 
     // Audit: Esc, Close or picking another row threw unsaved edits away without a word.
