@@ -126,6 +126,7 @@ void AgentsEditor::showError(const ApiError& error) {
 }
 
 void AgentsEditor::newAgent() {
+    ++m_newForms;
     m_errors.clear();
     m_editingId.clear();
     // Clear the current row too, not only the selection: otherwise clicking the agent edited last
@@ -234,16 +235,17 @@ void AgentsEditor::save() {
         return;
     }
     beginRequest();
-    auto handle = [self = QPointer<AgentsEditor>(this),
-                   editing = m_editingId](const ApiResult<proto::Agent>& r) {
+    auto handle = [self = QPointer<AgentsEditor>(this), editing = m_editingId,
+                   form = m_newForms](const ApiResult<proto::Agent>& r) {
         if (!self || !self->finishRequest(r))
             return;
         self->updateList([&] { self->m_model->upsert(r.value); });
         self->m_session->teamModel()->upsert(r.value); // the team panel shows the change at once
         const QString id = qs(r.value.id);
         // The table stays usable while the request runs: if the form has moved to another agent
-        // meanwhile, the answer only updates the list, so the form's id always names what it shows.
-        if (self->m_editingId == editing) {
+        // (or to another blank one, New) meanwhile, the answer only updates the list, so the
+        // form's id always names what it shows.
+        if (self->m_editingId == editing && self->m_newForms == form) {
             // The form takes what is stored (the password field empty): nothing unsaved, so
             // selecting its row asks nothing.
             const int row = self->m_model->rowOf(id);

@@ -160,6 +160,7 @@ void CannedEditor::showError(const ApiError& error) {
 }
 
 void CannedEditor::newReply() {
+    ++m_newForms;
     m_errors.clear();
     m_editingId.clear();
     // Clear the current row too: otherwise clicking the reply edited last changes no current row,
@@ -238,15 +239,16 @@ void CannedEditor::save() {
     reply.title = ss(title);
     reply.content = ss(content);
     beginRequest();
-    auto handle = [self = QPointer<CannedEditor>(this),
-                   editing = m_editingId](const ApiResult<proto::CannedReply>& r) {
+    auto handle = [self = QPointer<CannedEditor>(this), editing = m_editingId,
+                   form = m_newForms](const ApiResult<proto::CannedReply>& r) {
         if (!self || !self->finishRequest(r))
             return;
         self->updateList([&] { self->m_model->upsert(r.value); });
         const QString id = qs(r.value.id);
         // The table stays usable while the request runs: if the form has moved to another reply
-        // meanwhile, the answer only updates the list, so the form's id always names what it shows.
-        if (self->m_editingId == editing) {
+        // (or to another blank one, New) meanwhile, the answer only updates the list, so the
+        // form's id always names what it shows.
+        if (self->m_editingId == editing && self->m_newForms == form) {
             // The form takes what is stored: nothing unsaved, so selecting its row asks nothing.
             const int row = self->m_model->rowOf(id);
             self->editRow(row);

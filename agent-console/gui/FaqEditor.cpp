@@ -166,6 +166,7 @@ void FaqEditor::showError(const ApiError& error) {
 }
 
 void FaqEditor::newEntry() {
+    ++m_newForms;
     m_errors.clear();
     m_editingSlug.clear();
     // Clear the current row too, not only the selection: otherwise clicking the entry edited last
@@ -268,13 +269,14 @@ void FaqEditor::save() {
         }
     }
     beginRequest();
-    // The table stays usable while the request runs: if the form has moved to another entry
-    // meanwhile, the answer only updates the list, so the form's slug always names what it shows.
-    auto handle = [self = QPointer<FaqEditor>(this),
-                   editing = m_editingSlug](const ApiResult<proto::FaqEntry>& r) {
+    // The table stays usable while the request runs: if the form has moved to another entry (or
+    // to another blank one, New) meanwhile, the answer only updates the list, so the form's slug
+    // always names what it shows.
+    auto handle = [self = QPointer<FaqEditor>(this), editing = m_editingSlug,
+                   form = m_newForms](const ApiResult<proto::FaqEntry>& r) {
         if (!self)
             return;
-        if (self->m_editingSlug != editing) {
+        if (self->m_editingSlug != editing || self->m_newForms != form) {
             if (!self->finishRequest(r))
                 return;
             self->updateList([&] { self->m_model->upsert(r.value); });

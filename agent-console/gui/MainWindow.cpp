@@ -6,6 +6,7 @@
 #include "core/Util.h"
 #include "gui/AgentsEditor.h"
 #include "gui/CannedEditor.h" // issue 19: canned-reply editor
+#include "gui/ConfirmBox.h"
 #include "gui/ConversationView.h"
 #include "gui/FaqEditor.h"
 #include "gui/Notifier.h"
@@ -36,6 +37,8 @@
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+#include <utility>
 
 namespace proto = parley::protocol;
 
@@ -147,12 +150,16 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         auto c = m_session->conversation(id);
         notify(id, c ? shopperLabel(*c) : QStringLiteral("Shopper"), text.left(200));
     });
-    // The admin windows and the search belong to the agent who opened them: the next one to sign
-    // in (perhaps not an admin) must not find them open with the previous data.
+    // The admin windows (the reports too: admin data) and the search belong to the agent who
+    // opened them: the next one to sign in (perhaps not an admin) must not find them open with the
+    // previous data.
     connect(m_session, &Session::signedOut, this, [this] {
-        const QList<QPointer<QWidget>> windows = {m_faqEditor.data(), m_agentsEditor.data(),
-                                                  m_settingsEditor.data(), m_search.data(),
-                                                  findChild<CannedEditor*>(QStringLiteral("cannedEditor"))};
+        const QList<QPointer<QWidget>> windows = {m_faqEditor.data(),
+                                                  m_agentsEditor.data(),
+                                                  m_settingsEditor.data(),
+                                                  m_search.data(),
+                                                  findChild<CannedEditor*>(QStringLiteral("cannedEditor")),
+                                                  findChild<ReportsView*>(QStringLiteral("reportsView"))};
         for (const auto& window : windows)
             if (window) {
                 window->hide(); // not close(): nothing to ask, the agent chose to sign out
@@ -770,6 +777,16 @@ void MainWindow::saveLayout() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    // The editors are this window's children: quitting would drop their unsaved edits silently.
+    // Asked first (not while the quit is already on its way), so that Cancel keeps them all.
+    if (!m_quitting && !m_editsDiscarded && !m_leaving && !m_quitBox) {
+        const QStringList unsaved = editorsWithUnsavedEdits();
+        if (!unsaved.isEmpty()) {
+            event->ignore();
+            askToDiscardEditsBeforeQuitting(unsaved);
+            return;
+        }
+    }
     if (!m_quitting && m_session->isSignedIn() && m_session->isOnline()) {
         event->ignore();
         if (m_leaving || m_quitBox)
@@ -784,6 +801,40 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     saveLayout();
     event->accept();
     emit closed();
+}
+
+QStringList MainWindow::editorsWithUnsavedEdits() {
+    QStringList names;
+    const std::pair<RecordEditor*, QString> records[] = {
+        {m_faqEditor.data(), QStringLiteral("FAQ")},
+        {findChild<CannedEditor*>(QStringLiteral("cannedEditor")), QStringLiteral("Canned replies")},
+        {m_agentsEditor.data(), QStringLiteral("Agents")}};
+    // Only open ones: a closed editor already asked (or had nothing to ask) and waits to be deleted.
+    for (const auto& [editor, name] : records)
+        if (editor && editor->isVisible() && editor->isDirty())
+            names << name;
+    if (m_settingsEditor && m_settingsEditor->isVisible() && m_settingsEditor->isDirty())
+        names << QStringLiteral("Settings");
+    return names;
+}
+
+void MainWindow::askToDiscardEditsBeforeQuitting(const QStringList& editors) {
+    if (m_quitDiscardBox)
+        return; // already asking
+    const QString text =
+        QStringLiteral("You have changes you have not saved in %1.\n\nQuit and discard them?")
+            .arg(editors.join(QStringLiteral(", ")));
+    m_quitDiscardBox = askToConfirm(this, QMessageBox::Warning, QStringLiteral("quitDiscard"),
+                                    QStringLiteral("Quit Parley Console"), text,
+                                    QStringLiteral("Discard and quit"), [this](bool yes) {
+                                        if (!yes)
+                                            return; // the app and the edits stay
+                                        // The rest of the quit (going offline, the chats question)
+                                        // goes on as if there had been no edits.
+                                        m_editsDiscarded = true;
+                                        close();
+                                        m_editsDiscarded = false;
+                                    });
 }
 
 void MainWindow::askBeforeQuitting(int openChats) {

@@ -79,6 +79,10 @@ private:
     void askBeforeQuitting(int openChats);
     void goOfflineThenQuit(bool askOnFailure);
     void quitNow();
+    // The open editors whose forms hold edits not saved ("FAQ", "Settings"...).
+    QStringList editorsWithUnsavedEdits();
+    // Quitting would drop those edits: asks once for all of them (objectName "quitDiscardBox").
+    void askToDiscardEditsBeforeQuitting(const QStringList& editors);
 
     Session* m_session;
     ConversationView* m_conversation;
@@ -110,8 +114,10 @@ private:
     QPointer<SearchDialog> m_search; // issue 19
     QAction* m_settingsAction;
     QPointer<QMessageBox> m_quitBox;
-    bool m_quitting = false; // the close is decided: the next closeEvent goes through
-    bool m_leaving = false;  // going offline before quitting
+    QPointer<QMessageBox> m_quitDiscardBox;
+    bool m_editsDiscarded = false; // the admin agreed to drop the editors' edits on this close
+    bool m_quitting = false;       // the close is decided: the next closeEvent goes through
+    bool m_leaving = false;        // going offline before quitting
 };
 
 } // namespace parley::console::gui

@@ -79,6 +79,9 @@ protected:
     QTableView* m_table = nullptr;
     QPushButton* m_save = nullptr;
     int m_pending = 0;
+    // Counts the blank forms New made: a save's answer fills the form only when neither the key
+    // in the form nor this changed meanwhile (a new record's form has no key to tell it apart).
+    int m_newForms = 0;
 
 private:
     // Asks whether to throw the unsaved edits away; `discard` runs when the admin says yes, `keep`

@@ -104,6 +104,21 @@ struct AdminWindowFixture : ServerFixture {
         m_window->show();
         return QTest::qWaitForWindowExposed(m_window.get());
     }
+    // The same, with REST through a proxy listening on `restPort` (the WebSocket direct), so that a
+    // test can hold the server's answers back.
+    [[nodiscard]] bool openAdminWindowVia(quint16 restPort) {
+        closeAdminWindow();
+        QUrl base = m_server.httpUrl();
+        base.setPort(restPort);
+        m_session = std::make_unique<Session>();
+        m_session->setWsUrlOverride(m_server.wsUrl());
+        m_window = std::make_unique<parley::console::gui::MainWindow>(m_session.get());
+        m_session->signIn(base, QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword));
+        if (!QTest::qWaitFor([&] { return m_session->realtime()->isConnected(); }, 15000))
+            return false;
+        m_window->show();
+        return QTest::qWaitForWindowExposed(m_window.get());
+    }
     void closeAdminWindow() {
         m_window.reset();
         m_session.reset();

@@ -3,14 +3,17 @@
 // created, edited and get a new password; business hours and idle auto-close (issue 21) are saved
 // and shown again.
 #include "GuiTestUtil.h"
+#include "TcpProxy.h"
 
 #include "core/AgentListModel.h"
 #include "core/FaqModel.h"
 #include "gui/AgentsEditor.h"
 #include "gui/FaqEditor.h"
 #include "gui/MainWindow.h"
+#include "gui/ReportsView.h"
 #include "gui/SettingsEditor.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -33,6 +36,7 @@ using namespace parley::console;
 using parley::console::gui::AgentsEditor;
 using parley::console::gui::FaqEditor;
 using parley::console::gui::MainWindow;
+using parley::console::gui::ReportsView;
 using parley::console::gui::SettingsEditor;
 namespace proto = parley::protocol;
 
@@ -140,6 +144,17 @@ private slots:
         QTRY_VERIFY(faq->isVisible() && agents->isVisible() && settings->isVisible());
         m_session->signOut();
         QTRY_VERIFY(!faq && !agents && !settings);
+    }
+
+    // The reports window (admin data) stayed open across a sign-out, for whoever signed in next.
+    void reportsCloseAtSignOut() {
+        m_window->findChild<QAction*>(QStringLiteral("reportsAction"))->trigger();
+        QPointer<ReportsView> reports = m_window->findChild<ReportsView*>(QStringLiteral("reportsView"));
+        QVERIFY(reports);
+        QTRY_VERIFY(reports->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(!reports->isBusy(), 10000);
+        m_session->signOut();
+        QTRY_VERIFY(!reports);
     }
 
     // Audit: Esc, Close or picking another row threw unsaved edits away without a word.
@@ -856,6 +871,70 @@ private slots:
         QVERIFY(after["business_hours"].is_null());
         QVERIFY(after["idle_close_minutes"].is_null());
         QVERIFY(m_http->get("/api/v1/widget/config").body["open_now"] == nlohmann::json(true));
+    }
+
+    // Review: New (and Discard) while a create still waited for its answer: the answer filled the
+    // blank form with the record just saved. It only updates the list now. (Last in this suite:
+    // it leaves an agent behind.)
+    void createAnsweredAfterNewKeepsTheBlankForm() {
+        // Signed in anew through a proxy that holds the answers back.
+        TcpProxy proxy(m_server.httpPort());
+        QVERIFY(proxy.listen());
+        QVERIFY(openAdminWindowVia(proxy.port()));
+
+        // The FAQ.
+        QPointer<FaqEditor> faq = m_window->openFaqEditor();
+        QVERIFY(faq);
+        QTRY_VERIFY_WITH_TIMEOUT(!faq->isBusy() && faq->model()->rowCount() > 0, 10000);
+        auto* slug = find<QLineEdit>(faq, "slugEdit");
+        typeInto(slug, QStringLiteral("zz-race"));
+        typeInto(find<QLineEdit>(faq, "questionEdit"), QStringLiteral("Race?"));
+        typeInto(find<QPlainTextEdit>(faq, "answerEdit"), QStringLiteral("Won."));
+        proxy.holdDownstream(true);
+        QTest::mouseClick(find<QPushButton>(faq, "saveFaqButton"), Qt::LeftButton);
+        QVERIFY(faq->isBusy());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"].dump().find("zz-race") !=
+                std::string::npos,
+            10000); // stored; the answer waits in the proxy
+        QTest::mouseClick(find<QPushButton>(faq, "newFaqButton"), Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(faq, true));
+        QVERIFY(slug->text().isEmpty());
+        proxy.holdDownstream(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!faq->isBusy() && faq->model()->rowOf(QStringLiteral("zz-race")) >= 0,
+                                 10000);
+        QVERIFY(slug->text().isEmpty() && slug->isEnabled());
+        QVERIFY(find<QPlainTextEdit>(faq, "answerEdit")->toPlainText().isEmpty());
+        QCOMPARE(find<QLabel>(faq, "faqFormTitle")->text(), QStringLiteral("New entry"));
+        QVERIFY(!find<QTableView>(faq, "faqTable")->selectionModel()->hasSelection());
+        QVERIFY(!faq->isDirty());
+
+        // The agents.
+        QPointer<AgentsEditor> agents = m_window->openAgentsEditor();
+        QVERIFY(agents);
+        QTRY_VERIFY_WITH_TIMEOUT(!agents->isBusy() && agents->model()->rowCount() > 0, 10000);
+        QTest::mouseClick(find<QPushButton>(agents, "newAgentButton"), Qt::LeftButton);
+        auto* username = find<QLineEdit>(agents, "usernameEdit");
+        typeInto(username, QStringLiteral("racer"));
+        typeInto(find<QLineEdit>(agents, "displayNameEdit"), QStringLiteral("Racer R."));
+        typeInto(find<QLineEdit>(agents, "passwordEdit"), QStringLiteral("racer-pass-1"));
+        const int before = agents->model()->rowCount();
+        proxy.holdDownstream(true);
+        QTest::mouseClick(find<QPushButton>(agents, "saveAgentButton"), Qt::LeftButton);
+        QVERIFY(agents->isBusy());
+        QTRY_VERIFY_WITH_TIMEOUT(!agentIdOf(*m_http, m_adminToken, "racer").empty(), 10000);
+        QTest::mouseClick(find<QPushButton>(agents, "newAgentButton"), Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(agents, true));
+        QVERIFY(username->text().isEmpty());
+        proxy.holdDownstream(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!agents->isBusy() && agents->model()->rowCount() == before + 1, 10000);
+        QVERIFY(username->text().isEmpty() && username->isEnabled());
+        QVERIFY(find<QLineEdit>(agents, "passwordEdit")->text().isEmpty());
+        QVERIFY(!find<QTableView>(agents, "agentsTable")->selectionModel()->hasSelection());
+        QVERIFY(!agents->isDirty());
+
+        closeAdminWindow(); // before the proxy it talks through goes
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-race", m_adminToken).status, 204);
     }
 };
 

@@ -3,6 +3,7 @@
 // a taken shortcut shows the server's 409 at the shortcut; the list is sorted by shortcut; what is
 // saved is what agents' "/" search (GET /api/v1/canned) finds. The menu entry is for admins only.
 #include "GuiTestUtil.h"
+#include "TcpProxy.h"
 
 #include "core/CannedModel.h"
 #include "gui/CannedEditor.h"
@@ -271,6 +272,37 @@ private slots:
         QTest::keyClicks(find<QLineEdit>(editor, "shortcutEdit"), QStringLiteral("unsaved"));
         m_session->signOut();
         QTRY_VERIFY(!editor);
+    }
+
+    // Review: New (and Discard) while a create still waited for its answer: the answer filled the
+    // blank form with the reply just saved. It only updates the list now.
+    void createAnsweredAfterNewKeepsTheBlankForm() {
+        TcpProxy proxy(m_server.httpPort()); // holds the answers back
+        QVERIFY(proxy.listen());
+        QVERIFY(openAdminWindowVia(proxy.port()));
+        QPointer<CannedEditor> editor = openEditor();
+        QVERIFY(editor);
+        const int before = editor->model()->rowCount();
+        auto* shortcut = find<QLineEdit>(editor, "shortcutEdit");
+        typeInto(shortcut, QStringLiteral("race"));
+        typeInto(find<QLineEdit>(editor, "titleEdit"), QStringLiteral("Race"));
+        typeInto(find<QPlainTextEdit>(editor, "contentEdit"), QStringLiteral("Won."));
+        proxy.holdDownstream(true);
+        save(editor);
+        QVERIFY(editor->isBusy());
+        QTRY_VERIFY_WITH_TIMEOUT(adminCanned().dump().find("\"race\"") != std::string::npos,
+                                 10000); // stored; the answer waits in the proxy
+        QTest::mouseClick(find<QPushButton>(editor, "newCannedButton"), Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(editor, true));
+        QVERIFY(shortcut->text().isEmpty());
+        proxy.holdDownstream(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowCount() == before + 1, 10000);
+        QVERIFY(shortcut->text().isEmpty());
+        QVERIFY(find<QPlainTextEdit>(editor, "contentEdit")->toPlainText().isEmpty());
+        QCOMPARE(find<QLabel>(editor, "cannedFormTitle")->text(), QStringLiteral("New canned reply"));
+        QVERIFY(!find<QTableView>(editor, "cannedTable")->selectionModel()->hasSelection());
+        QVERIFY(!editor->isDirty());
+        closeAdminWindow(); // before the proxy it talks through goes
     }
 };
 

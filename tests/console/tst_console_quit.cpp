@@ -5,16 +5,24 @@
 #include "GuiTestUtil.h"
 
 #include "core/Outbox.h"
+#include "gui/FaqEditor.h"
 #include "gui/MainWindow.h"
 #include "gui/Notifier.h"
+#include "gui/SettingsEditor.h"
 
+#include <QAction>
+#include <QLineEdit>
 #include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
 
 using namespace parley::test;
 using namespace parley::test::console;
 using namespace parley::console;
+using parley::console::gui::FaqEditor;
 using parley::console::gui::MainWindow;
+using parley::console::gui::SettingsEditor;
 namespace proto = parley::protocol;
 
 class TestQuit : public QObject, private ServerFixture {
@@ -215,6 +223,67 @@ private slots:
         QCOMPARE(closed.count(), 0);
         QVERIFY(admin->window->isVisible());
         QCOMPARE(presenceOf(m_adminId), QStringLiteral("online"));
+    }
+
+    // Quitting dropped the unsaved edits of the open editors without a word (closing an editor
+    // asks). One question for all of them; Cancel keeps the app and the edits.
+    void unsavedEditsAskBeforeQuitting() {
+        auto admin =
+            onlineWithChats(QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword), 1);
+        QVERIFY(admin);
+        QPointer<FaqEditor> faq = admin->window->openFaqEditor();
+        QVERIFY(faq);
+        QTRY_VERIFY_WITH_TIMEOUT(!faq->isBusy(), 10000);
+        auto* slug = find<QLineEdit>(faq, "slugEdit");
+        QTest::keyClicks(slug, QStringLiteral("zz-unsaved"));
+        QPointer<SettingsEditor> settings = admin->window->openSettingsEditor();
+        QVERIFY(settings);
+        auto* thanks = find<QPlainTextEdit>(settings, "thanksEdit");
+        QTRY_VERIFY_WITH_TIMEOUT(!settings->isBusy() && !thanks->toPlainText().isEmpty(), 10000);
+        QTest::keyClicks(thanks, QStringLiteral(" Really."));
+
+        QSignalSpy closed(admin->window.get(), &MainWindow::closed);
+        auto discardBox = [&] {
+            return admin->window->findChild<QMessageBox*>(QStringLiteral("quitDiscardBox"));
+        };
+        find<QAction>(admin->window.get(), "quitAction")->trigger(); // File > Quit
+        QTRY_VERIFY(discardBox());
+        QVERIFY(discardBox()->text().contains(QLatin1String("FAQ, Settings")));
+        QVERIFY(!admin->window->findChild<QMessageBox*>(QStringLiteral("quitConfirmBox")));
+        QTest::mouseClick(find<QPushButton>(discardBox(), "quitDiscardCancel"), Qt::LeftButton);
+        QTRY_VERIFY(!discardBox());
+        QCOMPARE(closed.count(), 0);
+        QVERIFY(admin->window->isVisible() && faq && faq->isVisible() && settings && settings->isVisible());
+        QCOMPARE(slug->text(), QStringLiteral("zz-unsaved"));
+        QVERIFY(thanks->toPlainText().contains(QLatin1String(" Really.")));
+        QVERIFY(!admin->window->findChild<QMessageBox*>(QStringLiteral("quitConfirmBox")));
+
+        // Discard: the quit goes on, with the question about the chats held.
+        admin->window->close();
+        QTRY_VERIFY(discardBox());
+        QTest::mouseClick(find<QPushButton>(discardBox(), "quitDiscardYes"), Qt::LeftButton);
+        QMessageBox* box = quitBox(admin->window.get());
+        QVERIFY(box);
+        QCOMPARE(closed.count(), 0);
+        QTest::mouseClick(box->findChild<QPushButton*>(QStringLiteral("quitGoOfflineButton")),
+                          Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, 10000);
+        QVERIFY(!discardBox());
+        admin.reset();
+        QVERIFY(resetAdminAndQueue(*m_http, m_adminToken, m_adminId)); // its chat is not the next's
+
+        // An editor without edits asks nothing: offline without chats, it quits at once.
+        auto again =
+            onlineWithChats(QStringLiteral("admin"), QString::fromLatin1(ServerProcess::kAdminPassword), 0);
+        QVERIFY(again);
+        again->session->setPresence(proto::Presence::Offline);
+        QTRY_VERIFY_WITH_TIMEOUT(!again->session->isOnline(), 10000);
+        faq = again->window->openFaqEditor();
+        QVERIFY(faq);
+        QTRY_VERIFY_WITH_TIMEOUT(!faq->isBusy(), 10000);
+        QSignalSpy closedAgain(again->window.get(), &MainWindow::closed);
+        again->window->close();
+        QCOMPARE(closedAgain.count(), 1);
     }
 
     void withoutChatsNoQuestion() {
