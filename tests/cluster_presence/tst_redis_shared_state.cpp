@@ -57,6 +57,18 @@ class TestRedisSharedState : public QObject {
             5000);
     }
 
+    // Both nodes beat until settled, then a new agent connects at node a: its id, or "" when the
+    // nodes did not settle.
+    std::string agentConnectedAt(RedisPresenceDirectory& a, RedisPresenceDirectory& b) {
+        a.heartbeat();
+        b.heartbeat();
+        if (!settled({&b, &a}))
+            return {};
+        const auto agent = fresh("agent");
+        a.connected(agent);
+        return agent;
+    }
+
 private slots:
     void initTestCase() {
         const char* socket = std::getenv("PARLEY_TEST_REDIS_SOCKET");
@@ -228,11 +240,8 @@ private slots:
         RedisClient viaLink("unix://" + link, quick), clientB(m_url);
         RedisPresenceDirectory a(viaLink, fresh("node-a"), directoryOptions());
         RedisPresenceDirectory b(clientB, fresh("node-b"), directoryOptions());
-        a.heartbeat();
-        b.heartbeat();
-        QVERIFY(settled({&b, &a}));
-        const auto agent = fresh("agent");
-        a.connected(agent);
+        const auto agent = agentConnectedAt(a, b);
+        QVERIFY(!agent.empty());
         QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
 
         // Cut: the link goes and a's one pooled connection is killed.
@@ -266,11 +275,8 @@ private slots:
         RedisClient clientB(m_url);
         RedisPresenceDirectory a(*m_redis, fresh("node-a"), options);
         RedisPresenceDirectory b(clientB, fresh("node-b"), options);
-        a.heartbeat();
-        b.heartbeat();
-        QVERIFY(settled({&b, &a}));
-        const auto agent = fresh("agent");
-        a.connected(agent);
+        const auto agent = agentConnectedAt(a, b);
+        QVERIFY(!agent.empty());
         QCOMPARE(b.claimLost(agent), Verdict::ConnectedElsewhere);
 
         const auto keys = m_redis->command({"KEYS", options.prefix + "*"});
