@@ -411,10 +411,12 @@ private slots:
         QVERIFY2(isRun(seqs, n + 1, n + 2), dump(seqs).c_str());
     }
 
-    // Node 1's feed stalls (its backend SIGSTOPped) while node 0 changes the greeting and erases a
-    // shopper, and those outbox rows are pruned before node 1 reads them (deleted here, as a feed
-    // cut off for longer than the 10 minutes the outbox keeps rows finds them). Reading again,
-    // node 1 finds the gap and reloads its caches: the new greeting, the erased shopper refused.
+    // Node 1's feed stalls (its backend SIGSTOPped) while node 0 changes the greeting, erases a
+    // shopper and writes to a shopper connected to node 1, and those outbox rows are pruned before
+    // node 1 reads them (deleted here, as a feed cut off for longer than the 10 minutes the outbox
+    // keeps rows finds them). Reading again, node 1 finds the gap and reloads its caches (the new
+    // greeting, the erased shopper refused) and closes its connections with 1001, so that the
+    // shopper's reconnect and resume bring the message its connection never got.
     void aFeedThatMissedPrunedRowsReloadsItsCaches() {
         auto primed = m_rest[1]->customerWithConversation(); // node 1 has the bot's texts cached
         auto erased = m_rest[1]->customerWithConversation();
@@ -435,13 +437,25 @@ private slots:
                  200);
         QCOMPARE(m_rest[0]->http().del("/api/v1/admin/customers/" + erased.customer.sessionId, admin).status,
                  204);
+        const auto seenBefore = lastSeqOf(primed.customer.token, primed.conversationId);
+        QCOMPARE(m_rest[0]->customerSend(primed, "written while node 1 was away").status, 201);
         QVERIFY(psql("DELETE FROM event_outbox", m_database));
         QCOMPARE(::kill(std::stoi(pid), SIGCONT), 0);
         resume.dismiss();
 
-        // A later event reaches node 1's client: its feed has read past the gap.
+        // The next row leaves a hole after the last one node 1 read: it finds the gap.
         QCOMPARE(m_rest[0]->customerSend(primed, "after the gap").status, 201);
-        QVERIFY(watcher->waitFor([](const json& f) { return hasMessage(f, "after the gap"); }));
+        QVERIFY(watcher->waitDisconnected());
+        QCOMPARE(int(watcher->closeCode()), 1001);
+        QVERIFY(!watcher->waitFor(
+            [](const json& f) { return hasMessage(f, "written while node 1 was away"); }, 0));
+        auto again = connectTo(1, primed.customer.token);
+        again->resume(primed.conversationId, seenBefore);
+        QVERIFY(again->waitFor([](const json& f) { return hasMessage(f, "written while node 1 was away"); }));
+        QVERIFY(again->waitFor([](const json& f) { return hasMessage(f, "after the gap"); }));
+        // And a later event reaches it live: node 1's feed has read past the gap.
+        QCOMPARE(m_rest[0]->customerSend(primed, "after the reconnect").status, 201);
+        QVERIFY(again->waitFor([](const json& f) { return hasMessage(f, "after the reconnect"); }));
         QCOMPARE(m_rest[1]->http().get(erasedPath, erased.customer.token).status, 401);
         auto fresh = m_rest[1]->customerWithConversation();
         const auto c = m_rest[1]->conversation(fresh.customer.token, fresh.conversationId);

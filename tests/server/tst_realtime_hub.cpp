@@ -2,7 +2,8 @@
 // agents', every agent connection, a conversation's watchers), once per connection even when it is
 // in several audiences, serialised once for all of them, in publish (= commit) order; a detached
 // connection gets nothing more and its agent's presence counts it gone; an agent's presence event
-// starts the grace period of one online or holding chats with no connection here.
+// starts the grace period of one online or holding chats with no connection here; a gap in the
+// node's event feed reaches every connection.
 #include "realtime/RealtimeHub.h"
 
 #include "parley/protocol/Events.h"
@@ -247,6 +248,31 @@ private slots:
         QVERIFY(m_presence->graceRunning("agent-r"));
         QVERIFY(!m_presence->graceRunning("agent-o")); // offline with nothing to lose
         QVERIFY(m_presence->graceRunning("agent-c"));
+    }
+
+    // The node's event feed missed events (pruned before it read them): every connection, of
+    // any audience, is told to close, after what came before and once; events after it still
+    // route as usual.
+    void aMissedEventsGapReachesEveryConnection() {
+        auto c = customer(1, "session-a");
+        auto x = agent(2, "agent-x");
+        auto w = agent(3, "agent-w");
+        watch(w, "conv-1");
+        Audience a;
+        a.customerSessionId = "session-a";
+        m_hub->publish({messageEvent("conv-1", 1, a),
+                        Event{kOutboxGap, nlohmann::json::object(), Audience{}, {}, 0},
+                        messageEvent("conv-1", 2, a)});
+        QVERIFY(runUntil(
+            [&] { return c->received.size() == 3 && !x->received.empty() && !w->received.empty(); }));
+        settle();
+        QCOMPARE(c->seqs(), (std::vector<std::int64_t>{1, 0, 2}));
+        QVERIFY(c->received[1].missedEvents && !c->received[1].text);
+        QVERIFY(!c->received[0].missedEvents && !c->received[2].missedEvents);
+        for (const auto& s : {x, w}) {
+            QCOMPARE(s->received.size(), std::size_t(1));
+            QVERIFY(s->received[0].missedEvents);
+        }
     }
 
     void unwatchStopsWatching() {

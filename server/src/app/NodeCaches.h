@@ -7,6 +7,7 @@
 //   kCustomerSessionEnded  an erased shopper: its customer tokens are refused on this node too
 //   kOutboxGap             the feed missed rows (pruned before it read them): both of the above
 //                          are reloaded whole, since any of their events may be among the missed
+//                          (and the hub closes every connection, so that its client resumes)
 // Everything else a node needs from another's write it reads from the database per request
 // (agent sessions and roles, conversations, assignment).
 

@@ -205,6 +205,16 @@ void RealtimeHub::route(const std::vector<Event>& events) {
     std::vector<std::uint64_t> recipients;
     for (const auto& event : events) {
         recipients.clear();
+        if (event.type == kOutboxGap) {
+            // Some of the events every connection should have had are gone: none of them can
+            // tell which, so each is closed and its client resumes (the widget and the console
+            // reconnect by themselves).
+            OutFrame frame;
+            frame.missedEvents = true;
+            for (const auto& sub : m_subs)
+                out[sub.first].push_back(frame);
+            continue;
+        }
         if (event.type == protocol::events::kAgentPresenceChanged)
             watchPresence(event.data);
         const auto& a = event.audience;

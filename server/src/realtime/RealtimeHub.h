@@ -37,6 +37,9 @@ struct OutFrame {
     std::string keepSessionId;
     // Not sent: the customer's data was erased (kCustomerSessionEnded); its connections close.
     bool endsCustomerSession = false;
+    // Not sent: this node's event feed missed events (kOutboxGap); every connection closes, so
+    // that its client reconnects and resumes from the database. text is null.
+    bool missedEvents = false;
 };
 
 // A connection as the hub sees it.

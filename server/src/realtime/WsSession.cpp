@@ -433,6 +433,18 @@ void WsSession::onFrames(std::vector<OutFrame> frames) {
                                             "the agent was disabled). Sign in again.");
             continue;
         }
+        if (f.missedEvents) {
+            // What is held or queued is incomplete: the client's resume after its reconnect
+            // reads it all from the database.
+            m_state = State::Closing;
+            m_helloTimer.cancel();
+            m_closeCode = websocket::close_code::going_away; // as at shutdown: clients reconnect
+            m_closeReason = "events missed: reconnect and resume";
+            m_closeAfterFlush = true;
+            if (!m_writing)
+                startClose();
+            return;
+        }
         if (f.endsCustomerSession) {
             if (m_caller && std::holds_alternative<CustomerIdentity>(*m_caller))
                 fail(errors::kUnauthorized, "This chat has ended: the shop erased its data.",
