@@ -782,6 +782,15 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
   }
 
   // ---- start: session, conversation, realtime
+  // Creating them: one tab at a time (Web Locks), each reading localStorage again first. The lock
+  // goes after 10 s even if the server has not answered (the start goes on): no tab waits forever.
+  // Without navigator.locks (old browsers, plain http): unserialized.
+  function locked(fn) {
+    if (!navigator.locks) return fn();
+    let p;
+    const hold = () => Promise.race([p = fn(), new Promise((r) => setTimeout(r, 1e4))]).catch(() => {});
+    return navigator.locks.request(KEY, hold).then(() => p, () => p || fn()); // refused (an opaque origin): unserialized
+  }
   // All tabs share one session and conversation. A start's result is dropped once a newer one began.
   function start(again) {
     if (starting && !again) return starting;
@@ -790,19 +799,28 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     starting = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
-          let s = load(); // maybe another tab's, never mixed with ours
-          if (!s.t) s = { t: store.t, c: store.c };
-          if (!s.t) {
-            const n = await api('POST', 'customer/session', null, 1);
+          const stored = () => { const v = load(); return v.t ? v : { t: store.t, c: store.c }; }; // maybe another tab's, never mixed with ours
+          const get = (c) => api('GET', `conversations/${c}`, null, 1, s.t).catch((e) => { if (e.status === 404) return null; throw e; });
+          let s = stored(), more = s.t, gone = s.c, r = null;
+          if (more) loadMore();
+          if (s.c) r = await get(s.c);
+          // none (or not found): made under the lock, unless another tab has made them meanwhile
+          if (!r) r = await locked(async () => {
             if (g !== gen) return;
-            Object.assign(store, s = { t: n.token, c: null });
-            save();
-          }
-          if (!cfgLoad) loadConfig();
-          if (!faq.length) api('GET', 'faq').then((r) => { faq = (r.faq || []).filter((f) => f.is_active !== false); sync(); }, () => {});
-          let r = null;
-          if (s.c) r = await api('GET', `conversations/${s.c}`, null, 1, s.t).catch((e) => { if (e.status === 404) return null; throw e; });
-          r = r || await api('POST', 'conversations', { context: pageContext() }, 1, s.t);
+            s = stored();
+            if (!s.t) {
+              const n = await api('POST', 'customer/session', null, 1);
+              if (g !== gen) return;
+              Object.assign(store, s = { t: n.token, c: null });
+              save();
+            }
+            if (!more) loadMore();
+            const c = (s.c && s.c !== gone && await get(s.c)) || await api('POST', 'conversations', { context: pageContext() }, 1, s.t);
+            if (g !== gen) return;
+            Object.assign(store, { t: s.t, c: c.conversation.id });
+            save(); // before the lock goes: the next tab finds it
+            return c;
+          });
           if (g !== gen) return;
           store.t = s.t;
           startNote = '';
@@ -826,6 +844,11 @@ textarea:focus{border-color:var(--pa);outline:none;box-shadow:0 0 0 2px rgba(79,
     })();
     sync();
     return starting;
+  }
+
+  function loadMore() {
+    if (!cfgLoad) loadConfig();
+    if (!faq.length) api('GET', 'faq').then((r) => { faq = (r.faq || []).filter((f) => f.is_active !== false); sync(); }, () => {});
   }
 
   function wsSend(f) { try { ws.send(JSON.stringify(f)); } catch { /* reconnect will resume */ } }

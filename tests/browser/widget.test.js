@@ -967,3 +967,116 @@ scenario('a message that keeps failing with a 5xx gives way to later ones and is
   assert.deepEqual(await mineOn(srv, c), ['later', 'doomed']);
   assert.deepEqual((await outOf(page)).m, []);
 });
+
+// ---- tabs that start at the same moment -------------------------------------------------
+// Every conversation the server holds, whoever's: the admin report's count of those created,
+// over the days around now (a run at midnight UTC counts on two days).
+async function conversationsOnServer(srv) {
+  const day = (ms) => new Date(Date.now() + ms).toISOString().slice(0, 10);
+  const admin = await H.adminToken(srv.base);
+  const r = await H.restOk(srv.base, 'GET', `/api/v1/admin/reports?from=${day(-864e5)}&to=${day(864e5)}`, admin);
+  return r.days.reduce((n, d) => n + d.conversations, 0);
+}
+// What the browser created: answers to POST customer/session and POST conversations, both tabs.
+function watchCreates(ctx) {
+  const made = { sessions: 0, conversations: 0 };
+  ctx.on('response', (r) => {
+    if (r.request().method() !== 'POST' || r.status() !== 201) return;
+    if (r.url().endsWith('/api/v1/customer/session')) made.sessions++;
+    if (r.url().endsWith('/api/v1/conversations')) made.conversations++; // 200: the open one, not made
+  });
+  return made;
+}
+
+scenario('two tabs that open the chat at the same moment make one session and one conversation', async ({ srv, ctx, page }) => {
+  const a = page, b = await ctx.newPage();
+  const bErrors = [];
+  b.on('pageerror', (e) => bErrors.push(String(e)));
+  const made = watchCreates(ctx);
+  // The first session request is held until the other tab is inside its start too: it has asked
+  // for a session of its own, or it waits for the lock of the tab making one (Web Locks). So both
+  // tabs are surely in the window where each would find no session in localStorage.
+  let asked = 0;
+  const waiting = () => a.evaluate(async (key) => (await navigator.locks.query()).pending.some((l) => l.name === key),
+    'parley:' + srv.base + '/api/v1/');
+  await ctx.route('**/api/v1/customer/session', async (route) => {
+    if (++asked === 1) await H.until('the other tab to start as well', async () => asked > 1 || await waiting()).catch(() => {});
+    await route.continue();
+  });
+  await a.goto(srv.base + '/');
+  await b.goto(srv.base + '/#tea');
+  await Promise.all([launcher(a), launcher(b)].map((l) => l.waitFor()));
+  await Promise.all([launcher(a).click(), launcher(b).click()]);
+  await Promise.all([a, b].map((p) => logOf(p).locator('.m').first().waitFor()));
+  await H.until('both tabs on one conversation', async () =>
+    JSON.stringify(await customerOf(a)) === JSON.stringify(await customerOf(b)) &&
+    (await phaseOf(a)) === 'automated' && (await phaseOf(b)) === 'automated');
+  const c = await customerOf(a);
+  assert.ok(c.token && c.conversationId);
+  await sendText(b, 'From tab B, opened at the same moment.');
+  await logOf(a).locator('.me .bub', { hasText: 'From tab B' }).waitFor(); // the one A shows
+  assert.deepEqual(made, { sessions: 1, conversations: 1 }, 'one session and one conversation created');
+  assert.equal(await conversationsOnServer(srv), 1, 'no orphan conversation on the server');
+  assert.deepEqual(await customerOf(b), c);
+
+  // "Start a new conversation" in both tabs at once: one new conversation. The first request is
+  // held until the other tab's is sent too; both carry the one token, and the server keeps one
+  // open conversation a session (the second is answered 200 with the first's).
+  await talkBtn(a).click();
+  const alice = await H.createAgent(srv.base);
+  await a.locator(`${W} .state`, { hasText: 'Alice Moreau' }).waitFor();
+  await H.restOk(srv.base, 'POST', `/api/v1/conversations/${c.conversationId}/close`, alice.token);
+  const newBtn = (p) => p.locator(W).getByRole('button', { name: 'Start a new conversation' });
+  await Promise.all([a, b].map((p) => newBtn(p).waitFor()));
+  let posted = 0;
+  await ctx.route('**/api/v1/conversations', async (route) => {
+    if (route.request().method() === 'POST' && ++posted === 1) await H.until('the other tab to ask as well', async () => posted > 1).catch(() => {});
+    await route.continue();
+  });
+  await Promise.all([newBtn(a).click(), newBtn(b).click()]);
+  await H.until('both tabs on one new conversation', async () => {
+    const [x, y] = [await customerOf(a), await customerOf(b)];
+    return x.conversationId !== c.conversationId && JSON.stringify(x) === JSON.stringify(y) &&
+      (await phaseOf(a)) === 'automated' && (await phaseOf(b)) === 'automated';
+  });
+  assert.equal(posted, 2, 'both tabs asked');
+  const c2 = await customerOf(a);
+  await sendText(a, 'From tab A, in the new chat.');
+  await logOf(b).locator('.me .bub', { hasText: 'From tab A, in the new chat.' }).waitFor();
+  assert.deepEqual(made, { sessions: 1, conversations: 2 });
+  assert.equal(await conversationsOnServer(srv), 2);
+  assert.deepEqual(await customerOf(b), c2);
+  assert.deepEqual(bErrors, []);
+});
+
+scenario('a session request that hangs in one tab holds the other tab back for a while only', async ({ srv, ctx, page }) => {
+  const a = page, b = await ctx.newPage();
+  const made = watchCreates(ctx);
+  let release, asked = 0;
+  const gate = new Promise((r) => { release = r; });
+  await ctx.route('**/api/v1/customer/session', async (route) => {
+    if (++asked === 1) await gate; // tab A's: no answer until the end
+    await route.continue();
+  });
+  await a.goto(srv.base + '/');
+  await b.goto(srv.base + '/');
+  await launcher(a).click();
+  await H.until('tab A to ask for a session', async () => asked === 1);
+  const t0 = Date.now();
+  await launcher(b).click();
+  // Tab B waits for the lock tab A holds (10 s at most), then starts the chat itself.
+  await logOf(b).locator('.m').first().waitFor({ timeout: 30000 });
+  assert.ok(Date.now() - t0 > 5000, 'tab B waited for the lock');
+  assert.equal(asked, 2);
+  const c = await customerOf(b);
+  await openWidget(a); // A follows B's chat (the storage event), its own late session is dropped
+  await H.until('tab A on the chat of tab B', async () => JSON.stringify(await customerOf(a)) === JSON.stringify(c));
+  const late = a.waitForEvent('requestfinished', { predicate: (r) => r.url().endsWith('/customer/session') });
+  release();
+  await late;
+  await sendText(a, 'From tab A after all.');
+  await logOf(b).locator('.me .bub', { hasText: 'From tab A after all.' }).waitFor();
+  assert.deepEqual(await customerOf(a), c);
+  assert.deepEqual(made, { sessions: 2, conversations: 1 }, 'a spare session, but one conversation');
+  assert.equal(await conversationsOnServer(srv), 1);
+});
