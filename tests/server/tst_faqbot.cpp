@@ -315,6 +315,9 @@ private slots:
         QTest::newRow("put me through, why") << "why don't you put me through to someone";
         QTest::newRow("anyone there") << "is anyone there";
         QTest::newRow("anybody there") << "is anybody there?";
+        // Not reaching one is no refusal: the shopper still needs a person.
+        QTest::newRow("keinen erreicht") << "ich habe keinen Mitarbeiter erreicht";
+        QTest::newRow("erreiche keinen") << "Ich erreiche keinen Mitarbeiter";
     }
     void personRequests() {
         QFETCH(QString, text);

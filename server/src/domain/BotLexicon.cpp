@@ -82,6 +82,10 @@ constexpr std::string_view kRefusals = "not no dont don doesnt doesn never nicht
                                        "keiner pas non niet geen nunca nao nie";
 // Between a refusal and the person it turns down, words of the wish itself: "pas besoin d'un agent".
 constexpr std::string_view kWishes = "besoin envie";
+// Reaching someone: "ich habe keinen Mitarbeiter erreicht" says nobody was reached, not that
+// nobody is wanted.
+constexpr std::string_view kReach = "reach reached reaching erreicht erreichen erreiche erreichte joindre "
+                                    "contactar raggiungere bereiken bereikt";
 // Around a negation, a question that asks all the same: "can't I", "don't you have", "can I not".
 constexpr std::string_view kInverted = "i you u ya we they ich du wir";
 constexpr std::string_view kModals = "can could will would do does kann kannst konnen konnte";
@@ -155,7 +159,7 @@ constexpr std::string_view kThanks =
 
 struct Lists {
     WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop, refusals,
-        wishes, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
+        wishes, reach, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
 };
 
 // Indexed by text::Language.
@@ -170,6 +174,7 @@ const Lists& lists() {
                          words(kOtherStop),
                          words(kRefusals),
                          words(kWishes),
+                         words(kReach),
                          words(kInverted),
                          words(kModals),
                          words(kWhy),
@@ -332,12 +337,18 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
     const Lists& l = lists();
     std::vector<char> out(tokens.size(), 0);
     bool why = false; // in this clause so far
+    // The clauses that say someone was (not) reached, wherever the verb stands.
+    std::vector<char> reach(clauseOf.empty() ? 0 : *std::max_element(clauseOf.begin(), clauseOf.end()) + 1,
+                            0);
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        if (!tokens[i].gram && l.reach.contains(tokens[i].word))
+            reach[clauseOf[i]] = 1;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         if (i > 0 && clauseOf[i] != clauseOf[i - 1])
             why = false;
         const auto& word = tokens[i].word;
         why = why || l.why.contains(word);
-        if (tokens[i].gram || !l.refusals.contains(word) || why || question[i])
+        if (tokens[i].gram || !l.refusals.contains(word) || why || question[i] || reach[clauseOf[i]])
             continue;
         if (i >= 2 && clauseOf[i - 2] == clauseOf[i] && l.modals.contains(tokens[i - 2].word) &&
             l.inverted.contains(tokens[i - 1].word))

@@ -69,8 +69,8 @@ const std::unordered_map<std::string_view, std::string_view>& glossary(); // Bot
 // other word that is about something ("besoin", "envie" are the wish itself). Nothing where the shopper still
 // asks: a question ("can't I talk to a human?", "don't you have a real person", "why can't I
 // reach a person", "is there no human?"), "nobody", or what cannot be done ("I can't reach
-// anyone"). clauseOf: each token's clause; question: the token's sentence ends with "?";
-// person: the token is a word of a request for a person. Returns a flag per token.
+// anyone", "ich habe keinen Mitarbeiter erreicht"). clauseOf: each token's clause; question: the token's
+// sentence ends with "?"; person: the token is a word of a request for a person. Returns a flag per token.
 std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
                                  const std::vector<std::uint32_t>& clauseOf,
                                  const std::vector<char>& question, const std::vector<char>& person,
