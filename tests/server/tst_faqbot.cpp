@@ -359,6 +359,23 @@ private slots:
             << "order-tracking";
         QTest::newRow("then a return") << "I don't want to speak to someone, I just want to return my grinder"
                                        << "returns";
+        // The other languages whose person requests the lexicon knows.
+        QTest::newRow("Spanish") << "no necesito un agente"
+                                 << "fallback";
+        QTest::newRow("Dutch") << "ik heb geen medewerker nodig"
+                               << "fallback";
+        QTest::newRow("Russian") << "не нужен оператор"
+                                 << "fallback";
+        QTest::newRow("Russian, want") << "я не хочу говорить с оператором"
+                                       << "fallback";
+        QTest::newRow("Russian, after") << "оператор не нужен"
+                                        << "fallback";
+        QTest::newRow("Italian") << "non ho bisogno di un operatore"
+                                 << "fallback";
+        QTest::newRow("Polish") << "nie potrzebuję konsultanta"
+                                << "fallback";
+        QTest::newRow("Portuguese") << "não preciso de atendente"
+                                    << "fallback";
     }
     void declinedPersonRequests() {
         QFETCH(QString, text);

@@ -79,9 +79,13 @@ constexpr std::string_view kNegations =
 // cannot be done or did not happen ("can't reach anyone", "haven't talked to anyone"), which
 // still asks for a person.
 constexpr std::string_view kRefusals = "not no dont don doesnt doesn never nicht kein keine keinen keinem "
-                                       "keiner pas non niet geen nunca nao nie";
-// Between a refusal and the person it turns down, words of the wish itself: "pas besoin d'un agent".
-constexpr std::string_view kWishes = "besoin envie";
+                                       "keiner pas non niet geen nunca nao nie не";
+// Between a refusal and the person it turns down, words of the wish itself: "pas besoin d'un agent",
+// "non ho bisogno", "nie potrzebuję", "não preciso", "не нужен оператор", "не хочу говорить с ...".
+constexpr std::string_view kWishes =
+    "besoin envie bisogno serve potrzebuje preciso нужен нужна нужно нужны говорить разговаривать";
+// A refusal and then one of these turns down the person before it too: "оператор не нужен".
+constexpr std::string_view kNeededAfter = "нужен нужна нужно нужны надо";
 // Reaching someone: "ich habe keinen Mitarbeiter erreicht" says nobody was reached, not that
 // nobody is wanted.
 constexpr std::string_view kReach = "reach reached reaching erreicht erreichen erreiche erreichte joindre "
@@ -159,7 +163,7 @@ constexpr std::string_view kThanks =
 
 struct Lists {
     WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop, refusals,
-        wishes, reach, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
+        wishes, neededAfter, reach, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
 };
 
 // Indexed by text::Language.
@@ -174,6 +178,7 @@ const Lists& lists() {
                          words(kOtherStop),
                          words(kRefusals),
                          words(kWishes),
+                         words(kNeededAfter),
                          words(kReach),
                          words(kInverted),
                          words(kModals),
@@ -361,6 +366,17 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
              (word == "no" && (tokens[next].word == "one" || tokens[next].word == "body"))))
             continue;
         bool declined = false;
+        if (next < tokens.size() && clauseOf[next] == clauseOf[i] &&
+            l.neededAfter.contains(tokens[next].word))
+            for (std::size_t j = i; j-- > 0 && clauseOf[j] == clauseOf[i] && !tokens[j].gram;) {
+                if (person[j]) {
+                    out[j] = 1;
+                    declined = true;
+                    continue;
+                }
+                if (classify(tokens[j].word, language, also) != WordClass::Stop)
+                    break;
+            }
         for (std::size_t j = next; j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
             if (person[j]) {
                 out[j] = 1;
