@@ -422,6 +422,36 @@ private slots:
         QVERIFY(!reply.metadata.contains("faq_slug"));
     }
 
+    // "Are you a bot?" with a question an entry answers: the answer, and the truth after it.
+    void botQuestionWithAnother_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("slug"); // the entry, or "identity" alone
+        QTest::newRow("order, then bot") << "where is my order? are you a bot?"
+                                         << "order-tracking";
+        QTest::newRow("bot, then return") << "are you a real person? how do I return my grinder"
+                                          << "returns";
+        QTest::newRow("bot, then a person") << "are you a bot? I want a person"
+                                            << "identity";
+        QTest::newRow("bot, then nothing an entry answers") << "are you a bot? do you sell decaf"
+                                                            << "identity";
+    }
+    void botQuestionWithAnother() {
+        QFETCH(QString, text);
+        QFETCH(QString, slug);
+        const FaqIndex index(defaultFaq());
+        const auto reply = replyTo(text.toStdString(), index);
+        QCOMPARE(QString::fromStdString(slugOf(reply)), slug);
+        QVERIFY(reply.metadata["offer_handoff"] == nlohmann::json(true));
+        QVERIFY(reply.metadata["intent"] == nlohmann::json("identity"));
+        if (reply.kind != BotReplyKind::Answer)
+            return;
+        const auto& entries = index.entries();
+        const auto it = std::find_if(entries.begin(), entries.end(),
+                                     [&](auto& e) { return e.slug == slug.toStdString(); });
+        QCOMPARE(reply.text, it->answer + "\n\n" + BotTexts::defaults().identity);
+        QVERIFY(reply.metadata["matched"] == nlohmann::json(true));
+    }
+
     void personRequestsInTheShopsLanguage() {
         const FaqIndex german({entry("versand", "Wie lange dauert der Versand?", "Zwei Tage.")},
                               text::Language::German);

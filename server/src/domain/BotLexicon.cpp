@@ -434,7 +434,7 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
 }
 
 bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
-               text::Language language, std::optional<text::Language> also) {
+               text::Language language, std::optional<text::Language> also, std::vector<char>* words) {
     const Lists& l = lists();
     constexpr std::size_t kReach = 6; // words after "are you" to the bot or the person
     auto word = [&](std::size_t i) -> std::string_view {
@@ -452,11 +452,16 @@ bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::ui
             continue;
         for (std::size_t j = i + 1; j < tokens.size() && j <= i + kReach && clauseOf[j] == clauseOf[i]; ++j) {
             const auto w = word(j);
-            if (l.botOrPerson.contains(w))
+            // A word for a bot or a person, or "real" at the end of the clause ("are you real?").
+            if (l.botOrPerson.contains(w) ||
+                (w == "real" && (j + 1 == tokens.size() || clauseOf[j + 1] != clauseOf[j]))) {
+                if (words) {
+                    words->assign(tokens.size(), 0);
+                    std::fill(words->begin() + static_cast<std::ptrdiff_t>(i),
+                              words->begin() + static_cast<std::ptrdiff_t>(j + 1), 1);
+                }
                 return true;
-            // "are you real?" ends there.
-            if (w == "real" && (j + 1 == tokens.size() || clauseOf[j + 1] != clauseOf[j]))
-                return true;
+            }
             if (!l.askedAbout.contains(w) && !l.between.contains(w) &&
                 classify(w, language, also) != WordClass::Stop)
                 break;

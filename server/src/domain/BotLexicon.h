@@ -89,8 +89,11 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
 // this a real person?", "am I talking to a robot", "are you human", "bist du ein Bot?". A form of
 // "to be" with "you", "this", "it" (or "I" ... "talking to") and, after it with only function
 // words between, a word for a bot or a person. "is there a real person?" asks for one instead.
+// words (when given and it asks): a flag per token of the bot question, "are you a bot", so that
+// the rest of the message can be read on its own ("where is my order? are you a bot?").
 bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
-               text::Language language, std::optional<text::Language> also);
+               text::Language language, std::optional<text::Language> also,
+               std::vector<char>* words = nullptr);
 
 // Phrases that ask for a person, in English, German, French and Spanish whatever the
 // shop's language, in plain words: the FAQ index analyses them like keywords of a pseudo entry,
