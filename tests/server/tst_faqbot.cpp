@@ -125,6 +125,10 @@ private slots:
                                                 << "contact-hours";
         QTest::newRow("the team available") << "are you available on saturday"
                                             << "contact-hours";
+        QTest::newRow("when can I talk to someone") << "When can I talk to someone?"
+                                                    << "contact-hours";
+        QTest::newRow("what time can I speak to a human") << "what time can i speak to a human"
+                                                          << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";

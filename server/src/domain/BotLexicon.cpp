@@ -329,6 +329,14 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
             if (what == "it" || what == "this" || what == "that" || what == "these" || what == "those")
                 setWord(tokens[i], "stock", language);
         }
+        // "when can I talk to someone", "what time could we speak to an agent": when a person can be
+        // reached (the opening hours), not a request for one.
+        if ((word == "talk" || word == "speak" || word == "chat") && i >= 3 &&
+            (before == "i" || before == "we") &&
+            (tokens[i - 2].word == "can" || tokens[i - 2].word == "could") &&
+            (tokens[i - 3].word == "when" ||
+             (tokens[i - 3].word == "time" && i >= 4 && tokens[i - 4].word == "what")))
+            setWord(tokens[i], "reach", language);
         // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
         if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id"))
             setWord(tokens[i], "want", language);
