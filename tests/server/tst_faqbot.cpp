@@ -125,6 +125,10 @@ private slots:
                                                 << "contact-hours";
         QTest::newRow("the team available") << "are you available on saturday"
                                             << "contact-hours";
+        QTest::newRow("when can I talk to someone") << "When can I talk to someone?"
+                                                    << "contact-hours";
+        QTest::newRow("what time can I speak to a human") << "what time can i speak to a human"
+                                                          << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -315,6 +319,9 @@ private slots:
         QTest::newRow("put me through, why") << "why don't you put me through to someone";
         QTest::newRow("anyone there") << "is anyone there";
         QTest::newRow("anybody there") << "is anybody there?";
+        // Not reaching one is no refusal: the shopper still needs a person.
+        QTest::newRow("keinen erreicht") << "ich habe keinen Mitarbeiter erreicht";
+        QTest::newRow("erreiche keinen") << "Ich erreiche keinen Mitarbeiter";
     }
     void personRequests() {
         QFETCH(QString, text);
@@ -356,6 +363,23 @@ private slots:
             << "order-tracking";
         QTest::newRow("then a return") << "I don't want to speak to someone, I just want to return my grinder"
                                        << "returns";
+        // The other languages whose person requests the lexicon knows.
+        QTest::newRow("Spanish") << "no necesito un agente"
+                                 << "fallback";
+        QTest::newRow("Dutch") << "ik heb geen medewerker nodig"
+                               << "fallback";
+        QTest::newRow("Russian") << "не нужен оператор"
+                                 << "fallback";
+        QTest::newRow("Russian, want") << "я не хочу говорить с оператором"
+                                       << "fallback";
+        QTest::newRow("Russian, after") << "оператор не нужен"
+                                        << "fallback";
+        QTest::newRow("Italian") << "non ho bisogno di un operatore"
+                                 << "fallback";
+        QTest::newRow("Polish") << "nie potrzebuję konsultanta"
+                                << "fallback";
+        QTest::newRow("Portuguese") << "não preciso de atendente"
+                                    << "fallback";
     }
     void declinedPersonRequests() {
         QFETCH(QString, text);
@@ -400,6 +424,36 @@ private slots:
         QVERIFY(reply.metadata["intent"] == nlohmann::json("identity"));
         QVERIFY(reply.metadata["matched"] == nlohmann::json(false));
         QVERIFY(!reply.metadata.contains("faq_slug"));
+    }
+
+    // "Are you a bot?" with a question an entry answers: the answer, and the truth after it.
+    void botQuestionWithAnother_data() {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("slug"); // the entry, or "identity" alone
+        QTest::newRow("order, then bot") << "where is my order? are you a bot?"
+                                         << "order-tracking";
+        QTest::newRow("bot, then return") << "are you a real person? how do I return my grinder"
+                                          << "returns";
+        QTest::newRow("bot, then a person") << "are you a bot? I want a person"
+                                            << "identity";
+        QTest::newRow("bot, then nothing an entry answers") << "are you a bot? do you sell decaf"
+                                                            << "identity";
+    }
+    void botQuestionWithAnother() {
+        QFETCH(QString, text);
+        QFETCH(QString, slug);
+        const FaqIndex index(defaultFaq());
+        const auto reply = replyTo(text.toStdString(), index);
+        QCOMPARE(QString::fromStdString(slugOf(reply)), slug);
+        QVERIFY(reply.metadata["offer_handoff"] == nlohmann::json(true));
+        QVERIFY(reply.metadata["intent"] == nlohmann::json("identity"));
+        if (reply.kind != BotReplyKind::Answer)
+            return;
+        const auto& entries = index.entries();
+        const auto it = std::find_if(entries.begin(), entries.end(),
+                                     [&](auto& e) { return e.slug == slug.toStdString(); });
+        QCOMPARE(reply.text, it->answer + "\n\n" + BotTexts::defaults().identity);
+        QVERIFY(reply.metadata["matched"] == nlohmann::json(true));
     }
 
     void personRequestsInTheShopsLanguage() {

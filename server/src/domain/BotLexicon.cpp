@@ -79,9 +79,17 @@ constexpr std::string_view kNegations =
 // cannot be done or did not happen ("can't reach anyone", "haven't talked to anyone"), which
 // still asks for a person.
 constexpr std::string_view kRefusals = "not no dont don doesnt doesn never nicht kein keine keinen keinem "
-                                       "keiner pas non niet geen nunca nao nie";
-// Between a refusal and the person it turns down, words of the wish itself: "pas besoin d'un agent".
-constexpr std::string_view kWishes = "besoin envie";
+                                       "keiner pas non niet geen nunca nao nie не";
+// Between a refusal and the person it turns down, words of the wish itself: "pas besoin d'un agent",
+// "non ho bisogno", "nie potrzebuję", "não preciso", "не нужен оператор", "не хочу говорить с ...".
+constexpr std::string_view kWishes =
+    "besoin envie bisogno serve potrzebuje preciso нужен нужна нужно нужны говорить разговаривать";
+// A refusal and then one of these turns down the person before it too: "оператор не нужен".
+constexpr std::string_view kNeededAfter = "нужен нужна нужно нужны надо";
+// Reaching someone: "ich habe keinen Mitarbeiter erreicht" says nobody was reached, not that
+// nobody is wanted.
+constexpr std::string_view kReach = "reach reached reaching erreicht erreichen erreiche erreichte joindre "
+                                    "contactar raggiungere bereiken bereikt";
 // Around a negation, a question that asks all the same: "can't I", "don't you have", "can I not".
 constexpr std::string_view kInverted = "i you u ya we they ich du wir";
 constexpr std::string_view kModals = "can could will would do does kann kannst konnen konnte";
@@ -155,7 +163,7 @@ constexpr std::string_view kThanks =
 
 struct Lists {
     WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop, refusals,
-        wishes, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
+        wishes, neededAfter, reach, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
 };
 
 // Indexed by text::Language.
@@ -170,6 +178,8 @@ const Lists& lists() {
                          words(kOtherStop),
                          words(kRefusals),
                          words(kWishes),
+                         words(kNeededAfter),
+                         words(kReach),
                          words(kInverted),
                          words(kModals),
                          words(kWhy),
@@ -319,6 +329,14 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
             if (what == "it" || what == "this" || what == "that" || what == "these" || what == "those")
                 setWord(tokens[i], "stock", language);
         }
+        // "when can I talk to someone", "what time could we speak to an agent": when a person can be
+        // reached (the opening hours), not a request for one.
+        if ((word == "talk" || word == "speak" || word == "chat") && i >= 3 &&
+            (before == "i" || before == "we") &&
+            (tokens[i - 2].word == "can" || tokens[i - 2].word == "could") &&
+            (tokens[i - 3].word == "when" ||
+             (tokens[i - 3].word == "time" && i >= 4 && tokens[i - 4].word == "what")))
+            setWord(tokens[i], "reach", language);
         // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
         if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id"))
             setWord(tokens[i], "want", language);
@@ -332,12 +350,18 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
     const Lists& l = lists();
     std::vector<char> out(tokens.size(), 0);
     bool why = false; // in this clause so far
+    // The clauses that say someone was (not) reached, wherever the verb stands.
+    std::vector<char> reach(clauseOf.empty() ? 0 : *std::max_element(clauseOf.begin(), clauseOf.end()) + 1,
+                            0);
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+        if (!tokens[i].gram && l.reach.contains(tokens[i].word))
+            reach[clauseOf[i]] = 1;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         if (i > 0 && clauseOf[i] != clauseOf[i - 1])
             why = false;
         const auto& word = tokens[i].word;
         why = why || l.why.contains(word);
-        if (tokens[i].gram || !l.refusals.contains(word) || why || question[i])
+        if (tokens[i].gram || !l.refusals.contains(word) || why || question[i] || reach[clauseOf[i]])
             continue;
         if (i >= 2 && clauseOf[i - 2] == clauseOf[i] && l.modals.contains(tokens[i - 2].word) &&
             l.inverted.contains(tokens[i - 1].word))
@@ -350,6 +374,17 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
              (word == "no" && (tokens[next].word == "one" || tokens[next].word == "body"))))
             continue;
         bool declined = false;
+        if (next < tokens.size() && clauseOf[next] == clauseOf[i] &&
+            l.neededAfter.contains(tokens[next].word))
+            for (std::size_t j = i; j-- > 0 && clauseOf[j] == clauseOf[i] && !tokens[j].gram;) {
+                if (person[j]) {
+                    out[j] = 1;
+                    declined = true;
+                    continue;
+                }
+                if (classify(tokens[j].word, language, also) != WordClass::Stop)
+                    break;
+            }
         for (std::size_t j = next; j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
             if (person[j]) {
                 out[j] = 1;
@@ -407,7 +442,7 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
 }
 
 bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
-               text::Language language, std::optional<text::Language> also) {
+               text::Language language, std::optional<text::Language> also, std::vector<char>* words) {
     const Lists& l = lists();
     constexpr std::size_t kReach = 6; // words after "are you" to the bot or the person
     auto word = [&](std::size_t i) -> std::string_view {
@@ -425,11 +460,16 @@ bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::ui
             continue;
         for (std::size_t j = i + 1; j < tokens.size() && j <= i + kReach && clauseOf[j] == clauseOf[i]; ++j) {
             const auto w = word(j);
-            if (l.botOrPerson.contains(w))
+            // A word for a bot or a person, or "real" at the end of the clause ("are you real?").
+            if (l.botOrPerson.contains(w) ||
+                (w == "real" && (j + 1 == tokens.size() || clauseOf[j + 1] != clauseOf[j]))) {
+                if (words) {
+                    words->assign(tokens.size(), 0);
+                    std::fill(words->begin() + static_cast<std::ptrdiff_t>(i),
+                              words->begin() + static_cast<std::ptrdiff_t>(j + 1), 1);
+                }
                 return true;
-            // "are you real?" ends there.
-            if (w == "real" && (j + 1 == tokens.size() || clauseOf[j + 1] != clauseOf[j]))
-                return true;
+            }
             if (!l.askedAbout.contains(w) && !l.between.contains(w) &&
                 classify(w, language, also) != WordClass::Stop)
                 break;

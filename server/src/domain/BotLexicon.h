@@ -46,7 +46,8 @@ bool misspelledFunctionWord(std::string_view foldedWord, text::Language language
 
 // Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want";
 // "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive";
-// "product" is "item"; "is it available" is "stock" (the item's, not the team's availability).
+// "product" is "item"; "is it available" is "stock" (the item's, not the team's availability);
+// "when can I talk to" is "when can I reach" (when a person can be reached, not a request for one).
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
 
 // What shoppers often ask a shop besides orders and delivery, in plain English phrases: a
@@ -64,13 +65,14 @@ void translate(std::vector<text::Token>& tokens, text::Language language);
 const std::unordered_map<std::string_view, std::string_view>& glossary(); // BotGlossary.cpp
 
 // Which tokens turn a request for a person down ("I don't need an agent", "no need for a human",
-// "kein Mitarbeiter nötig", "ich brauche keinen Mitarbeiter", "je n'ai pas besoin d'un agent"): a
+// "kein Mitarbeiter nötig", "ich brauche keinen Mitarbeiter", "je n'ai pas besoin d'un agent",
+// "non ho bisogno di un operatore", "не нужен оператор", and "оператор не нужен" backwards): a
 // negation of wanting or needing and the person words after it in its clause, up to the first
 // other word that is about something ("besoin", "envie" are the wish itself). Nothing where the shopper still
 // asks: a question ("can't I talk to a human?", "don't you have a real person", "why can't I
 // reach a person", "is there no human?"), "nobody", or what cannot be done ("I can't reach
-// anyone"). clauseOf: each token's clause; question: the token's sentence ends with "?";
-// person: the token is a word of a request for a person. Returns a flag per token.
+// anyone", "ich habe keinen Mitarbeiter erreicht"). clauseOf: each token's clause; question: the token's
+// sentence ends with "?"; person: the token is a word of a request for a person. Returns a flag per token.
 std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
                                  const std::vector<std::uint32_t>& clauseOf,
                                  const std::vector<char>& question, const std::vector<char>& person,
@@ -88,8 +90,11 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
 // this a real person?", "am I talking to a robot", "are you human", "bist du ein Bot?". A form of
 // "to be" with "you", "this", "it" (or "I" ... "talking to") and, after it with only function
 // words between, a word for a bot or a person. "is there a real person?" asks for one instead.
+// words (when given and it asks): a flag per token of the bot question, "are you a bot", so that
+// the rest of the message can be read on its own ("where is my order? are you a bot?").
 bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
-               text::Language language, std::optional<text::Language> also);
+               text::Language language, std::optional<text::Language> also,
+               std::vector<char>* words = nullptr);
 
 // Phrases that ask for a person, in English, German, French and Spanish whatever the
 // shop's language, in plain words: the FAQ index analyses them like keywords of a pseudo entry,

@@ -28,6 +28,14 @@ json suggestions(const FaqIndex& index, const std::vector<FaqIndex::Candidate>& 
     return out;
 }
 
+// An entry's answer to a message that also asks "are you a bot?": the answer, then the truth.
+BotReply withIdentity(BotReply reply, const BotTexts& texts) {
+    reply.text += "\n\n" + texts.identity;
+    reply.metadata["offer_handoff"] = true;
+    reply.metadata["intent"] = "identity";
+    return reply;
+}
+
 } // namespace
 
 BotTexts BotTexts::defaults() {
@@ -77,18 +85,45 @@ BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const Bo
     const auto exact = std::count_if(ranked.begin(), ranked.end(), [](auto& c) { return c.exactQuestion; });
     if (exact == 1) {
         const auto& c = *std::find_if(ranked.begin(), ranked.end(), [](auto& c) { return c.exactQuestion; });
-        if (c.strong && index.entries()[c.entry].isActive)
-            return answer(index.entries()[c.entry]);
+        if (c.strong && index.entries()[c.entry].isActive) {
+            auto reply = answer(index.entries()[c.entry]);
+            return analysis.asksIfBot ? withIdentity(std::move(reply), texts) : reply;
+        }
     }
-
-    // "Are you a bot?" gets the truth, and the way to a person, whatever else its words match.
-    if (analysis.asksIfBot)
-        return BotReply{BotReplyKind::Identity, texts.identity,
-                        json{{"matched", false}, {"offer_handoff", true}, {"intent", "identity"}}};
 
     auto passes = [](const FaqIndex::Candidate& c) {
         return c.confidence >= kThreshold && c.strong && c.phrase >= kMinPhrase;
     };
+    const auto bestEntry =
+        std::find_if(ranked.begin(), ranked.end(), [&](auto& c) { return c.entry < index.entries().size(); });
+    const bool entryHasThePersonWords = bestEntry != ranked.end() && bestEntry->person && passes(*bestEntry);
+    // The entry to answer: it leads, or only ties with a request for a person whose words it has,
+    // and is clearly ahead of the runner-up (the next entry, or the request for a person unless the
+    // entry has its words). A deactivated best entry answers nothing, and nobody answers in its place.
+    auto entryToAnswer = [&]() -> const protocol::FaqEntry* {
+        const bool leads = bestEntry != ranked.end() &&
+                           (bestEntry == ranked.begin() ||
+                            (entryHasThePersonWords && ranked.front().entry == FaqIndex::kHandoff &&
+                             bestEntry->confidence >= ranked.front().confidence));
+        if (!leads || !passes(*bestEntry))
+            return nullptr;
+        double second = 0.0;
+        for (auto it = ranked.begin(); it != ranked.end() && second == 0.0; ++it)
+            if (it != bestEntry && (it->entry != FaqIndex::kHandoff || !bestEntry->person))
+                second = it->confidence;
+        const auto& best = index.entries()[bestEntry->entry];
+        return second <= kMargin * top && best.isActive ? &best : nullptr;
+    };
+
+    // "Are you a bot?" gets the truth, and the way to a person. A question an entry answers as well
+    // ("where is my order? are you a bot?") gets its answer first: the shopper asked both.
+    if (analysis.asksIfBot) {
+        if (const auto* entry = entryToAnswer())
+            return withIdentity(answer(*entry), texts);
+        return BotReply{BotReplyKind::Identity, texts.identity,
+                        json{{"matched", false}, {"offer_handoff", true}, {"intent", "identity"}}};
+    }
+
     // "I want a person" is no question about when one can be reached, whatever else it mentions.
     if (analysis.asksForPerson)
         for (const auto& c : ranked)
@@ -96,32 +131,15 @@ BotReply FaqBot::reply(std::string_view message, const FaqIndex& index, const Bo
                 return BotReply{BotReplyKind::HandoffOffer, texts.handoffOffer,
                                 json{{"matched", false}, {"offer_handoff", true}, {"intent", "handoff"}}};
     // A request for a person wins unless an entry beats it clearly, or matches it at least with
-    // the person words among its own ("When can I talk to someone?" is about the opening hours).
-    const auto bestEntry =
-        std::find_if(ranked.begin(), ranked.end(), [&](auto& c) { return c.entry < index.entries().size(); });
-    const bool entryHasThePersonWords = bestEntry != ranked.end() && bestEntry->person && passes(*bestEntry);
+    // the person words among its own ("When can I reach a person?" is about the opening hours).
     for (const auto& c : ranked)
         if (c.entry == FaqIndex::kHandoff && passes(c) && c.confidence > kMargin * top &&
             !(entryHasThePersonWords && bestEntry->confidence >= c.confidence))
             return BotReply{BotReplyKind::HandoffOffer, texts.handoffOffer,
                             json{{"matched", false}, {"offer_handoff", true}, {"intent", "handoff"}}};
 
-    // The entry to answer leads, or only ties with a request for a person whose words it has.
-    const bool leads =
-        bestEntry != ranked.end() && (bestEntry == ranked.begin() ||
-                                      (entryHasThePersonWords && ranked.front().entry == FaqIndex::kHandoff &&
-                                       bestEntry->confidence >= ranked.front().confidence));
-    if (leads && passes(*bestEntry)) {
-        // The runner-up: the next entry, or the request for a person unless the entry has its words.
-        double second = 0.0;
-        for (auto it = ranked.begin(); it != ranked.end() && second == 0.0; ++it)
-            if (it != bestEntry && (it->entry != FaqIndex::kHandoff || !bestEntry->person))
-                second = it->confidence;
-        const auto& best = index.entries()[bestEntry->entry];
-        // A deactivated best entry answers nothing, and nobody answers in its place.
-        if (second <= kMargin * top && best.isActive)
-            return answer(best);
-    }
+    if (const auto* entry = entryToAnswer())
+        return answer(*entry);
 
     if ((analysis.greeting || analysis.thanks) && analysis.contentTerms <= 2) {
         if (analysis.thanks)

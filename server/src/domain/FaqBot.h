@@ -13,7 +13,9 @@
 //     FaqIndex::Analysis::asksForPerson); the reply offers the handoff (the shopper's client
 //     hands off), it does not hand off itself;
 //   - identity: the shopper asks whether the bot is a bot or a person ("are you a bot?"): it says
-//     that it is an automated assistant and offers the handoff (before any entry or request);
+//     that it is an automated assistant and offers the handoff (before any request for a person).
+//     When the rest of the message, read without the bot question, is an entry's answer ("where
+//     is my order? are you a bot?"), the reply is that answer with the identity text after it;
 //   - smalltalk: a greeting or thanks with at most two other words and nothing else matched;
 //   - fallback: "I'm not sure", the closest entries as suggestions, and the way to a person.
 // No I/O: ChatService turns the reply into a message.
@@ -44,7 +46,8 @@ enum class BotReplyKind { Answer, HandoffOffer, Identity, Smalltalk, Fallback };
 struct BotReply {
     BotReplyKind kind = BotReplyKind::Fallback;
     std::string text;
-    // The message's metadata: answer {"faq_slug","matched":true}; handoff_offer {"matched":false,
+    // The message's metadata: answer {"faq_slug","matched":true} (with the identity text after
+    // the answer also "offer_handoff":true,"intent":"identity"); handoff_offer {"matched":false,
     // "offer_handoff":true,"intent":"handoff"}; identity {"matched":false,"offer_handoff":true,
     // "intent":"identity"}; smalltalk {"matched":false,"intent":"greeting"|
     // "thanks"} (a greeting also with "suggestions" and "offer_handoff"); fallback {"matched":false,

@@ -211,8 +211,11 @@ std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* gre
     }
     lexicon::rewrite(tokens, m_language);
     const auto also = lexicon::writtenIn(tokens, m_language);
+    // The words of "are you a bot?" match nothing: FaqBot answers the question itself, and the rest
+    // of the message ("where is my order?") is ranked on its own.
+    std::vector<char> botQuestion;
     if (asksIfBot)
-        *asksIfBot = lexicon::asksIfBot(tokens, clauseOf, m_language, also);
+        *asksIfBot = lexicon::asksIfBot(tokens, clauseOf, m_language, also, &botQuestion);
 
     // A message that turns a person down ("I don't need an agent") asks for nobody: the negation
     // and the person words it turns down do not count, so the rest of it can find its entry.
@@ -229,7 +232,7 @@ std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* gre
 
     std::vector<TextTerm> out;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
-        if (!declined.empty() && declined[i])
+        if ((!declined.empty() && declined[i]) || (!botQuestion.empty() && botQuestion[i]))
             continue;
         auto& token = tokens[i];
         float cls = 1.0f;

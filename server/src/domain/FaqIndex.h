@@ -57,7 +57,7 @@ public:
         std::vector<Candidate> ranked; // confidence > 0 only, best first
         bool greeting = false;         // the message has a greeting word ("hi", "bonjour")
         bool thanks = false;           // ... a thanks or goodbye word
-        bool asksIfBot = false;        // "are you a bot?", "is this a real person?" (lexicon::asksIfBot)
+        bool asksIfBot = false;        // "are you a bot?" (lexicon::asksIfBot); its words are not ranked
         bool asksForPerson = false;    // "I want a person", "is anyone there?" (lexicon::asksForPerson)
         int contentTerms = 0;          // terms that are about something (neither stop word nor greeting)
     };
