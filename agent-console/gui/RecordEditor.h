@@ -4,11 +4,10 @@
 // asking, and while a request to the server is out, the buttons that would send another are off.
 
 #include "core/ApiError.h"
+#include "gui/ConfirmBox.h"
 #include "gui/EditorForm.h"
 
 #include <QDialog>
-#include <QMessageBox>
-#include <QPointer>
 
 #include <functional>
 
@@ -84,10 +83,7 @@ protected:
     int m_newForms = 0;
 
 private:
-    // Asks whether to throw the unsaved edits away; `discard` runs when the admin says yes, `keep`
-    // on Cancel.
-    void askToDiscard(std::function<void()> discard, std::function<void()> keep = {});
-    QPointer<QMessageBox> m_discardBox;
+    DiscardQuestion m_discard;
     bool m_reselecting = false; // moving the selection ourselves: the form stays as it is
 };
 

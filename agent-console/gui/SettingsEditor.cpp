@@ -45,7 +45,8 @@ constexpr const char* kLanguages[] = {"english", "german", "french", "spanish"};
 SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
     : QDialog(parent)
     , m_session(session)
-    , m_errors(QStringLiteral("settingsStatusLabel")) {
+    , m_errors(QStringLiteral("settingsStatusLabel"))
+    , m_discard(this, QStringLiteral("Discard the settings you have changed but not saved?")) {
     setObjectName(QStringLiteral("settingsEditor"));
     setWindowTitle(QStringLiteral("Settings \u2014 Parley Console"));
     resize(640, 620);
@@ -173,19 +174,9 @@ bool SettingsEditor::isDirty() {
 }
 
 void SettingsEditor::reject() {
-    if (m_discardBox)
-        return;
-    if (!isDirty()) {
-        QDialog::reject();
-        return;
-    }
-    m_discardBox = askToConfirm(this, QMessageBox::Warning, QStringLiteral("confirmDiscard"),
-                                QStringLiteral("Unsaved changes"),
-                                QStringLiteral("Discard the settings you have changed but not saved?"),
-                                QStringLiteral("Discard"), [self = QPointer<SettingsEditor>(this)](bool yes) {
-                                    if (self && yes)
-                                        self->QDialog::reject();
-                                });
+    if (m_discard.isOpen())
+        return; // already asking (isDirty() would clear the marks on the form)
+    m_discard.discardEditsThen(isDirty(), [this] { QDialog::reject(); });
 }
 
 void SettingsEditor::save() {

@@ -5,11 +5,10 @@
 // auto-close. Loads GET /admin/settings, saves both pages with one PUT (all or nothing); errors
 // are shown under the field they concern.
 
+#include "gui/ConfirmBox.h"
 #include "gui/EditorForm.h"
 
 #include <QDialog>
-#include <QMessageBox>
-#include <QPointer>
 
 #include <nlohmann/json.hpp>
 
@@ -66,7 +65,7 @@ private:
     int m_pending = 0;
     nlohmann::json m_baseBot = nlohmann::json::object();   // as loaded or last saved
     nlohmann::json m_baseHours = nlohmann::json::object(); // the hours page's keys, likewise
-    QPointer<QMessageBox> m_discardBox;
+    DiscardQuestion m_discard;
 };
 
 } // namespace parley::console::gui
