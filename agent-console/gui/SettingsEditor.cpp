@@ -98,6 +98,9 @@ SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
     layout->addWidget(m_errors.status());
     layout->addWidget(close);
 
+    // Until the server's values are in (or if they never come), the blank form is no edit of
+    // the admin's: closing or quitting must not ask about it.
+    takeBaseline();
     reload();
 }
 
@@ -129,14 +132,18 @@ void SettingsEditor::reload() {
         self->m_language->setCurrentIndex(std::max(0, index));
         self->m_afterHours->load(r.value);
         // The baseline a save and the question on closing compare with: the form as loaded.
-        self->m_baseBot = self->botValues();
-        json hours = json::object();
-        self->m_afterHours->collect(hours);
-        self->m_baseHours = hours;
+        self->takeBaseline();
         self->m_errors.clear();
         self->m_errors.setStatus(QString());
         emit self->loaded();
     });
+}
+
+void SettingsEditor::takeBaseline() {
+    m_baseBot = botValues();
+    json hours = json::object();
+    m_afterHours->collect(hours);
+    m_baseHours = hours;
 }
 
 json SettingsEditor::botValues() const {

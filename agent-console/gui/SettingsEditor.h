@@ -39,7 +39,8 @@ public:
     QString statusText() const;
 
     static constexpr int kMaxText = 1000; // characters, as the server counts them
-    // The form differs from what was loaded or last saved (closing asks before discarding it).
+    // The form differs from what was loaded or last saved (closing asks before discarding it);
+    // until the load has answered, from the blank form: the admin has typed nothing yet.
     bool isDirty();
     void reject() override; // Esc, Close, the window's X
 
@@ -54,6 +55,7 @@ private:
     // Only the keys (and bot fields) that differ from the baseline: a PUT leaves the rest as
     // stored, so another admin's change to them survives.
     nlohmann::json changes(const nlohmann::json& bot, const nlohmann::json& hours) const;
+    void takeBaseline(); // what edits and a save's changes are measured against: the form now
 
     Session* m_session;
     FieldErrors m_errors;

@@ -873,6 +873,59 @@ private slots:
         QVERIFY(m_http->get("/api/v1/widget/config").body["open_now"] == nlohmann::json(true));
     }
 
+    // Review: the settings editor counted as edited until the server's values had loaded, and for
+    // good when that load failed: Esc and quitting asked to discard edits nobody had made.
+    void settingsNotLoadedHoldNoEdits() {
+        TcpProxy proxy(m_server.httpPort()); // holds the settings back, then refuses them
+        QVERIFY(proxy.listen());
+        QVERIFY(openAdminWindowVia(proxy.port()));
+        m_session->setPresence(proto::Presence::Offline); // quitting then asks about nothing else
+        QTRY_VERIFY_WITH_TIMEOUT(!m_session->isOnline(), 10000);
+        const auto discardBox = [](QWidget* w) {
+            return w->findChild<QMessageBox*>(QStringLiteral("confirmDiscardBox"));
+        };
+
+        // Still loading: Esc closes at once.
+        proxy.holdDownstream(true);
+        QPointer<SettingsEditor> settings = m_window->openSettingsEditor();
+        QVERIFY(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.heldDownstreamBytes() > 0, 10000); // the values wait in the proxy
+        QVERIFY(settings->isBusy());
+        QVERIFY(!settings->isDirty());
+        QTest::keyClick(find<QPlainTextEdit>(settings, "thanksEdit"), Qt::Key_Escape);
+        QVERIFY(!settings || !discardBox(settings));
+        QVERIFY(!settings || !settings->isVisible());
+
+        // Quitting names no editor: offline, the window closes at once.
+        settings = m_window->openSettingsEditor();
+        QVERIFY(settings && settings->isBusy());
+        QSignalSpy closed(m_window.get(), &MainWindow::closed);
+        find<QAction>(m_window.get(), "quitAction")->trigger();
+        QVERIFY(!m_window->findChild<QMessageBox*>(QStringLiteral("quitDiscardBox")));
+        QCOMPARE(closed.count(), 1);
+
+        // The load failed: no edits either; what the admin types then counts.
+        proxy.holdDownstream(false);
+        QVERIFY(openAdminWindowVia(proxy.port()));
+        proxy.setRefusing(true);
+        settings = m_window->openSettingsEditor();
+        QVERIFY(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !settings->isBusy() && settings->statusText().startsWith(QLatin1String("Could not load")), 10000);
+        QVERIFY(!settings->isDirty());
+        auto* thanks = find<QPlainTextEdit>(settings, "thanksEdit");
+        QTest::keyClicks(thanks, QStringLiteral("Cheers"));
+        QVERIFY(settings->isDirty());
+        QTest::keyClick(thanks, Qt::Key_Escape);
+        QVERIFY(answerDiscardQuestion(settings, false));
+        QVERIFY(settings && settings->isVisible());
+        thanks->clear();
+        QTest::keyClick(thanks, Qt::Key_Escape);
+        QVERIFY(!settings || !discardBox(settings));
+        QVERIFY(!settings || !settings->isVisible());
+        closeAdminWindow(); // before the proxy it talks through goes
+    }
+
     // Review: New (and Discard) while a create still waited for its answer: the answer filled the
     // blank form with the record just saved. It only updates the list now. (Last in this suite:
     // it leaves an agent behind.)
