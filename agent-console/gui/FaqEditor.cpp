@@ -272,12 +272,12 @@ void FaqEditor::save() {
     // The table stays usable while the request runs: if the form has moved to another entry (or
     // to another blank one, New) meanwhile, the answer only updates the list, so the form's slug
     // always names what it shows.
-    auto handle = [self = QPointer<FaqEditor>(this), editing = m_editingSlug,
-                   form = m_newForms](const ApiResult<proto::FaqEntry>& r) {
+    auto handle = [self = QPointer<FaqEditor>(this), editing = m_editingSlug, form = m_newForms,
+                   slug = qs(e.slug)](const ApiResult<proto::FaqEntry>& r) {
         if (!self)
             return;
         if (self->m_editingSlug != editing || self->m_newForms != form) {
-            if (!self->finishRequest(r))
+            if (!self->finishSave(r, true, QStringLiteral("\u201c%1\u201d").arg(slug)))
                 return;
             self->updateList([&] { self->m_model->upsert(r.value); });
             self->m_errors.setStatus(QStringLiteral("Saved \u201c%1\u201d.").arg(qs(r.value.slug)));

@@ -55,6 +55,21 @@ protected:
         return false;
     }
 
+    // Ends a save's request when the form may have moved on meanwhile (another row, New): then a
+    // failure names `record` in the status line instead of showing under the fields, which show
+    // another record now. The admin pressed Save and went on trusting it, so it must not fail
+    // unsaid; the list stays as the server has it. False when it failed.
+    template <typename T>
+    bool finishSave(const ApiResult<T>& r, bool formMovedOn, const QString& record) {
+        if (!formMovedOn)
+            return finishRequest(r);
+        finishRequest();
+        if (r.ok())
+            return true;
+        m_errors.setStatus(QStringLiteral("%1 was not saved: %2").arg(record, r.error->describe()));
+        return false;
+    }
+
     // A server error under the field it concerns (each editor knows its conflict field).
     virtual void showError(const ApiError& error) = 0;
 

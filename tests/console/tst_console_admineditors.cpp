@@ -989,6 +989,74 @@ private slots:
         closeAdminWindow(); // before the proxy it talks through goes
         QCOMPARE(m_http->del("/api/v1/admin/faq/zz-race", m_adminToken).status, 204);
     }
+
+    // Review: a save refused after the form had moved on (New) showed its error under the field
+    // of the form now shown, which holds another record. The status line names the record now.
+    // (After the test above: it leaves an agent behind too.)
+    void errorAnsweredAfterNewIsNotShownAtTheField() {
+        TcpProxy proxy(m_server.httpPort()); // holds the requests or the answers back
+        QVERIFY(proxy.listen());
+        QVERIFY(openAdminWindowVia(proxy.port()));
+
+        // The FAQ: a slug that is taken; the 409 waits in the proxy while the admin goes on.
+        QCOMPARE(m_http
+                     ->post("/api/v1/admin/faq", {{"slug", "zz-taken"}, {"question", "Q?"}, {"answer", "A."}},
+                            m_adminToken)
+                     .status,
+                 201);
+        QPointer<FaqEditor> faq = m_window->openFaqEditor();
+        QVERIFY(faq);
+        QTRY_VERIFY_WITH_TIMEOUT(!faq->isBusy() && faq->model()->rowOf(QStringLiteral("zz-taken")) >= 0,
+                                 10000);
+        auto* slug = find<QLineEdit>(faq, "slugEdit");
+        typeInto(slug, QStringLiteral("zz-taken"));
+        typeInto(find<QLineEdit>(faq, "questionEdit"), QStringLiteral("Taken?"));
+        typeInto(find<QPlainTextEdit>(faq, "answerEdit"), QStringLiteral("Twice."));
+        proxy.holdDownstream(true);
+        QTest::mouseClick(find<QPushButton>(faq, "saveFaqButton"), Qt::LeftButton);
+        QVERIFY(faq->isBusy());
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.heldDownstreamBytes() > 0, 10000);
+        QTest::mouseClick(find<QPushButton>(faq, "newFaqButton"), Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(faq, true));
+        typeInto(slug, QStringLiteral("zz-next"));
+        proxy.holdDownstream(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!faq->isBusy(), 10000);
+        QCOMPARE(faq->fieldError(QStringLiteral("slug")), QString());
+        QVERIFY2(faq->statusText().startsWith(QStringLiteral("\u201czz-taken\u201d was not saved: ")),
+                 qPrintable(faq->statusText()));
+        QCOMPARE(slug->text(), QStringLiteral("zz-next"));
+        QCOMPARE(find<QLabel>(faq, "faqFormTitle")->text(), QStringLiteral("New entry"));
+        QVERIFY(m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"].dump().find("Twice.") ==
+                std::string::npos); // the stored entry as it was
+
+        // The agents: the username is taken by another admin while the create is on its way (held
+        // before the server, so the console's own check let it through).
+        QPointer<AgentsEditor> agents = m_window->openAgentsEditor();
+        QVERIFY(agents);
+        QTRY_VERIFY_WITH_TIMEOUT(!agents->isBusy() && agents->model()->rowCount() > 0, 10000);
+        QTest::mouseClick(find<QPushButton>(agents, "newAgentButton"), Qt::LeftButton);
+        auto* username = find<QLineEdit>(agents, "usernameEdit");
+        typeInto(username, QStringLiteral("twin"));
+        typeInto(find<QLineEdit>(agents, "displayNameEdit"), QStringLiteral("Twin T."));
+        typeInto(find<QLineEdit>(agents, "passwordEdit"), QStringLiteral("twin-pass-1"));
+        proxy.holdUpstream(true);
+        QTest::mouseClick(find<QPushButton>(agents, "saveAgentButton"), Qt::LeftButton);
+        QVERIFY(agents->isBusy());
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.heldUpstreamBytes() > 0, 10000);
+        QVERIFY(!createAgent(*m_http, m_adminToken, "twin", "The other twin", 2).empty());
+        QTest::mouseClick(find<QPushButton>(agents, "newAgentButton"), Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(agents, true));
+        typeInto(username, QStringLiteral("next"));
+        proxy.holdUpstream(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!agents->isBusy(), 10000);
+        QCOMPARE(agents->fieldError(QStringLiteral("username")), QString());
+        QVERIFY2(agents->statusText().startsWith(QStringLiteral("twin was not saved: ")),
+                 qPrintable(agents->statusText()));
+        QCOMPARE(username->text(), QStringLiteral("next"));
+
+        closeAdminWindow(); // before the proxy it talks through goes
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-taken", m_adminToken).status, 204);
+    }
 };
 
 QTEST_MAIN(TestAdminEditors)
