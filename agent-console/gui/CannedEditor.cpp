@@ -182,7 +182,7 @@ bool CannedEditor::isDirty() const {
         return !shortcut.isEmpty() || !title.isEmpty() || !content.isEmpty();
     // Trimmed on both sides, as a save sends them: spaces around stored text are no edit.
     return shortcut != qs(m_base.shortcut).trimmed() || title != qs(m_base.title).trimmed() ||
-           content != qs(m_base.content).trimmed();
+           content != asFormShows(qs(m_base.content));
 }
 
 int CannedEditor::formRow() const {

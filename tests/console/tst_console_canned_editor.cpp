@@ -345,6 +345,32 @@ private slots:
         for (const QString& id : {taken, renamed})
             QCOMPARE(m_http->del("/api/v1/admin/canned/" + id.toStdString(), m_adminToken).status, 204);
     }
+
+    // Review: a reply stored with Windows line ends ("\r\n", e.g. sent through the REST API) is
+    // shown with "\n" by the text edit; opening it must not count as an edit.
+    void crlfContentIsNoEdit() {
+        auto r = m_http->post(
+            "/api/v1/admin/canned",
+            {{"shortcut", "crlf"}, {"title", "CRLF"}, {"content", "Line one\r\nLine two\r\n"}}, m_adminToken);
+        QCOMPARE(r.status, 201);
+        const QString crlf = js(r.body["canned_reply"]["id"]);
+        r = m_http->post("/api/v1/admin/canned",
+                         {{"shortcut", "crlf-other"}, {"title", "Other"}, {"content", "C"}}, m_adminToken);
+        QCOMPARE(r.status, 201);
+        const QString other = js(r.body["canned_reply"]["id"]);
+        QPointer<CannedEditor> editor = openEditor();
+        QVERIFY(editor);
+        auto* table = find<QTableView>(editor, "cannedTable");
+        clickRow(table, editor->model()->rowOf(crlf), CannedModel::TitleColumn);
+        QCOMPARE(find<QLineEdit>(editor, "shortcutEdit")->text(), QStringLiteral("crlf"));
+        QVERIFY(!editor->isDirty());
+        clickRow(table, editor->model()->rowOf(other), CannedModel::TitleColumn);
+        QCoreApplication::processEvents();
+        QVERIFY(!discardQuestion(editor));
+        QCOMPARE(find<QLineEdit>(editor, "shortcutEdit")->text(), QStringLiteral("crlf-other"));
+        for (const QString& id : {crlf, other})
+            QCOMPARE(m_http->del("/api/v1/admin/canned/" + id.toStdString(), m_adminToken).status, 204);
+    }
 };
 
 QTEST_MAIN(TestCannedEditor)
