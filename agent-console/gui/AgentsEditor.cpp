@@ -235,9 +235,13 @@ void AgentsEditor::save() {
         return;
     }
     beginRequest();
-    auto handle = [self = QPointer<AgentsEditor>(this), editing = m_editingId,
-                   form = m_newForms](const ApiResult<proto::Agent>& r) {
-        if (!self || !self->finishRequest(r))
+    const QString name = m_editingId.isEmpty() ? username : qs(m_base.username);
+    auto handle = [self = QPointer<AgentsEditor>(this), editing = m_editingId, form = m_newForms,
+                   name](const ApiResult<proto::Agent>& r) {
+        if (!self)
+            return;
+        const bool formMovedOn = self->m_editingId != editing || self->m_newForms != form;
+        if (!self->finishSave(r, formMovedOn, name))
             return;
         self->updateList([&] { self->m_model->upsert(r.value); });
         self->m_session->teamModel()->upsert(r.value); // the team panel shows the change at once
@@ -245,7 +249,7 @@ void AgentsEditor::save() {
         // The table stays usable while the request runs: if the form has moved to another agent
         // (or to another blank one, New) meanwhile, the answer only updates the list, so the
         // form's id always names what it shows.
-        if (self->m_editingId == editing && self->m_newForms == form) {
+        if (!formMovedOn) {
             // The form takes what is stored (the password field empty): nothing unsaved, so
             // selecting its row asks nothing.
             const int row = self->m_model->rowOf(id);

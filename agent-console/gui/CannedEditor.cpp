@@ -182,7 +182,7 @@ bool CannedEditor::isDirty() const {
         return !shortcut.isEmpty() || !title.isEmpty() || !content.isEmpty();
     // Trimmed on both sides, as a save sends them: spaces around stored text are no edit.
     return shortcut != qs(m_base.shortcut).trimmed() || title != qs(m_base.title).trimmed() ||
-           content != qs(m_base.content).trimmed();
+           content != asFormShows(qs(m_base.content));
 }
 
 int CannedEditor::formRow() const {
@@ -239,16 +239,22 @@ void CannedEditor::save() {
     reply.title = ss(title);
     reply.content = ss(content);
     beginRequest();
-    auto handle = [self = QPointer<CannedEditor>(this), editing = m_editingId,
-                   form = m_newForms](const ApiResult<proto::CannedReply>& r) {
-        if (!self || !self->finishRequest(r))
+    // The reply as the list knows it: an edit may be renaming its shortcut.
+    const QString name =
+        QStringLiteral("\u201c/%1\u201d").arg(m_editingId.isEmpty() ? shortcut : qs(m_base.shortcut));
+    auto handle = [self = QPointer<CannedEditor>(this), editing = m_editingId, form = m_newForms,
+                   name](const ApiResult<proto::CannedReply>& r) {
+        if (!self)
+            return;
+        const bool formMovedOn = self->m_editingId != editing || self->m_newForms != form;
+        if (!self->finishSave(r, formMovedOn, name))
             return;
         self->updateList([&] { self->m_model->upsert(r.value); });
         const QString id = qs(r.value.id);
         // The table stays usable while the request runs: if the form has moved to another reply
         // (or to another blank one, New) meanwhile, the answer only updates the list, so the
         // form's id always names what it shows.
-        if (self->m_editingId == editing && self->m_newForms == form) {
+        if (!formMovedOn) {
             // The form takes what is stored: nothing unsaved, so selecting its row asks nothing.
             const int row = self->m_model->rowOf(id);
             self->editRow(row);

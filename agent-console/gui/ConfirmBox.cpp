@@ -2,6 +2,8 @@
 
 #include <QPushButton>
 
+#include <utility>
+
 namespace parley::console::gui {
 
 QMessageBox* askToConfirm(QWidget* parent, QMessageBox::Icon icon, const QString& name, const QString& title,
@@ -19,6 +21,28 @@ QMessageBox* askToConfirm(QWidget* parent, QMessageBox::Icon icon, const QString
     });
     box->open();
     return box;
+}
+
+void DiscardQuestion::discardEditsThen(bool dirty, std::function<void()> then) {
+    if (dirty)
+        ask(std::move(then));
+    else
+        then();
+}
+
+void DiscardQuestion::ask(std::function<void()> discard, std::function<void()> keep) {
+    if (m_box || !m_editor)
+        return; // already asking
+    m_box = askToConfirm(m_editor, QMessageBox::Warning, QStringLiteral("confirmDiscard"),
+                         QStringLiteral("Unsaved changes"), m_text, QStringLiteral("Discard"),
+                         [editor = m_editor, discard = std::move(discard), keep = std::move(keep)](bool yes) {
+                             if (!editor)
+                                 return;
+                             if (yes)
+                                 discard();
+                             else if (keep)
+                                 keep();
+                         });
 }
 
 } // namespace parley::console::gui

@@ -4,9 +4,11 @@
 // while it is open; Cancel is the default button.
 
 #include <QMessageBox>
+#include <QPointer>
 #include <QString>
 
 #include <functional>
+#include <utility>
 
 namespace parley::console::gui {
 
@@ -16,5 +18,26 @@ namespace parley::console::gui {
 QMessageBox* askToConfirm(QWidget* parent, QMessageBox::Icon icon, const QString& name, const QString& title,
                           const QString& text, const QString& yesText,
                           std::function<void(bool yes)> answered);
+
+// The question an editor asks before it drops unsaved edits (Close, Esc, New, another row): the
+// record editors and the settings editor ask it alike. One is open at a time per editor.
+class DiscardQuestion {
+public:
+    DiscardQuestion(QWidget* editor, QString text)
+        : m_editor(editor)
+        , m_text(std::move(text)) {}
+
+    // Runs `then` at once when there are no edits (`dirty` false), else once the admin has agreed
+    // to discard them.
+    void discardEditsThen(bool dirty, std::function<void()> then);
+    // Asks: `discard` runs when the admin says yes, `keep` on Cancel. Nothing while already asking.
+    void ask(std::function<void()> discard, std::function<void()> keep = {});
+    bool isOpen() const { return !m_box.isNull(); }
+
+private:
+    QPointer<QWidget> m_editor;
+    QString m_text;
+    QPointer<QMessageBox> m_box;
+};
 
 } // namespace parley::console::gui

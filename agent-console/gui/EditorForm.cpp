@@ -12,6 +12,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableView>
+#include <QTextDocument>
 #include <QVBoxLayout>
 
 namespace parley::console::gui {
@@ -72,6 +73,12 @@ void layOutEditor(QDialog* dialog, QLayout* list, QLayout* form, QLabel* status)
     layout->addWidget(splitter, 1);
     layout->addWidget(status);
     layout->addWidget(close);
+}
+
+QString asFormShows(const QString& stored) {
+    QTextDocument document; // what QPlainTextEdit keeps its text in
+    document.setPlainText(stored);
+    return document.toPlainText().trimmed();
 }
 
 FieldErrors::FieldErrors(const QString& statusObjectName)

@@ -29,6 +29,11 @@ QPushButton* formButton(const QString& text, const QString& objectName);
 // The bold title above the form ("New entry", "Edit …").
 QLabel* formTitle(const QString& objectName = QString());
 
+// A stored text as a plain-text edit gives it back after setPlainText(), trimmed as a save sends
+// it: "\r\n" and a lone "\r" come back as "\n". Compare stored texts with the form's through this,
+// or one stored with Windows line ends (through the REST API) counts as edited once shown.
+QString asFormShows(const QString& stored);
+
 // The editor's window: the list left, the form right, the status line and Close below.
 void layOutEditor(QDialog* dialog, QLayout* list, QLayout* form, QLabel* status);
 

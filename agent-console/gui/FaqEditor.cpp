@@ -189,8 +189,8 @@ bool FaqEditor::isDirty() const {
         return !m_slug->text().trimmed().isEmpty() || !m_question->text().trimmed().isEmpty() ||
                !m_answer->toPlainText().trimmed().isEmpty() || !m_keywords->toPlainText().trimmed().isEmpty();
     return ss(m_question->text().trimmed()) != m_base.question ||
-           ss(m_answer->toPlainText().trimmed()) != m_base.answer ||
-           ss(m_keywords->toPlainText().trimmed()) != m_base.keywords ||
+           m_answer->toPlainText().trimmed() != asFormShows(qs(m_base.answer)) ||
+           m_keywords->toPlainText().trimmed() != asFormShows(qs(m_base.keywords)) ||
            m_order->value() != m_base.displayOrder || m_active->isChecked() != m_base.isActive;
 }
 
@@ -255,9 +255,10 @@ void FaqEditor::save() {
     if (!m_editingSlug.isEmpty()) {
         if (e.question != m_base.question)
             fields["question"] = e.question;
-        if (e.answer != m_base.answer)
+        // As the form shows the stored texts: a "\r\n" the edit turned into "\n" is no change.
+        if (qs(e.answer) != asFormShows(qs(m_base.answer)))
             fields["answer"] = e.answer;
-        if (e.keywords != m_base.keywords)
+        if (qs(e.keywords) != asFormShows(qs(m_base.keywords)))
             fields["keywords"] = e.keywords;
         if (e.displayOrder != m_base.displayOrder)
             fields["display_order"] = e.displayOrder;
@@ -272,12 +273,12 @@ void FaqEditor::save() {
     // The table stays usable while the request runs: if the form has moved to another entry (or
     // to another blank one, New) meanwhile, the answer only updates the list, so the form's slug
     // always names what it shows.
-    auto handle = [self = QPointer<FaqEditor>(this), editing = m_editingSlug,
-                   form = m_newForms](const ApiResult<proto::FaqEntry>& r) {
+    auto handle = [self = QPointer<FaqEditor>(this), editing = m_editingSlug, form = m_newForms,
+                   slug = qs(e.slug)](const ApiResult<proto::FaqEntry>& r) {
         if (!self)
             return;
         if (self->m_editingSlug != editing || self->m_newForms != form) {
-            if (!self->finishRequest(r))
+            if (!self->finishSave(r, true, QStringLiteral("\u201c%1\u201d").arg(slug)))
                 return;
             self->updateList([&] { self->m_model->upsert(r.value); });
             self->m_errors.setStatus(QStringLiteral("Saved \u201c%1\u201d.").arg(qs(r.value.slug)));

@@ -1,7 +1,5 @@
 #include "gui/RecordEditor.h"
 
-#include "gui/ConfirmBox.h"
-
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QPersistentModelIndex>
@@ -16,7 +14,8 @@ namespace parley::console::gui {
 RecordEditor::RecordEditor(Session* session, const QString& statusObjectName, QWidget* parent)
     : QDialog(parent)
     , m_session(session)
-    , m_errors(statusObjectName) {}
+    , m_errors(statusObjectName)
+    , m_discard(this, QStringLiteral("Discard the changes you have not saved?")) {}
 
 QString RecordEditor::statusText() const {
     return m_errors.status()->text();
@@ -33,7 +32,7 @@ void RecordEditor::setTable(QTableView* table) {
                     const QPersistentModelIndex wanted(current);
                     const QPersistentModelIndex kept(previous);
                     selectQuietly(kept);
-                    askToDiscard(
+                    m_discard.ask(
                         [this, wanted] {
                             if (!wanted.isValid())
                                 return;
@@ -78,27 +77,7 @@ void RecordEditor::reject() {
 }
 
 void RecordEditor::discardEditsThen(std::function<void()> then) {
-    if (isDirty())
-        askToDiscard(std::move(then));
-    else
-        then();
-}
-
-void RecordEditor::askToDiscard(std::function<void()> discard, std::function<void()> keep) {
-    if (m_discardBox)
-        return; // already asking
-    m_discardBox = askToConfirm(
-        this, QMessageBox::Warning, QStringLiteral("confirmDiscard"), QStringLiteral("Unsaved changes"),
-        QStringLiteral("Discard the changes you have not saved?"), QStringLiteral("Discard"),
-        [self = QPointer<RecordEditor>(this), discard = std::move(discard),
-         keep = std::move(keep)](bool yes) {
-            if (!self)
-                return;
-            if (yes)
-                discard();
-            else if (keep)
-                keep();
-        });
+    m_discard.discardEditsThen(isDirty(), std::move(then));
 }
 
 int RecordEditor::selectedRow() const {

@@ -4,11 +4,10 @@
 // asking, and while a request to the server is out, the buttons that would send another are off.
 
 #include "core/ApiError.h"
+#include "gui/ConfirmBox.h"
 #include "gui/EditorForm.h"
 
 #include <QDialog>
-#include <QMessageBox>
-#include <QPointer>
 
 #include <functional>
 
@@ -56,6 +55,21 @@ protected:
         return false;
     }
 
+    // Ends a save's request when the form may have moved on meanwhile (another row, New): then a
+    // failure names `record` in the status line instead of showing under the fields, which show
+    // another record now. The admin pressed Save and went on trusting it, so it must not fail
+    // unsaid; the list stays as the server has it. False when it failed.
+    template <typename T>
+    bool finishSave(const ApiResult<T>& r, bool formMovedOn, const QString& record) {
+        if (!formMovedOn)
+            return finishRequest(r);
+        finishRequest();
+        if (r.ok())
+            return true;
+        m_errors.setStatus(QStringLiteral("%1 was not saved: %2").arg(record, r.error->describe()));
+        return false;
+    }
+
     // A server error under the field it concerns (each editor knows its conflict field).
     virtual void showError(const ApiError& error) = 0;
 
@@ -84,10 +98,7 @@ protected:
     int m_newForms = 0;
 
 private:
-    // Asks whether to throw the unsaved edits away; `discard` runs when the admin says yes, `keep`
-    // on Cancel.
-    void askToDiscard(std::function<void()> discard, std::function<void()> keep = {});
-    QPointer<QMessageBox> m_discardBox;
+    DiscardQuestion m_discard;
     bool m_reselecting = false; // moving the selection ourselves: the form stays as it is
 };
 

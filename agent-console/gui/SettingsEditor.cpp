@@ -45,7 +45,8 @@ constexpr const char* kLanguages[] = {"english", "german", "french", "spanish"};
 SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
     : QDialog(parent)
     , m_session(session)
-    , m_errors(QStringLiteral("settingsStatusLabel")) {
+    , m_errors(QStringLiteral("settingsStatusLabel"))
+    , m_discard(this, QStringLiteral("Discard the settings you have changed but not saved?")) {
     setObjectName(QStringLiteral("settingsEditor"));
     setWindowTitle(QStringLiteral("Settings \u2014 Parley Console"));
     resize(640, 620);
@@ -97,6 +98,9 @@ SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
     layout->addWidget(m_errors.status());
     layout->addWidget(close);
 
+    // Until the server's values are in (or if they never come), the blank form is no edit of
+    // the admin's: closing or quitting must not ask about it.
+    takeBaseline();
     reload();
 }
 
@@ -128,14 +132,18 @@ void SettingsEditor::reload() {
         self->m_language->setCurrentIndex(std::max(0, index));
         self->m_afterHours->load(r.value);
         // The baseline a save and the question on closing compare with: the form as loaded.
-        self->m_baseBot = self->botValues();
-        json hours = json::object();
-        self->m_afterHours->collect(hours);
-        self->m_baseHours = hours;
+        self->takeBaseline();
         self->m_errors.clear();
         self->m_errors.setStatus(QString());
         emit self->loaded();
     });
+}
+
+void SettingsEditor::takeBaseline() {
+    m_baseBot = botValues();
+    json hours = json::object();
+    m_afterHours->collect(hours);
+    m_baseHours = hours;
 }
 
 json SettingsEditor::botValues() const {
@@ -173,19 +181,9 @@ bool SettingsEditor::isDirty() {
 }
 
 void SettingsEditor::reject() {
-    if (m_discardBox)
-        return;
-    if (!isDirty()) {
-        QDialog::reject();
-        return;
-    }
-    m_discardBox = askToConfirm(this, QMessageBox::Warning, QStringLiteral("confirmDiscard"),
-                                QStringLiteral("Unsaved changes"),
-                                QStringLiteral("Discard the settings you have changed but not saved?"),
-                                QStringLiteral("Discard"), [self = QPointer<SettingsEditor>(this)](bool yes) {
-                                    if (self && yes)
-                                        self->QDialog::reject();
-                                });
+    if (m_discard.isOpen())
+        return; // already asking (isDirty() would clear the marks on the form)
+    m_discard.discardEditsThen(isDirty(), [this] { QDialog::reject(); });
 }
 
 void SettingsEditor::save() {

@@ -5,11 +5,10 @@
 // auto-close. Loads GET /admin/settings, saves both pages with one PUT (all or nothing); errors
 // are shown under the field they concern.
 
+#include "gui/ConfirmBox.h"
 #include "gui/EditorForm.h"
 
 #include <QDialog>
-#include <QMessageBox>
-#include <QPointer>
 
 #include <nlohmann/json.hpp>
 
@@ -40,7 +39,8 @@ public:
     QString statusText() const;
 
     static constexpr int kMaxText = 1000; // characters, as the server counts them
-    // The form differs from what was loaded or last saved (closing asks before discarding it).
+    // The form differs from what was loaded or last saved (closing asks before discarding it);
+    // until the load has answered, from the blank form: the admin has typed nothing yet.
     bool isDirty();
     void reject() override; // Esc, Close, the window's X
 
@@ -55,6 +55,7 @@ private:
     // Only the keys (and bot fields) that differ from the baseline: a PUT leaves the rest as
     // stored, so another admin's change to them survives.
     nlohmann::json changes(const nlohmann::json& bot, const nlohmann::json& hours) const;
+    void takeBaseline(); // what edits and a save's changes are measured against: the form now
 
     Session* m_session;
     FieldErrors m_errors;
@@ -66,7 +67,7 @@ private:
     int m_pending = 0;
     nlohmann::json m_baseBot = nlohmann::json::object();   // as loaded or last saved
     nlohmann::json m_baseHours = nlohmann::json::object(); // the hours page's keys, likewise
-    QPointer<QMessageBox> m_discardBox;
+    DiscardQuestion m_discard;
 };
 
 } // namespace parley::console::gui

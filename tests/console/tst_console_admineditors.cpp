@@ -236,6 +236,44 @@ private slots:
             QCOMPARE(m_http->del(std::string("/api/v1/admin/faq/") + slug, m_adminToken).status, 204);
     }
 
+    // Review: an answer stored with Windows line ends ("\r\n", through the REST API) comes back
+    // from the text edit with "\n": opening the entry counted as an edit, and a save sent it.
+    void faqCrlfTextsAreNoEdit() {
+        QCOMPARE(m_http
+                     ->post("/api/v1/admin/faq",
+                            {{"slug", "zz-crlf"},
+                             {"question", "Line ends?"},
+                             {"answer", "One\r\nTwo\r\n"},
+                             {"keywords", "line,\r\nends"}},
+                            m_adminToken)
+                     .status,
+                 201);
+        QPointer<FaqEditor> editor = openFaq();
+        QVERIFY(editor);
+        auto* table = find<QTableView>(editor, "faqTable");
+        const int row = editor->model()->rowOf(QStringLiteral("zz-crlf"));
+        clickRow(table, row, FaqModel::QuestionColumn);
+        QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("zz-crlf"));
+        QVERIFY(!editor->isDirty());
+        clickRow(table, row == 0 ? 1 : 0, FaqModel::QuestionColumn);
+        QCoreApplication::processEvents();
+        QVERIFY(!discardQuestion(editor));
+        QVERIFY(find<QLineEdit>(editor, "slugEdit")->text() != QStringLiteral("zz-crlf"));
+
+        // A save sends only what the admin changed: the stored texts keep their line ends.
+        clickRow(table, editor->model()->rowOf(QStringLiteral("zz-crlf")), FaqModel::QuestionColumn);
+        typeInto(find<QLineEdit>(editor, "questionEdit"), QStringLiteral("Line ends, really?"));
+        QSignalSpy saved(editor.data(), &FaqEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        for (const auto& e : m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"])
+            if (e["slug"] == "zz-crlf") {
+                QCOMPARE(js(e["question"]), QStringLiteral("Line ends, really?"));
+                QCOMPARE(js(e["answer"]), QStringLiteral("One\r\nTwo\r\n"));
+            }
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-crlf", m_adminToken).status, 204);
+    }
+
     // New emptied the FAQ form without asking, dropping the edits of the entry in it.
     void faqNewAsksBeforeDiscarding() {
         QVERIFY(m_http
@@ -873,6 +911,59 @@ private slots:
         QVERIFY(m_http->get("/api/v1/widget/config").body["open_now"] == nlohmann::json(true));
     }
 
+    // Review: the settings editor counted as edited until the server's values had loaded, and for
+    // good when that load failed: Esc and quitting asked to discard edits nobody had made.
+    void settingsNotLoadedHoldNoEdits() {
+        TcpProxy proxy(m_server.httpPort()); // holds the settings back, then refuses them
+        QVERIFY(proxy.listen());
+        QVERIFY(openAdminWindowVia(proxy.port()));
+        m_session->setPresence(proto::Presence::Offline); // quitting then asks about nothing else
+        QTRY_VERIFY_WITH_TIMEOUT(!m_session->isOnline(), 10000);
+        const auto discardBox = [](QWidget* w) {
+            return w->findChild<QMessageBox*>(QStringLiteral("confirmDiscardBox"));
+        };
+
+        // Still loading: Esc closes at once.
+        proxy.holdDownstream(true);
+        QPointer<SettingsEditor> settings = m_window->openSettingsEditor();
+        QVERIFY(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.heldDownstreamBytes() > 0, 10000); // the values wait in the proxy
+        QVERIFY(settings->isBusy());
+        QVERIFY(!settings->isDirty());
+        QTest::keyClick(find<QPlainTextEdit>(settings, "thanksEdit"), Qt::Key_Escape);
+        QVERIFY(!settings || !discardBox(settings));
+        QVERIFY(!settings || !settings->isVisible());
+
+        // Quitting names no editor: offline, the window closes at once.
+        settings = m_window->openSettingsEditor();
+        QVERIFY(settings && settings->isBusy());
+        QSignalSpy closed(m_window.get(), &MainWindow::closed);
+        find<QAction>(m_window.get(), "quitAction")->trigger();
+        QVERIFY(!m_window->findChild<QMessageBox*>(QStringLiteral("quitDiscardBox")));
+        QCOMPARE(closed.count(), 1);
+
+        // The load failed: no edits either; what the admin types then counts.
+        proxy.holdDownstream(false);
+        QVERIFY(openAdminWindowVia(proxy.port()));
+        proxy.setRefusing(true);
+        settings = m_window->openSettingsEditor();
+        QVERIFY(settings);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !settings->isBusy() && settings->statusText().startsWith(QLatin1String("Could not load")), 10000);
+        QVERIFY(!settings->isDirty());
+        auto* thanks = find<QPlainTextEdit>(settings, "thanksEdit");
+        QTest::keyClicks(thanks, QStringLiteral("Cheers"));
+        QVERIFY(settings->isDirty());
+        QTest::keyClick(thanks, Qt::Key_Escape);
+        QVERIFY(answerDiscardQuestion(settings, false));
+        QVERIFY(settings && settings->isVisible());
+        thanks->clear();
+        QTest::keyClick(thanks, Qt::Key_Escape);
+        QVERIFY(!settings || !discardBox(settings));
+        QVERIFY(!settings || !settings->isVisible());
+        closeAdminWindow(); // before the proxy it talks through goes
+    }
+
     // Review: New (and Discard) while a create still waited for its answer: the answer filled the
     // blank form with the record just saved. It only updates the list now. (Last in this suite:
     // it leaves an agent behind.)
@@ -935,6 +1026,74 @@ private slots:
 
         closeAdminWindow(); // before the proxy it talks through goes
         QCOMPARE(m_http->del("/api/v1/admin/faq/zz-race", m_adminToken).status, 204);
+    }
+
+    // Review: a save refused after the form had moved on (New) showed its error under the field
+    // of the form now shown, which holds another record. The status line names the record now.
+    // (After the test above: it leaves an agent behind too.)
+    void errorAnsweredAfterNewIsNotShownAtTheField() {
+        TcpProxy proxy(m_server.httpPort()); // holds the requests or the answers back
+        QVERIFY(proxy.listen());
+        QVERIFY(openAdminWindowVia(proxy.port()));
+
+        // The FAQ: a slug that is taken; the 409 waits in the proxy while the admin goes on.
+        QCOMPARE(m_http
+                     ->post("/api/v1/admin/faq", {{"slug", "zz-taken"}, {"question", "Q?"}, {"answer", "A."}},
+                            m_adminToken)
+                     .status,
+                 201);
+        QPointer<FaqEditor> faq = m_window->openFaqEditor();
+        QVERIFY(faq);
+        QTRY_VERIFY_WITH_TIMEOUT(!faq->isBusy() && faq->model()->rowOf(QStringLiteral("zz-taken")) >= 0,
+                                 10000);
+        auto* slug = find<QLineEdit>(faq, "slugEdit");
+        typeInto(slug, QStringLiteral("zz-taken"));
+        typeInto(find<QLineEdit>(faq, "questionEdit"), QStringLiteral("Taken?"));
+        typeInto(find<QPlainTextEdit>(faq, "answerEdit"), QStringLiteral("Twice."));
+        proxy.holdDownstream(true);
+        QTest::mouseClick(find<QPushButton>(faq, "saveFaqButton"), Qt::LeftButton);
+        QVERIFY(faq->isBusy());
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.heldDownstreamBytes() > 0, 10000);
+        QTest::mouseClick(find<QPushButton>(faq, "newFaqButton"), Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(faq, true));
+        typeInto(slug, QStringLiteral("zz-next"));
+        proxy.holdDownstream(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!faq->isBusy(), 10000);
+        QCOMPARE(faq->fieldError(QStringLiteral("slug")), QString());
+        QVERIFY2(faq->statusText().startsWith(QStringLiteral("\u201czz-taken\u201d was not saved: ")),
+                 qPrintable(faq->statusText()));
+        QCOMPARE(slug->text(), QStringLiteral("zz-next"));
+        QCOMPARE(find<QLabel>(faq, "faqFormTitle")->text(), QStringLiteral("New entry"));
+        QVERIFY(m_http->get("/api/v1/admin/faq", m_adminToken).body["faq"].dump().find("Twice.") ==
+                std::string::npos); // the stored entry as it was
+
+        // The agents: the username is taken by another admin while the create is on its way (held
+        // before the server, so the console's own check let it through).
+        QPointer<AgentsEditor> agents = m_window->openAgentsEditor();
+        QVERIFY(agents);
+        QTRY_VERIFY_WITH_TIMEOUT(!agents->isBusy() && agents->model()->rowCount() > 0, 10000);
+        QTest::mouseClick(find<QPushButton>(agents, "newAgentButton"), Qt::LeftButton);
+        auto* username = find<QLineEdit>(agents, "usernameEdit");
+        typeInto(username, QStringLiteral("twin"));
+        typeInto(find<QLineEdit>(agents, "displayNameEdit"), QStringLiteral("Twin T."));
+        typeInto(find<QLineEdit>(agents, "passwordEdit"), QStringLiteral("twin-pass-1"));
+        proxy.holdUpstream(true);
+        QTest::mouseClick(find<QPushButton>(agents, "saveAgentButton"), Qt::LeftButton);
+        QVERIFY(agents->isBusy());
+        QTRY_VERIFY_WITH_TIMEOUT(proxy.heldUpstreamBytes() > 0, 10000);
+        QVERIFY(!createAgent(*m_http, m_adminToken, "twin", "The other twin", 2).empty());
+        QTest::mouseClick(find<QPushButton>(agents, "newAgentButton"), Qt::LeftButton);
+        QVERIFY(answerDiscardQuestion(agents, true));
+        typeInto(username, QStringLiteral("next"));
+        proxy.holdUpstream(false);
+        QTRY_VERIFY_WITH_TIMEOUT(!agents->isBusy(), 10000);
+        QCOMPARE(agents->fieldError(QStringLiteral("username")), QString());
+        QVERIFY2(agents->statusText().startsWith(QStringLiteral("twin was not saved: ")),
+                 qPrintable(agents->statusText()));
+        QCOMPARE(username->text(), QStringLiteral("next"));
+
+        closeAdminWindow(); // before the proxy it talks through goes
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-taken", m_adminToken).status, 204);
     }
 };
 
