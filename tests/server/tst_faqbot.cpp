@@ -144,6 +144,11 @@ private slots:
                                 << "cancel-order";
         QTest::newRow("Portuguese") << "vocês aceitam cartão?"
                                     << "payment-methods";
+        // French "arrive" of a parcel is delivery still; "arriver à" + infinitive is "manage to".
+        QTest::newRow("French, not arrived") << "mon colis n'est pas arrivé"
+                                             << "order-tracking";
+        QTest::newRow("French, arrives at what time") << "mon colis arrive à quelle heure"
+                                                      << "shipping-times";
     }
     void answers() {
         QFETCH(QString, text);
@@ -184,6 +189,8 @@ private slots:
         // Whether an item is in stock, not when the team is available.
         QTest::newRow("is this available") << "is this available in the EU";
         QTest::newRow("is it available") << "is it available in blue";
+        // "I can't manage to reach you": no parcel that has not arrived (the fallback offers a person).
+        QTest::newRow("n'arrive pas à vous joindre") << "je n'arrive pas à vous joindre";
     }
     void doesNotAnswer() {
         QFETCH(QString, text);
@@ -322,6 +329,10 @@ private slots:
         // Not reaching one is no refusal: the shopper still needs a person.
         QTest::newRow("keinen erreicht") << "ich habe keinen Mitarbeiter erreicht";
         QTest::newRow("erreiche keinen") << "Ich erreiche keinen Mitarbeiter";
+        // "n'arrive pas à" + infinitive is "can't manage to", no parcel arriving.
+        QTest::newRow("n'arrive pas à joindre") << "je n'arrive pas à joindre un conseiller";
+        QTest::newRow("n'arrive pas à parler") << "je n'arrive pas à parler à un conseiller";
+        QTest::newRow("n'arrive toujours pas à") << "je n'arrive toujours pas à parler à quelqu'un";
     }
     void personRequests() {
         QFETCH(QString, text);

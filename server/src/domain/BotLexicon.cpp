@@ -285,6 +285,51 @@ void setWord(text::Token& token, std::string_view word, text::Language language)
     token.stem = text::stem(token.word, language);
 }
 
+bool endsWith(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// French "arriver à" + infinitive is "manage to", not a parcel arriving: "je n'arrive pas à
+// joindre un conseiller" is "I can't reach an advisor". Read "arrive" as "can", and "pas" after it
+// as "can't" (what cannot be done, no refusal of the person). Only with a French subject or "pas"
+// and a word after "à" that looks like an infinitive ("joindre", "parler", "me connecter").
+void frenchManageTo(std::vector<text::Token>& tokens, text::Language language) {
+    static const WordSet arriveForms =
+        words("arrive arrives arrivons arrivez arrivent arriver arrivais arrivait "
+              "arrivions arriviez arrivaient arrivee arrivees");
+    static const WordSet notWords = words("pas plus jamais");
+    static const WordSet subjects = words("je j tu on nous vous n ne y");
+    static const WordSet objects = words("me m te t se s nous vous les le la l y en lui leur");
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i].gram || !arriveForms.contains(tokens[i].word))
+            continue;
+        // "n'arrive pas à", "n'arrive toujours pas à", "ne suis pas arrivé à"
+        std::size_t negation = tokens.size(), j = i + 1;
+        if (j < tokens.size() && tokens[j].word == "toujours")
+            ++j;
+        if (j < tokens.size() && notWords.contains(tokens[j].word))
+            negation = j++;
+        else if (i > 0 && notWords.contains(tokens[i - 1].word))
+            negation = i - 1;
+        if (j >= tokens.size() || tokens[j].word != "a")
+            continue;
+        ++j;
+        while (j < tokens.size() && objects.contains(tokens[j].word))
+            ++j;
+        if (j >= tokens.size() || tokens[j].gram)
+            continue;
+        const auto& verb = tokens[j].word;
+        const bool infinitive =
+            verb.size() >= 4 && (endsWith(verb, "er") || endsWith(verb, "ir") || endsWith(verb, "re"));
+        const bool french = negation < tokens.size() || (i > 0 && subjects.contains(tokens[i - 1].word));
+        if (!infinitive || !french)
+            continue;
+        setWord(tokens[i], "can", language);
+        if (negation < tokens.size())
+            setWord(tokens[negation], "cant", language);
+    }
+}
+
 } // namespace
 
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
@@ -294,6 +339,7 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
     for (auto& token : tokens)
         if (token.word == "product" || token.word == "products")
             setWord(token, "item", language);
+    frenchManageTo(tokens, language);
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         if (tokens[i].word == "us" && tokens[i - 1].word == "the")
             setWord(tokens[i], "usa", language);
