@@ -377,6 +377,17 @@ private slots:
         // The other languages whose person requests the lexicon knows.
         QTest::newRow("Spanish") << "no necesito un agente"
                                  << "fallback";
+        QTest::newRow("Spanish, hace falta") << "no hace falta un agente"
+                                             << "fallback";
+        QTest::newRow("Spanish, hace falta hablar") << "no hace falta hablar con un agente"
+                                                    << "fallback";
+        QTest::newRow("Spanish, hace falta, nadie") << "no hace falta hablar con nadie"
+                                                    << "fallback";
+        QTest::newRow("Spanish, hace falta, two person words") << "no hace falta un agente humano"
+                                                               << "fallback";
+        QTest::newRow("Spanish, hace falta, then a return")
+            << "no hace falta un agente, quiero devolver el molinillo"
+            << "returns";
         QTest::newRow("Dutch") << "ik heb geen medewerker nodig"
                                << "fallback";
         QTest::newRow("Russian") << "не нужен оператор"

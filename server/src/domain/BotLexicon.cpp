@@ -81,9 +81,10 @@ constexpr std::string_view kNegations =
 constexpr std::string_view kRefusals = "not no dont don doesnt doesn never nicht kein keine keinen keinem "
                                        "keiner pas non niet geen nunca nao nie не";
 // Between a refusal and the person it turns down, words of the wish itself: "pas besoin d'un agent",
-// "non ho bisogno", "nie potrzebuję", "não preciso", "не нужен оператор", "не хочу говорить с ...".
+// "non ho bisogno", "nie potrzebuję", "não preciso", "no hace falta", "не нужен оператор", "не хочу
+// говорить с ...".
 constexpr std::string_view kWishes =
-    "besoin envie bisogno serve potrzebuje preciso нужен нужна нужно нужны говорить разговаривать";
+    "besoin envie bisogno serve potrzebuje preciso hace falta нужен нужна нужно нужны говорить разговаривать";
 // A refusal and then one of these turns down the person before it too: "оператор не нужен".
 constexpr std::string_view kNeededAfter = "нужен нужна нужно нужны надо";
 // Reaching someone: "ich habe keinen Mitarbeiter erreicht" says nobody was reached, not that

@@ -67,9 +67,10 @@ const std::unordered_map<std::string_view, std::string_view>& glossary(); // Bot
 
 // Which tokens turn a request for a person down ("I don't need an agent", "no need for a human",
 // "kein Mitarbeiter nötig", "ich brauche keinen Mitarbeiter", "je n'ai pas besoin d'un agent",
-// "non ho bisogno di un operatore", "не нужен оператор", and "оператор не нужен" backwards): a
-// negation of wanting or needing and the person words after it in its clause, up to the first
-// other word that is about something ("besoin", "envie" are the wish itself). Nothing where the shopper still
+// "non ho bisogno di un operatore", "no hace falta un agente", "не нужен оператор", and "оператор
+// не нужен" backwards): a negation of wanting or needing and the person words after it in its
+// clause, up to the first other word that is about something ("besoin", "envie", "hace falta" are
+// the wish itself). Nothing where the shopper still
 // asks: a question ("can't I talk to a human?", "don't you have a real person", "why can't I
 // reach a person", "is there no human?"), "nobody", or what cannot be done ("I can't reach
 // anyone", "ich habe keinen Mitarbeiter erreicht"). clauseOf: each token's clause; question: the token's
