@@ -129,6 +129,8 @@ private slots:
                                                     << "contact-hours";
         QTest::newRow("what time can I speak to a human") << "what time can i speak to a human"
                                                           << "contact-hours";
+        QTest::newRow("when can I talk, about it") << "when can I talk to someone about it"
+                                                   << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -329,6 +331,9 @@ private slots:
         // Not reaching one is no refusal: the shopper still needs a person.
         QTest::newRow("keinen erreicht") << "ich habe keinen Mitarbeiter erreicht";
         QTest::newRow("erreiche keinen") << "Ich erreiche keinen Mitarbeiter";
+        // "when can I talk to someone" asks for the hours, but not when it names what to talk about.
+        QTest::newRow("when can I talk, about a refund") << "when can i talk to someone about my refund";
+        QTest::newRow("when can I speak, about a return") << "when can i speak to someone about a return";
         // "n'arrive pas à" + infinitive is "can't manage to", no parcel arriving.
         QTest::newRow("n'arrive pas à joindre") << "je n'arrive pas à joindre un conseiller";
         QTest::newRow("n'arrive pas à parler") << "je n'arrive pas à parler à un conseiller";

@@ -341,6 +341,15 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
         if (token.word == "product" || token.word == "products")
             setWord(token, "item", language);
     frenchManageTo(tokens, language);
+    // "... talk to someone about my refund": the shopper names a topic ("about it" names none).
+    auto aboutFollows = [&](std::size_t i) {
+        for (std::size_t j = i + 1; j < tokens.size(); ++j)
+            if (tokens[j].word == "about" || tokens[j].word == "regarding")
+                for (std::size_t k = j + 1; k < tokens.size(); ++k)
+                    if (classify(tokens[k].word, language) != WordClass::Stop)
+                        return classify(tokens[k].word, language) == WordClass::Content;
+        return false;
+    };
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         if (tokens[i].word == "us" && tokens[i - 1].word == "the")
             setWord(tokens[i], "usa", language);
@@ -382,7 +391,8 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
             (before == "i" || before == "we") &&
             (tokens[i - 2].word == "can" || tokens[i - 2].word == "could") &&
             (tokens[i - 3].word == "when" ||
-             (tokens[i - 3].word == "time" && i >= 4 && tokens[i - 4].word == "what")))
+             (tokens[i - 3].word == "time" && i >= 4 && tokens[i - 4].word == "what")) &&
+            !aboutFollows(i))
             setWord(tokens[i], "reach", language);
         // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
         if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id"))

@@ -47,7 +47,8 @@ bool misspelledFunctionWord(std::string_view foldedWord, text::Language language
 // Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want";
 // "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive";
 // "product" is "item"; "is it available" is "stock" (the item's, not the team's availability);
-// "when can I talk to" is "when can I reach" (when a person can be reached, not a request for one);
+// "when can I talk to" is "when can I reach" (when a person can be reached, not a request for one),
+// unless "about" and a topic follow ("... about my refund");
 // French "je n'arrive pas à joindre" is "I can't reach" ("arriver à" + infinitive: manage to).
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
 
