@@ -131,6 +131,8 @@ private slots:
                                                           << "contact-hours";
         QTest::newRow("when can I talk, about it") << "when can I talk to someone about it"
                                                    << "contact-hours";
+        QTest::newRow("can't reach anyone, on a day") << "I can't reach anyone on sunday"
+                                                      << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -331,6 +333,11 @@ private slots:
         // Not reaching one is no refusal: the shopper still needs a person.
         QTest::newRow("keinen erreicht") << "ich habe keinen Mitarbeiter erreicht";
         QTest::newRow("erreiche keinen") << "Ich erreiche keinen Mitarbeiter";
+        // And in English, when nothing else is asked: nobody answers now.
+        QTest::newRow("can't reach anyone") << "I can't reach anyone";
+        QTest::newRow("cant reach anybody") << "i cant reach anybody";
+        QTest::newRow("still cannot reach a person") << "I still cannot reach a person!";
+        QTest::newRow("can't get through to anyone") << "I can't get through to anyone";
         // "when can I talk to someone" asks for the hours, but not when it names what to talk about.
         QTest::newRow("when can I talk, about a refund") << "when can i talk to someone about my refund";
         QTest::newRow("when can I speak, about a return") << "when can i speak to someone about a return";

@@ -480,20 +480,45 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
                 break;
         }
     }
+    // Nothing else about something beside tokens [from, to]: the shopper waits for a person now.
+    auto alone = [&](std::size_t from, std::size_t to) {
+        for (std::size_t j = 0; j < tokens.size(); ++j)
+            if ((j < from || j > to) && (tokens[j].gram || cls(j) == WordClass::Content ||
+                                         cls(j) == WordClass::Weak || cls(j) == WordClass::Negation))
+                return false;
+        return true;
+    };
+    // "I can't reach anyone" on its own, like "ich erreiche keinen Mitarbeiter": no person
+    // answers now ("I can't reach anyone on sunday" asks about the hours).
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        const auto& w = tokens[i].word;
+        const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
+        if (tokens[i].gram || (w != "reach" && !getThrough))
+            continue;
+        const auto& one = tokens[i - 1].word;
+        const std::string_view two = i >= 2 ? std::string_view(tokens[i - 2].word) : std::string_view();
+        const bool oneWord = one == "cant" || one == "cannot" || one == "couldnt";
+        const bool twoWords =
+            ((one == "t" || one == "not") && (two == "can" || two == "could" || two == "couldn")) ||
+            (one == "to" && two == "unable");
+        if (!oneWord && !twoWords)
+            continue;
+        for (std::size_t j = i + 1 + getThrough;
+             j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+            if (wanted(j) && alone(oneWord ? i - 1 : i - 2, j))
+                return true;
+            if (person[j] || cls(j) != WordClass::Stop)
+                break;
+        }
+    }
     // "is anyone there?" on its own: the shopper waits for a person now ("is anyone there on
     // sunday" asks about the hours).
     for (std::size_t i = 0; i + 2 < tokens.size(); ++i) {
         const auto& who = tokens[i + 1].word;
         if ((tokens[i].word == "is" || tokens[i].word == "are") &&
             (who == "anyone" || who == "anybody" || who == "someone" || who == "somebody") &&
-            tokens[i + 2].word == "there") {
-            bool alone = true;
-            for (std::size_t j = 0; j < tokens.size() && alone; ++j)
-                alone =
-                    (j >= i && j <= i + 2) || (!tokens[j].gram && cls(j) != WordClass::Content &&
-                                               cls(j) != WordClass::Weak && cls(j) != WordClass::Negation);
-            return alone && wanted(i + 1);
-        }
+            tokens[i + 2].word == "there")
+            return alone(i, i + 2) && wanted(i + 1);
     }
     return false;
 }

@@ -83,8 +83,9 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
 
 // Whether the message asks for a person outright, not about when one can be reached: a wish or a
 // bidding and then a person word with only function words between ("I want a person", "I'd like
-// to talk to someone", "get me a human", "put me through to someone"), or "is anyone there?" with
-// nothing else that is about something. declined: lexicon::declinedPerson's flags (may be empty).
+// to talk to someone", "get me a human", "put me through to someone"), or "is anyone there?" or
+// "I can't reach anyone" with nothing else that is about something. declined: lexicon::declinedPerson's flags
+// (may be empty).
 bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
                    const std::vector<char>& person, const std::vector<char>& declined,
                    text::Language language, std::optional<text::Language> also);
