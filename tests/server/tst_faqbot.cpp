@@ -264,6 +264,18 @@ private slots:
         QCOMPARE(slugOf(replyTo("wie lange dauert der versand", english)), std::string("shipping"));
     }
 
+    // French "arriver à" + infinitive is "manage to"; "arrive" of an order is delivery, in a
+    // French shop's own FAQ too.
+    void frenchManageToInAFrenchShop() {
+        const FaqIndex index(
+            {entry("livraison", "Quand arrive ma commande ?", "Sous deux jours.", "livraison"),
+             entry("paiement", "Comment payer ?", "Par carte.", "payer, carte")},
+            text::Language::French);
+        QCOMPARE(slugOf(replyTo("quand arrive ma commande ?", index)), std::string("livraison"));
+        QCOMPARE(slugOf(replyTo("ma commande arrive quand", index)), std::string("livraison"));
+        QCOMPARE(slugOf(replyTo("je n'arrive pas à payer par carte", index)), std::string("paiement"));
+    }
+
     // The shipped entries learn from shoppers' messages too (defaultFaqExamples), while they are
     // the shipped ones: an entry whose question the shop has rewritten has its own words only.
     void examplesServeTheShippedQuestionOnly() {
