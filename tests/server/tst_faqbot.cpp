@@ -129,6 +129,10 @@ private slots:
                                                     << "contact-hours";
         QTest::newRow("what time can I speak to a human") << "what time can i speak to a human"
                                                           << "contact-hours";
+        QTest::newRow("when can I talk, about it") << "when can I talk to someone about it"
+                                                   << "contact-hours";
+        QTest::newRow("can't reach anyone, on a day") << "I can't reach anyone on sunday"
+                                                      << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -144,6 +148,11 @@ private slots:
                                 << "cancel-order";
         QTest::newRow("Portuguese") << "vocês aceitam cartão?"
                                     << "payment-methods";
+        // French "arrive" of a parcel is delivery still; "arriver à" + infinitive is "manage to".
+        QTest::newRow("French, not arrived") << "mon colis n'est pas arrivé"
+                                             << "order-tracking";
+        QTest::newRow("French, arrives at what time") << "mon colis arrive à quelle heure"
+                                                      << "shipping-times";
     }
     void answers() {
         QFETCH(QString, text);
@@ -184,6 +193,8 @@ private slots:
         // Whether an item is in stock, not when the team is available.
         QTest::newRow("is this available") << "is this available in the EU";
         QTest::newRow("is it available") << "is it available in blue";
+        // "I can't manage to reach you": no parcel that has not arrived (the fallback offers a person).
+        QTest::newRow("n'arrive pas à vous joindre") << "je n'arrive pas à vous joindre";
     }
     void doesNotAnswer() {
         QFETCH(QString, text);
@@ -251,6 +262,18 @@ private slots:
         QCOMPARE(slugOf(replyTo("wie lange dauert der versand", german)), std::string("versand"));
         const FaqIndex english({entry("shipping", "How long does shipping take?", "Two days.")});
         QCOMPARE(slugOf(replyTo("wie lange dauert der versand", english)), std::string("shipping"));
+    }
+
+    // French "arriver à" + infinitive is "manage to"; "arrive" of an order is delivery, in a
+    // French shop's own FAQ too.
+    void frenchManageToInAFrenchShop() {
+        const FaqIndex index(
+            {entry("livraison", "Quand arrive ma commande ?", "Sous deux jours.", "livraison"),
+             entry("paiement", "Comment payer ?", "Par carte.", "payer, carte")},
+            text::Language::French);
+        QCOMPARE(slugOf(replyTo("quand arrive ma commande ?", index)), std::string("livraison"));
+        QCOMPARE(slugOf(replyTo("ma commande arrive quand", index)), std::string("livraison"));
+        QCOMPARE(slugOf(replyTo("je n'arrive pas à payer par carte", index)), std::string("paiement"));
     }
 
     // The shipped entries learn from shoppers' messages too (defaultFaqExamples), while they are
@@ -322,6 +345,18 @@ private slots:
         // Not reaching one is no refusal: the shopper still needs a person.
         QTest::newRow("keinen erreicht") << "ich habe keinen Mitarbeiter erreicht";
         QTest::newRow("erreiche keinen") << "Ich erreiche keinen Mitarbeiter";
+        // And in English, when nothing else is asked: nobody answers now.
+        QTest::newRow("can't reach anyone") << "I can't reach anyone";
+        QTest::newRow("cant reach anybody") << "i cant reach anybody";
+        QTest::newRow("still cannot reach a person") << "I still cannot reach a person!";
+        QTest::newRow("can't get through to anyone") << "I can't get through to anyone";
+        // "when can I talk to someone" asks for the hours, but not when it names what to talk about.
+        QTest::newRow("when can I talk, about a refund") << "when can i talk to someone about my refund";
+        QTest::newRow("when can I speak, about a return") << "when can i speak to someone about a return";
+        // "n'arrive pas à" + infinitive is "can't manage to", no parcel arriving.
+        QTest::newRow("n'arrive pas à joindre") << "je n'arrive pas à joindre un conseiller";
+        QTest::newRow("n'arrive pas à parler") << "je n'arrive pas à parler à un conseiller";
+        QTest::newRow("n'arrive toujours pas à") << "je n'arrive toujours pas à parler à quelqu'un";
     }
     void personRequests() {
         QFETCH(QString, text);
@@ -366,6 +401,17 @@ private slots:
         // The other languages whose person requests the lexicon knows.
         QTest::newRow("Spanish") << "no necesito un agente"
                                  << "fallback";
+        QTest::newRow("Spanish, hace falta") << "no hace falta un agente"
+                                             << "fallback";
+        QTest::newRow("Spanish, hace falta hablar") << "no hace falta hablar con un agente"
+                                                    << "fallback";
+        QTest::newRow("Spanish, hace falta, nadie") << "no hace falta hablar con nadie"
+                                                    << "fallback";
+        QTest::newRow("Spanish, hace falta, two person words") << "no hace falta un agente humano"
+                                                               << "fallback";
+        QTest::newRow("Spanish, hace falta, then a return")
+            << "no hace falta un agente, quiero devolver el molinillo"
+            << "returns";
         QTest::newRow("Dutch") << "ik heb geen medewerker nodig"
                                << "fallback";
         QTest::newRow("Russian") << "не нужен оператор"

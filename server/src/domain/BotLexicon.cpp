@@ -81,9 +81,10 @@ constexpr std::string_view kNegations =
 constexpr std::string_view kRefusals = "not no dont don doesnt doesn never nicht kein keine keinen keinem "
                                        "keiner pas non niet geen nunca nao nie не";
 // Between a refusal and the person it turns down, words of the wish itself: "pas besoin d'un agent",
-// "non ho bisogno", "nie potrzebuję", "não preciso", "не нужен оператор", "не хочу говорить с ...".
+// "non ho bisogno", "nie potrzebuję", "não preciso", "no hace falta", "не нужен оператор", "не хочу
+// говорить с ...".
 constexpr std::string_view kWishes =
-    "besoin envie bisogno serve potrzebuje preciso нужен нужна нужно нужны говорить разговаривать";
+    "besoin envie bisogno serve potrzebuje preciso hace falta нужен нужна нужно нужны говорить разговаривать";
 // A refusal and then one of these turns down the person before it too: "оператор не нужен".
 constexpr std::string_view kNeededAfter = "нужен нужна нужно нужны надо";
 // Reaching someone: "ich habe keinen Mitarbeiter erreicht" says nobody was reached, not that
@@ -285,6 +286,51 @@ void setWord(text::Token& token, std::string_view word, text::Language language)
     token.stem = text::stem(token.word, language);
 }
 
+bool endsWith(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// French "arriver à" + infinitive is "manage to", not a parcel arriving: "je n'arrive pas à
+// joindre un conseiller" is "I can't reach an advisor". Read "arrive" as "can", and "pas" after it
+// as "can't" (what cannot be done, no refusal of the person). Only with a French subject or "pas"
+// and a word after "à" that looks like an infinitive ("joindre", "parler", "me connecter").
+void frenchManageTo(std::vector<text::Token>& tokens, text::Language language) {
+    static const WordSet arriveForms =
+        words("arrive arrives arrivons arrivez arrivent arriver arrivais arrivait "
+              "arrivions arriviez arrivaient arrivee arrivees");
+    static const WordSet notWords = words("pas plus jamais");
+    static const WordSet subjects = words("je j tu on nous vous n ne y");
+    static const WordSet objects = words("me m te t se s nous vous les le la l y en lui leur");
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i].gram || !arriveForms.contains(tokens[i].word))
+            continue;
+        // "n'arrive pas à", "n'arrive toujours pas à", "ne suis pas arrivé à"
+        std::size_t negation = tokens.size(), j = i + 1;
+        if (j < tokens.size() && tokens[j].word == "toujours")
+            ++j;
+        if (j < tokens.size() && notWords.contains(tokens[j].word))
+            negation = j++;
+        else if (i > 0 && notWords.contains(tokens[i - 1].word))
+            negation = i - 1;
+        if (j >= tokens.size() || tokens[j].word != "a")
+            continue;
+        ++j;
+        while (j < tokens.size() && objects.contains(tokens[j].word))
+            ++j;
+        if (j >= tokens.size() || tokens[j].gram)
+            continue;
+        const auto& verb = tokens[j].word;
+        const bool infinitive =
+            verb.size() >= 4 && (endsWith(verb, "er") || endsWith(verb, "ir") || endsWith(verb, "re"));
+        const bool french = negation < tokens.size() || (i > 0 && subjects.contains(tokens[i - 1].word));
+        if (!infinitive || !french)
+            continue;
+        setWord(tokens[i], "can", language);
+        if (negation < tokens.size())
+            setWord(tokens[negation], "cant", language);
+    }
+}
+
 } // namespace
 
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
@@ -294,6 +340,16 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
     for (auto& token : tokens)
         if (token.word == "product" || token.word == "products")
             setWord(token, "item", language);
+    frenchManageTo(tokens, language);
+    // "... talk to someone about my refund": the shopper names a topic ("about it" names none).
+    auto aboutFollows = [&](std::size_t i) {
+        for (std::size_t j = i + 1; j < tokens.size(); ++j)
+            if (tokens[j].word == "about" || tokens[j].word == "regarding")
+                for (std::size_t k = j + 1; k < tokens.size(); ++k)
+                    if (classify(tokens[k].word, language) != WordClass::Stop)
+                        return classify(tokens[k].word, language) == WordClass::Content;
+        return false;
+    };
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         if (tokens[i].word == "us" && tokens[i - 1].word == "the")
             setWord(tokens[i], "usa", language);
@@ -335,7 +391,8 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
             (before == "i" || before == "we") &&
             (tokens[i - 2].word == "can" || tokens[i - 2].word == "could") &&
             (tokens[i - 3].word == "when" ||
-             (tokens[i - 3].word == "time" && i >= 4 && tokens[i - 4].word == "what")))
+             (tokens[i - 3].word == "time" && i >= 4 && tokens[i - 4].word == "what")) &&
+            !aboutFollows(i))
             setWord(tokens[i], "reach", language);
         // "I would like to", "I'd like": a wish, like "want"; "like" of "I like it" stays a word.
         if (tokens[i].word == "like" && (before == "would" || before == "d" || before == "id"))
@@ -423,20 +480,45 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
                 break;
         }
     }
+    // Nothing else about something beside tokens [from, to]: the shopper waits for a person now.
+    auto alone = [&](std::size_t from, std::size_t to) {
+        for (std::size_t j = 0; j < tokens.size(); ++j)
+            if ((j < from || j > to) && (tokens[j].gram || cls(j) == WordClass::Content ||
+                                         cls(j) == WordClass::Weak || cls(j) == WordClass::Negation))
+                return false;
+        return true;
+    };
+    // "I can't reach anyone" on its own, like "ich erreiche keinen Mitarbeiter": no person
+    // answers now ("I can't reach anyone on sunday" asks about the hours).
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        const auto& w = tokens[i].word;
+        const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
+        if (tokens[i].gram || (w != "reach" && !getThrough))
+            continue;
+        const auto& one = tokens[i - 1].word;
+        const std::string_view two = i >= 2 ? std::string_view(tokens[i - 2].word) : std::string_view();
+        const bool oneWord = one == "cant" || one == "cannot" || one == "couldnt";
+        const bool twoWords =
+            ((one == "t" || one == "not") && (two == "can" || two == "could" || two == "couldn")) ||
+            (one == "to" && two == "unable");
+        if (!oneWord && !twoWords)
+            continue;
+        for (std::size_t j = i + 1 + getThrough;
+             j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+            if (wanted(j) && alone(oneWord ? i - 1 : i - 2, j))
+                return true;
+            if (person[j] || cls(j) != WordClass::Stop)
+                break;
+        }
+    }
     // "is anyone there?" on its own: the shopper waits for a person now ("is anyone there on
     // sunday" asks about the hours).
     for (std::size_t i = 0; i + 2 < tokens.size(); ++i) {
         const auto& who = tokens[i + 1].word;
         if ((tokens[i].word == "is" || tokens[i].word == "are") &&
             (who == "anyone" || who == "anybody" || who == "someone" || who == "somebody") &&
-            tokens[i + 2].word == "there") {
-            bool alone = true;
-            for (std::size_t j = 0; j < tokens.size() && alone; ++j)
-                alone =
-                    (j >= i && j <= i + 2) || (!tokens[j].gram && cls(j) != WordClass::Content &&
-                                               cls(j) != WordClass::Weak && cls(j) != WordClass::Negation);
-            return alone && wanted(i + 1);
-        }
+            tokens[i + 2].word == "there")
+            return alone(i, i + 2) && wanted(i + 1);
     }
     return false;
 }

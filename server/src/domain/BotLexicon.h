@@ -47,7 +47,9 @@ bool misspelledFunctionWord(std::string_view foldedWord, text::Language language
 // Reads what single words cannot tell: "the US" is the country, not "us"; "would like" is "want";
 // "my stuff" is the order; "call off" is "cancel"; "get here", "turn up", "it comes" are "arrive";
 // "product" is "item"; "is it available" is "stock" (the item's, not the team's availability);
-// "when can I talk to" is "when can I reach" (when a person can be reached, not a request for one).
+// "when can I talk to" is "when can I reach" (when a person can be reached, not a request for one),
+// unless "about" and a topic follow ("... about my refund");
+// French "je n'arrive pas à joindre" is "I can't reach" ("arriver à" + infinitive: manage to).
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
 
 // What shoppers often ask a shop besides orders and delivery, in plain English phrases: a
@@ -66,9 +68,10 @@ const std::unordered_map<std::string_view, std::string_view>& glossary(); // Bot
 
 // Which tokens turn a request for a person down ("I don't need an agent", "no need for a human",
 // "kein Mitarbeiter nötig", "ich brauche keinen Mitarbeiter", "je n'ai pas besoin d'un agent",
-// "non ho bisogno di un operatore", "не нужен оператор", and "оператор не нужен" backwards): a
-// negation of wanting or needing and the person words after it in its clause, up to the first
-// other word that is about something ("besoin", "envie" are the wish itself). Nothing where the shopper still
+// "non ho bisogno di un operatore", "no hace falta un agente", "не нужен оператор", and "оператор
+// не нужен" backwards): a negation of wanting or needing and the person words after it in its
+// clause, up to the first other word that is about something ("besoin", "envie", "hace falta" are
+// the wish itself). Nothing where the shopper still
 // asks: a question ("can't I talk to a human?", "don't you have a real person", "why can't I
 // reach a person", "is there no human?"), "nobody", or what cannot be done ("I can't reach
 // anyone", "ich habe keinen Mitarbeiter erreicht"). clauseOf: each token's clause; question: the token's
@@ -80,8 +83,9 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
 
 // Whether the message asks for a person outright, not about when one can be reached: a wish or a
 // bidding and then a person word with only function words between ("I want a person", "I'd like
-// to talk to someone", "get me a human", "put me through to someone"), or "is anyone there?" with
-// nothing else that is about something. declined: lexicon::declinedPerson's flags (may be empty).
+// to talk to someone", "get me a human", "put me through to someone"), or "is anyone there?" or
+// "I can't reach anyone" with nothing else that is about something. declined: lexicon::declinedPerson's flags
+// (may be empty).
 bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
                    const std::vector<char>& person, const std::vector<char>& declined,
                    text::Language language, std::optional<text::Language> also);
