@@ -1020,6 +1020,66 @@ private slots:
         closeAdminWindow(); // before the proxy it talks through goes
     }
 
+    // Review: a reorder or (de)activation the server refused (here: another admin had deleted an
+    // entry meanwhile) said "Order saved." or an error naming nothing, and the list kept the
+    // deleted entry. The status line names the entry, and the list shows what the server has.
+    void faqMoveAndToggleErrorsNameTheEntry() {
+        for (const auto& [slug, order] :
+             {std::pair{"zz-move-a", 9001}, std::pair{"zz-move-b", 9002}, std::pair{"zz-toggle", 9003}})
+            QCOMPARE(
+                m_http
+                    ->post("/api/v1/admin/faq",
+                           {{"slug", slug}, {"question", "Q?"}, {"answer", "A."}, {"display_order", order}},
+                           m_adminToken)
+                    .status,
+                201);
+        FaqEditor* editor = openFaq();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(editor->model()->rowOf(QStringLiteral("zz-toggle")) >= 0, 10000);
+        auto* table = find<QTableView>(editor, "faqTable");
+
+        // Move up: the entry it swaps with is gone.
+        const int row = editor->model()->rowOf(QStringLiteral("zz-move-b"));
+        QCOMPARE(editor->model()->rowOf(QStringLiteral("zz-move-a")), row - 1);
+        clickRow(table, row, FaqModel::QuestionColumn);
+        QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("zz-move-b"));
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-move-a", m_adminToken).status, 204);
+        auto* answer = find<QPlainTextEdit>(editor, "answerEdit");
+        typeInto(answer, QStringLiteral("Unsaved.")); // the reloaded list neither asks nor drops it
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(editor, "moveUpButton")->isEnabled(), 10000);
+        QTest::mouseClick(find<QPushButton>(editor, "moveUpButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(QStringLiteral("zz-move-a")) < 0,
+                                 10000);
+        QVERIFY2(editor->statusText().startsWith(QStringLiteral("Moving \u201czz-move-b\u201d failed")) &&
+                     editor->statusText().contains(QLatin1String("does not exist")),
+                 qPrintable(editor->statusText()));
+        QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("zz-move-b"));
+        QCOMPARE(answer->toPlainText(), QStringLiteral("Unsaved."));
+        QVERIFY(!discardQuestion(editor));
+        QCOMPARE(table->selectionModel()->currentIndex().row(),
+                 editor->model()->rowOf(QStringLiteral("zz-move-b")));
+        typeInto(answer, QStringLiteral("A."));
+        QVERIFY(!editor->isDirty());
+
+        // Deactivate: the entry itself is gone; its form (no edits in it) goes too.
+        clickRow(table, editor->model()->rowOf(QStringLiteral("zz-toggle")), FaqModel::QuestionColumn);
+        QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("zz-toggle"));
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-toggle", m_adminToken).status, 204);
+        QTRY_VERIFY_WITH_TIMEOUT(find<QPushButton>(editor, "toggleActiveButton")->isEnabled(), 10000);
+        QTest::mouseClick(find<QPushButton>(editor, "toggleActiveButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(QStringLiteral("zz-toggle")) < 0,
+                                 10000);
+        QVERIFY2(
+            editor->statusText().startsWith(QStringLiteral("\u201czz-toggle\u201d was not deactivated: ")) &&
+                editor->statusText().contains(QLatin1String("does not exist")),
+            qPrintable(editor->statusText()));
+        QCOMPARE(editor->fieldError(QStringLiteral("slug")), QString());
+        QCOMPARE(find<QLabel>(editor, "faqFormTitle")->text(), QStringLiteral("New entry"));
+        QVERIFY(!editor->isDirty());
+
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-move-b", m_adminToken).status, 204);
+    }
+
     // Review: New (and Discard) while a create still waited for its answer: the answer filled the
     // blank form with the record just saved. It only updates the list now. (Last in this suite:
     // it leaves an agent behind.)
