@@ -21,6 +21,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <memory>
+
 namespace proto = parley::protocol;
 using nlohmann::json;
 
@@ -120,20 +122,32 @@ bool FaqEditor::isValidSlug(const QString& slug) {
 }
 
 void FaqEditor::reload() {
+    loadList(QString());
+}
+
+void FaqEditor::reloadAfterFailure(const QString& status) {
+    m_errors.setStatus(status);
+    loadList(status);
+}
+
+void FaqEditor::loadList(const QString& status) {
     beginRequest();
     m_session->api()->adminFaq(
-        [self = QPointer<FaqEditor>(this)](const ApiResult<std::vector<proto::FaqEntry>>& r) {
+        [self = QPointer<FaqEditor>(this), status](const ApiResult<std::vector<proto::FaqEntry>>& r) {
             if (!self)
                 return;
             if (r.ok()) {
-                const QString keep = self->m_editingSlug;
-                self->m_model->setEntries(r.value);
-                const int row = self->m_model->rowOf(keep);
-                if (row >= 0)
-                    self->m_table->selectRow(row);
-                self->m_errors.setStatus(QStringLiteral("%1 entries.").arg(self->m_model->rowCount()));
-            } else {
+                // The form's entry stays selected, without asking about or refilling the form.
+                self->updateList([&] { self->m_model->setEntries(r.value); });
+                if (!self->m_editingSlug.isEmpty() && self->formRow() < 0 && !self->isDirty())
+                    self->newEntry(); // its entry is gone: Save would only fail
+                self->m_errors.setStatus(
+                    status.isEmpty() ? QStringLiteral("%1 entries.").arg(self->m_model->rowCount()) : status);
+            } else if (status.isEmpty()) {
                 self->showError(*r.error);
+            } else { // the failure already said stays; the list is as it was
+                self->m_errors.setStatus(
+                    status + QStringLiteral(" The list could not be reloaded: %1").arg(r.error->describe()));
             }
             self->finishRequest();
             emit self->loaded();
@@ -312,10 +326,19 @@ void FaqEditor::toggleActive() {
     // Only the flag: the rest of the listed entry may be stale (another admin's edit).
     m_session->api()->patchFaq(
         qs(e.slug), json{{"is_active", !e.isActive}},
-        [self = QPointer<FaqEditor>(this)](const ApiResult<proto::FaqEntry>& r) {
+        [self = QPointer<FaqEditor>(this), slug = qs(e.slug),
+         activate = !e.isActive](const ApiResult<proto::FaqEntry>& r) {
             if (!self)
                 return;
-            const bool refresh = r.ok() && qs(r.value.slug) == self->m_editingSlug && !self->isDirty();
+            if (!r.ok()) { // not a field's error: the form may show another entry by now
+                self->finishRequest();
+                self->reloadAfterFailure(
+                    QStringLiteral("\u201c%1\u201d was not %2: %3")
+                        .arg(slug, activate ? QStringLiteral("activated") : QStringLiteral("deactivated"),
+                             r.error->describe()));
+                return;
+            }
+            const bool refresh = qs(r.value.slug) == self->m_editingSlug && !self->isDirty();
             if (!self->takeEntry(r))
                 return;
             if (refresh) // the form shows the entry: its flag (and anything else) as stored now
@@ -344,24 +367,44 @@ void FaqEditor::moveSelected(int delta) {
             changed.push_back(order[i]);
         }
     }
+    // The move is done when every renumbering has answered; the first refusal is what it says.
+    struct Move {
+        int left = 0;
+        QString failedSlug;
+        QString failure;
+    };
+    auto move = std::make_shared<Move>();
+    move->left = int(changed.size());
     for (const auto& e : changed) {
         beginRequest();
         // Only the order: the rest of the listed entry may be stale (another admin's edit).
         m_session->api()->patchFaq(
             qs(e.slug), json{{"display_order", e.displayOrder}},
-            [self = QPointer<FaqEditor>(this), moved](const ApiResult<proto::FaqEntry>& r) {
+            [self = QPointer<FaqEditor>(this), moved, move,
+             slug = qs(e.slug)](const ApiResult<proto::FaqEntry>& r) {
                 if (!self)
                     return;
                 if (r.ok())
                     self->updateList([&] { self->m_model->upsert(r.value); });
-                else
-                    self->showError(*r.error);
-                self->finishRequest();
-                if (!self->isBusy()) {
-                    self->m_table->selectRow(self->m_model->rowOf(moved));
-                    self->m_errors.setStatus(QStringLiteral("Order saved."));
-                    emit self->saved(moved);
+                else if (move->failure.isEmpty()) {
+                    move->failedSlug = slug;
+                    move->failure = r.error->describe();
                 }
+                self->finishRequest();
+                if (--move->left > 0)
+                    return;
+                if (!move->failure.isEmpty()) {
+                    // Some of the list may be renumbered, some not: show the order as stored.
+                    const QString at = move->failedSlug == moved
+                                           ? QString()
+                                           : QStringLiteral(" at \u201c%1\u201d").arg(move->failedSlug);
+                    self->reloadAfterFailure(
+                        QStringLiteral("Moving \u201c%1\u201d failed%2: %3").arg(moved, at, move->failure));
+                    return;
+                }
+                self->m_table->selectRow(self->m_model->rowOf(moved));
+                self->m_errors.setStatus(QStringLiteral("Order saved."));
+                emit self->saved(moved);
             });
     }
     updateButtons();

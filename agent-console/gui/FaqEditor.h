@@ -47,6 +47,11 @@ private:
     void deleteEntry(const QString& slug); // confirmed
     void moveSelected(int delta);
     void toggleActive();
+    // After a reorder or (de)activation the server refused: `status` (naming the entry) in the
+    // status line, and the list as the server has it now (another admin may have deleted or
+    // moved entries). A form whose entry is gone and holds no edits becomes a blank one.
+    void reloadAfterFailure(const QString& status);
+    void loadList(const QString& status); // the list; `status` instead of the count when not empty
     void showError(const ApiError& error) override;
     // Ends a request that answers an entry: false, with the error shown, when it failed; else the
     // entry is in the list and selected.

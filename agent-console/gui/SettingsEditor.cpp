@@ -9,6 +9,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPointer>
@@ -51,9 +52,9 @@ SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
     setWindowTitle(QStringLiteral("Settings \u2014 Parley Console"));
     resize(640, 620);
 
-    auto* botPage = new QWidget;
-    botPage->setObjectName(QStringLiteral("botPage"));
-    auto* form = new QFormLayout(botPage);
+    m_botPage = new QWidget;
+    m_botPage->setObjectName(QStringLiteral("botPage"));
+    auto* form = new QFormLayout(m_botPage);
     for (const auto& f : kFields) {
         auto* edit = new QPlainTextEdit;
         edit->setObjectName(QString::fromLatin1(f.objectName));
@@ -84,18 +85,24 @@ SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
     connect(m_save, &QPushButton::clicked, this, &SettingsEditor::save);
     auto* close = new QDialogButtonBox(QDialogButtonBox::Close);
     connect(close, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    m_retry = formButton(QStringLiteral("&Try again"), QStringLiteral("retrySettingsButton"));
+    m_retry->hide();
+    connect(m_retry, &QPushButton::clicked, this, &SettingsEditor::reload);
 
     // Issue 21: business hours and idle auto-close on a page of their own, saved with the bot's.
     m_afterHours = new AfterHoursForm(m_errors);
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("settingsTabs"));
-    m_tabs->addTab(botPage, QStringLiteral("&Bot"));
+    m_tabs->addTab(m_botPage, QStringLiteral("&Bot"));
     m_tabs->addTab(m_afterHours, QStringLiteral("&Hours and auto-close"));
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_tabs, 1);
     layout->addWidget(m_save, 0, Qt::AlignRight);
-    layout->addWidget(m_errors.status());
+    auto* statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_errors.status(), 1);
+    statusRow->addWidget(m_retry, 0, Qt::AlignTop);
+    layout->addLayout(statusRow);
     layout->addWidget(close);
 
     // Until the server's values are in (or if they never come), the blank form is no edit of
@@ -110,18 +117,30 @@ QString SettingsEditor::statusText() const {
 
 void SettingsEditor::setBusy(bool busy) {
     m_pending = std::max(0, m_pending + (busy ? 1 : -1));
-    m_save->setEnabled(m_pending == 0);
+    updateEnabled();
+}
+
+void SettingsEditor::updateEnabled() {
+    // Not loaded (yet, or the load failed): nothing to edit. What is typed would be overwritten
+    // by the values when they come, and a save would send the blank form's texts and hours.
+    m_botPage->setEnabled(m_loaded);
+    m_afterHours->setEnabled(m_loaded);
+    m_save->setEnabled(m_loaded && m_pending == 0);
 }
 
 void SettingsEditor::reload() {
+    m_retry->hide();
+    m_errors.setStatus(QStringLiteral("Loading settings\u2026"));
     setBusy(true);
     m_session->api()->adminSettings([self = QPointer<SettingsEditor>(this)](const ApiResult<json>& r) {
         if (!self)
             return;
         self->setBusy(false);
         if (!r.ok()) {
+            // The form stays as it was (off, unless an earlier load filled it).
             self->m_errors.setStatus(
                 QStringLiteral("Could not load the settings: %1").arg(r.error->describe()));
+            self->m_retry->show();
             emit self->loaded();
             return;
         }
@@ -135,6 +154,8 @@ void SettingsEditor::reload() {
         self->takeBaseline();
         self->m_errors.clear();
         self->m_errors.setStatus(QString());
+        self->m_loaded = true;
+        self->updateEnabled();
         emit self->loaded();
     });
 }

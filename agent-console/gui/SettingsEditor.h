@@ -3,7 +3,8 @@
 // the answer to thanks, in the shop's own words, and the shop's language (which stemmer and word
 // lists the bot uses). "Hours and auto-close" page (AfterHoursForm): business hours and idle
 // auto-close. Loads GET /admin/settings, saves both pages with one PUT (all or nothing); errors
-// are shown under the field they concern.
+// are shown under the field they concern. The pages are off until the values have loaded: typed
+// text would be overwritten by them, and a save of the blank form would overwrite the stored ones.
 
 #include "gui/ConfirmBox.h"
 #include "gui/EditorForm.h"
@@ -33,7 +34,7 @@ class SettingsEditor : public QDialog {
 public:
     explicit SettingsEditor(Session* session, QWidget* parent = nullptr);
 
-    void reload();
+    void reload(); // a failed load offers "Try again", which calls this
     bool isBusy() const { return m_pending > 0; }
     QString fieldError(const QString& field) const { return m_errors.text(field); }
     QString statusText() const;
@@ -51,6 +52,8 @@ signals:
 private:
     void save();
     void setBusy(bool busy);
+    // The pages and Save: on once the values are in (Save: and no request is out).
+    void updateEnabled();
     nlohmann::json botValues() const; // the Bot page as the form has it, trimmed
     // Only the keys (and bot fields) that differ from the baseline: a PUT leaves the rest as
     // stored, so another admin's change to them survives.
@@ -64,7 +67,11 @@ private:
     AfterHoursForm* m_afterHours;
     QTabWidget* m_tabs;
     QPushButton* m_save;
+    QPushButton* m_retry; // shown after a failed load
+    QWidget* m_botPage;
     int m_pending = 0;
+    // The server's values are in the form; until then the pages are off.
+    bool m_loaded = false;
     nlohmann::json m_baseBot = nlohmann::json::object();   // as loaded or last saved
     nlohmann::json m_baseHours = nlohmann::json::object(); // the hours page's keys, likewise
     DiscardQuestion m_discard;
