@@ -38,6 +38,7 @@ struct Options {
     GroupCommitWriter::Mode mode = GroupCommitWriter::Mode::Hybrid;
     SqliteStore::Sync sync = SqliteStore::Sync::Normal;
     std::size_t queueLimit = 1'000'000; // admission off unless asked for
+    bool releaseThread = false;         // the server's choice with 4 CPUs or more
     bool agentReplies = false;
     std::string dir;
 };
@@ -71,6 +72,8 @@ printed: writes/s, latency of one write, groups, CPU and context switches per wr
   --queue-limit N    admission bound; refused writes are counted (default: none)
   --agent-replies    every other write is an agent's message, as in the sweep's conversations
                      (default: the customers' messages only)
+  --release-thread   a thread wakes the callers of a group while later ones wait (the server's
+                     choice with 4 CPUs or more)
   --dir DIR          where the database is made (default $TMPDIR or /tmp); removed at the end
 )";
 }
@@ -112,6 +115,8 @@ Options parse(int argc, char** argv) {
             o.queueLimit = static_cast<std::size_t>(std::stoull(next()));
         else if (a == "--agent-replies")
             o.agentReplies = true;
+        else if (a == "--release-thread")
+            o.releaseThread = true;
         else if (a == "--dir")
             o.dir = next();
         else
@@ -166,6 +171,7 @@ int main(int argc, char** argv) try {
     so.sync = o.sync;
     so.writer.mode = o.mode;
     so.writer.queueLimit = o.queueLimit;
+    so.writer.releaseThread = o.releaseThread;
     std::vector<std::string> conversations;
     {
         SqliteStore store((dir / "parley.db").string(), &sink, so);

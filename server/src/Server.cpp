@@ -149,6 +149,7 @@ std::string Server::start() {
         SqliteStore::Options storeOptions;
         storeOptions.sync = m_config.dbSyncFull ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal;
         storeOptions.writer.queueLimit = static_cast<std::size_t>(m_config.dbWriteQueue);
+        storeOptions.writer.releaseThread = allowedCpus() >= 4;
         // Every handler thread may read at once; a pool smaller than that closed the connections
         // it could not keep and opened new ones (schema parse, statements prepared again) under load.
         storeOptions.readers = static_cast<std::size_t>(m_config.httpThreads) + 8;
@@ -161,6 +162,7 @@ std::string Server::start() {
         PgStore::Options storeOptions;
         storeOptions.pool = static_cast<std::size_t>(m_config.dbPool);
         storeOptions.writer.queueLimit = static_cast<std::size_t>(m_config.dbWriteQueue);
+        storeOptions.writer.releaseThread = allowedCpus() >= 4;
         m_pgStore = std::make_unique<PgStore>(m_config.database, nullptr, storeOptions);
         m_store = m_pgStore.get();
         const auto secret =

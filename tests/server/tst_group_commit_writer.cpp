@@ -193,9 +193,10 @@ GroupCommitWriter::GroupRunner runnerOf(RecordingRunner& r) {
     return [&r](std::span<GroupCommitWriter::Job* const> group) { r.run(group); };
 }
 
-GroupCommitWriter::Options optionsFor(Mode mode, std::size_t queueLimit = 1000) {
+GroupCommitWriter::Options optionsFor(Mode mode, bool releaseThread, std::size_t queueLimit = 1000) {
     GroupCommitWriter::Options o;
     o.mode = mode;
+    o.releaseThread = releaseThread;
     o.queueLimit = queueLimit;
     o.maxGroup = 64;
     return o;
@@ -208,17 +209,21 @@ class TestGroupCommitWriter : public QObject {
 private:
     void modes() {
         QTest::addColumn<Mode>("mode");
-        QTest::newRow("hybrid") << Mode::Hybrid;
-        QTest::newRow("writer thread") << Mode::WriterThread;
-        QTest::newRow("caller runs") << Mode::CallerRuns;
+        QTest::addColumn<bool>("releaseThread");
+        QTest::newRow("hybrid") << Mode::Hybrid << false;
+        QTest::newRow("hybrid, release thread") << Mode::Hybrid << true;
+        QTest::newRow("writer thread") << Mode::WriterThread << false;
+        QTest::newRow("writer thread, release thread") << Mode::WriterThread << true;
+        QTest::newRow("caller runs") << Mode::CallerRuns << false;
     }
 
 private slots:
     void groupCommitUnderManyThreads_data() { modes(); }
     void groupCommitUnderManyThreads() {
         QFETCH(Mode, mode);
+        QFETCH(bool, releaseThread);
         RecordingRunner runner;
-        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode));
+        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode, releaseThread));
         constexpr int kThreads = 32;
         constexpr int kWrites = 200;
         std::atomic<int> ran{0};
@@ -244,10 +249,11 @@ private slots:
     void queuedWritesCommitAsOneGroup_data() { modes(); }
     void queuedWritesCommitAsOneGroup() {
         QFETCH(Mode, mode);
+        QFETCH(bool, releaseThread);
         Gate gate;
         RecordingRunner runner;
         runner.holdFirstGroup = &gate;
-        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode));
+        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode, releaseThread));
         std::thread first([&] { writer.write([](WriteTx&) {}, Admission::Bounded); });
         QTRY_VERIFY(gate.someoneWaiting());
         constexpr int kQueued = 20;
@@ -268,11 +274,12 @@ private slots:
     void everyCallerOfAGroupReturns_data() { modes(); }
     void everyCallerOfAGroupReturns() {
         QFETCH(Mode, mode);
+        QFETCH(bool, releaseThread);
         for (const int queuedCount : {1, 2, 3, 4, 7, 8, 31, 64}) {
             Gate gate;
             RecordingRunner runner;
             runner.holdFirstGroup = &gate;
-            GroupCommitWriter writer(runnerOf(runner), optionsFor(mode));
+            GroupCommitWriter writer(runnerOf(runner), optionsFor(mode, releaseThread));
             std::atomic<int> returned{0};
             std::thread first([&] { writer.write([](WriteTx&) {}, Admission::Bounded); });
             QTRY_VERIFY(gate.someoneWaiting());
@@ -298,8 +305,9 @@ private slots:
     void callerReleasedOnlyAfterItsOwnCommit_data() { modes(); }
     void callerReleasedOnlyAfterItsOwnCommit() {
         QFETCH(Mode, mode);
+        QFETCH(bool, releaseThread);
         RecordingRunner runner;
-        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode));
+        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode, releaseThread));
         constexpr int kThreads = 24;
         constexpr int kWrites = 150;
         std::atomic<int> early{0};
@@ -327,8 +335,9 @@ private slots:
     void errorsReachTheirOwnCaller_data() { modes(); }
     void errorsReachTheirOwnCaller() {
         QFETCH(Mode, mode);
+        QFETCH(bool, releaseThread);
         RecordingRunner runner;
-        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode));
+        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode, releaseThread));
         std::atomic<int> wrong{0};
         std::atomic<int> failures{0};
         std::vector<std::thread> threads;
@@ -364,6 +373,7 @@ private slots:
     void failingJobInAGroupRollsBackOnlyItself_data() { modes(); }
     void failingJobInAGroupRollsBackOnlyItself() {
         QFETCH(Mode, mode);
+        QFETCH(bool, releaseThread);
         QTemporaryDir dir;
         struct Sink : EventSink {
             std::mutex mutex;
@@ -375,7 +385,7 @@ private slots:
             }
         } sink;
         SqliteStore::Options options;
-        options.writer = optionsFor(mode);
+        options.writer = optionsFor(mode, releaseThread);
         SqliteStore store(QString(dir.path() + QStringLiteral("/parley.db")).toStdString(), &sink, options);
         parley::protocol::Conversation c;
         c.id = newUuid();
@@ -435,11 +445,12 @@ private slots:
     void admissionBound_data() { modes(); }
     void admissionBound() {
         QFETCH(Mode, mode);
+        QFETCH(bool, releaseThread);
         Gate gate;
         RecordingRunner runner;
         runner.holdFirstGroup = &gate;
         constexpr std::size_t kLimit = 4;
-        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode, kLimit));
+        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode, releaseThread, kLimit));
         std::atomic<int> ran{0};
         std::vector<std::thread> threads;
         // Whatever fails below, the writers are let through and joined.
@@ -499,8 +510,9 @@ private slots:
     void pauseHoldsWritesUntilResume_data() { modes(); }
     void pauseHoldsWritesUntilResume() {
         QFETCH(Mode, mode);
+        QFETCH(bool, releaseThread);
         RecordingRunner runner;
-        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode));
+        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode, releaseThread));
         writer.pause();
         std::atomic<int> done{0};
         std::vector<std::thread> threads;
@@ -535,10 +547,11 @@ private slots:
     void closeFinishesQueuedWritesAndRefusesNewOnes_data() { modes(); }
     void closeFinishesQueuedWritesAndRefusesNewOnes() {
         QFETCH(Mode, mode);
+        QFETCH(bool, releaseThread);
         Gate gate;
         RecordingRunner runner;
         runner.holdFirstGroup = &gate;
-        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode));
+        GroupCommitWriter writer(runnerOf(runner), optionsFor(mode, releaseThread));
         std::atomic<int> ran{0};
         std::vector<std::thread> threads;
         threads.emplace_back([&] { writer.write([&](WriteTx&) { ++ran; }, Admission::Bounded); });

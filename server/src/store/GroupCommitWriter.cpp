@@ -16,11 +16,17 @@ GroupCommitWriter::GroupCommitWriter(GroupRunner runner, Options options)
     : m_runner(std::move(runner))
     , m_options(options) {
     m_options.maxGroup = std::max<std::size_t>(m_options.maxGroup, 1);
-    if (m_options.mode != Mode::CallerRuns)
+    if (m_options.mode != Mode::CallerRuns) {
+        if (m_options.releaseThread)
+            m_releaser = std::thread([this] {
+                threads::nameThisThread("db-release");
+                releaserLoop();
+            });
         m_thread = std::thread([this] {
             threads::nameThisThread("db-writer");
             writerThreadLoop();
         });
+    }
 }
 
 GroupCommitWriter::~GroupCommitWriter() {
@@ -107,12 +113,43 @@ void GroupCommitWriter::writerThreadLoop() {
             takeGroup(group);
             lock.unlock();
             runOneGroup(group);
-            release(group, nullptr);
+            lock.lock();
+            const bool more = m_releaser.joinable() && !m_pauseRequested && !m_queue.empty();
+            lock.unlock();
+            if (more) {
+                bool wake = false;
+                {
+                    std::lock_guard releaseLock(m_releaseMutex);
+                    wake = m_toRelease.empty();
+                    m_toRelease.insert(m_toRelease.end(), group.begin(), group.end());
+                }
+                if (wake) // else the releaser has not taken the earlier ones yet, and will take these
+                    m_releaseSignal.post();
+            } else {
+                release(group, nullptr);
+            }
             lock.lock();
         }
         m_turnTaken = false;
         if (m_pauseRequested || m_stopping)
             m_controlCv.notify_all();
+    }
+}
+
+void GroupCommitWriter::releaserLoop() {
+    std::vector<Job*> batch;
+    for (;;) {
+        m_releaseSignal.wait();
+        bool stop = false;
+        {
+            std::lock_guard lock(m_releaseMutex);
+            batch.swap(m_toRelease);
+            stop = m_releaserStop;
+        }
+        release(batch, nullptr);
+        batch.clear();
+        if (stop)
+            return; // the writer thread has stopped: nothing more is handed over
     }
 }
 
@@ -191,6 +228,14 @@ void GroupCommitWriter::close() {
     m_threadCv.notify_one();
     if (m_thread.joinable())
         m_thread.join();
+    if (m_releaser.joinable()) {
+        {
+            std::lock_guard lock(m_releaseMutex);
+            m_releaserStop = true;
+        }
+        m_releaseSignal.post();
+        m_releaser.join();
+    }
 }
 
 GroupCommitWriter::Stats GroupCommitWriter::stats() const {

@@ -71,6 +71,10 @@ public:
         std::size_t queueLimit = 256;
         Mode mode = Mode::Hybrid;
         int retryAfterSeconds = 1; // what a refused write tells its client
+        // A thread of its own wakes the callers of a group while later groups wait (see
+        // m_releaser). The server turns it on with 4 CPUs or more: on two, shared with the
+        // handlers, its extra hop cost more than the writer saved (docs/bench-history.md).
+        bool releaseThread = false;
     };
 
     struct Stats {
@@ -113,6 +117,7 @@ private:
     void takeGroup(std::vector<Job*>& group);
     static void release(std::span<Job* const> group, const Job* own);
     void writerThreadLoop();
+    void releaserLoop();
 
     GroupRunner m_runner;
     Options m_options;
@@ -130,6 +135,17 @@ private:
     std::atomic<std::uint64_t> m_groupCpuNs{0}; // written on the turn, outside m_mutex
 
     std::thread m_thread; // none in Mode::CallerRuns
+
+    // While groups wait behind the one just committed, the writer thread hands its callers to this
+    // thread to be woken, one futex call each, and goes on to the next group: the serial stage,
+    // which no number of cores shortens, keeps only the commits. With nothing waiting it wakes
+    // them itself (no extra hop for a caller's answer while the writer is not the limit). Only
+    // with Options::releaseThread and a writer thread.
+    std::mutex m_releaseMutex; // guards the two below
+    std::vector<Job*> m_toRelease;
+    bool m_releaserStop = false;
+    WakeSignal m_releaseSignal; // only the releaser waits on it
+    std::thread m_releaser;
 };
 
 } // namespace parley::server
