@@ -113,10 +113,7 @@ void GroupCommitWriter::writerThreadLoop() {
             takeGroup(group);
             lock.unlock();
             runOneGroup(group);
-            lock.lock();
-            const bool more = m_releaser.joinable() && !m_pauseRequested && !m_queue.empty();
-            lock.unlock();
-            if (more) {
+            if (m_releaser.joinable() && moreQueued()) {
                 bool wake = false;
                 {
                     std::lock_guard releaseLock(m_releaseMutex);
@@ -134,6 +131,11 @@ void GroupCommitWriter::writerThreadLoop() {
         if (m_pauseRequested || m_stopping)
             m_controlCv.notify_all();
     }
+}
+
+bool GroupCommitWriter::moreQueued() const {
+    std::lock_guard lock(m_mutex);
+    return !m_pauseRequested && !m_queue.empty();
 }
 
 void GroupCommitWriter::releaserLoop() {

@@ -118,6 +118,7 @@ private:
     static void release(std::span<Job* const> group, const Job* own);
     void writerThreadLoop();
     void releaserLoop();
+    bool moreQueued() const; // a group waits behind the one just run (not asked without a releaser)
 
     GroupRunner m_runner;
     Options m_options;
