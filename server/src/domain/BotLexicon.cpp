@@ -286,10 +286,6 @@ void setWord(text::Token& token, std::string_view word, text::Language language)
     token.stem = text::stem(token.word, language);
 }
 
-bool endsWith(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // French "arriver à" + infinitive is "manage to", not a parcel arriving: "je n'arrive pas à
 // joindre un conseiller" is "I can't reach an advisor". Read "arrive" as "can", and "pas" after it
 // as "can't" (what cannot be done, no refusal of the person). Only with a French subject or "pas"
@@ -319,9 +315,9 @@ void frenchManageTo(std::vector<text::Token>& tokens, text::Language language) {
             ++j;
         if (j >= tokens.size() || tokens[j].gram)
             continue;
-        const auto& verb = tokens[j].word;
+        const std::string_view verb = tokens[j].word;
         const bool infinitive =
-            verb.size() >= 4 && (endsWith(verb, "er") || endsWith(verb, "ir") || endsWith(verb, "re"));
+            verb.size() >= 4 && (verb.ends_with("er") || verb.ends_with("ir") || verb.ends_with("re"));
         const bool french = negation < tokens.size() || (i > 0 && subjects.contains(tokens[i - 1].word));
         if (!infinitive || !french)
             continue;
