@@ -193,8 +193,6 @@ private slots:
         // Whether an item is in stock, not when the team is available.
         QTest::newRow("is this available") << "is this available in the EU";
         QTest::newRow("is it available") << "is it available in blue";
-        // "I can't manage to reach you": no parcel that has not arrived (the fallback offers a person).
-        QTest::newRow("n'arrive pas à vous joindre") << "je n'arrive pas à vous joindre";
     }
     void doesNotAnswer() {
         QFETCH(QString, text);
@@ -274,6 +272,20 @@ private slots:
         QCOMPARE(slugOf(replyTo("quand arrive ma commande ?", index)), std::string("livraison"));
         QCOMPARE(slugOf(replyTo("ma commande arrive quand", index)), std::string("livraison"));
         QCOMPARE(slugOf(replyTo("je n'arrive pas à payer par carte", index)), std::string("paiement"));
+    }
+
+    // In a French shop too, "je n'arrive pas à vous joindre" is nobody answering: the way to a
+    // person, not the opening hours, while "quand peut-on vous joindre" still asks for the hours.
+    void frenchCantReachYouInAFrenchShop() {
+        const FaqIndex index({entry("livraison", "Quand arrive ma commande ?", "Sous deux jours.", "livraison"),
+                              entry("horaires", "Quels sont vos horaires ?", "De 9 h à 17 h.",
+                                    "horaires, ouvert, quand vous joindre")},
+                             text::Language::French);
+        QCOMPARE(kindOf(replyTo("je n'arrive pas à vous joindre", index)),
+                 std::string(toString(BotReplyKind::HandoffOffer)));
+        QCOMPARE(kindOf(replyTo("je n'arrive toujours pas à vous joindre", index)),
+                 std::string(toString(BotReplyKind::HandoffOffer)));
+        QCOMPARE(slugOf(replyTo("quand peut-on vous joindre ?", index)), std::string("horaires"));
     }
 
     // The shipped entries learn from shoppers' messages too (defaultFaqExamples), while they are
@@ -357,6 +369,8 @@ private slots:
         QTest::newRow("n'arrive pas à joindre") << "je n'arrive pas à joindre un conseiller";
         QTest::newRow("n'arrive pas à parler") << "je n'arrive pas à parler à un conseiller";
         QTest::newRow("n'arrive toujours pas à") << "je n'arrive toujours pas à parler à quelqu'un";
+        // "I can't reach you": the shop's "vous" is its team, as in "I can't reach anyone".
+        QTest::newRow("n'arrive pas à vous joindre") << "je n'arrive pas à vous joindre";
     }
     void personRequests() {
         QFETCH(QString, text);

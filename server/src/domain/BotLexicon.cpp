@@ -310,7 +310,7 @@ void frenchManageTo(std::vector<text::Token>& tokens, text::Language language) {
             negation = i - 1;
         if (j >= tokens.size() || tokens[j].word != "a")
             continue;
-        ++j;
+        const std::size_t firstObject = ++j;
         while (j < tokens.size() && objects.contains(tokens[j].word))
             ++j;
         if (j >= tokens.size() || tokens[j].gram)
@@ -324,6 +324,12 @@ void frenchManageTo(std::vector<text::Token>& tokens, text::Language language) {
         setWord(tokens[i], "can", language);
         if (negation < tokens.size())
             setWord(tokens[negation], "cant", language);
+        // "je n'arrive pas à vous joindre": the "vous" who cannot be reached is the shop's team, so
+        // nobody answers, as in "je n'arrive pas à joindre quelqu'un" (a person, not the hours).
+        if (negation < tokens.size() && lists().reach.contains(verb))
+            for (std::size_t k = firstObject; k < j; ++k)
+                if (tokens[k].word == "vous")
+                    setWord(tokens[k], "quelqu", language);
     }
 }
 
