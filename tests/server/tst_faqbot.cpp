@@ -159,6 +159,9 @@ private slots:
                                              << "order-tracking";
         QTest::newRow("French, arrives at what time") << "mon colis arrive à quelle heure"
                                                       << "shipping-times";
+        // "quand", "wann", "cuando" are "when", as Italian "quando" already was.
+        QTest::newRow("French, when does my order arrive") << "quand arrive ma commande ?"
+                                                           << "shipping-times";
     }
     void answers() {
         QFETCH(QString, text);
