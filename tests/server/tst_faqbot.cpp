@@ -133,6 +133,12 @@ private slots:
                                                    << "contact-hours";
         QTest::newRow("can't reach anyone, on a day") << "I can't reach anyone on sunday"
                                                       << "contact-hours";
+        QTest::newRow("can't reach anyone, in the evening") << "I can't reach anyone in the evening"
+                                                            << "contact-hours";
+        QTest::newRow("can't reach anyone, the hours asked") << "I can't reach anyone, what are your hours?"
+                                                             << "contact-hours";
+        QTest::newRow("when can I reach you") << "when can I reach you"
+                                              << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -153,6 +159,9 @@ private slots:
                                              << "order-tracking";
         QTest::newRow("French, arrives at what time") << "mon colis arrive à quelle heure"
                                                       << "shipping-times";
+        // "quand", "wann", "cuando" are "when", as Italian "quando" already was.
+        QTest::newRow("French, when does my order arrive") << "quand arrive ma commande ?"
+                                                           << "shipping-times";
     }
     void answers() {
         QFETCH(QString, text);
@@ -193,8 +202,6 @@ private slots:
         // Whether an item is in stock, not when the team is available.
         QTest::newRow("is this available") << "is this available in the EU";
         QTest::newRow("is it available") << "is it available in blue";
-        // "I can't manage to reach you": no parcel that has not arrived (the fallback offers a person).
-        QTest::newRow("n'arrive pas à vous joindre") << "je n'arrive pas à vous joindre";
     }
     void doesNotAnswer() {
         QFETCH(QString, text);
@@ -276,6 +283,21 @@ private slots:
         QCOMPARE(slugOf(replyTo("je n'arrive pas à payer par carte", index)), std::string("paiement"));
     }
 
+    // In a French shop too, "je n'arrive pas à vous joindre" is nobody answering: the way to a
+    // person, not the opening hours, while "quand peut-on vous joindre" still asks for the hours.
+    void frenchCantReachYouInAFrenchShop() {
+        const FaqIndex index(
+            {entry("livraison", "Quand arrive ma commande ?", "Sous deux jours.", "livraison"),
+             entry("horaires", "Quels sont vos horaires ?", "De 9 h à 17 h.",
+                   "horaires, ouvert, quand vous joindre")},
+            text::Language::French);
+        QCOMPARE(kindOf(replyTo("je n'arrive pas à vous joindre", index)),
+                 std::string(toString(BotReplyKind::HandoffOffer)));
+        QCOMPARE(kindOf(replyTo("je n'arrive toujours pas à vous joindre", index)),
+                 std::string(toString(BotReplyKind::HandoffOffer)));
+        QCOMPARE(slugOf(replyTo("quand peut-on vous joindre ?", index)), std::string("horaires"));
+    }
+
     // The shipped entries learn from shoppers' messages too (defaultFaqExamples), while they are
     // the shipped ones: an entry whose question the shop has rewritten has its own words only.
     void examplesServeTheShippedQuestionOnly() {
@@ -350,6 +372,10 @@ private slots:
         QTest::newRow("cant reach anybody") << "i cant reach anybody";
         QTest::newRow("still cannot reach a person") << "I still cannot reach a person!";
         QTest::newRow("can't get through to anyone") << "I can't get through to anyone";
+        // With words around it that say what happened, not when: still nobody answers now.
+        QTest::newRow("can't reach anyone, after calling") << "I called twice and I can't reach anyone";
+        QTest::newRow("can't reach anyone on the phone") << "I can't reach anyone on the phone";
+        QTest::newRow("couldn't reach anyone about a refund") << "I couldn't reach anyone about my refund";
         // "when can I talk to someone" asks for the hours, but not when it names what to talk about.
         QTest::newRow("when can I talk, about a refund") << "when can i talk to someone about my refund";
         QTest::newRow("when can I speak, about a return") << "when can i speak to someone about a return";
@@ -357,6 +383,8 @@ private slots:
         QTest::newRow("n'arrive pas à joindre") << "je n'arrive pas à joindre un conseiller";
         QTest::newRow("n'arrive pas à parler") << "je n'arrive pas à parler à un conseiller";
         QTest::newRow("n'arrive toujours pas à") << "je n'arrive toujours pas à parler à quelqu'un";
+        // "I can't reach you": the shop's "vous" is its team, as in "I can't reach anyone".
+        QTest::newRow("n'arrive pas à vous joindre") << "je n'arrive pas à vous joindre";
     }
     void personRequests() {
         QFETCH(QString, text);

@@ -155,12 +155,16 @@ constexpr std::pair<std::string_view, std::string_view> kGlossary[] = {
     {"tempo", "time"},
     {"trwa", "take"},
     {"duurt", "take"},
-    // where and when, how long (question words count a little, as in English)
+    // where and when, how long (question words count a little, as in English). "quand", "wann" and
+    // "cuando" are weak words of their languages too, but only as "when" do they match a keyword.
     {"dove", "where"},
     {"waar", "where"},
     {"gdzie", "where"},
     {"onde", "where"},
     {"donde", "where"},
+    {"quand", "when"},
+    {"wann", "when"},
+    {"cuando", "when"},
     {"quando", "when"},
     {"wanneer", "when"},
     {"kiedy", "when"},

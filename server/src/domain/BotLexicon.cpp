@@ -1,6 +1,7 @@
 #include "domain/BotLexicon.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <unordered_set>
 
@@ -91,6 +92,17 @@ constexpr std::string_view kNeededAfter = "нужен нужна нужно ну
 // nobody is wanted.
 constexpr std::string_view kReach = "reach reached reaching erreicht erreichen erreiche erreichte joindre "
                                     "contactar raggiungere bereiken bereikt";
+// Words that say when: "I can't reach anyone on sunday" asks about the opening hours, where "I
+// called twice and I can't reach anyone" says that nobody answers now. Not "today" or "now": "I
+// can't reach anyone today" is the complaint.
+constexpr std::string_view kWhen =
+    "monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays "
+    "fridays saturdays sundays mon tue tues wed thu thur thurs fri sat sun weekend weekends weekday "
+    "weekdays holiday holidays hours hour open opening opens closed close closing morning mornings "
+    "afternoon afternoons evening evenings night nights tonight lunch lunchtime late early am pm oclock "
+    "montag dienstag mittwoch donnerstag freitag samstag sonntag wochenende abends morgens lundi mardi "
+    "mercredi jeudi vendredi samedi dimanche soir matin lunes martes miercoles jueves viernes sabado "
+    "domingo noche";
 // Around a negation, a question that asks all the same: "can't I", "don't you have", "can I not".
 constexpr std::string_view kInverted = "i you u ya we they ich du wir";
 constexpr std::string_view kModals = "can could will would do does kann kannst konnen konnte";
@@ -164,7 +176,7 @@ constexpr std::string_view kThanks =
 
 struct Lists {
     WordSet stop[4], weak[4], greetings, thanks, negations, russianStop, greekStop, otherStop, refusals,
-        wishes, neededAfter, reach, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
+        wishes, neededAfter, reach, when, inverted, modals, why, be, askedAbout, beYou, botOrPerson, between;
 };
 
 // Indexed by text::Language.
@@ -181,6 +193,7 @@ const Lists& lists() {
                          words(kWishes),
                          words(kNeededAfter),
                          words(kReach),
+                         words(kWhen),
                          words(kInverted),
                          words(kModals),
                          words(kWhy),
@@ -286,10 +299,6 @@ void setWord(text::Token& token, std::string_view word, text::Language language)
     token.stem = text::stem(token.word, language);
 }
 
-bool endsWith(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // French "arriver à" + infinitive is "manage to", not a parcel arriving: "je n'arrive pas à
 // joindre un conseiller" is "I can't reach an advisor". Read "arrive" as "can", and "pas" after it
 // as "can't" (what cannot be done, no refusal of the person). Only with a French subject or "pas"
@@ -314,20 +323,26 @@ void frenchManageTo(std::vector<text::Token>& tokens, text::Language language) {
             negation = i - 1;
         if (j >= tokens.size() || tokens[j].word != "a")
             continue;
-        ++j;
+        const std::size_t firstObject = ++j;
         while (j < tokens.size() && objects.contains(tokens[j].word))
             ++j;
         if (j >= tokens.size() || tokens[j].gram)
             continue;
-        const auto& verb = tokens[j].word;
+        const std::string_view verb = tokens[j].word;
         const bool infinitive =
-            verb.size() >= 4 && (endsWith(verb, "er") || endsWith(verb, "ir") || endsWith(verb, "re"));
+            verb.size() >= 4 && (verb.ends_with("er") || verb.ends_with("ir") || verb.ends_with("re"));
         const bool french = negation < tokens.size() || (i > 0 && subjects.contains(tokens[i - 1].word));
         if (!infinitive || !french)
             continue;
         setWord(tokens[i], "can", language);
         if (negation < tokens.size())
             setWord(tokens[negation], "cant", language);
+        // "je n'arrive pas à vous joindre": the "vous" who cannot be reached is the shop's team, so
+        // nobody answers, as in "je n'arrive pas à joindre quelqu'un" (a person, not the hours).
+        if (negation < tokens.size() && lists().reach.contains(verb))
+            for (std::size_t k = firstObject; k < j; ++k)
+                if (tokens[k].word == "vous")
+                    setWord(tokens[k], "quelqu", language);
     }
 }
 
@@ -488,8 +503,26 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
                 return false;
         return true;
     };
-    // "I can't reach anyone" on its own, like "ich erreiche keinen Mitarbeiter": no person
-    // answers now ("I can't reach anyone on sunday" asks about the hours).
+    // "I can't reach anyone", like "ich erreiche keinen Mitarbeiter": no person answers now, whatever
+    // else the message tells ("I called twice and ...", "... on the phone"), unless it says when
+    // ("I can't reach anyone on sunday" asks about the hours) or asks or denies something else
+    // ("..., where is my order?", "... and my order hasn't arrived"), which the ranking weighs.
+    const Lists& l = lists();
+    auto saysWhen = [&](std::size_t j) {
+        const auto& w = tokens[j].word;
+        if (!w.empty() && std::isdigit(static_cast<unsigned char>(w.front())) &&
+            (w.ends_with("am") || w.ends_with("pm") || w.ends_with("h")))
+            return true; // "6pm", "18h"
+        const bool greeting = j > 0 && (tokens[j - 1].word == "good" || tokens[j - 1].word == "guten");
+        return l.when.contains(w) && !greeting; // "good morning" greets
+    };
+    auto nobodyAnswers = [&](std::size_t from, std::size_t to) {
+        for (std::size_t j = 0; j < tokens.size(); ++j)
+            if ((j < from || j > to) &&
+                (tokens[j].gram || cls(j) == WordClass::Weak || cls(j) == WordClass::Negation || saysWhen(j)))
+                return false;
+        return true;
+    };
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         const auto& w = tokens[i].word;
         const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
@@ -505,7 +538,7 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
             continue;
         for (std::size_t j = i + 1 + getThrough;
              j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
-            if (wanted(j) && alone(oneWord ? i - 1 : i - 2, j))
+            if (wanted(j) && nobodyAnswers(oneWord ? i - 1 : i - 2, j))
                 return true;
             if (person[j] || cls(j) != WordClass::Stop)
                 break;
