@@ -29,7 +29,8 @@ using nlohmann::json;
 namespace parley::console::gui {
 
 FaqEditor::FaqEditor(Session* session, QWidget* parent)
-    : RecordEditor(session, QStringLiteral("faqStatusLabel"), parent)
+    : RecordEditor(session, QStringLiteral("faqStatusLabel"), QStringLiteral("retryFaqButton"),
+                   QStringLiteral("FAQ"), parent)
     , m_model(new FaqModel(this)) {
     setObjectName(QStringLiteral("faqEditor"));
     setWindowTitle(QStringLiteral("FAQ \u2014 Parley Console"));
@@ -110,7 +111,7 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     rightLayout->addLayout(form, 1);
     rightLayout->addWidget(m_save, 0, Qt::AlignRight);
 
-    layOutEditor(this, leftLayout, rightLayout, m_errors.status());
+    layOut(leftLayout, rightLayout);
 
     newEntry();
     reload();
@@ -126,30 +127,26 @@ void FaqEditor::reload() {
 }
 
 void FaqEditor::reloadAfterFailure(const QString& status) {
-    m_errors.setStatus(status);
     loadList(status);
 }
 
 void FaqEditor::loadList(const QString& status) {
-    beginRequest();
+    beginLoad(status);
     m_session->api()->adminFaq(
         [self = QPointer<FaqEditor>(this), status](const ApiResult<std::vector<proto::FaqEntry>>& r) {
             if (!self)
                 return;
-            if (r.ok()) {
+            if (self->finishLoad(r)) {
                 // The form's entry stays selected, without asking about or refilling the form.
                 self->updateList([&] { self->m_model->setEntries(r.value); });
                 if (!self->m_editingSlug.isEmpty() && self->formRow() < 0 && !self->isDirty())
                     self->newEntry(); // its entry is gone: Save would only fail
                 self->m_errors.setStatus(
                     status.isEmpty() ? QStringLiteral("%1 entries.").arg(self->m_model->rowCount()) : status);
-            } else if (status.isEmpty()) {
-                self->showError(*r.error);
-            } else { // the failure already said stays; the list is as it was
+            } else if (!status.isEmpty()) { // the failure already said stays; the list is as it was
                 self->m_errors.setStatus(
                     status + QStringLiteral(" The list could not be reloaded: %1").arg(r.error->describe()));
             }
-            self->finishRequest();
             emit self->loaded();
         });
 }

@@ -1020,6 +1020,42 @@ private slots:
         closeAdminWindow(); // before the proxy it talks through goes
     }
 
+    // A list the server refused (or could not be reached for) looked like an empty one, with
+    // nothing to load it again. The status says so, the list and the form stay off (no agent to
+    // create unchecked against a list not shown), and Try again loads it.
+    void agentsFailedLoadOffersTryAgain() {
+        TcpProxy proxy(m_server.httpPort());
+        QVERIFY(proxy.listen());
+        QVERIFY(openAdminWindowVia(proxy.port()));
+        proxy.setRefusing(true);
+        QPointer<AgentsEditor> editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy(), 10000);
+        QVERIFY2(editor->statusText().startsWith(QLatin1String("Could not load the agents: ")),
+                 qPrintable(editor->statusText()));
+        QCOMPARE(editor->fieldError(QStringLiteral("role")), QString()); // not the form's error
+        QCOMPARE(editor->model()->rowCount(), 0);
+        auto* table = find<QTableView>(editor, "agentsTable");
+        QVERIFY(!table->isEnabled());
+        QVERIFY(!find<QPushButton>(editor, "newAgentButton")->isEnabled());
+        QVERIFY(!find<QLineEdit>(editor, "usernameEdit")->isEnabled());
+        QVERIFY(!find<QPushButton>(editor, "saveAgentButton")->isEnabled());
+        auto* retry = editor->findChild<QPushButton*>(QStringLiteral("retryAgentsButton"));
+        QVERIFY(retry);
+        QVERIFY(retry->isVisible() && retry->isEnabled());
+
+        proxy.setRefusing(false);
+        QTest::mouseClick(retry, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowCount() > 0, 10000);
+        const int n = editor->model()->rowCount();
+        QCOMPARE(editor->statusText(),
+                 n == 1 ? QStringLiteral("1 agent.") : QStringLiteral("%1 agents.").arg(n));
+        QVERIFY(!retry->isVisible());
+        QVERIFY(table->isEnabled());
+        QVERIFY(find<QPushButton>(editor, "saveAgentButton")->isEnabled());
+        closeAdminWindow(); // before the proxy it talks through goes
+    }
+
     // Review: a reorder or (de)activation the server refused (here: another admin had deleted an
     // entry meanwhile) said "Order saved." or an error naming nothing, and the list kept the
     // deleted entry. The status line names the entry, and the list shows what the server has.
