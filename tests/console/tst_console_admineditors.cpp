@@ -1056,6 +1056,62 @@ private slots:
         closeAdminWindow(); // before the proxy it talks through goes
     }
 
+    // A reload showed another admin's change in the list, but the selected entry's form kept the
+    // old texts. A form without edits takes the reloaded entry; one with edits keeps them.
+    void faqReloadRefreshesTheForm() {
+        QCOMPARE(m_http
+                     ->post("/api/v1/admin/faq",
+                            {{"slug", "zz-reload"},
+                             {"question", "Q?"},
+                             {"answer", "Old answer."},
+                             {"display_order", 9100}},
+                            m_adminToken)
+                     .status,
+                 201);
+        FaqEditor* editor = openFaq();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(editor->model()->rowOf(QStringLiteral("zz-reload")) >= 0, 10000);
+        auto* table = find<QTableView>(editor, "faqTable");
+        clickRow(table, editor->model()->rowOf(QStringLiteral("zz-reload")), FaqModel::QuestionColumn);
+        auto* question = find<QLineEdit>(editor, "questionEdit");
+        auto* answer = find<QPlainTextEdit>(editor, "answerEdit");
+        QCOMPARE(answer->toPlainText(), QStringLiteral("Old answer."));
+        QSignalSpy loaded(editor, &FaqEditor::loaded);
+
+        // No edits: the form shows the entry as reloaded.
+        QCOMPARE(m_http->put("/api/v1/admin/faq/zz-reload", {{"answer", "New answer."}}, m_adminToken).status,
+                 200);
+        editor->reload();
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QCOMPARE(answer->toPlainText(), QStringLiteral("New answer."));
+        QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("zz-reload"));
+        QVERIFY(
+            table->selectionModel()->isRowSelected(editor->model()->rowOf(QStringLiteral("zz-reload")), {}));
+        QVERIFY(!editor->isDirty());
+
+        // Edits: kept, without asking; a save sends only them.
+        typeInto(question, QStringLiteral("Edited question?"));
+        QCOMPARE(
+            m_http->put("/api/v1/admin/faq/zz-reload", {{"answer", "Newer answer."}}, m_adminToken).status,
+            200);
+        editor->reload();
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 10000);
+        QVERIFY(!discardQuestion(editor));
+        QVERIFY2(editor->statusText().endsWith(QStringLiteral(
+                     "\u201czz-reload\u201d was changed meanwhile; your unsaved edits are kept.")),
+                 qPrintable(editor->statusText()));
+        QCOMPARE(question->text(), QStringLiteral("Edited question?"));
+        QCOMPARE(answer->toPlainText(), QStringLiteral("New answer."));
+        QVERIFY(editor->isDirty());
+        QSignalSpy saved(editor, &FaqEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QCOMPARE(answer->toPlainText(), QStringLiteral("Newer answer.")); // the other admin's answer stays
+        QCOMPARE(question->text(), QStringLiteral("Edited question?"));
+        QVERIFY(!editor->isDirty());
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-reload", m_adminToken).status, 204);
+    }
+
     // Review: a reorder or (de)activation the server refused (here: another admin had deleted an
     // entry meanwhile) said "Order saved." or an error naming nothing, and the list kept the
     // deleted entry. The status line names the entry, and the list shows what the server has.
