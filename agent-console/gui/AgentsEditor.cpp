@@ -25,7 +25,8 @@ namespace proto = parley::protocol;
 namespace parley::console::gui {
 
 AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
-    : RecordEditor(session, QStringLiteral("agentStatusLabel"), parent)
+    : RecordEditor(session, QStringLiteral("agentStatusLabel"), QStringLiteral("retryAgentsButton"),
+                   QStringLiteral("agents"), parent)
     , m_model(new AgentsModel(this)) {
     setObjectName(QStringLiteral("agentsEditor"));
     setWindowTitle(QStringLiteral("Agents \u2014 Parley Console"));
@@ -93,20 +94,19 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
     rightLayout->addStretch();
     rightLayout->addWidget(m_save, 0, Qt::AlignRight);
 
-    layOutEditor(this, leftLayout, rightLayout, m_errors.status());
+    layOut(leftLayout, rightLayout);
 
     newAgent();
     reload();
 }
 
 void AgentsEditor::reload() {
-    beginRequest();
+    beginLoad();
     m_session->api()->adminAgents(
         [self = QPointer<AgentsEditor>(this)](const ApiResult<std::vector<proto::Agent>>& r) {
             if (!self)
                 return;
-            self->finishRequest();
-            if (r.ok()) {
+            if (self->finishLoad(r)) {
                 self->m_model->setAgents(r.value);
                 const int row = self->m_model->rowOf(self->m_editingId);
                 if (row >= 0)
@@ -114,8 +114,6 @@ void AgentsEditor::reload() {
                 const int n = self->m_model->rowCount();
                 self->m_errors.setStatus(n == 1 ? QStringLiteral("1 agent.")
                                                 : QStringLiteral("%1 agents.").arg(n));
-            } else {
-                self->showError(*r.error);
             }
             emit self->loaded();
         });

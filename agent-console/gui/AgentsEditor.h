@@ -28,7 +28,7 @@ public:
     explicit AgentsEditor(Session* session, QWidget* parent = nullptr);
 
     AgentsModel* model() const { return m_model; }
-    void reload(); // fields: "username", "display_name", "password", "max_active_chats", "role"
+    void reload() override; // fields: "username", "display_name", "password", "max_active_chats", "role"
     bool isDirty() const override;
 
 private:

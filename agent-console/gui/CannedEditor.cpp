@@ -45,7 +45,8 @@ bool hasControlCharacterBesidesBreaks(const QString& s) {
 } // namespace
 
 CannedEditor::CannedEditor(Session* session, QWidget* parent)
-    : RecordEditor(session, QStringLiteral("cannedStatusLabel"), parent)
+    : RecordEditor(session, QStringLiteral("cannedStatusLabel"), QStringLiteral("retryCannedButton"),
+                   QStringLiteral("canned replies"), parent)
     , m_model(new CannedModel(this)) {
     setObjectName(QStringLiteral("cannedEditor"));
     setWindowTitle(QStringLiteral("Canned replies \u2014 Parley Console"));
@@ -115,7 +116,7 @@ CannedEditor::CannedEditor(Session* session, QWidget* parent)
     rightLayout->addLayout(form, 1);
     rightLayout->addWidget(m_save, 0, Qt::AlignRight);
 
-    layOutEditor(this, leftLayout, rightLayout, m_errors.status());
+    layOut(leftLayout, rightLayout);
 
     newReply();
     reload();
@@ -127,13 +128,12 @@ bool CannedEditor::isValidShortcut(const QString& shortcut) {
 }
 
 void CannedEditor::reload() {
-    beginRequest();
+    beginLoad();
     m_session->api()->adminCanned(
         [self = QPointer<CannedEditor>(this)](const ApiResult<std::vector<proto::CannedReply>>& r) {
             if (!self)
                 return;
-            self->finishRequest();
-            if (r.ok()) {
+            if (self->finishLoad(r)) {
                 const QString keep = self->m_editingId;
                 self->m_model->setReplies(r.value);
                 const int row = self->m_model->rowOf(keep);
@@ -142,8 +142,6 @@ void CannedEditor::reload() {
                 const int n = self->m_model->rowCount();
                 self->m_errors.setStatus(n == 1 ? QStringLiteral("1 canned reply.")
                                                 : QStringLiteral("%1 canned replies.").arg(n));
-            } else {
-                self->showError(*r.error);
             }
             emit self->loaded();
         });

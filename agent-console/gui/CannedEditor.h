@@ -30,7 +30,7 @@ public:
     explicit CannedEditor(Session* session, QWidget* parent = nullptr);
 
     CannedModel* model() const { return m_model; }
-    void reload(); // fields: "shortcut", "title", "content"
+    void reload() override; // fields: "shortcut", "title", "content"
 
     static bool isValidShortcut(const QString& shortcut);
     bool isDirty() const override;

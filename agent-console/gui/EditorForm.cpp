@@ -7,6 +7,7 @@
 
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
@@ -54,7 +55,7 @@ QLabel* formTitle(const QString& objectName) {
     return l;
 }
 
-void layOutEditor(QDialog* dialog, QLayout* list, QLayout* form, QLabel* status) {
+QWidget* layOutEditor(QDialog* dialog, QLayout* list, QLayout* form, QLabel* status, QPushButton* retry) {
     auto* splitter = new QSplitter;
     splitter->addWidget(unframed(list));
     splitter->addWidget(unframed(form));
@@ -71,8 +72,16 @@ void layOutEditor(QDialog* dialog, QLayout* list, QLayout* form, QLabel* status)
 
     auto* layout = new QVBoxLayout(dialog);
     layout->addWidget(splitter, 1);
-    layout->addWidget(status);
+    layout->addLayout(statusRow(status, retry));
     layout->addWidget(close);
+    return splitter;
+}
+
+QLayout* statusRow(QLabel* status, QPushButton* retry) {
+    auto* row = new QHBoxLayout;
+    row->addWidget(status, 1);
+    row->addWidget(retry, 0, Qt::AlignTop);
+    return row;
 }
 
 QString asFormShows(const QString& stored) {

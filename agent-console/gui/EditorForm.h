@@ -13,6 +13,7 @@ class QLabel;
 class QLayout;
 class QPushButton;
 class QTableView;
+class QWidget;
 
 namespace parley::console {
 struct ApiError;
@@ -34,8 +35,12 @@ QLabel* formTitle(const QString& objectName = QString());
 // or one stored with Windows line ends (through the REST API) counts as edited once shown.
 QString asFormShows(const QString& stored);
 
-// The editor's window: the list left, the form right, the status line and Close below.
-void layOutEditor(QDialog* dialog, QLayout* list, QLayout* form, QLabel* status);
+// The editor's window: the list left, the form right, the status line and Close below. Returns
+// the widget holding the list and the form (turned off while there is no list to edit).
+QWidget* layOutEditor(QDialog* dialog, QLayout* list, QLayout* form, QLabel* status, QPushButton* retry);
+
+// The status line with a "Try again" button at its right (hidden until a load fails).
+QLayout* statusRow(QLabel* status, QPushButton* retry);
 
 // The error labels under a form's fields and the form's status line. The labels are made here;
 // the layouts they are added to own them.

@@ -29,7 +29,8 @@ using nlohmann::json;
 namespace parley::console::gui {
 
 FaqEditor::FaqEditor(Session* session, QWidget* parent)
-    : RecordEditor(session, QStringLiteral("faqStatusLabel"), parent)
+    : RecordEditor(session, QStringLiteral("faqStatusLabel"), QStringLiteral("retryFaqButton"),
+                   QStringLiteral("FAQ"), parent)
     , m_model(new FaqModel(this)) {
     setObjectName(QStringLiteral("faqEditor"));
     setWindowTitle(QStringLiteral("FAQ \u2014 Parley Console"));
@@ -110,7 +111,7 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     rightLayout->addLayout(form, 1);
     rightLayout->addWidget(m_save, 0, Qt::AlignRight);
 
-    layOutEditor(this, leftLayout, rightLayout, m_errors.status());
+    layOut(leftLayout, rightLayout);
 
     newEntry();
     reload();
@@ -126,32 +127,43 @@ void FaqEditor::reload() {
 }
 
 void FaqEditor::reloadAfterFailure(const QString& status) {
-    m_errors.setStatus(status);
     loadList(status);
 }
 
 void FaqEditor::loadList(const QString& status) {
-    beginRequest();
-    m_session->api()->adminFaq(
-        [self = QPointer<FaqEditor>(this), status](const ApiResult<std::vector<proto::FaqEntry>>& r) {
-            if (!self)
-                return;
-            if (r.ok()) {
-                // The form's entry stays selected, without asking about or refilling the form.
-                self->updateList([&] { self->m_model->setEntries(r.value); });
-                if (!self->m_editingSlug.isEmpty() && self->formRow() < 0 && !self->isDirty())
+    beginLoad(status);
+    m_session->api()->adminFaq([self = QPointer<FaqEditor>(this),
+                                status](const ApiResult<std::vector<proto::FaqEntry>>& r) {
+        if (!self)
+            return;
+        if (self->finishLoad(r)) {
+            // The form's entry stays selected, without asking about the form.
+            self->updateList([&] { self->m_model->setEntries(r.value); });
+            QString note;
+            if (!self->m_editingSlug.isEmpty()) {
+                const int row = self->formRow();
+                if (self->isDirty()) {
+                    // The admin's edits stay, measured against the entry as opened: a save
+                    // sends only them, so another admin's change to the rest survives.
+                    if (row >= 0 && self->m_model->at(row) != self->m_base)
+                        note = QStringLiteral(" \u201c%1\u201d was changed meanwhile; your unsaved edits "
+                                              "are kept.")
+                                   .arg(self->m_editingSlug);
+                } else if (row >= 0) {
+                    self->editRow(row); // no edits to lose: show the entry as stored now
+                } else {
                     self->newEntry(); // its entry is gone: Save would only fail
-                self->m_errors.setStatus(
-                    status.isEmpty() ? QStringLiteral("%1 entries.").arg(self->m_model->rowCount()) : status);
-            } else if (status.isEmpty()) {
-                self->showError(*r.error);
-            } else { // the failure already said stays; the list is as it was
-                self->m_errors.setStatus(
-                    status + QStringLiteral(" The list could not be reloaded: %1").arg(r.error->describe()));
+                }
             }
-            self->finishRequest();
-            emit self->loaded();
-        });
+            self->m_errors.setStatus(
+                (status.isEmpty() ? QStringLiteral("%1 entries.").arg(self->m_model->rowCount()) : status) +
+                note);
+        } else if (!status.isEmpty()) { // the failure already said stays; the list is as it was
+            self->m_errors.setStatus(
+                status + QStringLiteral(" The list could not be reloaded: %1").arg(r.error->describe()));
+        }
+        emit self->loaded();
+    });
 }
 
 void FaqEditor::updateButtons() {

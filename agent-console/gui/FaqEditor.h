@@ -32,7 +32,7 @@ public:
     explicit FaqEditor(Session* session, QWidget* parent = nullptr);
 
     FaqModel* model() const { return m_model; }
-    void reload(); // fields: "slug", "question", "answer", "keywords"
+    void reload() override; // fields: "slug", "question", "answer", "keywords"
 
     static bool isValidSlug(const QString& slug);
     static constexpr int kMaxKeywords = 1000; // characters, as the server counts them (code points)

@@ -11,11 +11,41 @@
 
 namespace parley::console::gui {
 
-RecordEditor::RecordEditor(Session* session, const QString& statusObjectName, QWidget* parent)
+RecordEditor::RecordEditor(Session* session, const QString& statusObjectName, const QString& retryObjectName,
+                           const QString& listName, QWidget* parent)
     : QDialog(parent)
     , m_session(session)
     , m_errors(statusObjectName)
-    , m_discard(this, QStringLiteral("Discard the changes you have not saved?")) {}
+    , m_discard(this, QStringLiteral("Discard the changes you have not saved?"))
+    , m_listName(listName)
+    , m_retry(formButton(QStringLiteral("&Try again"), retryObjectName)) {
+    m_retry->hide();
+    connect(m_retry, &QPushButton::clicked, this, &RecordEditor::reload);
+}
+
+void RecordEditor::layOut(QLayout* list, QLayout* form) {
+    m_content = layOutEditor(this, list, form, m_errors.status(), m_retry);
+}
+
+void RecordEditor::beginLoad(const QString& status) {
+    m_retry->hide();
+    m_errors.setStatus(status.isEmpty() ? QStringLiteral("Loading %1\u2026").arg(m_listName) : status);
+    beginRequest();
+}
+
+void RecordEditor::listLoaded() {
+    m_listLoaded = true;
+    if (m_content)
+        m_content->setEnabled(true);
+}
+
+void RecordEditor::loadFailed(const ApiError& error) {
+    // Not under a field: the form is not what failed (and a message naming "role" is no role error).
+    m_errors.setStatus(QStringLiteral("Could not load the %1: %2").arg(m_listName, error.describe()));
+    m_retry->show();
+    if (m_content && !m_listLoaded)
+        m_content->setEnabled(false);
+}
 
 QString RecordEditor::statusText() const {
     return m_errors.status()->text();

@@ -2,6 +2,7 @@
 // What the admin editors that list records left and edit one right (FAQ, canned replies, agents)
 // share: the table's selection puts a record into the form, unsaved edits are dropped only after
 // asking, and while a request to the server is out, the buttons that would send another are off.
+// A list that failed to load says so and offers Try again.
 
 #include "core/ApiError.h"
 #include "gui/ConfirmBox.h"
@@ -11,6 +12,7 @@
 
 #include <functional>
 
+class QLayout;
 class QPushButton;
 class QTableView;
 
@@ -30,13 +32,35 @@ public:
     // The form holds edits not saved yet (closing, New or picking another row asks first).
     virtual bool isDirty() const { return false; }
     void reject() override; // Esc, Close, the window's X: asks before discarding edits
+    // Loads the list again; Try again, shown after a failed load, calls it.
+    virtual void reload() = 0;
 
 signals:
     void saved(const QString& key); // the record's slug or id
     void loaded();
 
 protected:
-    RecordEditor(Session* session, const QString& statusObjectName, QWidget* parent);
+    // `listName` says what the list holds in the status line ("agents": "Loading agents…").
+    RecordEditor(Session* session, const QString& statusObjectName, const QString& retryObjectName,
+                 const QString& listName, QWidget* parent);
+
+    // The window: the list left, the form right, the status line and Try again below.
+    void layOut(QLayout* list, QLayout* form);
+    // Starts the list's load: `status` in the status line, "Loading …" when empty.
+    void beginLoad(const QString& status = QString());
+    // Ends the load's request: false when it failed, which the status line says, with Try again.
+    // A failed load turns the list and the form off until one succeeds: an empty table would pass
+    // for an empty list, and a new record could not be checked against the ones it does not show.
+    template <typename T>
+    bool finishLoad(const ApiResult<T>& r) {
+        finishRequest();
+        if (r.ok()) {
+            listLoaded();
+            return true;
+        }
+        loadFailed(*r.error);
+        return false;
+    }
 
     // The list: making a row current puts that record into the form.
     void setTable(QTableView* table);
@@ -98,8 +122,15 @@ protected:
     int m_newForms = 0;
 
 private:
+    void listLoaded();
+    void loadFailed(const ApiError& error);
+
     DiscardQuestion m_discard;
-    bool m_reselecting = false; // moving the selection ourselves: the form stays as it is
+    QString m_listName;
+    QPushButton* m_retry;         // shown after a failed load
+    QWidget* m_content = nullptr; // the list and the form
+    bool m_listLoaded = false;    // a load has succeeded: the list is the server's
+    bool m_reselecting = false;   // moving the selection ourselves: the form stays as it is
 };
 
 } // namespace parley::console::gui

@@ -99,10 +99,7 @@ SettingsEditor::SettingsEditor(Session* session, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_tabs, 1);
     layout->addWidget(m_save, 0, Qt::AlignRight);
-    auto* statusRow = new QHBoxLayout;
-    statusRow->addWidget(m_errors.status(), 1);
-    statusRow->addWidget(m_retry, 0, Qt::AlignTop);
-    layout->addLayout(statusRow);
+    layout->addLayout(statusRow(m_errors.status(), m_retry));
     layout->addWidget(close);
 
     // Until the server's values are in (or if they never come), the blank form is no edit of

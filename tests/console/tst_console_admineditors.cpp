@@ -1020,6 +1020,98 @@ private slots:
         closeAdminWindow(); // before the proxy it talks through goes
     }
 
+    // A list the server refused (or could not be reached for) looked like an empty one, with
+    // nothing to load it again. The status says so, the list and the form stay off (no agent to
+    // create unchecked against a list not shown), and Try again loads it.
+    void agentsFailedLoadOffersTryAgain() {
+        TcpProxy proxy(m_server.httpPort());
+        QVERIFY(proxy.listen());
+        QVERIFY(openAdminWindowVia(proxy.port()));
+        proxy.setRefusing(true);
+        QPointer<AgentsEditor> editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy(), 10000);
+        QVERIFY2(editor->statusText().startsWith(QLatin1String("Could not load the agents: ")),
+                 qPrintable(editor->statusText()));
+        QCOMPARE(editor->fieldError(QStringLiteral("role")), QString()); // not the form's error
+        QCOMPARE(editor->model()->rowCount(), 0);
+        auto* table = find<QTableView>(editor, "agentsTable");
+        QVERIFY(!table->isEnabled());
+        QVERIFY(!find<QPushButton>(editor, "newAgentButton")->isEnabled());
+        QVERIFY(!find<QLineEdit>(editor, "usernameEdit")->isEnabled());
+        QVERIFY(!find<QPushButton>(editor, "saveAgentButton")->isEnabled());
+        auto* retry = editor->findChild<QPushButton*>(QStringLiteral("retryAgentsButton"));
+        QVERIFY(retry);
+        QVERIFY(retry->isVisible() && retry->isEnabled());
+
+        proxy.setRefusing(false);
+        QTest::mouseClick(retry, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowCount() > 0, 10000);
+        const int n = editor->model()->rowCount();
+        QCOMPARE(editor->statusText(),
+                 n == 1 ? QStringLiteral("1 agent.") : QStringLiteral("%1 agents.").arg(n));
+        QVERIFY(!retry->isVisible());
+        QVERIFY(table->isEnabled());
+        QVERIFY(find<QPushButton>(editor, "saveAgentButton")->isEnabled());
+        closeAdminWindow(); // before the proxy it talks through goes
+    }
+
+    // A reload showed another admin's change in the list, but the selected entry's form kept the
+    // old texts. A form without edits takes the reloaded entry; one with edits keeps them.
+    void faqReloadRefreshesTheForm() {
+        QCOMPARE(m_http
+                     ->post("/api/v1/admin/faq",
+                            {{"slug", "zz-reload"},
+                             {"question", "Q?"},
+                             {"answer", "Old answer."},
+                             {"display_order", 9100}},
+                            m_adminToken)
+                     .status,
+                 201);
+        FaqEditor* editor = openFaq();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(editor->model()->rowOf(QStringLiteral("zz-reload")) >= 0, 10000);
+        auto* table = find<QTableView>(editor, "faqTable");
+        clickRow(table, editor->model()->rowOf(QStringLiteral("zz-reload")), FaqModel::QuestionColumn);
+        auto* question = find<QLineEdit>(editor, "questionEdit");
+        auto* answer = find<QPlainTextEdit>(editor, "answerEdit");
+        QCOMPARE(answer->toPlainText(), QStringLiteral("Old answer."));
+        QSignalSpy loaded(editor, &FaqEditor::loaded);
+
+        // No edits: the form shows the entry as reloaded.
+        QCOMPARE(m_http->put("/api/v1/admin/faq/zz-reload", {{"answer", "New answer."}}, m_adminToken).status,
+                 200);
+        editor->reload();
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QCOMPARE(answer->toPlainText(), QStringLiteral("New answer."));
+        QCOMPARE(find<QLineEdit>(editor, "slugEdit")->text(), QStringLiteral("zz-reload"));
+        QVERIFY(
+            table->selectionModel()->isRowSelected(editor->model()->rowOf(QStringLiteral("zz-reload")), {}));
+        QVERIFY(!editor->isDirty());
+
+        // Edits: kept, without asking; a save sends only them.
+        typeInto(question, QStringLiteral("Edited question?"));
+        QCOMPARE(
+            m_http->put("/api/v1/admin/faq/zz-reload", {{"answer", "Newer answer."}}, m_adminToken).status,
+            200);
+        editor->reload();
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 10000);
+        QVERIFY(!discardQuestion(editor));
+        QVERIFY2(editor->statusText().endsWith(QStringLiteral(
+                     "\u201czz-reload\u201d was changed meanwhile; your unsaved edits are kept.")),
+                 qPrintable(editor->statusText()));
+        QCOMPARE(question->text(), QStringLiteral("Edited question?"));
+        QCOMPARE(answer->toPlainText(), QStringLiteral("New answer."));
+        QVERIFY(editor->isDirty());
+        QSignalSpy saved(editor, &FaqEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveFaqButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QCOMPARE(answer->toPlainText(), QStringLiteral("Newer answer.")); // the other admin's answer stays
+        QCOMPARE(question->text(), QStringLiteral("Edited question?"));
+        QVERIFY(!editor->isDirty());
+        QCOMPARE(m_http->del("/api/v1/admin/faq/zz-reload", m_adminToken).status, 204);
+    }
+
     // Review: a reorder or (de)activation the server refused (here: another admin had deleted an
     // entry meanwhile) said "Order saved." or an error naming nothing, and the list kept the
     // deleted entry. The status line names the entry, and the list shows what the server has.

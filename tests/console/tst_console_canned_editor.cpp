@@ -371,6 +371,43 @@ private slots:
         for (const QString& id : {crlf, other})
             QCOMPARE(m_http->del("/api/v1/admin/canned/" + id.toStdString(), m_adminToken).status, 204);
     }
+    // A list the server refused (or could not be reached for) looked like "no canned replies",
+    // with nothing to load it again. The status says so, the list and the form stay off, and
+    // Try again loads it.
+    void failedLoadOffersTryAgain() {
+        auto r = m_http->post("/api/v1/admin/canned",
+                              {{"shortcut", "retry-me"}, {"title", "Retry"}, {"content", "C"}}, m_adminToken);
+        QCOMPARE(r.status, 201);
+        const QString id = js(r.body["canned_reply"]["id"]);
+        TcpProxy proxy(m_server.httpPort());
+        QVERIFY(proxy.listen());
+        QVERIFY(openAdminWindowVia(proxy.port()));
+        proxy.setRefusing(true);
+        QPointer<CannedEditor> editor = openEditor();
+        QVERIFY(editor);
+        QVERIFY2(editor->statusText().startsWith(QLatin1String("Could not load the canned replies: ")),
+                 qPrintable(editor->statusText()));
+        QCOMPARE(editor->model()->rowCount(), 0);
+        auto* table = find<QTableView>(editor, "cannedTable");
+        QVERIFY(!table->isEnabled());
+        QVERIFY(!find<QPushButton>(editor, "newCannedButton")->isEnabled());
+        QVERIFY(!find<QLineEdit>(editor, "shortcutEdit")->isEnabled());
+        QVERIFY(!find<QPushButton>(editor, "saveCannedButton")->isEnabled());
+        auto* retry = editor->findChild<QPushButton*>(QStringLiteral("retryCannedButton"));
+        QVERIFY(retry);
+        QVERIFY(retry->isVisible() && retry->isEnabled());
+
+        proxy.setRefusing(false);
+        QTest::mouseClick(retry, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(id) >= 0, 10000);
+        // Earlier tests leave replies behind: the count is the list's.
+        QCOMPARE(editor->statusText(), QStringLiteral("%1 canned replies.").arg(editor->model()->rowCount()));
+        QVERIFY(!retry->isVisible());
+        QVERIFY(table->isEnabled());
+        QVERIFY(find<QPushButton>(editor, "saveCannedButton")->isEnabled());
+        closeAdminWindow(); // before the proxy it talks through goes
+        QCOMPARE(m_http->del("/api/v1/admin/canned/" + id.toStdString(), m_adminToken).status, 204);
+    }
 };
 
 QTEST_MAIN(TestCannedEditor)
