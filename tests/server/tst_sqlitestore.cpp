@@ -16,6 +16,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace parley::server;
 using parley::protocol::Conversation;
 using parley::protocol::ConversationStatus;
@@ -165,6 +169,41 @@ bool opensAnEphemeralTable(sqlite::Connection& db, const std::string& sql) {
     return false;
 }
 
+// Opens a store on `path` in a child process that runs as an ordinary user (nobody, when the tests
+// run as root, whom no file permission stops) and returns the error it got, or "" if it opened.
+std::string openErrorAsAnOrdinaryUser(const std::string& path) {
+    int fds[2];
+    if (::pipe(fds) != 0)
+        return "pipe failed";
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::close(fds[0]);
+        std::string error;
+        const std::string dir = path.substr(0, path.rfind('/'));
+        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+            error = "could not become nobody";
+        else if (::access(dir.c_str(), X_OK) != 0)
+            error = "unreachable"; // a temporary directory inside a private one (TMPDIR)
+        else
+            try {
+                SqliteStore store(path);
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+        const auto written = ::write(fds[1], error.data(), error.size());
+        ::_exit(written == static_cast<ssize_t>(error.size()) ? 0 : 1);
+    }
+    ::close(fds[1]);
+    std::string error;
+    char buffer[512];
+    for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
+        error.append(buffer, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return error;
+}
+
 } // namespace
 
 class TestSqliteStore : public QObject {
@@ -186,6 +225,44 @@ private slots:
         SqliteStore again(path());
         QCOMPARE(again.schemaVersion(), SqliteStore::kSchemaVersion);
         QVERIFY(again.readResult([&](ReadTx& tx) { return tx.conversation(c.id); }));
+    }
+
+    // A file that is not a database, or one the server may not write, stops the start with the
+    // file's name and what to do: never a server that runs and then fails every message.
+    void aFileThatIsNotADatabaseIsRefusedByName() {
+        QFile file(QString::fromStdString(path()));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray(4096, 'x'));
+        file.close();
+        try {
+            SqliteStore store(path());
+            QFAIL("opened");
+        } catch (const std::exception& e) {
+            const std::string error = e.what();
+            QVERIFY2(error.find(path()) != std::string::npos, e.what());
+            QVERIFY2(error.find("not a Parley database") != std::string::npos, e.what());
+        }
+    }
+
+    void aWriteProtectedDatabaseIsRefused() {
+        QTemporaryDir dir;
+        const std::string db = QString(dir.path() + QStringLiteral("/parley.db")).toStdString();
+        { SqliteStore store(db); }
+        QCOMPARE(::chmod(dir.path().toLocal8Bit().constData(), 0777), 0);
+        QCOMPARE(::chmod(db.c_str(), 0444), 0);
+        const std::string error = openErrorAsAnOrdinaryUser(db);
+        if (error == "unreachable")
+            QSKIP("an ordinary user cannot reach the temporary directory");
+        QVERIFY2(error.find(db + ": the file is write-protected") != std::string::npos, error.c_str());
+        QVERIFY2(error.find("must be able to write") != std::string::npos, error.c_str());
+
+        // Writable itself, in a directory where its WAL cannot be made.
+        QCOMPARE(::chmod(db.c_str(), 0666), 0);
+        QCOMPARE(::chmod(dir.path().toLocal8Bit().constData(), 0555), 0);
+        const std::string walError = openErrorAsAnOrdinaryUser(db);
+        QCOMPARE(::chmod(dir.path().toLocal8Bit().constData(), 0755), 0);
+        QVERIFY2(walError.find(db) != std::string::npos, walError.c_str());
+        QVERIFY2(walError.find("must be able to write") != std::string::npos, walError.c_str());
     }
 
     void seqIsGapFreeUnderConcurrentWriters() {

@@ -62,6 +62,8 @@ public:
     void exec(const std::string& sql);
     Statement prepare(const std::string& sql); // cached; reset when the Statement goes out of scope
     std::int64_t changes() const { return sqlite3_changes64(m_db); }
+    // Opened for reading only: asked so, or the file is write-protected (SQLite then falls back).
+    bool isReadOnly() const { return sqlite3_db_readonly(m_db, "main") == 1; }
     // How often the cached statements were re-prepared: one whose plan depends on a bound value
     // is re-prepared each time it is bound, which a hot path should never do.
     std::int64_t reprepares() const;

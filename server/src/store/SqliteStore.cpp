@@ -10,6 +10,26 @@ namespace parley::server {
 
 using sqlite::Connection;
 
+namespace {
+// What an admin can do about a database that cannot be opened, by SQLite's result code.
+std::string openingHint(int code) {
+    switch (code & 0xFF) {
+    case SQLITE_NOTADB:
+        return " (not a Parley database, or a damaged one: restore it from a backup, or point "
+               "--data-dir at another directory)";
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+        return " (the server's user must be able to write the file and create files beside it, in "
+               "the data dir)";
+    case SQLITE_CORRUPT:
+        return " (the file is damaged: restore it from a backup)";
+    default:
+        return {};
+    }
+}
+} // namespace
+
 SqliteStore::SqliteStore(const std::string& path, EventSink* sink)
     : SqliteStore(path, sink, Options{}) {}
 
@@ -20,14 +40,22 @@ SqliteStore::SqliteStore(const std::string& path, EventSink* sink, Options optio
     const bool syncFull = options.sync == Sync::Full;
     // FULL: a commit is on disk before the caller hears of it; group commit pays one fsync a group.
     // NORMAL: the commit is in the WAL file (the OS page cache) and fsynced at the next checkpoint.
-    m_connection = std::make_unique<Connection>(path, false);
-    m_connection->exec("PRAGMA journal_mode = WAL");
-    m_connection->exec(syncFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-    m_connection->exec("PRAGMA foreign_keys = ON");
-    // Erasing a shopper (issue 22) must leave none of its text in the file: freed space is
-    // overwritten with zeros. Only erasures and deletes pay for it; appends do not.
-    m_connection->exec("PRAGMA secure_delete = ON");
-    sqlite::migrate(*m_connection);
+    try {
+        m_connection = std::make_unique<Connection>(path, false);
+        // SQLite opens a write-protected file for reading only, without an error: the server would
+        // start and then fail every message it was sent.
+        if (m_connection->isReadOnly())
+            throw sqlite::SqliteError(SQLITE_READONLY, "the file is write-protected");
+        m_connection->exec("PRAGMA journal_mode = WAL");
+        m_connection->exec(syncFull ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+        m_connection->exec("PRAGMA foreign_keys = ON");
+        // Erasing a shopper (issue 22) must leave none of its text in the file: freed space is
+        // overwritten with zeros. Only erasures and deletes pay for it; appends do not.
+        m_connection->exec("PRAGMA secure_delete = ON");
+        sqlite::migrate(*m_connection);
+    } catch (const sqlite::SqliteError& e) {
+        throw sqlite::SqliteError(e.code(), "the database " + path + ": " + e.what() + openingHint(e.code()));
+    }
     m_writer = std::make_unique<GroupCommitWriter>(
         [this](std::span<GroupCommitWriter::Job* const> group) { runGroup(group); }, options.writer);
     m_checkpointer = std::make_unique<SqliteCheckpointer>(path, syncFull, options.walRestartPages,
