@@ -29,6 +29,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <sched.h>
 #include <stdexcept>
 #include <thread>
@@ -234,6 +235,13 @@ std::string Server::start() {
     api.host = m_config.host;
     api.publicWsUrl = m_config.publicWsUrl;
     api.webRoot = m_config.webRoot;
+    { // the default one (a --web-root without widget.js is refused by the flag's check)
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(std::filesystem::path(api.webRoot) / "widget.js", ec))
+            log::warn("no widget.js in " + api.webRoot +
+                      ": /widget.js and the demo store answer 404; install the package's web files or "
+                      "pass --web-root");
+    }
     api.allowedOrigin = m_config.allowedOrigin;
     api.widgetStatus = [ah = m_afterHours.get()] { return ah->widgetStatus(); };
     // --- Several nodes (issue 20): shared presence, rate limit and login throttle in Redis ---

@@ -243,9 +243,13 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
                 c.cpuScheduling = CpuScheduling::Normal;
             else
                 throw std::invalid_argument("--cpu-scheduling must be batch or normal");
-        } else if (flag == "--web-root")
+        } else if (flag == "--web-root") {
             c.webRoot = value();
-        else if (flag == "--public-ws-url")
+            // A mistyped directory would answer 404 for the widget on every shop's page.
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(std::filesystem::path(c.webRoot) / "widget.js", ec))
+                throw std::invalid_argument("--web-root " + c.webRoot + " has no widget.js");
+        } else if (flag == "--public-ws-url")
             c.publicWsUrl = value();
         else if (flag == "--allowed-origin")
             c.allowedOrigin = value();

@@ -91,6 +91,9 @@ private slots:
         QCOMPARE(parse({"--http-threads", "1"}).httpThreads, 1);
         QVERIFY(!errorOf({"--http-queue", "0"}).empty());
         QVERIFY(!errorOf({"--io-threads", "0"}).empty());
+        QCOMPARE(errorOf({"--web-root", "/nonexistent/web"}),
+                 std::string("--web-root /nonexistent/web has no widget.js"));
+        QCOMPARE(errorOf({"--web-root", ServerConfig::defaultWebRoot()}), std::string());
         QVERIFY(!errorOf({"--ws-port", "65536"}).empty());
     }
 
