@@ -16,6 +16,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include <csignal>
+#include <functional>
+
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -169,39 +173,50 @@ bool opensAnEphemeralTable(sqlite::Connection& db, const std::string& sql) {
     return false;
 }
 
-// Opens a store on `path` in a child process that runs as an ordinary user (nobody, when the tests
-// run as root, whom no file permission stops) and returns the error it got, or "" if it opened.
-std::string openErrorAsAnOrdinaryUser(const std::string& path) {
+// Runs fn in a child process (what it changes of the process stays there) and returns what it said.
+std::string inAChildProcess(const std::function<std::string()>& fn) {
     int fds[2];
     if (::pipe(fds) != 0)
         return "pipe failed";
     const pid_t child = ::fork();
     if (child == 0) {
         ::close(fds[0]);
-        std::string error;
-        const std::string dir = path.substr(0, path.rfind('/'));
-        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
-            error = "could not become nobody";
-        else if (::access(dir.c_str(), X_OK) != 0)
-            error = "unreachable"; // a temporary directory inside a private one (TMPDIR)
-        else
-            try {
-                SqliteStore store(path);
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
-        const auto written = ::write(fds[1], error.data(), error.size());
-        ::_exit(written == static_cast<ssize_t>(error.size()) ? 0 : 1);
+        std::string said;
+        try {
+            said = fn();
+        } catch (const std::exception& e) {
+            said = std::string("threw: ") + e.what();
+        }
+        const auto written = ::write(fds[1], said.data(), said.size());
+        ::_exit(written == static_cast<ssize_t>(said.size()) ? 0 : 1);
     }
     ::close(fds[1]);
-    std::string error;
+    std::string said;
     char buffer[512];
     for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
-        error.append(buffer, static_cast<std::size_t>(n));
+        said.append(buffer, static_cast<std::size_t>(n));
     ::close(fds[0]);
     int status = 0;
     ::waitpid(child, &status, 0);
-    return error;
+    return said;
+}
+
+// Opens a store on `path` as an ordinary user (nobody, when the tests run as root, whom no file
+// permission stops) and returns the error it got, or "" if it opened.
+std::string openErrorAsAnOrdinaryUser(const std::string& path) {
+    return inAChildProcess([&]() -> std::string {
+        const std::string dir = path.substr(0, path.rfind('/'));
+        if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+            return "could not become nobody";
+        if (::access(dir.c_str(), X_OK) != 0)
+            return "unreachable"; // a temporary directory inside a private one (TMPDIR)
+        try {
+            SqliteStore store(path);
+        } catch (const std::exception& e) {
+            return e.what();
+        }
+        return {};
+    });
 }
 
 } // namespace
@@ -263,6 +278,118 @@ private slots:
         QCOMPARE(::chmod(dir.path().toLocal8Bit().constData(), 0755), 0);
         QVERIFY2(walError.find(db) != std::string::npos, walError.c_str());
         QVERIFY2(walError.find("must be able to write") != std::string::npos, walError.c_str());
+    }
+
+    // A disk that refuses writes (here: a file size limit, as a full disk refuses them) answers each
+    // write StoreUnavailable, with Retry-After and nothing stored, and says why until a write goes
+    // through again. No job of a group the disk refused commits by itself.
+    void aDiskThatRefusesWritesMakesTheStoreUnavailableUntilItTakesThemAgain() {
+        const std::string said = inAChildProcess([&]() -> std::string {
+            std::signal(SIGXFSZ, SIG_IGN); // the write fails with EFBIG instead of the process dying
+            SqliteStore store(path());
+            const auto c = newConversation("s1");
+            store.write([&](WriteTx& tx) { tx.insertConversation(c); });
+            rlimit limit{};
+            ::getrlimit(RLIMIT_FSIZE, &limit);
+            const rlimit unlimited = limit;
+            limit.rlim_cur = 2 * 1024 * 1024;
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+            std::atomic<int> stored{0}, refused{0}, other{0};
+            std::string why;
+            std::mutex whyMutex;
+            std::vector<std::thread> writers; // several, so that the refused commits hold groups
+            for (int t = 0; t < 8; ++t)
+                writers.emplace_back([&] {
+                    const std::string filler(3000, 'x');
+                    for (int i = 0; i < 200 && refused < 20; ++i)
+                        try {
+                            store.write([&](WriteTx& tx) {
+                                auto m = newMessage(c.id, filler);
+                                tx.appendMessage(m);
+                            });
+                            ++stored;
+                        } catch (const StoreUnavailable& e) {
+                            if (e.retryAfterSeconds() < 1)
+                                ++other;
+                            std::lock_guard lock(whyMutex);
+                            why = e.what();
+                            ++refused;
+                        } catch (const std::exception&) {
+                            ++other;
+                        }
+                });
+            for (auto& w : writers)
+                w.join();
+            if (refused == 0 || other != 0)
+                return "refused " + std::to_string(refused) + ", other errors " + std::to_string(other);
+            const auto reason = store.unavailableReason();
+            if (!reason || *reason != why || why.find("cannot be written") == std::string::npos)
+                return "reason: " + reason.value_or("none") + "; the error: " + why;
+            store.write([](WriteTx&) {}); // an empty commit goes through, but tells nothing of the disk
+            if (!store.unavailableReason())
+                return std::string("available again after an empty commit");
+            const auto kept = store.readResult([&](ReadTx& tx) { return tx.messages(c.id, 0); });
+            if (kept.size() != static_cast<std::size_t>(stored))
+                return std::to_string(kept.size()) + " messages kept, " + std::to_string(stored) +
+                       " answered";
+            ::setrlimit(RLIMIT_FSIZE, &unlimited);
+            store.write([&](WriteTx& tx) {
+                auto m = newMessage(c.id, "after");
+                tx.appendMessage(m);
+            });
+            if (store.unavailableReason())
+                return "still unavailable: " + *store.unavailableReason();
+            return "ok";
+        });
+        QVERIFY2(said == "ok", said.c_str());
+    }
+
+    // When SQLite rolls a group's whole transaction back in the middle (the disk refused a page it
+    // had to write out before the commit), no later job of the group may run outside it,
+    // committing unseen while its caller hears of a failure, and no earlier job counts as stored.
+    void aGroupThatSqliteRolledBackStoresNothing() {
+        const auto c = newConversation("s1");
+        {
+            SqliteStore store(path());
+            store.write([&](WriteTx& tx) { tx.insertConversation(c); });
+        }
+        const std::string said = inAChildProcess([&]() -> std::string {
+            std::signal(SIGXFSZ, SIG_IGN);
+            sqlite::Connection db(path(), false);
+            db.exec("PRAGMA journal_mode = WAL");
+            db.exec("PRAGMA cache_size = 8"); // pages: a big job writes them out before it commits
+            const std::string filler(3000, 'x');
+            const std::function<void(WriteTx&)> one = [&](WriteTx& tx) {
+                auto m = newMessage(c.id, "one");
+                tx.appendMessage(m);
+            };
+            const std::function<void(WriteTx&)> many = [&](WriteTx& tx) {
+                for (int i = 0; i < 300; ++i) {
+                    auto m = newMessage(c.id, filler);
+                    tx.appendMessage(m);
+                }
+            };
+            rlimit limit{};
+            ::getrlimit(RLIMIT_FSIZE, &limit);
+            const rlimit unlimited = limit;
+            limit.rlim_cur = 256 * 1024;
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+            GroupCommitWriter::Job first(one), big(many), last(one);
+            std::vector<GroupCommitWriter::Job*> group{&first, &big, &last};
+            sqlite::writeGroupTransaction(db, group);
+            ::setrlimit(RLIMIT_FSIZE, &unlimited);
+            if (!big.error)
+                return "the big job was stored";
+            auto s = db.prepare("SELECT count(*) FROM messages");
+            s.step();
+            const auto stored = s.int64(0);
+            const int answeredStored = int(!first.error) + int(!last.error);
+            if (stored != answeredStored)
+                return std::to_string(stored) + " stored, " + std::to_string(answeredStored) +
+                       " answered stored";
+            return "ok";
+        });
+        QVERIFY2(said == "ok", said.c_str());
     }
 
     void seqIsGapFreeUnderConcurrentWriters() {

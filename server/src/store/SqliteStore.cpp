@@ -11,6 +11,10 @@ namespace parley::server {
 using sqlite::Connection;
 
 namespace {
+// How long a client waits before sending again to a store whose disk refused a write: long enough
+// not to hammer it, short enough that a chat goes on soon after space is freed.
+constexpr int kDiskRetryAfterSeconds = 5;
+
 // What an admin can do about a database that cannot be opened, by SQLite's result code.
 std::string openingHint(int code) {
     switch (code & 0xFF) {
@@ -111,12 +115,50 @@ void SqliteStore::refreshSearchIndex() {
 // On the writer's turn: the group's transaction, then its events, before any caller of the group
 // (or of the next one) is released, so events go out in commit order.
 void SqliteStore::runGroup(std::span<GroupCommitWriter::Job* const> group) {
+    const auto changesBefore = sqlite3_total_changes64(m_connection->handle());
     auto events = sqlite::writeGroupTransaction(*m_connection, group);
+    noteDiskState(group, sqlite3_total_changes64(m_connection->handle()) != changesBefore);
     if (events.empty())
         return;
     std::lock_guard lock(m_sinkMutex);
     if (m_sink)
         m_sink->publish(std::move(events));
+}
+
+// A full or failing disk is the operator's to fix, not the request's: its jobs are answered 503
+// with Retry-After (nothing was stored; the widget and the console send again), GET /healthz says
+// why, and the log says so once, not once a request.
+void SqliteStore::noteDiskState(std::span<GroupCommitWriter::Job* const> group, bool wroteRows) {
+    std::optional<std::string> problem;
+    for (auto* job : group) {
+        if (!job->error)
+            continue;
+        try {
+            std::rethrow_exception(job->error);
+        } catch (const sqlite::SqliteError& e) {
+            const int code = e.code() & 0xFF;
+            if (code != SQLITE_FULL && code != SQLITE_IOERR && code != SQLITE_READONLY)
+                continue;
+            problem = code == SQLITE_FULL ? "the disk of the database " + m_path + " is full"
+                                          : "the database " + m_path + " cannot be written: " + e.what();
+            job->error = std::make_exception_ptr(StoreUnavailable(*problem, kDiskRetryAfterSeconds));
+        } catch (...) {
+        }
+    }
+    std::lock_guard lock(m_diskMutex);
+    if (problem) {
+        if (!m_diskProblem)
+            log::error(*problem + "; writes are answered 503 until it can be written again");
+        m_diskProblem = std::move(problem);
+    } else if (m_diskProblem && wroteRows) { // not an empty commit (the search index's idle pass)
+        log::info("the database can be written again");
+        m_diskProblem.reset();
+    }
+}
+
+std::optional<std::string> SqliteStore::unavailableReason() const {
+    std::lock_guard lock(m_diskMutex);
+    return m_diskProblem;
 }
 
 std::unique_ptr<Connection> SqliteStore::acquireReader() {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,8 @@ public:
     void write(const std::function<void(WriteTx&)>& job, Admission admission) override;
     void read(const std::function<void(ReadTx&)>& job) override;
     void refreshSearchIndex() override;
+    // While the last write failed because the disk refused it (full, or an I/O error): why.
+    std::optional<std::string> unavailableReason() const override;
 
     // Finishes queued writes, stops the writer and checkpoints the WAL. Called by the destructor.
     void close();
@@ -76,6 +79,7 @@ public:
 
 private:
     void runGroup(std::span<GroupCommitWriter::Job* const> group);
+    void noteDiskState(std::span<GroupCommitWriter::Job* const> group, bool wroteRows);
     std::unique_ptr<sqlite::Connection> acquireReader();
     void releaseReader(std::unique_ptr<sqlite::Connection> c);
 
@@ -92,6 +96,9 @@ private:
 
     std::mutex m_readersMutex;
     std::vector<std::unique_ptr<sqlite::Connection>> m_readers;
+
+    mutable std::mutex m_diskMutex;
+    std::optional<std::string> m_diskProblem; // set by a write the disk refused, cleared by one it took
 };
 
 } // namespace parley::server

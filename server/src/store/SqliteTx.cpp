@@ -856,6 +856,14 @@ std::vector<Event> writeGroupTransaction(Connection& c, std::span<GroupCommitWri
             std::move(jobEvents.begin(), jobEvents.end(), std::back_inserter(events));
         } catch (...) {
             errors[i] = std::current_exception();
+            if (sqlite3_get_autocommit(c.handle())) {
+                // SQLite rolled the whole transaction back (a full disk, an I/O error): the jobs
+                // before this one are undone, and the ones after must not run outside it, where
+                // each would commit by itself unseen.
+                for (auto* job : group)
+                    job->error = errors[i];
+                return {};
+            }
             try {
                 c.exec("ROLLBACK TO job");
                 c.prepare("RELEASE job").run();

@@ -264,11 +264,19 @@ public:
 // Thrown by a store whose database cannot be reached, or whose connection broke while a commit
 // was under way (it is unknown whether it committed). Answered 503 like an overload; the client
 // may retry (client_msg_id keeps a message from being stored twice).
+// The embedded store throws it too while its disk refuses writes (full, or failing): nothing of the
+// job was stored.
 class StoreUnavailable : public StoreOverloaded {
 public:
     StoreUnavailable()
-        : StoreOverloaded(1) {}
-    const char* what() const noexcept override { return "the database cannot be reached"; }
+        : StoreUnavailable("the database cannot be reached", 1) {}
+    StoreUnavailable(std::string why, int retryAfterSeconds)
+        : StoreOverloaded(retryAfterSeconds)
+        , m_why(std::move(why)) {}
+    const char* what() const noexcept override { return m_why.c_str(); }
+
+private:
+    std::string m_why;
 };
 
 class Store {
