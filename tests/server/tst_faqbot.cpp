@@ -295,6 +295,8 @@ private slots:
                  std::string(toString(BotReplyKind::HandoffOffer)));
         QCOMPARE(kindOf(replyTo("je n'arrive toujours pas à vous joindre", index)),
                  std::string(toString(BotReplyKind::HandoffOffer)));
+        QCOMPARE(kindOf(replyTo("je n'arrive pas à vous contacter", index)),
+                 std::string(toString(BotReplyKind::HandoffOffer)));
         QCOMPARE(slugOf(replyTo("quand peut-on vous joindre ?", index)), std::string("horaires"));
     }
 
@@ -385,6 +387,8 @@ private slots:
         QTest::newRow("n'arrive toujours pas à") << "je n'arrive toujours pas à parler à quelqu'un";
         // "I can't reach you": the shop's "vous" is its team, as in "I can't reach anyone".
         QTest::newRow("n'arrive pas à vous joindre") << "je n'arrive pas à vous joindre";
+        // "contacter" is a way of reaching, as "joindre" is.
+        QTest::newRow("n'arrive pas à vous contacter") << "je n'arrive pas à vous contacter";
     }
     void personRequests() {
         QFETCH(QString, text);

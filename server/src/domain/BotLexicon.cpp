@@ -89,9 +89,9 @@ constexpr std::string_view kWishes =
 // A refusal and then one of these turns down the person before it too: "оператор не нужен".
 constexpr std::string_view kNeededAfter = "нужен нужна нужно нужны надо";
 // Reaching someone: "ich habe keinen Mitarbeiter erreicht" says nobody was reached, not that
-// nobody is wanted.
+// nobody is wanted. Contacting is reaching: "je n'arrive pas à vous contacter".
 constexpr std::string_view kReach = "reach reached reaching erreicht erreichen erreiche erreichte joindre "
-                                    "contactar raggiungere bereiken bereikt";
+                                    "contacter contactar raggiungere bereiken bereikt";
 // Words that say when: "I can't reach anyone on sunday" asks about the opening hours, where "I
 // called twice and I can't reach anyone" says that nobody answers now. Not "today" or "now": "I
 // can't reach anyone today" is the complaint.
