@@ -139,6 +139,10 @@ private slots:
                                                              << "contact-hours";
         QTest::newRow("when can I reach you") << "when can I reach you"
                                               << "contact-hours";
+        QTest::newRow("how can I reach you") << "how can I reach you"
+                                             << "contact-hours";
+        QTest::newRow("can't reach you, on a day") << "I can't reach you on sunday"
+                                                   << "contact-hours";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -378,6 +382,11 @@ private slots:
         QTest::newRow("can't reach anyone, after calling") << "I called twice and I can't reach anyone";
         QTest::newRow("can't reach anyone on the phone") << "I can't reach anyone on the phone";
         QTest::newRow("couldn't reach anyone about a refund") << "I couldn't reach anyone about my refund";
+        // "you" after a negated reach verb is the shop's team, who do not answer.
+        QTest::newRow("can't reach you") << "I can't reach you";
+        QTest::newRow("cannot reach you guys") << "I cannot reach you guys";
+        QTest::newRow("can't get hold of you") << "can't get hold of you";
+        QTest::newRow("can't get hold of anyone") << "I can't get hold of anyone";
         // "when can I talk to someone" asks for the hours, but not when it names what to talk about.
         QTest::newRow("when can I talk, about a refund") << "when can i talk to someone about my refund";
         QTest::newRow("when can I speak, about a return") << "when can i speak to someone about a return";

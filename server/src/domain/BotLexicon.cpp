@@ -346,6 +346,32 @@ void frenchManageTo(std::vector<text::Token>& tokens, text::Language language) {
     }
 }
 
+// Where a "can't" right before tokens[i] starts ("can't", "cannot", "could not", "unable to"),
+// or npos: what cannot be done, not a refusal.
+std::size_t cantBefore(const std::vector<text::Token>& tokens, std::size_t i) {
+    if (i == 0)
+        return std::string_view::npos;
+    const auto& one = tokens[i - 1].word;
+    if (one == "cant" || one == "cannot" || one == "couldnt")
+        return i - 1;
+    const std::string_view two = i >= 2 ? std::string_view(tokens[i - 2].word) : std::string_view();
+    if (((one == "t" || one == "not") && (two == "can" || two == "could" || two == "couldn")) ||
+        (one == "to" && two == "unable"))
+        return i - 2;
+    return std::string_view::npos;
+}
+
+// "reach", "get through to", "get hold of" ending right before tokens[i]: where it starts, or npos.
+std::size_t reachBefore(const std::vector<text::Token>& tokens, std::size_t i) {
+    if (i >= 1 && tokens[i - 1].word == "reach")
+        return i - 1;
+    if (i >= 3 && tokens[i - 3].word == "get" &&
+        ((tokens[i - 2].word == "through" && tokens[i - 1].word == "to") ||
+         (tokens[i - 2].word == "hold" && tokens[i - 1].word == "of")))
+        return i - 3;
+    return std::string_view::npos;
+}
+
 } // namespace
 
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
@@ -356,6 +382,15 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
         if (token.word == "product" || token.word == "products")
             setWord(token, "item", language);
     frenchManageTo(tokens, language);
+    // "I can't reach you", "can't get hold of you": the shop's team does not answer, as in "I can't
+    // reach anyone" (the way to a person, not the opening hours "how can I reach you" asks for).
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i].gram || (tokens[i].word != "you" && tokens[i].word != "u"))
+            continue;
+        const std::size_t verb = reachBefore(tokens, i);
+        if (verb != std::string_view::npos && cantBefore(tokens, verb) != std::string_view::npos)
+            setWord(tokens[i], "anyone", language);
+    }
     // "... talk to someone about my refund": the shopper names a topic ("about it" names none).
     auto aboutFollows = [&](std::size_t i) {
         for (std::size_t j = i + 1; j < tokens.size(); ++j)
@@ -526,19 +561,14 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         const auto& w = tokens[i].word;
         const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
-        if (tokens[i].gram || (w != "reach" && !getThrough))
+        const bool getHold =
+            w == "get" && i + 2 < tokens.size() && tokens[i + 1].word == "hold" && tokens[i + 2].word == "of";
+        const std::size_t from = cantBefore(tokens, i);
+        if (tokens[i].gram || (w != "reach" && !getThrough && !getHold) || from == std::string_view::npos)
             continue;
-        const auto& one = tokens[i - 1].word;
-        const std::string_view two = i >= 2 ? std::string_view(tokens[i - 2].word) : std::string_view();
-        const bool oneWord = one == "cant" || one == "cannot" || one == "couldnt";
-        const bool twoWords =
-            ((one == "t" || one == "not") && (two == "can" || two == "could" || two == "couldn")) ||
-            (one == "to" && two == "unable");
-        if (!oneWord && !twoWords)
-            continue;
-        for (std::size_t j = i + 1 + getThrough;
+        for (std::size_t j = i + 1 + getThrough + 2 * getHold;
              j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
-            if (wanted(j) && nobodyAnswers(oneWord ? i - 1 : i - 2, j))
+            if (wanted(j) && nobodyAnswers(from, j))
                 return true;
             if (person[j] || cls(j) != WordClass::Stop)
                 break;
