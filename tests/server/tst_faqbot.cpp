@@ -166,6 +166,11 @@ private slots:
         // "quand", "wann", "cuando" are "when", as Italian "quando" already was.
         QTest::newRow("French, when does my order arrive") << "quand arrive ma commande ?"
                                                            << "shipping-times";
+        // German "kommt" of a parcel is "arrive", as "it comes" is.
+        QTest::newRow("German, when does my parcel come") << "wann kommt mein paket"
+                                                          << "shipping-times";
+        QTest::newRow("German, my parcel doesn't come") << "mein paket kommt nicht"
+                                                        << "order-tracking";
     }
     void answers() {
         QFETCH(QString, text);
