@@ -143,6 +143,11 @@ private slots:
                                              << "contact-hours";
         QTest::newRow("can't reach you, on a day") << "I can't reach you on sunday"
                                                    << "contact-hours";
+        // Beside a question of its own the complaint asks for no hours: the question decides.
+        QTest::newRow("can't reach anyone, where is my order") << "I can't reach anyone, where is my order?"
+                                                               << "order-tracking";
+        QTest::newRow("can't reach anyone, not arrived") << "I can't reach anyone and my order hasn't arrived"
+                                                         << "order-tracking";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";

@@ -372,6 +372,16 @@ std::size_t reachBefore(const std::vector<text::Token>& tokens, std::size_t i) {
     return std::string_view::npos;
 }
 
+// Whether tokens[j] says when: "sunday", "evening", "6pm", "18h" ("good morning" greets).
+bool saysWhen(const std::vector<text::Token>& tokens, std::size_t j) {
+    const auto& w = tokens[j].word;
+    if (!w.empty() && std::isdigit(static_cast<unsigned char>(w.front())) &&
+        (w.ends_with("am") || w.ends_with("pm") || w.ends_with("h")))
+        return true;
+    const bool greeting = j > 0 && (tokens[j - 1].word == "good" || tokens[j - 1].word == "guten");
+    return lists().when.contains(w) && !greeting;
+}
+
 } // namespace
 
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
@@ -541,20 +551,12 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
     // "I can't reach anyone", like "ich erreiche keinen Mitarbeiter": no person answers now, whatever
     // else the message tells ("I called twice and ...", "... on the phone"), unless it says when
     // ("I can't reach anyone on sunday" asks about the hours) or asks or denies something else
-    // ("..., where is my order?", "... and my order hasn't arrived"), which the ranking weighs.
-    const Lists& l = lists();
-    auto saysWhen = [&](std::size_t j) {
-        const auto& w = tokens[j].word;
-        if (!w.empty() && std::isdigit(static_cast<unsigned char>(w.front())) &&
-            (w.ends_with("am") || w.ends_with("pm") || w.ends_with("h")))
-            return true; // "6pm", "18h"
-        const bool greeting = j > 0 && (tokens[j - 1].word == "good" || tokens[j - 1].word == "guten");
-        return l.when.contains(w) && !greeting; // "good morning" greets
-    };
+    // ("..., where is my order?", "... and my order hasn't arrived"), which the ranking weighs
+    // without the complaint's words (unansweredReach).
     auto nobodyAnswers = [&](std::size_t from, std::size_t to) {
         for (std::size_t j = 0; j < tokens.size(); ++j)
-            if ((j < from || j > to) &&
-                (tokens[j].gram || cls(j) == WordClass::Weak || cls(j) == WordClass::Negation || saysWhen(j)))
+            if ((j < from || j > to) && (tokens[j].gram || cls(j) == WordClass::Weak ||
+                                         cls(j) == WordClass::Negation || saysWhen(tokens, j)))
                 return false;
         return true;
     };
@@ -584,6 +586,35 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
             return alone(i, i + 2) && wanted(i + 1);
     }
     return false;
+}
+
+std::vector<char> unansweredReach(const std::vector<text::Token>& tokens,
+                                  const std::vector<std::uint32_t>& clauseOf, const std::vector<char>& person,
+                                  text::Language language, std::optional<text::Language> also) {
+    std::vector<char> out(tokens.size(), 0);
+    for (std::size_t j = 0; j < tokens.size(); ++j)
+        if (saysWhen(tokens, j))
+            return out; // "I can't reach anyone on sunday": when the team is there
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        const auto& w = tokens[i].word;
+        const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
+        const bool getHold =
+            w == "get" && i + 2 < tokens.size() && tokens[i + 1].word == "hold" && tokens[i + 2].word == "of";
+        const std::size_t from = cantBefore(tokens, i);
+        if (tokens[i].gram || (w != "reach" && !getThrough && !getHold) || from == std::string_view::npos)
+            continue;
+        for (std::size_t j = i + 1 + getThrough + 2 * getHold;
+             j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+            if (person[j]) { // the whole complaint, "can't" to "anyone"
+                std::fill(out.begin() + static_cast<std::ptrdiff_t>(from),
+                          out.begin() + static_cast<std::ptrdiff_t>(j + 1), 1);
+                break;
+            }
+            if (classify(tokens[j].word, language, also) != WordClass::Stop)
+                break;
+        }
+    }
+    return out;
 }
 
 bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,

@@ -93,6 +93,15 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
                    const std::vector<char>& person, const std::vector<char>& declined,
                    text::Language language, std::optional<text::Language> also);
 
+// The words of "I can't reach anyone" ("can't get through to", "... get hold of"), from the
+// negation to the person, in a message that does not say when: a complaint that nobody answers,
+// which asks neither when a person can be reached nor, beside a question of its own, for a person.
+// FaqIndex ranks the rest of the message without them where asksForPerson does not hold ("I can't
+// reach anyone, where is my order?" is about the order, not the opening hours). A flag per token.
+std::vector<char> unansweredReach(const std::vector<text::Token>& tokens,
+                                  const std::vector<std::uint32_t>& clauseOf, const std::vector<char>& person,
+                                  text::Language language, std::optional<text::Language> also);
+
 // Whether the message asks if the shopper is talking to a bot or a person: "are you a bot?", "is
 // this a real person?", "am I talking to a robot", "are you human", "bist du ein Bot?". A form of
 // "to be" with "you", "this", "it" (or "I" ... "talking to") and, after it with only function
