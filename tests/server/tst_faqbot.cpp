@@ -139,6 +139,15 @@ private slots:
                                                              << "contact-hours";
         QTest::newRow("when can I reach you") << "when can I reach you"
                                               << "contact-hours";
+        QTest::newRow("how can I reach you") << "how can I reach you"
+                                             << "contact-hours";
+        QTest::newRow("can't reach you, on a day") << "I can't reach you on sunday"
+                                                   << "contact-hours";
+        // Beside a question of its own the complaint asks for no hours: the question decides.
+        QTest::newRow("can't reach anyone, where is my order") << "I can't reach anyone, where is my order?"
+                                                               << "order-tracking";
+        QTest::newRow("can't reach anyone, not arrived") << "I can't reach anyone and my order hasn't arrived"
+                                                         << "order-tracking";
         // The shop words of other languages, to a shop whose FAQ is in English.
         QTest::newRow("German") << "wo ist mein paket"
                                 << "order-tracking";
@@ -162,6 +171,11 @@ private slots:
         // "quand", "wann", "cuando" are "when", as Italian "quando" already was.
         QTest::newRow("French, when does my order arrive") << "quand arrive ma commande ?"
                                                            << "shipping-times";
+        // German "kommt" of a parcel is "arrive", as "it comes" is.
+        QTest::newRow("German, when does my parcel come") << "wann kommt mein paket"
+                                                          << "shipping-times";
+        QTest::newRow("German, my parcel doesn't come") << "mein paket kommt nicht"
+                                                        << "order-tracking";
     }
     void answers() {
         QFETCH(QString, text);
@@ -295,6 +309,8 @@ private slots:
                  std::string(toString(BotReplyKind::HandoffOffer)));
         QCOMPARE(kindOf(replyTo("je n'arrive toujours pas à vous joindre", index)),
                  std::string(toString(BotReplyKind::HandoffOffer)));
+        QCOMPARE(kindOf(replyTo("je n'arrive pas à vous contacter", index)),
+                 std::string(toString(BotReplyKind::HandoffOffer)));
         QCOMPARE(slugOf(replyTo("quand peut-on vous joindre ?", index)), std::string("horaires"));
     }
 
@@ -376,6 +392,11 @@ private slots:
         QTest::newRow("can't reach anyone, after calling") << "I called twice and I can't reach anyone";
         QTest::newRow("can't reach anyone on the phone") << "I can't reach anyone on the phone";
         QTest::newRow("couldn't reach anyone about a refund") << "I couldn't reach anyone about my refund";
+        // "you" after a negated reach verb is the shop's team, who do not answer.
+        QTest::newRow("can't reach you") << "I can't reach you";
+        QTest::newRow("cannot reach you guys") << "I cannot reach you guys";
+        QTest::newRow("can't get hold of you") << "can't get hold of you";
+        QTest::newRow("can't get hold of anyone") << "I can't get hold of anyone";
         // "when can I talk to someone" asks for the hours, but not when it names what to talk about.
         QTest::newRow("when can I talk, about a refund") << "when can i talk to someone about my refund";
         QTest::newRow("when can I speak, about a return") << "when can i speak to someone about a return";
@@ -385,6 +406,8 @@ private slots:
         QTest::newRow("n'arrive toujours pas à") << "je n'arrive toujours pas à parler à quelqu'un";
         // "I can't reach you": the shop's "vous" is its team, as in "I can't reach anyone".
         QTest::newRow("n'arrive pas à vous joindre") << "je n'arrive pas à vous joindre";
+        // "contacter" is a way of reaching, as "joindre" is.
+        QTest::newRow("n'arrive pas à vous contacter") << "je n'arrive pas à vous contacter";
     }
     void personRequests() {
         QFETCH(QString, text);

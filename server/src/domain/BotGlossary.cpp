@@ -112,6 +112,8 @@ constexpr std::pair<std::string_view, std::string_view> kGlossary[] = {
     {"ankommen", "arrive"},
     {"angekommen", "arrived"},
     {"ankommt", "arrive"},
+    {"kommt", "arrive"}, // "wann kommt mein paket": a parcel comes, it arrives ("it comes" too)
+    {"kommen", "arrive"},
     {"arriver", "arrive"},
     {"arrivera", "arrive"},
     {"recevoir", "receive"},

@@ -89,9 +89,9 @@ constexpr std::string_view kWishes =
 // A refusal and then one of these turns down the person before it too: "оператор не нужен".
 constexpr std::string_view kNeededAfter = "нужен нужна нужно нужны надо";
 // Reaching someone: "ich habe keinen Mitarbeiter erreicht" says nobody was reached, not that
-// nobody is wanted.
+// nobody is wanted. Contacting is reaching: "je n'arrive pas à vous contacter".
 constexpr std::string_view kReach = "reach reached reaching erreicht erreichen erreiche erreichte joindre "
-                                    "contactar raggiungere bereiken bereikt";
+                                    "contacter contactar raggiungere bereiken bereikt";
 // Words that say when: "I can't reach anyone on sunday" asks about the opening hours, where "I
 // called twice and I can't reach anyone" says that nobody answers now. Not "today" or "now": "I
 // can't reach anyone today" is the complaint.
@@ -346,6 +346,42 @@ void frenchManageTo(std::vector<text::Token>& tokens, text::Language language) {
     }
 }
 
+// Where a "can't" right before tokens[i] starts ("can't", "cannot", "could not", "unable to"),
+// or npos: what cannot be done, not a refusal.
+std::size_t cantBefore(const std::vector<text::Token>& tokens, std::size_t i) {
+    if (i == 0)
+        return std::string_view::npos;
+    const auto& one = tokens[i - 1].word;
+    if (one == "cant" || one == "cannot" || one == "couldnt")
+        return i - 1;
+    const std::string_view two = i >= 2 ? std::string_view(tokens[i - 2].word) : std::string_view();
+    if (((one == "t" || one == "not") && (two == "can" || two == "could" || two == "couldn")) ||
+        (one == "to" && two == "unable"))
+        return i - 2;
+    return std::string_view::npos;
+}
+
+// "reach", "get through to", "get hold of" ending right before tokens[i]: where it starts, or npos.
+std::size_t reachBefore(const std::vector<text::Token>& tokens, std::size_t i) {
+    if (i >= 1 && tokens[i - 1].word == "reach")
+        return i - 1;
+    if (i >= 3 && tokens[i - 3].word == "get" &&
+        ((tokens[i - 2].word == "through" && tokens[i - 1].word == "to") ||
+         (tokens[i - 2].word == "hold" && tokens[i - 1].word == "of")))
+        return i - 3;
+    return std::string_view::npos;
+}
+
+// Whether tokens[j] says when: "sunday", "evening", "6pm", "18h" ("good morning" greets).
+bool saysWhen(const std::vector<text::Token>& tokens, std::size_t j) {
+    const auto& w = tokens[j].word;
+    if (!w.empty() && std::isdigit(static_cast<unsigned char>(w.front())) &&
+        (w.ends_with("am") || w.ends_with("pm") || w.ends_with("h")))
+        return true;
+    const bool greeting = j > 0 && (tokens[j - 1].word == "good" || tokens[j - 1].word == "guten");
+    return lists().when.contains(w) && !greeting;
+}
+
 } // namespace
 
 void rewrite(std::vector<text::Token>& tokens, text::Language language) {
@@ -356,6 +392,15 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
         if (token.word == "product" || token.word == "products")
             setWord(token, "item", language);
     frenchManageTo(tokens, language);
+    // "I can't reach you", "can't get hold of you": the shop's team does not answer, as in "I can't
+    // reach anyone" (the way to a person, not the opening hours "how can I reach you" asks for).
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i].gram || (tokens[i].word != "you" && tokens[i].word != "u"))
+            continue;
+        const std::size_t verb = reachBefore(tokens, i);
+        if (verb != std::string_view::npos && cantBefore(tokens, verb) != std::string_view::npos)
+            setWord(tokens[i], "anyone", language);
+    }
     // "... talk to someone about my refund": the shopper names a topic ("about it" names none).
     auto aboutFollows = [&](std::size_t i) {
         for (std::size_t j = i + 1; j < tokens.size(); ++j)
@@ -506,39 +551,26 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
     // "I can't reach anyone", like "ich erreiche keinen Mitarbeiter": no person answers now, whatever
     // else the message tells ("I called twice and ...", "... on the phone"), unless it says when
     // ("I can't reach anyone on sunday" asks about the hours) or asks or denies something else
-    // ("..., where is my order?", "... and my order hasn't arrived"), which the ranking weighs.
-    const Lists& l = lists();
-    auto saysWhen = [&](std::size_t j) {
-        const auto& w = tokens[j].word;
-        if (!w.empty() && std::isdigit(static_cast<unsigned char>(w.front())) &&
-            (w.ends_with("am") || w.ends_with("pm") || w.ends_with("h")))
-            return true; // "6pm", "18h"
-        const bool greeting = j > 0 && (tokens[j - 1].word == "good" || tokens[j - 1].word == "guten");
-        return l.when.contains(w) && !greeting; // "good morning" greets
-    };
+    // ("..., where is my order?", "... and my order hasn't arrived"), which the ranking weighs
+    // without the complaint's words (unansweredReach).
     auto nobodyAnswers = [&](std::size_t from, std::size_t to) {
         for (std::size_t j = 0; j < tokens.size(); ++j)
-            if ((j < from || j > to) &&
-                (tokens[j].gram || cls(j) == WordClass::Weak || cls(j) == WordClass::Negation || saysWhen(j)))
+            if ((j < from || j > to) && (tokens[j].gram || cls(j) == WordClass::Weak ||
+                                         cls(j) == WordClass::Negation || saysWhen(tokens, j)))
                 return false;
         return true;
     };
     for (std::size_t i = 1; i < tokens.size(); ++i) {
         const auto& w = tokens[i].word;
         const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
-        if (tokens[i].gram || (w != "reach" && !getThrough))
+        const bool getHold =
+            w == "get" && i + 2 < tokens.size() && tokens[i + 1].word == "hold" && tokens[i + 2].word == "of";
+        const std::size_t from = cantBefore(tokens, i);
+        if (tokens[i].gram || (w != "reach" && !getThrough && !getHold) || from == std::string_view::npos)
             continue;
-        const auto& one = tokens[i - 1].word;
-        const std::string_view two = i >= 2 ? std::string_view(tokens[i - 2].word) : std::string_view();
-        const bool oneWord = one == "cant" || one == "cannot" || one == "couldnt";
-        const bool twoWords =
-            ((one == "t" || one == "not") && (two == "can" || two == "could" || two == "couldn")) ||
-            (one == "to" && two == "unable");
-        if (!oneWord && !twoWords)
-            continue;
-        for (std::size_t j = i + 1 + getThrough;
+        for (std::size_t j = i + 1 + getThrough + 2 * getHold;
              j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
-            if (wanted(j) && nobodyAnswers(oneWord ? i - 1 : i - 2, j))
+            if (wanted(j) && nobodyAnswers(from, j))
                 return true;
             if (person[j] || cls(j) != WordClass::Stop)
                 break;
@@ -554,6 +586,35 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
             return alone(i, i + 2) && wanted(i + 1);
     }
     return false;
+}
+
+std::vector<char> unansweredReach(const std::vector<text::Token>& tokens,
+                                  const std::vector<std::uint32_t>& clauseOf, const std::vector<char>& person,
+                                  text::Language language, std::optional<text::Language> also) {
+    std::vector<char> out(tokens.size(), 0);
+    for (std::size_t j = 0; j < tokens.size(); ++j)
+        if (saysWhen(tokens, j))
+            return out; // "I can't reach anyone on sunday": when the team is there
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        const auto& w = tokens[i].word;
+        const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
+        const bool getHold =
+            w == "get" && i + 2 < tokens.size() && tokens[i + 1].word == "hold" && tokens[i + 2].word == "of";
+        const std::size_t from = cantBefore(tokens, i);
+        if (tokens[i].gram || (w != "reach" && !getThrough && !getHold) || from == std::string_view::npos)
+            continue;
+        for (std::size_t j = i + 1 + getThrough + 2 * getHold;
+             j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+            if (person[j]) { // the whole complaint, "can't" to "anyone"
+                std::fill(out.begin() + static_cast<std::ptrdiff_t>(from),
+                          out.begin() + static_cast<std::ptrdiff_t>(j + 1), 1);
+                break;
+            }
+            if (classify(tokens[j].word, language, also) != WordClass::Stop)
+                break;
+        }
+    }
+    return out;
 }
 
 bool asksIfBot(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,

@@ -50,7 +50,8 @@ bool misspelledFunctionWord(std::string_view foldedWord, text::Language language
 // "when can I talk to" is "when can I reach" (when a person can be reached, not a request for one),
 // unless "about" and a topic follow ("... about my refund");
 // French "je n'arrive pas à joindre" is "I can't reach" ("arriver à" + infinitive: manage to), and
-// the "vous" of "je n'arrive pas à vous joindre" is "quelqu'un" (nobody of the shop answers).
+// the "vous" of "je n'arrive pas à vous joindre" is "quelqu'un" (nobody of the shop answers), as
+// the "you" of "I can't reach you", "can't get hold of you" is "anyone".
 void rewrite(std::vector<text::Token>& tokens, text::Language language);
 
 // What shoppers often ask a shop besides orders and delivery, in plain English phrases: a
@@ -85,12 +86,21 @@ std::vector<char> declinedPerson(const std::vector<text::Token>& tokens,
 // Whether the message asks for a person outright, not about when one can be reached: a wish or a
 // bidding and then a person word with only function words between ("I want a person", "I'd like
 // to talk to someone", "get me a human", "put me through to someone"), or "is anyone there?" with
-// nothing else that is about something, or "I can't reach anyone" unless the message says when
+// nothing else that is about something, or "I can't reach (get hold of) anyone" unless the message says when
 // ("on sunday", "after 6pm"), asks ("where") or denies something else. declined: lexicon::declinedPerson's
 // flags (may be empty).
 bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std::uint32_t>& clauseOf,
                    const std::vector<char>& person, const std::vector<char>& declined,
                    text::Language language, std::optional<text::Language> also);
+
+// The words of "I can't reach anyone" ("can't get through to", "... get hold of"), from the
+// negation to the person, in a message that does not say when: a complaint that nobody answers,
+// which asks neither when a person can be reached nor, beside a question of its own, for a person.
+// FaqIndex ranks the rest of the message without them where asksForPerson does not hold ("I can't
+// reach anyone, where is my order?" is about the order, not the opening hours). A flag per token.
+std::vector<char> unansweredReach(const std::vector<text::Token>& tokens,
+                                  const std::vector<std::uint32_t>& clauseOf, const std::vector<char>& person,
+                                  text::Language language, std::optional<text::Language> also);
 
 // Whether the message asks if the shopper is talking to a bot or a person: "are you a bot?", "is
 // this a real person?", "am I talking to a robot", "are you human", "bist du ein Bot?". A form of

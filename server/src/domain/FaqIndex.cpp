@@ -219,20 +219,26 @@ std::vector<FaqIndex::TextTerm> FaqIndex::terms(std::string_view text, bool* gre
 
     // A message that turns a person down ("I don't need an agent") asks for nobody: the negation
     // and the person words it turns down do not count, so the rest of it can find its entry.
-    std::vector<char> declined;
+    std::vector<char> declined, unanswered;
     if (clauses) {
         std::vector<char> person(tokens.size(), 0);
         for (std::size_t i = 0; i < tokens.size(); ++i)
             if (const auto id = m_ids.find(tokens[i].stem); !tokens[i].gram && id != m_ids.end())
                 person[i] = m_terms[id->second].person;
         declined = lexicon::declinedPerson(tokens, clauseOf, question, person, m_language, also);
+        const bool outright = lexicon::asksForPerson(tokens, clauseOf, person, declined, m_language, also);
         if (asksForPerson)
-            *asksForPerson = lexicon::asksForPerson(tokens, clauseOf, person, declined, m_language, also);
+            *asksForPerson = outright;
+        // "I can't reach anyone, where is my order?": the complaint beside a question of its own asks
+        // for no hours (its "reach" and person words matched the hours entry); the question decides.
+        if (!outright)
+            unanswered = lexicon::unansweredReach(tokens, clauseOf, person, m_language, also);
     }
 
     std::vector<TextTerm> out;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
-        if ((!declined.empty() && declined[i]) || (!botQuestion.empty() && botQuestion[i]))
+        if ((!declined.empty() && declined[i]) || (!unanswered.empty() && unanswered[i]) ||
+            (!botQuestion.empty() && botQuestion[i]))
             continue;
         auto& token = tokens[i];
         float cls = 1.0f;
