@@ -261,17 +261,18 @@ void AgentsEditor::save() {
         m_session->api()->createAgent(NewAgent{username, displayName, password, m_maxChats->value(), role},
                                       handle);
     } else {
+        // Only what changed since the agent was opened: a reload may have brought another admin's
+        // change to the rest, which the form (keeping its edits) does not show and must not undo.
         AgentPatch patch;
-        const auto& current = m_model->at(m_model->rowOf(m_editingId));
-        if (displayName != qs(current.displayName))
+        if (displayName != qs(m_base.displayName))
             patch.displayName = displayName;
         if (!password.isEmpty())
             patch.password = password;
-        if (m_maxChats->value() != current.maxActiveChats)
+        if (m_maxChats->value() != m_base.maxActiveChats)
             patch.maxActiveChats = m_maxChats->value();
-        if (role != current.role)
+        if (role != m_base.role)
             patch.role = role;
-        if (m_disabled->isChecked() != current.disabled)
+        if (m_disabled->isChecked() != m_base.disabled)
             patch.disabled = m_disabled->isChecked();
         m_session->api()->updateAgent(m_editingId, patch, handle);
     }

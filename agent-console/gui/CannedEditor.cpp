@@ -261,10 +261,20 @@ void CannedEditor::save() {
         self->m_errors.setStatus(QStringLiteral("Saved \u201c/%1\u201d.").arg(qs(r.value.shortcut)));
         emit self->saved(id);
     };
-    if (m_editingId.isEmpty())
+    if (m_editingId.isEmpty()) {
         m_session->api()->createCanned(reply, handle);
-    else
-        m_session->api()->updateCanned(m_editingId, reply, handle);
+        return;
+    }
+    // Only what changed since the reply was opened: a reload may have brought another admin's
+    // change to the rest, which the form (keeping its edits) does not show and must not undo.
+    nlohmann::json fields = nlohmann::json::object();
+    if (shortcut != qs(m_base.shortcut).trimmed())
+        fields["shortcut"] = reply.shortcut;
+    if (title != qs(m_base.title).trimmed())
+        fields["title"] = reply.title;
+    if (content != asFormShows(qs(m_base.content)))
+        fields["content"] = reply.content;
+    m_session->api()->patchCanned(m_editingId, fields, handle);
 }
 
 void CannedEditor::deleteSelected() {
