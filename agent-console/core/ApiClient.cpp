@@ -295,10 +295,9 @@ void ApiClient::createCanned(const proto::CannedReply& reply, Callback<proto::Ca
         [](const json& b) { return unwrap(b, "canned_reply").get<proto::CannedReply>(); }, std::move(done));
 }
 
-void ApiClient::updateCanned(const QString& id, const proto::CannedReply& reply,
-                             Callback<proto::CannedReply> done) {
+void ApiClient::patchCanned(const QString& id, const json& fields, Callback<proto::CannedReply> done) {
     call<proto::CannedReply>(
-        "PUT", QStringLiteral("/api/v1/admin/canned/") + pathId(id), cannedBody(reply),
+        "PUT", QStringLiteral("/api/v1/admin/canned/") + pathId(id), fields,
         [](const json& b) { return unwrap(b, "canned_reply").get<proto::CannedReply>(); }, std::move(done));
 }
 

@@ -117,11 +117,11 @@ public:
     // the other fields survives.
     void patchFaq(const QString& slug, const nlohmann::json& fields, Callback<protocol::FaqEntry> done);
     void deleteFaq(const QString& slug, Done done);
-    // Issue 19: the canned-reply editor. create/update send shortcut, title and content only.
+    // Issue 19: the canned-reply editor. create sends shortcut, title and content only.
     void adminCanned(Callback<std::vector<protocol::CannedReply>> done);
     void createCanned(const protocol::CannedReply& reply, Callback<protocol::CannedReply> done);
-    void updateCanned(const QString& id, const protocol::CannedReply& reply,
-                      Callback<protocol::CannedReply> done);
+    // A PUT naming only `fields` (wire names), merged by the server as patchFaq's.
+    void patchCanned(const QString& id, const nlohmann::json& fields, Callback<protocol::CannedReply> done);
     void deleteCanned(const QString& id, Done done);
     void adminAgents(Callback<std::vector<protocol::Agent>> done);
     void createAgent(const NewAgent& agent, Callback<protocol::Agent> done);

@@ -26,7 +26,7 @@ namespace parley::console::gui {
 
 AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
     : RecordEditor(session, QStringLiteral("agentStatusLabel"), QStringLiteral("retryAgentsButton"),
-                   QStringLiteral("agents"), parent)
+                   QStringLiteral("reloadAgentsButton"), QStringLiteral("agents"), parent)
     , m_model(new AgentsModel(this)) {
     setObjectName(QStringLiteral("agentsEditor"));
     setWindowTitle(QStringLiteral("Agents \u2014 Parley Console"));
@@ -39,10 +39,10 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
     auto* newButton = formButton(QStringLiteral("&New agent"), QStringLiteral("newAgentButton"));
     newButton->setShortcut(QKeySequence::New);
     // Asks first: a blank form would drop the edits of the agent in the form.
-    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newAgent(); }); });
+    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newRecord(); }); });
     auto* leftLayout = new QVBoxLayout;
     leftLayout->addWidget(m_table, 1);
-    leftLayout->addWidget(newButton, 0, Qt::AlignLeft);
+    leftLayout->addLayout(listButtons({newButton}));
 
     m_formTitle = formTitle();
     m_username = new QLineEdit;
@@ -96,7 +96,7 @@ AgentsEditor::AgentsEditor(Session* session, QWidget* parent)
 
     layOut(leftLayout, rightLayout);
 
-    newAgent();
+    newRecord();
     reload();
 }
 
@@ -107,13 +107,10 @@ void AgentsEditor::reload() {
             if (!self)
                 return;
             if (self->finishLoad(r)) {
-                self->m_model->setAgents(r.value);
-                const int row = self->m_model->rowOf(self->m_editingId);
-                if (row >= 0)
-                    self->m_table->selectRow(row);
+                const QString note = self->takeList([&] { self->m_model->setAgents(r.value); });
                 const int n = self->m_model->rowCount();
-                self->m_errors.setStatus(n == 1 ? QStringLiteral("1 agent.")
-                                                : QStringLiteral("%1 agents.").arg(n));
+                self->m_errors.setStatus(
+                    (n == 1 ? QStringLiteral("1 agent.") : QStringLiteral("%1 agents.").arg(n)) + note);
             }
             emit self->loaded();
         });
@@ -123,7 +120,7 @@ void AgentsEditor::showError(const ApiError& error) {
     m_errors.show(error, QStringLiteral("username"), QStringLiteral("This username is already taken."));
 }
 
-void AgentsEditor::newAgent() {
+void AgentsEditor::newRecord() {
     ++m_newForms;
     m_errors.clear();
     m_editingId.clear();
@@ -159,6 +156,17 @@ bool AgentsEditor::isDirty() const {
 
 int AgentsEditor::formRow() const {
     return m_editingId.isEmpty() ? -1 : m_model->rowOf(m_editingId);
+}
+
+QString AgentsEditor::formRecordName() const {
+    return m_editingId.isEmpty() ? QString() : qs(m_base.username);
+}
+
+bool AgentsEditor::changedSinceOpened(int row) const {
+    // What the form edits: presence and chat counts change all day and are nobody's edit.
+    const auto& a = m_model->at(row);
+    return a.displayName != m_base.displayName || a.maxActiveChats != m_base.maxActiveChats ||
+           a.role != m_base.role || a.disabled != m_base.disabled;
 }
 
 void AgentsEditor::editRow(int row) {
@@ -261,17 +269,18 @@ void AgentsEditor::save() {
         m_session->api()->createAgent(NewAgent{username, displayName, password, m_maxChats->value(), role},
                                       handle);
     } else {
+        // Only what changed since the agent was opened: a reload may have brought another admin's
+        // change to the rest, which the form (keeping its edits) does not show and must not undo.
         AgentPatch patch;
-        const auto& current = m_model->at(m_model->rowOf(m_editingId));
-        if (displayName != qs(current.displayName))
+        if (displayName != qs(m_base.displayName))
             patch.displayName = displayName;
         if (!password.isEmpty())
             patch.password = password;
-        if (m_maxChats->value() != current.maxActiveChats)
+        if (m_maxChats->value() != m_base.maxActiveChats)
             patch.maxActiveChats = m_maxChats->value();
-        if (role != current.role)
+        if (role != m_base.role)
             patch.role = role;
-        if (m_disabled->isChecked() != current.disabled)
+        if (m_disabled->isChecked() != m_base.disabled)
             patch.disabled = m_disabled->isChecked();
         m_session->api()->updateAgent(m_editingId, patch, handle);
     }

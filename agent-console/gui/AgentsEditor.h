@@ -32,9 +32,11 @@ public:
     bool isDirty() const override;
 
 private:
-    void newAgent();
+    void newRecord() override;
     void editRow(int row) override;
     int formRow() const override;
+    QString formRecordName() const override;
+    bool changedSinceOpened(int row) const override;
     void save();
     void showError(const ApiError& error) override;
 

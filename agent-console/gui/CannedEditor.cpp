@@ -7,7 +7,6 @@
 #include "gui/EditorForm.h"
 
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -46,7 +45,7 @@ bool hasControlCharacterBesidesBreaks(const QString& s) {
 
 CannedEditor::CannedEditor(Session* session, QWidget* parent)
     : RecordEditor(session, QStringLiteral("cannedStatusLabel"), QStringLiteral("retryCannedButton"),
-                   QStringLiteral("canned replies"), parent)
+                   QStringLiteral("reloadCannedButton"), QStringLiteral("canned replies"), parent)
     , m_model(new CannedModel(this)) {
     setObjectName(QStringLiteral("cannedEditor"));
     setWindowTitle(QStringLiteral("Canned replies \u2014 Parley Console"));
@@ -60,18 +59,14 @@ CannedEditor::CannedEditor(Session* session, QWidget* parent)
     auto* newButton = formButton(QStringLiteral("&New"), QStringLiteral("newCannedButton"));
     m_delete = formButton(QStringLiteral("&Delete\u2026"), QStringLiteral("deleteCannedButton"));
     // Asks first: a blank form would drop the edits of the reply in the form.
-    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newReply(); }); });
+    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newRecord(); }); });
     connect(m_delete, &QPushButton::clicked, this, &CannedEditor::deleteSelected);
     newButton->setShortcut(QKeySequence::New);
     m_delete->setShortcut(QKeySequence::Delete);
 
-    auto* listButtons = new QHBoxLayout;
-    listButtons->addWidget(newButton);
-    listButtons->addWidget(m_delete);
-    listButtons->addStretch();
     auto* leftLayout = new QVBoxLayout;
     leftLayout->addWidget(m_table, 1);
-    leftLayout->addLayout(listButtons);
+    leftLayout->addLayout(listButtons({newButton, m_delete}));
 
     m_formTitle = formTitle(QStringLiteral("cannedFormTitle"));
     m_shortcut = new QLineEdit;
@@ -118,7 +113,7 @@ CannedEditor::CannedEditor(Session* session, QWidget* parent)
 
     layOut(leftLayout, rightLayout);
 
-    newReply();
+    newRecord();
     reload();
 }
 
@@ -134,14 +129,11 @@ void CannedEditor::reload() {
             if (!self)
                 return;
             if (self->finishLoad(r)) {
-                const QString keep = self->m_editingId;
-                self->m_model->setReplies(r.value);
-                const int row = self->m_model->rowOf(keep);
-                if (row >= 0)
-                    self->m_table->selectRow(row);
+                const QString note = self->takeList([&] { self->m_model->setReplies(r.value); });
                 const int n = self->m_model->rowCount();
-                self->m_errors.setStatus(n == 1 ? QStringLiteral("1 canned reply.")
-                                                : QStringLiteral("%1 canned replies.").arg(n));
+                self->m_errors.setStatus((n == 1 ? QStringLiteral("1 canned reply.")
+                                                 : QStringLiteral("%1 canned replies.").arg(n)) +
+                                         note);
             }
             emit self->loaded();
         });
@@ -157,7 +149,7 @@ void CannedEditor::showError(const ApiError& error) {
                   QStringLiteral("Another canned reply already uses this shortcut."));
 }
 
-void CannedEditor::newReply() {
+void CannedEditor::newRecord() {
     ++m_newForms;
     m_errors.clear();
     m_editingId.clear();
@@ -185,6 +177,14 @@ bool CannedEditor::isDirty() const {
 
 int CannedEditor::formRow() const {
     return m_editingId.isEmpty() ? -1 : m_model->rowOf(m_editingId);
+}
+
+QString CannedEditor::formRecordName() const {
+    return m_editingId.isEmpty() ? QString() : QStringLiteral("\u201c/%1\u201d").arg(qs(m_base.shortcut));
+}
+
+bool CannedEditor::changedSinceOpened(int row) const {
+    return m_model->at(row) != m_base;
 }
 
 void CannedEditor::editRow(int row) {
@@ -261,10 +261,20 @@ void CannedEditor::save() {
         self->m_errors.setStatus(QStringLiteral("Saved \u201c/%1\u201d.").arg(qs(r.value.shortcut)));
         emit self->saved(id);
     };
-    if (m_editingId.isEmpty())
+    if (m_editingId.isEmpty()) {
         m_session->api()->createCanned(reply, handle);
-    else
-        m_session->api()->updateCanned(m_editingId, reply, handle);
+        return;
+    }
+    // Only what changed since the reply was opened: a reload may have brought another admin's
+    // change to the rest, which the form (keeping its edits) does not show and must not undo.
+    nlohmann::json fields = nlohmann::json::object();
+    if (shortcut != qs(m_base.shortcut).trimmed())
+        fields["shortcut"] = reply.shortcut;
+    if (title != qs(m_base.title).trimmed())
+        fields["title"] = reply.title;
+    if (content != asFormShows(qs(m_base.content)))
+        fields["content"] = reply.content;
+    m_session->api()->patchCanned(m_editingId, fields, handle);
 }
 
 void CannedEditor::deleteSelected() {
@@ -291,7 +301,7 @@ void CannedEditor::deleteReply(const QString& id, const QString& shortcut) {
             if (!self || !self->finishRequest(r))
                 return;
             self->updateList([&] { self->m_model->remove(id); });
-            self->newReply();
+            self->newRecord();
             self->m_errors.setStatus(QStringLiteral("Deleted \u201c/%1\u201d.").arg(shortcut));
             emit self->deleted(id);
         });

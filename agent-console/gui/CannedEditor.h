@@ -39,9 +39,11 @@ signals:
     void deleted(const QString& id);
 
 private:
-    void newReply();
+    void newRecord() override;
     void editRow(int row) override;
     int formRow() const override;
+    QString formRecordName() const override;
+    bool changedSinceOpened(int row) const override;
     void save();
     void deleteSelected();
     void deleteReply(const QString& id, const QString& shortcut); // confirmed

@@ -9,7 +9,6 @@
 
 #include <QCheckBox>
 #include <QFormLayout>
-#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -30,7 +29,7 @@ namespace parley::console::gui {
 
 FaqEditor::FaqEditor(Session* session, QWidget* parent)
     : RecordEditor(session, QStringLiteral("faqStatusLabel"), QStringLiteral("retryFaqButton"),
-                   QStringLiteral("FAQ"), parent)
+                   QStringLiteral("reloadFaqButton"), QStringLiteral("FAQ"), parent)
     , m_model(new FaqModel(this)) {
     setObjectName(QStringLiteral("faqEditor"));
     setWindowTitle(QStringLiteral("FAQ \u2014 Parley Console"));
@@ -47,7 +46,7 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     m_down = formButton(QStringLiteral("Move do&wn"), QStringLiteral("moveDownButton"));
     m_toggle = formButton(QStringLiteral("&Deactivate"), QStringLiteral("toggleActiveButton"));
     // Asks first: a blank form would drop the edits of the entry in the form.
-    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newEntry(); }); });
+    connect(newButton, &QPushButton::clicked, this, [this] { discardEditsThen([this] { newRecord(); }); });
     connect(m_delete, &QPushButton::clicked, this, &FaqEditor::deleteSelected);
     connect(m_up, &QPushButton::clicked, this, [this] { moveSelected(-1); });
     connect(m_down, &QPushButton::clicked, this, [this] { moveSelected(1); });
@@ -57,13 +56,9 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
     newButton->setShortcut(QKeySequence::New);
     m_delete->setShortcut(QKeySequence::Delete);
 
-    auto* listButtons = new QHBoxLayout;
-    for (auto* b : {newButton, m_up, m_down, m_toggle, m_delete})
-        listButtons->addWidget(b);
-    listButtons->addStretch();
     auto* leftLayout = new QVBoxLayout;
     leftLayout->addWidget(m_table, 1);
-    leftLayout->addLayout(listButtons);
+    leftLayout->addLayout(listButtons({newButton, m_up, m_down, m_toggle, m_delete}));
 
     m_formTitle = formTitle(QStringLiteral("faqFormTitle"));
     m_slug = new QLineEdit;
@@ -113,7 +108,7 @@ FaqEditor::FaqEditor(Session* session, QWidget* parent)
 
     layOut(leftLayout, rightLayout);
 
-    newEntry();
+    newRecord();
     reload();
 }
 
@@ -137,24 +132,7 @@ void FaqEditor::loadList(const QString& status) {
         if (!self)
             return;
         if (self->finishLoad(r)) {
-            // The form's entry stays selected, without asking about the form.
-            self->updateList([&] { self->m_model->setEntries(r.value); });
-            QString note;
-            if (!self->m_editingSlug.isEmpty()) {
-                const int row = self->formRow();
-                if (self->isDirty()) {
-                    // The admin's edits stay, measured against the entry as opened: a save
-                    // sends only them, so another admin's change to the rest survives.
-                    if (row >= 0 && self->m_model->at(row) != self->m_base)
-                        note = QStringLiteral(" \u201c%1\u201d was changed meanwhile; your unsaved edits "
-                                              "are kept.")
-                                   .arg(self->m_editingSlug);
-                } else if (row >= 0) {
-                    self->editRow(row); // no edits to lose: show the entry as stored now
-                } else {
-                    self->newEntry(); // its entry is gone: Save would only fail
-                }
-            }
+            const QString note = self->takeList([&] { self->m_model->setEntries(r.value); });
             self->m_errors.setStatus(
                 (status.isEmpty() ? QStringLiteral("%1 entries.").arg(self->m_model->rowCount()) : status) +
                 note);
@@ -191,7 +169,7 @@ void FaqEditor::showError(const ApiError& error) {
     m_errors.show(error, QStringLiteral("slug"), QStringLiteral("An entry with this slug already exists."));
 }
 
-void FaqEditor::newEntry() {
+void FaqEditor::newRecord() {
     ++m_newForms;
     m_errors.clear();
     m_editingSlug.clear();
@@ -222,6 +200,14 @@ bool FaqEditor::isDirty() const {
 
 int FaqEditor::formRow() const {
     return m_editingSlug.isEmpty() ? -1 : m_model->rowOf(m_editingSlug);
+}
+
+QString FaqEditor::formRecordName() const {
+    return m_editingSlug.isEmpty() ? QString() : QStringLiteral("\u201c%1\u201d").arg(m_editingSlug);
+}
+
+bool FaqEditor::changedSinceOpened(int row) const {
+    return m_model->at(row) != m_base;
 }
 
 void FaqEditor::editRow(int row) {
@@ -447,7 +433,7 @@ void FaqEditor::deleteEntry(const QString& slug) {
             if (!self || !self->finishRequest(r))
                 return;
             self->updateList([&] { self->m_model->remove(slug); });
-            self->newEntry();
+            self->newRecord();
             self->m_errors.setStatus(QStringLiteral("Deleted \u201c%1\u201d.").arg(slug));
         });
 }

@@ -39,9 +39,11 @@ public:
     bool isDirty() const override;
 
 private:
-    void newEntry();
+    void newRecord() override;
     void editRow(int row) override;
     int formRow() const override;
+    QString formRecordName() const override;
+    bool changedSinceOpened(int row) const override;
     void save();
     void deleteSelected();
     void deleteEntry(const QString& slug); // confirmed

@@ -1,9 +1,11 @@
 #include "gui/RecordEditor.h"
 
+#include <QHBoxLayout>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QPersistentModelIndex>
 #include <QPushButton>
+#include <QShortcut>
 #include <QTableView>
 
 #include <algorithm>
@@ -12,23 +14,42 @@
 namespace parley::console::gui {
 
 RecordEditor::RecordEditor(Session* session, const QString& statusObjectName, const QString& retryObjectName,
-                           const QString& listName, QWidget* parent)
+                           const QString& reloadObjectName, const QString& listName, QWidget* parent)
     : QDialog(parent)
     , m_session(session)
     , m_errors(statusObjectName)
     , m_discard(this, QStringLiteral("Discard the changes you have not saved?"))
     , m_listName(listName)
-    , m_retry(formButton(QStringLiteral("&Try again"), retryObjectName)) {
+    , m_retry(formButton(QStringLiteral("&Try again"), retryObjectName))
+    , m_reload(formButton(QStringLiteral("R&eload"), reloadObjectName)) {
     m_retry->hide();
     connect(m_retry, &QPushButton::clicked, this, &RecordEditor::reload);
+    m_reload->setToolTip(QStringLiteral("Load the list again, with other admins' changes (F5)"));
+    connect(m_reload, &QPushButton::clicked, this, &RecordEditor::reload);
+    // F5 on the dialog, not the button: it works while Try again stands in for Reload too.
+    auto* refresh = new QShortcut(QKeySequence::Refresh, this);
+    connect(refresh, &QShortcut::activated, this, [this] {
+        if (!isBusy())
+            reload();
+    });
 }
 
 void RecordEditor::layOut(QLayout* list, QLayout* form) {
     m_content = layOutEditor(this, list, form, m_errors.status(), m_retry);
 }
 
+QLayout* RecordEditor::listButtons(std::initializer_list<QPushButton*> buttons) {
+    auto* row = new QHBoxLayout;
+    for (auto* b : buttons)
+        row->addWidget(b);
+    row->addStretch();
+    row->addWidget(m_reload);
+    return row;
+}
+
 void RecordEditor::beginLoad(const QString& status) {
     m_retry->hide();
+    m_reload->show();
     m_errors.setStatus(status.isEmpty() ? QStringLiteral("Loading %1\u2026").arg(m_listName) : status);
     beginRequest();
 }
@@ -42,6 +63,7 @@ void RecordEditor::listLoaded() {
 void RecordEditor::loadFailed(const ApiError& error) {
     // Not under a field: the form is not what failed (and a message naming "role" is no role error).
     m_errors.setStatus(QStringLiteral("Could not load the %1: %2").arg(m_listName, error.describe()));
+    m_reload->hide(); // one button that loads again, not two side by side
     m_retry->show();
     if (m_content && !m_listLoaded)
         m_content->setEnabled(false);
@@ -102,6 +124,23 @@ void RecordEditor::updateList(const std::function<void()>& change) {
     selectQuietly(row >= 0 ? m_table->model()->index(row, 0) : QModelIndex());
 }
 
+QString RecordEditor::takeList(const std::function<void()>& change) {
+    updateList(change); // the form's record stays selected, without asking about the form
+    const QString name = formRecordName();
+    if (name.isEmpty())
+        return QString();
+    const int row = formRow();
+    if (isDirty()) {
+        if (row >= 0 && changedSinceOpened(row))
+            return QStringLiteral(" %1 was changed meanwhile; your unsaved edits are kept.").arg(name);
+    } else if (row >= 0) {
+        editRow(row); // no edits to lose: show the record as stored now
+    } else {
+        newRecord(); // its record is gone: Save would only fail
+    }
+    return QString();
+}
+
 void RecordEditor::reject() {
     discardEditsThen([this] { QDialog::reject(); });
 }
@@ -128,6 +167,7 @@ void RecordEditor::finishRequest() {
 void RecordEditor::updateButtons() {
     if (m_save)
         m_save->setEnabled(m_pending == 0);
+    m_reload->setEnabled(m_pending == 0);
 }
 
 } // namespace parley::console::gui

@@ -2,7 +2,8 @@
 // What the admin editors that list records left and edit one right (FAQ, canned replies, agents)
 // share: the table's selection puts a record into the form, unsaved edits are dropped only after
 // asking, and while a request to the server is out, the buttons that would send another are off.
-// A list that failed to load says so and offers Try again.
+// A list that failed to load says so and offers Try again. Reload (F5) loads the list again: other
+// admins' changes show without closing the editor, and the form follows its record.
 
 #include "core/ApiError.h"
 #include "gui/ConfirmBox.h"
@@ -11,6 +12,7 @@
 #include <QDialog>
 
 #include <functional>
+#include <initializer_list>
 
 class QLayout;
 class QPushButton;
@@ -32,7 +34,7 @@ public:
     // The form holds edits not saved yet (closing, New or picking another row asks first).
     virtual bool isDirty() const { return false; }
     void reject() override; // Esc, Close, the window's X: asks before discarding edits
-    // Loads the list again; Try again, shown after a failed load, calls it.
+    // Loads the list again; Reload, F5 and Try again (shown after a failed load) call it.
     virtual void reload() = 0;
 
 signals:
@@ -42,10 +44,12 @@ signals:
 protected:
     // `listName` says what the list holds in the status line ("agents": "Loading agents…").
     RecordEditor(Session* session, const QString& statusObjectName, const QString& retryObjectName,
-                 const QString& listName, QWidget* parent);
+                 const QString& reloadObjectName, const QString& listName, QWidget* parent);
 
     // The window: the list left, the form right, the status line and Try again below.
     void layOut(QLayout* list, QLayout* form);
+    // The row under the list: `buttons` at its left, Reload at its right (it acts on the list).
+    QLayout* listButtons(std::initializer_list<QPushButton*> buttons);
     // Starts the list's load: `status` in the status line, "Loading …" when empty.
     void beginLoad(const QString& status = QString());
     // Ends the load's request: false when it failed, which the status line says, with Try again.
@@ -112,6 +116,19 @@ protected:
     // The list row of the record in the form, -1 when it holds a new one.
     virtual int formRow() const = 0;
 
+    // Puts a loaded list in (`change`, as updateList) and the form follows its record, as stored
+    // now when the form holds no edits, or a new record's when it is gone (Save would only fail).
+    // Edits are kept, measured against the record as opened: a save sends only them, so another
+    // admin's change to the rest survives. Returns what the status line should add: a note when
+    // edits were kept over a record changed meanwhile, else "".
+    QString takeList(const std::function<void()>& change);
+    // The record in the form as the status line names it ("“faq-slug”"), "" for a new record.
+    virtual QString formRecordName() const = 0;
+    // The list's `row` (the form's record) differs from the record as the form was filled with it.
+    virtual bool changedSinceOpened(int row) const = 0;
+    // A blank form for a new record.
+    virtual void newRecord() = 0;
+
     Session* m_session;
     FieldErrors m_errors;
     QTableView* m_table = nullptr;
@@ -127,7 +144,8 @@ private:
 
     DiscardQuestion m_discard;
     QString m_listName;
-    QPushButton* m_retry;         // shown after a failed load
+    QPushButton* m_retry; // shown after a failed load, instead of Reload
+    QPushButton* m_reload;
     QWidget* m_content = nullptr; // the list and the form
     bool m_listLoaded = false;    // a load has succeeded: the list is the server's
     bool m_reselecting = false;   // moving the selection ourselves: the form stays as it is

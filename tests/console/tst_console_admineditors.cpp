@@ -1088,6 +1088,11 @@ private slots:
         QVERIFY(
             table->selectionModel()->isRowSelected(editor->model()->rowOf(QStringLiteral("zz-reload")), {}));
         QVERIFY(!editor->isDirty());
+        // The FAQ's list row is the fullest: Reload must fit at its right (looked at by a person).
+        QVERIFY(QTest::qWaitForWindowExposed(editor));
+        const QString dir = qEnvironmentVariable("PARLEY_TEST_ARTIFACTS", QDir::tempPath());
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(editor->grab().save(dir + QStringLiteral("/console-faq-editor.png")));
 
         // Edits: kept, without asking; a save sends only them.
         typeInto(question, QStringLiteral("Edited question?"));
@@ -1110,6 +1115,65 @@ private slots:
         QCOMPARE(question->text(), QStringLiteral("Edited question?"));
         QVERIFY(!editor->isDirty());
         QCOMPARE(m_http->del("/api/v1/admin/faq/zz-reload", m_adminToken).status, 204);
+    }
+
+    // An open agents editor never learned of another admin's change. Reload (the button or F5)
+    // loads the list again: a form without edits shows the agent as stored now; edits are kept,
+    // with a note, and a save sends only them, so the other admin's change stays.
+    void agentsReloadShowsAnotherAdminsChange() {
+        const std::string id = createAgent(*m_http, m_adminToken, "reload-agent", "Old Name", 2);
+        QVERIFY(!id.empty());
+        const QString qid = QString::fromStdString(id);
+        AgentsEditor* editor = m_window->openAgentsEditor();
+        QVERIFY(editor);
+        QTRY_VERIFY_WITH_TIMEOUT(!editor->isBusy() && editor->model()->rowOf(qid) >= 0, 10000);
+        auto* table = find<QTableView>(editor, "agentsTable");
+        clickRow(table, editor->model()->rowOf(qid), AgentsModel::DisplayNameColumn);
+        auto* name = find<QLineEdit>(editor, "displayNameEdit");
+        auto* maxChats = find<QSpinBox>(editor, "maxChatsSpin");
+        QCOMPARE(name->text(), QStringLiteral("Old Name"));
+        auto* reload = find<QPushButton>(editor, "reloadAgentsButton");
+        QVERIFY(reload->isVisible() && reload->isEnabled());
+        QSignalSpy loaded(editor, &AgentsEditor::loaded);
+
+        // No edits: the form shows the agent as stored now.
+        QCOMPARE(
+            m_http->put("/api/v1/admin/agents/" + id, {{"display_name", "New Name"}}, m_adminToken).status,
+            200);
+        QTest::mouseClick(reload, Qt::LeftButton);
+        QVERIFY(!reload->isEnabled()); // off while the list loads, like Save
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QVERIFY(reload->isEnabled());
+        QCOMPARE(name->text(), QStringLiteral("New Name"));
+        QVERIFY(table->selectionModel()->isRowSelected(editor->model()->rowOf(qid), {}));
+        QVERIFY(!editor->isDirty());
+        QVERIFY2(editor->statusText().endsWith(QLatin1String(" agents.")), qPrintable(editor->statusText()));
+
+        // Edits: kept without asking, and said so; F5 reloads too.
+        maxChats->setValue(5);
+        QCOMPARE(
+            m_http->put("/api/v1/admin/agents/" + id, {{"display_name", "Newer Name"}}, m_adminToken).status,
+            200);
+        editor->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(editor));
+        QTest::keyClick(table, Qt::Key_F5);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 10000);
+        QVERIFY(!discardQuestion(editor));
+        QVERIFY2(editor->statusText().endsWith(
+                     QLatin1String(" reload-agent was changed meanwhile; your unsaved edits are kept.")),
+                 qPrintable(editor->statusText()));
+        QCOMPARE(name->text(), QStringLiteral("New Name"));
+        QCOMPARE(maxChats->value(), 5);
+        QVERIFY(editor->isDirty());
+        QSignalSpy saved(editor, &AgentsEditor::saved);
+        QTest::mouseClick(find<QPushButton>(editor, "saveAgentButton"), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QCOMPARE(name->text(), QStringLiteral("Newer Name")); // the other admin's name stays
+        QCOMPARE(maxChats->value(), 5);
+        QVERIFY(!editor->isDirty());
+        for (const auto& a : getBody(*m_http, "/api/v1/admin/agents", m_adminToken, "agents"))
+            if (a.value("id", "") == id)
+                QCOMPARE(a.value("display_name", ""), std::string("Newer Name"));
     }
 
     // Review: a reorder or (de)activation the server refused (here: another admin had deleted an

@@ -374,6 +374,65 @@ private slots:
     // A list the server refused (or could not be reached for) looked like "no canned replies",
     // with nothing to load it again. The status says so, the list and the form stay off, and
     // Try again loads it.
+    // An open editor never learned of another admin's change. Reload loads the list again: a form
+    // without edits shows the reply as stored now; edits are kept, with a note, and a save sends
+    // only them, so the other admin's change stays; a reply deleted meanwhile leaves a new form.
+    void reloadShowsAnotherAdminsChange() {
+        auto r = m_http->post("/api/v1/admin/canned",
+                              {{"shortcut", "reload-me"}, {"title", "Old title"}, {"content", "Old text"}},
+                              m_adminToken);
+        QCOMPARE(r.status, 201);
+        const QString id = js(r.body["canned_reply"]["id"]);
+        const std::string path = "/api/v1/admin/canned/" + id.toStdString();
+        QPointer<CannedEditor> editor = openEditor();
+        QVERIFY(editor);
+        auto* table = find<QTableView>(editor, "cannedTable");
+        clickRow(table, editor->model()->rowOf(id), CannedModel::TitleColumn);
+        auto* title = find<QLineEdit>(editor, "titleEdit");
+        auto* content = find<QPlainTextEdit>(editor, "contentEdit");
+        QCOMPARE(title->text(), QStringLiteral("Old title"));
+        auto* reload = find<QPushButton>(editor, "reloadCannedButton");
+        QVERIFY(reload->isVisible() && reload->isEnabled());
+        QSignalSpy loaded(editor, &CannedEditor::loaded);
+
+        // No edits: the form shows the reply as stored now.
+        QCOMPARE(m_http->put(path, {{"title", "New title"}}, m_adminToken).status, 200);
+        QTest::mouseClick(reload, Qt::LeftButton);
+        QVERIFY(!reload->isEnabled()); // off while the list loads, like Save
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 10000);
+        QVERIFY(reload->isEnabled());
+        QCOMPARE(title->text(), QStringLiteral("New title"));
+        QVERIFY(table->selectionModel()->isRowSelected(editor->model()->rowOf(id), {}));
+        QVERIFY(!editor->isDirty());
+
+        // Edits: kept without asking, and said so.
+        typeInto(content, QStringLiteral("Edited text"));
+        QCOMPARE(m_http->put(path, {{"title", "Newer title"}}, m_adminToken).status, 200);
+        QTest::mouseClick(reload, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 10000);
+        QVERIFY(!discardQuestion(editor));
+        QVERIFY2(editor->statusText().endsWith(QStringLiteral(
+                     " \u201c/reload-me\u201d was changed meanwhile; your unsaved edits are kept.")),
+                 qPrintable(editor->statusText()));
+        QCOMPARE(title->text(), QStringLiteral("New title"));
+        QCOMPARE(content->toPlainText(), QStringLiteral("Edited text"));
+        QVERIFY(editor->isDirty());
+        QSignalSpy saved(editor, &CannedEditor::saved);
+        save(editor);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 10000);
+        QCOMPARE(title->text(), QStringLiteral("Newer title")); // the other admin's title stays
+        QCOMPARE(content->toPlainText(), QStringLiteral("Edited text"));
+        QVERIFY(!editor->isDirty());
+
+        // Deleted meanwhile: the form holds a new reply (saving the old one would only fail).
+        QCOMPARE(m_http->del(path, m_adminToken).status, 204);
+        QTest::mouseClick(reload, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 3, 10000);
+        QCOMPARE(editor->model()->rowOf(id), -1);
+        QCOMPARE(find<QLabel>(editor, "cannedFormTitle")->text(), QStringLiteral("New canned reply"));
+        QCOMPARE(title->text(), QString());
+    }
+
     void failedLoadOffersTryAgain() {
         auto r = m_http->post("/api/v1/admin/canned",
                               {{"shortcut", "retry-me"}, {"title", "Retry"}, {"content", "C"}}, m_adminToken);
