@@ -2,6 +2,7 @@
 
 #include "store/GroupCommitWriter.h"
 #include "store/SqliteDb.h"
+#include "store/Store.h"
 #include "util/Log.h"
 #include "util/Threads.h"
 
@@ -97,6 +98,8 @@ void SqliteSearchIndexer::loop() {
         lock.unlock();
         try {
             catchUp();
+        } catch (const StoreUnavailable&) {
+            // A disk that refuses writes: the store has said so once; not again every second.
         } catch (const std::exception& e) {
             // The messages stay above the mark; the next pass or search indexes them.
             log::warn(std::string("search index batch failed: ") + e.what());
