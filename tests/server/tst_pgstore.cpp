@@ -249,6 +249,27 @@ private slots:
         QCOMPARE(store.readResult([&](ReadTx& tx) { return tx.lastSeq(conv.id); }), std::int64_t(1));
     }
 
+    // PostgreSQL out of disk (SQLSTATE class 53) is the operator's to fix: the write is answered
+    // StoreUnavailable (503 with Retry-After), not an internal error; other errors stay what they are.
+    void aFullDiskAnswersUnavailable() {
+        const auto url = newDatabase();
+        PgStore store(url, nullptr, {});
+        try {
+            store.write([](WriteTx&) {
+                throw pg::PgError("could not extend file: No space left on device", false, "53100");
+            });
+            QFAIL("written");
+        } catch (const StoreUnavailable& e) {
+            QCOMPARE(e.retryAfterSeconds(), 5);
+            QVERIFY2(std::string(e.what()).find("No space left") != std::string::npos, e.what());
+        }
+        QVERIFY_THROWS_EXCEPTION(
+            pg::PgError, store.write([](WriteTx&) { throw pg::PgError("duplicate key", false, "23505"); }));
+        const auto conv = newConversation("s-after-full");
+        store.write([&](WriteTx& tx) { tx.insertConversation(conv); });
+        QVERIFY(store.readResult([&](ReadTx& tx) { return tx.conversation(conv.id); }));
+    }
+
     void searchFoldsAccentsCaseAndEndings() {
         const auto url = newDatabase();
         PgStore store(url, nullptr, {});

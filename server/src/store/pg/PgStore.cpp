@@ -6,6 +6,7 @@
 #include "util/Log.h"
 #include "util/Threads.h"
 
+#include <atomic>
 #include <chrono>
 #include <iterator>
 
@@ -101,6 +102,35 @@ Outcome writeGroupTransaction(Connection& c, std::span<GroupCommitWriter::Job* c
     for (std::size_t i = 0; i < group.size(); ++i)
         group[i]->error = errors[i];
     return Outcome::Done;
+}
+
+// PostgreSQL's class 53, insufficient resources (53100 disk full, 53200 out of memory): the
+// database's operator has to act, not the request. Its jobs are answered 503 with Retry-After
+// (nothing of them was committed; the widget and the console send again), and the log says so at
+// most once every 10 s, not once a request.
+constexpr int kResourcesRetryAfterSeconds = 5;
+
+void refuseOnFullDisk(std::span<GroupCommitWriter::Job* const> group) {
+    static std::atomic<std::int64_t> lastLogged{0};
+    for (auto* job : group) {
+        if (!job->error)
+            continue;
+        try {
+            std::rethrow_exception(job->error);
+        } catch (const PgError& e) {
+            if (!e.sqlState().starts_with("53"))
+                continue;
+            const std::string why = std::string("the database refused a write: ") + e.what();
+            job->error = std::make_exception_ptr(StoreUnavailable(why, kResourcesRetryAfterSeconds));
+            const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::steady_clock::now().time_since_epoch())
+                                         .count();
+            if (auto last = lastLogged.load();
+                now - last >= 10 && lastLogged.compare_exchange_strong(last, now))
+                log::error(why + " (SQLSTATE " + e.sqlState() + "); writes are answered 503");
+        } catch (...) {
+        }
+    }
 }
 
 std::exception_ptr unavailable(const std::string& why) {
@@ -294,6 +324,7 @@ void PgStore::runGroup(std::span<GroupCommitWriter::Job* const> group) {
             return;
         }
     }
+    refuseOnFullDisk(group);
     if (events.empty() || outbox) // with the outbox, this node's feed publishes them too
         return;
     std::lock_guard lock(m_sinkMutex);
