@@ -361,6 +361,23 @@ std::size_t cantBefore(const std::vector<text::Token>& tokens, std::size_t i) {
     return std::string_view::npos;
 }
 
+// A "can't" and a "reach" starting at tokens[i] ("can't reach", "couldn't get through to", "unable
+// to get hold of"): where the "can't" starts, and the first token after the verb; `from` is npos
+// when there is none.
+struct CantReach {
+    std::size_t from = std::string_view::npos;
+    std::size_t after = 0;
+};
+CantReach cantReachAt(const std::vector<text::Token>& tokens, std::size_t i) {
+    const auto& w = tokens[i].word;
+    const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
+    const bool getHold =
+        w == "get" && i + 2 < tokens.size() && tokens[i + 1].word == "hold" && tokens[i + 2].word == "of";
+    if (tokens[i].gram || (w != "reach" && !getThrough && !getHold))
+        return {};
+    return {cantBefore(tokens, i), i + 1 + getThrough + 2 * getHold};
+}
+
 // "reach", "get through to", "get hold of" ending right before tokens[i]: where it starts, or npos.
 std::size_t reachBefore(const std::vector<text::Token>& tokens, std::size_t i) {
     if (i >= 1 && tokens[i - 1].word == "reach")
@@ -561,15 +578,10 @@ bool asksForPerson(const std::vector<text::Token>& tokens, const std::vector<std
         return true;
     };
     for (std::size_t i = 1; i < tokens.size(); ++i) {
-        const auto& w = tokens[i].word;
-        const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
-        const bool getHold =
-            w == "get" && i + 2 < tokens.size() && tokens[i + 1].word == "hold" && tokens[i + 2].word == "of";
-        const std::size_t from = cantBefore(tokens, i);
-        if (tokens[i].gram || (w != "reach" && !getThrough && !getHold) || from == std::string_view::npos)
+        const auto [from, after] = cantReachAt(tokens, i);
+        if (from == std::string_view::npos)
             continue;
-        for (std::size_t j = i + 1 + getThrough + 2 * getHold;
-             j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+        for (std::size_t j = after; j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
             if (wanted(j) && nobodyAnswers(from, j))
                 return true;
             if (person[j] || cls(j) != WordClass::Stop)
@@ -596,15 +608,10 @@ std::vector<char> unansweredReach(const std::vector<text::Token>& tokens,
         if (saysWhen(tokens, j))
             return out; // "I can't reach anyone on sunday": when the team is there
     for (std::size_t i = 1; i < tokens.size(); ++i) {
-        const auto& w = tokens[i].word;
-        const bool getThrough = w == "get" && i + 1 < tokens.size() && tokens[i + 1].word == "through";
-        const bool getHold =
-            w == "get" && i + 2 < tokens.size() && tokens[i + 1].word == "hold" && tokens[i + 2].word == "of";
-        const std::size_t from = cantBefore(tokens, i);
-        if (tokens[i].gram || (w != "reach" && !getThrough && !getHold) || from == std::string_view::npos)
+        const auto [from, after] = cantReachAt(tokens, i);
+        if (from == std::string_view::npos)
             continue;
-        for (std::size_t j = i + 1 + getThrough + 2 * getHold;
-             j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
+        for (std::size_t j = after; j < tokens.size() && clauseOf[j] == clauseOf[i] && !tokens[j].gram; ++j) {
             if (person[j]) { // the whole complaint, "can't" to "anyone"
                 std::fill(out.begin() + static_cast<std::ptrdiff_t>(from),
                           out.begin() + static_cast<std::ptrdiff_t>(j + 1), 1);
