@@ -378,17 +378,6 @@ CantReach cantReachAt(const std::vector<text::Token>& tokens, std::size_t i) {
     return {cantBefore(tokens, i), i + 1 + getThrough + 2 * getHold};
 }
 
-// "reach", "get through to", "get hold of" ending right before tokens[i]: where it starts, or npos.
-std::size_t reachBefore(const std::vector<text::Token>& tokens, std::size_t i) {
-    if (i >= 1 && tokens[i - 1].word == "reach")
-        return i - 1;
-    if (i >= 3 && tokens[i - 3].word == "get" &&
-        ((tokens[i - 2].word == "through" && tokens[i - 1].word == "to") ||
-         (tokens[i - 2].word == "hold" && tokens[i - 1].word == "of")))
-        return i - 3;
-    return std::string_view::npos;
-}
-
 // Whether tokens[j] says when: "sunday", "evening", "6pm", "18h" ("good morning" greets).
 bool saysWhen(const std::vector<text::Token>& tokens, std::size_t j) {
     const auto& w = tokens[j].word;
@@ -412,11 +401,14 @@ void rewrite(std::vector<text::Token>& tokens, text::Language language) {
     // "I can't reach you", "can't get hold of you": the shop's team does not answer, as in "I can't
     // reach anyone" (the way to a person, not the opening hours "how can I reach you" asks for).
     for (std::size_t i = 0; i < tokens.size(); ++i) {
-        if (tokens[i].gram || (tokens[i].word != "you" && tokens[i].word != "u"))
+        auto [from, you] = cantReachAt(tokens, i);
+        if (from == std::string_view::npos)
             continue;
-        const std::size_t verb = reachBefore(tokens, i);
-        if (verb != std::string_view::npos && cantBefore(tokens, verb) != std::string_view::npos)
-            setWord(tokens[i], "anyone", language);
+        if (tokens[i].word == "get" && tokens[i + 1].word == "through") // "get through to you"
+            you = you < tokens.size() && tokens[you].word == "to" ? you + 1 : tokens.size();
+        if (you < tokens.size() && !tokens[you].gram &&
+            (tokens[you].word == "you" || tokens[you].word == "u"))
+            setWord(tokens[you], "anyone", language);
     }
     // "... talk to someone about my refund": the shopper names a topic ("about it" names none).
     auto aboutFollows = [&](std::size_t i) {
