@@ -29,7 +29,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <sched.h>
 #include <stdexcept>
 #include <thread>
@@ -123,7 +122,8 @@ Server::~Server() {
 std::string Server::start() {
     // The ports first: a server that cannot listen (another one has the port) stops before it
     // touches the data dir, so a new one's generated admin password is never lost unseen.
-    const int ioThreads = m_config.ioThreads > 0 ? m_config.ioThreads : allowedCpus();
+    const int cpus = allowedCpus();
+    const int ioThreads = m_config.ioThreads > 0 ? m_config.ioThreads : cpus;
     m_io = std::make_unique<IoThreads>(ioThreads);
     HttpServerOptions http;
     http.workerThreads = static_cast<std::size_t>(m_config.httpThreads);
@@ -150,7 +150,7 @@ std::string Server::start() {
         SqliteStore::Options storeOptions;
         storeOptions.sync = m_config.dbSyncFull ? SqliteStore::Sync::Full : SqliteStore::Sync::Normal;
         storeOptions.writer.queueLimit = static_cast<std::size_t>(m_config.dbWriteQueue);
-        storeOptions.writer.releaseThread = allowedCpus() >= 4;
+        storeOptions.writer.releaseThread = cpus >= 4;
         // Every handler thread may read at once; a pool smaller than that closed the connections
         // it could not keep and opened new ones (schema parse, statements prepared again) under load.
         storeOptions.readers = static_cast<std::size_t>(m_config.httpThreads) + 8;
@@ -163,7 +163,7 @@ std::string Server::start() {
         PgStore::Options storeOptions;
         storeOptions.pool = static_cast<std::size_t>(m_config.dbPool);
         storeOptions.writer.queueLimit = static_cast<std::size_t>(m_config.dbWriteQueue);
-        storeOptions.writer.releaseThread = allowedCpus() >= 4;
+        storeOptions.writer.releaseThread = cpus >= 4;
         m_pgStore = std::make_unique<PgStore>(m_config.database, nullptr, storeOptions);
         m_store = m_pgStore.get();
         const auto secret =
@@ -235,13 +235,10 @@ std::string Server::start() {
     api.host = m_config.host;
     api.publicWsUrl = m_config.publicWsUrl;
     api.webRoot = m_config.webRoot;
-    { // the default one (a --web-root without widget.js is refused by the flag's check)
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(std::filesystem::path(api.webRoot) / "widget.js", ec))
-            log::warn("no widget.js in " + api.webRoot +
-                      ": /widget.js and the demo store answer 404; install the package's web files or "
-                      "pass --web-root");
-    }
+    if (!ServerConfig::hasWidget(api.webRoot)) // the default one: a --web-root flag is checked as read
+        log::warn("no widget.js in " + api.webRoot +
+                  ": /widget.js and the demo store answer 404; install the package's web files or "
+                  "pass --web-root");
     api.allowedOrigin = m_config.allowedOrigin;
     api.widgetStatus = [ah = m_afterHours.get()] { return ah->widgetStatus(); };
     // --- Several nodes (issue 20): shared presence, rate limit and login throttle in Redis ---

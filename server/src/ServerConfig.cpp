@@ -39,6 +39,11 @@ std::string ServerConfig::defaultWebRoot() {
     return PARLEY_WEB_ROOT;
 }
 
+bool ServerConfig::hasWidget(const std::string& dir) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(std::filesystem::path(dir) / "widget.js", ec);
+}
+
 std::string ServerConfig::help() {
     return std::string(R"(Usage: parley-server [OPTIONS]
        parley-server import --from-data-dir DIR --database URL   (see parley-server import --help)
@@ -245,9 +250,7 @@ ServerConfig ServerConfig::parse(const std::vector<std::string>& args, const cha
                 throw std::invalid_argument("--cpu-scheduling must be batch or normal");
         } else if (flag == "--web-root") {
             c.webRoot = value();
-            // A mistyped directory would answer 404 for the widget on every shop's page.
-            std::error_code ec;
-            if (!std::filesystem::is_regular_file(std::filesystem::path(c.webRoot) / "widget.js", ec))
+            if (!hasWidget(c.webRoot)) // a mistyped directory
                 throw std::invalid_argument("--web-root " + c.webRoot + " has no widget.js");
         } else if (flag == "--public-ws-url")
             c.publicWsUrl = value();

@@ -62,6 +62,8 @@ struct ServerConfig {
     // <binary's dir>/../share/parley/web if it exists (installed layout), else the source tree's
     // widget-web (PARLEY_WEB_ROOT, a developer build).
     static std::string defaultWebRoot();
+    // Whether dir holds the widget (widget.js): without it every shop's page gets a 404 for it.
+    static bool hasWidget(const std::string& dir);
 };
 
 } // namespace parley::server
